@@ -1,0 +1,1530 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "matrix-client"
+
+#include <libsoup/soup.h>
+
+#include "matrix-client-private.h"
+#include "matrix-error.h"
+#include "matrix-json-private.h"
+#include "matrix-sync-private.h"
+
+/**
+ * MatrixClient:
+ *
+ * The HTTP session with one homeserver: login, requests, sending events and
+ * the `/sync` long-poll loop, whose responses go out as signals. Rooms,
+ * timelines and state are other types' business; they listen to the signals.
+ *
+ * Everything runs on the thread-default #GMainContext of the thread that
+ * calls matrix_client_start_sync(); only the parsing of large sync bodies runs
+ * on a worker thread. Pending callbacks hold a reference to the client, so
+ * call matrix_client_stop_sync() before dropping the last one.
+ */
+
+#define SYNC_TIMEOUT_MS         30000
+#define DEFAULT_WATCHDOG_MS     (SYNC_TIMEOUT_MS + 15000)
+#define MIN_BACKOFF_S           2
+#define MAX_BACKOFF_S           30
+#define READ_CHUNK_SIZE         (256 * 1024)
+/* Initial syncs of large accounts run to tens of megabytes; anything past
+ * this is a server gone wrong and is refused rather than buffered. */
+#define DEFAULT_MAX_BODY_SIZE   ((gsize) 256 * 1024 * 1024)
+
+struct _MatrixClient
+{
+  GObject                  parent_instance;
+
+  char                    *homeserver;
+  MatrixStore             *store;
+  SoupSession             *session;
+  char                    *sync_filter;
+
+  char                    *txn_prefix;
+  guint                    txn_counter;
+  gsize                    max_body_size;
+
+  /* The sync loop. */
+  gboolean                 syncing;
+  GCancellable            *sync_cancellable;
+  GSource                 *retry_source;
+  GSource                 *watchdog_source;
+  gboolean                 watchdog_fired;
+  guint                    backoff_s;
+  gboolean                 sync_failing;
+  GError                  *sync_error;
+  guint                    watchdog_ms;
+  MatrixTimeoutSourceFunc  timeout_func;
+  gpointer                 timeout_data;
+};
+
+G_DEFINE_FINAL_TYPE (MatrixClient, matrix_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_HOMESERVER,
+  PROP_STORE,
+  PROP_USER_ID,
+  PROP_DEVICE_ID,
+  PROP_SYNC_FILTER,
+  N_PROPS
+};
+
+enum {
+  SYNC_FAILED,
+  SYNC_RESUMED,
+  ROOM_STATE_UPDATES,
+  ROOM_TIMELINE_UPDATES,
+  ROOM_SUMMARY_UPDATES,
+  LEFT_ROOM,
+  SYNCED,
+  SESSION_ENDED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void sync_request (MatrixClient *self);
+
+/* --- HTTP ---------------------------------------------------------------- */
+
+typedef struct {
+  SoupMessage  *message;
+  GInputStream *stream;
+  GByteArray   *buffer;
+  gsize         max_size;
+} SendData;
+
+typedef struct {
+  guint               status;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+} Response;
+
+static void
+send_data_free (SendData *data)
+{
+  g_clear_object (&data->message);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->buffer, g_byte_array_unref);
+  g_free (data);
+}
+
+static void
+response_free (Response *response)
+{
+  g_clear_pointer (&response->headers, soup_message_headers_unref);
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_free (response);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
+
+static void
+read_next_chunk (GTask *task);
+
+static void
+on_chunk_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  GError *error = NULL;
+  Response *response;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (g_bytes_get_size (chunk) > 0)
+    {
+      if (data->buffer->len + g_bytes_get_size (chunk) > data->max_size)
+        {
+          g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                                   "The response is larger than %" G_GSIZE_FORMAT " bytes",
+                                   data->max_size);
+          return;
+        }
+
+      g_byte_array_append (data->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+      read_next_chunk (g_steal_pointer (&task));
+      return;
+    }
+
+  response = g_new0 (Response, 1);
+  response->status = soup_message_get_status (data->message);
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (data->message));
+  response->body = g_byte_array_free_to_bytes (g_steal_pointer (&data->buffer));
+  g_task_return_pointer (task, response, (GDestroyNotify) response_free);
+}
+
+static void
+read_next_chunk (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_chunk_read, task);
+}
+
+static void
+on_message_sent (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+  GError *error = NULL;
+
+  data->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (data->stream == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  headers = soup_message_get_response_headers (data->message);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) > data->max_size)
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                               "The response is larger than %" G_GSIZE_FORMAT " bytes",
+                               data->max_size);
+      return;
+    }
+
+  data->buffer = g_byte_array_new ();
+  read_next_chunk (g_steal_pointer (&task));
+}
+
+/* Sends @message and reads the whole body, refusing bodies over the limit
+ * without buffering them. */
+static void
+send_message_async (MatrixClient        *self,
+                    SoupMessage         *message,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SendData *data = g_new0 (SendData, 1);
+
+  g_task_set_source_tag (task, send_message_async);
+  data->message = g_object_ref (message);
+  data->max_size = self->max_body_size;
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
+                           on_message_sent, task);
+}
+
+static Response *
+send_message_finish (MatrixClient  *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+is_json (Response *response)
+{
+  const char *content_type = soup_message_headers_get_content_type (response->headers, NULL);
+
+  return content_type != NULL && g_ascii_strcasecmp (content_type, "application/json") == 0;
+}
+
+/* Reads the retry hint of a 429: the Retry-After header (seconds, current
+ * spec) wins over the body's retry_after_ms (older servers). */
+static gint64
+get_retry_after_ms (Response   *response,
+                    JsonObject *body)
+{
+  const char *header = soup_message_headers_get_one (response->headers, "Retry-After");
+  gint64 retry_after_ms = -1;
+  guint64 seconds;
+
+  if (header != NULL && g_ascii_string_to_unsigned (header, 10, 0, 24 * 3600, &seconds, NULL))
+    return (gint64) seconds * 1000;
+
+  if (body != NULL &&
+      _matrix_json_get_int (body, NULL, "retry_after_ms", FALSE, &retry_after_ms, NULL) &&
+      retry_after_ms >= 0)
+    return retry_after_ms;
+
+  return -1;
+}
+
+/* Turns a non-2xx response into a GError, keeping errcode and hints. */
+static GError *
+error_from_response (Response *response)
+{
+  g_autoptr(JsonObject) body = NULL;
+  const char *errcode = NULL, *message = NULL;
+  gboolean soft_logout = FALSE;
+
+  if (is_json (response))
+    body = _matrix_json_parse_object (g_bytes_get_data (response->body, NULL),
+                                      g_bytes_get_size (response->body), NULL);
+
+  if (body != NULL)
+    {
+      _matrix_json_get_string (body, NULL, "errcode", FALSE, &errcode, NULL);
+      _matrix_json_get_string (body, NULL, "error", FALSE, &message, NULL);
+      _matrix_json_get_bool (body, NULL, "soft_logout", FALSE, &soft_logout, NULL);
+    }
+
+  return matrix_error_new_from_response (response->status, errcode,
+                                         message != NULL ? message
+                                                         : soup_status_get_phrase (response->status),
+                                         get_retry_after_ms (response, body), soft_logout);
+}
+
+/**
+ * matrix_client_build_path:
+ * @first_segment: the first path segment, e.g. `v3`
+ * @...: more segments, ending with %NULL
+ *
+ * Joins path segments with `/`, percent-encoding each one entirely, so a room
+ * id such as `!abc:example.org` or a user-chosen transaction id can never
+ * change the shape of the path.
+ *
+ * Returns: (transfer full): the path, relative to `/_matrix/client/`
+ */
+char *
+matrix_client_build_path (const char *first_segment,
+                          ...)
+{
+  g_autoptr(GString) path = g_string_new (NULL);
+  const char *segment = first_segment;
+  va_list args;
+
+  va_start (args, first_segment);
+  while (segment != NULL)
+    {
+      if (path->len > 0)
+        g_string_append_c (path, '/');
+      g_string_append_uri_escaped (path, segment, NULL, FALSE);
+      segment = va_arg (args, const char *);
+    }
+  va_end (args);
+
+  return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+static SoupMessage *
+new_message (MatrixClient        *self,
+             const char          *method,
+             const char          *path,
+             const char * const  *query,
+             JsonNode            *body,
+             gboolean             authenticated,
+             GError             **error)
+{
+  g_autoptr(GString) url = g_string_new (self->homeserver);
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *access_token;
+
+  g_string_append (url, "/_matrix/client/");
+  g_string_append (url, path);
+  for (guint i = 0; query != NULL && query[i] != NULL && query[i + 1] != NULL; i += 2)
+    {
+      g_string_append_c (url, i == 0 ? '?' : '&');
+      g_string_append_uri_escaped (url, query[i], NULL, FALSE);
+      g_string_append_c (url, '=');
+      g_string_append_uri_escaped (url, query[i + 1], NULL, FALSE);
+    }
+
+  uri = g_uri_parse (url->str, SOUP_HTTP_URI_FLAGS, error);
+  if (uri == NULL)
+    return NULL;
+
+  message = soup_message_new_from_uri (method, uri);
+
+  if (authenticated)
+    {
+      access_token = matrix_store_get_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN);
+      if (access_token == NULL)
+        {
+          g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_NOT_LOGGED_IN, "Not logged in");
+          return NULL;
+        }
+
+      g_autofree char *authorization = g_strconcat ("Bearer ", access_token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (message),
+                                    "Authorization", authorization);
+    }
+
+  if (body != NULL)
+    {
+      g_autofree char *text = _matrix_json_to_string (body);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+      text = NULL;
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+
+  return g_steal_pointer (&message);
+}
+
+static void
+on_request_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(Response) response = NULL;
+  JsonObject *object;
+  GError *error = NULL;
+
+  response = send_message_finish (self, result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (response->status))
+    {
+      g_task_return_error (task, error_from_response (response));
+      return;
+    }
+
+  object = _matrix_json_parse_object (g_bytes_get_data (response->body, NULL),
+                                      g_bytes_get_size (response->body), &error);
+  if (object == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+}
+
+static void
+request_async (MatrixClient        *self,
+               const char          *method,
+               const char          *path,
+               const char * const  *query,
+               JsonNode            *body,
+               gboolean             authenticated,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(SoupMessage) message = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, matrix_client_request_async);
+
+  message = new_message (self, method, path, query, body, authenticated, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_message_async (self, message, cancellable, on_request_done, g_steal_pointer (&task));
+}
+
+/**
+ * matrix_client_request_async:
+ * @self: a #MatrixClient
+ * @method: the HTTP method
+ * @path: the path below `/_matrix/client/`, built with matrix_client_build_path()
+ * @query: (nullable) (array zero-terminated=1): name, value, name, value, ... %NULL
+ * @body: (nullable): a JSON body
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the result
+ * @user_data: data for @callback
+ *
+ * Makes an authenticated client-server API request. For the library's other
+ * types; applications call the typed methods.
+ */
+void
+matrix_client_request_async (MatrixClient        *self,
+                             const char          *method,
+                             const char          *path,
+                             const char * const  *query,
+                             JsonNode            *body,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL);
+
+  request_async (self, method, path, query, body, TRUE, cancellable, callback, user_data);
+}
+
+/**
+ * matrix_client_request_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the response body, a JSON object
+ */
+JsonObject *
+matrix_client_request_finish (MatrixClient  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- login, logout, send ------------------------------------------------- */
+
+static void
+on_login_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  const char *access_token, *user_id, *device_id;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (self, result, &error);
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (!_matrix_json_get_string (body, "login", "access_token", TRUE, &access_token, &error) ||
+      !_matrix_json_get_string (body, "login", "user_id", TRUE, &user_id, &error) ||
+      !_matrix_json_get_string (body, "login", "device_id", TRUE, &device_id, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  matrix_store_set_value (self->store, MATRIX_STORE_KEY_HOMESERVER, self->homeserver);
+  matrix_store_set_value (self->store, MATRIX_STORE_KEY_USER_ID, user_id);
+  matrix_store_set_value (self->store, MATRIX_STORE_KEY_DEVICE_ID, device_id);
+  matrix_store_set_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN, access_token);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_client_login_async:
+ * @self: a #MatrixClient
+ * @user: a user id (`@alice:example.org`) or localpart (`alice`)
+ * @password: the password
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when logged in, or failed
+ * @user_data: data for @callback
+ *
+ * Logs in with `m.login.password` and keeps the access token, user id and
+ * device id in the store. A device id already in the store is reused, so that
+ * logging in again after a soft logout keeps the same device.
+ */
+void
+matrix_client_login_async (MatrixClient        *self,
+                           const char          *user,
+                           const char          *password,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  const char *device_id;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (user != NULL);
+  g_return_if_fail (password != NULL);
+
+  device_id = matrix_store_get_value (self->store, MATRIX_STORE_KEY_DEVICE_ID);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "m.login.password");
+  json_builder_set_member_name (builder, "identifier");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "m.id.user");
+  json_builder_set_member_name (builder, "user");
+  json_builder_add_string_value (builder, user);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "password");
+  json_builder_add_string_value (builder, password);
+  json_builder_set_member_name (builder, "initial_device_display_name");
+  json_builder_add_string_value (builder, "Confab");
+  if (device_id != NULL)
+    {
+      json_builder_set_member_name (builder, "device_id");
+      json_builder_add_string_value (builder, device_id);
+    }
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_login_async);
+  request_async (self, "POST", "v3/login", NULL, body, FALSE, cancellable, on_login_done, task);
+}
+
+/**
+ * matrix_client_login_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError; a wrong password is
+ *   %MATRIX_ERROR_FORBIDDEN
+ *
+ * Returns: %TRUE when logged in
+ */
+gboolean
+matrix_client_login_finish (MatrixClient  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+forget_session (MatrixClient *self)
+{
+  matrix_store_set_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
+  matrix_store_set_value (self->store, MATRIX_STORE_KEY_DEVICE_ID, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
+}
+
+static void
+on_logout_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (self, result, &error);
+
+  /* A token the server no longer knows is as logged out as it gets. */
+  if (body != NULL || g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_TOKEN))
+    forget_session (self);
+
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_client_logout_async:
+ * @self: a #MatrixClient
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when logged out, or failed
+ * @user_data: data for @callback
+ *
+ * Stops syncing, invalidates the access token on the server and removes it
+ * and the device id from the store.
+ */
+void
+matrix_client_logout_async (MatrixClient        *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  matrix_client_stop_sync (self);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_logout_async);
+  request_async (self, "POST", "v3/logout", NULL, NULL, TRUE, cancellable, on_logout_done, task);
+}
+
+/**
+ * matrix_client_logout_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when logged out
+ */
+gboolean
+matrix_client_logout_finish (MatrixClient  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * matrix_client_new_transaction_id:
+ * @self: a #MatrixClient
+ *
+ * Transaction ids make sends idempotent: retrying a send with the same id
+ * never creates a second event. Ids are unique across restarts of the
+ * process too, since they start with the time and a random part.
+ *
+ * Returns: (transfer full): a fresh transaction id
+ */
+char *
+matrix_client_new_transaction_id (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return g_strdup_printf ("%s.%u", self->txn_prefix, ++self->txn_counter);
+}
+
+static void
+on_send_event_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  const char *event_id;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (self, result, &error);
+  if (body == NULL ||
+      !_matrix_json_get_string (body, "send", "event_id", TRUE, &event_id, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_strdup (event_id), g_free);
+}
+
+/**
+ * matrix_client_send_event_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @event_type: the event type, e.g. `m.room.message`
+ * @content: the event content
+ * @txn_id: (nullable): a transaction id from matrix_client_new_transaction_id()
+ *   to retry an earlier send, or %NULL for a fresh one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends a message event with `PUT /rooms/{roomId}/send/{eventType}/{txnId}`.
+ */
+void
+matrix_client_send_event_async (MatrixClient        *self,
+                                const char          *room_id,
+                                const char          *event_type,
+                                JsonObject          *content,
+                                const char          *txn_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autofree char *fresh_txn_id = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (event_type != NULL);
+  g_return_if_fail (content != NULL);
+
+  if (txn_id == NULL)
+    txn_id = fresh_txn_id = matrix_client_new_transaction_id (self);
+
+  path = matrix_client_build_path ("v3", "rooms", room_id, "send", event_type, txn_id, NULL);
+  body = json_node_init_object (json_node_alloc (), content);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_send_event_async);
+  request_async (self, "PUT", path, NULL, body, TRUE, cancellable, on_send_event_done, task);
+}
+
+/**
+ * matrix_client_send_event_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the id of the new event
+ */
+char *
+matrix_client_send_event_finish (MatrixClient  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- the sync loop ------------------------------------------------------- */
+
+static GSource *
+default_timeout_source (guint    delay_ms,
+                        gpointer user_data)
+{
+  return g_timeout_source_new (delay_ms);
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static gboolean
+on_retry_timeout (gpointer user_data)
+{
+  MatrixClient *self = user_data;
+
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  sync_request (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The loop is still wanted, and this response still belongs to it. */
+static gboolean
+sync_is_current (MatrixClient *self,
+                 GCancellable *cancellable)
+{
+  return self->syncing && self->sync_cancellable == cancellable &&
+         !g_cancellable_is_cancelled (cancellable);
+}
+
+static void
+sync_failed (MatrixClient *self,
+             GError       *error)
+{
+  gint64 retry_after_ms = matrix_error_get_retry_after_ms (error);
+  guint delay_ms, delay_s;
+
+  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_TOKEN))
+    {
+      gboolean soft_logout = matrix_error_get_soft_logout (error);
+
+      g_message ("The server ended the session (%s)", soft_logout ? "soft logout" : "logged out");
+      g_clear_error (&self->sync_error);
+      self->sync_error = error;
+      matrix_client_stop_sync (self);
+      /* The token is dead either way. A soft logout keeps the device (and so
+       * the local data) for the next login; a hard one ends the session. */
+      if (soft_logout)
+        matrix_store_set_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
+      else
+        forget_session (self);
+      g_signal_emit (self, signals[SESSION_ENDED], 0, soft_logout);
+      return;
+    }
+
+  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) && retry_after_ms >= 0)
+    {
+      /* The server said how long to wait: do that rather than guess. */
+      delay_ms = (guint) MIN (retry_after_ms, (gint64) 3600 * 1000);
+      delay_s = (delay_ms + 999) / 1000;
+    }
+  else
+    {
+      delay_s = self->backoff_s;
+      delay_ms = delay_s * 1000;
+      self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
+    }
+
+  g_message ("Sync failed (%s); retrying in %u s", error->message, delay_s);
+  g_clear_error (&self->sync_error);
+  self->sync_error = error;
+  self->sync_failing = TRUE;
+
+  g_signal_emit (self, signals[SYNC_FAILED], 0, delay_s);
+
+  /* A handler may have stopped the loop. */
+  if (!self->syncing)
+    return;
+
+  self->retry_source = self->timeout_func (delay_ms, self->timeout_data);
+  g_source_set_callback (self->retry_source, on_retry_timeout, g_object_ref (self), g_object_unref);
+  g_source_set_name (self->retry_source, "[matrix-client] sync retry");
+  g_source_attach (self->retry_source, g_main_context_get_thread_default ());
+}
+
+static void
+on_sync_committed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixClient *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  const char *next_batch = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!matrix_store_commit_finish (MATRIX_STORE (source), result, &error))
+    {
+      if (sync_is_current (self, cancellable))
+        sync_failed (self, error);
+      else
+        g_error_free (error);
+      return;
+    }
+
+  if (!sync_is_current (self, cancellable))
+    return;
+
+  g_signal_emit (self, signals[SYNCED], 0, next_batch);
+
+  if (sync_is_current (self, cancellable))
+    sync_request (self);
+}
+
+static void
+emit_sync_response (MatrixClient       *self,
+                    MatrixSyncResponse *response,
+                    GCancellable       *cancellable)
+{
+  GTask *task;
+
+  for (guint i = 0; i < response->dropped->len; i++)
+    g_warning ("Left out an invalid event: %s", (char *) g_ptr_array_index (response->dropped, i));
+
+  if (self->sync_failing)
+    {
+      self->sync_failing = FALSE;
+      self->backoff_s = MIN_BACKOFF_S;
+      g_clear_error (&self->sync_error);
+      g_signal_emit (self, signals[SYNC_RESUMED], 0);
+      if (!sync_is_current (self, cancellable))
+        return;
+    }
+
+  /* Stopping from a handler means no further signal for this response, and
+   * no commit: the response will be fetched again, so nothing is lost. */
+  for (guint i = 0; i < response->rooms->len; i++)
+    {
+      MatrixSyncRoom *room = g_ptr_array_index (response->rooms, i);
+
+      if (room->state != NULL)
+        {
+          g_signal_emit (self, signals[ROOM_STATE_UPDATES], 0, room->room_id, room->state);
+          if (!sync_is_current (self, cancellable))
+            return;
+        }
+
+      if (room->timeline != NULL)
+        {
+          g_signal_emit (self, signals[ROOM_TIMELINE_UPDATES], 0, room->room_id, room->timeline,
+                         room->limited, room->prev_batch);
+          if (!sync_is_current (self, cancellable))
+            return;
+        }
+
+      if (room->summary != NULL || room->unread_notifications != NULL)
+        {
+          g_signal_emit (self, signals[ROOM_SUMMARY_UPDATES], 0, room->room_id, room->summary,
+                         room->unread_notifications);
+          if (!sync_is_current (self, cancellable))
+            return;
+        }
+
+      if (room->kind == MATRIX_SYNC_ROOM_LEAVE)
+        {
+          g_signal_emit (self, signals[LEFT_ROOM], 0, room->room_id);
+          if (!sync_is_current (self, cancellable))
+            return;
+        }
+    }
+
+  task = g_task_new (self, cancellable, NULL, NULL);
+  g_task_set_source_tag (task, emit_sync_response);
+  g_task_set_task_data (task, g_strdup (response->next_batch), g_free);
+  matrix_store_commit_async (self->store, response->next_batch, cancellable,
+                             on_sync_committed, task);
+}
+
+static void
+parse_sync_in_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  MatrixSyncResponse *response;
+  GError *error = NULL;
+
+  response = _matrix_sync_response_parse (task_data, &error);
+  if (response == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify) _matrix_sync_response_free);
+}
+
+static void
+on_sync_parsed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  g_autoptr(MatrixSyncResponse) response = NULL;
+  GError *error = NULL;
+
+  response = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (!sync_is_current (self, cancellable))
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  if (response == NULL)
+    {
+      sync_failed (self, error);
+      return;
+    }
+
+  emit_sync_response (self, response, cancellable);
+}
+
+static void
+on_sync_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  GCancellable *cancellable = user_data;
+  g_autoptr(Response) response = NULL;
+  GError *error = NULL;
+  GTask *task;
+
+  response = send_message_finish (self, result, &error);
+
+  if (self->sync_cancellable == cancellable)
+    clear_source (&self->watchdog_source);
+
+  if (self->watchdog_fired && self->sync_cancellable == cancellable)
+    {
+      /* Our own watchdog cancelled the request: a server gone silent. */
+      g_clear_error (&error);
+      g_clear_pointer (&response, response_free);
+      self->watchdog_fired = FALSE;
+      g_clear_object (&self->sync_cancellable);
+      self->sync_cancellable = g_cancellable_new ();
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "The server did not answer /sync in time");
+      sync_failed (self, error);
+      g_object_unref (cancellable);
+      return;
+    }
+
+  if (!sync_is_current (self, cancellable))
+    {
+      g_clear_error (&error);
+      g_object_unref (cancellable);
+      return;
+    }
+
+  if (response == NULL)
+    ;
+  else if (!SOUP_STATUS_IS_SUCCESSFUL (response->status))
+    error = error_from_response (response);
+  else if (!is_json (response))
+    error = g_error_new (MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                         "The sync response is not JSON (Content-Type: %s)",
+                         soup_message_headers_get_content_type (response->headers, NULL)
+                           ?: "none");
+
+  if (error != NULL)
+    {
+      sync_failed (self, error);
+      g_object_unref (cancellable);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, on_sync_parsed, NULL);
+  g_task_set_source_tag (task, on_sync_sent);
+  g_task_set_task_data (task, g_bytes_ref (response->body), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, parse_sync_in_thread);
+  g_object_unref (task);
+  g_object_unref (cancellable);
+}
+
+static gboolean
+on_sync_watchdog (gpointer user_data)
+{
+  MatrixClient *self = user_data;
+
+  g_debug ("No /sync answer after %u ms, giving up on this request", self->watchdog_ms);
+  g_clear_pointer (&self->watchdog_source, g_source_unref);
+  self->watchdog_fired = TRUE;
+  g_cancellable_cancel (self->sync_cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sync_request (MatrixClient *self)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  const char *query[7] = { NULL, };
+  const char *since;
+  GError *error = NULL;
+  guint n = 0;
+
+  /* Read from the store every time: the token moves only with a commit. */
+  since = matrix_store_get_sync_token (self->store);
+
+  query[n++] = "timeout";
+  query[n++] = G_STRINGIFY (SYNC_TIMEOUT_MS);
+  if (since != NULL)
+    {
+      query[n++] = "since";
+      query[n++] = since;
+    }
+  if (self->sync_filter != NULL)
+    {
+      query[n++] = "filter";
+      query[n++] = self->sync_filter;
+    }
+
+  message = new_message (self, "GET", "v3/sync", query, NULL, TRUE, &error);
+  if (message == NULL)
+    {
+      sync_failed (self, error);
+      return;
+    }
+
+  self->watchdog_source = g_timeout_source_new (self->watchdog_ms);
+  g_source_set_callback (self->watchdog_source, on_sync_watchdog, self, NULL);
+  g_source_set_name (self->watchdog_source, "[matrix-client] sync watchdog");
+  g_source_attach (self->watchdog_source, g_main_context_get_thread_default ());
+
+  send_message_async (self, message, self->sync_cancellable, on_sync_sent,
+                      g_object_ref (self->sync_cancellable));
+}
+
+/**
+ * matrix_client_start_sync:
+ * @self: a #MatrixClient
+ *
+ * Starts the sync loop: `GET /sync` with a 30 s long-poll, from the token in
+ * the store, again and again until matrix_client_stop_sync(). Failures are
+ * retried with a backoff of 2 s doubling up to 30 s. Starting a running loop
+ * does nothing.
+ */
+void
+matrix_client_start_sync (MatrixClient *self)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  if (self->syncing)
+    return;
+
+  self->syncing = TRUE;
+  self->sync_cancellable = g_cancellable_new ();
+  self->watchdog_fired = FALSE;
+  sync_request (self);
+}
+
+/**
+ * matrix_client_stop_sync:
+ * @self: a #MatrixClient
+ *
+ * Stops the sync loop: cancels the request in flight and any wait. No signal
+ * is emitted for a response that arrives after this, and a response being
+ * emitted stops there, uncommitted, to be fetched again on the next start.
+ */
+void
+matrix_client_stop_sync (MatrixClient *self)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  if (!self->syncing)
+    return;
+
+  self->syncing = FALSE;
+  clear_source (&self->retry_source);
+  clear_source (&self->watchdog_source);
+  g_cancellable_cancel (self->sync_cancellable);
+  g_clear_object (&self->sync_cancellable);
+}
+
+/* --- GObject ------------------------------------------------------------- */
+
+/**
+ * matrix_client_new:
+ * @homeserver: the homeserver's base URL, e.g. `https://matrix.example.org`
+ * @store: where the session, the sync token and room data are kept
+ *
+ * Returns: (transfer full): a new #MatrixClient
+ */
+MatrixClient *
+matrix_client_new (const char  *homeserver,
+                   MatrixStore *store)
+{
+  g_return_val_if_fail (homeserver != NULL, NULL);
+  g_return_val_if_fail (MATRIX_IS_STORE (store), NULL);
+
+  return g_object_new (MATRIX_TYPE_CLIENT, "homeserver", homeserver, "store", store, NULL);
+}
+
+/**
+ * matrix_client_get_homeserver:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none): the homeserver's base URL, without trailing slash
+ */
+const char *
+matrix_client_get_homeserver (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->homeserver;
+}
+
+/**
+ * matrix_client_get_store:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none): the store
+ */
+MatrixStore *
+matrix_client_get_store (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * matrix_client_get_user_id:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none) (nullable): our user id, once logged in
+ */
+const char *
+matrix_client_get_user_id (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return matrix_store_get_value (self->store, MATRIX_STORE_KEY_USER_ID);
+}
+
+/**
+ * matrix_client_get_device_id:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none) (nullable): our device id, once logged in
+ */
+const char *
+matrix_client_get_device_id (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return matrix_store_get_value (self->store, MATRIX_STORE_KEY_DEVICE_ID);
+}
+
+/**
+ * matrix_client_is_logged_in:
+ * @self: a #MatrixClient
+ *
+ * Returns: whether the store holds an access token
+ */
+gboolean
+matrix_client_is_logged_in (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+
+  return matrix_store_get_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN) != NULL;
+}
+
+/**
+ * matrix_client_is_syncing:
+ * @self: a #MatrixClient
+ *
+ * Returns: whether the sync loop is running
+ */
+gboolean
+matrix_client_is_syncing (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+
+  return self->syncing;
+}
+
+/**
+ * matrix_client_get_sync_error:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none) (nullable): why the last sync failed, while the
+ *   loop is failing
+ */
+const GError *
+matrix_client_get_sync_error (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->sync_error;
+}
+
+/**
+ * matrix_client_get_sync_filter:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none) (nullable): the `filter` sent with /sync
+ */
+const char *
+matrix_client_get_sync_filter (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->sync_filter;
+}
+
+/**
+ * matrix_client_set_sync_filter:
+ * @self: a #MatrixClient
+ * @filter: (nullable): a filter id or inline JSON filter, or %NULL for none
+ *
+ * Sets the `filter` parameter of the next /sync requests.
+ */
+void
+matrix_client_set_sync_filter (MatrixClient *self,
+                               const char   *filter)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  if (g_strcmp0 (self->sync_filter, filter) == 0)
+    return;
+
+  g_free (self->sync_filter);
+  self->sync_filter = g_strdup (filter);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_FILTER]);
+}
+
+void
+_matrix_client_set_timeout_source_func (MatrixClient            *self,
+                                        MatrixTimeoutSourceFunc  func,
+                                        gpointer                 user_data)
+{
+  self->timeout_func = func != NULL ? func : default_timeout_source;
+  self->timeout_data = user_data;
+}
+
+void
+_matrix_client_set_sync_watchdog_ms (MatrixClient *self,
+                                     guint         watchdog_ms)
+{
+  self->watchdog_ms = watchdog_ms;
+}
+
+void
+_matrix_client_set_max_body_size (MatrixClient *self,
+                                  gsize         max_size)
+{
+  self->max_body_size = max_size;
+}
+
+static void
+matrix_client_dispose (GObject *object)
+{
+  MatrixClient *self = MATRIX_CLIENT (object);
+
+  matrix_client_stop_sync (self);
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (matrix_client_parent_class)->dispose (object);
+}
+
+static void
+matrix_client_finalize (GObject *object)
+{
+  MatrixClient *self = MATRIX_CLIENT (object);
+
+  g_free (self->homeserver);
+  g_free (self->sync_filter);
+  g_free (self->txn_prefix);
+  g_clear_error (&self->sync_error);
+
+  G_OBJECT_CLASS (matrix_client_parent_class)->finalize (object);
+}
+
+static void
+matrix_client_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  MatrixClient *self = MATRIX_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOMESERVER:
+      g_value_set_string (value, self->homeserver);
+      break;
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_USER_ID:
+      g_value_set_string (value, matrix_client_get_user_id (self));
+      break;
+    case PROP_DEVICE_ID:
+      g_value_set_string (value, matrix_client_get_device_id (self));
+      break;
+    case PROP_SYNC_FILTER:
+      g_value_set_string (value, self->sync_filter);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+matrix_client_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  MatrixClient *self = MATRIX_CLIENT (object);
+  const char *homeserver;
+
+  switch (prop_id)
+    {
+    case PROP_HOMESERVER:
+      homeserver = g_value_get_string (value);
+      self->homeserver = g_strdup (homeserver != NULL ? homeserver : "");
+      /* Paths are appended with their own slash. */
+      while (g_str_has_suffix (self->homeserver, "/"))
+        self->homeserver[strlen (self->homeserver) - 1] = '\0';
+      break;
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_SYNC_FILTER:
+      matrix_client_set_sync_filter (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+matrix_client_constructed (GObject *object)
+{
+  MatrixClient *self = MATRIX_CLIENT (object);
+
+  G_OBJECT_CLASS (matrix_client_parent_class)->constructed (object);
+
+  if (self->store == NULL)
+    g_critical ("MatrixClient needs a store");
+}
+
+static void
+matrix_client_class_init (MatrixClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = matrix_client_constructed;
+  object_class->dispose = matrix_client_dispose;
+  object_class->finalize = matrix_client_finalize;
+  object_class->get_property = matrix_client_get_property;
+  object_class->set_property = matrix_client_set_property;
+
+  properties[PROP_HOMESERVER] =
+    g_param_spec_string ("homeserver", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, MATRIX_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USER_ID] =
+    g_param_spec_string ("user-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEVICE_ID] =
+    g_param_spec_string ("device-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNC_FILTER] =
+    g_param_spec_string ("sync-filter", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SYNC_FAILED] =
+    g_signal_new ("sync-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SYNC_RESUMED] =
+    g_signal_new ("sync-resumed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[ROOM_STATE_UPDATES] =
+    g_signal_new ("room-state-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[ROOM_TIMELINE_UPDATES] =
+    g_signal_new ("room-timeline-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_BOOLEAN,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[ROOM_SUMMARY_UPDATES] =
+    g_signal_new ("room-summary-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[LEFT_ROOM] =
+    g_signal_new ("left-room", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SYNCED] =
+    g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SESSION_ENDED] =
+    g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+}
+
+static void
+matrix_client_init (MatrixClient *self)
+{
+  g_autofree char *random = g_uuid_string_random ();
+
+  self->backoff_s = MIN_BACKOFF_S;
+  self->watchdog_ms = DEFAULT_WATCHDOG_MS;
+  self->max_body_size = DEFAULT_MAX_BODY_SIZE;
+  self->timeout_func = default_timeout_source;
+  self->txn_prefix = g_strdup_printf ("confab.%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
+
+  /* The I/O timeout only catches a dead connection; the long-poll itself is
+   * bounded by the sync watchdog. */
+  self->session = soup_session_new_with_options ("timeout", 60,
+                                                 "user-agent", "Confab/" "0.1",
+                                                 NULL);
+}

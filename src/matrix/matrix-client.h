@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "matrix-store.h"
+
+G_BEGIN_DECLS
+
+#define MATRIX_TYPE_CLIENT (matrix_client_get_type ())
+G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
+
+/*
+ * Signals, in the order one sync response emits them:
+ *
+ * ::sync-failed (guint delay_s)
+ *   A sync request failed; the loop waits @delay_s seconds and retries.
+ *   matrix_client_get_sync_error() tells why.
+ * ::sync-resumed ()
+ *   The first successful sync after one or more failures.
+ * ::room-state-updates (const char *room_id, GPtrArray *events)
+ *   The `state` section of a room: MatrixStateEvent*, to apply before the
+ *   timeline. Never to be shown in a timeline.
+ * ::room-timeline-updates (const char *room_id, GPtrArray *events,
+ *                          gboolean limited, const char *prev_batch)
+ *   The `timeline` section of a room: MatrixEvent* (MatrixStateEvent* for
+ *   events with a state key), oldest first.
+ * ::room-summary-updates (const char *room_id, JsonObject *summary,
+ *                         JsonObject *unread_notifications)
+ *   A joined room's `summary` and `unread_notifications`, either may be NULL.
+ * ::left-room (const char *room_id)
+ *   After the state and timeline of a room in `rooms.leave`.
+ * ::synced (const char *next_batch)
+ *   Everything the response carried has been handled and committed to the
+ *   store together with its token.
+ * ::session-ended (gboolean soft_logout)
+ *   The server no longer accepts the access token (M_UNKNOWN_TOKEN). The sync
+ *   loop has stopped. With @soft_logout the local data is kept and the user
+ *   may log in again with the same device.
+ */
+
+MatrixClient *matrix_client_new                   (const char           *homeserver,
+                                                   MatrixStore          *store);
+
+const char   *matrix_client_get_homeserver        (MatrixClient         *self);
+MatrixStore  *matrix_client_get_store             (MatrixClient         *self);
+const char   *matrix_client_get_user_id           (MatrixClient         *self);
+const char   *matrix_client_get_device_id         (MatrixClient         *self);
+gboolean      matrix_client_is_logged_in          (MatrixClient         *self);
+gboolean      matrix_client_is_syncing            (MatrixClient         *self);
+const GError *matrix_client_get_sync_error        (MatrixClient         *self);
+const char   *matrix_client_get_sync_filter       (MatrixClient         *self);
+void          matrix_client_set_sync_filter       (MatrixClient         *self,
+                                                   const char           *filter);
+
+void          matrix_client_login_async           (MatrixClient         *self,
+                                                   const char           *user,
+                                                   const char           *password,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean      matrix_client_login_finish          (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+void          matrix_client_logout_async          (MatrixClient         *self,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean      matrix_client_logout_finish         (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+char         *matrix_client_new_transaction_id    (MatrixClient         *self);
+void          matrix_client_send_event_async      (MatrixClient         *self,
+                                                   const char           *room_id,
+                                                   const char           *event_type,
+                                                   JsonObject           *content,
+                                                   const char           *txn_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+char         *matrix_client_send_event_finish     (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+void          matrix_client_request_async         (MatrixClient         *self,
+                                                   const char           *method,
+                                                   const char           *path,
+                                                   const char * const   *query,
+                                                   JsonNode             *body,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+JsonObject   *matrix_client_request_finish        (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+char         *matrix_client_build_path            (const char           *first_segment,
+                                                   ...) G_GNUC_NULL_TERMINATED;
+
+void          matrix_client_start_sync            (MatrixClient         *self);
+void          matrix_client_stop_sync             (MatrixClient         *self);
+
+G_END_DECLS

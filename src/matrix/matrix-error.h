@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define MATRIX_ERROR (matrix_error_quark ())
+
+/**
+ * MatrixError:
+ * @MATRIX_ERROR_FAILED: anything not covered below
+ * @MATRIX_ERROR_HTTP: the server answered with an error status and no Matrix error body
+ * @MATRIX_ERROR_INVALID_JSON: the body is not JSON (or not the expected content type)
+ * @MATRIX_ERROR_INVALID_RESPONSE: JSON that does not match the schema of the endpoint
+ * @MATRIX_ERROR_SERVER: a Matrix error response with an `errcode` not listed below
+ * @MATRIX_ERROR_FORBIDDEN: `M_FORBIDDEN` (e.g. a wrong password)
+ * @MATRIX_ERROR_UNKNOWN_TOKEN: `M_UNKNOWN_TOKEN`: the session has ended
+ * @MATRIX_ERROR_MISSING_TOKEN: `M_MISSING_TOKEN`
+ * @MATRIX_ERROR_LIMIT_EXCEEDED: `M_LIMIT_EXCEEDED`: rate limited
+ * @MATRIX_ERROR_NOT_FOUND: `M_NOT_FOUND`
+ * @MATRIX_ERROR_NOT_LOGGED_IN: a request that needs an access token was made without one
+ *
+ * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
+ * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
+ * matrix_error_get_errcode() and friends.
+ */
+typedef enum {
+  MATRIX_ERROR_FAILED,
+  MATRIX_ERROR_HTTP,
+  MATRIX_ERROR_INVALID_JSON,
+  MATRIX_ERROR_INVALID_RESPONSE,
+  MATRIX_ERROR_SERVER,
+  MATRIX_ERROR_FORBIDDEN,
+  MATRIX_ERROR_UNKNOWN_TOKEN,
+  MATRIX_ERROR_MISSING_TOKEN,
+  MATRIX_ERROR_LIMIT_EXCEEDED,
+  MATRIX_ERROR_NOT_FOUND,
+  MATRIX_ERROR_NOT_LOGGED_IN,
+} MatrixError;
+
+GQuark      matrix_error_quark                (void);
+
+GError     *matrix_error_new_from_response    (guint        http_status,
+                                               const char  *errcode,
+                                               const char  *message,
+                                               gint64       retry_after_ms,
+                                               gboolean     soft_logout);
+const char *matrix_error_get_errcode          (const GError *error);
+guint       matrix_error_get_http_status      (const GError *error);
+gint64      matrix_error_get_retry_after_ms   (const GError *error);
+gboolean    matrix_error_get_soft_logout      (const GError *error);
+
+G_END_DECLS

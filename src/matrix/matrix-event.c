@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "matrix-event"
+
+#include "matrix-error.h"
+#include "matrix-event.h"
+#include "matrix-json-private.h"
+
+/**
+ * MatrixEvent:
+ *
+ * One room event, immutable once built. Events are built from JSON that came
+ * from the network, so every constructor validates the required members and
+ * their types and fails with a #GError rather than trusting the input.
+ *
+ * Events that carry a `state_key` are #MatrixStateEvent instances.
+ */
+
+typedef struct
+{
+  char       *room_id;
+  char       *event_type;
+  char       *sender;
+  char       *event_id;
+  gint64      origin_server_ts;
+  JsonObject *content;
+  JsonObject *unsigned_;
+} MatrixEventPrivate;
+
+struct _MatrixStateEvent
+{
+  MatrixEvent parent_instance;
+  char       *state_key;
+};
+
+G_DEFINE_TYPE_WITH_PRIVATE (MatrixEvent, matrix_event, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (MatrixStateEvent, matrix_state_event, MATRIX_TYPE_EVENT)
+
+enum {
+  PROP_0,
+  PROP_ROOM_ID,
+  PROP_EVENT_TYPE,
+  PROP_SENDER,
+  PROP_EVENT_ID,
+  PROP_ORIGIN_SERVER_TS,
+  PROP_CONTENT,
+  PROP_UNSIGNED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+matrix_event_finalize (GObject *object)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (MATRIX_EVENT (object));
+
+  g_free (priv->room_id);
+  g_free (priv->event_type);
+  g_free (priv->sender);
+  g_free (priv->event_id);
+  g_clear_pointer (&priv->content, json_object_unref);
+  g_clear_pointer (&priv->unsigned_, json_object_unref);
+
+  G_OBJECT_CLASS (matrix_event_parent_class)->finalize (object);
+}
+
+static void
+matrix_event_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  MatrixEvent *self = MATRIX_EVENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROOM_ID:
+      g_value_set_string (value, matrix_event_get_room_id (self));
+      break;
+    case PROP_EVENT_TYPE:
+      g_value_set_string (value, matrix_event_get_event_type (self));
+      break;
+    case PROP_SENDER:
+      g_value_set_string (value, matrix_event_get_sender (self));
+      break;
+    case PROP_EVENT_ID:
+      g_value_set_string (value, matrix_event_get_event_id (self));
+      break;
+    case PROP_ORIGIN_SERVER_TS:
+      g_value_set_int64 (value, matrix_event_get_origin_server_ts (self));
+      break;
+    case PROP_CONTENT:
+      g_value_set_boxed (value, matrix_event_get_content (self));
+      break;
+    case PROP_UNSIGNED:
+      g_value_set_boxed (value, matrix_event_get_unsigned (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+matrix_event_class_init (MatrixEventClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = matrix_event_finalize;
+  object_class->get_property = matrix_event_get_property;
+
+  properties[PROP_ROOM_ID] =
+    g_param_spec_string ("room-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EVENT_TYPE] =
+    g_param_spec_string ("event-type", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SENDER] =
+    g_param_spec_string ("sender", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EVENT_ID] =
+    g_param_spec_string ("event-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ORIGIN_SERVER_TS] =
+    g_param_spec_int64 ("origin-server-ts", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTENT] =
+    g_param_spec_boxed ("content", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UNSIGNED] =
+    g_param_spec_boxed ("unsigned", NULL, NULL, JSON_TYPE_OBJECT,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+matrix_event_init (MatrixEvent *self)
+{
+}
+
+static void
+matrix_state_event_finalize (GObject *object)
+{
+  g_free (MATRIX_STATE_EVENT (object)->state_key);
+
+  G_OBJECT_CLASS (matrix_state_event_parent_class)->finalize (object);
+}
+
+static void
+matrix_state_event_class_init (MatrixStateEventClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = matrix_state_event_finalize;
+}
+
+static void
+matrix_state_event_init (MatrixStateEvent *self)
+{
+}
+
+/* Fills the common members. The sync API omits `room_id` from events (the room
+ * is implied by where they stand); when both are given they must agree. */
+static gboolean
+parse_common (MatrixEvent  *self,
+              const char   *room_id,
+              JsonObject   *object,
+              GError      **error)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  const char *json_room_id, *event_type, *sender, *event_id;
+  JsonObject *content, *unsigned_;
+  gint64 ts = 0;
+
+  if (!_matrix_json_get_string (object, "event", "room_id", room_id == NULL, &json_room_id, error) ||
+      !_matrix_json_get_string (object, "event", "type", TRUE, &event_type, error) ||
+      !_matrix_json_get_string (object, "event", "sender", TRUE, &sender, error) ||
+      !_matrix_json_get_string (object, "event", "event_id", TRUE, &event_id, error) ||
+      !_matrix_json_get_int (object, "event", "origin_server_ts", TRUE, &ts, error) ||
+      !_matrix_json_get_object (object, "event", "content", TRUE, &content, error) ||
+      !_matrix_json_get_object (object, "event", "unsigned", FALSE, &unsigned_, error))
+    return FALSE;
+
+  if (room_id != NULL && json_room_id != NULL && !g_str_equal (room_id, json_room_id))
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                   "event %s: room_id %s disagrees with the room %s it was listed in",
+                   event_id, json_room_id, room_id);
+      return FALSE;
+    }
+
+  if (ts < 0)
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                   "event %s: origin_server_ts is negative", event_id);
+      return FALSE;
+    }
+
+  priv->room_id = g_strdup (room_id != NULL ? room_id : json_room_id);
+  priv->event_type = g_strdup (event_type);
+  priv->sender = g_strdup (sender);
+  priv->event_id = g_strdup (event_id);
+  priv->origin_server_ts = ts;
+  priv->content = json_object_ref (content);
+  priv->unsigned_ = unsigned_ != NULL ? json_object_ref (unsigned_) : NULL;
+
+  return TRUE;
+}
+
+/**
+ * matrix_event_new_from_json:
+ * @room_id: (nullable): the room the event belongs to, or %NULL to read it from
+ *   the event's own `room_id` member
+ * @object: the event as JSON
+ * @error: return location for a #GError
+ *
+ * Builds an event from its JSON form, as found in a sync response's timeline
+ * or in `/messages`. An event with a `state_key` becomes a #MatrixStateEvent.
+ *
+ * Returns: (transfer full) (nullable): the event, or %NULL if @object is not
+ *   a valid event
+ */
+MatrixEvent *
+matrix_event_new_from_json (const char  *room_id,
+                            JsonObject  *object,
+                            GError     **error)
+{
+  g_autoptr(MatrixEvent) self = NULL;
+  const char *state_key = NULL;
+
+  g_return_val_if_fail (object != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_matrix_json_get_string (object, "event", "state_key", FALSE, &state_key, error))
+    return NULL;
+
+  if (state_key != NULL)
+    return MATRIX_EVENT (matrix_state_event_new_from_json (room_id, object, error));
+
+  self = g_object_new (MATRIX_TYPE_EVENT, NULL);
+  if (!parse_common (self, room_id, object, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * matrix_state_event_new_from_json:
+ * @room_id: (nullable): the room, or %NULL to read the event's `room_id`
+ * @object: the event as JSON
+ * @error: return location for a #GError
+ *
+ * Builds a state event; unlike matrix_event_new_from_json(), a missing
+ * `state_key` is an error.
+ *
+ * Returns: (transfer full) (nullable): the state event, or %NULL
+ */
+MatrixStateEvent *
+matrix_state_event_new_from_json (const char  *room_id,
+                                  JsonObject  *object,
+                                  GError     **error)
+{
+  g_autoptr(MatrixStateEvent) self = NULL;
+  const char *state_key;
+
+  g_return_val_if_fail (object != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_matrix_json_get_string (object, "state event", "state_key", TRUE, &state_key, error))
+    return NULL;
+
+  self = g_object_new (MATRIX_TYPE_STATE_EVENT, NULL);
+  if (!parse_common (MATRIX_EVENT (self), room_id, object, error))
+    return NULL;
+  self->state_key = g_strdup (state_key);
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * matrix_event_get_room_id:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none): the room id
+ */
+const char *
+matrix_event_get_room_id (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  return priv->room_id;
+}
+
+/**
+ * matrix_event_get_event_type:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none): the event type, e.g. `m.room.message`
+ */
+const char *
+matrix_event_get_event_type (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  return priv->event_type;
+}
+
+/**
+ * matrix_event_get_sender:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none): the user id of the sender
+ */
+const char *
+matrix_event_get_sender (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  return priv->sender;
+}
+
+/**
+ * matrix_event_get_event_id:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none): the event id
+ */
+const char *
+matrix_event_get_event_id (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  return priv->event_id;
+}
+
+/**
+ * matrix_event_get_origin_server_ts:
+ * @self: a #MatrixEvent
+ *
+ * Returns: the server's timestamp, in milliseconds since the Unix epoch
+ */
+gint64
+matrix_event_get_origin_server_ts (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), 0);
+
+  return priv->origin_server_ts;
+}
+
+/**
+ * matrix_event_get_content:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none): the event content. Do not modify it.
+ */
+JsonObject *
+matrix_event_get_content (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  return priv->content;
+}
+
+/**
+ * matrix_event_get_unsigned:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none) (nullable): the `unsigned` data, if the event had any
+ */
+JsonObject *
+matrix_event_get_unsigned (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  return priv->unsigned_;
+}
+
+/**
+ * matrix_event_get_content_string:
+ * @self: a #MatrixEvent
+ * @member: a member of the content
+ *
+ * Content is free-form and written by other users, so this checks the type.
+ *
+ * Returns: (transfer none) (nullable): the member if it is a string, else %NULL
+ */
+const char *
+matrix_event_get_content_string (MatrixEvent *self,
+                                 const char  *member)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  JsonNode *node;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+
+  node = json_object_get_member (priv->content, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+/**
+ * matrix_event_get_transaction_id:
+ * @self: a #MatrixEvent
+ *
+ * The server echoes the transaction id of our own sends in `unsigned`, which
+ * is how a local echo is matched with the server's copy.
+ *
+ * Returns: (transfer none) (nullable): `unsigned.transaction_id`, or %NULL
+ */
+const char *
+matrix_event_get_transaction_id (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  const char *txn_id = NULL;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  if (priv->unsigned_ == NULL ||
+      !_matrix_json_get_string (priv->unsigned_, NULL, "transaction_id", FALSE, &txn_id, NULL))
+    return NULL;
+
+  return txn_id;
+}
+
+/**
+ * matrix_event_is_state:
+ * @self: a #MatrixEvent
+ *
+ * Returns: whether the event is a #MatrixStateEvent
+ */
+gboolean
+matrix_event_is_state (MatrixEvent *self)
+{
+  return MATRIX_IS_STATE_EVENT (self);
+}
+
+/**
+ * matrix_state_event_get_state_key:
+ * @self: a #MatrixStateEvent
+ *
+ * Returns: (transfer none): the state key (often the empty string)
+ */
+const char *
+matrix_state_event_get_state_key (MatrixStateEvent *self)
+{
+  g_return_val_if_fail (MATRIX_IS_STATE_EVENT (self), NULL);
+
+  return self->state_key;
+}
+
+static gboolean
+objects_equal (JsonObject *a,
+               JsonObject *b)
+{
+  g_autoptr(JsonNode) node_a = NULL;
+  g_autoptr(JsonNode) node_b = NULL;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+
+  node_a = json_node_init_object (json_node_alloc (), a);
+  node_b = json_node_init_object (json_node_alloc (), b);
+  return json_node_equal (node_a, node_b);
+}
+
+/**
+ * matrix_event_equal:
+ * @a: a #MatrixEvent
+ * @b: a #MatrixEvent
+ *
+ * Two events are equal when they are of the same class and every member,
+ * content and unsigned data included, is equal.
+ *
+ * Returns: whether @a and @b are equal
+ */
+gboolean
+matrix_event_equal (MatrixEvent *a,
+                    MatrixEvent *b)
+{
+  MatrixEventPrivate *pa, *pb;
+
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL || G_OBJECT_TYPE (a) != G_OBJECT_TYPE (b))
+    return FALSE;
+
+  pa = matrix_event_get_instance_private (a);
+  pb = matrix_event_get_instance_private (b);
+
+  if (MATRIX_IS_STATE_EVENT (a) &&
+      g_strcmp0 (MATRIX_STATE_EVENT (a)->state_key, MATRIX_STATE_EVENT (b)->state_key) != 0)
+    return FALSE;
+
+  return g_strcmp0 (pa->room_id, pb->room_id) == 0 &&
+         g_strcmp0 (pa->event_type, pb->event_type) == 0 &&
+         g_strcmp0 (pa->sender, pb->sender) == 0 &&
+         g_strcmp0 (pa->event_id, pb->event_id) == 0 &&
+         pa->origin_server_ts == pb->origin_server_ts &&
+         objects_equal (pa->content, pb->content) &&
+         objects_equal (pa->unsigned_, pb->unsigned_);
+}
+
+/**
+ * matrix_event_to_json:
+ * @self: a #MatrixEvent
+ *
+ * Serialises the event, `room_id` included, so that
+ * matrix_event_new_from_json() with a %NULL room id reads it back as an equal
+ * event.
+ *
+ * Returns: (transfer full): a JSON object node
+ */
+JsonNode *
+matrix_event_to_json (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  json_object_set_string_member (object, "room_id", priv->room_id);
+  json_object_set_string_member (object, "type", priv->event_type);
+  if (MATRIX_IS_STATE_EVENT (self))
+    json_object_set_string_member (object, "state_key", MATRIX_STATE_EVENT (self)->state_key);
+  json_object_set_string_member (object, "sender", priv->sender);
+  json_object_set_object_member (object, "content", json_object_ref (priv->content));
+  json_object_set_string_member (object, "event_id", priv->event_id);
+  json_object_set_int_member (object, "origin_server_ts", priv->origin_server_ts);
+  if (priv->unsigned_ != NULL)
+    json_object_set_object_member (object, "unsigned", json_object_ref (priv->unsigned_));
+
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+/**
+ * matrix_event_to_string:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer full): the event as compact JSON text
+ */
+char *
+matrix_event_to_string (MatrixEvent *self)
+{
+  g_autoptr(JsonNode) node = matrix_event_to_json (self);
+
+  return _matrix_json_to_string (node);
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "matrix-store"
+
+#include "matrix-store.h"
+
+G_DEFINE_INTERFACE (MatrixStore, matrix_store, G_TYPE_OBJECT)
+
+static void
+matrix_store_default_init (MatrixStoreInterface *iface)
+{
+}
+
+/**
+ * matrix_store_get_value:
+ * @self: a #MatrixStore
+ * @key: a key, such as %MATRIX_STORE_KEY_USER_ID
+ *
+ * Returns: (transfer none) (nullable): the value, or %NULL
+ */
+const char *
+matrix_store_get_value (MatrixStore *self,
+                        const char  *key)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  return MATRIX_STORE_GET_IFACE (self)->get_value (self, key);
+}
+
+/**
+ * matrix_store_set_value:
+ * @self: a #MatrixStore
+ * @key: a key, such as %MATRIX_STORE_KEY_ACCESS_TOKEN
+ * @value: (nullable): the value, or %NULL to remove it
+ *
+ * The sync token is not set this way: it moves only with
+ * matrix_store_commit_async(), together with what it covers.
+ */
+void
+matrix_store_set_value (MatrixStore *self,
+                        const char  *key,
+                        const char  *value)
+{
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (!g_str_equal (key, MATRIX_STORE_KEY_SYNC_TOKEN));
+
+  MATRIX_STORE_GET_IFACE (self)->set_value (self, key, value);
+}
+
+/**
+ * matrix_store_get_sync_token:
+ * @self: a #MatrixStore
+ *
+ * Returns: (transfer none) (nullable): the `next_batch` of the last committed
+ *   sync response, or %NULL before the first one
+ */
+const char *
+matrix_store_get_sync_token (MatrixStore *self)
+{
+  return matrix_store_get_value (self, MATRIX_STORE_KEY_SYNC_TOKEN);
+}
+
+/**
+ * matrix_store_set_state_event:
+ * @self: a #MatrixStore
+ * @event: the new current state for its (room, type, state key)
+ */
+void
+matrix_store_set_state_event (MatrixStore      *self,
+                              MatrixStateEvent *event)
+{
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (MATRIX_IS_STATE_EVENT (event));
+
+  MATRIX_STORE_GET_IFACE (self)->set_state_event (self, event);
+}
+
+/**
+ * matrix_store_get_state_event:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @event_type: a state event type
+ * @state_key: a state key
+ *
+ * Returns: (transfer full) (nullable): the current state event, or %NULL
+ */
+MatrixStateEvent *
+matrix_store_get_state_event (MatrixStore *self,
+                              const char  *room_id,
+                              const char  *event_type,
+                              const char  *state_key)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+  g_return_val_if_fail (event_type != NULL, NULL);
+  g_return_val_if_fail (state_key != NULL, NULL);
+
+  return MATRIX_STORE_GET_IFACE (self)->get_state_event (self, room_id, event_type, state_key);
+}
+
+/**
+ * matrix_store_get_state_events:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @event_type: a state event type
+ *
+ * Returns: (transfer container) (element-type MatrixStateEvent): every current
+ *   state event of @event_type in the room, in no particular order
+ */
+GPtrArray *
+matrix_store_get_state_events (MatrixStore *self,
+                               const char  *room_id,
+                               const char  *event_type)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+  g_return_val_if_fail (event_type != NULL, NULL);
+
+  return MATRIX_STORE_GET_IFACE (self)->get_state_events (self, room_id, event_type);
+}
+
+/**
+ * matrix_store_get_room_ids:
+ * @self: a #MatrixStore
+ *
+ * Returns: (transfer full): the ids of every room with stored state or timeline
+ */
+GStrv
+matrix_store_get_room_ids (MatrixStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+
+  return MATRIX_STORE_GET_IFACE (self)->get_room_ids (self);
+}
+
+/**
+ * matrix_store_add_timeline_events:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @events: (element-type MatrixEvent): events in server order
+ */
+void
+matrix_store_add_timeline_events (MatrixStore *self,
+                                  const char  *room_id,
+                                  GPtrArray   *events)
+{
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (events != NULL);
+
+  MATRIX_STORE_GET_IFACE (self)->add_timeline_events (self, room_id, events);
+}
+
+/**
+ * matrix_store_get_timeline_events:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ *
+ * Returns: (transfer container) (element-type MatrixEvent): the cached
+ *   timeline, oldest first
+ */
+GPtrArray *
+matrix_store_get_timeline_events (MatrixStore *self,
+                                  const char  *room_id)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+
+  return MATRIX_STORE_GET_IFACE (self)->get_timeline_events (self, room_id);
+}
+
+/**
+ * matrix_store_commit_async:
+ * @self: a #MatrixStore
+ * @next_batch: the sync token that covers everything set since the last commit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the commit is durable, or failed
+ * @user_data: data for @callback
+ */
+void
+matrix_store_commit_async (MatrixStore         *self,
+                           const char          *next_batch,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (next_batch != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  MATRIX_STORE_GET_IFACE (self)->commit_async (self, next_batch, cancellable, callback, user_data);
+}
+
+/**
+ * matrix_store_commit_finish:
+ * @self: a #MatrixStore
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the changes and the sync token are durable
+ */
+gboolean
+matrix_store_commit_finish (MatrixStore   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), FALSE);
+
+  return MATRIX_STORE_GET_IFACE (self)->commit_finish (self, result, error);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "matrix-event.h"
+
+G_BEGIN_DECLS
+
+/* Well-known keys for matrix_store_get_value() / matrix_store_set_value(). */
+#define MATRIX_STORE_KEY_ACCESS_TOKEN "access_token"
+#define MATRIX_STORE_KEY_USER_ID      "user_id"
+#define MATRIX_STORE_KEY_DEVICE_ID    "device_id"
+#define MATRIX_STORE_KEY_HOMESERVER   "homeserver"
+#define MATRIX_STORE_KEY_SYNC_TOKEN   "sync_token"
+
+#define MATRIX_TYPE_STORE (matrix_store_get_type ())
+G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
+
+/**
+ * MatrixStoreInterface:
+ * @get_value: returns a small named value (session data, the sync token)
+ * @set_value: sets or (with %NULL) removes a named value; never the sync token
+ * @set_state_event: records the current state for the event's (room, type, state key)
+ * @get_state_event: the current state for (room, type, state key), or %NULL
+ * @get_state_events: all current state of one type in a room
+ * @get_room_ids: every room the store knows state for
+ * @add_timeline_events: caches timeline events of a room; an event id already
+ *   stored is not stored twice
+ * @get_timeline_events: the cached timeline of a room, oldest first
+ * @commit_async: makes everything set since the last commit durable together
+ *   with @next_batch, which becomes the sync token only then
+ * @commit_finish: finishes @commit_async
+ *
+ * Where Confab keeps what it knows. Reads answer from memory and never block;
+ * writes are gathered and made durable, with the sync token that covers them,
+ * by one commit per sync response. Implementations: #MatrixMemoryStore.
+ */
+struct _MatrixStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  const char       *(*get_value)           (MatrixStore          *self,
+                                            const char           *key);
+  void              (*set_value)           (MatrixStore          *self,
+                                            const char           *key,
+                                            const char           *value);
+  void              (*set_state_event)     (MatrixStore          *self,
+                                            MatrixStateEvent     *event);
+  MatrixStateEvent *(*get_state_event)     (MatrixStore          *self,
+                                            const char           *room_id,
+                                            const char           *event_type,
+                                            const char           *state_key);
+  GPtrArray        *(*get_state_events)    (MatrixStore          *self,
+                                            const char           *room_id,
+                                            const char           *event_type);
+  GStrv             (*get_room_ids)        (MatrixStore          *self);
+  void              (*add_timeline_events) (MatrixStore          *self,
+                                            const char           *room_id,
+                                            GPtrArray            *events);
+  GPtrArray        *(*get_timeline_events) (MatrixStore          *self,
+                                            const char           *room_id);
+  void              (*commit_async)        (MatrixStore          *self,
+                                            const char           *next_batch,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+  gboolean          (*commit_finish)       (MatrixStore          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+};
+
+const char       *matrix_store_get_value           (MatrixStore          *self,
+                                                    const char           *key);
+void              matrix_store_set_value           (MatrixStore          *self,
+                                                    const char           *key,
+                                                    const char           *value);
+const char       *matrix_store_get_sync_token      (MatrixStore          *self);
+void              matrix_store_set_state_event     (MatrixStore          *self,
+                                                    MatrixStateEvent     *event);
+MatrixStateEvent *matrix_store_get_state_event     (MatrixStore          *self,
+                                                    const char           *room_id,
+                                                    const char           *event_type,
+                                                    const char           *state_key);
+GPtrArray        *matrix_store_get_state_events    (MatrixStore          *self,
+                                                    const char           *room_id,
+                                                    const char           *event_type);
+GStrv             matrix_store_get_room_ids        (MatrixStore          *self);
+void              matrix_store_add_timeline_events (MatrixStore          *self,
+                                                    const char           *room_id,
+                                                    GPtrArray            *events);
+GPtrArray        *matrix_store_get_timeline_events (MatrixStore          *self,
+                                                    const char           *room_id);
+void              matrix_store_commit_async        (MatrixStore          *self,
+                                                    const char           *next_batch,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean          matrix_store_commit_finish       (MatrixStore          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
+G_END_DECLS

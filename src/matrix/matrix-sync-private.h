@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "matrix-event.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MATRIX_SYNC_ROOM_JOIN,
+  MATRIX_SYNC_ROOM_LEAVE,
+} MatrixSyncRoomKind;
+
+/* One room of a sync response, already validated and turned into events. */
+typedef struct {
+  char              *room_id;
+  MatrixSyncRoomKind kind;
+  GPtrArray         *state;       /* MatrixStateEvent; NULL when the room had no "state" */
+  GPtrArray         *timeline;    /* MatrixEvent; NULL when the room had no "timeline" */
+  gboolean           limited;
+  char              *prev_batch;
+  JsonObject        *summary;               /* nullable */
+  JsonObject        *unread_notifications;  /* nullable */
+} MatrixSyncRoom;
+
+typedef struct {
+  char      *next_batch;
+  GPtrArray *rooms;     /* MatrixSyncRoom: joined rooms first, then left ones, each in body order */
+  GPtrArray *dropped;   /* char*: why each invalid event was left out */
+} MatrixSyncResponse;
+
+MatrixSyncResponse *_matrix_sync_response_parse (GBytes             *body,
+                                                 GError            **error);
+void                _matrix_sync_response_free  (MatrixSyncResponse *response);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MatrixSyncResponse, _matrix_sync_response_free)
+
+G_END_DECLS

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The Confab Matrix library: everything an application includes. */
+#include "matrix-client.h"
+#include "matrix-error.h"
+#include "matrix-event.h"
+#include "matrix-memory-store.h"
+#include "matrix-room-state-tracker.h"
+#include "matrix-store.h"

@@ -1,0 +1,987 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-client"
+
+#include "matrix-client-private.h"
+#include "test-utils.h"
+
+#define SYNC "/_matrix/client/v3/sync"
+
+typedef struct {
+  FakeHomeserver *server;
+  MatrixStore    *store;
+  MatrixClient   *client;
+  FakeClock      *clock;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = fake_homeserver_new ();
+  f->store = logged_in_store_new ();
+  f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  f->clock = fake_clock_new (f->client);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  matrix_client_stop_sync (f->client);
+  /* Let cancelled requests finish, so they drop their references. */
+  iterate_for (20);
+  g_assert_finalize_object (f->client);
+  g_assert_finalize_object (f->store);
+  fake_clock_free (f->clock);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
+  g_assert_finalize_object (f->server);
+}
+
+/* --- the seed's tests ---------------------------------------------------- */
+
+static void
+test_sync_retry (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 500, "Error", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"token\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=token&timeout=30000", 200,
+                              "{\"next_batch\":\"token\"}", TRUE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2),
+    expect_sync_resumed (),
+  }, 2);
+  /* assert sleep.call_args == mock.call(2) */
+  g_assert_cmpuint (f->clock->delays_ms->len, ==, 1);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 0), ==, 2000);
+}
+
+static const char room_events_sync1[] =
+  "{\"rooms\": {\"join\": {\"!roomid\": {"
+  "  \"state\": {\"events\": [{"
+  "    \"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@alice:example.org\","
+  "    \"content\": {\"name\": \"Jabberwocky\"}, \"event_id\": \"$event1\","
+  "    \"origin_server_ts\": 1234567890123, \"unsigned\": {\"age\": 4321}}]},"
+  "  \"timeline\": {\"events\": [{"
+  "    \"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+  "    \"content\": {\"body\": \"'Twas brillig, and the slithy toves\"}, \"event_id\": \"$event2\","
+  "    \"origin_server_ts\": 1234567892123, \"unsigned\": {\"age\": 2321}}],"
+  "   \"limited\": true, \"prev_batch\": \"prev1\"}}}},"
+  " \"next_batch\": \"token1\"}";
+
+static const char room_events_sync2[] =
+  "{\"rooms\": {\"leave\": {\"!roomid\": {"
+  "  \"timeline\": {\"events\": [{"
+  "    \"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+  "    \"content\": {\"body\": \"Did gyre and gimble in the wabe\"}, \"event_id\": \"$event3\","
+  "    \"origin_server_ts\": 1234567894123, \"unsigned\": {\"age\": 1234}}],"
+  "   \"prev_batch\": \"prev2\"}}}},"
+  " \"next_batch\": \"token2\"}";
+
+static void
+test_sync_room_events (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *names[] = { "room-state-updates", "room-timeline-updates", "left-room",
+                          "sync-failed", NULL };
+  const char *stop_on[] = { "left-room", "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, room_events_sync1, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=token1&timeout=30000", 200,
+                              room_events_sync2, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=token2&timeout=30000", 200,
+                              "{\"next_batch\":\"token2\"}", TRUE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_room_state_updates ("!roomid", events_from_json ("!roomid", "[{"
+      "\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@alice:example.org\","
+      "\"content\": {\"name\": \"Jabberwocky\"}, \"event_id\": \"$event1\","
+      "\"origin_server_ts\": 1234567890123, \"unsigned\": {\"age\": 4321}}]")),
+    expect_room_timeline_updates ("!roomid", events_from_json ("!roomid", "[{"
+      "\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+      "\"content\": {\"body\": \"'Twas brillig, and the slithy toves\"}, \"event_id\": \"$event2\","
+      "\"origin_server_ts\": 1234567892123, \"unsigned\": {\"age\": 2321}}]"), TRUE, "prev1"),
+    expect_room_timeline_updates ("!roomid", events_from_json ("!roomid", "[{"
+      "\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+      "\"content\": {\"body\": \"Did gyre and gimble in the wabe\"}, \"event_id\": \"$event3\","
+      "\"origin_server_ts\": 1234567894123, \"unsigned\": {\"age\": 1234}}]"), FALSE, "prev2"),
+    expect_left_room ("!roomid"),
+  }, 4);
+
+  /* The seed's StateEvent and RoomEvent classes. */
+  {
+    RecordedSignal *state = g_ptr_array_index (signal_recorder_get_signals (recorder), 0);
+    RecordedSignal *timeline = g_ptr_array_index (signal_recorder_get_signals (recorder), 1);
+
+    g_assert_true (MATRIX_IS_STATE_EVENT (g_ptr_array_index (state->events, 0)));
+    g_assert_false (MATRIX_IS_STATE_EVENT (g_ptr_array_index (timeline->events, 0)));
+  }
+}
+
+/* --- login, logout, requests --------------------------------------------- */
+
+static void
+on_bool_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+test_login (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *object;
+  FakeRequest *request;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 200,
+                              "{\"user_id\": \"@bob:example.org\", \"access_token\": \"secret\","
+                              " \"device_id\": \"DEV1\", \"home_server\": \"example.org\"}", FALSE);
+
+  g_assert_false (matrix_client_is_logged_in (client));
+  matrix_client_login_async (client, "bob", "hunter2", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_login_finish (client, result, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (matrix_client_is_logged_in (client));
+  g_assert_cmpstr (matrix_client_get_user_id (client), ==, "@bob:example.org");
+  g_assert_cmpstr (matrix_client_get_device_id (client), ==, "DEV1");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, "secret");
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_null (soup_message_headers_get_one (request->headers, "Authorization"));
+  body = fake_request_parse_json (request);
+  object = json_node_get_object (body);
+  g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, "m.login.password");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "identifier"),
+                                                  "user"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (object, "password"), ==, "hunter2");
+  g_assert_false (json_object_has_member (object, "device_id"));
+}
+
+static void
+test_login_wrong_password (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 403,
+                              "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"Invalid password\"}", FALSE);
+
+  matrix_client_login_async (client, "@bob:example.org", "wrong", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_client_login_finish (client, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+  g_assert_cmpstr (matrix_error_get_errcode (error), ==, "M_FORBIDDEN");
+  g_assert_cmpuint (matrix_error_get_http_status (error), ==, 403);
+  g_assert_nonnull (strstr (error->message, "Invalid password"));
+  g_assert_false (matrix_client_is_logged_in (client));
+}
+
+static void
+test_login_keeps_device (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 200,
+                              "{\"user_id\": \"@alice:example.org\", \"access_token\": \"new\","
+                              " \"device_id\": \"ABCDEFG\"}", FALSE);
+
+  matrix_client_login_async (f->client, "alice", "pw", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_login_finish (f->client, result, &error));
+
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "device_id"), ==,
+                   "ABCDEFG");
+}
+
+static void
+test_logout (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeRequest *request;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/logout", 200, "{}", FALSE);
+
+  matrix_client_logout_async (f->client, NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_logout_finish (f->client, result, &error));
+  g_assert_no_error (error);
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==,
+                   "Bearer anaccesstoken");
+  g_assert_false (matrix_client_is_logged_in (f->client));
+  g_assert_null (matrix_client_get_device_id (f->client));
+}
+
+static void
+on_send_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GPtrArray *results = user_data;
+  GError *error = NULL;
+  char *event_id = matrix_client_send_event_finish (MATRIX_CLIENT (source), result, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_add (results, event_id);
+}
+
+static JsonObject *
+text_content (const char *body)
+{
+  JsonObject *content = json_object_new ();
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", body);
+  return content;
+}
+
+static void
+test_send_event (Fixture       *f,
+                 gconstpointer  data)
+{
+  /* Characters that would change the shape of a path if not escaped. */
+  const char *room_id = "!we/ird?room#:example.org";
+  const char *prefix = "/_matrix/client/v3/rooms/!we/ird?room#:example.org/send/m.room.message/";
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) content = text_content ("hello / world?");
+  g_autoptr(GHashTable) txn_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *requests;
+
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/%21we%2Fird%3Froom%23%3Aexample.org"
+                              "/send/m.room.message/*", 200, "{\"event_id\": \"$sent1\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/%21we%2Fird%3Froom%23%3Aexample.org"
+                              "/send/m.room.message/*", 200, "{\"event_id\": \"$sent2\"}", FALSE);
+
+  for (guint i = 0; i < 2; i++)
+    matrix_client_send_event_async (f->client, room_id, "m.room.message", content, NULL, NULL,
+                                    on_send_done, results);
+  while (results->len < 2)
+    wait_for_pointer ((gpointer *) &results->pdata[0], 5000), iterate_for (10);
+
+  g_assert_true (g_ptr_array_find_with_equal_func (results, "$sent1", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (results, "$sent2", g_str_equal, NULL));
+
+  requests = fake_homeserver_get_requests (f->server);
+  g_assert_cmpuint (requests->len, ==, 2);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+      g_autoptr(JsonNode) body = fake_request_parse_json (request);
+      const char *txn_id = request->path + strlen (prefix);
+      g_autoptr(JsonNode) expected = json_node_init_object (json_node_alloc (), content);
+
+      g_assert_true (g_str_has_prefix (request->path, prefix));
+      /* One segment each: the room id's '/', '?' and '#' stayed escaped. */
+      g_assert_true (g_str_has_prefix (request->raw_path,
+                                       "/_matrix/client/v3/rooms/%21we%2Fird%3Froom%23%3Aexample.org/send/"));
+      g_assert_null (request->query);
+      g_assert_cmpuint (strlen (txn_id), >, 0);
+      g_assert_null (strchr (txn_id, '/'));
+      g_assert_true (g_hash_table_add (txn_ids, (gpointer) txn_id));
+      g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==,
+                       "Bearer anaccesstoken");
+      g_assert_true (json_node_equal (body, expected));
+    }
+  g_assert_cmpuint (g_hash_table_size (txn_ids), ==, 2);
+}
+
+static void
+test_send_event_same_txn_id (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) content = text_content ("once");
+  g_autofree char *txn_id = matrix_client_new_transaction_id (f->client);
+  g_autofree char *other = matrix_client_new_transaction_id (f->client);
+  g_autofree char *path = g_strconcat ("/_matrix/client/v3/rooms/!r:x/send/m.room.message/", txn_id, NULL);
+
+  g_assert_cmpstr (txn_id, !=, other);
+
+  /* A retry uses the same txn id, so the server can de-duplicate it. */
+  fake_homeserver_queue_json (f->server, "PUT", path, 200, "{\"event_id\": \"$once\"}", TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      matrix_client_send_event_async (f->client, "!r:x", "m.room.message", content, txn_id, NULL,
+                                      on_send_done, results);
+      fake_homeserver_wait_for_requests (f->server, i + 1, 5000);
+    }
+  while (results->len < 2)
+    iterate_for (10);
+
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "PUT", path), ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (results, 0), ==, "$once");
+  g_assert_cmpstr (g_ptr_array_index (results, 1), ==, "$once");
+}
+
+static void
+on_error_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GError **out = user_data;
+  char *event_id = matrix_client_send_event_finish (MATRIX_CLIENT (source), result, out);
+
+  g_assert_null (event_id);
+  g_assert_nonnull (*out);
+}
+
+static GError *
+send_expecting_error (Fixture            *f,
+                      guint               status,
+                      const char         *content_type,
+                      const char         *body,
+                      const char * const *headers)
+{
+  g_autoptr(JsonObject) content = text_content ("x");
+  GError *error = NULL;
+
+  fake_homeserver_queue_full (f->server, "PUT", "/_matrix/client/v3/rooms/!r:x/send/m.room.message/t",
+                              status, content_type, body, headers, 0, FALSE);
+  matrix_client_send_event_async (f->client, "!r:x", "m.room.message", content, "t", NULL,
+                                  on_error_done, &error);
+  wait_for_pointer ((gpointer *) &error, 5000);
+  return error;
+}
+
+static void
+test_error_responses (Fixture       *f,
+                      gconstpointer  data)
+{
+  GError *error;
+
+  error = send_expecting_error (f, 502, "text/html", "<h1>Bad gateway</h1>", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_HTTP);
+  g_assert_cmpuint (matrix_error_get_http_status (error), ==, 502);
+  g_assert_null (matrix_error_get_errcode (error));
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 404, "application/json",
+                                "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"No such room\"}", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND);
+  g_assert_cmpstr (matrix_error_get_errcode (error), ==, "M_NOT_FOUND");
+  g_assert_nonnull (strstr (error->message, "No such room"));
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 400, "application/json",
+                                "{\"errcode\": \"M_CUSTOM_THING\", \"error\": \"Odd\"}", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_SERVER);
+  g_assert_cmpstr (matrix_error_get_errcode (error), ==, "M_CUSTOM_THING");
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 429, "application/json",
+                                "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 1500}", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED);
+  g_assert_cmpint (matrix_error_get_retry_after_ms (error), ==, 1500);
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 429, "application/json",
+                                "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 1500}",
+                                (const char *[]) { "Retry-After", "7", NULL });
+  g_assert_cmpint (matrix_error_get_retry_after_ms (error), ==, 7000);
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 200, "application/json", "{\"event_id\": ", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 200, "application/json", "[\"$e\"]", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+
+  error = send_expecting_error (f, 200, "application/json", "{\"event_id\": 12}", NULL);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+
+  /* Errors of other domains carry no Matrix details, and asking is fine. */
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+  g_assert_null (matrix_error_get_errcode (error));
+  g_assert_cmpint (matrix_error_get_retry_after_ms (error), ==, -1);
+  g_clear_error (&error);
+}
+
+static void
+test_not_logged_in (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+  g_autoptr(JsonObject) content = text_content ("x");
+  GError *error = NULL;
+
+  matrix_client_send_event_async (client, "!r:x", "m.room.message", content, NULL, NULL,
+                                  on_error_done, &error);
+  wait_for_pointer ((gpointer *) &error, 5000);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_NOT_LOGGED_IN);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 0);
+  g_clear_error (&error);
+}
+
+/* --- the sync loop ------------------------------------------------------- */
+
+static void
+test_sync_backoff_growth (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  const guint expected_ms[] = { 2000, 4000, 8000, 16000, 30000, 30000, 30000 };
+  gint64 started = g_get_monotonic_time ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
+    fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 503, "down", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2), expect_sync_failed (4), expect_sync_failed (8),
+    expect_sync_failed (16), expect_sync_failed (30), expect_sync_failed (30),
+    expect_sync_failed (30), expect_sync_resumed (),
+  }, 8);
+  g_assert_cmpuint (f->clock->delays_ms->len, ==, G_N_ELEMENTS (expected_ms));
+  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
+    g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, i), ==, expected_ms[i]);
+  /* 120 s of backoff, in far less than a second of real time. */
+  g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC);
+}
+
+static void
+test_sync_backoff_resets (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 500, "x", FALSE);
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 500, "x", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"a\"}", FALSE);
+  fake_homeserver_queue (f->server, "GET", SYNC "?since=a&timeout=30000", 500, "x", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=a&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"a\"}");
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  fake_homeserver_wait_for_requests (f->server, 5, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2), expect_sync_failed (4), expect_sync_resumed (), expect_sync_failed (2),
+  }, 4);
+}
+
+static void
+test_sync_start_twice (Fixture       *f,
+                       gconstpointer  data)
+{
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"t\"}");
+
+  matrix_client_start_sync (f->client);
+  matrix_client_start_sync (f->client);
+  fake_homeserver_wait_for_requests (f->server, 1, 5000);
+  iterate_for (100);
+
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 1);
+  g_assert_true (matrix_client_is_syncing (f->client));
+}
+
+static void
+on_any_signal (gpointer  instance,
+               gpointer  user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+static void
+test_sync_stop_during_long_poll (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const char *all[] = { "sync-failed", "sync-resumed", "room-state-updates",
+                        "room-timeline-updates", "left-room", "synced", NULL };
+  guint count = 0;
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=30000", 200, "application/json",
+                              room_events_sync1);
+  for (guint i = 0; all[i] != NULL; i++)
+    g_signal_connect_swapped (f->client, all[i], G_CALLBACK (on_any_signal), &count);
+
+  matrix_client_start_sync (f->client);
+  fake_homeserver_wait_for_requests (f->server, 1, 5000);
+  g_assert_cmpuint (fake_homeserver_get_n_held (f->server), ==, 1);
+
+  matrix_client_stop_sync (f->client);
+  g_assert_false (matrix_client_is_syncing (f->client));
+
+  /* The request in flight was cancelled: its connection is gone, and even a
+   * response sent now reaches nobody. */
+  iterate_for (100);
+  g_assert_cmpuint (fake_homeserver_get_n_held (f->server), ==, 0);
+  fake_homeserver_release (f->server);
+  iterate_for (100);
+
+  g_assert_cmpuint (count, ==, 0);
+  g_assert_null (matrix_store_get_sync_token (f->store));
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 1);
+}
+
+static void
+stop_and_count (MatrixClient *client,
+                const char   *room_id,
+                GPtrArray    *events,
+                guint        *count)
+{
+  (*count)++;
+  matrix_client_stop_sync (client);
+}
+
+static void
+test_sync_stop_in_handler (Fixture       *f,
+                           gconstpointer  data)
+{
+  guint count = 0, later = 0;
+
+  /* Stopping while a response is being emitted ends it there, uncommitted. */
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, room_events_sync1, FALSE);
+  g_signal_connect (f->client, "room-state-updates", G_CALLBACK (stop_and_count), &count);
+  g_signal_connect_swapped (f->client, "room-timeline-updates", G_CALLBACK (on_any_signal), &later);
+  g_signal_connect_swapped (f->client, "synced", G_CALLBACK (on_any_signal), &later);
+
+  matrix_client_start_sync (f->client);
+  while (count == 0)
+    wait_for_flag ((gboolean *) &count, 5000);
+  iterate_for (100);
+
+  g_assert_cmpuint (count, ==, 1);
+  g_assert_cmpuint (later, ==, 0);
+  g_assert_null (matrix_store_get_sync_token (f->store));
+}
+
+static void
+test_sync_token_from_store (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  const char *names[] = { "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "tok");
+  matrix_store_commit_async (store, "stored-token", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 1000);
+  g_assert_true (matrix_store_commit_finish (store, result, NULL));
+
+  client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+  recorder = signal_recorder_new (client, names, names);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=stored-token&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"x\"}");
+  matrix_client_start_sync (client);
+  fake_homeserver_wait_for_requests (f->server, 1, 5000);
+  g_assert_cmpstr (g_hash_table_lookup (fake_homeserver_get_last_request (f->server)->query_params,
+                                        "since"), ==, "stored-token");
+  g_assert_cmpstr (soup_message_headers_get_one (fake_homeserver_get_last_request (f->server)->headers,
+                                                 "Authorization"), ==, "Bearer tok");
+  matrix_client_stop_sync (client);
+}
+
+static void
+check_token_not_yet_moved (MatrixClient *client,
+                           const char   *room_id,
+                           GPtrArray    *events,
+                           gboolean      limited,
+                           const char   *prev_batch,
+                           gboolean     *checked)
+{
+  /* The token must not cover what has not been handled yet. */
+  g_assert_null (matrix_store_get_sync_token (matrix_client_get_store (client)));
+  *checked = TRUE;
+}
+
+static void
+on_synced (MatrixClient *client,
+           const char   *next_batch,
+           char        **out)
+{
+  g_assert_cmpstr (matrix_store_get_sync_token (matrix_client_get_store (client)), ==, next_batch);
+  *out = g_strdup (next_batch);
+  matrix_client_stop_sync (client);
+}
+
+static void
+test_sync_token_after_handlers (Fixture       *f,
+                                gconstpointer  data)
+{
+  gboolean checked = FALSE;
+  g_autofree char *synced = NULL;
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, room_events_sync1, FALSE);
+  g_signal_connect (f->client, "room-timeline-updates", G_CALLBACK (check_token_not_yet_moved), &checked);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_assert_true (checked);
+  g_assert_cmpstr (synced, ==, "token1");
+  g_assert_cmpstr (matrix_store_get_sync_token (f->store), ==, "token1");
+}
+
+typedef struct {
+  const char *name;
+  const char *content_type;
+  const char *body;
+} BadSync;
+
+static void
+test_sync_malformed (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const BadSync cases[] = {
+    { "not JSON", "application/json", "this is not json" },
+    { "truncated JSON", "application/json", "{\"next_batch\": \"t\", \"rooms\": {" },
+    { "empty body", "application/json", "" },
+    { "not an object", "application/json", "[\"next_batch\"]" },
+    { "wrong content type", "text/html", "{\"next_batch\": \"t\"}" },
+    { "no next_batch", "application/json", "{\"rooms\": {}}" },
+    { "next_batch not a string", "application/json", "{\"next_batch\": 5}" },
+    { "rooms not an object", "application/json", "{\"next_batch\": \"t\", \"rooms\": []}" },
+    { "join not an object", "application/json", "{\"next_batch\": \"t\", \"rooms\": {\"join\": 1}}" },
+    { "room not an object", "application/json",
+      "{\"next_batch\": \"t\", \"rooms\": {\"join\": {\"!r\": []}}}" },
+    { "timeline without events", "application/json",
+      "{\"next_batch\": \"t\", \"rooms\": {\"join\": {\"!r\": {\"timeline\": {}}}}}" },
+    { "timeline events not an array", "application/json",
+      "{\"next_batch\": \"t\", \"rooms\": {\"leave\": {\"!r\": {\"timeline\": {\"events\": {}}}}}}" },
+    { "limited not a boolean", "application/json",
+      "{\"next_batch\": \"t\", \"rooms\": {\"join\": {\"!r\": {\"timeline\": {\"events\": [], \"limited\": \"yes\"}}}}}" },
+    { "prev_batch not a string", "application/json",
+      "{\"next_batch\": \"t\", \"rooms\": {\"join\": {\"!r\": {\"timeline\": {\"events\": [], \"prev_batch\": 1}}}}}" },
+    { "state events not an array", "application/json",
+      "{\"next_batch\": \"t\", \"rooms\": {\"join\": {\"!r\": {\"state\": {\"events\": 1}}}}}" },
+  };
+  const char *names[] = { "sync-failed", "sync-resumed", "room-state-updates",
+                          "room-timeline-updates", "left-room", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  GPtrArray *signals;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 200, cases[i].content_type,
+                                cases[i].body, NULL, 0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"good\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  /* Every bad body failed the sync and emitted nothing else; the token never
+   * moved, so every retry asked from the same place. */
+  signals = signal_recorder_get_signals (recorder);
+  g_assert_cmpuint (signals->len, ==, G_N_ELEMENTS (cases) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      RecordedSignal *signal = g_ptr_array_index (signals, i);
+
+      g_test_message ("case %u: %s", i, cases[i].name);
+      g_assert_cmpstr (signal->name, ==, "sync-failed");
+    }
+  g_assert_cmpstr (((RecordedSignal *) g_ptr_array_index (signals, G_N_ELEMENTS (cases)))->name, ==,
+                   "sync-resumed");
+  /* Stopped from the sync-resumed handler: the good response is not
+   * committed either, so the token is where it started. */
+  g_assert_null (matrix_store_get_sync_token (f->store));
+  g_assert_cmpuint (fake_homeserver_get_n_pending (f->server), ==, 0);
+  for (guint i = 0; i < fake_homeserver_get_requests (f->server)->len; i++)
+    g_assert_null (g_hash_table_lookup (((FakeRequest *) g_ptr_array_index (
+      fake_homeserver_get_requests (f->server), i))->query_params, "since"));
+}
+
+static void
+test_sync_invalid_event_dropped (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "room-state-updates", "room-timeline-updates", NULL };
+  const char *stop_on[] = { "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  g_autofree char *synced = NULL;
+
+  /* One event without a sender and one that is not an object must not stall
+   * the good events of the same room, nor other rooms. */
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+    "{\"next_batch\": \"t1\", \"rooms\": {\"join\": {"
+    " \"!a\": {\"timeline\": {\"events\": ["
+    "   {\"type\": \"m.room.message\", \"content\": {}, \"event_id\": \"$bad\", \"origin_server_ts\": 1},"
+    "   42,"
+    "   {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"ok\"},"
+    "    \"event_id\": \"$good\", \"origin_server_ts\": 2}]}},"
+    " \"!b\": {\"state\": {\"events\": ["
+    "   {\"type\": \"m.room.join_rules\", \"sender\": \"@x:y\", \"content\": {\"join_rule\": \"knock_restricted_custom\"},"
+    "    \"event_id\": \"$nokey\", \"origin_server_ts\": 3},"
+    "   {\"type\": \"m.room.join_rules\", \"state_key\": \"\", \"sender\": \"@x:y\","
+    "    \"content\": {\"join_rule\": \"org.example.custom\"}, \"event_id\": \"$jr\", \"origin_server_ts\": 4}]}}"
+    "}}}", FALSE);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*!a.timeline.events[0]*sender*");
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[1]: not an object*");
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*!b.state.events[0]*state_key*");
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_test_assert_expected_messages ();
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_room_timeline_updates ("!a", events_from_json ("!a",
+      "[{\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"ok\"},"
+      "  \"event_id\": \"$good\", \"origin_server_ts\": 2}]"), FALSE, NULL),
+    expect_room_state_updates ("!b", events_from_json ("!b",
+      "[{\"type\": \"m.room.join_rules\", \"state_key\": \"\", \"sender\": \"@x:y\","
+      "  \"content\": {\"join_rule\": \"org.example.custom\"}, \"event_id\": \"$jr\", \"origin_server_ts\": 4}]")),
+  }, 2);
+  g_assert_cmpstr (synced, ==, "t1");
+}
+
+static void
+on_session_ended (MatrixClient *client,
+                  gboolean      soft_logout,
+                  int          *out)
+{
+  *out = soft_logout ? 2 : 1;
+}
+
+static void
+test_sync_unknown_token (Fixture       *f,
+                         gconstpointer  data)
+{
+  for (guint soft = 0; soft < 2; soft++)
+    {
+      g_autoptr(MatrixStore) store = logged_in_store_new ();
+      g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+      int ended = 0;
+      guint failed = 0;
+
+      fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 401,
+                                  soft ? "{\"errcode\": \"M_UNKNOWN_TOKEN\", \"error\": \"x\", \"soft_logout\": true}"
+                                       : "{\"errcode\": \"M_UNKNOWN_TOKEN\", \"error\": \"x\"}", FALSE);
+      g_signal_connect (client, "session-ended", G_CALLBACK (on_session_ended), &ended);
+      g_signal_connect_swapped (client, "sync-failed", G_CALLBACK (on_any_signal), &failed);
+
+      matrix_client_start_sync (client);
+      wait_for_flag (&ended, 5000);
+      iterate_for (50);
+
+      g_assert_cmpint (ended, ==, soft ? 2 : 1);
+      g_assert_cmpuint (failed, ==, 0);
+      g_assert_false (matrix_client_is_syncing (client));
+      g_assert_false (matrix_client_is_logged_in (client));
+      g_assert_error (matrix_client_get_sync_error (client), MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_TOKEN);
+      /* A soft logout keeps the device, so the next login resumes it. */
+      if (soft)
+        g_assert_cmpstr (matrix_client_get_device_id (client), ==, "ABCDEFG");
+      else
+        g_assert_null (matrix_client_get_device_id (client));
+    }
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 2);
+}
+
+static void
+test_sync_rate_limited (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 429, "application/json",
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 1000}",
+                              (const char *[]) { "Retry-After", "5", NULL }, 0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 429,
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 1500}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 500, "{}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  /* The server's hint wins over the backoff, and does not grow it. */
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (5), expect_sync_failed (2), expect_sync_failed (2), expect_sync_resumed (),
+  }, 4);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 0), ==, 5000);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 1), ==, 1500);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 2), ==, 2000);
+}
+
+static void
+test_sync_watchdog (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  /* A server that accepts the request and never answers. */
+  _matrix_client_set_sync_watchdog_ms (f->client, 200);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"never\"}");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2), expect_sync_resumed (),
+  }, 2);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 2);
+}
+
+static void
+test_sync_body_too_large (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  g_autoptr(GString) big = g_string_new ("{\"next_batch\": \"big\", \"padding\": \"");
+
+  for (guint i = 0; i < 4096; i++)
+    g_string_append_c (big, 'x');
+  g_string_append (big, "\"}");
+
+  _matrix_client_set_max_body_size (f->client, 1024);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, big->str, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"small\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2), expect_sync_resumed (),
+  }, 2);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 2);
+}
+
+static void
+test_build_path (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *path = matrix_client_build_path ("v3", "rooms", "!a/b?c#d:e f", "state",
+                                                    "m.room.member", "@u:x", NULL);
+
+  g_assert_cmpstr (path, ==, "v3/rooms/%21a%2Fb%3Fc%23d%3Ae%20f/state/m.room.member/%40u%3Ax");
+}
+
+static void
+add_tests (void)
+{
+  g_test_add ("/matrix/client/sync/retry", Fixture, NULL, fixture_setup, test_sync_retry,
+              fixture_teardown);
+  g_test_add ("/matrix/client/sync/room-events", Fixture, NULL, fixture_setup,
+              test_sync_room_events, fixture_teardown);
+  g_test_add ("/matrix/client/login/password", Fixture, NULL, fixture_setup, test_login,
+              fixture_teardown);
+  g_test_add ("/matrix/client/login/wrong-password", Fixture, NULL, fixture_setup,
+              test_login_wrong_password, fixture_teardown);
+  g_test_add ("/matrix/client/login/keeps-device", Fixture, NULL, fixture_setup,
+              test_login_keeps_device, fixture_teardown);
+  g_test_add ("/matrix/client/logout", Fixture, NULL, fixture_setup, test_logout,
+              fixture_teardown);
+  g_test_add ("/matrix/client/login/not-logged-in", Fixture, NULL, fixture_setup,
+              test_not_logged_in, fixture_teardown);
+  g_test_add ("/matrix/client/send-event/unique-escaped-txn", Fixture, NULL, fixture_setup,
+              test_send_event, fixture_teardown);
+  g_test_add ("/matrix/client/send-event/retry-same-txn", Fixture, NULL, fixture_setup,
+              test_send_event_same_txn_id, fixture_teardown);
+  g_test_add ("/matrix/client/errors", Fixture, NULL, fixture_setup, test_error_responses,
+              fixture_teardown);
+  g_test_add ("/matrix/client/build-path", Fixture, NULL, fixture_setup, test_build_path,
+              fixture_teardown);
+  g_test_add ("/matrix/client/sync/backoff-growth", Fixture, NULL, fixture_setup,
+              test_sync_backoff_growth, fixture_teardown);
+  g_test_add ("/matrix/client/sync/backoff-resets", Fixture, NULL, fixture_setup,
+              test_sync_backoff_resets, fixture_teardown);
+  g_test_add ("/matrix/client/sync/start-twice", Fixture, NULL, fixture_setup,
+              test_sync_start_twice, fixture_teardown);
+  g_test_add ("/matrix/client/sync/stop-during-long-poll", Fixture, NULL, fixture_setup,
+              test_sync_stop_during_long_poll, fixture_teardown);
+  g_test_add ("/matrix/client/sync/stop-in-handler", Fixture, NULL, fixture_setup,
+              test_sync_stop_in_handler, fixture_teardown);
+  g_test_add ("/matrix/client/sync/token-from-store", Fixture, NULL, fixture_setup,
+              test_sync_token_from_store, fixture_teardown);
+  g_test_add ("/matrix/client/sync/token-after-handlers", Fixture, NULL, fixture_setup,
+              test_sync_token_after_handlers, fixture_teardown);
+  g_test_add ("/matrix/client/sync/malformed", Fixture, NULL, fixture_setup,
+              test_sync_malformed, fixture_teardown);
+  g_test_add ("/matrix/client/sync/invalid-event-dropped", Fixture, NULL, fixture_setup,
+              test_sync_invalid_event_dropped, fixture_teardown);
+  g_test_add ("/matrix/client/sync/unknown-token", Fixture, NULL, fixture_setup,
+              test_sync_unknown_token, fixture_teardown);
+  g_test_add ("/matrix/client/sync/rate-limited", Fixture, NULL, fixture_setup,
+              test_sync_rate_limited, fixture_teardown);
+  g_test_add ("/matrix/client/sync/watchdog", Fixture, NULL, fixture_setup,
+              test_sync_watchdog, fixture_teardown);
+  g_test_add ("/matrix/client/sync/body-too-large", Fixture, NULL, fixture_setup,
+              test_sync_body_too_large, fixture_teardown);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  add_tests ();
+  return g_test_run ();
+}

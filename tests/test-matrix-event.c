@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-event"
+
+#include "test-utils.h"
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static MatrixEvent *
+event_from (const char  *room_id,
+            const char  *json,
+            GError     **error)
+{
+  g_autoptr(JsonObject) object = parse_object (json);
+
+  return matrix_event_new_from_json (room_id, object, error);
+}
+
+#define MESSAGE \
+  "{\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\"," \
+  " \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\"}, \"event_id\": \"$e1\"," \
+  " \"origin_server_ts\": 1234567890123, \"unsigned\": {\"age\": 10, \"transaction_id\": \"t1\"}}"
+
+static void
+test_from_json (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixEvent) event = event_from ("!r:x", MESSAGE, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (MATRIX_IS_STATE_EVENT (event));
+  g_assert_false (matrix_event_is_state (event));
+  g_assert_cmpstr (matrix_event_get_room_id (event), ==, "!r:x");
+  g_assert_cmpstr (matrix_event_get_event_type (event), ==, "m.room.message");
+  g_assert_cmpstr (matrix_event_get_sender (event), ==, "@alice:example.org");
+  g_assert_cmpstr (matrix_event_get_event_id (event), ==, "$e1");
+  g_assert_cmpint (matrix_event_get_origin_server_ts (event), ==, 1234567890123);
+  g_assert_cmpstr (matrix_event_get_content_string (event, "body"), ==, "hi");
+  g_assert_null (matrix_event_get_content_string (event, "missing"));
+  g_assert_cmpstr (matrix_event_get_transaction_id (event), ==, "t1");
+  g_assert_cmpint (json_object_get_int_member (matrix_event_get_unsigned (event), "age"), ==, 10);
+}
+
+static void
+test_state_key_makes_state_event (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixEvent) event = event_from ("!r:x",
+    "{\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+    " \"content\": {\"membership\": \"join\"}, \"event_id\": \"$m\", \"origin_server_ts\": 5}",
+    &error);
+
+  g_assert_no_error (error);
+  g_assert_true (MATRIX_IS_STATE_EVENT (event));
+  g_assert_cmpstr (matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event)), ==, "@bob:x");
+  g_assert_null (matrix_event_get_unsigned (event));
+}
+
+static void
+test_state_event_requires_state_key (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = parse_object (MESSAGE);
+  g_autoptr(MatrixStateEvent) event = matrix_state_event_new_from_json ("!r:x", object, &error);
+
+  g_assert_null (event);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "state_key"));
+}
+
+static void
+test_invalid (void)
+{
+  /* Each required member missing, and each of the wrong type. */
+  static const char *cases[] = {
+    "{\"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\"}",
+    "{\"type\": 1, \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": null, \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": [], \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": 7, \"origin_server_ts\": 1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": \"1\"}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1.5}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": -1}",
+    "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1, \"unsigned\": 3}",
+    "{\"type\": \"m\", \"state_key\": 3, \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+    "{\"room_id\": \"!other:x\", \"type\": \"m\", \"sender\": \"@a:x\", \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MatrixEvent) event = event_from ("!r:x", cases[i], &error);
+
+      g_test_message ("case %u: %s", i, cases[i]);
+      g_assert_null (event);
+      g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+    }
+}
+
+static void
+test_room_id_from_json (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixEvent) event = NULL;
+
+  event = event_from (NULL, "{\"type\": \"m\", \"sender\": \"@a:x\", \"content\": {},"
+                            " \"event_id\": \"$e\", \"origin_server_ts\": 1}", &error);
+  g_assert_null (event);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+
+  event = event_from (NULL, "{\"room_id\": \"!r:x\", \"type\": \"m\", \"sender\": \"@a:x\","
+                            " \"content\": {}, \"event_id\": \"$e\", \"origin_server_ts\": 1}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (matrix_event_get_room_id (event), ==, "!r:x");
+}
+
+static void
+test_equal (void)
+{
+  g_autoptr(MatrixEvent) a = event_from ("!r:x", MESSAGE, NULL);
+  g_autoptr(MatrixEvent) b = event_from ("!r:x", MESSAGE, NULL);
+  g_autoptr(MatrixEvent) other_room = event_from ("!s:x", MESSAGE, NULL);
+  g_autoptr(MatrixEvent) other_content = event_from ("!r:x",
+    "{\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+    " \"content\": {\"msgtype\": \"m.text\", \"body\": \"HI\"}, \"event_id\": \"$e1\","
+    " \"origin_server_ts\": 1234567890123, \"unsigned\": {\"age\": 10, \"transaction_id\": \"t1\"}}", NULL);
+  g_autoptr(MatrixEvent) other_unsigned = event_from ("!r:x",
+    "{\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+    " \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\"}, \"event_id\": \"$e1\","
+    " \"origin_server_ts\": 1234567890123}", NULL);
+  g_autoptr(MatrixEvent) as_state = event_from ("!r:x",
+    "{\"type\": \"m.room.message\", \"state_key\": \"\", \"sender\": \"@alice:example.org\","
+    " \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\"}, \"event_id\": \"$e1\","
+    " \"origin_server_ts\": 1234567890123, \"unsigned\": {\"age\": 10, \"transaction_id\": \"t1\"}}", NULL);
+
+  g_assert_true (matrix_event_equal (a, b));
+  g_assert_false (matrix_event_equal (a, other_room));
+  g_assert_false (matrix_event_equal (a, other_content));
+  g_assert_false (matrix_event_equal (a, other_unsigned));
+  g_assert_false (matrix_event_equal (a, as_state));
+  g_assert_false (matrix_event_equal (a, NULL));
+}
+
+static void
+test_to_json_round_trip (void)
+{
+  static const char *cases[] = {
+    MESSAGE,
+    "{\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@a:x\","
+    " \"content\": {\"name\": \"N\\u00e4me \\\"q\\\"\", \"n\": [1, {\"x\": null}]},"
+    " \"event_id\": \"$s\", \"origin_server_ts\": 9007199254740993}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(MatrixEvent) event = event_from ("!r:x", cases[i], NULL);
+      g_autoptr(JsonNode) node = matrix_event_to_json (event);
+      g_autoptr(MatrixEvent) again = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "room_id"), ==,
+                       "!r:x");
+      again = matrix_event_new_from_json (NULL, json_node_get_object (node), &error);
+      g_assert_no_error (error);
+      g_assert_true (matrix_event_equal (event, again));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/matrix/event/from-json", test_from_json);
+  g_test_add_func ("/matrix/event/state-key-makes-state-event", test_state_key_makes_state_event);
+  g_test_add_func ("/matrix/event/state-event-requires-state-key", test_state_event_requires_state_key);
+  g_test_add_func ("/matrix/event/invalid-is-error", test_invalid);
+  g_test_add_func ("/matrix/event/room-id-from-json", test_room_id_from_json);
+  g_test_add_func ("/matrix/event/equal", test_equal);
+  g_test_add_func ("/matrix/event/to-json-round-trip", test_to_json_round_trip);
+
+  return g_test_run ();
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "matrix.h"
+#include "fake-homeserver.h"
+
+G_BEGIN_DECLS
+
+/* One signal the client emitted, with its arguments. */
+typedef struct {
+  char      *name;
+  char      *room_id;
+  GPtrArray *events;
+  gboolean   limited;
+  char      *prev_batch;
+  guint      delay;
+} RecordedSignal;
+
+typedef struct _SignalRecorder SignalRecorder;
+
+/* Records the named signals of @client, in order, like the seed's subscriber
+ * appending to `messages`. When a signal named in @stop_on arrives, the
+ * recorder stops the sync loop from inside the handler, as the seed does. */
+SignalRecorder *signal_recorder_new            (MatrixClient       *client,
+                                                const char * const *names,
+                                                const char * const *stop_on);
+void            signal_recorder_free           (SignalRecorder     *self);
+GPtrArray      *signal_recorder_get_signals    (SignalRecorder     *self);
+/* Iterates the main context until the client stopped syncing; fails the test
+ * after @timeout_ms. */
+void            signal_recorder_wait_stopped   (SignalRecorder     *self,
+                                                guint               timeout_ms);
+/* Asserts the recorded signals equal @expected (RecordedSignal*), events
+ * compared with matrix_event_equal(). */
+void            signal_recorder_assert_equal   (SignalRecorder     *self,
+                                                RecordedSignal    **expected,
+                                                guint               n_expected);
+
+RecordedSignal *expect_sync_failed             (guint               delay);
+RecordedSignal *expect_sync_resumed            (void);
+RecordedSignal *expect_room_state_updates      (const char         *room_id,
+                                                GPtrArray          *events);
+RecordedSignal *expect_room_timeline_updates   (const char         *room_id,
+                                                GPtrArray          *events,
+                                                gboolean            limited,
+                                                const char         *prev_batch);
+RecordedSignal *expect_left_room               (const char         *room_id);
+void            recorded_signal_free           (RecordedSignal     *signal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SignalRecorder, signal_recorder_free)
+
+/* Builds a list of events from a JSON array text, with @room_id; asserts that
+ * each one is valid. */
+GPtrArray      *events_from_json               (const char         *room_id,
+                                                const char         *json_array);
+
+/* A fake clock for the sync loop's waits: records each delay (ms) and fires
+ * at once, so backoff tests never sleep. */
+typedef struct {
+  GArray *delays_ms;
+} FakeClock;
+
+FakeClock      *fake_clock_new                 (MatrixClient       *client);
+void            fake_clock_free                (FakeClock          *clock);
+
+/* Iterates the thread-default main context until *flag is TRUE, or fails the
+ * test after @timeout_ms. */
+void            wait_for_flag                  (gboolean           *flag,
+                                                guint               timeout_ms);
+/* Iterates until @object's pointer at @location becomes non-NULL. */
+void            wait_for_pointer               (gpointer           *location,
+                                                guint               timeout_ms);
+/* Iterates the main context for @ms of wall time without failing: for tests
+ * that assert something does NOT happen. */
+void            iterate_for                    (guint               ms);
+
+/* A GAsyncReadyCallback that keeps a reference to the result in
+ * *(GAsyncResult **) user_data, to be waited for with wait_for_pointer(). */
+void            store_result                   (GObject            *source,
+                                                GAsyncResult       *result,
+                                                gpointer            user_data);
+
+/* A memory store holding a logged-in session, like the seed's test storage. */
+MatrixStore    *logged_in_store_new            (void);
+
+G_END_DECLS
