@@ -293,8 +293,7 @@ test_send_event (Fixture       *f,
   for (guint i = 0; i < 2; i++)
     matrix_client_send_event_async (f->client, room_id, "m.room.message", content, NULL, NULL,
                                     on_send_done, results);
-  while (results->len < 2)
-    wait_for_pointer ((gpointer *) &results->pdata[0], 5000), iterate_for (10);
+  wait_for_count (&results->len, 2, 5000);
 
   g_assert_true (g_ptr_array_find_with_equal_func (results, "$sent1", g_str_equal, NULL));
   g_assert_true (g_ptr_array_find_with_equal_func (results, "$sent2", g_str_equal, NULL));
@@ -343,8 +342,7 @@ test_send_event_same_txn_id (Fixture       *f,
                                       on_send_done, results);
       fake_homeserver_wait_for_requests (f->server, i + 1, 5000);
     }
-  while (results->len < 2)
-    iterate_for (10);
+  wait_for_count (&results->len, 2, 5000);
 
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "PUT", path), ==, 2);
   g_assert_cmpstr (g_ptr_array_index (results, 0), ==, "$once");

@@ -402,6 +402,30 @@ wait_for_pointer (gpointer *location,
     g_error ("Result not reached within %u ms", timeout_ms);
 }
 
+typedef struct {
+  const guint *counter;
+  guint        n;
+} CountCheck;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountCheck *check = data;
+
+  return *check->counter >= check->n;
+}
+
+void
+wait_for_count (const guint *counter,
+                guint        n,
+                guint        timeout_ms)
+{
+  CountCheck check = { counter, n };
+
+  if (!iterate_until (count_reached, &check, timeout_ms))
+    g_error ("Count stayed at %u, below %u, for %u ms", *counter, n, timeout_ms);
+}
+
 static gboolean
 never (gpointer data)
 {

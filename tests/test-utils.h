@@ -69,6 +69,10 @@ void            wait_for_flag                  (gboolean           *flag,
 /* Iterates until @object's pointer at @location becomes non-NULL. */
 void            wait_for_pointer               (gpointer           *location,
                                                 guint               timeout_ms);
+/* Iterates until *counter >= @n. */
+void            wait_for_count                 (const guint        *counter,
+                                                guint               n,
+                                                guint               timeout_ms);
 /* Iterates the main context for @ms of wall time without failing: for tests
  * that assert something does NOT happen. */
 void            iterate_for                    (guint               ms);

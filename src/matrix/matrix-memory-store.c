@@ -18,6 +18,7 @@ struct _MatrixMemoryStore
   GHashTable *state;      /* room id -> type -> state key -> MatrixStateEvent */
   GHashTable *timelines;  /* room id -> GPtrArray of MatrixEvent */
   GHashTable *event_ids;  /* room id -> set of event ids in the timeline */
+  GHashTable *room_data;  /* room id -> JsonObject */
 };
 
 static void matrix_memory_store_iface_init (MatrixStoreInterface *iface);
@@ -127,7 +128,7 @@ memory_get_room_ids (MatrixStore *store)
   MatrixMemoryStore *self = MATRIX_MEMORY_STORE (store);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTable *tables[] = { self->state, self->timelines };
+  GHashTable *tables[] = { self->state, self->timelines, self->room_data };
 
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     {
@@ -183,6 +184,36 @@ memory_get_timeline_events (MatrixStore *store,
 }
 
 static void
+memory_set_room_data (MatrixStore *store,
+                      const char  *room_id,
+                      JsonObject  *data)
+{
+  g_hash_table_insert (MATRIX_MEMORY_STORE (store)->room_data, g_strdup (room_id),
+                       json_object_ref (data));
+}
+
+static JsonObject *
+memory_get_room_data (MatrixStore *store,
+                      const char  *room_id)
+{
+  JsonObject *data = g_hash_table_lookup (MATRIX_MEMORY_STORE (store)->room_data, room_id);
+
+  return data != NULL ? json_object_ref (data) : NULL;
+}
+
+static void
+memory_forget_room (MatrixStore *store,
+                    const char  *room_id)
+{
+  MatrixMemoryStore *self = MATRIX_MEMORY_STORE (store);
+
+  g_hash_table_remove (self->state, room_id);
+  g_hash_table_remove (self->timelines, room_id);
+  g_hash_table_remove (self->event_ids, room_id);
+  g_hash_table_remove (self->room_data, room_id);
+}
+
+static void
 memory_commit_async (MatrixStore         *store,
                      const char          *next_batch,
                      GCancellable        *cancellable,
@@ -222,6 +253,9 @@ matrix_memory_store_iface_init (MatrixStoreInterface *iface)
   iface->get_room_ids = memory_get_room_ids;
   iface->add_timeline_events = memory_add_timeline_events;
   iface->get_timeline_events = memory_get_timeline_events;
+  iface->set_room_data = memory_set_room_data;
+  iface->get_room_data = memory_get_room_data;
+  iface->forget_room = memory_forget_room;
   iface->commit_async = memory_commit_async;
   iface->commit_finish = memory_commit_finish;
 }
@@ -235,6 +269,7 @@ matrix_memory_store_finalize (GObject *object)
   g_clear_pointer (&self->state, g_hash_table_unref);
   g_clear_pointer (&self->timelines, g_hash_table_unref);
   g_clear_pointer (&self->event_ids, g_hash_table_unref);
+  g_clear_pointer (&self->room_data, g_hash_table_unref);
 
   G_OBJECT_CLASS (matrix_memory_store_parent_class)->finalize (object);
 }
@@ -252,6 +287,7 @@ matrix_memory_store_init (MatrixMemoryStore *self)
   self->state = new_string_table ((GDestroyNotify) g_hash_table_unref);
   self->timelines = new_string_table ((GDestroyNotify) g_ptr_array_unref);
   self->event_ids = new_string_table ((GDestroyNotify) g_hash_table_unref);
+  self->room_data = new_string_table ((GDestroyNotify) json_object_unref);
 }
 
 /**

@@ -65,6 +65,7 @@ on_room_timeline_updates (MatrixClient           *client,
                           MatrixRoomStateTracker *self)
 {
   apply_state_events (self, events);
+  matrix_store_add_timeline_events (matrix_client_get_store (self->client), room_id, events);
 }
 
 /**

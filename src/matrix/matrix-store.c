@@ -171,6 +171,59 @@ matrix_store_get_timeline_events (MatrixStore *self,
 }
 
 /**
+ * matrix_store_set_room_data:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @data: the room's metadata; the store keeps a reference, do not change it after
+ */
+void
+matrix_store_set_room_data (MatrixStore *self,
+                            const char  *room_id,
+                            JsonObject  *data)
+{
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (data != NULL);
+
+  MATRIX_STORE_GET_IFACE (self)->set_room_data (self, room_id, data);
+}
+
+/**
+ * matrix_store_get_room_data:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ *
+ * Returns: (transfer full) (nullable): the room's metadata, or %NULL. Do not
+ *   change it.
+ */
+JsonObject *
+matrix_store_get_room_data (MatrixStore *self,
+                            const char  *room_id)
+{
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+
+  return MATRIX_STORE_GET_IFACE (self)->get_room_data (self, room_id);
+}
+
+/**
+ * matrix_store_forget_room:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ *
+ * Removes the room's state, timeline and metadata, with the next commit.
+ */
+void
+matrix_store_forget_room (MatrixStore *self,
+                          const char  *room_id)
+{
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_id != NULL);
+
+  MATRIX_STORE_GET_IFACE (self)->forget_room (self, room_id);
+}
+
+/**
  * matrix_store_commit_async:
  * @self: a #MatrixStore
  * @next_batch: the sync token that covers everything set since the last commit

@@ -28,6 +28,11 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  * @add_timeline_events: caches timeline events of a room; an event id already
  *   stored is not stored twice
  * @get_timeline_events: the cached timeline of a room, oldest first
+ * @set_room_data: replaces a room's metadata (membership, summary, unread
+ *   counts, the token of the gap before its cached timeline...): a JSON object
+ *   whose members belong to the types that keep rooms
+ * @get_room_data: a room's metadata, or %NULL
+ * @forget_room: removes everything about a room
  * @commit_async: makes everything set since the last commit durable together
  *   with @next_batch, which becomes the sync token only then
  * @commit_finish: finishes @commit_async
@@ -60,6 +65,13 @@ struct _MatrixStoreInterface
                                             GPtrArray            *events);
   GPtrArray        *(*get_timeline_events) (MatrixStore          *self,
                                             const char           *room_id);
+  void              (*set_room_data)       (MatrixStore          *self,
+                                            const char           *room_id,
+                                            JsonObject           *data);
+  JsonObject       *(*get_room_data)       (MatrixStore          *self,
+                                            const char           *room_id);
+  void              (*forget_room)         (MatrixStore          *self,
+                                            const char           *room_id);
   void              (*commit_async)        (MatrixStore          *self,
                                             const char           *next_batch,
                                             GCancellable         *cancellable,
@@ -90,6 +102,13 @@ void              matrix_store_add_timeline_events (MatrixStore          *self,
                                                     const char           *room_id,
                                                     GPtrArray            *events);
 GPtrArray        *matrix_store_get_timeline_events (MatrixStore          *self,
+                                                    const char           *room_id);
+void              matrix_store_set_room_data       (MatrixStore          *self,
+                                                    const char           *room_id,
+                                                    JsonObject           *data);
+JsonObject       *matrix_store_get_room_data       (MatrixStore          *self,
+                                                    const char           *room_id);
+void              matrix_store_forget_room         (MatrixStore          *self,
                                                     const char           *room_id);
 void              matrix_store_commit_async        (MatrixStore          *self,
                                                     const char           *next_batch,
