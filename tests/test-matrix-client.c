@@ -740,6 +740,35 @@ test_sync_malformed (Fixture       *f,
 }
 
 static void
+test_sync_deep_nesting (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"next_batch\": \"deep\", \"x\": ");
+
+  /* Deep enough to overflow a recursive parser's stack. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, ']');
+  g_string_append_c (body, '}');
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body->str, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2), expect_sync_resumed (),
+  }, 2);
+}
+
+static void
 test_sync_invalid_event_dropped (Fixture       *f,
                                  gconstpointer  data)
 {
@@ -962,6 +991,8 @@ add_tests (void)
               test_sync_token_after_handlers, fixture_teardown);
   g_test_add ("/matrix/client/sync/malformed", Fixture, NULL, fixture_setup,
               test_sync_malformed, fixture_teardown);
+  g_test_add ("/matrix/client/sync/deep-nesting", Fixture, NULL, fixture_setup,
+              test_sync_deep_nesting, fixture_teardown);
   g_test_add ("/matrix/client/sync/invalid-event-dropped", Fixture, NULL, fixture_setup,
               test_sync_invalid_event_dropped, fixture_teardown);
   g_test_add ("/matrix/client/sync/unknown-token", Fixture, NULL, fixture_setup,

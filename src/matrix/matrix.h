@@ -5,6 +5,7 @@
 #include "matrix-client.h"
 #include "matrix-error.h"
 #include "matrix-event.h"
+#include "matrix-html.h"
 #include "matrix-memory-store.h"
 #include "matrix-room-state-tracker.h"
 #include "matrix-store.h"
