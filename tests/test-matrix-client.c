@@ -718,7 +718,11 @@ test_sync_malformed (Fixture       *f,
   signal_recorder_wait_stopped (recorder, 5000);
 
   /* Every bad body failed the sync and emitted nothing else; the token never
-   * moved, so every retry asked from the same place. */
+   * moved, so every retry asked from the same place; nothing was stored. */
+  {
+    g_auto(GStrv) rooms = matrix_store_get_room_ids (f->store);
+    g_assert_cmpuint (g_strv_length (rooms), ==, 0);
+  }
   signals = signal_recorder_get_signals (recorder);
   g_assert_cmpuint (signals->len, ==, G_N_ELEMENTS (cases) + 1);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -785,7 +789,11 @@ test_sync_invalid_event_dropped (Fixture       *f,
     "   {\"type\": \"m.room.message\", \"content\": {}, \"event_id\": \"$bad\", \"origin_server_ts\": 1},"
     "   42,"
     "   {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"ok\"},"
-    "    \"event_id\": \"$good\", \"origin_server_ts\": 2}]}},"
+    "    \"event_id\": \"$good\", \"origin_server_ts\": 2},"
+    "   {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"again\"},"
+    "    \"event_id\": \"$good\", \"origin_server_ts\": 3},"
+    "   {\"room_id\": \"!elsewhere\", \"type\": \"m.room.message\", \"sender\": \"@x:y\","
+    "    \"content\": {}, \"event_id\": \"$moved\", \"origin_server_ts\": 4}]}},"
     " \"!b\": {\"state\": {\"events\": ["
     "   {\"type\": \"m.room.join_rules\", \"sender\": \"@x:y\", \"content\": {\"join_rule\": \"knock_restricted_custom\"},"
     "    \"event_id\": \"$nokey\", \"origin_server_ts\": 3},"
@@ -796,6 +804,8 @@ test_sync_invalid_event_dropped (Fixture       *f,
 
   g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*!a.timeline.events[0]*sender*");
   g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[1]: not an object*");
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[3]: duplicate event id $good*");
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[4]*!elsewhere disagrees*");
   g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*!b.state.events[0]*state_key*");
 
   recorder = signal_recorder_new (f->client, names, stop_on);
