@@ -86,9 +86,8 @@ test_room_state_tracking (void)
     "  \"event_id\": \"$event3\", \"origin_server_ts\": 1234567892123, \"unsigned\": {\"age\": 2321}}]");
 
   g_clear_pointer (&recorder, signal_recorder_free);
-  iterate_for (20);
   g_clear_object (&tracker);
-  g_assert_finalize_object (g_steal_pointer (&client));
+  unref_and_wait_finalized (g_steal_pointer (&client), 10000);
 }
 
 static void
@@ -120,9 +119,8 @@ test_state_before_timeline (void)
   g_assert_cmpstr (matrix_event_get_event_id (MATRIX_EVENT (avatar)), ==, "$2");
 
   g_clear_pointer (&recorder, signal_recorder_free);
-  iterate_for (20);
   g_clear_object (&tracker);
-  g_assert_finalize_object (g_steal_pointer (&client));
+  unref_and_wait_finalized (g_steal_pointer (&client), 10000);
 }
 
 int

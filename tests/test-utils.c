@@ -394,6 +394,12 @@ pointer_set (gpointer data)
   return *(gpointer *) data != NULL;
 }
 
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 void
 wait_for_pointer (gpointer *location,
                   guint     timeout_ms)
@@ -424,6 +430,19 @@ wait_for_count (const guint *counter,
 
   if (!iterate_until (count_reached, &check, timeout_ms))
     g_error ("Count stayed at %u, below %u, for %u ms", *counter, n, timeout_ms);
+}
+
+void
+unref_and_wait_finalized (gpointer object,
+                          guint    timeout_ms)
+{
+  gpointer weak = object;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  if (weak != NULL && !iterate_until (pointer_cleared, &weak, timeout_ms))
+    g_error ("%s still alive %u ms after its last reference was dropped",
+             G_OBJECT_TYPE_NAME (weak), timeout_ms);
 }
 
 static gboolean
