@@ -26,7 +26,15 @@ capture_writer (GLogLevelFlags   level,
       g_string_append_c (captured, '\n');
     }
 
-  return g_log_writer_default (level, fields, n_fields, user_data);
+  /* Shown on stderr: stdout carries TAP, which plain log lines would break. */
+  {
+    g_autofree char *line = g_log_writer_format_fields (level, fields, n_fields, FALSE);
+    g_printerr ("%s\n", line);
+  }
+
+  if (level & G_LOG_FLAG_FATAL)
+    return G_LOG_WRITER_UNHANDLED;
+  return G_LOG_WRITER_HANDLED;
 }
 
 static void
