@@ -74,7 +74,7 @@ assert_tracker_agrees_with_server (TestClient *self,
       JsonObject *event = json_array_get_object_element (state, i);
       const char *event_type = json_object_get_string_member (event, "type");
       const char *state_key = json_object_get_string_member (event, "state_key");
-      MatrixStateEvent *ours;
+      g_autoptr(MatrixStateEvent) ours = NULL;
 
       ours = matrix_room_state_tracker_get_state (self->tracker, room_id, event_type, state_key);
       if (ours == NULL)
@@ -341,7 +341,7 @@ test_sync_left_room (void)
   GPtrArray *all = signal_recorder_get_signals (ours->recorder);
   RecordedSignal *update;
   MatrixEvent *event;
-  MatrixStateEvent *member;
+  g_autoptr(MatrixStateEvent) member = NULL;
   guint n_signals, left_index = 0, update_index = 0;
 
   test_client_sync_once (ours);
