@@ -373,6 +373,83 @@ test_sync_left_room (void)
   g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (member), "membership"), ==, "leave");
 }
 
+static void
+test_sync_left_room_when_kicked (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("kicked");
+  g_autoptr(Peer) peer = peer_new ("moderator");
+  g_autofree char *room_id = joined_room (ours, peer, "Room to be kicked from");
+  g_autofree char *room = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("v3/rooms/%s/kick", room);
+  g_autofree char *body = g_strdup_printf ("{\"user_id\": \"%s\", \"reason\": \"testing\"}",
+                                           matrix_client_get_user_id (ours->client));
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixStateEvent) member = NULL;
+
+  test_client_sync_once (ours);
+  reply = peer_request (peer, "POST", path, body, &error);
+  g_assert_no_error (error);
+  test_client_wait_left (ours, room_id);
+
+  member = matrix_room_state_tracker_get_state (ours->tracker, room_id, "m.room.member",
+                                                matrix_client_get_user_id (ours->client));
+  g_assert_nonnull (member);
+  g_assert_cmpstr (matrix_event_get_sender (MATRIX_EVENT (member)), ==, peer_get_user_id (peer));
+  g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (member), "membership"), ==, "leave");
+  g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (member), "reason"), ==, "testing");
+}
+
+static void
+on_session_ended (MatrixClient *client,
+                  gboolean      soft_logout,
+                  gpointer      user_data)
+{
+  int *ended = user_data;
+
+  *ended = soft_logout ? 2 : 1;
+}
+
+static gboolean
+session_ended (gpointer data)
+{
+  return *(int *) data != 0;
+}
+
+/* The token is logged out elsewhere (another program, or the user's other
+ * client) while we sync: the loop stops with ::session-ended instead of
+ * retrying forever. */
+static void
+test_sync_session_ended_remotely (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("revoked");
+  g_autoptr(Peer) peer = peer_new ("bystander");
+  g_autofree char *room_id = joined_room (ours, peer, "Room of a revoked session");
+  MatrixStore *store = matrix_client_get_store (ours->client);
+  g_autoptr(Peer) elsewhere = peer_new_with_token (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN));
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message_id = NULL;
+  int ended = 0;
+
+  g_signal_connect (ours->client, "session-ended", G_CALLBACK (on_session_ended), &ended);
+  test_client_sync_once (ours);
+
+  reply = peer_request (elsewhere, "POST", "v3/logout", "{}", &error);
+  g_assert_no_error (error);
+  /* Wakes the long-poll in flight, so the next one meets the dead token. */
+  message_id = peer_send_text (peer, room_id, "wake up");
+
+  if (!test_iterate_until (session_ended, &ended, INTEGRATION_TIMEOUT_MS))
+    g_error ("No session-ended after the token was logged out");
+  g_assert_cmpint (ended, ==, 1);
+  g_assert_false (matrix_client_is_syncing (ours->client));
+  g_assert_false (matrix_client_is_logged_in (ours->client));
+  g_assert_error (matrix_client_get_sync_error (ours->client), MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_TOKEN);
+  g_assert_cmpuint (ours->failed_delays->len, ==, 0);
+  g_signal_handlers_disconnect_by_func (ours->client, on_session_ended, &ended);
+}
+
 /* --- sending ------------------------------------------------------------- */
 
 static char *
@@ -499,6 +576,9 @@ main (int   argc,
   g_test_add_func ("/integration/client/sync/joined-room-state", test_sync_joined_room);
   g_test_add_func ("/integration/client/sync/limited-timeline", test_sync_limited_timeline);
   g_test_add_func ("/integration/client/sync/left-room", test_sync_left_room);
+  g_test_add_func ("/integration/client/sync/left-room-when-kicked", test_sync_left_room_when_kicked);
+  g_test_add_func ("/integration/client/sync/session-ended-on-remote-logout",
+                   test_sync_session_ended_remotely);
   g_test_add_func ("/integration/client/send-event/arrives", test_send_event_arrives);
   g_test_add_func ("/integration/client/send-event/same-txn-id-once", test_send_event_same_txn_once);
 
