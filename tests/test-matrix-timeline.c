@@ -183,10 +183,11 @@ static void
 test_limited_gap (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autofree char *m1 = message ("$m1", "again", 1001, NULL);
   g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
-  g_autofree char *events = g_strconcat (m1, ",", m5, NULL);
-  g_autofree char *body = room_sync ("t2", "", events, TRUE, "p2");
+  g_autofree char *m6 = message ("$m6", "six", 1006, NULL);
+  g_autofree char *body = room_sync ("t2", "", m5, TRUE, "p2");
+  g_autofree char *overlapping = g_strconcat (m5, ",", m6, NULL);
+  g_autofree char *body2 = room_sync ("t3", "", overlapping, TRUE, "p3");
   g_autoptr(ItemsChangedRecorder) changes = NULL;
   MatrixTimeline *timeline;
 
@@ -194,11 +195,15 @@ test_limited_gap (Fixture       *f,
   timeline = room_timeline (f);
   changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
 
-  /* $m1 is already there: it is not shown twice. */
   sync_once (f->server, f->client, "t1", body);
-
   assert_timeline (timeline, "$create $m1 gap:p2 $m5");
   items_changed_recorder_check (changes, "2,0,2");
+
+  /* A limited batch that starts with an event we have misses nothing, and
+   * that event is not shown twice. */
+  sync_once (f->server, f->client, "t2", body2);
+  assert_timeline (timeline, "$create $m1 gap:p2 $m5 $m6");
+  items_changed_recorder_check (changes, "4,0,1");
 }
 
 static void
