@@ -169,6 +169,10 @@ test_heroes (Fixture       *f,
                      "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\"],"
                      " \"m.joined_member_count\": 4, \"m.invited_member_count\": 0}"), ==,
                    "Bob, Carol and 1 other");
+  /* We are never one of our own heroes. */
+  g_assert_cmpstr (joined_room_name (f, "!self:example.org", members,
+                     "{\"m.heroes\": [\"" ME "\", \"@bob:example.org\"], \"m.joined_member_count\": 2,"
+                     " \"m.invited_member_count\": 0}"), ==, "Bob");
   /* A hero whose member event we do not have is shown by user id. */
   g_assert_cmpstr (joined_room_name (f, "!zed:example.org", members,
                      "{\"m.heroes\": [\"@zed:example.org\"], \"m.joined_member_count\": 2,"

@@ -315,6 +315,39 @@ test_load_older_reaches_start (Fixture       *f,
 }
 
 static void
+test_load_older_reaches_create (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *page = g_strdup_printf ("{\"chunk\": [%s, %s], \"start\": \"p1\", \"end\": \"p2\"}",
+                                           m2, create_event);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixTimeline *timeline;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200, page, FALSE);
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+  /* One load at a time. */
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &second);
+  wait_for_pointer ((gpointer *) &second, 5000);
+  g_assert_false (matrix_timeline_load_older_finish (timeline, second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  /* The creation event is the start, whatever `end` says. */
+  assert_timeline (timeline, "$create $m2 $m3");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
+}
+
+static void
 test_load_older_error (Fixture       *f,
                        gconstpointer  data)
 {
@@ -540,6 +573,8 @@ main (int   argc,
               test_load_older_fills_gap, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/reaches-start", Fixture, NULL, fixture_setup,
               test_load_older_reaches_start, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/reaches-create", Fixture, NULL, fixture_setup,
+              test_load_older_reaches_create, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/invalid-response", Fixture, NULL, fixture_setup,
               test_load_older_error, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-after-put", Fixture, NULL, fixture_setup,

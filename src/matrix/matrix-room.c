@@ -307,6 +307,7 @@ summary_count (MatrixRoom *self,
 static GPtrArray *
 summary_heroes (MatrixRoom *self)
 {
+  const char *own_id = matrix_client_get_user_id (self->client);
   g_autoptr(GPtrArray) heroes = g_ptr_array_new_with_free_func (g_free);
   JsonArray *array = NULL;
 
@@ -319,7 +320,9 @@ summary_heroes (MatrixRoom *self)
     {
       JsonNode *node = json_array_get_element (array, i);
 
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+      /* Servers leave us out; should one not, we are no hero of our own rooms. */
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+          g_strcmp0 (json_node_get_string (node), own_id) != 0)
         g_ptr_array_add (heroes, g_strdup (json_node_get_string (node)));
     }
 
