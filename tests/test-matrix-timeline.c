@@ -440,6 +440,22 @@ test_local_echo_put_first (Fixture       *f,
   g_assert_cmpint (matrix_timeline_item_get_origin_server_ts (echo), >, 0);
   txn_id = g_strdup (matrix_timeline_item_get_transaction_id (echo));
   g_assert_nonnull (txn_id);
+  {
+    /* The same through properties, as a view binds them. */
+    MatrixTimelineItemKind kind;
+    MatrixSendState state;
+    g_autofree char *prop_txn_id = NULL;
+    g_autofree char *prop_sender = NULL;
+    g_autoptr(MatrixEvent) prop_event = NULL;
+
+    g_object_get (echo, "kind", &kind, "send-state", &state, "transaction-id", &prop_txn_id,
+                  "sender", &prop_sender, "event", &prop_event, NULL);
+    g_assert_cmpint (kind, ==, MATRIX_TIMELINE_ITEM_LOCAL_ECHO);
+    g_assert_cmpint (state, ==, MATRIX_SEND_STATE_PENDING);
+    g_assert_cmpstr (prop_txn_id, ==, txn_id);
+    g_assert_cmpstr (prop_sender, ==, "@alice:example.org");
+    g_assert_null (prop_event);
+  }
 
   wait_for_pointer ((gpointer *) &result, 5000);
   event_id = matrix_timeline_send_finish (timeline, result, NULL);
