@@ -187,8 +187,21 @@ on_discovered (GObject      *source,
 
   if (url == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        fail (self, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      /* Discovery reached something that is not a homeserver. */
+      if (error->domain == MATRIX_ERROR)
+        {
+          g_autofree char *text =
+            g_strdup_printf (_("“%s” does not seem to be a Matrix server."), self->server);
+
+          set_busy (self, FALSE);
+          set_error (self, text);
+          return;
+        }
+
+      fail (self, error);
       return;
     }
 
