@@ -21,6 +21,9 @@ ui_test_init (int    *argc,
   adw_init ();
   confab_ui_init ();
 
+  /* Renders show the final state, not a frame of a transition. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
   /* AdwApplication loads the style sheet for the app; the tests have none. */
   provider = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (provider, "/io/github/confab/Confab/style.css");
