@@ -217,10 +217,12 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
 
       if (find_echo_for (self, event, &position))
         {
+          guint n_before = added->len;
+
           /* Events before it in this batch go before it. */
           insert_items (self, self->items->len - self->n_echoes, 0, added);
           g_ptr_array_set_size (added, 0);
-          replace_echo (self, position, event);
+          replace_echo (self, position + n_before, event);
           continue;
         }
 
