@@ -610,6 +610,63 @@ test_session_end_returns_to_login (Fixture       *f,
                    "Your session has ended. Sign in again to continue.");
 }
 
+static const char *invite_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{"
+  "\"join\":{\"!alias:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("alias") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    {\"type\":\"m.room.canonical_alias\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$alias\",\"origin_server_ts\":1700000000000,\"content\":{\"alias\":\"#alias:example.org\"}}]},"
+  "  \"timeline\":{\"events\":[]}}},"
+  "\"invite\":{\"!club:example.org\":{\"invite_state\":{\"events\":["
+  "  {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@bob:example.org\",\"content\":{\"name\":\"Book Club\"}},"
+  "  {\"type\":\"m.room.member\",\"state_key\":\"@bob:example.org\",\"sender\":\"@bob:example.org\","
+  "   \"content\":{\"membership\":\"join\",\"displayname\":\"Bob\"}},"
+  "  {\"type\":\"m.room.member\",\"state_key\":\"@alice:example.org\",\"sender\":\"@bob:example.org\","
+  "   \"content\":{\"membership\":\"invite\"}}]}}}"
+  "}}";
+
+static gboolean
+join_requested (gpointer data)
+{
+  Fixture *f = data;
+
+  return fake_homeserver_count_requests (f->server, "POST",
+                                         "/_matrix/client/v3/join/!club:example.org") > 0;
+}
+
+static void
+test_invites_listed_apart_and_accepted (Fixture       *f,
+                                        gconstpointer  data)
+{
+  GtkWidget *invites_box;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_auto(GStrv) names = NULL;
+  g_autofree char *png = NULL;
+  GtkWidget *row;
+
+  start_with_sync (f, invite_sync, TRUE);
+
+  invites_box = template_child (f->window, CONFAB_TYPE_WINDOW, "invites_box");
+  g_assert_true (gtk_widget_get_visible (invites_box));
+  rows = ui_find_widgets (invites_box, CONFAB_TYPE_ROOM_ROW);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = rows->pdata[0];
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "name_label"), ==, "Book Club");
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "preview_label"), ==, "Invited by Bob");
+  g_assert_true (ui_child_visible (row, CONFAB_TYPE_ROOM_ROW, "invite_buttons"));
+
+  /* Not among the joined rooms. */
+  names = room_list_names (f);
+  assert_strv (names, (const char *[]) { "#alias:example.org", NULL });
+  png = ui_save_png (GTK_WIDGET (f->window), "window-invite.png");
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/!club:example.org", 200,
+                              "{\"room_id\":\"!club:example.org\"}", FALSE);
+  g_signal_emit_by_name (template_child (row, CONFAB_TYPE_ROOM_ROW, "accept_button"), "clicked");
+  ui_wait_until (join_requested, f, 5000, "POST /join");
+  g_assert_false (gtk_widget_get_sensitive (template_child (row, CONFAB_TYPE_ROOM_ROW, "accept_button")));
+}
+
 /* A room whose first sync was limited: 40 messages and a gap before them. */
 static char *
 long_room_sync (void)
@@ -733,6 +790,8 @@ main (int   argc,
               fixture_setup, test_room_list_names_in_activity_order, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
+  g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
+              fixture_setup, test_invites_listed_apart_and_accepted, fixture_teardown);
   g_test_add ("/confab/window/timeline/only-timeline-events", Fixture, NULL,
               fixture_setup, test_timeline_shows_only_timeline_events, fixture_teardown);
   g_test_add ("/confab/window/timeline/groups-one-sender", Fixture, NULL,
