@@ -540,6 +540,75 @@ test_composer_me_sends_emote (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "body"), ==, "dances");
 }
 
+static GtkWidget *
+last_event_row (Fixture *f)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(MatrixTimelineItem) last = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (confab_event_row_get_item (rows->pdata[i]) == last)
+      return rows->pdata[i];
+
+  g_assert_not_reached ();
+}
+
+static gboolean
+two_puts (gpointer data)
+{
+  Fixture *f = data;
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    if (g_str_equal (((FakeRequest *) requests->pdata[i])->method, "PUT"))
+      n++;
+  return n >= 2;
+}
+
+static void
+test_composer_failed_send_offers_retry (Fixture       *f,
+                                        gconstpointer  data)
+{
+  GtkWidget *composer;
+  GtkTextView *text_view;
+  MatrixTimeline *timeline;
+  GtkWidget *row;
+  g_autofree char *png = NULL;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+
+  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "Will this work?", -1);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/*",
+                              403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"No\"}", FALSE);
+  gtk_widget_activate_action (composer, "composer.send", NULL);
+  ui_wait_until (send_finished, timeline, 5000, "send failed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  row = last_event_row (f);
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "body_label"), ==, "Will this work?");
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "status_label"), ==, "Not sent");
+  g_assert_true (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "retry_button"));
+  png = ui_save_png (GTK_WIDGET (f->window), "window-send-failed.png");
+
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/*",
+                              200, "{\"event_id\":\"$retried\"}", FALSE);
+  g_signal_emit_by_name (template_child (row, CONFAB_TYPE_EVENT_ROW, "retry_button"), "clicked");
+  ui_wait_until (two_puts, f, 5000, "the send retried");
+  ui_wait_until (send_finished, timeline, 5000, "retry finished");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_false (ui_child_visible (last_event_row (f), CONFAB_TYPE_EVENT_ROW, "retry_button"));
+}
+
 static gboolean
 banner_shown (gpointer data)
 {
@@ -798,6 +867,8 @@ main (int   argc,
               fixture_setup, test_timeline_groups_messages_of_one_sender, fixture_teardown);
   g_test_add ("/confab/window/composer/enter-sends-with-local-echo", Fixture, NULL,
               fixture_setup, test_composer_sends_with_local_echo, fixture_teardown);
+  g_test_add ("/confab/window/composer/failed-send-offers-retry", Fixture, NULL,
+              fixture_setup, test_composer_failed_send_offers_retry, fixture_teardown);
   g_test_add ("/confab/window/composer/me-sends-emote", Fixture, NULL,
               fixture_setup, test_composer_me_sends_emote, fixture_teardown);
   g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
