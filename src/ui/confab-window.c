@@ -33,6 +33,7 @@ struct _ConfabWindow
   GtkWidget              *sidebar;
   GtkWidget              *leaflet_separator;
   GtkWidget              *content;
+  GtkWidget              *back_button;
   GtkSearchBar           *search_bar;
   GtkSearchEntry         *search_entry;
   GtkWidget              *invites_box;
@@ -214,13 +215,19 @@ on_selected_item_changed (ConfabWindow *self)
   MatrixRoom *room = gtk_single_selection_get_selected_item (self->selection);
 
   /* The list reorders as rooms get activity; losing the selection for a
-   * moment must not close the room being read. */
+   * moment must not close the room being read, and the selection moving
+   * along with the open room must not take the focus. */
   if (room == NULL)
     return;
 
-  show_room (self, room);
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
-  confab_composer_grab_focus (self->composer);
+  if (room != self->room)
+    {
+      show_room (self, room);
+      confab_composer_grab_focus (self->composer);
+    }
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
 static void
@@ -240,8 +247,10 @@ on_back_clicked (ConfabWindow *self)
 static void
 on_folded_changed (ConfabWindow *self)
 {
-  /* Folded, the sidebar is a plain list: nothing stays highlighted there. */
-  if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet))
+  /* Folded, the sidebar is a plain list: nothing stays highlighted there,
+   * so that choosing the room that was open opens it again. */
+  if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet) &&
+      adw_leaflet_get_visible_child (self->leaflet) == self->sidebar)
     gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
@@ -905,6 +914,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet_separator);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_box);

@@ -213,8 +213,8 @@ test_room_list_search_filters (Fixture       *f,
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
   entry = template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry");
-  g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_focus (gtk_widget_get_first_child (entry)) ||
-                 gtk_widget_get_focus_child (entry) != NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (
+                   GTK_SEARCH_BAR (template_child (f->window, CONFAB_TYPE_WINDOW, "search_bar"))));
   gtk_editable_set_text (GTK_EDITABLE (entry), "named");
   g_signal_emit_by_name (entry, "search-changed");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
@@ -849,6 +849,66 @@ test_timeline_scroll_to_top_loads_older (Fixture       *f,
   g_assert_cmpuint (count_messages_requests (f), ==, 1);
 }
 
+static gboolean
+leaflet_shows (AdwLeaflet *leaflet,
+               GtkWidget  *child)
+{
+  return adw_leaflet_get_visible_child (leaflet) == child;
+}
+
+static void
+test_narrow_window_folds (Fixture       *f,
+                          gconstpointer  data)
+{
+  AdwLeaflet *leaflet = ADW_LEAFLET (template_child (f->window, CONFAB_TYPE_WINDOW, "leaflet"));
+  GtkWidget *sidebar = template_child (f->window, CONFAB_TYPE_WINDOW, "sidebar");
+  GtkWidget *content = template_child (f->window, CONFAB_TYPE_WINDOW, "content");
+  GtkListView *rooms_view = GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"));
+  GtkSingleSelection *selection;
+  g_autofree char *png = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 420, 700);
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_true (leaflet_shows (leaflet, sidebar));
+
+  /* Choosing a room (as a click does) opens it in place of the list. */
+  selection = GTK_SINGLE_SELECTION (gtk_list_view_get_model (rooms_view));
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  g_assert_true (leaflet_shows (leaflet, content));
+  g_assert_cmpstr (matrix_room_get_room_id (confab_window_get_room (f->window)), ==, "!named:example.org");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  png = ui_save_png (GTK_WIDGET (f->window), "window-narrow.png");
+
+  /* Back, and the same room can be chosen again. */
+  g_signal_emit_by_name (template_child (f->window, CONFAB_TYPE_WINDOW, "back_button"), "clicked");
+  g_assert_true (leaflet_shows (leaflet, sidebar));
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, GTK_INVALID_LIST_POSITION);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  g_assert_true (leaflet_shows (leaflet, content));
+}
+
+static void
+test_window_size_remembered (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.confab.Confab");
+  ConfabWindow *window;
+  int width, height;
+
+  g_settings_set_int (settings, "window-width", 777);
+  g_settings_set_int (settings, "window-height", 555);
+  window = confab_window_new (NULL);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 777);
+  g_assert_cmpint (height, ==, 555);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 650);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 650);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -873,6 +933,9 @@ main (int   argc,
               fixture_setup, test_composer_me_sends_emote, fixture_teardown);
   g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
               fixture_setup, test_sync_failure_shows_banner, fixture_teardown);
+  g_test_add ("/confab/window/narrow-window-folds", Fixture, NULL,
+              fixture_setup, test_narrow_window_folds, fixture_teardown);
+  g_test_add_func ("/confab/window/size-remembered", test_window_size_remembered);
   g_test_add ("/confab/window/sync/session-end-returns-to-login", Fixture, NULL,
               fixture_setup, test_session_end_returns_to_login, fixture_teardown);
   g_test_add ("/confab/window/timeline/scroll-to-top-loads-older", Fixture, NULL,
