@@ -126,6 +126,28 @@ test_not_a_homeserver (Fixture       *f,
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FAILED);
 }
 
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  /* Cancelled during the check of the server itself: no fallback, no other result. */
+  fake_homeserver_queue_json (f->server, "GET", "/.well-known/matrix/client", 404, "{}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", "/_matrix/client/versions", 200,
+                              "application/json", VERSIONS);
+  matrix_discover_homeserver_async (f->server_name, cancellable, store_result, &result);
+  fake_homeserver_wait_for_requests (f->server, 2, 5000);
+  g_cancellable_cancel (cancellable);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  url = matrix_discover_homeserver_finish (result, &error);
+  g_assert_null (url);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -140,6 +162,8 @@ main (int   argc,
               test_fallback, fixture_teardown);
   g_test_add ("/matrix/discovery/not-a-homeserver", Fixture, NULL, fixture_setup,
               test_not_a_homeserver, fixture_teardown);
+  g_test_add ("/matrix/discovery/cancelled", Fixture, NULL, fixture_setup,
+              test_cancelled, fixture_teardown);
 
   return g_test_run ();
 }

@@ -183,10 +183,11 @@ static void
 test_limited_gap (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autofree char *m1 = message ("$m1", "again", 1001, NULL);
   g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
-  g_autofree char *events = g_strconcat (m1, ",", m5, NULL);
-  g_autofree char *body = room_sync ("t2", "", events, TRUE, "p2");
+  g_autofree char *m6 = message ("$m6", "six", 1006, NULL);
+  g_autofree char *body = room_sync ("t2", "", m5, TRUE, "p2");
+  g_autofree char *overlapping = g_strconcat (m5, ",", m6, NULL);
+  g_autofree char *body2 = room_sync ("t3", "", overlapping, TRUE, "p3");
   g_autoptr(ItemsChangedRecorder) changes = NULL;
   MatrixTimeline *timeline;
 
@@ -194,11 +195,15 @@ test_limited_gap (Fixture       *f,
   timeline = room_timeline (f);
   changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
 
-  /* $m1 is already there: it is not shown twice. */
   sync_once (f->server, f->client, "t1", body);
-
   assert_timeline (timeline, "$create $m1 gap:p2 $m5");
   items_changed_recorder_check (changes, "2,0,2");
+
+  /* A limited batch that starts with an event we have misses nothing, and
+   * that event is not shown twice. */
+  sync_once (f->server, f->client, "t2", body2);
+  assert_timeline (timeline, "$create $m1 gap:p2 $m5 $m6");
+  items_changed_recorder_check (changes, "4,0,1");
 }
 
 static void
@@ -307,6 +312,39 @@ test_load_older_reaches_start (Fixture       *f,
   assert_timeline (timeline, "$m1 $m2 $m3");
   g_assert_true (matrix_timeline_get_at_start (timeline));
   g_assert_cmpuint (at_start_notified, ==, 1);
+}
+
+static void
+test_load_older_reaches_create (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *page = g_strdup_printf ("{\"chunk\": [%s, %s], \"start\": \"p1\", \"end\": \"p2\"}",
+                                           m2, create_event);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixTimeline *timeline;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200, page, FALSE);
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+  /* One load at a time. */
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &second);
+  wait_for_pointer ((gpointer *) &second, 5000);
+  g_assert_false (matrix_timeline_load_older_finish (timeline, second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  /* The creation event is the start, whatever `end` says. */
+  assert_timeline (timeline, "$create $m2 $m3");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
 }
 
 static void
@@ -535,6 +573,8 @@ main (int   argc,
               test_load_older_fills_gap, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/reaches-start", Fixture, NULL, fixture_setup,
               test_load_older_reaches_start, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/reaches-create", Fixture, NULL, fixture_setup,
+              test_load_older_reaches_create, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/invalid-response", Fixture, NULL, fixture_setup,
               test_load_older_error, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-after-put", Fixture, NULL, fixture_setup,

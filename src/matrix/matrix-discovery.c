@@ -107,6 +107,11 @@ on_versions (GObject      *source,
   GError *error = NULL;
 
   versions = get_json_finish (task, result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   if (versions == NULL ||
       !_matrix_json_get_array (versions, "versions", "versions", TRUE, &array, &error))
     {

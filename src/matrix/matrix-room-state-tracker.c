@@ -280,7 +280,8 @@ on_room_state_updates (MatrixClient           *client,
 
   room = lookup_or_new_room (self, room_id, &is_new);
   update_own_membership (self, room, events);
-  _matrix_room_state_changed (room);
+  if (events->len > 0)
+    _matrix_room_state_changed (room);
   add_if_new (self, room, is_new);
 }
 

@@ -307,6 +307,7 @@ summary_count (MatrixRoom *self,
 static GPtrArray *
 summary_heroes (MatrixRoom *self)
 {
+  const char *own_id = matrix_client_get_user_id (self->client);
   g_autoptr(GPtrArray) heroes = g_ptr_array_new_with_free_func (g_free);
   JsonArray *array = NULL;
 
@@ -319,7 +320,9 @@ summary_heroes (MatrixRoom *self)
     {
       JsonNode *node = json_array_get_element (array, i);
 
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+      /* Servers leave us out; should one not, we are no hero of our own rooms. */
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+          g_strcmp0 (json_node_get_string (node), own_id) != 0)
         g_ptr_array_add (heroes, g_strdup (json_node_get_string (node)));
     }
 
@@ -523,12 +526,28 @@ update_from_events (MatrixRoom *self,
   set_last_activity (self, newest);
 }
 
+static void set_invite_state (MatrixRoom *self,
+                              GPtrArray  *stripped_state);
+
+/* A room we joined keeps showing its invite's state until the sync brings
+ * the real one, so that its name does not flicker after an accept. */
+static void
+real_state_arrived (MatrixRoom *self)
+{
+  if (self->membership != MATRIX_MEMBERSHIP_INVITE && self->invite_state != NULL)
+    {
+      set_invite_state (self, NULL);
+      self->invite_ts = 0;
+    }
+  update_from_state (self);
+}
+
 void
 _matrix_room_state_changed (MatrixRoom *self)
 {
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
-  update_from_state (self);
+  real_state_arrived (self);
 }
 
 void
@@ -540,7 +559,15 @@ _matrix_room_append_timeline (MatrixRoom *self,
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   _matrix_timeline_append_sync (self->timeline, events, limited, prev_batch);
-  update_from_state (self);
+
+  /* Working out a name can mean reading every member: only when it may change. */
+  for (guint i = 0; i < events->len; i++)
+    if (matrix_event_is_state (g_ptr_array_index (events, i)))
+      {
+        real_state_arrived (self);
+        break;
+      }
+
   update_from_events (self, events);
   save (self);
 }
@@ -633,6 +660,7 @@ static void
 set_invite_state (MatrixRoom *self,
                   GPtrArray  *stripped_state)
 {
+  invalidate_members (self);
   g_clear_pointer (&self->invite_state, g_ptr_array_unref);
   if (stripped_state != NULL)
     {
@@ -655,11 +683,6 @@ _matrix_room_set_membership (MatrixRoom       *self,
     return;
 
   self->membership = membership;
-  if (membership != MATRIX_MEMBERSHIP_INVITE && self->invite_state != NULL)
-    {
-      set_invite_state (self, NULL);
-      update_from_state (self);
-    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERSHIP]);
   save (self);
 }

@@ -200,11 +200,18 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
                               const char     *prev_batch)
 {
   g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
-  gboolean had_events;
+  MatrixEvent *first;
+  gboolean want_gap;
 
   g_return_if_fail (MATRIX_IS_TIMELINE (self));
 
-  had_events = has_events (self);
+  /* Events are missing before this batch after a limited sync, or before
+   * the first events a room shows, unless the batch starts with one we
+   * have (it overlaps) or with the room's creation. */
+  first = events->len > 0 ? g_ptr_array_index (events, 0) : NULL;
+  want_gap = first != NULL && prev_batch != NULL && !is_room_start (first) &&
+             !g_hash_table_contains (self->event_ids, matrix_event_get_event_id (first)) &&
+             (limited || !has_events (self));
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -226,13 +233,11 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
           continue;
         }
 
-      if (added->len == 0 && prev_batch != NULL && !is_room_start (event) &&
-          (limited || !had_events))
+      if (want_gap)
         {
-          /* Events are missing before this batch: after a limited sync, or
-           * before the very first events the room shows. */
           g_ptr_array_add (added, _matrix_timeline_item_new_gap (prev_batch));
           add_sync_gap (self, prev_batch, event_id);
+          want_gap = FALSE;
         }
       if (is_room_start (event))
         set_at_start (self, TRUE);
