@@ -909,6 +909,123 @@ test_window_size_remembered (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The dialog the window just presented. */
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  g_assert_not_reached ();
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *method;
+  const char *path;
+} RequestCheck;
+
+static gboolean
+request_arrived (gpointer data)
+{
+  RequestCheck *check = data;
+
+  return fake_homeserver_count_requests (check->f->server, check->method, check->path) > 0;
+}
+
+static gboolean
+room_opened (gpointer data)
+{
+  Fixture *f = data;
+  MatrixRoom *room = confab_window_get_room (f->window);
+
+  return room != NULL && g_str_equal (matrix_room_get_room_id (room), "!new:example.org");
+}
+
+static void
+test_join_room_by_alias (Fixture       *f,
+                         gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  RequestCheck check = { f, "POST", "/_matrix/client/v3/join/#new:example.org" };
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!new:example.org\":{"
+                              "\"state\":{\"events\":[" CREATE ("new") "," MEMBER ("@alice:example.org", "Alice") ","
+                              "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+                              "\"event_id\":\"$nn\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"New Room\"}}]},"
+                              "\"timeline\":{\"events\":[]}}}}}");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s2\"}");
+  start_with_sync (f, three_rooms_sync, FALSE);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.join-room", NULL);
+  dialog = find_dialog ();
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "join"));
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), " #new:example.org ");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "join"));
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%23new:example.org", 200,
+                              "{\"room_id\":\"!new:example.org\"}", FALSE);
+  adw_message_dialog_response (dialog, "join");
+  ui_wait_until (request_arrived, &check, 5000, "POST /join");
+
+  /* The room opens once the sync brings it. */
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (room_opened, f, 5000, "the joined room opened");
+}
+
+static void
+test_leave_room_asks_first (Fixture       *f,
+                            gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  RequestCheck check = { f, "POST", "/_matrix/client/v3/rooms/!named:example.org/leave" };
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.leave-room", NULL);
+  dialog = find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Leave “Named Room”?");
+  adw_message_dialog_response (dialog, "cancel");
+  iterate_for (50);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", check.path), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.leave-room", NULL);
+  dialog = find_dialog ();
+  fake_homeserver_queue_json (f->server, "POST", check.path, 200, "{}", FALSE);
+  adw_message_dialog_response (dialog, "leave");
+  ui_wait_until (request_arrived, &check, 5000, "POST /leave");
+}
+
+static gboolean
+logged_out (gpointer data)
+{
+  Fixture *f = data;
+
+  return fake_homeserver_count_requests (f->server, "POST", "/_matrix/client/v3/logout") > 0;
+}
+
+static void
+test_logout_returns_to_login (Fixture       *f,
+                              gconstpointer  data)
+{
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/logout", 200, "{}", FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.logout", NULL);
+  g_assert_true (login_shown (f));
+  g_assert_null (confab_window_get_client (f->window));
+  ui_wait_until (logged_out, f, 5000, "POST /logout");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -933,6 +1050,12 @@ main (int   argc,
               fixture_setup, test_composer_me_sends_emote, fixture_teardown);
   g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
               fixture_setup, test_sync_failure_shows_banner, fixture_teardown);
+  g_test_add ("/confab/window/room-list/join-by-alias", Fixture, NULL,
+              fixture_setup, test_join_room_by_alias, fixture_teardown);
+  g_test_add ("/confab/window/room-list/leave-asks-first", Fixture, NULL,
+              fixture_setup, test_leave_room_asks_first, fixture_teardown);
+  g_test_add ("/confab/window/logout-returns-to-login", Fixture, NULL,
+              fixture_setup, test_logout_returns_to_login, fixture_teardown);
   g_test_add ("/confab/window/narrow-window-folds", Fixture, NULL,
               fixture_setup, test_narrow_window_folds, fixture_teardown);
   g_test_add_func ("/confab/window/size-remembered", test_window_size_remembered);
