@@ -469,10 +469,11 @@ on_session_ended (MatrixClient *client,
                   ConfabWindow *self)
 {
   g_autofree char *user_id = g_strdup (matrix_client_get_user_id (client));
+  g_autofree char *homeserver = g_strdup (matrix_client_get_homeserver (client));
 
   clear_client (self);
   confab_session_forget_async (NULL, on_session_forgotten, NULL);
-  confab_login_page_fill (self->login_page, NULL, user_id, NULL);
+  confab_login_page_fill (self->login_page, homeserver, user_id, NULL);
   show_login (self, _("Your session has ended. Sign in again to continue."));
 }
 

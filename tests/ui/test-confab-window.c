@@ -677,6 +677,13 @@ test_session_end_returns_to_login (Fixture       *f,
   g_assert_true (ui_child_visible (page, g_type_from_name ("ConfabLoginPage"), "message_label"));
   g_assert_cmpstr (ui_child_label (page, g_type_from_name ("ConfabLoginPage"), "message_label"), ==,
                    "Your session has ended. Sign in again to continue.");
+  /* Only the password is left to type. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (page, g_type_from_name ("ConfabLoginPage"),
+                                                                        "user_row"))), ==,
+                   "@alice:example.org");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (page, g_type_from_name ("ConfabLoginPage"),
+                                                                        "homeserver_row"))), ==,
+                   fake_homeserver_get_url (f->server));
 }
 
 static const char *invite_sync =
