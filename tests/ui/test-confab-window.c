@@ -916,6 +916,62 @@ test_window_size_remembered (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+has_n_items (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_list_model_get_n_items (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+static void
+test_timeline_sticks_to_bottom (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *sync = long_room_sync ();
+  GtkWidget *view;
+  GtkAdjustment *adjustment;
+  MatrixTimeline *timeline;
+  guint n;
+  double middle;
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!long:example.org\":{\"timeline\":{\"events\":["
+                              MESSAGE ("$new1", "@alice:example.org", "1700100000000", "m.text", "Newest") "]}}}}}");
+  start_with_sync (f, sync, FALSE);
+  g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  adjustment = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
+  ui_wait_until (at_bottom, adjustment, 5000, "timeline at the bottom");
+
+  /* At the bottom, a new message keeps the view there. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s3\",\"rooms\":{\"join\":{\"!long:example.org\":{\"timeline\":{\"events\":["
+                              MESSAGE ("$new2", "@alice:example.org", "1700100001000", "m.text", "Even newer") "]}}}}}");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s3&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s3\"}");
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (has_n_items, (gpointer[]) { timeline, GUINT_TO_POINTER (n + 1) }, 5000, "new message");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_true (at_bottom (adjustment));
+
+  /* Scrolled up to read, a new message does not pull the view down. */
+  middle = (gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment)) / 2;
+  gtk_adjustment_set_value (adjustment, middle);
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  middle = gtk_adjustment_get_value (adjustment);
+  fake_homeserver_wait_for_requests (f->server, 3, 5000);
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (has_n_items, (gpointer[]) { timeline, GUINT_TO_POINTER (n + 2) }, 5000, "newer message");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_false (at_bottom (adjustment));
+  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adjustment), middle, 1.0);
+  g_assert_cmpuint (count_messages_requests (f), ==, 0);
+}
+
 /* The dialog the window just presented. */
 static AdwMessageDialog *
 find_dialog (void)
@@ -1068,6 +1124,8 @@ main (int   argc,
   g_test_add_func ("/confab/window/size-remembered", test_window_size_remembered);
   g_test_add ("/confab/window/sync/session-end-returns-to-login", Fixture, NULL,
               fixture_setup, test_session_end_returns_to_login, fixture_teardown);
+  g_test_add ("/confab/window/timeline/sticks-to-bottom", Fixture, NULL,
+              fixture_setup, test_timeline_sticks_to_bottom, fixture_teardown);
   g_test_add ("/confab/window/timeline/scroll-to-top-loads-older", Fixture, NULL,
               fixture_setup, test_timeline_scroll_to_top_loads_older, fixture_teardown);
 
