@@ -944,6 +944,8 @@ confab_window_class_init (ConfabWindowClass *klass)
 static void
 confab_window_init (ConfabWindow *self)
 {
+  GSettingsSchemaSource *source;
+  GSettingsSchema *schema;
   AdwLeafletPage *page;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -954,10 +956,18 @@ confab_window_init (ConfabWindow *self)
   page = adw_leaflet_get_page (self->leaflet, self->leaflet_separator);
   adw_leaflet_page_set_navigatable (page, FALSE);
 
-  self->settings = g_settings_new (APP_ID);
-  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  /* Run from a build folder without GSETTINGS_SCHEMA_DIR, the schema is
+   * missing: the window then simply does not remember its size. */
+  source = g_settings_schema_source_get_default ();
+  schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+      g_settings_schema_unref (schema);
+    }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
