@@ -787,6 +787,7 @@ ask_for_text (ConfabWindow *self,
   g_signal_connect (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog);
   g_signal_connect (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog);
   g_signal_connect (dialog, "response", G_CALLBACK (on_entry_dialog_response), self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -871,6 +872,7 @@ leave_room_activated (GtkWidget  *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "room", g_object_ref (self->room), g_object_unref);
   g_signal_connect (dialog, "response", G_CALLBACK (on_leave_response), self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
