@@ -849,7 +849,7 @@ writer_thread (gpointer data)
       switch (job->kind)
         {
         case JOB_OPEN:
-          if (writer_open (g_task_get_source_object (job->task), writer, &error))
+          if (writer_open (g_task_get_task_data (job->task), writer, &error))
             g_task_return_boolean (job->task, TRUE);
           else
             g_task_return_error (job->task, error);
@@ -943,6 +943,16 @@ on_secret_stored (GObject      *source,
 }
 
 static void
+on_barrier (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 secret_next (MatrixSqliteStore *self)
 {
   SecretOp *op;
@@ -964,8 +974,9 @@ secret_next (MatrixSqliteStore *self)
   if (!self->secret_busy && self->flush_waiters->len > 0)
     {
       for (guint i = 0; i < self->flush_waiters->len; i++)
-        job_push (self->writer, JOB_BARRIER, g_ptr_array_index (self->flush_waiters, i), NULL,
-                  NULL);
+        job_push (self->writer, JOB_BARRIER,
+                  g_task_new (NULL, NULL, on_barrier, g_ptr_array_index (self->flush_waiters, i)),
+                  NULL, NULL);
       /* The jobs own the tasks now. */
       g_ptr_array_set_free_func (self->flush_waiters, NULL);
       g_ptr_array_set_size (self->flush_waiters, 0);
@@ -1181,8 +1192,8 @@ on_written (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (source);
   CommitData *data = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (data->task);
   GError *error = NULL;
 
   if (g_task_propagate_boolean (G_TASK (result), &error))
@@ -1224,7 +1235,7 @@ sqlite_commit_async (MatrixStore         *store,
   g_ptr_array_unref (self->pending);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
 
-  write_task = g_task_new (self, NULL, on_written, data);
+  write_task = g_task_new (NULL, NULL, on_written, data);
   g_task_set_source_tag (write_task, sqlite_commit_async);
   job_push (self->writer, JOB_COMMIT, write_task, g_ptr_array_ref (data->ops), next_batch);
 }
@@ -1294,8 +1305,9 @@ on_opened (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (source);
+  MatrixSqliteStore *self = g_task_get_source_object (task);
   const char *user_id, *homeserver;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1314,9 +1326,9 @@ on_opened (GObject      *source,
       return;
     }
 
-  _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "",
-                               g_task_get_cancellable (task), on_token_looked_up,
-                               g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", cancellable,
+                               on_token_looked_up, g_steal_pointer (&task));
 }
 
 static void
@@ -1332,8 +1344,11 @@ matrix_sqlite_store_init_async (GAsyncInitable      *initable,
 
   g_task_set_source_tag (task, matrix_sqlite_store_init_async);
 
-  open_task = g_task_new (self, NULL, on_opened, task);
+  /* The writer's tasks have no source object: the writer thread may drop
+   * its reference last, and must not hold the store's. */
+  open_task = g_task_new (NULL, NULL, on_opened, task);
   g_task_set_source_tag (open_task, matrix_sqlite_store_init_async);
+  g_task_set_task_data (open_task, self, NULL);
   job_push (self->writer, JOB_OPEN, open_task, NULL, NULL);
 }
 
