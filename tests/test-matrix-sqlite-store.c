@@ -451,6 +451,40 @@ test_timeline_limit (Fixture       *fixture,
 }
 
 static void
+test_reopen_many (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  /* Enough rows that the opening parses them on several threads; the order
+   * must come out the same. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixStore) store = open_store_full (fixture->dir, 2000, &error);
+  const char *rooms[] = { "!a:x", "!b:x", "!c:x" };
+  g_autoptr(GPtrArray) expected[G_N_ELEMENTS (rooms)] = { NULL, };
+
+  g_assert_no_error (error);
+  for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+    {
+      expected[r] = messages_new (rooms[r], 1 + r * 1000, 1200 + r * 1000);
+      matrix_store_add_timeline_events (store, rooms[r], expected[r]);
+    }
+  commit (store, "token1");
+  close_store (&store);
+
+  store = open_store_full (fixture->dir, 2000, &error);
+  g_assert_no_error (error);
+  for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+    {
+      g_autoptr(GPtrArray) loaded = matrix_store_get_timeline_events (store, rooms[r]);
+
+      g_assert_cmpuint (loaded->len, ==, expected[r]->len);
+      for (guint i = 0; i < loaded->len; i++)
+        g_assert_true (matrix_event_equal (g_ptr_array_index (loaded, i),
+                                           g_ptr_array_index (expected[r], i)));
+    }
+  close_store (&store);
+}
+
+static void
 test_forget_room (Fixture       *fixture,
                   gconstpointer  data)
 {
@@ -933,6 +967,7 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/timeline/dedup-by-event-id", test_timeline_dedup);
   ADD ("/matrix/sqlite-store/timeline/keeps-newest", test_timeline_limit);
   ADD ("/matrix/sqlite-store/forget-room", test_forget_room);
+  ADD ("/matrix/sqlite-store/commit/reopen-many-in-order", test_reopen_many);
   ADD ("/matrix/sqlite-store/restart/instant-from-disk", test_restart_instant);
   ADD ("/matrix/sqlite-store/secret/file-fallback", test_secret_file_fallback);
   ADD ("/matrix/sqlite-store/corrupt/garbage-moved-aside", test_corrupt_garbage);

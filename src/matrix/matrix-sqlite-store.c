@@ -333,7 +333,10 @@ check_integrity (sqlite3  *db,
                  char    **problem)
 {
   sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, "PRAGMA integrity_check(1)", -1, &stmt, NULL);
+  /* quick_check finds damaged pages and b-trees, which is what a crash or a
+   * truncated file leaves, in linear time; integrity_check also
+   * cross-checks every index and takes several times as long. */
+  int rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
   gboolean ok = FALSE;
 
   if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -455,15 +458,146 @@ cache_forget_room (MatrixSqliteStore *self,
 
 /* --- opening, on the writer thread --------------------------------------- */
 
+/* One parser for the whole load: creating one per row costs more than the
+ * parsing itself. */
+static JsonObject *
+object_from_text (JsonParser  *parser,
+                  const char  *text,
+                  GError     **error)
+{
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+                             "No JSON");
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+                           "Not a JSON object");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
 static MatrixEvent *
-event_from_text (const char  *text,
+event_from_text (JsonParser  *parser,
+                 const char  *text,
                  GError     **error)
 {
-  g_autoptr(JsonObject) object = _matrix_json_parse_object (text, -1, error);
+  g_autoptr(JsonObject) object = object_from_text (parser, text, error);
 
   if (object == NULL)
     return NULL;
   return matrix_event_new_from_json (NULL, object, error);
+}
+
+/* Rows of events, parsed on several threads: parsing is most of the time a
+ * large store takes to open. */
+typedef struct {
+  char        **room_ids;
+  char        **texts;
+  MatrixEvent **events;
+  guint         first;
+  guint         last;
+} ParseChunk;
+
+static gpointer
+parse_chunk (gpointer data)
+{
+  ParseChunk *chunk = data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+
+  for (guint i = chunk->first; i < chunk->last; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      chunk->events[i] = event_from_text (parser, chunk->texts[i], &error);
+      if (chunk->events[i] == NULL)
+        g_warning ("Left out a stored event of %s: %s", chunk->room_ids[i], error->message);
+    }
+  return NULL;
+}
+
+static MatrixEvent **
+parse_events (GPtrArray *room_ids,
+              GPtrArray *texts)
+{
+  guint n = texts->len;
+  guint n_threads = CLAMP (g_get_num_processors (), 1, 8);
+  MatrixEvent **events = g_new0 (MatrixEvent *, n + 1);
+  ParseChunk chunks[8];
+  GThread *threads[8] = { NULL, };
+
+  if (n < 1000)
+    n_threads = 1;
+
+  for (guint t = 0; t < n_threads; t++)
+    {
+      chunks[t] = (ParseChunk) {
+        (char **) room_ids->pdata, (char **) texts->pdata, events,
+        (guint) ((guint64) n * t / n_threads), (guint) ((guint64) n * (t + 1) / n_threads),
+      };
+      if (t > 0)
+        threads[t] = g_thread_new ("matrix-sqlite-load", parse_chunk, &chunks[t]);
+    }
+  parse_chunk (&chunks[0]);
+  for (guint t = 1; t < n_threads; t++)
+    g_thread_join (threads[t]);
+
+  return events;
+}
+
+static int
+load_events (MatrixSqliteStore  *self,
+             sqlite3            *db,
+             const char         *query,
+             gboolean            timeline,
+             GError            **error)
+{
+  g_autoptr(GPtrArray) room_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree MatrixEvent **events = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, query, -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (room_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      rc = SQLITE_OK;
+    }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, query, error);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  events = parse_events (room_ids, texts);
+  for (guint i = 0; i < texts->len; i++)
+    {
+      if (events[i] == NULL)
+        continue;
+      if (timeline)
+        cache_add_event (self, g_ptr_array_index (room_ids, i), events[i]);
+      else if (MATRIX_IS_STATE_EVENT (events[i]))
+        cache_set_state (self, MATRIX_STATE_EVENT (events[i]));
+      g_object_unref (events[i]);
+    }
+  g_debug ("Loaded %u rows of %s in %.1f ms", texts->len, timeline ? "timeline" : "state",
+           (g_get_monotonic_time () - t0) / 1000.0);
+
+  return SQLITE_OK;
 }
 
 static int
@@ -473,11 +607,10 @@ load_caches (MatrixSqliteStore  *self,
 {
   static const char * const queries[] = {
     "SELECT key, value FROM session_values",
-    "SELECT next_batch FROM sync_token",
-    "SELECT room_id, event FROM room_state",
+    "SELECT 'sync_token', next_batch FROM sync_token",
     "SELECT room_id, data FROM rooms",
-    "SELECT room_id, event FROM timeline_events ORDER BY room_id, position",
   };
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   int rc = SQLITE_OK;
 
   for (guint q = 0; q < G_N_ELEMENTS (queries) && rc == SQLITE_OK; q++)
@@ -490,43 +623,20 @@ load_caches (MatrixSqliteStore  *self,
           const char *first = (const char *) sqlite3_column_text (stmt, 0);
           const char *second = (const char *) sqlite3_column_text (stmt, 1);
           g_autoptr(GError) local_error = NULL;
-          g_autoptr(MatrixEvent) event = NULL;
           JsonObject *data;
 
           rc = SQLITE_OK;
-          switch (q)
+          if (q < 2)
             {
-            case 0:
               g_hash_table_insert (self->values, g_strdup (first), g_strdup (second));
-              break;
-
-            case 1:
-              g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_SYNC_TOKEN),
-                                   g_strdup (first));
-              break;
-
-            case 2:
-            case 4:
-              event = event_from_text (second, &local_error);
-              if (event == NULL)
-                g_warning ("Left out a stored event of %s: %s", first, local_error->message);
-              else if (q == 2 && MATRIX_IS_STATE_EVENT (event))
-                cache_set_state (self, MATRIX_STATE_EVENT (event));
-              else if (q == 4)
-                cache_add_event (self, first, event);
-              break;
-
-            case 3:
-              data = _matrix_json_parse_object (second, -1, &local_error);
-              if (data == NULL)
-                g_warning ("Left out the stored data of %s: %s", first, local_error->message);
-              else
-                g_hash_table_insert (self->room_data, g_strdup (first), data);
-              break;
-
-            default:
-              g_assert_not_reached ();
+              continue;
             }
+
+          data = object_from_text (parser, second, &local_error);
+          if (data == NULL)
+            g_warning ("Left out the stored data of %s: %s", first, local_error->message);
+          else
+            g_hash_table_insert (self->room_data, g_strdup (first), data);
         }
       if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
@@ -534,6 +644,12 @@ load_caches (MatrixSqliteStore  *self,
         set_sqlite_error (db, rc, queries[q], error);
       sqlite3_finalize (stmt);
     }
+
+  if (rc == SQLITE_OK)
+    rc = load_events (self, db, "SELECT room_id, event FROM room_state", FALSE, error);
+  if (rc == SQLITE_OK)
+    rc = load_events (self, db, "SELECT room_id, event FROM timeline_events "
+                      "ORDER BY room_id, position", TRUE, error);
 
   return rc;
 }
@@ -561,6 +677,7 @@ try_open (MatrixSqliteStore  *self,
 {
   sqlite3 *db = NULL;
   g_autofree char *problem = NULL;
+  gint64 started = g_get_monotonic_time ();
   int version = 0;
   int rc;
 
@@ -611,7 +728,9 @@ try_open (MatrixSqliteStore  *self,
       return OPEN_FAILED;
     }
 
+  g_debug ("Checked and migrated in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
   rc = load_caches (self, db, error);
+  g_debug ("Loaded in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
   if (rc != SQLITE_OK)
     {
       sqlite3_close (db);
