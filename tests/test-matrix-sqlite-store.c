@@ -459,7 +459,7 @@ test_reopen_many (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(MatrixStore) store = open_store_full (fixture->dir, 2000, &error);
   const char *rooms[] = { "!a:x", "!b:x", "!c:x" };
-  g_autoptr(GPtrArray) expected[G_N_ELEMENTS (rooms)] = { NULL, };
+  GPtrArray *expected[G_N_ELEMENTS (rooms)] = { NULL, };
 
   g_assert_no_error (error);
   for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
@@ -480,6 +480,7 @@ test_reopen_many (Fixture       *fixture,
       for (guint i = 0; i < loaded->len; i++)
         g_assert_true (matrix_event_equal (g_ptr_array_index (loaded, i),
                                            g_ptr_array_index (expected[r], i)));
+      g_ptr_array_unref (expected[r]);
     }
   close_store (&store);
 }
