@@ -100,11 +100,15 @@ flush (MatrixStore *store)
   g_assert_no_error (error);
 }
 
-/* Drops the store and checks that nothing else kept it alive, so its writer
- * has closed the database. */
+
+
+/* Waits for the token to be saved and for the commits in flight, then drops
+ * the store and checks that nothing else kept it alive, so its writer has
+ * closed the database. */
 static void
 close_store (MatrixStore **store)
 {
+  flush (*store);
   g_assert_finalize_object (g_steal_pointer (store));
 }
 
