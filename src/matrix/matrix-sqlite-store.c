@@ -1033,6 +1033,17 @@ note_no_keyring (const GError *error)
     }
 }
 
+/* Whether no Secret Service could be reached at all, as opposed to one
+ * that answered with an error. */
+static gboolean
+secret_service_missing (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  return error->domain == G_DBUS_ERROR || error->domain == G_IO_ERROR ||
+         error->domain == G_SPAWN_ERROR;
+}
+
 static void
 on_secret_stored (GObject      *source,
                   GAsyncResult *result,
@@ -1050,11 +1061,17 @@ on_secret_stored (GObject      *source,
       /* A token kept in a file while there was no keyring must not linger. */
       job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, NULL);
     }
-  else
+  else if (secret_service_missing (error))
     {
       note_no_keyring (error);
       self->secret_backend = SECRET_FILE;
       job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, op->token);
+    }
+  else
+    {
+      /* A keyring that refused (locked, dismissed prompt...) is no reason
+       * to write the token in plain text: it stays in memory only. */
+      g_warning ("Could not save the access token in the keyring: %s", error->message);
     }
 
   secret_op_free (op);
@@ -1407,13 +1424,19 @@ on_token_looked_up (GObject      *source,
   else
     self->secret_backend = SECRET_KEYRING;
 
-  if (token == NULL)
-    token = g_steal_pointer (&self->file_token);
-  g_clear_pointer (&self->file_token, g_free);
-
   if (token != NULL)
     g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
                          g_steal_pointer (&token));
+  else if (self->file_token != NULL)
+    {
+      g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+                           g_strdup (self->file_token));
+      /* Saved while there was no keyring; now there is one, so it moves
+       * there, and the file goes. */
+      if (self->secret_backend == SECRET_KEYRING)
+        queue_secret (self, self->file_token);
+    }
+  g_clear_pointer (&self->file_token, g_free);
 
   g_task_return_boolean (task, TRUE);
 }
