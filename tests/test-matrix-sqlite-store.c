@@ -392,6 +392,48 @@ test_commit_atomic (Fixture       *fixture,
 }
 
 static void
+test_commit_failure_kept (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autoptr(GPtrArray) first = messages_new ("!a:x", 1, 2);
+  g_autoptr(GPtrArray) retried = messages_new ("!a:x", 1, 3);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = database_path (fixture->dir);
+  g_autofree char *ids = NULL;
+  sqlite3 *db;
+
+  commit (store, "token1");
+
+  /* Another writer holds the database: the commit fails after the busy
+   * timeout, and the sync token stays where it was. */
+  db = open_db (path);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  matrix_store_add_timeline_events (store, "!a:x", first);
+  matrix_store_commit_async (store, "token2", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  g_assert_false (matrix_store_commit_finish (store, result, &error));
+  g_assert_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
+  g_clear_object (&result);
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* The client fetches the same response again: the memory already has its
+   * events, and the failed commit's writes go with the next one. */
+  matrix_store_add_timeline_events (store, "!a:x", retried);
+  commit (store, "token2");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token2");
+  ids = timeline_ids (store, "!a:x");
+  g_assert_cmpstr (ids, ==, "$m1 $m2 $m3");
+  close_store (&store);
+}
+
+static void
 test_timeline_dedup (Fixture       *fixture,
                      gconstpointer  data)
 {
@@ -969,6 +1011,7 @@ main (int   argc,
 
   ADD ("/matrix/sqlite-store/commit/reopen-equal", test_commit_reopen);
   ADD ("/matrix/sqlite-store/commit/token-with-changes-only", test_commit_atomic);
+  ADD ("/matrix/sqlite-store/commit/failed-writes-kept", test_commit_failure_kept);
   ADD ("/matrix/sqlite-store/timeline/dedup-by-event-id", test_timeline_dedup);
   ADD ("/matrix/sqlite-store/timeline/keeps-newest", test_timeline_limit);
   ADD ("/matrix/sqlite-store/forget-room", test_forget_room);
