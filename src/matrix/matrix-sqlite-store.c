@@ -724,8 +724,9 @@ try_open (MatrixSqliteStore  *self,
       !exec_sql (db, "PRAGMA synchronous = FULL", error) ||
       !migrate (db, version, error))
     {
+      rc = sqlite3_extended_errcode (db);
       sqlite3_close (db);
-      return OPEN_FAILED;
+      return is_corruption (rc) ? OPEN_CORRUPT : OPEN_FAILED;
     }
 
   g_debug ("Checked and migrated in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
