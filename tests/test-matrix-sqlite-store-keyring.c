@@ -170,7 +170,8 @@ test_keyring (void)
 
   /* With a keyring the token moves there, and the file goes. */
   store = open_store (dir);
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, "an-old-token");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==,
+                   "an-old-token");
   flush (store);
   stored = keyring_lookup ();
   g_assert_cmpstr (stored, ==, "an-old-token");

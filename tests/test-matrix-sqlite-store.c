@@ -269,7 +269,8 @@ static void
 load_fixture (const char *db_path,
               const char *fixture_name)
 {
-  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", fixture_name, NULL);
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", fixture_name,
+                                                    NULL);
   g_autofree char *sql = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *db = open_db (db_path);
@@ -331,8 +332,10 @@ test_commit_reopen (Fixture       *fixture,
 
   store = open_store (fixture->dir);
   g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==, "@alice:example.org");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER), ==, "http://127.0.0.1:1");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==,
+                   "@alice:example.org");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER), ==,
+                   "http://127.0.0.1:1");
   g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID), ==, "DEVICE");
 
   loaded_name = matrix_store_get_state_event (store, "!a:x", "m.room.name", "");
@@ -846,7 +849,8 @@ assert_recovers (Fixture    *fixture,
   moved = corrupt_files (fixture->dir);
   g_assert_cmpuint (g_strv_length (moved), ==, 1);
   moved_path = g_build_filename (fixture->dir, moved[0], NULL);
-  g_assert_cmpstr (matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)), ==, moved_path);
+  g_assert_cmpstr (matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)), ==,
+                   moved_path);
   g_assert_true (g_file_get_contents (moved_path, &moved_contents, &moved_length, NULL));
   g_assert_cmpmem (moved_contents, moved_length, damaged, length);
 
@@ -887,8 +891,10 @@ test_corrupt_truncated (Fixture       *fixture,
 
   /* Fold the WAL into the file, so that the file alone holds the data. */
   db = open_db (db_path);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
   sqlite3_close (db);
 
   g_assert_true (g_file_get_contents (db_path, &contents, &length, NULL));
@@ -928,7 +934,8 @@ test_schema_v1_unchanged (Fixture       *fixture,
 
   store = open_store (fixture->dir);
   g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s72595_4483_1934");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==, "@alice:example.org");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==,
+                   "@alice:example.org");
   topic = matrix_store_get_state_event (store, "!room:example.org", "m.room.topic", "");
   g_assert_nonnull (topic);
   g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (topic), "topic"), ==, "Stuff");
