@@ -25,7 +25,9 @@ static const SecretSchema schema = {
 #define HOMESERVER "http://127.0.0.1:1"
 #define TOKEN "syt_ZGF2ZQ_keyring_token_not_on_disk"
 
-static GTestDBus *bus_keeper;
+/* Not static: a variable nothing reads could be optimised away, and the bus
+ * with it. */
+GTestDBus *confab_test_bus_keeper;
 
 static GSubprocess *
 start_keyring (void)
@@ -211,7 +213,7 @@ test_keyring (void)
    * for the life of the process: stop the bus without waiting for the
    * connection to go, and keep the GTestDBus, whose finalize would wait. */
   g_test_dbus_stop (bus);
-  bus_keeper = g_steal_pointer (&bus);
+  confab_test_bus_keeper = g_steal_pointer (&bus);
 }
 
 int
