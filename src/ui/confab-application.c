@@ -103,7 +103,13 @@ about_activated (GSimpleAction *action,
                          "application-icon", APP_ID,
                          "version", PACKAGE_VERSION,
                          "comments", _("Chat on Matrix"),
+                         "developer-name", _("The Confab developers"),
                          "developers", developers,
+                         "website", "https://github.com/confab/confab",
+                         "issue-url", "https://github.com/confab/confab/issues",
+                         "copyright", "© 2026 The Confab developers",
+                         /* Translators: your names, one per line */
+                         "translator-credits", _("translator-credits"),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          NULL);
 }
