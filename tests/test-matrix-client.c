@@ -525,12 +525,11 @@ test_sync_start_twice (Fixture       *f,
   g_assert_true (matrix_client_is_syncing (f->client));
 }
 
+/* Connected with g_signal_connect_swapped(): the counter comes first, and
+ * the signal's own arguments, whatever they are, are not looked at. */
 static void
-on_any_signal (gpointer  instance,
-               gpointer  user_data)
+on_any_signal (guint *count)
 {
-  guint *count = user_data;
-
   (*count)++;
 }
 
@@ -949,6 +948,75 @@ test_sync_body_too_large (Fixture       *f,
   g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 2);
 }
 
+/* A server that announces a 500 MB body and then sends it slowly, forever:
+ * written on a raw socket, since the point is what the client does before
+ * any such body exists. */
+static gboolean
+on_huge_incoming (GSocketService     *service,
+                  GSocketConnection  *connection,
+                  GObject            *source,
+                  gpointer            user_data)
+{
+  static const char head[] =
+    "HTTP/1.1 200 OK\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: 524288000\r\n"
+    "\r\n"
+    "{\"next_batch\": \"huge\", \"padding\": \"";
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  GPtrArray *connections = user_data;
+
+  g_output_stream_write_all (out, head, sizeof head - 1, NULL, NULL, NULL);
+  g_ptr_array_add (connections, g_object_ref (connection));
+  return TRUE;
+}
+
+static void
+test_sync_huge_body_refused (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  FakeClock *clock;
+  guint failed = 0;
+  gint64 started;
+
+  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (on_huge_incoming), connections);
+  url = g_strdup_printf ("http://127.0.0.1:%u",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  /* The default limit, as the app runs with it. */
+  client = matrix_client_new (url, store);
+  clock = fake_clock_new (client);
+  g_signal_connect_swapped (client, "sync-failed", G_CALLBACK (on_any_signal), &failed);
+
+  started = g_get_monotonic_time ();
+  matrix_client_start_sync (client);
+  wait_for_count (&failed, 1, 10000);
+  matrix_client_stop_sync (client);
+
+  /* Refused on its announced size, at once, without reading it. */
+  g_assert_error (matrix_client_get_sync_error (client), MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (matrix_client_get_sync_error (client)->message, "larger than"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
+  g_assert_null (matrix_store_get_sync_token (store));
+
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  unref_and_wait_finalized (g_steal_pointer (&client), 10000);
+  fake_clock_free (clock);
+}
+
 static void
 test_build_path (Fixture       *f,
                  gconstpointer  data)
@@ -1226,6 +1294,8 @@ add_tests (void)
               test_sync_watchdog, fixture_teardown);
   g_test_add ("/matrix/client/sync/body-too-large", Fixture, NULL, fixture_setup,
               test_sync_body_too_large, fixture_teardown);
+  g_test_add ("/matrix/client/sync/huge-body-refused", Fixture, NULL, fixture_setup,
+              test_sync_huge_body_refused, fixture_teardown);
 }
 
 int
