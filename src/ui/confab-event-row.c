@@ -235,19 +235,32 @@ show_message (ConfabEventRow     *self,
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "confab-emote");
   gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "confab-notice");
-  if (g_strcmp0 (msgtype, "m.emote") == 0)
-    {
-      g_autofree char *text = g_strdup_printf ("* %s %s", sender, body);
 
-      gtk_label_set_text (self->body_label, text);
-      gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-emote");
-    }
-  else
-    {
-      gtk_label_set_text (self->body_label, body);
-      if (g_strcmp0 (msgtype, "m.notice") == 0)
-        gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-notice");
-    }
+  {
+    MatrixEvent *event = matrix_timeline_item_get_event (item);
+    /* The library sanitises formatted bodies into markup and escapes plain
+     * ones; a local echo has no event yet and is shown as the plain text we
+     * typed. Nothing from the network reaches the markup unescaped. */
+    g_autofree char *markup = event != NULL ? matrix_event_dup_body_markup (event) : NULL;
+
+    if (markup == NULL)
+      markup = g_markup_escape_text (body != NULL ? body : "", -1);
+
+    if (g_strcmp0 (msgtype, "m.emote") == 0)
+      {
+        g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
+        g_autofree char *text = g_strdup_printf ("* %s %s", escaped_sender, markup);
+
+        gtk_label_set_markup (self->body_label, text);
+        gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-emote");
+      }
+    else
+      {
+        gtk_label_set_markup (self->body_label, markup);
+        if (g_strcmp0 (msgtype, "m.notice") == 0)
+          gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-notice");
+      }
+  }
 
   gtk_widget_set_visible (self->message_box, TRUE);
 }

@@ -301,6 +301,65 @@ test_timeline_shows_only_timeline_events (Fixture       *f,
   png = ui_save_png (GTK_WIDGET (f->window), "window-timeline.png");
 }
 
+static const char *formatted_sync =
+  "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"!fmt:example.org\": {"
+  "  \"state\": {\"events\": ["
+  "    {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+  "     \"content\": {\"name\": \"Formats\"}, \"event_id\": \"$n\", \"origin_server_ts\": 1000}]},"
+  "  \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$f1\","
+  "     \"origin_server_ts\": 2000, \"content\": {\"msgtype\": \"m.text\","
+  "     \"body\": \"bold and spoof\", \"format\": \"org.matrix.custom.html\","
+  "     \"formatted_body\": \"<b>bold</b> and <span foreground='red' size='90000'>spoof</span> "
+  "<a href='https://evil.example'>https://bank.example</a><img src='mxc://x/y' alt='cat'>\"}},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$f2\","
+  "     \"origin_server_ts\": 3000, \"content\": {\"msgtype\": \"m.text\","
+  "     \"body\": \"<b>not bold</b> & <span foreground='red'>x</span>\"}}"
+  "  ]}}}}}";
+
+static void
+test_timeline_formatted_messages_are_safe (Fixture       *f,
+                                           gconstpointer  data)
+{
+  GtkWidget *view;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint checked = 0;
+
+  start_with_sync (f, formatted_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!fmt:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = rows->pdata[i];
+      MatrixTimelineItem *item = confab_event_row_get_item (CONFAB_EVENT_ROW (row));
+      const char *id = item != NULL ? matrix_timeline_item_get_event_id (item) : NULL;
+      GtkLabel *body = GTK_LABEL (gtk_widget_get_template_child (row, CONFAB_TYPE_EVENT_ROW, "body_label"));
+
+      if (g_strcmp0 (id, "$f1") == 0)
+        {
+          /* What the reader sees: bold text, no spoofed size or colour, the
+           * link's real target, the image as its alt text (never fetched). */
+          g_assert_cmpstr (gtk_label_get_text (body), ==,
+                           "bold and spoof https://bank.example (https://evil.example)[cat]");
+          g_assert_nonnull (strstr (gtk_label_get_label (body), "<b>bold</b>"));
+          g_assert_null (strstr (gtk_label_get_label (body), "foreground"));
+          g_assert_null (strstr (gtk_label_get_label (body), "size"));
+          checked++;
+        }
+      else if (g_strcmp0 (id, "$f2") == 0)
+        {
+          /* A plain body is text, whatever it looks like. */
+          g_assert_cmpstr (gtk_label_get_text (body), ==,
+                           "<b>not bold</b> & <span foreground='red'>x</span>");
+          checked++;
+        }
+    }
+  g_assert_cmpuint (checked, ==, 2);
+}
+
 static void
 test_timeline_groups_messages_of_one_sender (Fixture       *f,
                                              gconstpointer  data)
@@ -1103,6 +1162,8 @@ main (int   argc,
               fixture_setup, test_invites_listed_apart_and_accepted, fixture_teardown);
   g_test_add ("/confab/window/timeline/only-timeline-events", Fixture, NULL,
               fixture_setup, test_timeline_shows_only_timeline_events, fixture_teardown);
+  g_test_add ("/confab/window/timeline/formatted-messages-are-safe", Fixture, NULL,
+              fixture_setup, test_timeline_formatted_messages_are_safe, fixture_teardown);
   g_test_add ("/confab/window/timeline/groups-one-sender", Fixture, NULL,
               fixture_setup, test_timeline_groups_messages_of_one_sender, fixture_teardown);
   g_test_add ("/confab/window/composer/enter-sends-with-local-echo", Fixture, NULL,
