@@ -302,6 +302,80 @@ test_restart_shows_cached_rooms (Fixture       *f,
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", SYNC), ==, n_sync_before + 1);
 }
 
+#define MANY_ROOMS 300
+#define MESSAGES_PER_ROOM 20
+
+static char *
+many_rooms_sync (void)
+{
+  g_autoptr(GString) json = g_string_new ("{\"next_batch\":\"s1\",\"rooms\":{\"join\":{");
+
+  for (guint r = 0; r < MANY_ROOMS; r++)
+    {
+      g_string_append_printf (json,
+        "%s\"!r%u:example.org\":{\"state\":{\"events\":["
+        "{\"type\":\"m.room.create\",\"state_key\":\"\",\"sender\":\"" USER "\","
+        "\"event_id\":\"$c%u\",\"origin_server_ts\":1700000000000,\"content\":{}},"
+        "{\"type\":\"m.room.member\",\"state_key\":\"" USER "\",\"sender\":\"" USER "\","
+        "\"event_id\":\"$m%u\",\"origin_server_ts\":1700000000000,"
+        "\"content\":{\"membership\":\"join\"}},"
+        "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"" USER "\","
+        "\"event_id\":\"$n%u\",\"origin_server_ts\":1700000000000,"
+        "\"content\":{\"name\":\"Room %u\"}}]},\"timeline\":{\"events\":[",
+        r == 0 ? "" : ",", r, r, r, r, r);
+      for (guint m = 0; m < MESSAGES_PER_ROOM; m++)
+        g_string_append_printf (json,
+          "%s{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\","
+          "\"event_id\":\"$e%u-%u\",\"origin_server_ts\":%" G_GUINT64_FORMAT ","
+          "\"content\":{\"msgtype\":\"m.text\",\"body\":\"Message %u in room %u\"}}",
+          m == 0 ? "" : ",", r, m, (guint64) 1700000100000 + r * 1000 + m, m, r);
+      g_string_append (json, "]}}");
+    }
+  g_string_append (json, "}}}");
+
+  return g_string_free (g_steal_pointer (&json), FALSE);
+}
+
+static gboolean
+many_rooms_tracked (gpointer data)
+{
+  Fixture *f = data;
+  MatrixRoomStateTracker *tracker = confab_window_get_tracker (f->window);
+
+  return tracker != NULL && g_list_model_get_n_items (G_LIST_MODEL (tracker)) == MANY_ROOMS &&
+         g_strcmp0 (visible_page (f), "rooms") == 0 && n_room_rows (f) > 0;
+}
+
+static void
+test_restart_many_rooms (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *body = many_rooms_sync ();
+  gint64 start;
+
+  queue_login (f, "tok-first");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body, FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s1\"}");
+  confab_window_sign_in (f->window, fake_homeserver_get_url (f->server), "alice", "secret");
+  ui_wait_until (many_rooms_tracked, f, 20000, "the rooms of the first sync");
+  ui_wait_until (committed, f, 20000, "the first sync committed");
+  close_window (f);
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  new_window (f);
+  start = g_get_monotonic_time ();
+  confab_window_restore_session (f->window);
+  ui_wait_until (many_rooms_tracked, f, 20000, "the rooms from the store");
+  g_test_message ("restore_session to %u rooms (%u events each) listed: %.1f ms", MANY_ROOMS,
+                  MESSAGES_PER_ROOM, (g_get_monotonic_time () - start) / 1000.0);
+  /* Before the sync: the one sent is still held. */
+  ui_wait_until ((UiTestPredicate) fake_homeserver_get_n_held, f->server, 5000,
+                 "the first sync after the restart");
+  g_assert_cmpstr (g_hash_table_lookup (last_request_to (f, SYNC)->query_params, "since"), ==, "s1");
+}
+
 static gboolean
 forgotten (gpointer data)
 {
@@ -474,6 +548,48 @@ test_corrupt_store_reported (Fixture       *f,
   g_assert_cmpuint (n_damage_toasts (f), ==, 1);
 }
 
+static void
+on_quit_test_activate (GApplication *application,
+                       MatrixStore **store)
+{
+  /* As a window does when it goes: the token is still on its way to the
+   * keyring (or its file) when the store is handed over. */
+  matrix_store_set_value (*store, MATRIX_STORE_KEY_ACCESS_TOKEN, "tok-quit");
+  confab_session_close_store (g_object_ref (*store), application, 5000);
+  g_clear_object (store);
+}
+
+static void
+test_quit_waits_for_flush (void)
+{
+  g_autoptr(GApplication) application = g_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_autofree char *token_path = file_in_store ("session-token");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+  MatrixStore *weak;
+
+  ui_test_clear_data_home ();
+  confab_session_open_store_async (USER, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  store = confab_session_open_store_finish (result, &error);
+  g_assert_no_error (error);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "https://example.org");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, USER);
+  weak = store;
+  g_object_add_weak_pointer (G_OBJECT (store), (gpointer *) &weak);
+
+  g_signal_connect (application, "activate", G_CALLBACK (on_quit_test_activate), &store);
+  /* Without anything holding it, the application would return at once. */
+  g_assert_cmpint (g_application_run (application, 0, NULL), ==, 0);
+
+  g_assert_null (store);
+  g_assert_null (weak);
+  g_assert_true (file_contains (token_path, "tok-quit"));
+  ui_test_clear_data_home ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -482,12 +598,16 @@ main (int   argc,
 
   g_test_add ("/confab/session/restart-shows-cached-rooms-before-sync", Fixture, NULL,
               fixture_setup, test_restart_shows_cached_rooms, fixture_teardown);
+  g_test_add ("/confab/session/restart-many-rooms-before-sync", Fixture, NULL,
+              fixture_setup, test_restart_many_rooms, fixture_teardown);
   g_test_add ("/confab/session/logout-removes-local-data", Fixture, NULL,
               fixture_setup, test_logout_removes_local_data, fixture_teardown);
   g_test_add ("/confab/session/soft-logout-keeps-store-and-device", Fixture, NULL,
               fixture_setup, test_soft_logout_keeps_store, fixture_teardown);
   g_test_add ("/confab/session/corrupt-store-reported-and-synced-afresh", Fixture, NULL,
               fixture_setup, test_corrupt_store_reported, fixture_teardown);
+
+  g_test_add_func ("/confab/session/quit-waits-for-flush", test_quit_waits_for_flush);
 
   return g_test_run ();
 }
