@@ -412,6 +412,22 @@ test_logout_removes_local_data (Fixture       *f,
   g_assert_null (confab_window_get_client (f->window));
 }
 
+static void
+test_hard_session_end_removes_local_data (Fixture       *f,
+                                          gconstpointer  data)
+{
+  queue_login (f, "tok-first");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, two_rooms_sync, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=30000", 401,
+                              "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Gone\","
+                              "\"soft_logout\":false}", FALSE);
+  confab_window_sign_in (f->window, fake_homeserver_get_url (f->server), "alice", "secret");
+  ui_wait_until (two_rooms_shown, f, 5000, "the rooms of the first sync");
+  ui_wait_until (login_shown, f, 5000, "the login page after the session ended");
+
+  ui_wait_until (forgotten, f, 5000, "the local data removed");
+}
+
 static gboolean
 token_file_gone (gpointer data)
 {
@@ -602,6 +618,8 @@ main (int   argc,
               fixture_setup, test_restart_many_rooms, fixture_teardown);
   g_test_add ("/confab/session/logout-removes-local-data", Fixture, NULL,
               fixture_setup, test_logout_removes_local_data, fixture_teardown);
+  g_test_add ("/confab/session/hard-session-end-removes-local-data", Fixture, NULL,
+              fixture_setup, test_hard_session_end_removes_local_data, fixture_teardown);
   g_test_add ("/confab/session/soft-logout-keeps-store-and-device", Fixture, NULL,
               fixture_setup, test_soft_logout_keeps_store, fixture_teardown);
   g_test_add ("/confab/session/corrupt-store-reported-and-synced-afresh", Fixture, NULL,
