@@ -729,7 +729,7 @@ on_login_store_opened (GObject      *source,
 
   if (store == NULL)
     {
-      g_warning ("Could not open the local data: %s", error->message);
+      g_message ("Could not open the local data: %s", error->message);
       show_login (self, NULL);
       show_error (self, _("Could not open the local copy of your rooms"), error);
       return;
