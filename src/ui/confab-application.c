@@ -87,7 +87,16 @@ quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
+
+  /* Not g_application_quit(), which would stop at once: closing the windows
+   * lets each flush its store, holding the application until that is done
+   * (for a few seconds at most), and then the application exits by itself. */
+  while (windows != NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (windows->data));
+      windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
+    }
 }
 
 static void

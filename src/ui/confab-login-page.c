@@ -27,6 +27,9 @@ struct _ConfabLoginPage
 
   GCancellable *cancellable;
   char         *server;
+  /* The account of an ended session, whose device a new sign-in keeps. */
+  char         *saved_user_id;
+  char         *saved_device_id;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabLoginPage, confab_login_page, ADW_TYPE_BIN)
@@ -174,6 +177,24 @@ on_logged_in (GObject      *source,
   g_signal_emit (self, signals[LOGGED_IN], 0, client);
 }
 
+/* Whether @user (as typed: a user id or a localpart) is the saved user. */
+static gboolean
+is_saved_user (ConfabLoginPage *self,
+               const char      *user)
+{
+  g_autofree char *typed = g_strstrip (g_strdup (user));
+  g_autofree char *prefix = NULL;
+
+  if (self->saved_user_id == NULL || self->saved_device_id == NULL)
+    return FALSE;
+
+  if (typed[0] == '@')
+    return g_str_equal (typed, self->saved_user_id);
+
+  prefix = g_strdup_printf ("@%s:", typed);
+  return g_str_has_prefix (self->saved_user_id, prefix);
+}
+
 static void
 on_discovered (GObject      *source,
                GAsyncResult *result,
@@ -206,6 +227,10 @@ on_discovered (GObject      *source,
     }
 
   store = confab_session_create_store ();
+  /* Signing in again as the same user keeps the device (and with it the
+   * server's view of this client). */
+  if (is_saved_user (self, gtk_editable_get_text (GTK_EDITABLE (self->user_row))))
+    matrix_store_set_value (store, MATRIX_STORE_KEY_DEVICE_ID, self->saved_device_id);
   client = matrix_client_new (url, store);
   matrix_client_login_async (client,
                              gtk_editable_get_text (GTK_EDITABLE (self->user_row)),
@@ -255,6 +280,19 @@ confab_login_page_fill (ConfabLoginPage *self,
     gtk_editable_set_text (GTK_EDITABLE (self->user_row), user);
   if (password != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->password_row), password);
+}
+
+void
+confab_login_page_set_saved_session (ConfabLoginPage *self,
+                                     const char      *user_id,
+                                     const char      *device_id)
+{
+  g_return_if_fail (CONFAB_IS_LOGIN_PAGE (self));
+
+  g_free (self->saved_user_id);
+  self->saved_user_id = g_strdup (user_id);
+  g_free (self->saved_device_id);
+  self->saved_device_id = g_strdup (device_id);
 }
 
 void
@@ -317,6 +355,8 @@ confab_login_page_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->server, g_free);
+  g_clear_pointer (&self->saved_user_id, g_free);
+  g_clear_pointer (&self->saved_device_id, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_LOGIN_PAGE);
 

@@ -12,8 +12,9 @@ G_DECLARE_FINAL_TYPE (ConfabLoginPage, confab_login_page, CONFAB, LOGIN_PAGE, Ad
 
 /*
  * ::logged-in (MatrixClient *client)
- *   Signing in succeeded; @client holds the new session, in a store made by
- *   confab_session_create_store().
+ *   Signing in succeeded; @client holds the new session, in a memory store made by
+ *   confab_session_create_store(); the window moves it into the account's
+ *   SQLite store.
  */
 
 GtkWidget *confab_login_page_new         (void);
@@ -23,6 +24,11 @@ void       confab_login_page_fill        (ConfabLoginPage *self,
                                           const char      *user,
                                           const char      *password);
 void       confab_login_page_submit      (ConfabLoginPage *self);
+/* The user id and device id of the session that ended (or NULL): signing in
+ * again as that user asks the server for the same device. */
+void       confab_login_page_set_saved_session (ConfabLoginPage *self,
+                                                const char      *user_id,
+                                                const char      *device_id);
 /* A plain-text notice above the form, e.g. why the last session ended. */
 void       confab_login_page_set_message (ConfabLoginPage *self,
                                           const char      *message);

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-session"
 
+#include <errno.h>
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "confab-session.h"
 
 #define GROUP "Session"
 
-/* The sync token is deliberately not kept: the store is in memory, so the
- * rooms it described are gone after a restart and the next sync has to be a
- * full one. */
+/* What session.ini holds. The access token lives in the store (keyring); the
+ * sync token and the rooms too. */
 static const char *keys[] = {
   MATRIX_STORE_KEY_HOMESERVER,
   MATRIX_STORE_KEY_USER_ID,
   MATRIX_STORE_KEY_DEVICE_ID,
-  MATRIX_STORE_KEY_ACCESS_TOKEN,
 };
 
 MatrixStore *
@@ -29,78 +30,7 @@ confab_session_get_path (void)
   return g_build_filename (g_get_user_data_dir (), "confab", "session.ini", NULL);
 }
 
-static void
-on_loaded (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
-  g_autoptr(MatrixStore) store = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *homeserver = NULL;
-  gsize length = 0;
-
-  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_task_return_pointer (task, NULL, NULL);
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!g_key_file_load_from_data (key_file, contents, length, G_KEY_FILE_NONE, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  homeserver = g_key_file_get_string (key_file, GROUP, MATRIX_STORE_KEY_HOMESERVER, NULL);
-  if (homeserver == NULL)
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-
-  store = confab_session_create_store ();
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      g_autofree char *value = g_key_file_get_string (key_file, GROUP, keys[i], NULL);
-
-      if (value != NULL)
-        matrix_store_set_value (store, keys[i], value);
-    }
-
-  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-
-  g_task_return_pointer (task, matrix_client_new (homeserver, store), g_object_unref);
-}
-
-void
-confab_session_load_async (GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autofree char *path = confab_session_get_path ();
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, confab_session_load_async);
-  g_file_load_contents_async (file, cancellable, on_loaded, task);
-}
-
-MatrixClient *
-confab_session_load_finish (GAsyncResult  *result,
-                            GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
+/* Writing session.ini */
 
 static void
 on_replaced (GObject      *source,
@@ -134,20 +64,19 @@ on_made_directory (GObject      *source,
       return;
     }
 
-  /* G_FILE_CREATE_PRIVATE: the file holds the access token. */
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
                                        G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
                                        g_task_get_cancellable (task), on_replaced,
                                        g_object_ref (task));
 }
 
-void
-confab_session_save_async (MatrixClient        *client,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+/* @values: homeserver, user id, device id, in the order of keys[]. */
+static void
+write_session_async (const char * const  *values,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
 {
-  MatrixStore *store = matrix_client_get_store (client);
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autofree char *path = confab_session_get_path ();
   g_autofree char *dir = g_path_get_dirname (path);
@@ -156,23 +85,36 @@ confab_session_save_async (MatrixClient        *client,
   char *data;
   gsize length;
 
-  g_task_set_source_tag (task, confab_session_save_async);
+  g_task_set_source_tag (task, write_session_async);
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      const char *value = matrix_store_get_value (store, keys[i]);
-
-      if (value != NULL)
-        g_key_file_set_string (key_file, GROUP, keys[i], value);
-    }
-  /* The client may have been made from a URL that the store does not hold. */
-  g_key_file_set_string (key_file, GROUP, MATRIX_STORE_KEY_HOMESERVER,
-                         matrix_client_get_homeserver (client));
+    if (values[i] != NULL)
+      g_key_file_set_string (key_file, GROUP, keys[i], values[i]);
 
   data = g_key_file_to_data (key_file, &length, NULL);
   g_task_set_task_data (task, g_bytes_new_take (data, length), (GDestroyNotify) g_bytes_unref);
 
   g_file_make_directory_async (directory, G_PRIORITY_DEFAULT, cancellable, on_made_directory, task);
+}
+
+void
+confab_session_save_async (MatrixClient        *client,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  MatrixStore *store;
+  const char *values[G_N_ELEMENTS (keys)];
+
+  g_return_if_fail (MATRIX_IS_CLIENT (client));
+
+  store = matrix_client_get_store (client);
+  /* The client may have been made from a URL that the store does not hold. */
+  values[0] = matrix_client_get_homeserver (client);
+  values[1] = matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID);
+  values[2] = matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID);
+
+  write_session_async (values, cancellable, callback, user_data);
 }
 
 gboolean
@@ -182,6 +124,312 @@ confab_session_save_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Opening the store */
+
+static void
+on_store_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  MatrixStore *store = matrix_sqlite_store_new_finish (result, &error);
+
+  if (store == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, store, g_object_unref);
+}
+
+void
+confab_session_open_store_async (const char          *user_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autofree char *directory = NULL;
+  GTask *task;
+
+  g_return_if_fail (user_id != NULL);
+
+  directory = matrix_sqlite_store_default_dir (user_id);
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_session_open_store_async);
+  matrix_sqlite_store_new_async (directory, 0, cancellable, on_store_opened, task);
+}
+
+MatrixStore *
+confab_session_open_store_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Loading */
+
+typedef struct {
+  char *values[G_N_ELEMENTS (keys)];
+  char *access_token;   /* only in a session.ini of an older Confab */
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_free (data->values[i]);
+  if (data->access_token != NULL)
+    memset (data->access_token, 0, strlen (data->access_token));
+  g_free (data->access_token);
+  g_free (data);
+}
+
+static void
+on_migrated (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("Could not rewrite the session file without the access token: %s",
+               error->message);
+}
+
+static void
+on_token_moved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LoadData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Only once the token is safe in the store does it leave the file. */
+  if (matrix_sqlite_store_flush_finish (MATRIX_SQLITE_STORE (source), result, &error))
+    write_session_async ((const char * const *) data->values, NULL, on_migrated, NULL);
+  else
+    g_warning ("Could not move the access token out of the session file: %s", error->message);
+
+  load_data_free (data);
+}
+
+static void
+on_load_store_opened (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoadData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  MatrixStore *store = confab_session_open_store_finish (result, &error);
+
+  if (store == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The token goes to the keyring under the user id and homeserver: set
+   * those first. */
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (data->values[i] != NULL)
+      matrix_store_set_value (store, keys[i], data->values[i]);
+
+  if (data->access_token != NULL)
+    {
+      LoadData *moved = g_new0 (LoadData, 1);
+
+      if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
+        matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, data->access_token);
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        moved->values[i] = g_strdup (data->values[i]);
+      matrix_sqlite_store_flush_async (MATRIX_SQLITE_STORE (store), NULL, on_token_moved, moved);
+    }
+
+  g_task_return_pointer (task, store, g_object_unref);
+}
+
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  LoadData *data;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_task_return_pointer (task, NULL, NULL);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!g_key_file_load_from_data (key_file, contents, length, G_KEY_FILE_NONE, &error))
+    {
+      memset (contents, 0, length);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  memset (contents, 0, length);
+
+  data = g_new0 (LoadData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    data->values[i] = g_key_file_get_string (key_file, GROUP, keys[i], NULL);
+  data->access_token = g_key_file_get_string (key_file, GROUP, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
+
+  /* Without a homeserver and a user there is nothing to go back to. */
+  if (data->values[0] == NULL || data->values[1] == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  confab_session_open_store_async (data->values[1], g_task_get_cancellable (task),
+                                   on_load_store_opened, g_object_ref (task));
+}
+
+void
+confab_session_load_async (GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autofree char *path = confab_session_get_path ();
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, confab_session_load_async);
+  g_file_load_contents_async (file, cancellable, on_loaded, task);
+}
+
+MatrixStore *
+confab_session_load_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Forgetting */
+
+typedef struct {
+  GTask *task;
+  char  *directory;
+} ForgetData;
+
+static gboolean
+remove_tree (const char  *path,
+             GError     **error)
+{
+  GDir *dir = g_dir_open (path, 0, error);
+  const char *name;
+  gboolean ok = TRUE;
+
+  if (dir == NULL)
+    return FALSE;
+
+  while (ok && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        ok = remove_tree (child, error);
+      else if (g_remove (child) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Could not remove %s: %s", child, g_strerror (saved));
+          ok = FALSE;
+        }
+    }
+  g_dir_close (dir);
+
+  if (ok && g_rmdir (path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not remove %s: %s", path, g_strerror (saved));
+      ok = FALSE;
+    }
+
+  return ok;
+}
+
+static void
+remove_directory_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  const char *directory = task_data;
+  GError *error = NULL;
+
+  if (!g_file_test (directory, G_FILE_TEST_EXISTS) || remove_tree (directory, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_directory_removed (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+remove_directory_idle (gpointer user_data)
+{
+  ForgetData *data = user_data;
+  GTask *thread_task = g_task_new (NULL, NULL, on_directory_removed, data->task);
+
+  /* The store has closed its database by now: finalizing joins its writer. */
+  g_task_set_task_data (thread_task, data->directory, g_free);
+  g_task_run_in_thread (thread_task, remove_directory_thread);
+  g_object_unref (thread_task);
+  g_free (data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_store_finalized (gpointer  user_data,
+                    GObject  *where_the_object_was)
+{
+  /* Weak references are notified before finalize() runs: remove the files
+   * once it has. */
+  g_idle_add (remove_directory_idle, user_data);
+}
+
+static void
+on_forget_flushed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ForgetData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_sqlite_store_flush_finish (MATRIX_SQLITE_STORE (source), result, &error))
+    g_message ("Could not flush the store before removing it: %s", error->message);
+
+  /* The flush task holds the last reference but one, ours: drop it. */
+  g_object_weak_ref (source, on_store_finalized, data);
+  g_object_unref (source);
+}
+
 static void
 on_deleted (GObject      *source,
             GAsyncResult *result,
@@ -189,16 +437,40 @@ on_deleted (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  MatrixStore *store = g_task_get_task_data (task);
 
   if (!g_file_delete_finish (G_FILE (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (store == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (MATRIX_IS_SQLITE_STORE (store))
+    {
+      ForgetData *data = g_new0 (ForgetData, 1);
+
+      data->task = g_object_ref (task);
+      data->directory = g_strdup (matrix_sqlite_store_get_directory (MATRIX_SQLITE_STORE (store)));
+      /* The reference is handed to on_forget_flushed. */
+      g_object_ref (store);
+      g_task_set_task_data (task, NULL, NULL);
+      matrix_sqlite_store_flush_async (MATRIX_SQLITE_STORE (store), NULL, on_forget_flushed, data);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
 }
 
 void
-confab_session_forget_async (GCancellable        *cancellable,
+confab_session_forget_async (MatrixStore         *store,
+                             GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
@@ -207,6 +479,14 @@ confab_session_forget_async (GCancellable        *cancellable,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, confab_session_forget_async);
+
+  if (store != NULL)
+    {
+      /* Removes the keyring entry (or the token file). */
+      matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
+      g_task_set_task_data (task, g_object_ref (store), g_object_unref);
+    }
+
   g_file_delete_async (file, G_PRIORITY_DEFAULT, cancellable, on_deleted, task);
 }
 
@@ -215,4 +495,78 @@ confab_session_forget_finish (GAsyncResult  *result,
                               GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Closing */
+
+typedef struct {
+  GApplication *application;   /* held while set */
+  guint         timeout_id;
+} CloseData;
+
+static void
+close_data_release (CloseData *data)
+{
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  if (data->application != NULL)
+    {
+      g_application_release (data->application);
+      g_clear_object (&data->application);
+    }
+}
+
+static gboolean
+on_close_timeout (gpointer user_data)
+{
+  CloseData *data = user_data;
+
+  data->timeout_id = 0;
+  g_message ("The store took too long to flush; quitting anyway");
+  close_data_release (data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_close_flushed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CloseData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_sqlite_store_flush_finish (MATRIX_SQLITE_STORE (source), result, &error))
+    g_message ("Could not flush the store: %s", error->message);
+
+  close_data_release (data);
+  g_free (data);
+}
+
+void
+confab_session_close_store (MatrixStore  *store,
+                            GApplication *application,
+                            guint         timeout_ms)
+{
+  CloseData *data;
+
+  g_return_if_fail (MATRIX_IS_STORE (store));
+  g_return_if_fail (application == NULL || G_IS_APPLICATION (application));
+
+  if (!MATRIX_IS_SQLITE_STORE (store))
+    {
+      g_object_unref (store);
+      return;
+    }
+
+  data = g_new0 (CloseData, 1);
+  if (application != NULL)
+    {
+      data->application = g_object_ref (application);
+      g_application_hold (application);
+      data->timeout_id = g_timeout_add (timeout_ms, on_close_timeout, data);
+    }
+
+  /* The flush keeps the store alive until it completes. */
+  matrix_sqlite_store_flush_async (MATRIX_SQLITE_STORE (store), NULL, on_close_flushed, data);
+  g_object_unref (store);
 }

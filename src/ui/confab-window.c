@@ -51,6 +51,12 @@ struct _ConfabWindow
 
   MatrixClient           *client;
   MatrixRoomStateTracker *tracker;
+  /* The store of a session the server ended softly: signing in again as the
+   * same user reuses it, rooms and device id. */
+  MatrixStore            *saved_store;
+  /* A sign-in waiting for the local data of an ended session to go. */
+  MatrixClient           *pending_login;
+  guint                   n_forgetting;
   GtkCustomFilter        *joined_filter;
   GtkCustomFilter        *invited_filter;
   GtkStringFilter        *search_filter;
@@ -68,6 +74,9 @@ struct _ConfabWindow
 };
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* How long quitting waits for the store to be flushed. */
+#define CLOSE_TIMEOUT_MS 3000
 
 ConfabWindow *
 confab_window_new (GtkApplication *application)
@@ -410,9 +419,31 @@ create_invite_row (gpointer item,
 
 /* Session */
 
+/* Flushes the store of the window's session and lets it go; the application
+ * waits (a little) for the flush before it exits. */
 static void
-clear_client (ConfabWindow *self)
+close_store (ConfabWindow *self,
+             MatrixStore  *store)
 {
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  confab_session_close_store (store, application ? G_APPLICATION (application) : NULL,
+                              CLOSE_TIMEOUT_MS);
+}
+
+/* Drops the client and everything on it. With @out_store, its store is
+ * handed to the caller; otherwise it is flushed and closed. */
+static void
+clear_client_full (ConfabWindow  *self,
+                   MatrixStore  **out_store)
+{
+  g_autoptr(MatrixStore) store = NULL;
+
+  if (out_store != NULL)
+    *out_store = NULL;
+  if (self->client != NULL)
+    store = g_object_ref (matrix_client_get_store (self->client));
+
   hide_banner (self);
   g_clear_pointer (&self->pending_room_id, g_free);
   show_room (self, NULL);
@@ -437,10 +468,42 @@ clear_client (ConfabWindow *self)
   g_clear_object (&self->tracker);
   g_clear_object (&self->client);
 
+  if (store != NULL && out_store != NULL)
+    *out_store = g_steal_pointer (&store);
+  else if (store != NULL)
+    close_store (self, g_steal_pointer (&store));
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
+}
+
+static void
+clear_client (ConfabWindow *self)
+{
+  clear_client_full (self, NULL);
+}
+
+static void
+drop_saved_store (ConfabWindow *self)
+{
+  if (self->saved_store != NULL)
+    close_store (self, g_steal_pointer (&self->saved_store));
+  confab_login_page_set_saved_session (self->login_page, NULL, NULL);
+}
+
+/* Keeps @store (transfer full), whose session ended softly or has no token,
+ * for the next sign-in of its user. */
+static void
+keep_saved_store (ConfabWindow *self,
+                  MatrixStore  *store)
+{
+  drop_saved_store (self);
+  self->saved_store = store;
+  confab_login_page_set_saved_session (self->login_page,
+                                       matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID),
+                                       matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID));
 }
 
 static void
@@ -452,15 +515,37 @@ show_login (ConfabWindow *self,
   gtk_stack_set_visible_child_name (self->main_stack, "login");
 }
 
+static void continue_login (ConfabWindow *self, MatrixClient *login_client);
+
 static void
 on_session_forgotten (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
+  g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!confab_session_forget_finish (result, &error))
     g_message ("Could not remove the saved session: %s", error->message);
+
+  self->n_forgetting--;
+  if (self->n_forgetting == 0 && self->pending_login != NULL)
+    {
+      g_autoptr(MatrixClient) login_client = g_steal_pointer (&self->pending_login);
+
+      continue_login (self, login_client);
+    }
+}
+
+/* Removes the session: session.ini, the access token and, with @store, the
+ * account's local data (@store is taken). */
+static void
+forget_session (ConfabWindow *self,
+                MatrixStore  *store)
+{
+  self->n_forgetting++;
+  confab_session_forget_async (store, NULL, on_session_forgotten, g_object_ref (self));
+  g_clear_object (&store);
 }
 
 static void
@@ -470,9 +555,18 @@ on_session_ended (MatrixClient *client,
 {
   g_autofree char *user_id = g_strdup (matrix_client_get_user_id (client));
   g_autofree char *homeserver = g_strdup (matrix_client_get_homeserver (client));
+  MatrixStore *store = NULL;
 
-  clear_client (self);
-  confab_session_forget_async (NULL, on_session_forgotten, NULL);
+  clear_client_full (self, &store);
+  if (soft_logout)
+    {
+      /* The token is gone from the store already; the rooms and the device
+       * stay for the next sign-in. */
+      keep_saved_store (self, store);
+    }
+  else
+    forget_session (self, store);
+
   confab_login_page_fill (self->login_page, homeserver, user_id, NULL);
   show_login (self, _("Your session has ended. Sign in again to continue."));
 }
@@ -582,11 +676,109 @@ on_session_saved (GObject      *source,
 }
 
 static void
-on_logged_in (ConfabWindow *self,
-              MatrixClient *client)
+report_damage (ConfabWindow *self,
+               MatrixStore  *store)
 {
+  if (!MATRIX_IS_SQLITE_STORE (store) ||
+      matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)) == NULL)
+    return;
+
+  g_message ("The database was damaged and moved to %s",
+             matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)));
+  confab_window_show_toast (self, _("The local copy of your rooms was damaged and has been set "
+                                    "aside. Confab is loading them again from the server."));
+}
+
+/* Moves the session of @login_client (signed in on a memory store) into
+ * @store and shows it. */
+static void
+adopt_login (ConfabWindow *self,
+             MatrixClient *login_client,
+             MatrixStore  *store)
+{
+  static const char *keys[] = {
+    /* The keyring entry is filed under the user id and homeserver. */
+    MATRIX_STORE_KEY_HOMESERVER,
+    MATRIX_STORE_KEY_USER_ID,
+    MATRIX_STORE_KEY_DEVICE_ID,
+    MATRIX_STORE_KEY_ACCESS_TOKEN,
+  };
+  MatrixStore *login_store = matrix_client_get_store (login_client);
+  g_autoptr(MatrixClient) client = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    matrix_store_set_value (store, keys[i], matrix_store_get_value (login_store, keys[i]));
+
+  client = matrix_client_new (matrix_client_get_homeserver (login_client), store);
   confab_session_save_async (client, NULL, on_session_saved, NULL);
   confab_window_set_client (self, client);
+}
+
+static void
+on_login_store_opened (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(MatrixClient) login_client = g_steal_pointer (&self->pending_login);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixStore) store = confab_session_open_store_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || login_client == NULL)
+    return;
+
+  if (store == NULL)
+    {
+      g_message ("Could not open the local data: %s", error->message);
+      show_login (self, NULL);
+      show_error (self, _("Could not open the local copy of your rooms"), error);
+      return;
+    }
+
+  report_damage (self, store);
+  adopt_login (self, login_client, store);
+}
+
+static void
+continue_login (ConfabWindow *self,
+                MatrixClient *login_client)
+{
+  const char *user_id = matrix_client_get_user_id (login_client);
+  MatrixStore *saved = self->saved_store;
+
+  if (saved != NULL &&
+      g_strcmp0 (matrix_store_get_value (saved, MATRIX_STORE_KEY_USER_ID), user_id) == 0)
+    {
+      g_autoptr(MatrixStore) store = g_steal_pointer (&self->saved_store);
+
+      confab_login_page_set_saved_session (self->login_page, NULL, NULL);
+      adopt_login (self, login_client, store);
+      return;
+    }
+
+  drop_saved_store (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  /* Waiting for the store; a new sign-in or the window going replaces it. */
+  g_set_object (&self->pending_login, login_client);
+  confab_session_open_store_async (user_id, self->cancellable, on_login_store_opened,
+                                   g_object_ref (self));
+}
+
+static void
+on_logged_in (ConfabWindow *self,
+              MatrixClient *login_client)
+{
+  clear_client (self);
+
+  /* The local data of an ended session may still be on its way out. */
+  if (self->n_forgetting > 0)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "loading");
+      g_set_object (&self->pending_login, login_client);
+      return;
+    }
+
+  continue_login (self, login_client);
 }
 
 static void
@@ -596,17 +788,39 @@ on_session_loaded (GObject      *source,
 {
   g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(MatrixClient) client = confab_session_load_finish (result, &error);
+  g_autoptr(MatrixStore) store = confab_session_load_finish (result, &error);
+  g_autoptr(MatrixClient) client = NULL;
+  const char *homeserver;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (client != NULL)
-    confab_window_set_client (self, client);
-  else if (error != NULL)
-    show_login (self, _("The saved session could not be read. Sign in again."));
-  else
-    show_login (self, NULL);
+  if (store == NULL)
+    {
+      if (error != NULL)
+        g_message ("Could not restore the session: %s", error->message);
+      show_login (self, error != NULL ? _("The saved session could not be read. Sign in again.")
+                                      : NULL);
+      return;
+    }
+
+  report_damage (self, store);
+  homeserver = matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER);
+
+  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
+    {
+      g_autofree char *user_id = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID));
+      g_autofree char *server = g_strdup (homeserver);
+
+      keep_saved_store (self, g_steal_pointer (&store));
+      show_login (self, NULL);
+      confab_login_page_fill (self->login_page, server, user_id, NULL);
+      return;
+    }
+
+  /* The rooms come from the store at once; the sync goes on from there. */
+  client = matrix_client_new (homeserver, store);
+  confab_window_set_client (self, client);
 }
 
 void
@@ -643,9 +857,14 @@ on_logged_out (GObject      *source,
   g_autoptr(ConfabWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* Whatever the server said, the local session is over. */
+  /* Whatever the server said, the local session is over, and its data goes
+   * (once this client lets go of its store). */
   if (!matrix_client_logout_finish (MATRIX_CLIENT (source), result, &error))
     g_message ("Logging out failed: %s", error->message);
+
+  forget_session (self, g_object_ref (matrix_client_get_store (MATRIX_CLIENT (source))));
+  /* The count taken in logout_activated(). */
+  self->n_forgetting--;
 }
 
 static void
@@ -655,13 +874,15 @@ logout_activated (GtkWidget  *widget,
 {
   ConfabWindow *self = CONFAB_WINDOW (widget);
   g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixStore) store = NULL;
 
   if (self->client == NULL)
     return;
 
   client = g_object_ref (self->client);
-  clear_client (self);
-  confab_session_forget_async (NULL, on_session_forgotten, NULL);
+  clear_client_full (self, &store);
+  /* Counted from now, so that signing in again waits for the data to go. */
+  self->n_forgetting++;
   matrix_client_logout_async (client, NULL, on_logged_out, g_object_ref (self));
   show_login (self, NULL);
 }
@@ -886,6 +1107,9 @@ confab_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   clear_client (self);
+  if (self->saved_store != NULL)
+    close_store (self, g_steal_pointer (&self->saved_store));
+  g_clear_object (&self->pending_login);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
 

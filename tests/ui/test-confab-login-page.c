@@ -21,6 +21,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
+  ui_test_clear_data_home ();
   f->server = fake_homeserver_new ();
   f->window = confab_window_new (NULL);
   f->page = CONFAB_LOGIN_PAGE (gtk_widget_get_template_child (GTK_WIDGET (f->window),
@@ -37,6 +38,7 @@ fixture_teardown (Fixture       *f,
   iterate_for (50);
   g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
   g_object_unref (f->server);
+  ui_test_clear_data_home ();
 }
 
 static gboolean
@@ -129,7 +131,7 @@ session_saved (gpointer data)
 {
   g_autofree char *contents = NULL;
 
-  return g_file_get_contents (data, &contents, NULL, NULL) && strstr (contents, "sekrit") != NULL;
+  return g_file_get_contents (data, &contents, NULL, NULL) && strstr (contents, "DEV") != NULL;
 }
 
 static void
@@ -159,11 +161,13 @@ test_success_keeps_session (Fixture       *f,
   g_assert_cmpstr (matrix_client_get_user_id (confab_window_get_client (f->window)), ==,
                    "@alice:example.org");
 
-  /* The file holds the access token: only its owner may read it. */
+  /* Only its owner may read the file, and the access token is not in it:
+   * it went to the account's store (the keyring, here its 0600 file). */
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0077, ==, 0);
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  g_assert_nonnull (strstr (contents, "sekrit"));
+  g_assert_null (strstr (contents, "sekrit"));
+  g_assert_nonnull (strstr (contents, "@alice:example.org"));
   g_assert_nonnull (strstr (contents, fake_homeserver_get_url (f->server)));
   g_remove (path);
 }
@@ -203,13 +207,23 @@ test_error_words (void)
     }
 }
 
+static gboolean
+session_without_token (gpointer data)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (data, &contents, NULL, NULL) &&
+         strstr (contents, "user_id") != NULL && strstr (contents, "restored-token") == NULL;
+}
+
 static void
-test_saved_session_restored (Fixture       *f,
+test_old_session_file_migrated (Fixture       *f,
                              gconstpointer  data)
 {
   g_autofree char *path = confab_session_get_path ();
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *contents = NULL;
+  g_autofree char *contents2 = NULL;
   FakeRequest *request;
 
   contents = g_strdup_printf ("[Session]\nhomeserver=%s\nuser_id=@bob:example.org\n"
@@ -230,6 +244,13 @@ test_saved_session_restored (Fixture       *f,
   g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/sync");
   g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==,
                    "Bearer restored-token");
+
+  /* An older Confab kept the token in session.ini: it moves to the store,
+   * and the file is rewritten without it. */
+  ui_wait_until (session_without_token, path, 5000, "session.ini rewritten without the token");
+  g_assert_true (g_file_get_contents (path, &contents2, NULL, NULL));
+  g_assert_nonnull (strstr (contents2, "device_id=DEV"));
+  g_assert_nonnull (strstr (contents2, "user_id=@bob:example.org"));
   g_remove (path);
 }
 
@@ -240,8 +261,8 @@ main (int   argc,
   ui_test_init (&argc, &argv);
 
   g_test_add_func ("/confab/login-page/error-words", test_error_words);
-  g_test_add ("/confab/login-page/saved-session-restored", Fixture, NULL,
-              fixture_setup, test_saved_session_restored, fixture_teardown);
+  g_test_add ("/confab/login-page/old-session-file-migrated", Fixture, NULL,
+              fixture_setup, test_old_session_file_migrated, fixture_teardown);
   g_test_add ("/confab/login-page/wrong-password", Fixture, NULL,
               fixture_setup, test_wrong_password, fixture_teardown);
   g_test_add ("/confab/login-page/no-server", Fixture, NULL,

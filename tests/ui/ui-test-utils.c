@@ -32,6 +32,41 @@ ui_test_init (int    *argc,
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+      g_assert_cmpint (g_rmdir (path), ==, 0);
+    }
+  else if (g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    g_assert_cmpint (g_remove (path), ==, 0);
+}
+
+void
+ui_test_clear_data_home (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "confab", NULL);
+
+  remove_tree (dir);
+}
+
+gboolean
+ui_test_path_exists (const char *path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
 static gboolean
 on_deadline (gpointer user_data)
 {

@@ -12,6 +12,13 @@ G_BEGIN_DECLS
 void        ui_test_init          (int          *argc,
                                    char       ***argv);
 
+/* Removes everything the app keeps in XDG_DATA_HOME (session.ini and the
+ * stores), so that each test starts from an empty data folder. GLib caches
+ * the folder's path for the process, so the folder itself stays. */
+void        ui_test_clear_data_home (void);
+/* Whether @path exists. */
+gboolean    ui_test_path_exists     (const char *path);
+
 typedef gboolean (*UiTestPredicate) (gpointer data);
 
 /* Iterates the main context until @predicate holds; fails the test after
