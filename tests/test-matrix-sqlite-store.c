@@ -325,7 +325,8 @@ test_commit_reopen (Fixture       *fixture,
   commit (store, "token1");
   g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
 
-  /* Written but not committed: a crash now loses it, with its token. */
+  /* Sync data written but not committed: a crash now loses it, with its
+   * token. A session value is not sync data: it is kept at once. */
   matrix_store_set_value (store, MATRIX_STORE_KEY_DEVICE_ID, "OTHER");
   matrix_store_add_timeline_events (store, "!a:x", uncommitted);
   close_store (&store);
@@ -336,7 +337,7 @@ test_commit_reopen (Fixture       *fixture,
                    "@alice:example.org");
   g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER), ==,
                    "http://127.0.0.1:1");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID), ==, "DEVICE");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID), ==, "OTHER");
 
   loaded_name = matrix_store_get_state_event (store, "!a:x", "m.room.name", "");
   g_assert_nonnull (loaded_name);
@@ -902,6 +903,68 @@ test_corrupt_truncated (Fixture       *fixture,
   assert_recovers (fixture, contents, length / 2);
 }
 
+static MatrixStore *
+open_for_session (const char *dir,
+                  const char *user_id,
+                  const char *homeserver)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  matrix_sqlite_store_new_for_session_async (dir, user_id, homeserver, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+test_session_kept_before_first_sync (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+
+  /* Just logged in: no sync committed yet when the app quits. */
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, "@alice:example.org");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_DEVICE_ID, "DEV");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "tok-new");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==, "@alice:example.org");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID), ==, "DEV");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, "tok-new");
+  g_assert_null (matrix_store_get_sync_token (store));
+}
+
+static void
+test_session_found_after_reset (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autofree char *db_path = database_path (fixture->dir);
+  g_autofree char *garbage = g_strnfill (8192, 'x');
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, "@alice:example.org");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "tok-kept");
+  commit (store, "token1");
+  close_store (&store);
+  g_assert_true (g_file_set_contents (db_path, garbage, -1, NULL));
+
+  /* The database is set aside; the caller knows the session, so the token,
+   * kept apart from the database, is found and the session goes on. */
+  g_test_expect_message ("matrix-sqlite-store", G_LOG_LEVEL_MESSAGE, "*");
+  store = open_for_session (fixture->dir, "@alice:example.org", "http://127.0.0.1:1");
+  g_assert_nonnull (matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)));
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, "tok-kept");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==, "@alice:example.org");
+  g_assert_null (matrix_store_get_sync_token (store));
+  close_store (&store);
+}
+
 /* --- schema versions ------------------------------------------------------ */
 
 static void
@@ -1027,6 +1090,8 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/secret/file-fallback", test_secret_file_fallback);
   ADD ("/matrix/sqlite-store/corrupt/garbage-moved-aside", test_corrupt_garbage);
   ADD ("/matrix/sqlite-store/corrupt/truncated-moved-aside", test_corrupt_truncated);
+  ADD ("/matrix/sqlite-store/session/kept-before-first-sync", test_session_kept_before_first_sync);
+  ADD ("/matrix/sqlite-store/session/found-after-reset", test_session_found_after_reset);
   ADD ("/matrix/sqlite-store/schema/new-gets-current", test_schema_new);
   ADD ("/matrix/sqlite-store/schema/v1-unchanged", test_schema_v1_unchanged);
   ADD ("/matrix/sqlite-store/schema/future-refused-untouched", test_schema_future_refused);

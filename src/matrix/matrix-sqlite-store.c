@@ -120,6 +120,8 @@ struct _MatrixSqliteStore
   char          *secret_path;
   char          *corrupt_file;
   guint          timeline_limit;
+  char          *user_id_hint;      /* whose store it is, when the database does not say */
+  char          *homeserver_hint;
 
   GHashTable    *values;     /* key -> value */
   GHashTable    *state;      /* room id -> type -> state key -> MatrixStateEvent */
@@ -163,6 +165,8 @@ enum {
   PROP_DIRECTORY,
   PROP_TIMELINE_LIMIT,
   PROP_CORRUPT_FILE,
+  PROP_USER_ID,
+  PROP_HOMESERVER,
   N_PROPS
 };
 
@@ -938,7 +942,7 @@ writer_commit (Writer      *writer,
     }
 
   /* The token goes in the same transaction as what it covers, last. */
-  if (ok)
+  if (ok && next_batch != NULL)
     {
       bind_text (stmts[STMT_SET_SYNC_TOKEN], 1, next_batch);
       ok = step_done (stmts[STMT_SET_SYNC_TOKEN], error);
@@ -976,7 +980,17 @@ writer_thread (gpointer data)
           break;
 
         case JOB_COMMIT:
-          if (writer->db == NULL)
+          if (job->task == NULL)
+            {
+              /* A session value, written on its own: nobody waits for it. */
+              if (writer->db == NULL || !writer_commit (writer, job->ops, NULL, &error))
+                {
+                  g_warning ("Could not save the session: %s",
+                             error != NULL ? error->message : "the store is not open");
+                  g_clear_error (&error);
+                }
+            }
+          else if (writer->db == NULL)
             g_task_return_new_error (job->task, MATRIX_SQLITE_STORE_ERROR,
                                      MATRIX_SQLITE_STORE_ERROR_FAILED, "The store is not open");
           else if (writer_commit (writer, job->ops, job->text, &error))
@@ -1161,9 +1175,20 @@ sqlite_set_value (MatrixStore *store,
     g_hash_table_remove (self->values, key);
 
   if (g_str_equal (key, MATRIX_STORE_KEY_ACCESS_TOKEN))
-    queue_secret (self, value);
+    {
+      queue_secret (self, value);
+    }
   else
-    g_ptr_array_add (self->pending, op_new (OP_SET_VALUE, key, NULL, NULL, g_strdup (value)));
+    {
+      /* Session values (user id, device, homeserver) are not covered by the
+       * sync token: they are written at once, in a transaction of their own,
+       * so a session survives a quit or crash before the first sync, and the
+       * keyring entry, found by user id, can be found again. */
+      GPtrArray *ops = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
+
+      g_ptr_array_add (ops, op_new (OP_SET_VALUE, key, NULL, NULL, g_strdup (value)));
+      job_push (self->writer, JOB_COMMIT, NULL, ops, NULL);
+    }
 }
 
 static void
@@ -1459,6 +1484,16 @@ on_opened (GObject      *source,
       return;
     }
 
+  /* A new or reset database does not know whose it is: the caller may. Then
+   * the token, filed in the keyring under the user, is found again. */
+  if (g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID) == NULL &&
+      self->user_id_hint != NULL)
+    {
+      sqlite_set_value (MATRIX_STORE (self), MATRIX_STORE_KEY_USER_ID, self->user_id_hint);
+      if (self->homeserver_hint != NULL)
+        sqlite_set_value (MATRIX_STORE (self), MATRIX_STORE_KEY_HOMESERVER, self->homeserver_hint);
+    }
+
   user_id = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID);
   homeserver = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_HOMESERVER);
   if (user_id == NULL)
@@ -1557,6 +1592,8 @@ matrix_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->room_data, g_hash_table_unref);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
+  g_clear_pointer (&self->user_id_hint, g_free);
+  g_clear_pointer (&self->homeserver_hint, g_free);
   g_clear_pointer (&self->db_path, g_free);
   g_clear_pointer (&self->secret_path, g_free);
   g_clear_pointer (&self->corrupt_file, g_free);
@@ -1586,6 +1623,14 @@ matrix_sqlite_store_get_property (GObject    *object,
       g_value_set_string (value, self->corrupt_file);
       break;
 
+    case PROP_USER_ID:
+      g_value_set_string (value, self->user_id_hint);
+      break;
+
+    case PROP_HOMESERVER:
+      g_value_set_string (value, self->homeserver_hint);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1607,6 +1652,14 @@ matrix_sqlite_store_set_property (GObject      *object,
 
     case PROP_TIMELINE_LIMIT:
       self->timeline_limit = g_value_get_uint (value);
+      break;
+
+    case PROP_USER_ID:
+      self->user_id_hint = g_value_dup_string (value);
+      break;
+
+    case PROP_HOMESERVER:
+      self->homeserver_hint = g_value_dup_string (value);
       break;
 
     default:
@@ -1637,6 +1690,12 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
    * Where a damaged database was moved when the store opened, or %NULL: the
    * store then started empty, and the app may tell the user.
    */
+  properties[PROP_USER_ID] =
+    g_param_spec_string ("user-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HOMESERVER] =
+    g_param_spec_string ("homeserver", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CORRUPT_FILE] =
     g_param_spec_string ("corrupt-file", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -1715,6 +1774,43 @@ matrix_sqlite_store_new_async (const char          *directory,
   g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
                               callback, user_data,
                               "directory", directory,
+                              "timeline-limit", timeline_limit > 0
+                                ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
+                              NULL);
+}
+
+/**
+ * matrix_sqlite_store_new_for_session_async:
+ * @directory: the store's folder, e.g. from matrix_sqlite_store_default_dir()
+ * @user_id: the user the store belongs to
+ * @homeserver: (nullable): the homeserver of the session
+ * @timeline_limit: events kept per room, or 0 for the default
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the store is open
+ * @user_data: data for @callback
+ *
+ * Like matrix_sqlite_store_new_async(), for a session the caller knows: when
+ * the database does not name its user (it is new, or was damaged and set
+ * aside), the store takes these, so the access token kept in the keyring for
+ * them is found and the session goes on.
+ */
+void
+matrix_sqlite_store_new_for_session_async (const char          *directory,
+                                           const char          *user_id,
+                                           const char          *homeserver,
+                                           guint                timeline_limit,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (directory != NULL);
+  g_return_if_fail (user_id != NULL);
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
+                              callback, user_data,
+                              "directory", directory,
+                              "user-id", user_id,
+                              "homeserver", homeserver,
                               "timeline-limit", timeline_limit > 0
                                 ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
                               NULL);

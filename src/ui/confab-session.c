@@ -143,6 +143,7 @@ on_store_opened (GObject      *source,
 
 void
 confab_session_open_store_async (const char          *user_id,
+                                 const char          *homeserver,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
@@ -155,7 +156,9 @@ confab_session_open_store_async (const char          *user_id,
   directory = matrix_sqlite_store_default_dir (user_id);
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_session_open_store_async);
-  matrix_sqlite_store_new_async (directory, 0, cancellable, on_store_opened, task);
+  /* Knowing the session lets a reset store find its token again. */
+  matrix_sqlite_store_new_for_session_async (directory, user_id, homeserver, 0, cancellable,
+                                             on_store_opened, task);
 }
 
 MatrixStore *
@@ -290,7 +293,7 @@ on_loaded (GObject      *source,
       return;
     }
 
-  confab_session_open_store_async (data->values[1], g_task_get_cancellable (task),
+  confab_session_open_store_async (data->values[1], data->values[0], g_task_get_cancellable (task),
                                    on_load_store_opened, g_object_ref (task));
 }
 

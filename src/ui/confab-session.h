@@ -32,6 +32,7 @@ MatrixStore  *confab_session_load_finish  (GAsyncResult         *result,
 
 /* Opens (creating it if needed) the SQLite store of @user_id. */
 void          confab_session_open_store_async  (const char           *user_id,
+                                                const char           *homeserver,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);

@@ -760,7 +760,8 @@ continue_login (ConfabWindow *self,
   gtk_stack_set_visible_child_name (self->main_stack, "loading");
   /* Waiting for the store; a new sign-in or the window going replaces it. */
   g_set_object (&self->pending_login, login_client);
-  confab_session_open_store_async (user_id, self->cancellable, on_login_store_opened,
+  confab_session_open_store_async (user_id, matrix_client_get_homeserver (login_client),
+                                   self->cancellable, on_login_store_opened,
                                    g_object_ref (self));
 }
 
