@@ -8,6 +8,7 @@
 #include "matrix-json-private.h"
 #include "matrix-secret-private.h"
 #include "matrix-sqlite-store.h"
+#include "matrix-store-cache-private.h"
 
 /**
  * MatrixSqliteStore:
@@ -123,11 +124,7 @@ struct _MatrixSqliteStore
   char          *user_id_hint;      /* whose store it is, when the database does not say */
   char          *homeserver_hint;
 
-  GHashTable    *values;     /* key -> value */
-  GHashTable    *state;      /* room id -> type -> state key -> MatrixStateEvent */
-  GHashTable    *timelines;  /* room id -> GPtrArray of MatrixEvent */
-  GHashTable    *event_ids;  /* room id -> set of the event ids in its timeline */
-  GHashTable    *room_data;  /* room id -> JsonObject */
+  MatrixStoreCache *cache;  /* what reads answer from */
 
   GPtrArray     *pending;    /* Op*, since the last commit */
 
@@ -231,12 +228,6 @@ secret_op_free (SecretOp *op)
   g_free (op->homeserver);
   g_free (op->token);
   g_free (op);
-}
-
-static GHashTable *
-new_string_table (GDestroyNotify value_destroy)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, value_destroy);
 }
 
 /* --- SQLite helpers, writer thread only ---------------------------------- */
@@ -387,26 +378,7 @@ static void
 cache_set_state (MatrixSqliteStore *self,
                  MatrixStateEvent  *event)
 {
-  const char *room_id = matrix_event_get_room_id (MATRIX_EVENT (event));
-  const char *event_type = matrix_event_get_event_type (MATRIX_EVENT (event));
-  GHashTable *types, *keys;
-
-  types = g_hash_table_lookup (self->state, room_id);
-  if (types == NULL)
-    {
-      types = new_string_table ((GDestroyNotify) g_hash_table_unref);
-      g_hash_table_insert (self->state, g_strdup (room_id), types);
-    }
-
-  keys = g_hash_table_lookup (types, event_type);
-  if (keys == NULL)
-    {
-      keys = new_string_table (g_object_unref);
-      g_hash_table_insert (types, g_strdup (event_type), keys);
-    }
-
-  g_hash_table_insert (keys, g_strdup (matrix_state_event_get_state_key (event)),
-                       g_object_ref (event));
+  _matrix_store_cache_set_state (self->cache, event);
 }
 
 static gboolean
@@ -414,22 +386,7 @@ cache_add_event (MatrixSqliteStore *self,
                  const char        *room_id,
                  MatrixEvent       *event)
 {
-  GPtrArray *timeline = g_hash_table_lookup (self->timelines, room_id);
-  GHashTable *ids = g_hash_table_lookup (self->event_ids, room_id);
-
-  if (timeline == NULL)
-    {
-      timeline = g_ptr_array_new_with_free_func (g_object_unref);
-      g_hash_table_insert (self->timelines, g_strdup (room_id), timeline);
-      ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_hash_table_insert (self->event_ids, g_strdup (room_id), ids);
-    }
-
-  if (!g_hash_table_add (ids, g_strdup (matrix_event_get_event_id (event))))
-    return FALSE;
-
-  g_ptr_array_add (timeline, g_object_ref (event));
-  return TRUE;
+  return _matrix_store_cache_add_event (self->cache, room_id, event);
 }
 
 /* Keeps the newest timeline_limit events in memory, as on disk. */
@@ -437,27 +394,7 @@ static void
 cache_trim_timeline (MatrixSqliteStore *self,
                      const char        *room_id)
 {
-  GPtrArray *timeline = g_hash_table_lookup (self->timelines, room_id);
-  GHashTable *ids = g_hash_table_lookup (self->event_ids, room_id);
-  guint excess;
-
-  if (timeline == NULL || timeline->len <= self->timeline_limit)
-    return;
-
-  excess = timeline->len - self->timeline_limit;
-  for (guint i = 0; i < excess; i++)
-    g_hash_table_remove (ids, matrix_event_get_event_id (g_ptr_array_index (timeline, i)));
-  g_ptr_array_remove_range (timeline, 0, excess);
-}
-
-static void
-cache_forget_room (MatrixSqliteStore *self,
-                   const char        *room_id)
-{
-  g_hash_table_remove (self->state, room_id);
-  g_hash_table_remove (self->timelines, room_id);
-  g_hash_table_remove (self->event_ids, room_id);
-  g_hash_table_remove (self->room_data, room_id);
+  _matrix_store_cache_trim_timeline (self->cache, room_id, self->timeline_limit);
 }
 
 /* --- opening, on the writer thread --------------------------------------- */
@@ -632,7 +569,7 @@ load_caches (MatrixSqliteStore  *self,
           rc = SQLITE_OK;
           if (q < 2)
             {
-              g_hash_table_insert (self->values, g_strdup (first), g_strdup (second));
+              g_hash_table_insert (self->cache->values, g_strdup (first), g_strdup (second));
               continue;
             }
 
@@ -640,7 +577,7 @@ load_caches (MatrixSqliteStore  *self,
           if (data == NULL)
             g_warning ("Left out the stored data of %s: %s", first, local_error->message);
           else
-            g_hash_table_insert (self->room_data, g_strdup (first), data);
+            g_hash_table_insert (self->cache->room_data, g_strdup (first), data);
         }
       if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
@@ -667,11 +604,7 @@ typedef enum {
 static void
 clear_caches (MatrixSqliteStore *self)
 {
-  g_hash_table_remove_all (self->values);
-  g_hash_table_remove_all (self->state);
-  g_hash_table_remove_all (self->timelines);
-  g_hash_table_remove_all (self->event_ids);
-  g_hash_table_remove_all (self->room_data);
+  _matrix_store_cache_clear (self->cache);
 }
 
 static OpenResult
@@ -1140,8 +1073,8 @@ queue_secret (MatrixSqliteStore *self,
               const char        *token)
 {
   SecretOp *op = g_new0 (SecretOp, 1);
-  const char *user_id = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID);
-  const char *homeserver = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_HOMESERVER);
+  const char *user_id = g_hash_table_lookup (self->cache->values, MATRIX_STORE_KEY_USER_ID);
+  const char *homeserver = g_hash_table_lookup (self->cache->values, MATRIX_STORE_KEY_HOMESERVER);
 
   op->user_id = g_strdup (user_id != NULL ? user_id : "");
   op->homeserver = g_strdup (homeserver != NULL ? homeserver : "");
@@ -1156,7 +1089,7 @@ static const char *
 sqlite_get_value (MatrixStore *store,
                   const char  *key)
 {
-  return g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->values, key);
+  return g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->cache->values, key);
 }
 
 static void
@@ -1166,13 +1099,8 @@ sqlite_set_value (MatrixStore *store,
 {
   MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
 
-  if (g_strcmp0 (g_hash_table_lookup (self->values, key), value) == 0)
+  if (!_matrix_store_cache_set_value (self->cache, key, value))
     return;
-
-  if (value != NULL)
-    g_hash_table_insert (self->values, g_strdup (key), g_strdup (value));
-  else
-    g_hash_table_remove (self->values, key);
 
   if (g_str_equal (key, MATRIX_STORE_KEY_ACCESS_TOKEN))
     {
@@ -1205,15 +1133,6 @@ sqlite_set_state_event (MatrixStore      *store,
                            matrix_event_to_string (MATRIX_EVENT (event))));
 }
 
-static GHashTable *
-lookup_keys (MatrixSqliteStore *self,
-             const char        *room_id,
-             const char        *event_type)
-{
-  GHashTable *types = g_hash_table_lookup (self->state, room_id);
-
-  return types != NULL ? g_hash_table_lookup (types, event_type) : NULL;
-}
 
 static MatrixStateEvent *
 sqlite_get_state_event (MatrixStore *store,
@@ -1221,10 +1140,8 @@ sqlite_get_state_event (MatrixStore *store,
                         const char  *event_type,
                         const char  *state_key)
 {
-  GHashTable *keys = lookup_keys (MATRIX_SQLITE_STORE (store), room_id, event_type);
-  MatrixStateEvent *event = keys != NULL ? g_hash_table_lookup (keys, state_key) : NULL;
-
-  return event != NULL ? g_object_ref (event) : NULL;
+  return _matrix_store_cache_get_state (MATRIX_SQLITE_STORE (store)->cache, room_id, event_type,
+                                        state_key);
 }
 
 static GPtrArray *
@@ -1232,41 +1149,13 @@ sqlite_get_state_events (MatrixStore *store,
                          const char  *room_id,
                          const char  *event_type)
 {
-  GHashTable *keys = lookup_keys (MATRIX_SQLITE_STORE (store), room_id, event_type);
-  GPtrArray *events = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer value;
-
-  if (keys == NULL)
-    return events;
-
-  g_hash_table_iter_init (&iter, keys);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (events, g_object_ref (value));
-
-  return events;
+  return _matrix_store_cache_get_states (MATRIX_SQLITE_STORE (store)->cache, room_id, event_type);
 }
 
 static GStrv
 sqlite_get_room_ids (MatrixStore *store)
 {
-  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTable *tables[] = { self->state, self->timelines, self->room_data };
-
-  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
-    {
-      GHashTableIter iter;
-      gpointer key;
-
-      g_hash_table_iter_init (&iter, tables[i]);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        if (g_hash_table_add (seen, key))
-          g_strv_builder_add (builder, key);
-    }
-
-  return g_strv_builder_end (builder);
+  return _matrix_store_cache_get_room_ids (MATRIX_SQLITE_STORE (store)->cache);
 }
 
 static void
@@ -1293,13 +1182,7 @@ static GPtrArray *
 sqlite_get_timeline_events (MatrixStore *store,
                             const char  *room_id)
 {
-  GPtrArray *timeline = g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->timelines, room_id);
-  GPtrArray *copy = g_ptr_array_new_full (timeline != NULL ? timeline->len : 0, g_object_unref);
-
-  for (guint i = 0; timeline != NULL && i < timeline->len; i++)
-    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (timeline, i)));
-
-  return copy;
+  return _matrix_store_cache_get_timeline (MATRIX_SQLITE_STORE (store)->cache, room_id);
 }
 
 static void
@@ -1310,7 +1193,7 @@ sqlite_set_room_data (MatrixStore *store,
   MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), data);
 
-  g_hash_table_insert (self->room_data, g_strdup (room_id), json_object_ref (data));
+  _matrix_store_cache_set_room_data (self->cache, room_id, data);
   g_ptr_array_add (self->pending,
                    op_new (OP_SET_ROOM_DATA, room_id, NULL, NULL, _matrix_json_to_string (node)));
 }
@@ -1319,9 +1202,7 @@ static JsonObject *
 sqlite_get_room_data (MatrixStore *store,
                       const char  *room_id)
 {
-  JsonObject *data = g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->room_data, room_id);
-
-  return data != NULL ? json_object_ref (data) : NULL;
+  return _matrix_store_cache_get_room_data (MATRIX_SQLITE_STORE (store)->cache, room_id);
 }
 
 static void
@@ -1330,7 +1211,7 @@ sqlite_forget_room (MatrixStore *store,
 {
   MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
 
-  cache_forget_room (self, room_id);
+  _matrix_store_cache_forget_room (self->cache, room_id);
   g_ptr_array_add (self->pending, op_new (OP_FORGET_ROOM, room_id, NULL, NULL, NULL));
 }
 
@@ -1360,7 +1241,7 @@ on_written (GObject      *source,
 
   if (g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_SYNC_TOKEN),
+      g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_SYNC_TOKEN),
                            g_strdup (data->next_batch));
       g_task_return_boolean (data->task, TRUE);
     }
@@ -1451,11 +1332,11 @@ on_token_looked_up (GObject      *source,
     self->secret_backend = SECRET_KEYRING;
 
   if (token != NULL)
-    g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+    g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
                          g_steal_pointer (&token));
   else if (self->file_token != NULL)
     {
-      g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+      g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
                            g_strdup (self->file_token));
       /* Saved while there was no keyring; now there is one, so it moves
        * there, and the file goes. */
@@ -1486,7 +1367,7 @@ on_opened (GObject      *source,
 
   /* A new or reset database does not know whose it is: the caller may. Then
    * the token, filed in the keyring under the user, is found again. */
-  if (g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID) == NULL &&
+  if (g_hash_table_lookup (self->cache->values, MATRIX_STORE_KEY_USER_ID) == NULL &&
       self->user_id_hint != NULL)
     {
       sqlite_set_value (MATRIX_STORE (self), MATRIX_STORE_KEY_USER_ID, self->user_id_hint);
@@ -1494,8 +1375,8 @@ on_opened (GObject      *source,
         sqlite_set_value (MATRIX_STORE (self), MATRIX_STORE_KEY_HOMESERVER, self->homeserver_hint);
     }
 
-  user_id = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID);
-  homeserver = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_HOMESERVER);
+  user_id = g_hash_table_lookup (self->cache->values, MATRIX_STORE_KEY_USER_ID);
+  homeserver = g_hash_table_lookup (self->cache->values, MATRIX_STORE_KEY_HOMESERVER);
   if (user_id == NULL)
     {
       /* No session: nothing to look up, and no keyring to wake up. */
@@ -1585,11 +1466,7 @@ matrix_sqlite_store_finalize (GObject *object)
   g_queue_clear_full (&self->secret_ops, (GDestroyNotify) secret_op_free);
   g_clear_pointer (&self->flush_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
-  g_clear_pointer (&self->values, g_hash_table_unref);
-  g_clear_pointer (&self->state, g_hash_table_unref);
-  g_clear_pointer (&self->timelines, g_hash_table_unref);
-  g_clear_pointer (&self->event_ids, g_hash_table_unref);
-  g_clear_pointer (&self->room_data, g_hash_table_unref);
+  g_clear_pointer (&self->cache, _matrix_store_cache_free);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->user_id_hint, g_free);
@@ -1706,11 +1583,7 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
 static void
 matrix_sqlite_store_init (MatrixSqliteStore *self)
 {
-  self->values = new_string_table (g_free);
-  self->state = new_string_table ((GDestroyNotify) g_hash_table_unref);
-  self->timelines = new_string_table ((GDestroyNotify) g_ptr_array_unref);
-  self->event_ids = new_string_table ((GDestroyNotify) g_hash_table_unref);
-  self->room_data = new_string_table ((GDestroyNotify) json_object_unref);
+  self->cache = _matrix_store_cache_new ();
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->secret_ops);
