@@ -21,6 +21,8 @@ typedef struct {
   guint      syncs;       /* /sync responses handled while idle */
   guint      failures;
   guint      events;
+  gint64     ready_at;
+  GString   *sync_times;  /* seconds after ready at which each /sync returned */
 } Bench;
 
 static void
@@ -43,10 +45,13 @@ on_synced (MatrixClient *client,
   if (bench->ready)
     {
       bench->syncs++;
+      g_string_append_printf (bench->sync_times, "%s%.1f", bench->syncs > 1 ? ", " : "",
+                              (g_get_monotonic_time () - bench->ready_at) / 1e6);
       return;
     }
 
   bench->ready = TRUE;
+  bench->ready_at = g_get_monotonic_time ();
   g_print ("{\"ready\": true, \"pid\": %d}\n", (int) getpid ());
   fflush (stdout);
 }
@@ -130,6 +135,7 @@ main (int   argc,
   matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, colon + 1);
 
   bench.loop = g_main_loop_new (NULL, FALSE);
+  bench.sync_times = g_string_new (NULL);
   client = matrix_client_new (homeserver, store);
   tracker = matrix_room_state_tracker_new (client);
   g_signal_connect (client, "room-timeline-updates", G_CALLBACK (on_timeline), &bench);
@@ -145,11 +151,12 @@ main (int   argc,
   g_main_loop_run (bench.loop);
   threads = count_threads (&switches_end);
 
-  g_print ("{\"seconds\": %d, \"syncs\": %u, \"failures\": %u, \"events\": %u, "
-           "\"threads\": %u, \"voluntary_switches\": %" G_GUINT64_FORMAT ", "
+  g_print ("{\"seconds\": %d, \"syncs\": %u, \"sync_times_s\": [%s], \"failures\": %u, "
+           "\"events\": %u, \"threads\": %u, \"voluntary_switches\": %" G_GUINT64_FORMAT ", "
            "\"max_rss_kib\": %ld}\n",
-           seconds, bench.syncs, bench.failures, bench.events, threads,
+           seconds, bench.syncs, bench.sync_times->str, bench.failures, bench.events, threads,
            switches_end - switches_start, bench_max_rss_kib ());
+  g_string_free (bench.sync_times, TRUE);
 
   matrix_client_stop_sync (client);
   g_main_loop_unref (bench.loop);
