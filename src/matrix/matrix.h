@@ -7,4 +7,5 @@
 #include "matrix-event.h"
 #include "matrix-memory-store.h"
 #include "matrix-room-state-tracker.h"
+#include "matrix-sqlite-store.h"
 #include "matrix-store.h"

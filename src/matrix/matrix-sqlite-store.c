@@ -1,0 +1,1696 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "matrix-sqlite-store"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "matrix-json-private.h"
+#include "matrix-secret-private.h"
+#include "matrix-sqlite-store.h"
+
+/**
+ * MatrixSqliteStore:
+ *
+ * A #MatrixStore kept in an SQLite database (WAL mode) in a directory of its
+ * own, with the access token in the Secret Service.
+ *
+ * Everything is loaded into memory when the store opens, so reads never wait
+ * for the disk. Writes change the memory at once and are gathered until
+ * matrix_store_commit_async(), which writes them and the new sync token in one
+ * transaction on the store's writer thread: after a crash the database holds
+ * either a response and its token, or neither.
+ *
+ * The access token never reaches the database: it goes to the Secret Service
+ * or, where none answers, to a file only the user can read.
+ */
+
+#define DATABASE_NAME "confab.db"
+#define SECRET_FILE_NAME "session-token"
+
+/* Each migration takes the schema from its index to the next version; a
+ * version 2 adds its SQL here and bumps MATRIX_SQLITE_STORE_SCHEMA_VERSION. */
+static const char * const migrations[] = {
+  /* 0 → 1 */
+  "CREATE TABLE session_values ("
+  "  key TEXT PRIMARY KEY NOT NULL,"
+  "  value TEXT NOT NULL"
+  ");"
+  "CREATE TABLE sync_token ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  next_batch TEXT NOT NULL"
+  ");"
+  "CREATE TABLE room_state ("
+  "  room_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL,"
+  "  state_key TEXT NOT NULL,"
+  "  event TEXT NOT NULL,"
+  "  PRIMARY KEY (room_id, type, state_key)"
+  ");"
+  "CREATE TABLE rooms ("
+  "  room_id TEXT PRIMARY KEY NOT NULL,"
+  "  data TEXT NOT NULL"
+  ");"
+  "CREATE TABLE timeline_events ("
+  "  room_id TEXT NOT NULL,"
+  "  position INTEGER NOT NULL,"
+  "  event_id TEXT NOT NULL,"
+  "  event TEXT NOT NULL,"
+  "  PRIMARY KEY (room_id, position),"
+  "  UNIQUE (room_id, event_id)"
+  ");",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == MATRIX_SQLITE_STORE_SCHEMA_VERSION);
+
+/* One write gathered between two commits. */
+typedef enum {
+  OP_SET_VALUE,
+  OP_SET_STATE,
+  OP_ADD_EVENT,
+  OP_SET_ROOM_DATA,
+  OP_FORGET_ROOM,
+} OpKind;
+
+typedef struct {
+  OpKind  kind;
+  char   *room_id;    /* or the value's key */
+  char   *key1;       /* type, or event id */
+  char   *key2;       /* state key */
+  char   *text;       /* JSON, or the value; NULL removes a value */
+} Op;
+
+typedef enum {
+  JOB_OPEN,
+  JOB_COMMIT,
+  JOB_SECRET_FILE,
+  JOB_BARRIER,
+  JOB_QUIT,
+} JobKind;
+
+typedef struct {
+  JobKind    kind;
+  GTask     *task;
+  GPtrArray *ops;
+  char      *text;    /* next_batch, or the token for JOB_SECRET_FILE */
+} Job;
+
+/* What the writer thread owns. It outlives the store if the store's last
+ * reference is dropped on that thread. */
+typedef struct {
+  GAsyncQueue *jobs;
+  sqlite3     *db;
+  char        *db_path;
+  char        *secret_path;
+  guint        timeline_limit;
+} Writer;
+
+typedef enum {
+  SECRET_UNKNOWN,
+  SECRET_KEYRING,
+  SECRET_FILE,
+} SecretBackend;
+
+struct _MatrixSqliteStore
+{
+  GObject        parent_instance;
+
+  char          *directory;
+  char          *db_path;
+  char          *secret_path;
+  char          *corrupt_file;
+  guint          timeline_limit;
+
+  GHashTable    *values;     /* key -> value */
+  GHashTable    *state;      /* room id -> type -> state key -> MatrixStateEvent */
+  GHashTable    *timelines;  /* room id -> GPtrArray of MatrixEvent */
+  GHashTable    *event_ids;  /* room id -> set of the event ids in its timeline */
+  GHashTable    *room_data;  /* room id -> JsonObject */
+
+  GPtrArray     *pending;    /* Op*, since the last commit */
+
+  GThread       *thread;
+  Writer        *writer;
+
+  /* Filled on the writer thread while opening, before anyone sees the store. */
+  char          *file_token;
+
+  SecretBackend  secret_backend;
+  GQueue         secret_ops;    /* SecretOp*, in the order they were set */
+  gboolean       secret_busy;
+  GPtrArray     *flush_waiters; /* GTask*: flushes waiting for the secret queue */
+};
+
+typedef struct {
+  char *user_id;
+  char *homeserver;
+  char *token;
+} SecretOp;
+
+G_DEFINE_QUARK (matrix-sqlite-store-error-quark, matrix_sqlite_store_error)
+
+static void matrix_sqlite_store_iface_init (MatrixStoreInterface *iface);
+static void matrix_sqlite_store_initable_iface_init (GAsyncInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MatrixSqliteStore, matrix_sqlite_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (MATRIX_TYPE_STORE,
+                                                      matrix_sqlite_store_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE,
+                                                      matrix_sqlite_store_initable_iface_init))
+
+enum {
+  PROP_0,
+  PROP_DIRECTORY,
+  PROP_TIMELINE_LIMIT,
+  PROP_CORRUPT_FILE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+op_free (Op *op)
+{
+  g_free (op->room_id);
+  g_free (op->key1);
+  g_free (op->key2);
+  g_free (op->text);
+  g_free (op);
+}
+
+static Op *
+op_new (OpKind      kind,
+        const char *room_id,
+        const char *key1,
+        const char *key2,
+        char       *text)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  op->room_id = g_strdup (room_id);
+  op->key1 = g_strdup (key1);
+  op->key2 = g_strdup (key2);
+  op->text = text;
+  return op;
+}
+
+static void
+job_free (Job *job)
+{
+  g_clear_object (&job->task);
+  g_clear_pointer (&job->ops, g_ptr_array_unref);
+  g_free (job->text);
+  g_free (job);
+}
+
+static void
+job_push (Writer     *writer,
+          JobKind     kind,
+          GTask      *task,
+          GPtrArray  *ops,
+          const char *text)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->task = task;
+  job->ops = ops;
+  job->text = g_strdup (text);
+  g_async_queue_push (writer->jobs, job);
+}
+
+static void
+secret_op_free (SecretOp *op)
+{
+  g_free (op->user_id);
+  g_free (op->homeserver);
+  g_free (op->token);
+  g_free (op);
+}
+
+static GHashTable *
+new_string_table (GDestroyNotify value_destroy)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, value_destroy);
+}
+
+/* --- SQLite helpers, writer thread only ---------------------------------- */
+
+static gboolean
+set_sqlite_error (sqlite3     *db,
+                  int          rc,
+                  const char  *what,
+                  GError     **error)
+{
+  g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+               "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  return FALSE;
+}
+
+static gboolean
+exec_sql (sqlite3     *db,
+          const char  *sql,
+          GError     **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (db, rc, sql, error);
+  return TRUE;
+}
+
+static sqlite3_stmt *
+prepare (sqlite3     *db,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (db, rc, sql, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+}
+
+/* Runs a statement that returns no rows, and resets it for the next use. */
+static gboolean
+step_done (sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (sqlite3_db_handle (stmt), rc, sqlite3_sql (stmt), error);
+  return TRUE;
+}
+
+static gboolean
+is_corruption (int rc)
+{
+  rc &= 0xff;
+  return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+}
+
+static gboolean
+read_user_version (sqlite3  *db,
+                   int      *version,
+                   int      *rc_out)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *version = sqlite3_column_int (stmt, 0);
+          rc = SQLITE_OK;
+        }
+    }
+  sqlite3_finalize (stmt);
+  *rc_out = rc;
+  return rc == SQLITE_OK;
+}
+
+/* Returns FALSE when the file is damaged; the message says how. */
+static gboolean
+check_integrity (sqlite3  *db,
+                 char    **problem)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "PRAGMA integrity_check(1)", -1, &stmt, NULL);
+  gboolean ok = FALSE;
+
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *result = (const char *) sqlite3_column_text (stmt, 0);
+
+      ok = g_strcmp0 (result, "ok") == 0;
+      if (!ok)
+        *problem = g_strdup (result);
+    }
+  else
+    *problem = g_strdup (sqlite3_errmsg (db));
+
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+static gboolean
+migrate (sqlite3     *db,
+         int          version,
+         GError     **error)
+{
+  for (int v = version; v < MATRIX_SQLITE_STORE_SCHEMA_VERSION; v++)
+    {
+      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", v + 1);
+
+      if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec_sql (db, migrations[v], error) || !exec_sql (db, set_version, error))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_prefix_error (error, "Could not migrate the store to version %d: ", v + 1);
+          return FALSE;
+        }
+      if (!exec_sql (db, "COMMIT", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- memory caches, main thread (or the writer while opening) ----------- */
+
+static void
+cache_set_state (MatrixSqliteStore *self,
+                 MatrixStateEvent  *event)
+{
+  const char *room_id = matrix_event_get_room_id (MATRIX_EVENT (event));
+  const char *event_type = matrix_event_get_event_type (MATRIX_EVENT (event));
+  GHashTable *types, *keys;
+
+  types = g_hash_table_lookup (self->state, room_id);
+  if (types == NULL)
+    {
+      types = new_string_table ((GDestroyNotify) g_hash_table_unref);
+      g_hash_table_insert (self->state, g_strdup (room_id), types);
+    }
+
+  keys = g_hash_table_lookup (types, event_type);
+  if (keys == NULL)
+    {
+      keys = new_string_table (g_object_unref);
+      g_hash_table_insert (types, g_strdup (event_type), keys);
+    }
+
+  g_hash_table_insert (keys, g_strdup (matrix_state_event_get_state_key (event)),
+                       g_object_ref (event));
+}
+
+static gboolean
+cache_add_event (MatrixSqliteStore *self,
+                 const char        *room_id,
+                 MatrixEvent       *event)
+{
+  GPtrArray *timeline = g_hash_table_lookup (self->timelines, room_id);
+  GHashTable *ids = g_hash_table_lookup (self->event_ids, room_id);
+
+  if (timeline == NULL)
+    {
+      timeline = g_ptr_array_new_with_free_func (g_object_unref);
+      g_hash_table_insert (self->timelines, g_strdup (room_id), timeline);
+      ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (self->event_ids, g_strdup (room_id), ids);
+    }
+
+  if (!g_hash_table_add (ids, g_strdup (matrix_event_get_event_id (event))))
+    return FALSE;
+
+  g_ptr_array_add (timeline, g_object_ref (event));
+  return TRUE;
+}
+
+/* Keeps the newest timeline_limit events in memory, as on disk. */
+static void
+cache_trim_timeline (MatrixSqliteStore *self,
+                     const char        *room_id)
+{
+  GPtrArray *timeline = g_hash_table_lookup (self->timelines, room_id);
+  GHashTable *ids = g_hash_table_lookup (self->event_ids, room_id);
+  guint excess;
+
+  if (timeline == NULL || timeline->len <= self->timeline_limit)
+    return;
+
+  excess = timeline->len - self->timeline_limit;
+  for (guint i = 0; i < excess; i++)
+    g_hash_table_remove (ids, matrix_event_get_event_id (g_ptr_array_index (timeline, i)));
+  g_ptr_array_remove_range (timeline, 0, excess);
+}
+
+static void
+cache_forget_room (MatrixSqliteStore *self,
+                   const char        *room_id)
+{
+  g_hash_table_remove (self->state, room_id);
+  g_hash_table_remove (self->timelines, room_id);
+  g_hash_table_remove (self->event_ids, room_id);
+  g_hash_table_remove (self->room_data, room_id);
+}
+
+/* --- opening, on the writer thread --------------------------------------- */
+
+static MatrixEvent *
+event_from_text (const char  *text,
+                 GError     **error)
+{
+  g_autoptr(JsonObject) object = _matrix_json_parse_object (text, -1, error);
+
+  if (object == NULL)
+    return NULL;
+  return matrix_event_new_from_json (NULL, object, error);
+}
+
+static int
+load_caches (MatrixSqliteStore  *self,
+             sqlite3            *db,
+             GError            **error)
+{
+  static const char * const queries[] = {
+    "SELECT key, value FROM session_values",
+    "SELECT next_batch FROM sync_token",
+    "SELECT room_id, event FROM room_state",
+    "SELECT room_id, data FROM rooms",
+    "SELECT room_id, event FROM timeline_events ORDER BY room_id, position",
+  };
+  int rc = SQLITE_OK;
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries) && rc == SQLITE_OK; q++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      rc = sqlite3_prepare_v2 (db, queries[q], -1, &stmt, NULL);
+      while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *first = (const char *) sqlite3_column_text (stmt, 0);
+          const char *second = (const char *) sqlite3_column_text (stmt, 1);
+          g_autoptr(GError) local_error = NULL;
+          g_autoptr(MatrixEvent) event = NULL;
+          JsonObject *data;
+
+          rc = SQLITE_OK;
+          switch (q)
+            {
+            case 0:
+              g_hash_table_insert (self->values, g_strdup (first), g_strdup (second));
+              break;
+
+            case 1:
+              g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_SYNC_TOKEN),
+                                   g_strdup (first));
+              break;
+
+            case 2:
+            case 4:
+              event = event_from_text (second, &local_error);
+              if (event == NULL)
+                g_warning ("Left out a stored event of %s: %s", first, local_error->message);
+              else if (q == 2 && MATRIX_IS_STATE_EVENT (event))
+                cache_set_state (self, MATRIX_STATE_EVENT (event));
+              else if (q == 4)
+                cache_add_event (self, first, event);
+              break;
+
+            case 3:
+              data = _matrix_json_parse_object (second, -1, &local_error);
+              if (data == NULL)
+                g_warning ("Left out the stored data of %s: %s", first, local_error->message);
+              else
+                g_hash_table_insert (self->room_data, g_strdup (first), data);
+              break;
+
+            default:
+              g_assert_not_reached ();
+            }
+        }
+      if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+      if (rc != SQLITE_OK)
+        set_sqlite_error (db, rc, queries[q], error);
+      sqlite3_finalize (stmt);
+    }
+
+  return rc;
+}
+
+typedef enum {
+  OPEN_OK,
+  OPEN_CORRUPT,
+  OPEN_FAILED,
+} OpenResult;
+
+static void
+clear_caches (MatrixSqliteStore *self)
+{
+  g_hash_table_remove_all (self->values);
+  g_hash_table_remove_all (self->state);
+  g_hash_table_remove_all (self->timelines);
+  g_hash_table_remove_all (self->event_ids);
+  g_hash_table_remove_all (self->room_data);
+}
+
+static OpenResult
+try_open (MatrixSqliteStore  *self,
+          Writer             *writer,
+          GError            **error)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *problem = NULL;
+  int version = 0;
+  int rc;
+
+  rc = sqlite3_open_v2 (writer->db_path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (db, rc, writer->db_path, error);
+      sqlite3_close (db);
+      return is_corruption (rc) ? OPEN_CORRUPT : OPEN_FAILED;
+    }
+  sqlite3_extended_result_codes (db, TRUE);
+  sqlite3_busy_timeout (db, 5000);
+
+  /* The version is read before anything writes, so that a database of a
+   * newer Confab is left exactly as it was. */
+  if (!read_user_version (db, &version, &rc))
+    {
+      set_sqlite_error (db, rc, "Could not read the schema version", error);
+      sqlite3_close (db);
+      return is_corruption (rc) ? OPEN_CORRUPT : OPEN_FAILED;
+    }
+
+  if (version > MATRIX_SQLITE_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION,
+                   "The store %s has schema version %d, written by a newer Confab; this one "
+                   "reads up to version %d",
+                   writer->db_path, version, MATRIX_SQLITE_STORE_SCHEMA_VERSION);
+      sqlite3_close (db);
+      return OPEN_FAILED;
+    }
+
+  if (!check_integrity (db, &problem))
+    {
+      g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+                   "The store %s is damaged: %s", writer->db_path, problem);
+      sqlite3_close (db);
+      return OPEN_CORRUPT;
+    }
+
+  /* FULL makes each commit durable across a power cut, not only a crash. */
+  if (!exec_sql (db, "PRAGMA journal_mode = WAL", error) ||
+      !exec_sql (db, "PRAGMA synchronous = FULL", error) ||
+      !migrate (db, version, error))
+    {
+      sqlite3_close (db);
+      return OPEN_FAILED;
+    }
+
+  rc = load_caches (self, db, error);
+  if (rc != SQLITE_OK)
+    {
+      sqlite3_close (db);
+      clear_caches (self);
+      return is_corruption (rc) ? OPEN_CORRUPT : OPEN_FAILED;
+    }
+
+  writer->db = db;
+  return OPEN_OK;
+}
+
+/* Moves a damaged database (and its WAL) aside, so the store can start
+ * afresh and the user still has the old file. */
+static gboolean
+move_aside (MatrixSqliteStore  *self,
+            Writer             *writer,
+            GError            **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  const char *suffixes[] = { "", "-wal", "-shm" };
+  g_autofree char *target = g_strdup_printf ("%s.corrupt-%s", writer->db_path, stamp);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from = g_strconcat (writer->db_path, suffixes[i], NULL);
+      g_autofree char *to = g_strconcat (target, suffixes[i], NULL);
+
+      if (g_rename (from, to) != 0 && errno != ENOENT)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       "Could not move the damaged store %s aside: %s", from,
+                       g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  g_free (self->corrupt_file);
+  self->corrupt_file = g_steal_pointer (&target);
+  return TRUE;
+}
+
+static gboolean
+writer_open (MatrixSqliteStore  *self,
+             Writer             *writer,
+             GError            **error)
+{
+  g_autoptr(GError) open_error = NULL;
+  g_autoptr(GError) file_error = NULL;
+  OpenResult result;
+
+  if (g_mkdir_with_parents (self->directory, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create %s: %s", self->directory, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  result = try_open (self, writer, &open_error);
+  if (result == OPEN_CORRUPT)
+    {
+      if (!move_aside (self, writer, error))
+        return FALSE;
+      /* A message, not a warning: the app recovers, and shows it from the
+       * corrupt-file property. */
+      g_message ("%s; moved it to %s and starting afresh", open_error->message,
+                 self->corrupt_file);
+      g_clear_error (&open_error);
+      result = try_open (self, writer, &open_error);
+    }
+
+  if (result != OPEN_OK)
+    {
+      g_propagate_error (error, g_steal_pointer (&open_error));
+      return FALSE;
+    }
+
+  self->file_token = _matrix_secret_file_read (writer->secret_path, &file_error);
+  if (file_error != NULL)
+    g_warning ("Could not read the session token file: %s", file_error->message);
+
+  return TRUE;
+}
+
+/* --- committing, on the writer thread ------------------------------------ */
+
+enum {
+  STMT_SET_VALUE,
+  STMT_DELETE_VALUE,
+  STMT_SET_STATE,
+  STMT_ADD_EVENT,
+  STMT_TRIM_TIMELINE,
+  STMT_SET_ROOM_DATA,
+  STMT_FORGET_STATE,
+  STMT_FORGET_TIMELINE,
+  STMT_FORGET_ROOM_DATA,
+  STMT_SET_SYNC_TOKEN,
+  N_STMTS
+};
+
+static const char * const statements[N_STMTS] = {
+  [STMT_SET_VALUE] = "INSERT OR REPLACE INTO session_values (key, value) VALUES (?1, ?2)",
+  [STMT_DELETE_VALUE] = "DELETE FROM session_values WHERE key = ?1",
+  [STMT_SET_STATE] = "INSERT OR REPLACE INTO room_state (room_id, type, state_key, event) "
+                     "VALUES (?1, ?2, ?3, ?4)",
+  /* OR IGNORE: an event id the room already holds is stored once. */
+  [STMT_ADD_EVENT] = "INSERT OR IGNORE INTO timeline_events (room_id, position, event_id, event) "
+                     "VALUES (?1, (SELECT IFNULL(MAX(position), 0) + 1 FROM timeline_events "
+                     "WHERE room_id = ?1), ?2, ?3)",
+  [STMT_TRIM_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1 AND position <= "
+                         "(SELECT MAX(position) FROM timeline_events WHERE room_id = ?1) - ?2",
+  [STMT_SET_ROOM_DATA] = "INSERT OR REPLACE INTO rooms (room_id, data) VALUES (?1, ?2)",
+  [STMT_FORGET_STATE] = "DELETE FROM room_state WHERE room_id = ?1",
+  [STMT_FORGET_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1",
+  [STMT_FORGET_ROOM_DATA] = "DELETE FROM rooms WHERE room_id = ?1",
+  [STMT_SET_SYNC_TOKEN] = "INSERT OR REPLACE INTO sync_token (id, next_batch) VALUES (1, ?1)",
+};
+
+static gboolean
+apply_op (sqlite3_stmt **stmts,
+          Op            *op,
+          GHashTable    *grown_rooms,
+          GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  switch (op->kind)
+    {
+    case OP_SET_VALUE:
+      stmt = stmts[op->text != NULL ? STMT_SET_VALUE : STMT_DELETE_VALUE];
+      bind_text (stmt, 1, op->room_id);
+      if (op->text != NULL)
+        bind_text (stmt, 2, op->text);
+      return step_done (stmt, error);
+
+    case OP_SET_STATE:
+      stmt = stmts[STMT_SET_STATE];
+      bind_text (stmt, 1, op->room_id);
+      bind_text (stmt, 2, op->key1);
+      bind_text (stmt, 3, op->key2);
+      bind_text (stmt, 4, op->text);
+      return step_done (stmt, error);
+
+    case OP_ADD_EVENT:
+      stmt = stmts[STMT_ADD_EVENT];
+      bind_text (stmt, 1, op->room_id);
+      bind_text (stmt, 2, op->key1);
+      bind_text (stmt, 3, op->text);
+      g_hash_table_add (grown_rooms, op->room_id);
+      return step_done (stmt, error);
+
+    case OP_SET_ROOM_DATA:
+      stmt = stmts[STMT_SET_ROOM_DATA];
+      bind_text (stmt, 1, op->room_id);
+      bind_text (stmt, 2, op->text);
+      return step_done (stmt, error);
+
+    case OP_FORGET_ROOM:
+      for (int s = STMT_FORGET_STATE; s <= STMT_FORGET_ROOM_DATA; s++)
+        {
+          bind_text (stmts[s], 1, op->room_id);
+          if (!step_done (stmts[s], error))
+            return FALSE;
+        }
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+writer_commit (Writer      *writer,
+               GPtrArray   *ops,
+               const char  *next_batch,
+               GError     **error)
+{
+  sqlite3_stmt *stmts[N_STMTS] = { NULL, };
+  g_autoptr(GHashTable) grown_rooms = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean ok = exec_sql (writer->db, "BEGIN IMMEDIATE", error);
+
+  for (guint s = 0; ok && s < N_STMTS; s++)
+    ok = (stmts[s] = prepare (writer->db, statements[s], error)) != NULL;
+
+  for (guint i = 0; ok && i < ops->len; i++)
+    ok = apply_op (stmts, g_ptr_array_index (ops, i), grown_rooms, error);
+
+  if (ok)
+    {
+      GHashTableIter iter;
+      gpointer room_id;
+
+      g_hash_table_iter_init (&iter, grown_rooms);
+      while (ok && g_hash_table_iter_next (&iter, &room_id, NULL))
+        {
+          bind_text (stmts[STMT_TRIM_TIMELINE], 1, room_id);
+          sqlite3_bind_int64 (stmts[STMT_TRIM_TIMELINE], 2, writer->timeline_limit);
+          ok = step_done (stmts[STMT_TRIM_TIMELINE], error);
+        }
+    }
+
+  /* The token goes in the same transaction as what it covers, last. */
+  if (ok)
+    {
+      bind_text (stmts[STMT_SET_SYNC_TOKEN], 1, next_batch);
+      ok = step_done (stmts[STMT_SET_SYNC_TOKEN], error);
+    }
+
+  for (guint s = 0; s < N_STMTS; s++)
+    sqlite3_finalize (stmts[s]);
+
+  if (ok)
+    ok = exec_sql (writer->db, "COMMIT", error);
+  if (!ok && !sqlite3_get_autocommit (writer->db))
+    sqlite3_exec (writer->db, "ROLLBACK", NULL, NULL, NULL);
+
+  return ok;
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *writer = data;
+  gboolean quit = FALSE;
+
+  while (!quit)
+    {
+      Job *job = g_async_queue_pop (writer->jobs);
+      GError *error = NULL;
+
+      switch (job->kind)
+        {
+        case JOB_OPEN:
+          if (writer_open (g_task_get_task_data (job->task), writer, &error))
+            g_task_return_boolean (job->task, TRUE);
+          else
+            g_task_return_error (job->task, error);
+          break;
+
+        case JOB_COMMIT:
+          if (writer->db == NULL)
+            g_task_return_new_error (job->task, MATRIX_SQLITE_STORE_ERROR,
+                                     MATRIX_SQLITE_STORE_ERROR_FAILED, "The store is not open");
+          else if (writer_commit (writer, job->ops, job->text, &error))
+            g_task_return_boolean (job->task, TRUE);
+          else
+            g_task_return_error (job->task, error);
+          break;
+
+        case JOB_SECRET_FILE:
+          if (!_matrix_secret_file_write (writer->secret_path, job->text, &error))
+            {
+              g_warning ("Could not save the session token: %s", error->message);
+              g_clear_error (&error);
+            }
+          break;
+
+        case JOB_BARRIER:
+          g_task_return_boolean (job->task, TRUE);
+          break;
+
+        case JOB_QUIT:
+          quit = TRUE;
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+
+      /* May drop the store's last reference: see finalize. */
+      job_free (job);
+    }
+
+  g_clear_pointer (&writer->db, sqlite3_close);
+  g_async_queue_unref (writer->jobs);
+  g_free (writer->db_path);
+  g_free (writer->secret_path);
+  g_free (writer);
+  return NULL;
+}
+
+/* --- the access token ---------------------------------------------------- */
+
+static void secret_next (MatrixSqliteStore *self);
+
+static void
+note_no_keyring (const GError *error)
+{
+  static gsize told = 0;
+
+  if (g_once_init_enter (&told))
+    {
+      g_message ("No Secret Service (%s): keeping the access token in a file only you can read",
+                 error->message);
+      g_once_init_leave (&told, 1);
+    }
+}
+
+static void
+on_secret_stored (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(MatrixSqliteStore) self = user_data;
+  g_autoptr(GError) error = NULL;
+  SecretOp *op = g_queue_pop_head (&self->secret_ops);
+
+  self->secret_busy = FALSE;
+
+  if (_matrix_secret_store_finish (result, &error))
+    {
+      self->secret_backend = SECRET_KEYRING;
+      /* A token kept in a file while there was no keyring must not linger. */
+      job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, NULL);
+    }
+  else
+    {
+      note_no_keyring (error);
+      self->secret_backend = SECRET_FILE;
+      job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, op->token);
+    }
+
+  secret_op_free (op);
+  secret_next (self);
+}
+
+static void
+on_barrier (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+secret_next (MatrixSqliteStore *self)
+{
+  SecretOp *op;
+
+  while (!self->secret_busy && (op = g_queue_peek_head (&self->secret_ops)) != NULL)
+    {
+      if (self->secret_backend == SECRET_FILE)
+        {
+          job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, op->token);
+          secret_op_free (g_queue_pop_head (&self->secret_ops));
+          continue;
+        }
+
+      self->secret_busy = TRUE;
+      _matrix_secret_store_async (op->user_id, op->homeserver, op->token, NULL,
+                                  on_secret_stored, g_object_ref (self));
+    }
+
+  if (!self->secret_busy && self->flush_waiters->len > 0)
+    {
+      for (guint i = 0; i < self->flush_waiters->len; i++)
+        job_push (self->writer, JOB_BARRIER,
+                  g_task_new (NULL, NULL, on_barrier, g_ptr_array_index (self->flush_waiters, i)),
+                  NULL, NULL);
+      /* The jobs own the tasks now. */
+      g_ptr_array_set_free_func (self->flush_waiters, NULL);
+      g_ptr_array_set_size (self->flush_waiters, 0);
+      g_ptr_array_set_free_func (self->flush_waiters, g_object_unref);
+    }
+}
+
+static void
+queue_secret (MatrixSqliteStore *self,
+              const char        *token)
+{
+  SecretOp *op = g_new0 (SecretOp, 1);
+  const char *user_id = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID);
+  const char *homeserver = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_HOMESERVER);
+
+  op->user_id = g_strdup (user_id != NULL ? user_id : "");
+  op->homeserver = g_strdup (homeserver != NULL ? homeserver : "");
+  op->token = g_strdup (token);
+  g_queue_push_tail (&self->secret_ops, op);
+  secret_next (self);
+}
+
+/* --- MatrixStore ---------------------------------------------------------- */
+
+static const char *
+sqlite_get_value (MatrixStore *store,
+                  const char  *key)
+{
+  return g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->values, key);
+}
+
+static void
+sqlite_set_value (MatrixStore *store,
+                  const char  *key,
+                  const char  *value)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+
+  if (g_strcmp0 (g_hash_table_lookup (self->values, key), value) == 0)
+    return;
+
+  if (value != NULL)
+    g_hash_table_insert (self->values, g_strdup (key), g_strdup (value));
+  else
+    g_hash_table_remove (self->values, key);
+
+  if (g_str_equal (key, MATRIX_STORE_KEY_ACCESS_TOKEN))
+    queue_secret (self, value);
+  else
+    g_ptr_array_add (self->pending, op_new (OP_SET_VALUE, key, NULL, NULL, g_strdup (value)));
+}
+
+static void
+sqlite_set_state_event (MatrixStore      *store,
+                        MatrixStateEvent *event)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+
+  cache_set_state (self, event);
+  g_ptr_array_add (self->pending,
+                   op_new (OP_SET_STATE, matrix_event_get_room_id (MATRIX_EVENT (event)),
+                           matrix_event_get_event_type (MATRIX_EVENT (event)),
+                           matrix_state_event_get_state_key (event),
+                           matrix_event_to_string (MATRIX_EVENT (event))));
+}
+
+static GHashTable *
+lookup_keys (MatrixSqliteStore *self,
+             const char        *room_id,
+             const char        *event_type)
+{
+  GHashTable *types = g_hash_table_lookup (self->state, room_id);
+
+  return types != NULL ? g_hash_table_lookup (types, event_type) : NULL;
+}
+
+static MatrixStateEvent *
+sqlite_get_state_event (MatrixStore *store,
+                        const char  *room_id,
+                        const char  *event_type,
+                        const char  *state_key)
+{
+  GHashTable *keys = lookup_keys (MATRIX_SQLITE_STORE (store), room_id, event_type);
+  MatrixStateEvent *event = keys != NULL ? g_hash_table_lookup (keys, state_key) : NULL;
+
+  return event != NULL ? g_object_ref (event) : NULL;
+}
+
+static GPtrArray *
+sqlite_get_state_events (MatrixStore *store,
+                         const char  *room_id,
+                         const char  *event_type)
+{
+  GHashTable *keys = lookup_keys (MATRIX_SQLITE_STORE (store), room_id, event_type);
+  GPtrArray *events = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (keys == NULL)
+    return events;
+
+  g_hash_table_iter_init (&iter, keys);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (events, g_object_ref (value));
+
+  return events;
+}
+
+static GStrv
+sqlite_get_room_ids (MatrixStore *store)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *tables[] = { self->state, self->timelines, self->room_data };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, tables[i]);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (g_hash_table_add (seen, key))
+          g_strv_builder_add (builder, key);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+sqlite_add_timeline_events (MatrixStore *store,
+                            const char  *room_id,
+                            GPtrArray   *events)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i);
+
+      if (cache_add_event (self, room_id, event))
+        g_ptr_array_add (self->pending,
+                         op_new (OP_ADD_EVENT, room_id, matrix_event_get_event_id (event), NULL,
+                                 matrix_event_to_string (event)));
+    }
+
+  cache_trim_timeline (self, room_id);
+}
+
+static GPtrArray *
+sqlite_get_timeline_events (MatrixStore *store,
+                            const char  *room_id)
+{
+  GPtrArray *timeline = g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->timelines, room_id);
+  GPtrArray *copy = g_ptr_array_new_full (timeline != NULL ? timeline->len : 0, g_object_unref);
+
+  for (guint i = 0; timeline != NULL && i < timeline->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (timeline, i)));
+
+  return copy;
+}
+
+static void
+sqlite_set_room_data (MatrixStore *store,
+                      const char  *room_id,
+                      JsonObject  *data)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), data);
+
+  g_hash_table_insert (self->room_data, g_strdup (room_id), json_object_ref (data));
+  g_ptr_array_add (self->pending,
+                   op_new (OP_SET_ROOM_DATA, room_id, NULL, NULL, _matrix_json_to_string (node)));
+}
+
+static JsonObject *
+sqlite_get_room_data (MatrixStore *store,
+                      const char  *room_id)
+{
+  JsonObject *data = g_hash_table_lookup (MATRIX_SQLITE_STORE (store)->room_data, room_id);
+
+  return data != NULL ? json_object_ref (data) : NULL;
+}
+
+static void
+sqlite_forget_room (MatrixStore *store,
+                    const char  *room_id)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+
+  cache_forget_room (self, room_id);
+  g_ptr_array_add (self->pending, op_new (OP_FORGET_ROOM, room_id, NULL, NULL, NULL));
+}
+
+typedef struct {
+  GTask     *task;         /* the caller's */
+  GPtrArray *ops;          /* kept to be retried if the commit fails */
+  char      *next_batch;
+} CommitData;
+
+static void
+commit_data_free (CommitData *data)
+{
+  g_clear_object (&data->task);
+  g_clear_pointer (&data->ops, g_ptr_array_unref);
+  g_free (data->next_batch);
+  g_free (data);
+}
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  CommitData *data = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (data->task);
+  GError *error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_SYNC_TOKEN),
+                           g_strdup (data->next_batch));
+      g_task_return_boolean (data->task, TRUE);
+    }
+  else
+    {
+      /* The memory already has these changes and will not hand them over
+       * again, so they wait for the next commit instead of being lost. */
+      g_ptr_array_extend_and_steal (data->ops, g_steal_pointer (&self->pending));
+      self->pending = g_steal_pointer (&data->ops);
+      g_task_return_error (data->task, error);
+    }
+
+  commit_data_free (data);
+}
+
+static void
+sqlite_commit_async (MatrixStore         *store,
+                     const char          *next_batch,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  CommitData *data = g_new0 (CommitData, 1);
+  GTask *write_task;
+
+  data->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (data->task, sqlite_commit_async);
+  /* Once the changes are written, the caller hears so, cancelled or not. */
+  g_task_set_check_cancellable (data->task, FALSE);
+  data->next_batch = g_strdup (next_batch);
+  data->ops = g_ptr_array_ref (self->pending);
+
+  g_ptr_array_unref (self->pending);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
+
+  write_task = g_task_new (NULL, NULL, on_written, data);
+  g_task_set_source_tag (write_task, sqlite_commit_async);
+  job_push (self->writer, JOB_COMMIT, write_task, g_ptr_array_ref (data->ops), next_batch);
+}
+
+static gboolean
+sqlite_commit_finish (MatrixStore   *store,
+                      GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
+{
+  iface->get_value = sqlite_get_value;
+  iface->set_value = sqlite_set_value;
+  iface->set_state_event = sqlite_set_state_event;
+  iface->get_state_event = sqlite_get_state_event;
+  iface->get_state_events = sqlite_get_state_events;
+  iface->get_room_ids = sqlite_get_room_ids;
+  iface->add_timeline_events = sqlite_add_timeline_events;
+  iface->get_timeline_events = sqlite_get_timeline_events;
+  iface->set_room_data = sqlite_set_room_data;
+  iface->get_room_data = sqlite_get_room_data;
+  iface->forget_room = sqlite_forget_room;
+  iface->commit_async = sqlite_commit_async;
+  iface->commit_finish = sqlite_commit_finish;
+}
+
+/* --- GAsyncInitable ------------------------------------------------------- */
+
+static void
+on_token_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = _matrix_secret_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      note_no_keyring (error);
+      self->secret_backend = SECRET_FILE;
+    }
+  else
+    self->secret_backend = SECRET_KEYRING;
+
+  if (token == NULL)
+    token = g_steal_pointer (&self->file_token);
+  g_clear_pointer (&self->file_token, g_free);
+
+  if (token != NULL)
+    g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+                         g_steal_pointer (&token));
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_opened (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  const char *user_id, *homeserver;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  user_id = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_USER_ID);
+  homeserver = g_hash_table_lookup (self->values, MATRIX_STORE_KEY_HOMESERVER);
+  if (user_id == NULL)
+    {
+      /* No session: nothing to look up, and no keyring to wake up. */
+      g_clear_pointer (&self->file_token, g_free);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  cancellable = g_task_get_cancellable (task);
+  _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", cancellable,
+                               on_token_looked_up, g_steal_pointer (&task));
+}
+
+static void
+matrix_sqlite_store_init_async (GAsyncInitable      *initable,
+                                int                  io_priority,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (initable);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask *open_task;
+
+  g_task_set_source_tag (task, matrix_sqlite_store_init_async);
+
+  /* The writer's tasks have no source object: the writer thread may drop
+   * its reference last, and must not hold the store's. */
+  open_task = g_task_new (NULL, NULL, on_opened, task);
+  g_task_set_source_tag (open_task, matrix_sqlite_store_init_async);
+  g_task_set_task_data (open_task, self, NULL);
+  job_push (self->writer, JOB_OPEN, open_task, NULL, NULL);
+}
+
+static gboolean
+matrix_sqlite_store_init_finish (GAsyncInitable  *initable,
+                                 GAsyncResult    *result,
+                                 GError         **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+matrix_sqlite_store_initable_iface_init (GAsyncInitableIface *iface)
+{
+  iface->init_async = matrix_sqlite_store_init_async;
+  iface->init_finish = matrix_sqlite_store_init_finish;
+}
+
+/* --- GObject -------------------------------------------------------------- */
+
+static void
+matrix_sqlite_store_constructed (GObject *object)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (object);
+  Writer *writer = g_new0 (Writer, 1);
+
+  G_OBJECT_CLASS (matrix_sqlite_store_parent_class)->constructed (object);
+
+  g_assert (self->directory != NULL);
+  self->db_path = g_build_filename (self->directory, DATABASE_NAME, NULL);
+  self->secret_path = g_build_filename (self->directory, SECRET_FILE_NAME, NULL);
+
+  writer->jobs = g_async_queue_new ();
+  writer->db_path = g_strdup (self->db_path);
+  writer->secret_path = g_strdup (self->secret_path);
+  writer->timeline_limit = self->timeline_limit;
+  self->writer = writer;
+  self->thread = g_thread_new ("matrix-sqlite-store", writer_thread, writer);
+}
+
+static void
+matrix_sqlite_store_finalize (GObject *object)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (object);
+
+  /* The writer finishes what is queued (a token file, say), then closes
+   * the database. If this runs on the writer thread itself, it exits on
+   * its own after the job it is in. */
+  job_push (self->writer, JOB_QUIT, NULL, NULL, NULL);
+  self->writer = NULL;
+  if (g_thread_self () == self->thread)
+    g_thread_unref (self->thread);
+  else
+    g_thread_join (self->thread);
+
+  g_queue_clear_full (&self->secret_ops, (GDestroyNotify) secret_op_free);
+  g_clear_pointer (&self->flush_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->values, g_hash_table_unref);
+  g_clear_pointer (&self->state, g_hash_table_unref);
+  g_clear_pointer (&self->timelines, g_hash_table_unref);
+  g_clear_pointer (&self->event_ids, g_hash_table_unref);
+  g_clear_pointer (&self->room_data, g_hash_table_unref);
+  g_clear_pointer (&self->file_token, g_free);
+  g_clear_pointer (&self->directory, g_free);
+  g_clear_pointer (&self->db_path, g_free);
+  g_clear_pointer (&self->secret_path, g_free);
+  g_clear_pointer (&self->corrupt_file, g_free);
+
+  G_OBJECT_CLASS (matrix_sqlite_store_parent_class)->finalize (object);
+}
+
+static void
+matrix_sqlite_store_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DIRECTORY:
+      g_value_set_string (value, self->directory);
+      break;
+
+    case PROP_TIMELINE_LIMIT:
+      g_value_set_uint (value, self->timeline_limit);
+      break;
+
+    case PROP_CORRUPT_FILE:
+      g_value_set_string (value, self->corrupt_file);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+matrix_sqlite_store_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DIRECTORY:
+      self->directory = g_value_dup_string (value);
+      break;
+
+    case PROP_TIMELINE_LIMIT:
+      self->timeline_limit = g_value_get_uint (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = matrix_sqlite_store_constructed;
+  object_class->finalize = matrix_sqlite_store_finalize;
+  object_class->get_property = matrix_sqlite_store_get_property;
+  object_class->set_property = matrix_sqlite_store_set_property;
+
+  properties[PROP_DIRECTORY] =
+    g_param_spec_string ("directory", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIMELINE_LIMIT] =
+    g_param_spec_uint ("timeline-limit", NULL, NULL, 1, G_MAXUINT,
+                       MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:corrupt-file:
+   *
+   * Where a damaged database was moved when the store opened, or %NULL: the
+   * store then started empty, and the app may tell the user.
+   */
+  properties[PROP_CORRUPT_FILE] =
+    g_param_spec_string ("corrupt-file", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+matrix_sqlite_store_init (MatrixSqliteStore *self)
+{
+  self->values = new_string_table (g_free);
+  self->state = new_string_table ((GDestroyNotify) g_hash_table_unref);
+  self->timelines = new_string_table ((GDestroyNotify) g_ptr_array_unref);
+  self->event_ids = new_string_table ((GDestroyNotify) g_hash_table_unref);
+  self->room_data = new_string_table ((GDestroyNotify) json_object_unref);
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
+  self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_queue_init (&self->secret_ops);
+}
+
+/* --- public API ----------------------------------------------------------- */
+
+/**
+ * matrix_sqlite_store_default_dir:
+ * @user_id: a Matrix user id, such as `@alice:example.org`
+ *
+ * The user's own directory, `$XDG_DATA_HOME/confab/<user id>`, with every
+ * character that could not safely be part of a file name escaped as `%XX`.
+ *
+ * Returns: (transfer full): the directory
+ */
+char *
+matrix_sqlite_store_default_dir (const char *user_id)
+{
+  g_autoptr(GString) escaped = g_string_new (NULL);
+
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  for (const char *p = user_id; *p != '\0'; p++)
+    {
+      guchar c = *p;
+
+      if (g_ascii_isalnum (c) || c == '@' || c == ':' || c == '-' || c == '_' ||
+          (c == '.' && p != user_id))
+        g_string_append_c (escaped, c);
+      else
+        g_string_append_printf (escaped, "%%%02X", c);
+    }
+
+  return g_build_filename (g_get_user_data_dir (), "confab", escaped->str, NULL);
+}
+
+/**
+ * matrix_sqlite_store_new_async:
+ * @directory: where the database lives; created if missing
+ * @timeline_limit: how many of the newest timeline events to keep per room,
+ *   or 0 for %MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called once everything is loaded
+ * @user_data: data for @callback
+ *
+ * Opens the store on its own thread: checks the database, migrates it to the
+ * current schema, loads it into memory, and looks the access token up.
+ * A damaged database is moved aside (see #MatrixSqliteStore:corrupt-file) and
+ * the store starts empty; one from a newer Confab is refused, untouched.
+ */
+void
+matrix_sqlite_store_new_async (const char          *directory,
+                               guint                timeline_limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (directory != NULL);
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
+                              callback, user_data,
+                              "directory", directory,
+                              "timeline-limit", timeline_limit > 0
+                                ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
+                              NULL);
+}
+
+/**
+ * matrix_sqlite_store_new_finish:
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the open store, or %NULL
+ */
+MatrixStore *
+matrix_sqlite_store_new_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_autoptr(GObject) source = g_async_result_get_source_object (result);
+
+  return MATRIX_STORE (g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error));
+}
+
+/**
+ * matrix_sqlite_store_get_directory:
+ * @self: a #MatrixSqliteStore
+ *
+ * Returns: (transfer none): the store's directory
+ */
+const char *
+matrix_sqlite_store_get_directory (MatrixSqliteStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), NULL);
+
+  return self->directory;
+}
+
+/**
+ * matrix_sqlite_store_get_database_path:
+ * @self: a #MatrixSqliteStore
+ *
+ * Returns: (transfer none): the SQLite file
+ */
+const char *
+matrix_sqlite_store_get_database_path (MatrixSqliteStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), NULL);
+
+  return self->db_path;
+}
+
+/**
+ * matrix_sqlite_store_get_corrupt_file:
+ * @self: a #MatrixSqliteStore
+ *
+ * Returns: (transfer none) (nullable): see #MatrixSqliteStore:corrupt-file
+ */
+const char *
+matrix_sqlite_store_get_corrupt_file (MatrixSqliteStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), NULL);
+
+  return self->corrupt_file;
+}
+
+/**
+ * matrix_sqlite_store_get_secret_in_keyring:
+ * @self: a #MatrixSqliteStore
+ *
+ * Returns: whether the access token is known to be kept by the Secret
+ *   Service, rather than in the fallback file
+ */
+gboolean
+matrix_sqlite_store_get_secret_in_keyring (MatrixSqliteStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), FALSE);
+
+  return self->secret_backend == SECRET_KEYRING;
+}
+
+/**
+ * matrix_sqlite_store_flush_async:
+ * @self: a #MatrixSqliteStore
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called once every access token set so far is saved
+ * @user_data: data for @callback
+ *
+ * Waits until the access token changes made so far have reached the Secret
+ * Service or the fallback file, and every commit started so far is written.
+ * Changes not yet committed stay uncommitted.
+ */
+void
+matrix_sqlite_store_flush_async (MatrixSqliteStore   *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_SQLITE_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_sqlite_store_flush_async);
+  g_ptr_array_add (self->flush_waiters, task);
+  secret_next (self);
+}
+
+/**
+ * matrix_sqlite_store_flush_finish:
+ * @self: a #MatrixSqliteStore
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once flushed
+ */
+gboolean
+matrix_sqlite_store_flush_finish (MatrixSqliteStore  *self,
+                                  GAsyncResult       *result,
+                                  GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-sqlite-store-keyring"
+
+#include <glib/gstdio.h>
+#include <libsecret/secret.h>
+#include <signal.h>
+
+#include "test-utils.h"
+
+/* The access token in a real GNOME keyring: a private session bus, and a
+ * gnome-keyring-daemon on it whose login keyring lives in the test's own
+ * temporary HOME. Its own program, since libsecret keeps one connection to
+ * the Secret Service per process. */
+
+static const SecretSchema schema = {
+  "io.github.confab.Confab.Session", SECRET_SCHEMA_NONE,
+  {
+    { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+};
+
+#define USER_ID "@dave:x"
+#define HOMESERVER "http://127.0.0.1:1"
+#define TOKEN "syt_ZGF2ZQ_keyring_token_not_on_disk"
+
+static GTestDBus *bus_keeper;
+
+static GSubprocess *
+start_keyring (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) password = g_bytes_new_static ("pass", 4);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *runtime_dir = g_build_filename (g_get_home_dir (), "runtime", NULL);
+  GSubprocess *daemon;
+  g_autoptr(GDBusConnection) connection = NULL;
+  gboolean appeared = FALSE;
+
+  /* Everything the keyring writes stays in the test's temporary HOME. */
+  g_assert_cmpint (g_mkdir_with_parents (runtime_dir, 0700), ==, 0);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime_dir, TRUE);
+  daemon = g_subprocess_launcher_spawn (launcher, &error, "gnome-keyring-daemon", "--foreground",
+                                        "--unlock", "--components=secrets", NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_bytes (g_subprocess_get_stdin_pipe (daemon), password, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (daemon), NULL, &error);
+  g_assert_no_error (error);
+
+  /* Asks the bus until the keyring has taken its name. */
+  connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  for (guint attempt = 0; !appeared; attempt++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GVariant) reply = NULL;
+
+      g_assert_cmpuint (attempt, <, 2000);
+      g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "NameHasOwner",
+                              g_variant_new ("(s)", "org.freedesktop.secrets"),
+                              G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                              store_result, &result);
+      wait_for_pointer ((gpointer *) &result, 5000);
+      reply = g_dbus_connection_call_finish (connection, result, &error);
+      g_assert_no_error (error);
+      g_variant_get (reply, "(b)", &appeared);
+    }
+  return daemon;
+}
+
+static MatrixStore *
+open_store (const char *dir)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  matrix_sqlite_store_new_async (dir, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+flush (MatrixStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_sqlite_store_flush_async (MATRIX_SQLITE_STORE (store), NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  g_assert_true (matrix_sqlite_store_flush_finish (MATRIX_SQLITE_STORE (store), result, NULL));
+}
+
+static void
+commit (MatrixStore *store,
+        const char  *next_batch)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_store_commit_async (store, next_batch, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  g_assert_true (matrix_store_commit_finish (store, result, NULL));
+}
+
+static char *
+keyring_lookup (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+  char *copy;
+
+  secret_password_lookup (&schema, NULL, store_result, &result,
+                          "user-id", USER_ID, "homeserver", HOMESERVER, NULL);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  secret = secret_password_lookup_finish (result, &error);
+  g_assert_no_error (error);
+  copy = g_strdup (secret);
+  secret_password_free (secret);
+  return copy;
+}
+
+static gboolean
+file_contains (const char *path,
+               const char *needle)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  gsize needle_length = strlen (needle);
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return FALSE;
+  for (gsize i = 0; i + needle_length <= length; i++)
+    if (memcmp (contents + i, needle, needle_length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_keyring (void)
+{
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "confab", "store", NULL);
+  g_autofree char *secret_path = g_build_filename (dir, "session-token", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  g_autofree char *wal_path = g_build_filename (dir, "confab.db-wal", NULL);
+  g_autofree char *stored = NULL;
+  g_autoptr(MatrixStore) store = NULL;
+
+  g_test_dbus_up (bus);
+  daemon = start_keyring ();
+
+  /* A token left in the fallback file from a time without keyring. */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (secret_path, "an-old-token", -1, NULL));
+
+  store = open_store (dir);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, HOMESERVER);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, USER_ID);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, TOKEN);
+  commit (store, "token1");
+  flush (store);
+  g_assert_true (matrix_sqlite_store_get_secret_in_keyring (MATRIX_SQLITE_STORE (store)));
+
+  stored = keyring_lookup ();
+  g_assert_cmpstr (stored, ==, TOKEN);
+  g_assert_false (g_file_test (secret_path, G_FILE_TEST_EXISTS));
+  g_assert_false (file_contains (db_path, TOKEN));
+  g_assert_false (file_contains (wal_path, TOKEN));
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  /* A restart finds it again. */
+  store = open_store (dir);
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, TOKEN);
+  g_assert_true (matrix_sqlite_store_get_secret_in_keyring (MATRIX_SQLITE_STORE (store)));
+
+  /* Logging out takes it out of the keyring. */
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
+  flush (store);
+  g_clear_pointer (&stored, g_free);
+  stored = keyring_lookup ();
+  g_assert_null (stored);
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  secret_service_disconnect ();
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, NULL);
+  /* libsecret 0.20 keeps its default backend, and with it the connection,
+   * for the life of the process: stop the bus without waiting for the
+   * connection to go, and keep the GTestDBus, whose finalize would wait. */
+  g_test_dbus_stop (bus);
+  bus_keeper = g_steal_pointer (&bus);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/matrix/sqlite-store/secret/keyring", test_keyring);
+
+  return g_test_run ();
+}
