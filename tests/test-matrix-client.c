@@ -921,6 +921,210 @@ test_build_path (Fixture       *f,
   g_assert_cmpstr (path, ==, "v3/rooms/%21a%2Fb%3Fc%23d%3Ae%20f/state/m.room.member/%40u%3Ax");
 }
 
+/* --- rooms ------------------------------------------------------------------ */
+
+static void
+test_join_room (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  FakeRequest *request;
+
+  /* An alias: its '#' and ':' must stay in the path segment. */
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%23hall%3Aexample.org", 200,
+                              "{\"room_id\": \"!hall:example.org\"}", FALSE);
+  matrix_client_join_room_async (f->client, "#hall:example.org", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  room_id = matrix_client_join_room_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (room_id, ==, "!hall:example.org");
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->method, ==, "POST");
+  g_assert_cmpstr (request->raw_path, ==, "/_matrix/client/v3/join/%23hall%3Aexample.org");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==,
+                   "Bearer anaccesstoken");
+  body = fake_request_parse_json (request);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (body));
+
+  /* An answer without a room id is an invalid response. */
+  g_clear_object (&result);
+  g_clear_pointer (&room_id, g_free);
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%21x%3Aexample.org", 200,
+                              "{}", FALSE);
+  matrix_client_join_room_async (f->client, "!x:example.org", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  room_id = matrix_client_join_room_finish (f->client, result, &error);
+  g_assert_null (room_id);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+}
+
+static void
+test_create_room (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) expected = NULL;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/createRoom", 200,
+                              "{\"room_id\": \"!new:example.org\"}", FALSE);
+  matrix_client_create_room_async (f->client, "Book club", "Chapter 3", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  room_id = matrix_client_create_room_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (room_id, ==, "!new:example.org");
+
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  expected = json_from_string ("{\"preset\": \"private_chat\", \"name\": \"Book club\","
+                               " \"topic\": \"Chapter 3\"}", NULL);
+  g_assert_true (json_node_equal (body, expected));
+
+  /* Without name and topic, neither is sent. */
+  g_clear_object (&result);
+  g_clear_pointer (&room_id, g_free);
+  g_clear_pointer (&body, json_node_unref);
+  g_clear_pointer (&expected, json_node_unref);
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/createRoom", 200,
+                              "{\"room_id\": \"!new2:example.org\"}", FALSE);
+  matrix_client_create_room_async (f->client, NULL, "", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  room_id = matrix_client_create_room_finish (f->client, result, &error);
+  g_assert_cmpstr (room_id, ==, "!new2:example.org");
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  expected = json_from_string ("{\"preset\": \"private_chat\"}", NULL);
+  g_assert_true (json_node_equal (body, expected));
+}
+
+static void
+test_leave_room (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/rooms/%21a%3Aexample.org/leave", 200,
+                              "{}", FALSE);
+  matrix_client_leave_room_async (f->client, "!a:example.org", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_leave_room_finish (f->client, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (fake_homeserver_get_last_request (f->server)->method, ==, "POST");
+}
+
+typedef struct {
+  GPtrArray *order;    /* "signal room_id" */
+  GPtrArray *invites;  /* the JSON text of each invite's stripped state */
+} InviteRecord;
+
+static void
+on_invite (MatrixClient *client,
+           const char   *room_id,
+           GPtrArray    *stripped_state,
+           InviteRecord *record)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < stripped_state->len; i++)
+    json_array_add_object_element (array, json_object_ref (g_ptr_array_index (stripped_state, i)));
+  node = json_node_init_array (json_node_alloc (), array);
+  g_ptr_array_add (record->order, g_strconcat ("room-invite ", room_id, NULL));
+  g_ptr_array_add (record->invites, json_to_string (node, FALSE));
+}
+
+static void
+on_left (MatrixClient *client,
+         const char   *room_id,
+         InviteRecord *record)
+{
+  g_ptr_array_add (record->order, g_strconcat ("left-room ", room_id, NULL));
+}
+
+static void
+on_timeline (MatrixClient *client,
+             const char   *room_id,
+             GPtrArray    *events,
+             gboolean      limited,
+             const char   *prev_batch,
+             InviteRecord *record)
+{
+  g_ptr_array_add (record->order, g_strconcat ("room-timeline-updates ", room_id, NULL));
+}
+
+static void
+test_sync_invites (Fixture       *f,
+                   gconstpointer  data)
+{
+  InviteRecord record = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *synced = NULL;
+
+  /* Invites come in the body first, but are emitted after joined and left rooms. */
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+    "{\"next_batch\": \"t1\", \"rooms\": {"
+    " \"invite\": {\"!inv:example.org\": {\"invite_state\": {\"events\": ["
+    "   {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+    "    \"content\": {\"name\": \"Hi\"}},"
+    "   {\"type\": \"m.room.member\", \"state_key\": \"@alice:example.org\", \"content\": {}},"
+    "   {\"type\": \"m.room.member\", \"state_key\": \"@alice:example.org\", \"sender\": \"@bob:example.org\","
+    "    \"content\": {\"membership\": \"invite\"}}]}},"
+    "  \"!empty:example.org\": {}},"
+    " \"join\": {\"!j:example.org\": {\"timeline\": {\"events\": []}}},"
+    " \"leave\": {\"!l:example.org\": {}}"
+    "}}", FALSE);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  g_signal_connect (f->client, "room-invite", G_CALLBACK (on_invite), &record);
+  g_signal_connect (f->client, "left-room", G_CALLBACK (on_left), &record);
+  g_signal_connect (f->client, "room-timeline-updates", G_CALLBACK (on_timeline), &record);
+
+  /* A stripped event without a sender is left out, not the whole invite. */
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING,
+                         "*!inv:example.org.invite_state.events[1]*sender*");
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_test_assert_expected_messages ();
+
+  g_assert_cmpuint (record.order->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (record.order, 0), ==, "room-timeline-updates !j:example.org");
+  g_assert_cmpstr (g_ptr_array_index (record.order, 1), ==, "left-room !l:example.org");
+  g_assert_cmpstr (g_ptr_array_index (record.order, 2), ==, "room-invite !inv:example.org");
+  g_assert_cmpstr (g_ptr_array_index (record.order, 3), ==, "room-invite !empty:example.org");
+  g_assert_cmpstr (g_ptr_array_index (record.invites, 0), ==,
+                   "[{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@bob:example.org\","
+                   "\"content\":{\"name\":\"Hi\"}},"
+                   "{\"type\":\"m.room.member\",\"state_key\":\"@alice:example.org\","
+                   "\"sender\":\"@bob:example.org\",\"content\":{\"membership\":\"invite\"}}]");
+  g_assert_cmpstr (g_ptr_array_index (record.invites, 1), ==, "[]");
+
+  g_ptr_array_unref (record.order);
+  g_ptr_array_unref (record.invites);
+}
+
+static void
+test_sync_invite_malformed (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  /* invite_state.events must be an array: the response cannot be trusted. */
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+    "{\"next_batch\": \"t1\", \"rooms\": {\"invite\": {\"!inv:example.org\":"
+    " {\"invite_state\": {\"events\": {}}}}}}", FALSE);
+  recorder = signal_recorder_new (f->client, names, names);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  g_assert_error (matrix_client_get_sync_error (f->client), MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (matrix_client_get_sync_error (f->client)->message,
+                            "rooms.invite.!inv:example.org.invite_state"));
+}
+
 static void
 add_tests (void)
 {
@@ -944,6 +1148,16 @@ add_tests (void)
               test_send_event_same_txn_id, fixture_teardown);
   g_test_add ("/matrix/client/errors", Fixture, NULL, fixture_setup, test_error_responses,
               fixture_teardown);
+  g_test_add ("/matrix/client/rooms/join", Fixture, NULL, fixture_setup, test_join_room,
+              fixture_teardown);
+  g_test_add ("/matrix/client/rooms/create", Fixture, NULL, fixture_setup, test_create_room,
+              fixture_teardown);
+  g_test_add ("/matrix/client/rooms/leave", Fixture, NULL, fixture_setup, test_leave_room,
+              fixture_teardown);
+  g_test_add ("/matrix/client/sync/invites-after-other-rooms", Fixture, NULL, fixture_setup,
+              test_sync_invites, fixture_teardown);
+  g_test_add ("/matrix/client/sync/invite-malformed", Fixture, NULL, fixture_setup,
+              test_sync_invite_malformed, fixture_teardown);
   g_test_add ("/matrix/client/build-path", Fixture, NULL, fixture_setup, test_build_path,
               fixture_teardown);
   g_test_add ("/matrix/client/sync/backoff-growth", Fixture, NULL, fixture_setup,

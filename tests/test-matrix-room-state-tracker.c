@@ -125,6 +125,282 @@ test_state_before_timeline (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* --- the list of rooms ------------------------------------------------------ */
+
+static char *
+message_room (const char *room_id,
+              const char *event_id,
+              gint64      ts)
+{
+  return g_strdup_printf ("\"%s\": {\"timeline\": {\"events\": [{\"type\": \"m.room.message\","
+                          " \"sender\": \"@bob:example.org\", \"event_id\": \"%s\","
+                          " \"origin_server_ts\": %" G_GINT64_FORMAT ","
+                          " \"content\": {\"msgtype\": \"m.text\", \"body\": \"%s\"}}],"
+                          " \"limited\": false, \"prev_batch\": \"p-%s\"}}",
+                          room_id, event_id, ts, event_id, event_id);
+}
+
+static char *
+join_sync (const char *next_batch,
+           const char *rooms)
+{
+  return g_strdup_printf ("{\"next_batch\": \"%s\", \"rooms\": {\"join\": {%s}}}", next_batch, rooms);
+}
+
+static char *
+room_order (MatrixRoomStateTracker *tracker)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (tracker)); i++)
+    {
+      g_autoptr(MatrixRoom) room = g_list_model_get_item (G_LIST_MODEL (tracker), i);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? " " : "", matrix_room_get_room_id (room));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_order(tracker, expected) G_STMT_START { \
+  g_autofree char *order__ = room_order (tracker);     \
+  g_assert_cmpstr (order__, ==, expected);             \
+} G_STMT_END
+
+static void
+test_rooms_sorted_by_activity (void)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (server), store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autoptr(ItemsChangedRecorder) changes = items_changed_recorder_new (G_LIST_MODEL (tracker));
+  g_autofree char *a1 = message_room ("!a", "$a1", 1000);
+  g_autofree char *b1 = message_room ("!b", "$b1", 3000);
+  g_autofree char *c1 = message_room ("!c", "$c1", 2000);
+  g_autofree char *rooms1 = g_strjoin (",", a1, b1, c1, NULL);
+  g_autofree char *sync1 = join_sync ("t1", rooms1);
+  g_autofree char *a2 = message_room ("!a", "$a2", 4000);
+  g_autofree char *sync2 = join_sync ("t2", a2);
+  g_autofree char *d1 = message_room ("!d", "$d1", 2500);
+  g_autofree char *sync3 = join_sync ("t3", d1);
+  g_autofree char *a3 = message_room ("!a", "$a3", 5000);
+  g_autofree char *sync4 = join_sync ("t4", a3);
+  g_autoptr(MatrixRoom) first = NULL;
+
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (tracker)) == MATRIX_TYPE_ROOM);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tracker)), ==, 0);
+
+  sync_once (server, client, NULL, sync1);
+  assert_order (tracker, "!b !c !a");
+  items_changed_recorder_check (changes, "0,0,1 0,0,1 1,0,1");
+  first = g_list_model_get_item (G_LIST_MODEL (tracker), 0);
+  g_assert_true (first == matrix_room_state_tracker_get_room (tracker, "!b"));
+  g_assert_null (matrix_room_state_tracker_get_room (tracker, "!nowhere"));
+
+  /* New activity moves a room to the top. */
+  sync_once (server, client, "t1", sync2);
+  assert_order (tracker, "!a !b !c");
+  items_changed_recorder_check (changes, "0,3,3");
+
+  /* A new room goes where its activity puts it. */
+  sync_once (server, client, "t2", sync3);
+  assert_order (tracker, "!a !b !d !c");
+  items_changed_recorder_check (changes, "2,0,1");
+
+  /* Activity that does not change the order changes nothing in the list. */
+  sync_once (server, client, "t3", sync4);
+  assert_order (tracker, "!a !b !d !c");
+  items_changed_recorder_check (changes, "");
+  g_assert_cmpint (matrix_room_get_last_activity (matrix_room_state_tracker_get_room (tracker, "!a")),
+                   ==, 5000);
+
+  g_clear_pointer (&changes, items_changed_recorder_free);
+  g_clear_object (&first);
+  g_clear_object (&tracker);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+static void
+test_left_room_removed (void)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (server), store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autofree char *a1 = message_room ("!a", "$a1", 1000);
+  g_autofree char *b1 = message_room ("!b", "$b1", 3000);
+  g_autofree char *rooms1 = g_strjoin (",", a1, b1, NULL);
+  g_autofree char *sync1 = join_sync ("t1", rooms1);
+  g_autoptr(MatrixRoom) left = NULL;
+  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(GPtrArray) timeline = NULL;
+
+  sync_once (server, client, NULL, sync1);
+  assert_order (tracker, "!b !a");
+  left = g_object_ref (matrix_room_state_tracker_get_room (tracker, "!a"));
+  changes = items_changed_recorder_new (G_LIST_MODEL (tracker));
+
+  sync_once (server, client, "t1",
+    "{\"next_batch\": \"t2\", \"rooms\": {\"leave\": {\"!a\": {\"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.member\", \"state_key\": \"@alice:example.org\", \"sender\": \"@bob:example.org\","
+    "   \"event_id\": \"$kick\", \"origin_server_ts\": 9000, \"content\": {\"membership\": \"leave\"}}],"
+    " \"limited\": false}}}}}");
+
+  assert_order (tracker, "!b");
+  items_changed_recorder_check (changes, "1,1,0");
+  g_assert_null (matrix_room_state_tracker_get_room (tracker, "!a"));
+  /* Nothing of it is kept for the next start. */
+  data = matrix_store_get_room_data (store, "!a");
+  g_assert_null (data);
+  timeline = matrix_store_get_timeline_events (store, "!a");
+  g_assert_cmpuint (timeline->len, ==, 0);
+
+  g_clear_pointer (&changes, items_changed_recorder_free);
+  g_clear_object (&tracker);
+  g_assert_finalize_object (g_steal_pointer (&left));
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+static char *
+describe_timeline (MatrixTimeline *timeline)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (timeline)); i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (G_LIST_MODEL (timeline), i);
+
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP)
+        g_string_append_printf (out, "gap:%s", matrix_timeline_item_get_gap_token (item));
+      else
+        g_string_append (out, matrix_timeline_item_get_event_id (item));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_timeline(timeline, expected) G_STMT_START { \
+  g_autofree char *timeline__ = describe_timeline (timeline); \
+  g_assert_cmpstr (timeline__, ==, expected);                 \
+} G_STMT_END
+
+/* What a persistent store does to room data: JSON text and back. */
+static void
+round_trip_room_data (MatrixStore *store)
+{
+  g_auto(GStrv) room_ids = matrix_store_get_room_ids (store);
+
+  for (guint i = 0; room_ids[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) data = matrix_store_get_room_data (store, room_ids[i]);
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(JsonNode) parsed = NULL;
+      g_autofree char *text = NULL;
+
+      if (data == NULL)
+        continue;
+      node = json_node_init_object (json_node_alloc (), data);
+      text = json_to_string (node, FALSE);
+      parsed = json_from_string (text, NULL);
+      g_assert_nonnull (parsed);
+      matrix_store_set_room_data (store, room_ids[i], json_node_get_object (parsed));
+    }
+}
+
+static const char restore_sync[] =
+  "{\"next_batch\": \"t1\", \"rooms\": {"
+  " \"join\": {"
+  "  \"!hall\": {"
+  "   \"state\": {\"events\": [{\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+  "     \"event_id\": \"$name\", \"origin_server_ts\": 10, \"content\": {\"name\": \"Hall\"}},"
+  "    {\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\", \"sender\": \"@bob:example.org\","
+  "     \"event_id\": \"$bob\", \"origin_server_ts\": 11, \"content\": {\"membership\": \"join\", \"displayname\": \"Bob\"}}]},"
+  "   \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$m1\","
+  "     \"origin_server_ts\": 2000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"hello\"}},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$m2\","
+  "     \"origin_server_ts\": 2001, \"content\": {\"msgtype\": \"m.text\", \"body\": \"again\"}}],"
+  "    \"limited\": true, \"prev_batch\": \"p1\"},"
+  "   \"summary\": {},"
+  "   \"unread_notifications\": {\"notification_count\": 2, \"highlight_count\": 1}},"
+  "  \"!quiet\": {\"timeline\": {\"events\": [{\"type\": \"m.room.create\", \"state_key\": \"\","
+  "   \"sender\": \"@alice:example.org\", \"event_id\": \"$create\", \"origin_server_ts\": 1000,"
+  "   \"content\": {}}], \"limited\": false}}},"
+  " \"invite\": {\"!inv\": {\"invite_state\": {\"events\": ["
+  "   {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@carol:example.org\","
+  "    \"content\": {\"name\": \"Party\"}},"
+  "   {\"type\": \"m.room.member\", \"state_key\": \"@alice:example.org\", \"sender\": \"@carol:example.org\","
+  "    \"content\": {\"membership\": \"invite\"}}]}}}"
+  "}}";
+
+static void
+test_restore_from_store (void)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (server), store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autofree char *order_before = NULL;
+  MatrixRoom *hall, *invite, *quiet;
+  MatrixTimeline *timeline;
+
+  sync_once (server, client, NULL, restore_sync);
+  /* A second limited sync leaves a gap in the middle of the cached timeline. */
+  sync_once (server, client, "t1",
+    "{\"next_batch\": \"t2\", \"rooms\": {\"join\": {\"!hall\": {\"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$m9\","
+    "   \"origin_server_ts\": 2009, \"content\": {\"msgtype\": \"m.text\", \"body\": \"later\"}}],"
+    " \"limited\": true, \"prev_batch\": \"p9\"}}}}}");
+  order_before = room_order (tracker);
+  g_clear_object (&tracker);
+  g_assert_finalize_object (g_steal_pointer (&client));
+  round_trip_room_data (store);
+
+  /* A new start: everything is there before any request. */
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  assert_order (tracker, order_before);
+  /* The invite arrived last (its activity is its arrival). */
+  assert_order (tracker, "!inv !hall !quiet");
+  g_assert_cmpuint (fake_homeserver_get_requests (server)->len, ==, 2);
+
+  hall = matrix_room_state_tracker_get_room (tracker, "!hall");
+  g_assert_cmpstr (matrix_room_get_display_name (hall), ==, "Hall");
+  g_assert_cmpint (matrix_room_get_membership (hall), ==, MATRIX_MEMBERSHIP_JOIN);
+  g_assert_cmpuint (matrix_room_get_notification_count (hall), ==, 2);
+  g_assert_cmpuint (matrix_room_get_highlight_count (hall), ==, 1);
+  g_assert_cmpstr (matrix_room_get_last_message (hall), ==, "Bob: later");
+  g_assert_cmpint (matrix_room_get_last_activity (hall), ==, 2009);
+  timeline = matrix_room_get_timeline (hall);
+  assert_timeline (timeline, "gap:p1 $m1 $m2 gap:p9 $m9");
+  g_assert_false (matrix_timeline_get_at_start (timeline));
+
+  quiet = matrix_room_state_tracker_get_room (tracker, "!quiet");
+  assert_timeline (matrix_room_get_timeline (quiet), "$create");
+  g_assert_true (matrix_timeline_get_at_start (matrix_room_get_timeline (quiet)));
+
+  invite = matrix_room_state_tracker_get_room (tracker, "!inv");
+  g_assert_cmpint (matrix_room_get_membership (invite), ==, MATRIX_MEMBERSHIP_INVITE);
+  g_assert_cmpstr (matrix_room_get_display_name (invite), ==, "Party");
+  g_assert_cmpstr (matrix_room_get_inviter (invite), ==, "@carol:example.org");
+
+  /* The sync goes on from the stored token, onto the restored timeline. */
+  sync_once (server, client, "t2",
+    "{\"next_batch\": \"t3\", \"rooms\": {\"join\": {\"!hall\": {\"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$m9\","
+    "   \"origin_server_ts\": 2009, \"content\": {\"msgtype\": \"m.text\", \"body\": \"later\"}},"
+    "  {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$m10\","
+    "   \"origin_server_ts\": 2010, \"content\": {\"msgtype\": \"m.text\", \"body\": \"more\"}}],"
+    " \"limited\": false, \"prev_batch\": \"p10\"}}}}}");
+  assert_timeline (timeline, "gap:p1 $m1 $m2 gap:p9 $m9 $m10");
+  g_assert_cmpstr (matrix_room_get_last_message (hall), ==, "Bob: more");
+
+  g_clear_object (&tracker);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -134,6 +410,9 @@ main (int   argc,
 
   g_test_add_func ("/matrix/room-state-tracker/seed-state-tracking", test_room_state_tracking);
   g_test_add_func ("/matrix/room-state-tracker/state-before-timeline", test_state_before_timeline);
+  g_test_add_func ("/matrix/room-state-tracker/rooms/sorted-by-activity", test_rooms_sorted_by_activity);
+  g_test_add_func ("/matrix/room-state-tracker/rooms/left-room-removed", test_left_room_removed);
+  g_test_add_func ("/matrix/room-state-tracker/rooms/restore-from-store", test_restore_from_store);
 
   return g_test_run ();
 }

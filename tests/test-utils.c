@@ -458,3 +458,78 @@ store_result (GObject      *source,
 
   *out = g_object_ref (result);
 }
+
+static void
+on_synced_stop (MatrixClient *client,
+                const char   *next_batch,
+                gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  matrix_client_stop_sync (client);
+  *done = TRUE;
+}
+
+void
+sync_once (FakeHomeserver *server,
+           MatrixClient   *client,
+           const char     *since,
+           const char     *body)
+{
+  g_autofree char *path = NULL;
+  gboolean done = FALSE;
+  gulong handler;
+
+  if (since != NULL)
+    path = g_strdup_printf ("/_matrix/client/v3/sync?since=%s&timeout=30000", since);
+  else
+    path = g_strdup ("/_matrix/client/v3/sync?timeout=30000");
+
+  fake_homeserver_queue_json (server, "GET", path, 200, body, FALSE);
+  handler = g_signal_connect (client, "synced", G_CALLBACK (on_synced_stop), &done);
+  matrix_client_start_sync (client);
+  wait_for_flag (&done, 5000);
+  g_signal_handler_disconnect (client, handler);
+}
+
+static void
+on_items_changed (GListModel           *model,
+                  guint                 position,
+                  guint                 removed,
+                  guint                 added,
+                  ItemsChangedRecorder *self)
+{
+  g_ptr_array_add (self->changes, g_strdup_printf ("%u,%u,%u", position, removed, added));
+}
+
+ItemsChangedRecorder *
+items_changed_recorder_new (GListModel *model)
+{
+  ItemsChangedRecorder *self = g_new0 (ItemsChangedRecorder, 1);
+
+  self->model = g_object_ref (model);
+  self->changes = g_ptr_array_new_with_free_func (g_free);
+  self->handler = g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), self);
+  return self;
+}
+
+void
+items_changed_recorder_free (ItemsChangedRecorder *self)
+{
+  g_signal_handler_disconnect (self->model, self->handler);
+  g_object_unref (self->model);
+  g_ptr_array_unref (self->changes);
+  g_free (self);
+}
+
+void
+items_changed_recorder_check (ItemsChangedRecorder *self,
+                              const char           *expected)
+{
+  g_autofree char *actual = NULL;
+
+  g_ptr_array_add (self->changes, NULL);
+  actual = g_strjoinv (" ", (char **) self->changes->pdata);
+  g_ptr_array_set_size (self->changes, 0);
+  g_assert_cmpstr (actual, ==, expected);
+}

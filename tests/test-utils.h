@@ -83,6 +83,28 @@ void            store_result                   (GObject            *source,
                                                 GAsyncResult       *result,
                                                 gpointer            user_data);
 
+/* Answers the client's next /sync (since @since; the initial sync when
+ * %NULL) with @body, runs the loop until that response is committed, and
+ * stops it there. @body must carry a next_batch. */
+void            sync_once                      (FakeHomeserver     *server,
+                                                MatrixClient       *client,
+                                                const char         *since,
+                                                const char         *body);
+
+/* Records a GListModel's items-changed emissions as "pos,removed,added". */
+typedef struct {
+  GListModel *model;
+  GPtrArray  *changes;
+  gulong      handler;
+} ItemsChangedRecorder;
+
+ItemsChangedRecorder *items_changed_recorder_new   (GListModel           *model);
+void                  items_changed_recorder_free  (ItemsChangedRecorder *self);
+/* Asserts the recorded emissions, as a " " joined string, then forgets them. */
+void                  items_changed_recorder_check (ItemsChangedRecorder *self,
+                                                    const char           *expected);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ItemsChangedRecorder, items_changed_recorder_free)
+
 /* A memory store holding a logged-in session, like the seed's test storage. */
 MatrixStore    *logged_in_store_new            (void);
 

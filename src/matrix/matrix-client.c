@@ -76,6 +76,7 @@ enum {
   ROOM_TIMELINE_UPDATES,
   ROOM_SUMMARY_UPDATES,
   LEFT_ROOM,
+  ROOM_INVITE,
   SYNCED,
   SESSION_ENDED,
   N_SIGNALS
@@ -779,6 +780,207 @@ matrix_client_send_event_finish (MatrixClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* --- rooms ---------------------------------------------------------------- */
+
+static void
+on_room_id_request_done (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  MatrixClient *self = MATRIX_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  const char *room_id;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (self, result, &error);
+  if (body == NULL ||
+      !_matrix_json_get_string (body, g_task_get_name (task), "room_id", TRUE, &room_id, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_strdup (room_id), g_free);
+}
+
+/**
+ * matrix_client_join_room_async:
+ * @self: a #MatrixClient
+ * @room_id_or_alias: a room id (`!…`) or alias (`#…`)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the room id, or an error
+ * @user_data: data for @callback
+ *
+ * Joins a room, or accepts an invite to it, with `POST /join/{roomIdOrAlias}`.
+ * The room then arrives in `rooms.join` of a later sync.
+ */
+void
+matrix_client_join_room_async (MatrixClient        *self,
+                               const char          *room_id_or_alias,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id_or_alias != NULL);
+
+  path = matrix_client_build_path ("v3", "join", room_id_or_alias, NULL);
+  body = json_node_init_object (json_node_alloc (), empty);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_join_room_async);
+  g_task_set_name (task, "join");
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_room_id_request_done, task);
+}
+
+/**
+ * matrix_client_join_room_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the id of the joined room
+ */
+char *
+matrix_client_join_room_finish (MatrixClient  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_leave_room_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_client_leave_room_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the server answered
+ * @user_data: data for @callback
+ *
+ * Leaves a room, or declines an invite, with `POST /rooms/{roomId}/leave`.
+ */
+void
+matrix_client_leave_room_async (MatrixClient        *self,
+                                const char          *room_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+
+  path = matrix_client_build_path ("v3", "rooms", room_id, "leave", NULL);
+  body = json_node_init_object (json_node_alloc (), empty);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_leave_room_async);
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_leave_room_done, task);
+}
+
+/**
+ * matrix_client_leave_room_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted
+ */
+gboolean
+matrix_client_leave_room_finish (MatrixClient  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * matrix_client_create_room_async:
+ * @self: a #MatrixClient
+ * @name: (nullable): the room's name
+ * @topic: (nullable): the room's topic
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the new room's id, or an error
+ * @user_data: data for @callback
+ *
+ * Creates a private room with `POST /createRoom`.
+ */
+void
+matrix_client_create_room_async (MatrixClient        *self,
+                                 const char          *name,
+                                 const char          *topic,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  json_object_set_string_member (request, "preset", "private_chat");
+  if (name != NULL && *name != '\0')
+    json_object_set_string_member (request, "name", name);
+  if (topic != NULL && *topic != '\0')
+    json_object_set_string_member (request, "topic", topic);
+  body = json_node_init_object (json_node_alloc (), request);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_create_room_async);
+  g_task_set_name (task, "createRoom");
+  request_async (self, "POST", "v3/createRoom", NULL, body, TRUE, cancellable,
+                 on_room_id_request_done, task);
+}
+
+/**
+ * matrix_client_create_room_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the id of the new room
+ */
+char *
+matrix_client_create_room_finish (MatrixClient  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* --- the sync loop ------------------------------------------------------- */
 
 static GSource *
@@ -954,6 +1156,13 @@ emit_sync_response (MatrixClient       *self,
       if (room->kind == MATRIX_SYNC_ROOM_LEAVE)
         {
           g_signal_emit (self, signals[LEFT_ROOM], 0, room->room_id);
+          if (!sync_is_current (self, cancellable))
+            return;
+        }
+
+      if (room->kind == MATRIX_SYNC_ROOM_INVITE)
+        {
+          g_signal_emit (self, signals[ROOM_INVITE], 0, room->room_id, room->invite_state);
           if (!sync_is_current (self, cancellable))
             return;
         }
@@ -1502,6 +1711,11 @@ matrix_client_class_init (MatrixClientClass *klass)
     g_signal_new ("left-room", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[ROOM_INVITE] =
+    g_signal_new ("room-invite", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[SYNCED] =
     g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,

@@ -31,6 +31,12 @@ G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
  *   A joined room's `summary` and `unread_notifications`, either may be NULL.
  * ::left-room (const char *room_id)
  *   After the state and timeline of a room in `rooms.leave`.
+ * ::room-invite (const char *room_id, GPtrArray *stripped_state)
+ *   A room in `rooms.invite`, after every joined and left room of the
+ *   response. @stripped_state holds JsonObject*, each validated to have the
+ *   strings "type", "state_key", "sender" and the object "content" (invalid
+ *   ones are left out). Our own m.room.member event among them names the
+ *   inviter as its sender.
  * ::synced (const char *next_batch)
  *   Everything the response carried has been handled and committed to the
  *   store together with its token.
@@ -81,6 +87,37 @@ void          matrix_client_send_event_async      (MatrixClient         *self,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
 char         *matrix_client_send_event_finish     (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+/* POST /join/{roomIdOrAlias}: joins (or accepts an invite to) a room; the
+ * finish function returns the room id (transfer full). */
+void          matrix_client_join_room_async       (MatrixClient         *self,
+                                                   const char           *room_id_or_alias,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+char         *matrix_client_join_room_finish      (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+/* POST /rooms/{roomId}/leave: leaves a room or declines an invite. */
+void          matrix_client_leave_room_async      (MatrixClient         *self,
+                                                   const char           *room_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean      matrix_client_leave_room_finish     (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+/* POST /createRoom (a private chat); @name and @topic may be NULL. The
+ * finish function returns the new room id (transfer full). */
+void          matrix_client_create_room_async     (MatrixClient         *self,
+                                                   const char           *name,
+                                                   const char           *topic,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+char         *matrix_client_create_room_finish    (MatrixClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-room-state-tracker"
 
+#include "matrix-room-private.h"
 #include "matrix-room-state-tracker.h"
 
 /**
@@ -11,6 +12,12 @@
  * a room's `state` section first and then the state events of its timeline,
  * so that the newest state wins.
  *
+ * It is also the list of rooms the user sees: a #GListModel of #MatrixRoom,
+ * joined and invited rooms, the most recently active first. It feeds each
+ * room what the sync brings, moves a room when its activity changes, and
+ * drops rooms we left. On construction it restores the rooms the store
+ * knows, so they show before the first sync answers.
+ *
  * Create it before starting the sync loop, or it misses what comes first.
  */
 struct _MatrixRoomStateTracker
@@ -20,9 +27,19 @@ struct _MatrixRoomStateTracker
   MatrixClient *client;
   gulong        state_handler;
   gulong        timeline_handler;
+  gulong        summary_handler;
+  gulong        left_handler;
+  gulong        invite_handler;
+
+  GHashTable   *rooms_by_id;  /* room id → MatrixRoom, every room we are in or invited to */
+  GPtrArray    *rooms;        /* the same rooms, in list order */
 };
 
-G_DEFINE_FINAL_TYPE (MatrixRoomStateTracker, matrix_room_state_tracker, G_TYPE_OBJECT)
+static void matrix_room_state_tracker_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MatrixRoomStateTracker, matrix_room_state_tracker, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      matrix_room_state_tracker_list_model_init))
 
 enum {
   PROP_0,
@@ -31,6 +48,184 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* --- the list -------------------------------------------------------------- */
+
+static GType
+matrix_room_state_tracker_get_item_type (GListModel *model)
+{
+  return MATRIX_TYPE_ROOM;
+}
+
+static guint
+matrix_room_state_tracker_get_n_items (GListModel *model)
+{
+  return MATRIX_ROOM_STATE_TRACKER (model)->rooms->len;
+}
+
+static gpointer
+matrix_room_state_tracker_get_item (GListModel *model,
+                                    guint       position)
+{
+  MatrixRoomStateTracker *self = MATRIX_ROOM_STATE_TRACKER (model);
+
+  if (position >= self->rooms->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->rooms, position));
+}
+
+static void
+matrix_room_state_tracker_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = matrix_room_state_tracker_get_item_type;
+  iface->get_n_items = matrix_room_state_tracker_get_n_items;
+  iface->get_item = matrix_room_state_tracker_get_item;
+}
+
+/* Newest activity first; the room id keeps the order total. */
+static int
+compare_rooms (MatrixRoom *a,
+               MatrixRoom *b)
+{
+  gint64 ta = matrix_room_get_last_activity (a);
+  gint64 tb = matrix_room_get_last_activity (b);
+
+  if (ta != tb)
+    return ta > tb ? -1 : 1;
+  return g_strcmp0 (matrix_room_get_room_id (a), matrix_room_get_room_id (b));
+}
+
+static int
+compare_room_pointers (gconstpointer a,
+                       gconstpointer b)
+{
+  return compare_rooms (*(MatrixRoom **) a, *(MatrixRoom **) b);
+}
+
+static guint
+find_position (MatrixRoomStateTracker *self,
+               MatrixRoom             *room)
+{
+  guint lo = 0, hi = self->rooms->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (compare_rooms (g_ptr_array_index (self->rooms, mid), room) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+static void
+insert_room (MatrixRoomStateTracker *self,
+             MatrixRoom             *room)
+{
+  guint position = find_position (self, room);
+
+  g_ptr_array_insert (self->rooms, position, g_object_ref (room));
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+}
+
+static void
+on_room_activity (MatrixRoom             *room,
+                  GParamSpec             *pspec,
+                  MatrixRoomStateTracker *self)
+{
+  guint old_position, new_position;
+
+  if (!g_ptr_array_find (self->rooms, room, &old_position))
+    return;
+
+  g_object_ref (room);
+  g_ptr_array_remove_index (self->rooms, old_position);
+  new_position = find_position (self, room);
+  g_ptr_array_insert (self->rooms, new_position, room);
+
+  if (old_position != new_position)
+    {
+      guint first = MIN (old_position, new_position);
+      guint n = MAX (old_position, new_position) - first + 1;
+
+      g_list_model_items_changed (G_LIST_MODEL (self), first, n, n);
+    }
+}
+
+static void
+forget_room (MatrixRoomStateTracker *self,
+             const char             *room_id)
+{
+  g_autofree char *id = g_strdup (room_id);
+  MatrixRoom *room = g_hash_table_lookup (self->rooms_by_id, id);
+  guint position;
+
+  if (room != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (room, self);
+      if (g_ptr_array_find (self->rooms, room, &position))
+        {
+          g_ptr_array_remove_index (self->rooms, position);
+          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+        }
+      g_hash_table_remove (self->rooms_by_id, id);
+    }
+
+  matrix_store_forget_room (matrix_client_get_store (self->client), id);
+}
+
+static void
+on_room_membership (MatrixRoom             *room,
+                    GParamSpec             *pspec,
+                    MatrixRoomStateTracker *self)
+{
+  if (matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_LEAVE)
+    forget_room (self, matrix_room_get_room_id (room));
+}
+
+static void
+track_room (MatrixRoomStateTracker *self,
+            MatrixRoom             *room)
+{
+  g_hash_table_insert (self->rooms_by_id, g_strdup (matrix_room_get_room_id (room)),
+                       g_object_ref (room));
+  g_signal_connect (room, "notify::last-activity", G_CALLBACK (on_room_activity), self);
+  g_signal_connect (room, "notify::membership", G_CALLBACK (on_room_membership), self);
+}
+
+/* Rooms come into the list only once their first update has been applied,
+ * so that a room we left never flashes in it. */
+static MatrixRoom *
+lookup_or_new_room (MatrixRoomStateTracker *self,
+                    const char             *room_id,
+                    gboolean               *is_new)
+{
+  MatrixRoom *room = g_hash_table_lookup (self->rooms_by_id, room_id);
+
+  *is_new = room == NULL;
+  if (room != NULL)
+    return g_object_ref (room);
+
+  return _matrix_room_new (self->client, room_id);
+}
+
+static void
+add_if_new (MatrixRoomStateTracker *self,
+            MatrixRoom             *room,
+            gboolean                is_new)
+{
+  if (!is_new || matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_LEAVE)
+    return;
+
+  track_room (self, room);
+  insert_room (self, room);
+}
+
+/* --- sync ------------------------------------------------------------------- */
 
 static void
 apply_state_events (MatrixRoomStateTracker *self,
@@ -47,13 +242,47 @@ apply_state_events (MatrixRoomStateTracker *self,
     }
 }
 
+/* Our own m.room.member says whether a room in the sync is one we are in. */
+static void
+update_own_membership (MatrixRoomStateTracker *self,
+                       MatrixRoom             *room,
+                       GPtrArray              *events)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+  const char *membership = NULL;
+
+  for (guint i = 0; own_id != NULL && i < events->len; i++)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i);
+
+      if (MATRIX_IS_STATE_EVENT (event) &&
+          g_strcmp0 (matrix_event_get_event_type (event), "m.room.member") == 0 &&
+          g_strcmp0 (matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event)), own_id) == 0)
+        membership = matrix_event_get_content_string (event, "membership");
+    }
+
+  if (g_strcmp0 (membership, "join") == 0)
+    _matrix_room_set_membership (room, MATRIX_MEMBERSHIP_JOIN);
+  else if (g_strcmp0 (membership, "leave") == 0 || g_strcmp0 (membership, "ban") == 0)
+    _matrix_room_set_membership (room, MATRIX_MEMBERSHIP_LEAVE);
+}
+
 static void
 on_room_state_updates (MatrixClient           *client,
                        const char             *room_id,
                        GPtrArray              *events,
                        MatrixRoomStateTracker *self)
 {
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
   apply_state_events (self, events);
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  update_own_membership (self, room, events);
+  if (events->len > 0)
+    _matrix_room_state_changed (room);
+  add_if_new (self, room, is_new);
 }
 
 static void
@@ -64,8 +293,91 @@ on_room_timeline_updates (MatrixClient           *client,
                           const char             *prev_batch,
                           MatrixRoomStateTracker *self)
 {
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
   apply_state_events (self, events);
   matrix_store_add_timeline_events (matrix_client_get_store (self->client), room_id, events);
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  update_own_membership (self, room, events);
+  _matrix_room_append_timeline (room, events, limited, prev_batch);
+  add_if_new (self, room, is_new);
+}
+
+static void
+on_room_summary_updates (MatrixClient           *client,
+                         const char             *room_id,
+                         JsonObject             *summary,
+                         JsonObject             *unread_notifications,
+                         MatrixRoomStateTracker *self)
+{
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  /* Only joined rooms have a summary. */
+  if (matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_INVITE)
+    _matrix_room_set_membership (room, MATRIX_MEMBERSHIP_JOIN);
+  _matrix_room_update_summary (room, summary, unread_notifications);
+  add_if_new (self, room, is_new);
+}
+
+static void
+on_left_room (MatrixClient           *client,
+              const char             *room_id,
+              MatrixRoomStateTracker *self)
+{
+  forget_room (self, room_id);
+}
+
+static void
+on_room_invite (MatrixClient           *client,
+                const char             *room_id,
+                GPtrArray              *stripped_state,
+                MatrixRoomStateTracker *self)
+{
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  _matrix_room_set_invite (room, stripped_state);
+  add_if_new (self, room, is_new);
+}
+
+static void
+restore_rooms (MatrixRoomStateTracker *self)
+{
+  g_auto(GStrv) room_ids = matrix_store_get_room_ids (matrix_client_get_store (self->client));
+
+  for (guint i = 0; room_ids[i] != NULL; i++)
+    {
+      g_autoptr(MatrixRoom) room = _matrix_room_new (self->client, room_ids[i]);
+
+      if (!_matrix_room_restore (room))
+        continue;
+      track_room (self, room);
+      g_ptr_array_add (self->rooms, g_object_ref (room));
+    }
+
+  g_ptr_array_sort (self->rooms, compare_room_pointers);
+}
+
+/**
+ * matrix_room_state_tracker_get_room:
+ * @self: a #MatrixRoomStateTracker
+ * @room_id: a room id
+ *
+ * Returns: (transfer none) (nullable): the room, if we are in it or invited
+ */
+MatrixRoom *
+matrix_room_state_tracker_get_room (MatrixRoomStateTracker *self,
+                                    const char             *room_id)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM_STATE_TRACKER (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+
+  return g_hash_table_lookup (self->rooms_by_id, room_id);
 }
 
 /**
@@ -164,6 +476,14 @@ matrix_room_state_tracker_constructed (GObject *object)
                                           G_CALLBACK (on_room_state_updates), self);
   self->timeline_handler = g_signal_connect (self->client, "room-timeline-updates",
                                              G_CALLBACK (on_room_timeline_updates), self);
+  self->summary_handler = g_signal_connect (self->client, "room-summary-updates",
+                                            G_CALLBACK (on_room_summary_updates), self);
+  self->left_handler = g_signal_connect (self->client, "left-room",
+                                         G_CALLBACK (on_left_room), self);
+  self->invite_handler = g_signal_connect (self->client, "room-invite",
+                                           G_CALLBACK (on_room_invite), self);
+
+  restore_rooms (self);
 }
 
 static void
@@ -175,7 +495,21 @@ matrix_room_state_tracker_dispose (GObject *object)
     {
       g_clear_signal_handler (&self->state_handler, self->client);
       g_clear_signal_handler (&self->timeline_handler, self->client);
+      g_clear_signal_handler (&self->summary_handler, self->client);
+      g_clear_signal_handler (&self->left_handler, self->client);
+      g_clear_signal_handler (&self->invite_handler, self->client);
     }
+  if (self->rooms_by_id != NULL)
+    {
+      GHashTableIter iter;
+      gpointer room;
+
+      g_hash_table_iter_init (&iter, self->rooms_by_id);
+      while (g_hash_table_iter_next (&iter, NULL, &room))
+        g_signal_handlers_disconnect_by_data (room, self);
+    }
+  g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->rooms, g_ptr_array_unref);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (matrix_room_state_tracker_parent_class)->dispose (object);
@@ -237,4 +571,6 @@ matrix_room_state_tracker_class_init (MatrixRoomStateTrackerClass *klass)
 static void
 matrix_room_state_tracker_init (MatrixRoomStateTracker *self)
 {
+  self->rooms_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->rooms = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -3,12 +3,20 @@
 
 #include "matrix-client.h"
 #include "matrix-event.h"
+#include "matrix-room.h"
 
 G_BEGIN_DECLS
 
 #define MATRIX_TYPE_ROOM_STATE_TRACKER (matrix_room_state_tracker_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixRoomStateTracker, matrix_room_state_tracker,
                       MATRIX, ROOM_STATE_TRACKER, GObject)
+
+/*
+ * The tracker is also a #GListModel of #MatrixRoom: joined and invited rooms,
+ * newest activity first (invites by the time they arrived), updated live.
+ * Left rooms are removed. On construction it restores the rooms the client's
+ * store knows, so they show before the first sync answers.
+ */
 
 MatrixRoomStateTracker *matrix_room_state_tracker_new                    (MatrixClient           *client);
 MatrixClient           *matrix_room_state_tracker_get_client             (MatrixRoomStateTracker *self);
@@ -19,5 +27,7 @@ MatrixStateEvent       *matrix_room_state_tracker_get_state              (Matrix
 GHashTable             *matrix_room_state_tracker_get_all_state_for_type (MatrixRoomStateTracker *self,
                                                                           const char             *room_id,
                                                                           const char             *event_type);
+MatrixRoom             *matrix_room_state_tracker_get_room               (MatrixRoomStateTracker *self,
+                                                                          const char             *room_id);
 
 G_END_DECLS

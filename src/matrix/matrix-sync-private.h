@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef enum {
   MATRIX_SYNC_ROOM_JOIN,
   MATRIX_SYNC_ROOM_LEAVE,
+  MATRIX_SYNC_ROOM_INVITE,
 } MatrixSyncRoomKind;
 
 /* One room of a sync response, already validated and turned into events. */
@@ -22,11 +23,12 @@ typedef struct {
   char              *prev_batch;
   JsonObject        *summary;               /* nullable */
   JsonObject        *unread_notifications;  /* nullable */
+  GPtrArray         *invite_state;  /* JsonObject, validated stripped state; INVITE only */
 } MatrixSyncRoom;
 
 typedef struct {
   char      *next_batch;
-  GPtrArray *rooms;     /* MatrixSyncRoom: joined rooms first, then left ones, each in body order */
+  GPtrArray *rooms;     /* MatrixSyncRoom: joined rooms, left ones, then invites, each in body order */
   GPtrArray *dropped;   /* char*: why each invalid event was left out */
 } MatrixSyncResponse;
 

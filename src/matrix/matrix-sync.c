@@ -22,6 +22,7 @@ sync_room_free (MatrixSyncRoom *room)
   g_free (room->prev_batch);
   g_clear_pointer (&room->summary, json_object_unref);
   g_clear_pointer (&room->unread_notifications, json_object_unref);
+  g_clear_pointer (&room->invite_state, g_ptr_array_unref);
   g_free (room);
 }
 
@@ -142,6 +143,75 @@ parse_room (MatrixSyncResponse  *response,
   return TRUE;
 }
 
+/* A stripped state event has no event id nor timestamp: only these four. */
+static gboolean
+validate_stripped_event (JsonObject  *object,
+                         GError     **error)
+{
+  const char *unused;
+  JsonObject *content;
+
+  return _matrix_json_get_string (object, "stripped state event", "type", TRUE, &unused, error) &&
+         _matrix_json_get_string (object, "stripped state event", "state_key", TRUE, &unused, error) &&
+         _matrix_json_get_string (object, "stripped state event", "sender", TRUE, &unused, error) &&
+         _matrix_json_get_object (object, "stripped state event", "content", TRUE, &content, error);
+}
+
+static gboolean
+parse_invited_room (MatrixSyncResponse  *response,
+                    const char          *room_id,
+                    JsonNode            *node,
+                    GError             **error)
+{
+  g_autofree char *where = g_strdup_printf ("rooms.invite.%s", room_id);
+  g_autofree char *state_where = g_strconcat (where, ".invite_state", NULL);
+  JsonObject *object, *invite_state;
+  JsonArray *events = NULL;
+  MatrixSyncRoom *room;
+  guint n;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
+      return FALSE;
+    }
+  object = json_node_get_object (node);
+
+  if (!_matrix_json_get_object (object, where, "invite_state", FALSE, &invite_state, error) ||
+      (invite_state != NULL &&
+       !_matrix_json_get_array (invite_state, state_where, "events", FALSE, &events, error)))
+    return FALSE;
+
+  room = g_new0 (MatrixSyncRoom, 1);
+  g_ptr_array_add (response->rooms, room);
+  room->room_id = g_strdup (room_id);
+  room->kind = MATRIX_SYNC_ROOM_INVITE;
+  room->invite_state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  n = events != NULL ? json_array_get_length (events) : 0;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (events, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          g_ptr_array_add (response->dropped,
+                           g_strdup_printf ("%s.events[%u]: not an object", state_where, i));
+          continue;
+        }
+      if (!validate_stripped_event (json_node_get_object (element), &local_error))
+        {
+          g_ptr_array_add (response->dropped,
+                           g_strdup_printf ("%s.events[%u]: %s", state_where, i, local_error->message));
+          continue;
+        }
+      g_ptr_array_add (room->invite_state, json_object_ref (json_node_get_object (element)));
+    }
+
+  return TRUE;
+}
+
 static gboolean
 parse_rooms_section (MatrixSyncResponse  *response,
                      JsonObject          *rooms,
@@ -160,8 +230,14 @@ parse_rooms_section (MatrixSyncResponse  *response,
   /* Member order is the body's order, which is the order signals go out in. */
   room_ids = json_object_get_members (object);
   for (GList *l = room_ids; l != NULL; l = l->next)
-    if (!parse_room (response, kind, section, l->data, json_object_get_member (object, l->data), error))
-      return FALSE;
+    {
+      JsonNode *node = json_object_get_member (object, l->data);
+
+      if (kind == MATRIX_SYNC_ROOM_INVITE
+          ? !parse_invited_room (response, l->data, node, error)
+          : !parse_room (response, kind, section, l->data, node, error))
+        return FALSE;
+    }
 
   return TRUE;
 }
@@ -199,7 +275,8 @@ _matrix_sync_response_parse (GBytes  *body,
 
   if (rooms != NULL &&
       (!parse_rooms_section (response, rooms, "join", MATRIX_SYNC_ROOM_JOIN, error) ||
-       !parse_rooms_section (response, rooms, "leave", MATRIX_SYNC_ROOM_LEAVE, error)))
+       !parse_rooms_section (response, rooms, "leave", MATRIX_SYNC_ROOM_LEAVE, error) ||
+       !parse_rooms_section (response, rooms, "invite", MATRIX_SYNC_ROOM_INVITE, error)))
     return NULL;
 
   return g_steal_pointer (&response);

@@ -3,9 +3,13 @@
 
 /* The Confab Matrix library: everything an application includes. */
 #include "matrix-client.h"
+#include "matrix-discovery.h"
 #include "matrix-error.h"
 #include "matrix-event.h"
 #include "matrix-memory-store.h"
+#include "matrix-room.h"
 #include "matrix-room-state-tracker.h"
 #include "matrix-sqlite-store.h"
 #include "matrix-store.h"
+#include "matrix-timeline.h"
+#include "matrix-timeline-item.h"

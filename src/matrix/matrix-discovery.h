@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void  matrix_discover_homeserver_async  (const char           *server_name_or_url,
+                                         GCancellable         *cancellable,
+                                         GAsyncReadyCallback   callback,
+                                         gpointer              user_data);
+char *matrix_discover_homeserver_finish (GAsyncResult         *result,
+                                         GError              **error);
+
+G_END_DECLS

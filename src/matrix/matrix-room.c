@@ -1,0 +1,1204 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "matrix-room"
+
+#include "matrix-i18n-private.h"
+#include "matrix-json-private.h"
+#include "matrix-room-private.h"
+#include "matrix-store.h"
+#include "matrix-timeline-private.h"
+
+#define MAX_HEROES 5
+
+/**
+ * MatrixRoom:
+ *
+ * One room as the user sees it: its name, topic, avatar, our membership,
+ * unread counts and timeline. The #MatrixRoomStateTracker that owns it feeds
+ * it each sync; the room keeps what a restart needs in the store's room data.
+ *
+ * The state of a joined room is read from the client's store. An invited
+ * room has no state there, only the stripped state that came with the
+ * invite, which the room keeps itself.
+ */
+struct _MatrixRoom
+{
+  GObject           parent_instance;
+
+  MatrixClient     *client;
+  char             *room_id;
+  MatrixTimeline   *timeline;
+
+  MatrixMembership  membership;
+  char             *display_name;
+  char             *topic;
+  char             *avatar_url;
+  guint             notification_count;
+  guint             highlight_count;
+  gint64            last_activity;
+  char             *last_message;
+  char             *inviter;
+
+  JsonObject       *summary;       /* merged: the server sends changed fields only */
+  JsonObject       *unread;
+  GPtrArray        *invite_state;  /* JsonObject; NULL unless invited */
+  gint64            invite_ts;
+
+  /* Built on demand, dropped when the state changes. */
+  GHashTable       *member_names;  /* user id → displayname (joined or invited) */
+  GHashTable       *name_counts;   /* displayname → how many members use it */
+};
+
+G_DEFINE_FINAL_TYPE (MatrixRoom, matrix_room, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (MatrixMembership, matrix_membership,
+  G_DEFINE_ENUM_VALUE (MATRIX_MEMBERSHIP_JOIN, "join"),
+  G_DEFINE_ENUM_VALUE (MATRIX_MEMBERSHIP_INVITE, "invite"),
+  G_DEFINE_ENUM_VALUE (MATRIX_MEMBERSHIP_LEAVE, "leave"))
+
+enum {
+  PROP_0,
+  PROP_ROOM_ID,
+  PROP_DISPLAY_NAME,
+  PROP_TOPIC,
+  PROP_AVATAR_URL,
+  PROP_MEMBERSHIP,
+  PROP_NOTIFICATION_COUNT,
+  PROP_HIGHLIGHT_COUNT,
+  PROP_LAST_ACTIVITY,
+  PROP_LAST_MESSAGE,
+  PROP_INVITER,
+  PROP_TIMELINE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* --- state access ---------------------------------------------------------- */
+
+static const char *
+content_string (JsonObject *content,
+                const char *member)
+{
+  const char *value = NULL;
+
+  if (content == NULL || !_matrix_json_get_string (content, NULL, member, FALSE, &value, NULL))
+    return NULL;
+  return value;
+}
+
+static const char *
+nonempty (const char *s)
+{
+  return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* (transfer full) (nullable): the content of the current state (type, key). */
+static JsonObject *
+dup_state_content (MatrixRoom *self,
+                   const char *type,
+                   const char *state_key)
+{
+  if (self->invite_state != NULL)
+    {
+      /* Later entries win, as they would in a state section. */
+      for (guint i = self->invite_state->len; i > 0; i--)
+        {
+          JsonObject *event = g_ptr_array_index (self->invite_state, i - 1);
+
+          if (g_strcmp0 (content_string (event, "type"), type) == 0 &&
+              g_strcmp0 (content_string (event, "state_key"), state_key) == 0)
+            return json_object_ref (json_object_get_object_member (event, "content"));
+        }
+      return NULL;
+    }
+  else
+    {
+      MatrixStore *store = matrix_client_get_store (self->client);
+      g_autoptr(MatrixStateEvent) event = matrix_store_get_state_event (store, self->room_id,
+                                                                        type, state_key);
+
+      if (event == NULL)
+        return NULL;
+      return json_object_ref (matrix_event_get_content (MATRIX_EVENT (event)));
+    }
+}
+
+typedef struct {
+  const char *user_id;
+  const char *membership;
+  const char *displayname;
+} Member;
+
+static int
+compare_members (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (((const Member *) a)->user_id, ((const Member *) b)->user_id);
+}
+
+/* Every m.room.member of the room, sorted by user id. The strings belong to
+ * @keep, which holds the events or JSON objects they came from. */
+static GArray *
+list_members (MatrixRoom *self,
+              GPtrArray **keep)
+{
+  GArray *members = g_array_new (FALSE, FALSE, sizeof (Member));
+
+  if (self->invite_state != NULL)
+    {
+      *keep = g_ptr_array_ref (self->invite_state);
+      for (guint i = 0; i < self->invite_state->len; i++)
+        {
+          JsonObject *event = g_ptr_array_index (self->invite_state, i);
+          JsonObject *content = json_object_get_object_member (event, "content");
+          Member member;
+
+          if (g_strcmp0 (content_string (event, "type"), "m.room.member") != 0)
+            continue;
+          member.user_id = content_string (event, "state_key");
+          member.membership = content_string (content, "membership");
+          member.displayname = nonempty (content_string (content, "displayname"));
+          g_array_append_val (members, member);
+        }
+    }
+  else
+    {
+      MatrixStore *store = matrix_client_get_store (self->client);
+
+      *keep = matrix_store_get_state_events (store, self->room_id, "m.room.member");
+      for (guint i = 0; i < (*keep)->len; i++)
+        {
+          MatrixStateEvent *event = g_ptr_array_index (*keep, i);
+          JsonObject *content = matrix_event_get_content (MATRIX_EVENT (event));
+          Member member;
+
+          member.user_id = matrix_state_event_get_state_key (event);
+          member.membership = content_string (content, "membership");
+          member.displayname = nonempty (content_string (content, "displayname"));
+          g_array_append_val (members, member);
+        }
+    }
+
+  g_array_sort (members, compare_members);
+  return members;
+}
+
+static gboolean
+is_present (const Member *member)
+{
+  return g_strcmp0 (member->membership, "join") == 0 ||
+         g_strcmp0 (member->membership, "invite") == 0;
+}
+
+static void
+ensure_member_names (MatrixRoom *self)
+{
+  g_autoptr(GPtrArray) keep = NULL;
+  g_autoptr(GArray) members = NULL;
+
+  if (self->member_names != NULL)
+    return;
+
+  self->member_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->name_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  members = list_members (self, &keep);
+  for (guint i = 0; i < members->len; i++)
+    {
+      const Member *member = &g_array_index (members, Member, i);
+      guint count;
+
+      if (member->displayname == NULL)
+        continue;
+      g_hash_table_replace (self->member_names, g_strdup (member->user_id),
+                            g_strdup (member->displayname));
+      /* Only members still here can be confused with one another. */
+      if (!is_present (member))
+        continue;
+      count = GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, member->displayname));
+      g_hash_table_replace (self->name_counts, g_strdup (member->displayname),
+                            GUINT_TO_POINTER (count + 1));
+    }
+}
+
+static void
+invalidate_members (MatrixRoom *self)
+{
+  g_clear_pointer (&self->member_names, g_hash_table_unref);
+  g_clear_pointer (&self->name_counts, g_hash_table_unref);
+}
+
+/**
+ * matrix_room_dup_member_display_name:
+ * @self: a #MatrixRoom
+ * @user_id: a user id
+ *
+ * The name to show for a member: the display name of their m.room.member
+ * event, followed by the user id when another member uses the same display
+ * name; the user id when they have none.
+ *
+ * Returns: (transfer full): the name
+ */
+char *
+matrix_room_dup_member_display_name (MatrixRoom *self,
+                                     const char *user_id)
+{
+  const char *name;
+
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  ensure_member_names (self);
+  name = g_hash_table_lookup (self->member_names, user_id);
+  if (name == NULL)
+    return g_strdup (user_id);
+
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, name)) > 1)
+    return g_strdup_printf ("%s (%s)", name, user_id);
+
+  return g_strdup (name);
+}
+
+/* --- the display name --------------------------------------------------------- */
+
+/* "Alice", "Alice and Bob", "Alice, Bob and Carol"; with @n_others > 0,
+ * "Alice, Bob and 2 others". */
+static char *
+format_names (GPtrArray *names,
+              guint      n_others)
+{
+  g_autoptr(GString) head = g_string_new (NULL);
+  guint n_head = n_others > 0 ? names->len : names->len - 1;
+
+  for (guint i = 0; i < n_head; i++)
+    {
+      if (i > 0)
+        /* Translators: separates the names in a room name such as "Alice, Bob and Carol" */
+        g_string_append (head, _(", "));
+      g_string_append (head, g_ptr_array_index (names, i));
+    }
+
+  if (n_others > 0)
+    /* Translators: a room named after its members: "Alice, Bob and 2 others" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u other", "%s and %u others",
+                                         n_others),
+                            head->str, n_others);
+
+  if (n_head == 0)
+    return g_strdup (g_ptr_array_index (names, 0));
+
+  /* Translators: a room named after its members: "Alice and Bob", "Alice, Bob and Carol" */
+  return g_strdup_printf (_("%s and %s"), head->str, (char *) g_ptr_array_index (names, n_head));
+}
+
+static gboolean
+summary_count (MatrixRoom *self,
+               const char *member,
+               gint64     *out)
+{
+  *out = -1;
+  if (self->summary == NULL ||
+      !_matrix_json_get_int (self->summary, NULL, member, FALSE, out, NULL))
+    *out = -1;
+  return *out >= 0;
+}
+
+/* The heroes of the summary, if it has any. */
+static GPtrArray *
+summary_heroes (MatrixRoom *self)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+  g_autoptr(GPtrArray) heroes = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *array = NULL;
+
+  if (self->summary == NULL ||
+      !_matrix_json_get_array (self->summary, NULL, "m.heroes", FALSE, &array, NULL) ||
+      array == NULL)
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (array) && heroes->len < MAX_HEROES; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+
+      /* Servers leave us out; should one not, we are no hero of our own rooms. */
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+          g_strcmp0 (json_node_get_string (node), own_id) != 0)
+        g_ptr_array_add (heroes, g_strdup (json_node_get_string (node)));
+    }
+
+  return heroes->len > 0 ? g_steal_pointer (&heroes) : NULL;
+}
+
+static char *
+compute_display_name (MatrixRoom *self)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+  g_autoptr(JsonObject) name_content = dup_state_content (self, "m.room.name", "");
+  g_autoptr(JsonObject) alias_content = NULL;
+  g_autoptr(GPtrArray) heroes = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  gint64 joined, invited, n_others;
+  const char *value;
+
+  value = nonempty (content_string (name_content, "name"));
+  if (value != NULL)
+    return g_strdup (value);
+
+  alias_content = dup_state_content (self, "m.room.canonical_alias", "");
+  value = nonempty (content_string (alias_content, "alias"));
+  if (value != NULL)
+    return g_strdup (value);
+
+  heroes = summary_heroes (self);
+  if (heroes != NULL && summary_count (self, "m.joined_member_count", &joined) &&
+      summary_count (self, "m.invited_member_count", &invited))
+    {
+      n_others = joined + invited - 1;
+    }
+  else
+    {
+      g_autoptr(GPtrArray) keep = NULL;
+      g_autoptr(GArray) members = list_members (self, &keep);
+      g_autoptr(GPtrArray) present = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint i = 0; i < members->len; i++)
+        {
+          const Member *member = &g_array_index (members, Member, i);
+
+          if (g_strcmp0 (member->user_id, own_id) == 0)
+            continue;
+          g_ptr_array_add (is_present (member) ? present : gone, g_strdup (member->user_id));
+        }
+
+      n_others = present->len;
+      if (heroes == NULL)
+        heroes = present->len > 0 ? g_ptr_array_ref (present) : g_ptr_array_ref (gone);
+      if (heroes->len > MAX_HEROES)
+        g_ptr_array_set_size (heroes, MAX_HEROES);
+
+      /* An invite may carry no member but ours: the inviter is who it is with. */
+      if (heroes->len == 0 && self->membership == MATRIX_MEMBERSHIP_INVITE &&
+          self->inviter != NULL && g_strcmp0 (self->inviter, own_id) != 0)
+        {
+          g_ptr_array_add (heroes, g_strdup (self->inviter));
+          n_others = 1;
+        }
+    }
+
+  for (guint i = 0; i < heroes->len; i++)
+    g_ptr_array_add (names, matrix_room_dup_member_display_name (self, g_ptr_array_index (heroes, i)));
+
+  if (n_others > 0 && names->len > 0)
+    return format_names (names, n_others > names->len ? n_others - names->len : 0);
+
+  if (names->len > 0)
+    {
+      g_autofree char *was = format_names (names, 0);
+
+      /* Translators: a room everyone else left; %s names who was in it */
+      return g_strdup_printf (_("Empty Room (was %s)"), was);
+    }
+
+  return g_strdup (_("Empty Room"));
+}
+
+static gboolean
+set_string (char       **field,
+            const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static void
+update_from_state (MatrixRoom *self)
+{
+  g_autoptr(JsonObject) topic = dup_state_content (self, "m.room.topic", "");
+  g_autoptr(JsonObject) avatar = dup_state_content (self, "m.room.avatar", "");
+  g_autofree char *display_name = NULL;
+
+  invalidate_members (self);
+
+  if (set_string (&self->topic, content_string (topic, "topic")))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOPIC]);
+  if (set_string (&self->avatar_url, nonempty (content_string (avatar, "url"))))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AVATAR_URL]);
+
+  display_name = compute_display_name (self);
+  if (set_string (&self->display_name, display_name))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+}
+
+/* --- updates ----------------------------------------------------------------- */
+
+static void
+save (MatrixRoom *self)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+
+  if (self->membership == MATRIX_MEMBERSHIP_LEAVE)
+    return;
+
+  json_object_set_string_member (data, "membership",
+                                 self->membership == MATRIX_MEMBERSHIP_INVITE ? "invite" : "join");
+  if (self->summary != NULL)
+    json_object_set_object_member (data, "summary", json_object_ref (self->summary));
+  if (self->unread != NULL)
+    json_object_set_object_member (data, "unread_notifications", json_object_ref (self->unread));
+  if (self->inviter != NULL)
+    json_object_set_string_member (data, "inviter", self->inviter);
+  if (self->invite_state != NULL)
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < self->invite_state->len; i++)
+        json_array_add_object_element (array, json_object_ref (g_ptr_array_index (self->invite_state, i)));
+      json_object_set_array_member (data, "invite_state", array);
+      json_object_set_int_member (data, "invite_ts", self->invite_ts);
+    }
+  json_object_set_array_member (data, "timeline_gaps", _matrix_timeline_dup_gaps (self->timeline));
+
+  matrix_store_set_room_data (matrix_client_get_store (self->client), self->room_id, data);
+}
+
+static void
+set_last_activity (MatrixRoom *self,
+                   gint64      ts)
+{
+  if (self->last_activity == ts)
+    return;
+  self->last_activity = ts;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ACTIVITY]);
+}
+
+static char *
+message_preview (MatrixRoom  *self,
+                 MatrixEvent *event)
+{
+  JsonObject *content = matrix_event_get_content (event);
+  const char *body = content_string (content, "body");
+  g_autofree char *sender = NULL;
+  g_autofree char *line = NULL;
+
+  if (body == NULL)
+    return NULL;
+
+  line = g_strdelimit (g_strdup (body), "\r\n", ' ');
+  sender = matrix_room_dup_member_display_name (self, matrix_event_get_sender (event));
+
+  if (g_strcmp0 (content_string (content, "msgtype"), "m.emote") == 0)
+    /* Translators: the preview of an emote: "* Alice waves" */
+    return g_strdup_printf (_("* %s %s"), sender, line);
+
+  /* Translators: the preview of a room's last message: "Alice: hi" */
+  return g_strdup_printf (_("%s: %s"), sender, line);
+}
+
+/* The newest events go last in @events. */
+static void
+update_from_events (MatrixRoom *self,
+                    GPtrArray  *events)
+{
+  gint64 newest = self->last_activity;
+
+  for (guint i = 0; i < events->len; i++)
+    newest = MAX (newest, matrix_event_get_origin_server_ts (g_ptr_array_index (events, i)));
+
+  for (guint i = events->len; i > 0; i--)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i - 1);
+      g_autofree char *preview = NULL;
+
+      if (g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") != 0)
+        continue;
+      preview = message_preview (self, event);
+      if (preview == NULL)
+        continue;
+      if (set_string (&self->last_message, preview))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
+      break;
+    }
+
+  set_last_activity (self, newest);
+}
+
+static void set_invite_state (MatrixRoom *self,
+                              GPtrArray  *stripped_state);
+
+/* A room we joined keeps showing its invite's state until the sync brings
+ * the real one, so that its name does not flicker after an accept. */
+static void
+real_state_arrived (MatrixRoom *self)
+{
+  if (self->membership != MATRIX_MEMBERSHIP_INVITE && self->invite_state != NULL)
+    {
+      set_invite_state (self, NULL);
+      self->invite_ts = 0;
+    }
+  update_from_state (self);
+}
+
+void
+_matrix_room_state_changed (MatrixRoom *self)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  real_state_arrived (self);
+}
+
+void
+_matrix_room_append_timeline (MatrixRoom *self,
+                              GPtrArray  *events,
+                              gboolean    limited,
+                              const char *prev_batch)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  _matrix_timeline_append_sync (self->timeline, events, limited, prev_batch);
+
+  /* Working out a name can mean reading every member: only when it may change. */
+  for (guint i = 0; i < events->len; i++)
+    if (matrix_event_is_state (g_ptr_array_index (events, i)))
+      {
+        real_state_arrived (self);
+        break;
+      }
+
+  update_from_events (self, events);
+  save (self);
+}
+
+static gboolean
+read_count (JsonObject *object,
+            const char *member,
+            guint      *out)
+{
+  gint64 value = -1;
+
+  if (!_matrix_json_get_int (object, NULL, member, FALSE, &value, NULL) || value < 0)
+    return FALSE;
+  *out = MIN (value, G_MAXUINT);
+  return TRUE;
+}
+
+static void
+apply_unread (MatrixRoom *self)
+{
+  guint notifications = 0, highlights = 0;
+
+  if (self->unread != NULL)
+    {
+      read_count (self->unread, "notification_count", &notifications);
+      read_count (self->unread, "highlight_count", &highlights);
+    }
+
+  if (self->notification_count != notifications)
+    {
+      self->notification_count = notifications;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFICATION_COUNT]);
+    }
+  if (self->highlight_count != highlights)
+    {
+      self->highlight_count = highlights;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGHLIGHT_COUNT]);
+    }
+}
+
+void
+_matrix_room_update_summary (MatrixRoom *self,
+                             JsonObject *summary,
+                             JsonObject *unread_notifications)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  if (summary != NULL)
+    {
+      g_autoptr(GList) members = json_object_get_members (summary);
+
+      if (self->summary == NULL)
+        self->summary = json_object_new ();
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (self->summary, l->data,
+                                json_node_copy (json_object_get_member (summary, l->data)));
+      update_from_state (self);
+    }
+
+  if (unread_notifications != NULL)
+    {
+      g_clear_pointer (&self->unread, json_object_unref);
+      self->unread = json_object_ref (unread_notifications);
+      apply_unread (self);
+    }
+
+  save (self);
+}
+
+static const char *
+find_inviter (MatrixRoom *self)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+
+  for (guint i = 0; self->invite_state != NULL && i < self->invite_state->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (self->invite_state, i);
+      JsonObject *content = json_object_get_object_member (event, "content");
+
+      if (g_strcmp0 (content_string (event, "type"), "m.room.member") == 0 &&
+          g_strcmp0 (content_string (event, "state_key"), own_id) == 0 &&
+          g_strcmp0 (content_string (content, "membership"), "invite") == 0)
+        return content_string (event, "sender");
+    }
+
+  return NULL;
+}
+
+static void
+set_invite_state (MatrixRoom *self,
+                  GPtrArray  *stripped_state)
+{
+  invalidate_members (self);
+  g_clear_pointer (&self->invite_state, g_ptr_array_unref);
+  if (stripped_state != NULL)
+    {
+      self->invite_state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      for (guint i = 0; i < stripped_state->len; i++)
+        g_ptr_array_add (self->invite_state, json_object_ref (g_ptr_array_index (stripped_state, i)));
+    }
+
+  if (set_string (&self->inviter, find_inviter (self)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INVITER]);
+}
+
+void
+_matrix_room_set_membership (MatrixRoom       *self,
+                             MatrixMembership  membership)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  if (self->membership == membership)
+    return;
+
+  self->membership = membership;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERSHIP]);
+  save (self);
+}
+
+void
+_matrix_room_set_invite (MatrixRoom *self,
+                         GPtrArray  *stripped_state)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  set_invite_state (self, stripped_state);
+  if (self->invite_ts == 0)
+    self->invite_ts = g_get_real_time () / 1000;
+  if (self->membership != MATRIX_MEMBERSHIP_INVITE)
+    {
+      self->membership = MATRIX_MEMBERSHIP_INVITE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERSHIP]);
+    }
+  update_from_state (self);
+  set_last_activity (self, MAX (self->last_activity, self->invite_ts));
+  save (self);
+}
+
+static gboolean
+is_stripped_event (JsonObject *object)
+{
+  JsonObject *content = NULL;
+
+  return content_string (object, "type") != NULL &&
+         content_string (object, "state_key") != NULL &&
+         content_string (object, "sender") != NULL &&
+         _matrix_json_get_object (object, NULL, "content", TRUE, &content, NULL);
+}
+
+gboolean
+_matrix_room_restore (MatrixRoom *self)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+  g_autoptr(JsonObject) data = matrix_store_get_room_data (store, self->room_id);
+  g_autoptr(GPtrArray) events = matrix_store_get_timeline_events (store, self->room_id);
+  JsonObject *summary = NULL, *unread = NULL;
+  JsonArray *invite_state = NULL, *gaps = NULL;
+  const char *membership = NULL;
+  gint64 invite_ts = 0;
+
+  /* Room data is ours, but it is read as carefully as anything from disk. */
+  if (data != NULL)
+    {
+      _matrix_json_get_string (data, NULL, "membership", FALSE, &membership, NULL);
+      _matrix_json_get_object (data, NULL, "summary", FALSE, &summary, NULL);
+      _matrix_json_get_object (data, NULL, "unread_notifications", FALSE, &unread, NULL);
+      _matrix_json_get_array (data, NULL, "invite_state", FALSE, &invite_state, NULL);
+      _matrix_json_get_int (data, NULL, "invite_ts", FALSE, &invite_ts, NULL);
+      _matrix_json_get_array (data, NULL, "timeline_gaps", FALSE, &gaps, NULL);
+    }
+
+  if (g_strcmp0 (membership, "leave") == 0)
+    return FALSE;
+
+  if (g_strcmp0 (membership, "invite") == 0)
+    {
+      g_autoptr(GPtrArray) stripped = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+      for (guint i = 0; invite_state != NULL && i < json_array_get_length (invite_state); i++)
+        {
+          JsonNode *node = json_array_get_element (invite_state, i);
+
+          if (JSON_NODE_HOLDS_OBJECT (node) && is_stripped_event (json_node_get_object (node)))
+            g_ptr_array_add (stripped, json_object_ref (json_node_get_object (node)));
+        }
+      self->membership = MATRIX_MEMBERSHIP_INVITE;
+      self->invite_ts = invite_ts;
+      set_invite_state (self, stripped);
+    }
+
+  if (summary != NULL)
+    self->summary = json_object_ref (summary);
+  if (unread != NULL)
+    self->unread = json_object_ref (unread);
+
+  _matrix_timeline_restore (self->timeline, events, gaps);
+  apply_unread (self);
+  update_from_state (self);
+  update_from_events (self, events);
+  set_last_activity (self, MAX (self->last_activity, self->invite_ts));
+
+  return TRUE;
+}
+
+MatrixRoom *
+_matrix_room_new (MatrixClient *client,
+                  const char   *room_id)
+{
+  MatrixRoom *self = g_object_new (MATRIX_TYPE_ROOM, NULL);
+
+  self->client = g_object_ref (client);
+  self->room_id = g_strdup (room_id);
+  self->timeline = _matrix_timeline_new (client, room_id);
+  self->display_name = g_strdup (_("Empty Room"));
+  return self;
+}
+
+/* --- public API ------------------------------------------------------------- */
+
+/**
+ * matrix_room_get_client:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none): the client
+ */
+MatrixClient *
+matrix_room_get_client (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->client;
+}
+
+/**
+ * matrix_room_get_room_id:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none): the room id
+ */
+const char *
+matrix_room_get_room_id (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->room_id;
+}
+
+/**
+ * matrix_room_get_display_name:
+ * @self: a #MatrixRoom
+ *
+ * The name to show, by the algorithm of the client-server specification:
+ * the room's name, its canonical alias, or a name made from its members.
+ *
+ * Returns: (transfer none): the display name
+ */
+const char *
+matrix_room_get_display_name (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->display_name;
+}
+
+/**
+ * matrix_room_get_topic:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none) (nullable): the topic
+ */
+const char *
+matrix_room_get_topic (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->topic;
+}
+
+/**
+ * matrix_room_get_avatar_url:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none) (nullable): the `mxc://` URL of the avatar
+ */
+const char *
+matrix_room_get_avatar_url (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->avatar_url;
+}
+
+/**
+ * matrix_room_get_membership:
+ * @self: a #MatrixRoom
+ *
+ * Returns: our membership
+ */
+MatrixMembership
+matrix_room_get_membership (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), MATRIX_MEMBERSHIP_LEAVE);
+
+  return self->membership;
+}
+
+/**
+ * matrix_room_get_notification_count:
+ * @self: a #MatrixRoom
+ *
+ * Returns: the number of unread notifying events
+ */
+guint
+matrix_room_get_notification_count (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), 0);
+
+  return self->notification_count;
+}
+
+/**
+ * matrix_room_get_highlight_count:
+ * @self: a #MatrixRoom
+ *
+ * Returns: the number of unread highlights (mentions)
+ */
+guint
+matrix_room_get_highlight_count (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), 0);
+
+  return self->highlight_count;
+}
+
+/**
+ * matrix_room_get_last_activity:
+ * @self: a #MatrixRoom
+ *
+ * Returns: the time of the newest event in ms since the epoch (for an
+ *   invite, when it arrived), or 0
+ */
+gint64
+matrix_room_get_last_activity (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), 0);
+
+  return self->last_activity;
+}
+
+/**
+ * matrix_room_get_last_message:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none) (nullable): a plain-text preview of the newest
+ *   message, such as "Alice: hi"; not escaped for markup
+ */
+const char *
+matrix_room_get_last_message (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->last_message;
+}
+
+/**
+ * matrix_room_get_inviter:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none) (nullable): who invited us, for an invited room
+ */
+const char *
+matrix_room_get_inviter (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->inviter;
+}
+
+/**
+ * matrix_room_get_timeline:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none): the room's timeline
+ */
+MatrixTimeline *
+matrix_room_get_timeline (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return self->timeline;
+}
+
+static void
+on_join_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixRoom *self = g_task_get_source_object (task);
+  g_autofree char *room_id = NULL;
+  GError *error = NULL;
+
+  room_id = matrix_client_join_room_finish (MATRIX_CLIENT (source), result, &error);
+  if (room_id == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _matrix_room_set_membership (self, MATRIX_MEMBERSHIP_JOIN);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_room_join_async:
+ * @self: a #MatrixRoom
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Joins the room: accepts an invite. On success the membership is JOIN.
+ */
+void
+matrix_room_join_async (MatrixRoom          *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_room_join_async);
+  matrix_client_join_room_async (self->client, self->room_id, cancellable, on_join_done, task);
+}
+
+/**
+ * matrix_room_join_finish:
+ * @self: a #MatrixRoom
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the room was joined
+ */
+gboolean
+matrix_room_join_finish (MatrixRoom    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_leave_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixRoom *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!matrix_client_leave_room_finish (MATRIX_CLIENT (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _matrix_room_set_membership (self, MATRIX_MEMBERSHIP_LEAVE);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_room_leave_async:
+ * @self: a #MatrixRoom
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Leaves the room, or declines the invite. On success the membership is
+ * LEAVE and the room leaves the tracker's list.
+ */
+void
+matrix_room_leave_async (MatrixRoom          *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_room_leave_async);
+  matrix_client_leave_room_async (self->client, self->room_id, cancellable, on_leave_done, task);
+}
+
+/**
+ * matrix_room_leave_finish:
+ * @self: a #MatrixRoom
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the room was left
+ */
+gboolean
+matrix_room_leave_finish (MatrixRoom    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- GObject ------------------------------------------------------------------ */
+
+static void
+matrix_room_dispose (GObject *object)
+{
+  MatrixRoom *self = MATRIX_ROOM (object);
+
+  g_clear_object (&self->timeline);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (matrix_room_parent_class)->dispose (object);
+}
+
+static void
+matrix_room_finalize (GObject *object)
+{
+  MatrixRoom *self = MATRIX_ROOM (object);
+
+  g_free (self->room_id);
+  g_free (self->display_name);
+  g_free (self->topic);
+  g_free (self->avatar_url);
+  g_free (self->last_message);
+  g_free (self->inviter);
+  g_clear_pointer (&self->summary, json_object_unref);
+  g_clear_pointer (&self->unread, json_object_unref);
+  g_clear_pointer (&self->invite_state, g_ptr_array_unref);
+  invalidate_members (self);
+
+  G_OBJECT_CLASS (matrix_room_parent_class)->finalize (object);
+}
+
+static void
+matrix_room_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  MatrixRoom *self = MATRIX_ROOM (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROOM_ID:
+      g_value_set_string (value, self->room_id);
+      break;
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, self->display_name);
+      break;
+    case PROP_TOPIC:
+      g_value_set_string (value, self->topic);
+      break;
+    case PROP_AVATAR_URL:
+      g_value_set_string (value, self->avatar_url);
+      break;
+    case PROP_MEMBERSHIP:
+      g_value_set_enum (value, self->membership);
+      break;
+    case PROP_NOTIFICATION_COUNT:
+      g_value_set_uint (value, self->notification_count);
+      break;
+    case PROP_HIGHLIGHT_COUNT:
+      g_value_set_uint (value, self->highlight_count);
+      break;
+    case PROP_LAST_ACTIVITY:
+      g_value_set_int64 (value, self->last_activity);
+      break;
+    case PROP_LAST_MESSAGE:
+      g_value_set_string (value, self->last_message);
+      break;
+    case PROP_INVITER:
+      g_value_set_string (value, self->inviter);
+      break;
+    case PROP_TIMELINE:
+      g_value_set_object (value, self->timeline);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+matrix_room_class_init (MatrixRoomClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = matrix_room_dispose;
+  object_class->finalize = matrix_room_finalize;
+  object_class->get_property = matrix_room_get_property;
+
+  properties[PROP_ROOM_ID] =
+    g_param_spec_string ("room-id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
+  properties[PROP_TOPIC] = g_param_spec_string ("topic", NULL, NULL, NULL, flags);
+  properties[PROP_AVATAR_URL] = g_param_spec_string ("avatar-url", NULL, NULL, NULL, flags);
+  properties[PROP_MEMBERSHIP] =
+    g_param_spec_enum ("membership", NULL, NULL, MATRIX_TYPE_MEMBERSHIP, MATRIX_MEMBERSHIP_JOIN, flags);
+  properties[PROP_NOTIFICATION_COUNT] =
+    g_param_spec_uint ("notification-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_HIGHLIGHT_COUNT] =
+    g_param_spec_uint ("highlight-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_LAST_ACTIVITY] =
+    g_param_spec_int64 ("last-activity", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_LAST_MESSAGE] = g_param_spec_string ("last-message", NULL, NULL, NULL, flags);
+  properties[PROP_INVITER] = g_param_spec_string ("inviter", NULL, NULL, NULL, flags);
+  properties[PROP_TIMELINE] =
+    g_param_spec_object ("timeline", NULL, NULL, MATRIX_TYPE_TIMELINE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+matrix_room_init (MatrixRoom *self)
+{
+  self->membership = MATRIX_MEMBERSHIP_JOIN;
+}

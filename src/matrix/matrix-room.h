@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "matrix-client.h"
+#include "matrix-timeline.h"
+
+G_BEGIN_DECLS
+
+/**
+ * MatrixMembership:
+ * @MATRIX_MEMBERSHIP_JOIN: we are in the room
+ * @MATRIX_MEMBERSHIP_INVITE: we are invited (see #MatrixRoom:inviter)
+ * @MATRIX_MEMBERSHIP_LEAVE: we left, were kicked, or declined
+ */
+typedef enum {
+  MATRIX_MEMBERSHIP_JOIN,
+  MATRIX_MEMBERSHIP_INVITE,
+  MATRIX_MEMBERSHIP_LEAVE,
+} MatrixMembership;
+
+#define MATRIX_TYPE_MEMBERSHIP (matrix_membership_get_type ())
+GType matrix_membership_get_type (void) G_GNUC_CONST;
+
+#define MATRIX_TYPE_ROOM (matrix_room_get_type ())
+G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
+
+/*
+ * One room, kept up to date by the #MatrixRoomStateTracker that owns it.
+ * Properties (all read-only, each notifies when it changes):
+ *   room-id (string), display-name (string, never NULL; translated),
+ *   topic (string, nullable), avatar-url (mxc:// string, nullable),
+ *   membership (MatrixMembership), notification-count (uint),
+ *   highlight-count (uint), last-activity (int64 ms since the epoch, of the
+ *   newest timeline event; 0 when none), last-message (nullable plain text
+ *   such as "Alice: hi", from the newest m.room.message; never markup-escaped),
+ *   inviter (user id of who invited us, nullable, for INVITE rooms),
+ *   timeline (MatrixTimeline).
+ */
+
+MatrixClient     *matrix_room_get_client               (MatrixRoom          *self);
+const char       *matrix_room_get_room_id              (MatrixRoom          *self);
+const char       *matrix_room_get_display_name         (MatrixRoom          *self);
+const char       *matrix_room_get_topic                (MatrixRoom          *self);
+const char       *matrix_room_get_avatar_url           (MatrixRoom          *self);
+MatrixMembership  matrix_room_get_membership           (MatrixRoom          *self);
+guint             matrix_room_get_notification_count   (MatrixRoom          *self);
+guint             matrix_room_get_highlight_count      (MatrixRoom          *self);
+gint64            matrix_room_get_last_activity        (MatrixRoom          *self);
+const char       *matrix_room_get_last_message         (MatrixRoom          *self);
+const char       *matrix_room_get_inviter              (MatrixRoom          *self);
+MatrixTimeline   *matrix_room_get_timeline             (MatrixRoom          *self);
+char             *matrix_room_dup_member_display_name  (MatrixRoom          *self,
+                                                        const char          *user_id);
+
+void              matrix_room_join_async               (MatrixRoom          *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean          matrix_room_join_finish              (MatrixRoom          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+void              matrix_room_leave_async              (MatrixRoom          *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean          matrix_room_leave_finish             (MatrixRoom          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+#include "matrix-event.h"
+
+G_BEGIN_DECLS
+
+/**
+ * MatrixTimelineItemKind:
+ * @MATRIX_TIMELINE_ITEM_EVENT: an event the server sent in a room's timeline
+ *   (state events included when they came in the timeline)
+ * @MATRIX_TIMELINE_ITEM_GAP: events are missing here; matrix_timeline_load_older_async()
+ *   fills the gap nearest the top
+ * @MATRIX_TIMELINE_ITEM_LOCAL_ECHO: an event this client is sending, shown before
+ *   the server has it; replaced in place by the server's copy
+ */
+typedef enum {
+  MATRIX_TIMELINE_ITEM_EVENT,
+  MATRIX_TIMELINE_ITEM_GAP,
+  MATRIX_TIMELINE_ITEM_LOCAL_ECHO,
+} MatrixTimelineItemKind;
+
+/**
+ * MatrixSendState:
+ * @MATRIX_SEND_STATE_NONE: not a local echo
+ * @MATRIX_SEND_STATE_PENDING: being sent
+ * @MATRIX_SEND_STATE_FAILED: the send failed; matrix_timeline_retry() resends it
+ * @MATRIX_SEND_STATE_SENT: the server accepted it; its copy has not come down
+ *   the sync yet (it then replaces the echo)
+ */
+typedef enum {
+  MATRIX_SEND_STATE_NONE,
+  MATRIX_SEND_STATE_PENDING,
+  MATRIX_SEND_STATE_FAILED,
+  MATRIX_SEND_STATE_SENT,
+} MatrixSendState;
+
+#define MATRIX_TYPE_TIMELINE_ITEM_KIND (matrix_timeline_item_kind_get_type ())
+GType matrix_timeline_item_kind_get_type (void) G_GNUC_CONST;
+#define MATRIX_TYPE_SEND_STATE (matrix_send_state_get_type ())
+GType matrix_send_state_get_type (void) G_GNUC_CONST;
+
+#define MATRIX_TYPE_TIMELINE_ITEM (matrix_timeline_item_get_type ())
+G_DECLARE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, MATRIX, TIMELINE_ITEM, GObject)
+
+/*
+ * Properties (all read-only): kind (MatrixTimelineItemKind), event (MatrixEvent,
+ * EVENT only), event-id, event-type, sender, content (JsonObject), origin-server-ts
+ * (gint64 ms; the local time the send began for an echo), transaction-id (echoes),
+ * send-state (MatrixSendState, notifies), gap-token (GAP only).
+ * For a GAP, event-type, sender and content are NULL and origin-server-ts is 0.
+ */
+
+MatrixTimelineItemKind  matrix_timeline_item_get_kind             (MatrixTimelineItem *self);
+MatrixEvent            *matrix_timeline_item_get_event            (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_event_id         (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_event_type       (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_sender           (MatrixTimelineItem *self);
+JsonObject             *matrix_timeline_item_get_content          (MatrixTimelineItem *self);
+gint64                  matrix_timeline_item_get_origin_server_ts (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_transaction_id   (MatrixTimelineItem *self);
+MatrixSendState         matrix_timeline_item_get_send_state       (MatrixTimelineItem *self);
+const GError           *matrix_timeline_item_get_send_error       (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_gap_token        (MatrixTimelineItem *self);
+
+G_END_DECLS

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "matrix-timeline.h"
+
+G_BEGIN_DECLS
+
+MatrixTimelineItem *_matrix_timeline_item_new_event      (MatrixEvent        *event);
+MatrixTimelineItem *_matrix_timeline_item_new_gap        (const char         *token);
+MatrixTimelineItem *_matrix_timeline_item_new_local_echo (const char         *event_type,
+                                                          JsonObject         *content,
+                                                          const char         *sender,
+                                                          const char         *txn_id,
+                                                          gint64              local_ts);
+void                _matrix_timeline_item_set_send_state (MatrixTimelineItem *self,
+                                                          MatrixSendState     state,
+                                                          const GError       *error);
+void                _matrix_timeline_item_set_sent_event_id (MatrixTimelineItem *self,
+                                                             const char         *event_id);
+const char         *_matrix_timeline_item_get_sent_event_id (MatrixTimelineItem *self);
+
+/* Built by the MatrixRoom that owns it. */
+MatrixTimeline     *_matrix_timeline_new                 (MatrixClient       *client,
+                                                          const char         *room_id);
+/* Restores a cached timeline: @events (oldest first) with the gaps that
+ * _matrix_timeline_dup_gaps() described. */
+void                _matrix_timeline_restore             (MatrixTimeline     *self,
+                                                          GPtrArray          *events,
+                                                          JsonArray          *gaps);
+/* The gaps syncs left in the cached timeline, as JSON for the store:
+ * [{"token": prev_batch, "before": event id or null}, ...]. */
+JsonArray          *_matrix_timeline_dup_gaps            (MatrixTimeline     *self);
+/* Appends the timeline section of a sync: with @limited, a gap holding
+ * @prev_batch goes before the events. Echoes the events carry the
+ * transaction id of are replaced in place. */
+void                _matrix_timeline_append_sync         (MatrixTimeline     *self,
+                                                          GPtrArray          *events,
+                                                          gboolean            limited,
+                                                          const char         *prev_batch);
+
+G_END_DECLS

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-room"
+
+#include "test-utils.h"
+
+#define ME "@me:example.org"
+
+typedef struct {
+  FakeHomeserver         *server;
+  MatrixStore            *store;
+  MatrixClient           *client;
+  MatrixRoomStateTracker *tracker;
+  char                   *since;
+  guint                   n_syncs;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = fake_homeserver_new ();
+  f->store = logged_in_store_new ();
+  matrix_store_set_value (f->store, MATRIX_STORE_KEY_USER_ID, ME);
+  f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  f->tracker = matrix_room_state_tracker_new (f->client);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  matrix_client_stop_sync (f->client);
+  iterate_for (20);
+  g_assert_finalize_object (f->tracker);
+  g_assert_finalize_object (f->client);
+  g_assert_finalize_object (f->store);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
+  g_assert_finalize_object (f->server);
+  g_free (f->since);
+}
+
+/* Runs one sync whose "rooms" member is @rooms_json. */
+static void
+sync_rooms (Fixture    *f,
+            const char *rooms_json)
+{
+  g_autofree char *next = g_strdup_printf ("s%u", ++f->n_syncs);
+  g_autofree char *body = g_strdup_printf ("{\"next_batch\": \"%s\", \"rooms\": %s}", next, rooms_json);
+
+  sync_once (f->server, f->client, f->since, body);
+  g_free (f->since);
+  f->since = g_steal_pointer (&next);
+}
+
+static char *
+state_event (const char *type,
+             const char *state_key,
+             const char *content)
+{
+  static guint counter;
+
+  return g_strdup_printf ("{\"type\": \"%s\", \"state_key\": \"%s\", \"sender\": \"@bob:example.org\","
+                          " \"event_id\": \"$state%u\", \"origin_server_ts\": 1000, \"content\": %s}",
+                          type, state_key, ++counter, content);
+}
+
+/* An m.room.member event; @displayname may be NULL. */
+static char *
+member (const char *user_id,
+        const char *membership,
+        const char *displayname)
+{
+  g_autofree char *content = NULL;
+
+  if (displayname != NULL)
+    content = g_strdup_printf ("{\"membership\": \"%s\", \"displayname\": \"%s\"}", membership, displayname);
+  else
+    content = g_strdup_printf ("{\"membership\": \"%s\"}", membership);
+  return state_event ("m.room.member", user_id, content);
+}
+
+/* Joins @room_id with the given state events (a JSON array's inside) and
+ * summary (an object, or NULL); returns the room's display name. */
+static const char *
+joined_room_name (Fixture    *f,
+                  const char *room_id,
+                  const char *state_events,
+                  const char *summary)
+{
+  g_autofree char *me = member (ME, "join", "Me");
+  g_autofree char *rooms = g_strdup_printf (
+    "{\"join\": {\"%s\": {\"state\": {\"events\": [%s%s%s]}%s%s}}}",
+    room_id, me, *state_events ? "," : "", state_events,
+    summary ? ", \"summary\": " : "", summary ? summary : "");
+  MatrixRoom *room;
+
+  sync_rooms (f, rooms);
+  room = matrix_room_state_tracker_get_room (f->tracker, room_id);
+  g_assert_nonnull (room);
+  return matrix_room_get_display_name (room);
+}
+
+/* The members Bob, Carol, Dave, Eve, Frank, Gina and Hank, joined, as state. */
+static char *
+many_members (guint n)
+{
+  static const char *names[] = { "Bob", "Carol", "Dave", "Eve", "Frank", "Gina", "Hank" };
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_assert_cmpuint (n, <=, G_N_ELEMENTS (names));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *lower = g_ascii_strdown (names[i], -1);
+      g_autofree char *user_id = g_strdup_printf ("@%s:example.org", lower);
+      g_autofree char *event = member (user_id, "join", names[i]);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, event);
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+test_name_and_alias (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *name = state_event ("m.room.name", "", "{\"name\": \"Hall\"}");
+  g_autofree char *empty_name = state_event ("m.room.name", "", "{\"name\": \"\"}");
+  g_autofree char *alias = state_event ("m.room.canonical_alias", "", "{\"alias\": \"#hall:example.org\"}");
+  g_autofree char *bob = many_members (1);
+  g_autofree char *both = g_strjoin (",", name, alias, bob, NULL);
+  g_autofree char *alias_only = g_strjoin (",", empty_name, alias, bob, NULL);
+  const char *heroes = "{\"m.heroes\": [\"@bob:example.org\"], \"m.joined_member_count\": 2}";
+
+  g_assert_cmpstr (joined_room_name (f, "!a:example.org", both, heroes), ==, "Hall");
+  /* An empty name counts as none. */
+  g_assert_cmpstr (joined_room_name (f, "!b:example.org", alias_only, heroes), ==, "#hall:example.org");
+}
+
+static void
+test_heroes (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *members = many_members (7);
+
+  g_assert_cmpstr (joined_room_name (f, "!1:example.org", members,
+                     "{\"m.heroes\": [\"@bob:example.org\"], \"m.joined_member_count\": 2,"
+                     " \"m.invited_member_count\": 0}"), ==, "Bob");
+  g_assert_cmpstr (joined_room_name (f, "!2:example.org", members,
+                     "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\"],"
+                     " \"m.joined_member_count\": 2, \"m.invited_member_count\": 1}"), ==, "Bob and Carol");
+  g_assert_cmpstr (joined_room_name (f, "!3:example.org", members,
+                     "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\", \"@dave:example.org\"],"
+                     " \"m.joined_member_count\": 4, \"m.invited_member_count\": 0}"), ==,
+                   "Bob, Carol and Dave");
+  g_assert_cmpstr (joined_room_name (f, "!5:example.org", members,
+                     "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\", \"@dave:example.org\","
+                     " \"@eve:example.org\", \"@frank:example.org\"],"
+                     " \"m.joined_member_count\": 6, \"m.invited_member_count\": 0}"), ==,
+                   "Bob, Carol, Dave, Eve and Frank");
+  /* More members than heroes. */
+  g_assert_cmpstr (joined_room_name (f, "!others:example.org", members,
+                     "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\"],"
+                     " \"m.joined_member_count\": 4, \"m.invited_member_count\": 1}"), ==,
+                   "Bob, Carol and 2 others");
+  g_assert_cmpstr (joined_room_name (f, "!other:example.org", members,
+                     "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\"],"
+                     " \"m.joined_member_count\": 4, \"m.invited_member_count\": 0}"), ==,
+                   "Bob, Carol and 1 other");
+  /* We are never one of our own heroes. */
+  g_assert_cmpstr (joined_room_name (f, "!self:example.org", members,
+                     "{\"m.heroes\": [\"" ME "\", \"@bob:example.org\"], \"m.joined_member_count\": 2,"
+                     " \"m.invited_member_count\": 0}"), ==, "Bob");
+  /* A hero whose member event we do not have is shown by user id. */
+  g_assert_cmpstr (joined_room_name (f, "!zed:example.org", members,
+                     "{\"m.heroes\": [\"@zed:example.org\"], \"m.joined_member_count\": 2,"
+                     " \"m.invited_member_count\": 0}"), ==, "@zed:example.org");
+}
+
+static void
+test_empty_room (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *bob_left = member ("@bob:example.org", "leave", "Bob");
+  g_autofree char *carol_left = member ("@carol:example.org", "leave", "Carol");
+  g_autofree char *both_left = g_strjoin (",", bob_left, carol_left, NULL);
+
+  g_assert_cmpstr (joined_room_name (f, "!alone:example.org", "",
+                     "{\"m.heroes\": [], \"m.joined_member_count\": 1, \"m.invited_member_count\": 0}"),
+                   ==, "Empty Room");
+  g_assert_cmpstr (joined_room_name (f, "!was:example.org", bob_left,
+                     "{\"m.heroes\": [\"@bob:example.org\"], \"m.joined_member_count\": 1,"
+                     " \"m.invited_member_count\": 0}"), ==, "Empty Room (was Bob)");
+  /* The same from member state alone. */
+  g_assert_cmpstr (joined_room_name (f, "!was2:example.org", both_left, "{}"), ==,
+                   "Empty Room (was Bob and Carol)");
+  g_assert_cmpstr (joined_room_name (f, "!none:example.org", "", NULL), ==, "Empty Room");
+}
+
+static void
+test_name_from_members (Fixture       *f,
+                        gconstpointer  data)
+{
+  /* Synapse without a lazy-loading filter sends "summary": {}. */
+  g_autofree char *carol = member ("@carol:example.org", "invite", "Carol");
+  g_autofree char *bob = member ("@bob:example.org", "join", "Bob");
+  g_autofree char *dave = member ("@dave:example.org", "leave", "Dave");
+  g_autofree char *three = g_strjoin (",", carol, dave, bob, NULL);
+  g_autofree char *seven = many_members (7);
+  MatrixRoom *room;
+
+  g_assert_cmpstr (joined_room_name (f, "!m:example.org", three, "{}"), ==, "Bob and Carol");
+  /* Sorted by user id, five named, the rest counted. */
+  g_assert_cmpstr (joined_room_name (f, "!big:example.org", seven, "{}"), ==,
+                   "Bob, Carol, Dave, Eve, Frank and 2 others");
+
+  /* A summary without heroes (only changed fields are sent) keeps the member-based name. */
+  sync_rooms (f, "{\"join\": {\"!m:example.org\": {\"summary\": {\"m.joined_member_count\": 2}}}}");
+  room = matrix_room_state_tracker_get_room (f->tracker, "!m:example.org");
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Bob and Carol");
+
+  /* Heroes arrive later, then only the counts change: the heroes stay. */
+  sync_rooms (f, "{\"join\": {\"!m:example.org\": {\"summary\": {\"m.heroes\": [\"@bob:example.org\"],"
+                 " \"m.joined_member_count\": 2, \"m.invited_member_count\": 0}}}}");
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Bob");
+  sync_rooms (f, "{\"join\": {\"!m:example.org\": {\"summary\": {\"m.joined_member_count\": 3}}}}");
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Bob and 1 other");
+}
+
+static void
+assert_member_name (MatrixRoom *room,
+                    const char *user_id,
+                    const char *expected)
+{
+  g_autofree char *name = matrix_room_dup_member_display_name (room, user_id);
+
+  g_assert_cmpstr (name, ==, expected);
+}
+
+static void
+test_member_disambiguation (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *bob = member ("@bob:example.org", "join", "Bob");
+  g_autofree char *bob2 = member ("@bob2:example.org", "join", "Bob");
+  g_autofree char *carol = member ("@carol:example.org", "join", "Carol");
+  g_autofree char *carol_left = member ("@carol2:example.org", "leave", "Carol");
+  g_autofree char *dave = member ("@dave:example.org", "join", NULL);
+  g_autofree char *all = g_strjoin (",", bob, bob2, carol, carol_left, dave, NULL);
+  MatrixRoom *room;
+
+  joined_room_name (f, "!d:example.org", all, "{}");
+  room = matrix_room_state_tracker_get_room (f->tracker, "!d:example.org");
+
+  assert_member_name (room, "@bob:example.org", "Bob (@bob:example.org)");
+  assert_member_name (room, "@bob2:example.org", "Bob (@bob2:example.org)");
+  /* Someone who left cannot be confused with a member. */
+  assert_member_name (room, "@carol:example.org", "Carol");
+  assert_member_name (room, "@dave:example.org", "@dave:example.org");
+  assert_member_name (room, "@nobody:example.org", "@nobody:example.org");
+
+  /* The room's own name uses the disambiguated names, by user id (":" sorts after "2"). */
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==,
+                   "Bob (@bob2:example.org), Bob (@bob:example.org), Carol and @dave:example.org");
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *counter)
+{
+  (*counter)++;
+}
+
+static void
+test_properties (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *topic = state_event ("m.room.topic", "", "{\"topic\": \"Talk <b>here</b>\"}");
+  g_autofree char *avatar = state_event ("m.room.avatar", "", "{\"url\": \"mxc://example.org/abc\"}");
+  g_autofree char *bob = member ("@bob:example.org", "join", "Bob");
+  g_autofree char *state = g_strjoin (",", topic, avatar, bob, NULL);
+  guint n_name = 0, n_unread = 0, n_last = 0;
+  g_autofree char *name = NULL;
+  MatrixRoom *room;
+
+  joined_room_name (f, "!p:example.org", state, "{}");
+  room = matrix_room_state_tracker_get_room (f->tracker, "!p:example.org");
+  g_signal_connect (room, "notify::display-name", G_CALLBACK (count_notify), &n_name);
+  g_signal_connect (room, "notify::notification-count", G_CALLBACK (count_notify), &n_unread);
+  g_signal_connect (room, "notify::last-message", G_CALLBACK (count_notify), &n_last);
+
+  g_assert_cmpstr (matrix_room_get_room_id (room), ==, "!p:example.org");
+  g_assert_cmpstr (matrix_room_get_topic (room), ==, "Talk <b>here</b>");
+  g_assert_cmpstr (matrix_room_get_avatar_url (room), ==, "mxc://example.org/abc");
+  g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_JOIN);
+  g_assert_null (matrix_room_get_last_message (room));
+  g_assert_null (matrix_room_get_inviter (room));
+  g_assert_true (matrix_room_get_client (room) == f->client);
+  g_assert_nonnull (matrix_room_get_timeline (room));
+
+  sync_rooms (f,
+    "{\"join\": {\"!p:example.org\": {"
+    " \"timeline\": {\"events\": ["
+    "  {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$1\","
+    "   \"origin_server_ts\": 7000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\\nthere\"}},"
+    "  {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\", \"event_id\": \"$2\","
+    "   \"origin_server_ts\": 7001, \"content\": {\"name\": \"Porch\"}},"
+    "  {\"type\": \"m.reaction\", \"sender\": \"@bob:example.org\", \"event_id\": \"$3\","
+    "   \"origin_server_ts\": 7002, \"content\": {}}],"
+    "  \"limited\": false, \"prev_batch\": \"p\"},"
+    " \"unread_notifications\": {\"notification_count\": 3, \"highlight_count\": 1}}}}");
+
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Porch");
+  g_assert_cmpuint (n_name, ==, 1);
+  /* The newest message, on one line; the newest event of any type is the activity. */
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi there");
+  g_assert_cmpuint (n_last, ==, 1);
+  g_assert_cmpint (matrix_room_get_last_activity (room), ==, 7002);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 3);
+  g_assert_cmpuint (matrix_room_get_highlight_count (room), ==, 1);
+  g_assert_cmpuint (n_unread, ==, 1);
+
+  g_object_get (room, "display-name", &name, NULL);
+  g_assert_cmpstr (name, ==, "Porch");
+
+  sync_rooms (f, "{\"join\": {\"!p:example.org\": {\"unread_notifications\": {\"notification_count\": 0,"
+                 " \"highlight_count\": 0}}}}");
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+  g_assert_cmpuint (matrix_room_get_highlight_count (room), ==, 0);
+  g_assert_cmpuint (n_unread, ==, 2);
+}
+
+/* --- invites -------------------------------------------------------------- */
+
+static const char invite_sync[] =
+  "{\"invite\": {"
+  " \"!named:example.org\": {\"invite_state\": {\"events\": ["
+  "  {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+  "   \"content\": {\"name\": \"Secret Club\"}},"
+  "  {\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"@bob:example.org\","
+  "   \"content\": {\"membership\": \"invite\"}}]}},"
+  " \"!dm:example.org\": {\"invite_state\": {\"events\": ["
+  "  {\"type\": \"m.room.member\", \"state_key\": \"@carol:example.org\", \"sender\": \"@carol:example.org\","
+  "   \"content\": {\"membership\": \"join\", \"displayname\": \"Carol\"}},"
+  "  {\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"@carol:example.org\","
+  "   \"content\": {\"membership\": \"invite\"}}]}},"
+  " \"!bare:example.org\": {\"invite_state\": {\"events\": ["
+  "  {\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"@dave:example.org\","
+  "   \"content\": {\"membership\": \"invite\"}}]}}"
+  "}}";
+
+static void
+test_invite_appears (Fixture       *f,
+                     gconstpointer  data)
+{
+  MatrixRoom *named, *dm, *bare;
+
+  sync_rooms (f, invite_sync);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->tracker)), ==, 3);
+
+  named = matrix_room_state_tracker_get_room (f->tracker, "!named:example.org");
+  dm = matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org");
+  bare = matrix_room_state_tracker_get_room (f->tracker, "!bare:example.org");
+
+  g_assert_cmpint (matrix_room_get_membership (named), ==, MATRIX_MEMBERSHIP_INVITE);
+  g_assert_cmpstr (matrix_room_get_display_name (named), ==, "Secret Club");
+  g_assert_cmpstr (matrix_room_get_inviter (named), ==, "@bob:example.org");
+
+  g_assert_cmpint (matrix_room_get_membership (dm), ==, MATRIX_MEMBERSHIP_INVITE);
+  g_assert_cmpstr (matrix_room_get_display_name (dm), ==, "Carol");
+  g_assert_cmpstr (matrix_room_get_inviter (dm), ==, "@carol:example.org");
+
+  /* Nothing but our own invite: named after who invited us. */
+  g_assert_cmpstr (matrix_room_get_display_name (bare), ==, "@dave:example.org");
+  g_assert_cmpstr (matrix_room_get_inviter (bare), ==, "@dave:example.org");
+
+  /* Invites have no timeline yet. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (matrix_room_get_timeline (named))), ==, 0);
+}
+
+static void
+test_invite_accept (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *me = member (ME, "join", "Me");
+  g_autofree char *rooms = NULL;
+  MatrixRoom *room;
+  FakeRequest *request;
+  guint n_membership = 0;
+
+  sync_rooms (f, invite_sync);
+  room = matrix_room_state_tracker_get_room (f->tracker, "!named:example.org");
+  g_signal_connect (room, "notify::membership", G_CALLBACK (count_notify), &n_membership);
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%21named%3Aexample.org", 200,
+                              "{\"room_id\": \"!named:example.org\"}", FALSE);
+  matrix_room_join_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_join_finish (room, result, &error));
+  g_assert_no_error (error);
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/join/!named:example.org");
+
+  g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_JOIN);
+  g_assert_cmpuint (n_membership, ==, 1);
+  /* Until the sync brings the room's state, the invite's is shown. */
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Secret Club");
+  g_assert_true (matrix_room_state_tracker_get_room (f->tracker, "!named:example.org") == room);
+
+  /* The next sync has the room in rooms.join, with its real state. */
+  rooms = g_strdup_printf ("{\"join\": {\"!named:example.org\": {\"state\": {\"events\": ["
+                           "{\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+                           " \"event_id\": \"$n\", \"origin_server_ts\": 1, \"content\": {\"name\": \"Club\"}}]},"
+                           " \"timeline\": {\"events\": [%s], \"limited\": false, \"prev_batch\": \"p\"}}}}", me);
+  sync_rooms (f, rooms);
+  g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_JOIN);
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Club");
+  g_assert_null (matrix_room_get_inviter (room));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->tracker)), ==, 3);
+}
+
+static void
+test_invite_decline (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autoptr(MatrixRoom) room = NULL;
+  g_autoptr(JsonObject) data_after = NULL;
+  g_autofree char *position = NULL;
+  guint i;
+
+  sync_rooms (f, invite_sync);
+  room = g_object_ref (matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org"));
+  for (i = 0; i < 3; i++)
+    {
+      g_autoptr(MatrixRoom) item = g_list_model_get_item (G_LIST_MODEL (f->tracker), i);
+      if (item == room)
+        break;
+    }
+  position = g_strdup_printf ("%u,1,0", i);
+  changes = items_changed_recorder_new (G_LIST_MODEL (f->tracker));
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/rooms/%21dm%3Aexample.org/leave",
+                              200, "{}", FALSE);
+  matrix_room_leave_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_leave_finish (room, result, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_LEAVE);
+  g_assert_null (matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->tracker)), ==, 2);
+  items_changed_recorder_check (changes, position);
+  data_after = matrix_store_get_room_data (f->store, "!dm:example.org");
+  g_assert_null (data_after);
+
+  /* The server then lists it under rooms.leave: it stays gone. */
+  sync_rooms (f, "{\"leave\": {\"!dm:example.org\": {\"timeline\": {\"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"" ME "\","
+                 " \"event_id\": \"$l\", \"origin_server_ts\": 9, \"content\": {\"membership\": \"leave\"}}],"
+                 " \"limited\": false}}}}");
+  g_assert_null (matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->tracker)), ==, 2);
+  items_changed_recorder_check (changes, "");
+}
+
+static void
+test_join_failure (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixRoom *room;
+
+  sync_rooms (f, invite_sync);
+  room = matrix_room_state_tracker_get_room (f->tracker, "!bare:example.org");
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%21bare%3Aexample.org", 403,
+                              "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"no\"}", FALSE);
+  matrix_room_join_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_room_join_finish (room, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+  g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_INVITE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/matrix/room/display-name/name-then-alias", Fixture, NULL, fixture_setup,
+              test_name_and_alias, fixture_teardown);
+  g_test_add ("/matrix/room/display-name/heroes", Fixture, NULL, fixture_setup,
+              test_heroes, fixture_teardown);
+  g_test_add ("/matrix/room/display-name/empty", Fixture, NULL, fixture_setup,
+              test_empty_room, fixture_teardown);
+  g_test_add ("/matrix/room/display-name/from-members-without-heroes", Fixture, NULL, fixture_setup,
+              test_name_from_members, fixture_teardown);
+  g_test_add ("/matrix/room/member-name/disambiguation", Fixture, NULL, fixture_setup,
+              test_member_disambiguation, fixture_teardown);
+  g_test_add ("/matrix/room/properties", Fixture, NULL, fixture_setup,
+              test_properties, fixture_teardown);
+  g_test_add ("/matrix/room/invite/appears", Fixture, NULL, fixture_setup,
+              test_invite_appears, fixture_teardown);
+  g_test_add ("/matrix/room/invite/accept", Fixture, NULL, fixture_setup,
+              test_invite_accept, fixture_teardown);
+  g_test_add ("/matrix/room/invite/decline", Fixture, NULL, fixture_setup,
+              test_invite_decline, fixture_teardown);
+  g_test_add ("/matrix/room/invite/join-fails", Fixture, NULL, fixture_setup,
+              test_join_failure, fixture_teardown);
+
+  return g_test_run ();
+}

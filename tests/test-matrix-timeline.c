@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-timeline"
+
+#include "test-utils.h"
+
+#define ROOM "!room:example.org"
+#define MESSAGES "/_matrix/client/v3/rooms/%21room%3Aexample.org/messages"
+#define SEND "/_matrix/client/v3/rooms/%21room%3Aexample.org/send/m.room.message/"
+
+typedef struct {
+  FakeHomeserver         *server;
+  MatrixStore            *store;
+  MatrixClient           *client;
+  MatrixRoomStateTracker *tracker;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = fake_homeserver_new ();
+  f->store = logged_in_store_new ();
+  f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  f->tracker = matrix_room_state_tracker_new (f->client);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  matrix_client_stop_sync (f->client);
+  iterate_for (20);
+  g_assert_finalize_object (f->tracker);
+  g_assert_finalize_object (f->client);
+  g_assert_finalize_object (f->store);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
+  g_assert_finalize_object (f->server);
+}
+
+/* A message event's JSON; @extra goes inside the object (e.g. an unsigned). */
+static char *
+message (const char *event_id,
+         const char *body,
+         gint64      ts,
+         const char *extra)
+{
+  return g_strdup_printf ("{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\","
+                          " \"event_id\": \"%s\", \"origin_server_ts\": %" G_GINT64_FORMAT ","
+                          " \"content\": {\"msgtype\": \"m.text\", \"body\": \"%s\"}%s%s}",
+                          event_id, ts, body, extra ? ", " : "", extra ? extra : "");
+}
+
+/* A sync response with one joined room. */
+static char *
+room_sync (const char *next_batch,
+           const char *state_events,
+           const char *timeline_events,
+           gboolean    limited,
+           const char *prev_batch)
+{
+  return g_strdup_printf ("{\"next_batch\": \"%s\", \"rooms\": {\"join\": {\"" ROOM "\": {"
+                          "\"state\": {\"events\": [%s]},"
+                          "\"timeline\": {\"events\": [%s], \"limited\": %s,"
+                          " \"prev_batch\": \"%s\"}}}}}",
+                          next_batch, state_events, timeline_events,
+                          limited ? "true" : "false", prev_batch);
+}
+
+/* The timeline in one line: event ids, "gap:<token>", "echo:<state>". */
+static char *
+describe (MatrixTimeline *timeline)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (G_LIST_MODEL (timeline), i);
+      static const char *states[] = { "none", "pending", "failed", "sent" };
+
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      switch (matrix_timeline_item_get_kind (item))
+        {
+        case MATRIX_TIMELINE_ITEM_EVENT:
+          g_string_append (out, matrix_timeline_item_get_event_id (item));
+          break;
+        case MATRIX_TIMELINE_ITEM_GAP:
+          g_string_append_printf (out, "gap:%s", matrix_timeline_item_get_gap_token (item));
+          break;
+        case MATRIX_TIMELINE_ITEM_LOCAL_ECHO:
+          g_string_append_printf (out, "echo:%s", states[matrix_timeline_item_get_send_state (item)]);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_timeline(timeline, expected) G_STMT_START { \
+  g_autofree char *actual__ = describe (timeline);          \
+  g_assert_cmpstr (actual__, ==, expected);                 \
+} G_STMT_END
+
+static MatrixTimeline *
+room_timeline (Fixture *f)
+{
+  MatrixRoom *room = matrix_room_state_tracker_get_room (f->tracker, ROOM);
+
+  g_assert_nonnull (room);
+  return matrix_room_get_timeline (room);
+}
+
+static const char create_event[] =
+  "{\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+  " \"event_id\": \"$create\", \"origin_server_ts\": 1000, \"content\": {}}";
+
+/* Timeline: $create $m1; token "t1". */
+static void
+sync_room_start (Fixture *f)
+{
+  g_autofree char *m1 = message ("$m1", "one", 1001, NULL);
+  g_autofree char *events = g_strconcat (create_event, ",", m1, NULL);
+  g_autofree char *body = room_sync ("t1", "", events, FALSE, "p0");
+
+  sync_once (f->server, f->client, NULL, body);
+}
+
+static void
+test_excludes_state_section (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *msg = message ("$msg", "hi", 2000, NULL);
+  g_autofree char *timeline_events = g_strconcat (
+    "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\", \"sender\": \"@bob:example.org\","
+    " \"event_id\": \"$member\", \"origin_server_ts\": 1999, \"content\": {\"membership\": \"join\"}},",
+    msg, NULL);
+  g_autofree char *body = room_sync ("t1",
+    "{\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+    " \"event_id\": \"$name\", \"origin_server_ts\": 1000, \"content\": {\"name\": \"Hall\"}},"
+    "{\"type\": \"m.room.topic\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+    " \"event_id\": \"$topic\", \"origin_server_ts\": 1001, \"content\": {\"topic\": \"T\"}}",
+    timeline_events, FALSE, "p1");
+  MatrixTimeline *timeline;
+  g_autoptr(MatrixTimelineItem) member = NULL;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  /* The state section set the name but is not in the timeline; the member
+   * event came in the timeline, so it is. Older history is a gap away. */
+  g_assert_cmpstr (matrix_room_get_display_name (matrix_room_state_tracker_get_room (f->tracker, ROOM)),
+                   ==, "Hall");
+  assert_timeline (timeline, "gap:p1 $member $msg");
+  g_assert_false (matrix_timeline_get_at_start (timeline));
+
+  member = g_list_model_get_item (G_LIST_MODEL (timeline), 1);
+  g_assert_true (MATRIX_IS_STATE_EVENT (matrix_timeline_item_get_event (member)));
+  g_assert_cmpstr (matrix_timeline_item_get_event_type (member), ==, "m.room.member");
+  g_assert_cmpstr (matrix_timeline_item_get_sender (member), ==, "@bob:example.org");
+  g_assert_cmpint (matrix_timeline_item_get_origin_server_ts (member), ==, 1999);
+  g_assert_cmpint (matrix_timeline_item_get_send_state (member), ==, MATRIX_SEND_STATE_NONE);
+  g_assert_cmpstr (json_object_get_string_member (matrix_timeline_item_get_content (member),
+                                                  "membership"), ==, "join");
+}
+
+static void
+test_room_start (Fixture       *f,
+                 gconstpointer  data)
+{
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  assert_timeline (timeline, "$create $m1");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
+}
+
+static void
+test_limited_gap (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
+  g_autofree char *m6 = message ("$m6", "six", 1006, NULL);
+  g_autofree char *body = room_sync ("t2", "", m5, TRUE, "p2");
+  g_autofree char *overlapping = g_strconcat (m5, ",", m6, NULL);
+  g_autofree char *body2 = room_sync ("t3", "", overlapping, TRUE, "p3");
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+  changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
+
+  sync_once (f->server, f->client, "t1", body);
+  assert_timeline (timeline, "$create $m1 gap:p2 $m5");
+  items_changed_recorder_check (changes, "2,0,2");
+
+  /* A limited batch that starts with an event we have misses nothing, and
+   * that event is not shown twice. */
+  sync_once (f->server, f->client, "t2", body2);
+  assert_timeline (timeline, "$create $m1 gap:p2 $m5 $m6");
+  items_changed_recorder_check (changes, "4,0,1");
+}
+
+static void
+test_load_older_fills_gap (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
+  g_autofree char *body = room_sync ("t2", "", m5, TRUE, "p2");
+  g_autofree char *m4 = message ("$m4", "four", 1004, NULL);
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *m1 = message ("$m1", "one", 1001, NULL);
+  g_autofree char *page1 = g_strdup_printf ("{\"chunk\": [%s, %s], \"start\": \"p2\", \"end\": \"p3\"}", m4, m3);
+  g_autofree char *page2 = g_strdup_printf ("{\"chunk\": [%s, %s], \"start\": \"p3\", \"end\": \"p4\"}", m2, m1);
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixTimeline *timeline;
+  FakeRequest *request;
+
+  sync_room_start (f);
+  sync_once (f->server, f->client, "t1", body);
+  timeline = room_timeline (f);
+  changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
+  assert_timeline (timeline, "$create $m1 gap:p2 $m5");
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p2&limit=2", 200, page1, FALSE);
+  matrix_timeline_load_older_async (timeline, 2, NULL, store_result, &result);
+  g_assert_true (matrix_timeline_get_loading (timeline));
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  g_assert_no_error (error);
+  g_assert_false (matrix_timeline_get_loading (timeline));
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->method, ==, "GET");
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/rooms/" ROOM "/messages");
+  g_assert_cmpstr (g_hash_table_lookup (request->query_params, "dir"), ==, "b");
+  g_assert_cmpstr (g_hash_table_lookup (request->query_params, "from"), ==, "p2");
+
+  /* Oldest first in the gap's place, below a gap for what is left. */
+  assert_timeline (timeline, "$create $m1 gap:p3 $m3 $m4 $m5");
+  items_changed_recorder_check (changes, "2,1,3");
+
+  /* The next page reaches $m1, which is there already: the gap closes. */
+  g_clear_object (&result);
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p3&limit=2", 200, page2, FALSE);
+  matrix_timeline_load_older_async (timeline, 2, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+
+  assert_timeline (timeline, "$create $m1 $m2 $m3 $m4 $m5");
+  items_changed_recorder_check (changes, "2,1,1");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
+
+  /* Nothing left to load: no request. */
+  g_clear_object (&result);
+  matrix_timeline_load_older_async (timeline, 2, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 4);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *counter)
+{
+  (*counter)++;
+}
+
+static void
+test_load_older_reaches_start (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *m1 = message ("$m1", "one", 1001, NULL);
+  g_autofree char *page1 = g_strdup_printf ("{\"chunk\": [%s, %s], \"start\": \"p1\", \"end\": \"p2\"}", m2, m1);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixTimeline *timeline;
+  guint at_start_notified = 0;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+  assert_timeline (timeline, "gap:p1 $m3");
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200, page1, FALSE);
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  assert_timeline (timeline, "gap:p2 $m1 $m2 $m3");
+  g_assert_false (matrix_timeline_get_at_start (timeline));
+
+  /* An empty chunk without an `end`: that was the room's first event. */
+  g_clear_object (&result);
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p2&limit=50", 200,
+                              "{\"chunk\": [], \"start\": \"p2\"}", FALSE);
+  g_signal_connect (timeline, "notify::at-start", G_CALLBACK (count_notify), &at_start_notified);
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  g_assert_no_error (error);
+  assert_timeline (timeline, "$m1 $m2 $m3");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
+  g_assert_cmpuint (at_start_notified, ==, 1);
+}
+
+static void
+test_load_older_reaches_create (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *page = g_strdup_printf ("{\"chunk\": [%s, %s], \"start\": \"p1\", \"end\": \"p2\"}",
+                                           m2, create_event);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixTimeline *timeline;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200, page, FALSE);
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+  /* One load at a time. */
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &second);
+  wait_for_pointer ((gpointer *) &second, 5000);
+  g_assert_false (matrix_timeline_load_older_finish (timeline, second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  /* The creation event is the start, whatever `end` says. */
+  assert_timeline (timeline, "$create $m2 $m3");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
+}
+
+static void
+test_load_older_error (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixTimeline *timeline;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200,
+                              "{\"chunk\": 3}", FALSE);
+  matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_timeline_load_older_finish (timeline, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_assert_false (matrix_timeline_get_loading (timeline));
+  /* The gap stays, to be tried again. */
+  assert_timeline (timeline, "gap:p1 $m3");
+}
+
+static JsonObject *
+text_content (const char *body)
+{
+  JsonObject *content = json_object_new ();
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", body);
+  return content;
+}
+
+static MatrixTimelineItem *
+last_item (MatrixTimeline *timeline)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  return g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+}
+
+/* The server's copy of our send, as a sync brings it to this device. */
+static char *
+own_copy (const char *event_id,
+          const char *body,
+          const char *txn_id)
+{
+  g_autofree char *unsigned_ = g_strdup_printf ("\"unsigned\": {\"transaction_id\": \"%s\"}", txn_id);
+
+  return g_strdup_printf ("{\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\","
+                          " \"event_id\": \"%s\", \"origin_server_ts\": 5000,"
+                          " \"content\": {\"msgtype\": \"m.text\", \"body\": \"%s\"}, %s}",
+                          event_id, body, unsigned_);
+}
+
+static void
+test_local_echo_put_first (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("hello");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autoptr(MatrixTimelineItem) replaced = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *other = message ("$other", "meanwhile", 4000, NULL);
+  g_autofree char *events = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *txn_id = NULL;
+  FakeRequest *request;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+  changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$sent\"}", FALSE);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result);
+
+  /* At once, before any answer. */
+  assert_timeline (timeline, "$create $m1 echo:pending");
+  items_changed_recorder_check (changes, "2,0,1");
+  echo = last_item (timeline);
+  g_assert_cmpint (matrix_timeline_item_get_kind (echo), ==, MATRIX_TIMELINE_ITEM_LOCAL_ECHO);
+  g_assert_cmpstr (matrix_timeline_item_get_sender (echo), ==, "@alice:example.org");
+  g_assert_cmpstr (matrix_timeline_item_get_event_type (echo), ==, "m.room.message");
+  g_assert_true (matrix_timeline_item_get_content (echo) == content);
+  g_assert_null (matrix_timeline_item_get_event (echo));
+  g_assert_cmpint (matrix_timeline_item_get_origin_server_ts (echo), >, 0);
+  txn_id = g_strdup (matrix_timeline_item_get_transaction_id (echo));
+  g_assert_nonnull (txn_id);
+
+  wait_for_pointer ((gpointer *) &result, 5000);
+  event_id = matrix_timeline_send_finish (timeline, result, NULL);
+  g_assert_cmpstr (event_id, ==, "$sent");
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_true (g_str_has_prefix (request->path, "/_matrix/client/v3/rooms/" ROOM "/send/m.room.message/"));
+  g_assert_true (g_str_has_suffix (request->path, txn_id));
+  assert_timeline (timeline, "$create $m1 echo:sent");
+
+  /* Someone else's message arrives with ours: it goes before our echo, and
+   * the echo becomes the server's copy where it stands. */
+  copy = own_copy ("$sent", "hello", txn_id);
+  events = g_strconcat (other, ",", copy, NULL);
+  body = room_sync ("t2", "", events, FALSE, "p1");
+  sync_once (f->server, f->client, "t1", body);
+
+  assert_timeline (timeline, "$create $m1 $other $sent");
+  items_changed_recorder_check (changes, "2,0,1 3,1,1");
+  replaced = last_item (timeline);
+  g_assert_cmpint (matrix_timeline_item_get_kind (replaced), ==, MATRIX_TIMELINE_ITEM_EVENT);
+  g_assert_cmpstr (matrix_timeline_item_get_transaction_id (replaced), ==, txn_id);
+  g_assert_cmpint (matrix_timeline_item_get_send_state (replaced), ==, MATRIX_SEND_STATE_NONE);
+
+  /* The same event again (e.g. a repeated sync): still once. */
+  g_free (body);
+  body = room_sync ("t3", "", copy, FALSE, "p2");
+  sync_once (f->server, f->client, "t2", body);
+  assert_timeline (timeline, "$create $m1 $other $sent");
+}
+
+static void
+test_local_echo_sync_first (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("quick");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *body = NULL;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+  changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
+
+  fake_homeserver_queue_held (f->server, "PUT", SEND "*", 200, "application/json",
+                              "{\"event_id\": \"$quick\"}");
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result);
+  echo = last_item (timeline);
+  fake_homeserver_wait_for_requests (f->server, 2, 5000);
+
+  copy = own_copy ("$quick", "quick", matrix_timeline_item_get_transaction_id (echo));
+  body = room_sync ("t2", "", copy, FALSE, "p1");
+  sync_once (f->server, f->client, "t1", body);
+  assert_timeline (timeline, "$create $m1 $quick");
+
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  event_id = matrix_timeline_send_finish (timeline, result, NULL);
+  g_assert_cmpstr (event_id, ==, "$quick");
+
+  /* No duplicate, and nothing changed once the PUT answered. */
+  assert_timeline (timeline, "$create $m1 $quick");
+  items_changed_recorder_check (changes, "2,0,1 2,1,1");
+  /* The echo the model dropped keeps its last state. */
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_PENDING);
+}
+
+static void
+test_local_echo_failure_retry (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("flaky");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *first_path = NULL;
+  guint n_state_changes = 0;
+  GPtrArray *requests;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 500,
+                              "{\"errcode\": \"M_UNKNOWN\", \"error\": \"boom\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$flaky\"}", FALSE);
+
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result);
+  echo = last_item (timeline);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  event_id = matrix_timeline_send_finish (timeline, result, &error);
+  g_assert_null (event_id);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_SERVER);
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_FAILED);
+  g_assert_nonnull (matrix_timeline_item_get_send_error (echo));
+  assert_timeline (timeline, "$create $m1 echo:failed");
+
+  matrix_timeline_retry (timeline, echo);
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_PENDING);
+  g_signal_connect (echo, "notify::send-state", G_CALLBACK (count_notify), &n_state_changes);
+  wait_for_count (&n_state_changes, 1, 5000);
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_SENT);
+  g_assert_null (matrix_timeline_item_get_send_error (echo));
+
+  /* Both attempts used the same transaction id. */
+  requests = fake_homeserver_get_requests (f->server);
+  g_assert_cmpuint (requests->len, ==, 3);
+  first_path = g_strdup (((FakeRequest *) g_ptr_array_index (requests, 1))->path);
+  g_assert_true (g_str_has_suffix (first_path, matrix_timeline_item_get_transaction_id (echo)));
+  g_assert_cmpstr (((FakeRequest *) g_ptr_array_index (requests, 2))->path, ==, first_path);
+  assert_timeline (timeline, "$create $m1 echo:sent");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/matrix/timeline/excludes-state-section", Fixture, NULL, fixture_setup,
+              test_excludes_state_section, fixture_teardown);
+  g_test_add ("/matrix/timeline/room-start", Fixture, NULL, fixture_setup,
+              test_room_start, fixture_teardown);
+  g_test_add ("/matrix/timeline/limited-sync-leaves-gap", Fixture, NULL, fixture_setup,
+              test_limited_gap, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/fills-gap", Fixture, NULL, fixture_setup,
+              test_load_older_fills_gap, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/reaches-start", Fixture, NULL, fixture_setup,
+              test_load_older_reaches_start, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/reaches-create", Fixture, NULL, fixture_setup,
+              test_load_older_reaches_create, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/invalid-response", Fixture, NULL, fixture_setup,
+              test_load_older_error, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/replaced-after-put", Fixture, NULL, fixture_setup,
+              test_local_echo_put_first, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/replaced-before-put", Fixture, NULL, fixture_setup,
+              test_local_echo_sync_first, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/failure-retry-same-txn", Fixture, NULL, fixture_setup,
+              test_local_echo_failure_retry, fixture_teardown);
+
+  return g_test_run ();
+}
