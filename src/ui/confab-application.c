@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-application"
+
+#include <glib/gi18n.h>
+
+#include "confab-application.h"
+#include "confab-ui.h"
+#include "confab-window.h"
+
+/**
+ * ConfabApplication:
+ *
+ * The single-instance application. It opens one #ConfabWindow, which
+ * either restores the saved session or asks to sign in; with
+ * `--homeserver`, `--user` and `--password-file` it signs in straight away
+ * (tools/run-demo uses that).
+ */
+struct _ConfabApplication
+{
+  AdwApplication  parent_instance;
+
+  char           *homeserver;
+  char           *user;
+  char           *password;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry options[] = {
+  { "homeserver", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Sign in to this server (a name or a URL)"), N_("SERVER") },
+  { "user", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Sign in as this user"), N_("USER") },
+  { "password-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Read the password from this file"), N_("FILE") },
+  { NULL }
+};
+
+ConfabApplication *
+confab_application_new (void)
+{
+  return g_object_new (CONFAB_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/confab/Confab",
+                       NULL);
+}
+
+static int
+confab_application_handle_local_options (GApplication *app,
+                                         GVariantDict *dict)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (app);
+  g_autofree char *password_file = NULL;
+
+  g_variant_dict_lookup (dict, "homeserver", "s", &self->homeserver);
+  g_variant_dict_lookup (dict, "user", "s", &self->user);
+  g_variant_dict_lookup (dict, "password-file", "^ay", &password_file);
+
+  if (password_file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      char *text = NULL;
+
+      /* Read before the main loop runs: a small local file, once. */
+      if (!g_file_get_contents (password_file, &text, NULL, &error))
+        {
+          g_printerr (_("Could not read the password: %s\n"), error->message);
+          return 1;
+        }
+      g_strchomp (text);
+      self->password = text;
+    }
+
+  if ((self->homeserver != NULL) != (self->user != NULL) ||
+      (self->password != NULL && self->user == NULL))
+    {
+      g_printerr (_("--homeserver, --user and --password-file go together\n"));
+      return 1;
+    }
+
+  return -1;
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  static const char *developers[] = { "The Confab developers", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Confab"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Chat on Matrix"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+};
+
+static void
+confab_application_startup (GApplication *app)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *search_accels[] = { "<Control>k", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+
+  G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
+
+  confab_ui_init ();
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+}
+
+static void
+confab_application_activate (GApplication *app)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (confab_window_new (GTK_APPLICATION (app)));
+
+      if (self->homeserver != NULL)
+        confab_window_sign_in (CONFAB_WINDOW (window), self->homeserver, self->user,
+                               self->password);
+      else
+        confab_window_restore_session (CONFAB_WINDOW (window));
+    }
+
+  gtk_window_present (window);
+}
+
+static void
+confab_application_finalize (GObject *object)
+{
+  ConfabApplication *self = CONFAB_APPLICATION (object);
+
+  g_clear_pointer (&self->homeserver, g_free);
+  g_clear_pointer (&self->user, g_free);
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
+
+  G_OBJECT_CLASS (confab_application_parent_class)->finalize (object);
+}
+
+static void
+confab_application_class_init (ConfabApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = confab_application_finalize;
+  app_class->handle_local_options = confab_application_handle_local_options;
+  app_class->startup = confab_application_startup;
+  app_class->activate = confab_application_activate;
+}
+
+static void
+confab_application_init (ConfabApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-event-description"
+
+#include <glib/gi18n.h>
+
+#include "confab-event-description.h"
+
+char *
+confab_event_dup_name (MatrixRoom *room,
+                       const char *user_id)
+{
+  char *name = NULL;
+
+  if (user_id == NULL)
+    return g_strdup (_("Someone"));
+
+  if (room != NULL)
+    name = matrix_room_dup_member_display_name (room, user_id);
+
+  return name != NULL && *name != '\0' ? name : (g_free (name), g_strdup (user_id));
+}
+
+static char *
+describe_member (MatrixRoom  *room,
+                 MatrixEvent *event,
+                 const char  *sender)
+{
+  const char *membership = matrix_event_get_content_string (event, "membership");
+  const char *target_id = matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event));
+  const char *displayname = matrix_event_get_content_string (event, "displayname");
+  g_autofree char *target = NULL;
+  gboolean self_change = g_strcmp0 (target_id, matrix_event_get_sender (event)) == 0;
+
+  /* A join or invite carries the name the member has from then on. */
+  if (displayname != NULL && *displayname != '\0' &&
+      (g_strcmp0 (membership, "join") == 0 || g_strcmp0 (membership, "invite") == 0))
+    target = g_strdup (displayname);
+  else
+    target = confab_event_dup_name (room, target_id);
+
+  if (g_strcmp0 (membership, "join") == 0)
+    return g_strdup_printf (_("%s joined"), target);
+  if (g_strcmp0 (membership, "invite") == 0)
+    return g_strdup_printf (_("%s invited %s"), sender, target);
+  if (g_strcmp0 (membership, "leave") == 0 && self_change)
+    return g_strdup_printf (_("%s left"), target);
+  if (g_strcmp0 (membership, "leave") == 0)
+    return g_strdup_printf (_("%s removed %s"), sender, target);
+  if (g_strcmp0 (membership, "ban") == 0)
+    return g_strdup_printf (_("%s banned %s"), sender, target);
+  if (g_strcmp0 (membership, "knock") == 0)
+    return g_strdup_printf (_("%s asked to join"), target);
+
+  return g_strdup_printf (_("%s changed the membership of %s"), sender, target);
+}
+
+char *
+confab_event_describe (MatrixRoom  *room,
+                       MatrixEvent *event)
+{
+  const char *type = matrix_event_get_event_type (event);
+  g_autofree char *sender = confab_event_dup_name (room, matrix_event_get_sender (event));
+  gboolean is_state = MATRIX_IS_STATE_EVENT (event);
+
+  if (g_strcmp0 (type, "m.room.message") == 0 && !is_state)
+    {
+      if (matrix_event_get_content_string (event, "body") != NULL)
+        return NULL;
+      /* A redacted message keeps its type but loses its content. */
+      return g_strdup_printf (_("%s deleted a message"), sender);
+    }
+
+  if (is_state && g_strcmp0 (type, "m.room.member") == 0)
+    return describe_member (room, event, sender);
+
+  if (is_state && g_strcmp0 (type, "m.room.name") == 0)
+    {
+      const char *name = matrix_event_get_content_string (event, "name");
+
+      if (name != NULL && *name != '\0')
+        return g_strdup_printf (_("%s changed the room name to %s"), sender, name);
+      return g_strdup_printf (_("%s removed the room name"), sender);
+    }
+
+  if (is_state && g_strcmp0 (type, "m.room.topic") == 0)
+    {
+      const char *topic = matrix_event_get_content_string (event, "topic");
+
+      if (topic != NULL && *topic != '\0')
+        return g_strdup_printf (_("%s changed the topic to %s"), sender, topic);
+      return g_strdup_printf (_("%s removed the topic"), sender);
+    }
+
+  if (is_state && g_strcmp0 (type, "m.room.create") == 0)
+    return g_strdup_printf (_("%s created the room"), sender);
+
+  if (is_state && g_strcmp0 (type, "m.room.avatar") == 0)
+    return g_strdup_printf (_("%s changed the room avatar"), sender);
+
+  if (is_state && g_strcmp0 (type, "m.room.canonical_alias") == 0)
+    {
+      const char *alias = matrix_event_get_content_string (event, "alias");
+
+      if (alias != NULL && *alias != '\0')
+        return g_strdup_printf (_("%s set the room address to %s"), sender, alias);
+      return g_strdup_printf (_("%s removed the room address"), sender);
+    }
+
+  if (is_state && g_strcmp0 (type, "m.room.join_rules") == 0)
+    {
+      const char *rule = matrix_event_get_content_string (event, "join_rule");
+
+      if (g_strcmp0 (rule, "public") == 0)
+        return g_strdup_printf (_("%s made the room public"), sender);
+      if (g_strcmp0 (rule, "invite") == 0)
+        return g_strdup_printf (_("%s made the room invite only"), sender);
+      return g_strdup_printf (_("%s changed who can join the room"), sender);
+    }
+
+  if (is_state && g_strcmp0 (type, "m.room.history_visibility") == 0)
+    return g_strdup_printf (_("%s changed who can read the history"), sender);
+
+  if (is_state && g_strcmp0 (type, "m.room.power_levels") == 0)
+    return g_strdup_printf (_("%s changed the permissions"), sender);
+
+  if (is_state && g_strcmp0 (type, "m.room.guest_access") == 0)
+    return g_strdup_printf (_("%s changed guest access"), sender);
+
+  if (is_state && g_strcmp0 (type, "m.room.encryption") == 0)
+    return g_strdup_printf (_("%s turned on end-to-end encryption"), sender);
+
+  if (g_strcmp0 (type, "m.room.encrypted") == 0)
+    return g_strdup_printf (_("%s sent an encrypted message, which Confab cannot read yet"), sender);
+
+  if (g_strcmp0 (type, "m.sticker") == 0)
+    return g_strdup_printf (_("%s sent a sticker"), sender);
+
+  if (g_strcmp0 (type, "m.reaction") == 0)
+    return g_strdup_printf (_("%s reacted to a message"), sender);
+
+  if (g_strcmp0 (type, "m.room.redaction") == 0)
+    return g_strdup_printf (_("%s deleted a message"), sender);
+
+  return g_strdup_printf (_("%s sent an event of type %s"), sender, type ? type : "?");
+}

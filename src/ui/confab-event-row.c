@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-event-row"
+
+#include <glib/gi18n.h>
+
+#include "confab-event-description.h"
+#include "confab-event-row.h"
+
+/* Messages from one sender less than this far apart share one header. */
+#define GROUP_WINDOW_MS (5 * 60 * 1000)
+
+/**
+ * ConfabEventRow:
+ *
+ * One #MatrixTimelineItem: a message with its sender and time (the header
+ * hidden when it continues the previous sender's messages), a one-line
+ * description of any other event, or a gap in the history. A local echo
+ * shows "Sending…", and "Not sent" with a Retry button if the send failed.
+ * Everything is plain text.
+ */
+struct _ConfabEventRow
+{
+  GtkWidget           parent_instance;
+
+  GtkWidget          *box;
+  GtkLabel           *day_label;
+  GtkWidget          *header_box;
+  GtkLabel           *sender_label;
+  GtkLabel           *time_label;
+  GtkWidget          *message_box;
+  GtkLabel           *body_label;
+  GtkLabel           *status_label;
+  GtkWidget          *retry_button;
+  GtkLabel           *description_label;
+  GtkWidget          *gap_box;
+  GtkSpinner         *gap_spinner;
+  GtkLabel           *gap_label;
+
+  MatrixRoom         *room;
+  MatrixTimelineItem *item;
+  MatrixTimeline     *timeline;
+  gulong              send_state_handler;
+  gulong              loading_handler;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabEventRow, confab_event_row, GTK_TYPE_WIDGET)
+
+GtkWidget *
+confab_event_row_new (void)
+{
+  return g_object_new (CONFAB_TYPE_EVENT_ROW, NULL);
+}
+
+MatrixTimelineItem *
+confab_event_row_get_item (ConfabEventRow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_EVENT_ROW (self), NULL);
+
+  return self->item;
+}
+
+/* A member of an item's content, if it is a string. A local echo has no
+ * MatrixEvent yet, only the content this client is sending. */
+static const char *
+item_content_string (MatrixTimelineItem *item,
+                     const char         *member)
+{
+  MatrixEvent *event = matrix_timeline_item_get_event (item);
+  JsonObject *content;
+  JsonNode *node;
+
+  if (event != NULL)
+    return matrix_event_get_content_string (event, member);
+
+  content = matrix_timeline_item_get_content (item);
+  if (content == NULL)
+    return NULL;
+
+  node = json_object_get_member (content, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static gboolean
+item_is_message (MatrixTimelineItem *item)
+{
+  MatrixTimelineItemKind kind = matrix_timeline_item_get_kind (item);
+  MatrixEvent *event = matrix_timeline_item_get_event (item);
+
+  if (kind == MATRIX_TIMELINE_ITEM_GAP)
+    return FALSE;
+  if (event != NULL && matrix_event_is_state (event))
+    return FALSE;
+
+  return g_strcmp0 (matrix_timeline_item_get_event_type (item), "m.room.message") == 0 &&
+         item_content_string (item, "body") != NULL;
+}
+
+static GDateTime *
+item_date_time (MatrixTimelineItem *item)
+{
+  gint64 ts = matrix_timeline_item_get_origin_server_ts (item);
+
+  if (ts <= 0)
+    return NULL;
+
+  return g_date_time_new_from_unix_local (ts / 1000);
+}
+
+static gboolean
+same_day (GDateTime *a,
+          GDateTime *b)
+{
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+static char *
+format_day (GDateTime *date)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) yesterday = g_date_time_add_days (now, -1);
+
+  if (same_day (date, now))
+    return g_strdup (_("Today"));
+  if (same_day (date, yesterday))
+    return g_strdup (_("Yesterday"));
+  if (g_date_time_get_year (date) == g_date_time_get_year (now))
+    /* Translators: a day in the timeline, see g_date_time_format() */
+    return g_date_time_format (date, _("%A, %B %e"));
+
+  /* Translators: a day of another year in the timeline, see g_date_time_format() */
+  return g_date_time_format (date, _("%B %e, %Y"));
+}
+
+static void
+update_send_state (ConfabEventRow *self)
+{
+  MatrixSendState state = MATRIX_SEND_STATE_NONE;
+
+  if (self->item != NULL &&
+      matrix_timeline_item_get_kind (self->item) == MATRIX_TIMELINE_ITEM_LOCAL_ECHO)
+    state = matrix_timeline_item_get_send_state (self->item);
+
+  switch (state)
+    {
+    case MATRIX_SEND_STATE_PENDING:
+      gtk_label_set_text (self->status_label, _("Sending…"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self), "pending");
+      gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
+      gtk_widget_set_visible (self->retry_button, FALSE);
+      break;
+
+    case MATRIX_SEND_STATE_FAILED:
+      gtk_label_set_text (self->status_label, _("Not sent"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
+      gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
+      gtk_widget_set_visible (self->retry_button, TRUE);
+      break;
+
+    case MATRIX_SEND_STATE_NONE:
+    default:
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
+      gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
+      gtk_widget_set_visible (self->retry_button, FALSE);
+      break;
+    }
+}
+
+static void
+update_gap (ConfabEventRow *self)
+{
+  gboolean loading = self->timeline != NULL && matrix_timeline_get_loading (self->timeline);
+
+  gtk_spinner_set_spinning (self->gap_spinner, loading);
+  gtk_widget_set_visible (GTK_WIDGET (self->gap_spinner), loading);
+  gtk_label_set_text (self->gap_label,
+                      loading ? _("Loading older messages…") : _("Scroll up for older messages"));
+}
+
+static void
+clear (ConfabEventRow *self)
+{
+  if (self->item != NULL)
+    g_clear_signal_handler (&self->send_state_handler, self->item);
+  if (self->timeline != NULL)
+    g_clear_signal_handler (&self->loading_handler, self->timeline);
+  g_clear_object (&self->item);
+  g_clear_object (&self->timeline);
+  g_clear_object (&self->room);
+}
+
+static void
+show_message (ConfabEventRow     *self,
+              MatrixTimelineItem *item,
+              MatrixTimelineItem *previous,
+              GDateTime          *date)
+{
+  const char *sender_id = matrix_timeline_item_get_sender (item);
+  const char *msgtype = item_content_string (item, "msgtype");
+  const char *body = item_content_string (item, "body");
+  g_autofree char *sender = confab_event_dup_name (self->room, sender_id);
+  gboolean grouped = FALSE;
+
+  if (previous != NULL && item_is_message (previous) &&
+      g_strcmp0 (matrix_timeline_item_get_sender (previous), sender_id) == 0)
+    {
+      gint64 delta = matrix_timeline_item_get_origin_server_ts (item) -
+                     matrix_timeline_item_get_origin_server_ts (previous);
+      g_autoptr(GDateTime) previous_date = item_date_time (previous);
+
+      grouped = delta >= 0 && delta < GROUP_WINDOW_MS &&
+                date != NULL && previous_date != NULL && same_day (date, previous_date);
+    }
+
+  gtk_label_set_text (self->sender_label, sender);
+  if (date != NULL)
+    {
+      g_autofree char *time = g_date_time_format (date, "%H:%M");
+
+      gtk_label_set_text (self->time_label, time);
+    }
+  else
+    {
+      gtk_label_set_text (self->time_label, "");
+    }
+  gtk_widget_set_visible (self->header_box, !grouped);
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "confab-emote");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "confab-notice");
+  if (g_strcmp0 (msgtype, "m.emote") == 0)
+    {
+      g_autofree char *text = g_strdup_printf ("* %s %s", sender, body);
+
+      gtk_label_set_text (self->body_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-emote");
+    }
+  else
+    {
+      gtk_label_set_text (self->body_label, body);
+      if (g_strcmp0 (msgtype, "m.notice") == 0)
+        gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-notice");
+    }
+
+  gtk_widget_set_visible (self->message_box, TRUE);
+}
+
+void
+confab_event_row_set_item (ConfabEventRow     *self,
+                           MatrixRoom         *room,
+                           MatrixTimelineItem *item,
+                           MatrixTimelineItem *previous)
+{
+  g_autoptr(GDateTime) date = NULL;
+  g_autoptr(GDateTime) previous_date = NULL;
+  MatrixTimelineItemKind kind;
+  gboolean new_day;
+
+  g_return_if_fail (CONFAB_IS_EVENT_ROW (self));
+
+  if (self->item != item)
+    {
+      clear (self);
+      if (item == NULL)
+        return;
+
+      self->item = g_object_ref (item);
+      self->room = room ? g_object_ref (room) : NULL;
+      self->send_state_handler =
+        g_signal_connect_swapped (item, "notify::send-state", G_CALLBACK (update_send_state), self);
+    }
+  else if (item == NULL)
+    {
+      return;
+    }
+
+  kind = matrix_timeline_item_get_kind (item);
+
+  gtk_widget_set_visible (self->header_box, FALSE);
+  gtk_widget_set_visible (self->message_box, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->description_label), FALSE);
+  gtk_widget_set_visible (self->gap_box, FALSE);
+
+  if (kind == MATRIX_TIMELINE_ITEM_GAP)
+    {
+      if (self->timeline == NULL && room != NULL)
+        {
+          self->timeline = g_object_ref (matrix_room_get_timeline (room));
+          self->loading_handler =
+            g_signal_connect_swapped (self->timeline, "notify::loading",
+                                      G_CALLBACK (update_gap), self);
+        }
+      update_gap (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->day_label), FALSE);
+      gtk_widget_set_visible (self->gap_box, TRUE);
+      update_send_state (self);
+      return;
+    }
+
+  date = item_date_time (item);
+  if (previous != NULL)
+    previous_date = item_date_time (previous);
+  new_day = date != NULL && (previous_date == NULL || !same_day (date, previous_date));
+  if (new_day)
+    {
+      g_autofree char *day = format_day (date);
+
+      gtk_label_set_text (self->day_label, day);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
+
+  if (item_is_message (item))
+    {
+      show_message (self, item, new_day ? NULL : previous, date);
+    }
+  else
+    {
+      MatrixEvent *event = matrix_timeline_item_get_event (item);
+      g_autofree char *text = NULL;
+
+      if (event != NULL)
+        text = confab_event_describe (room, event);
+      if (text == NULL)
+        {
+          g_autofree char *sender = confab_event_dup_name (room, matrix_timeline_item_get_sender (item));
+          const char *type = matrix_timeline_item_get_event_type (item);
+
+          text = g_strdup_printf (_("%s sent an event of type %s"), sender, type ? type : "?");
+        }
+      gtk_label_set_text (self->description_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->description_label), TRUE);
+    }
+
+  update_send_state (self);
+}
+
+static void
+on_retry_clicked (ConfabEventRow *self)
+{
+  if (self->item == NULL || self->room == NULL)
+    return;
+
+  matrix_timeline_retry (matrix_room_get_timeline (self->room), self->item);
+}
+
+static void
+confab_event_row_dispose (GObject *object)
+{
+  ConfabEventRow *self = CONFAB_EVENT_ROW (object);
+  GtkWidget *child;
+
+  clear (self);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_EVENT_ROW);
+
+  G_OBJECT_CLASS (confab_event_row_parent_class)->dispose (object);
+}
+
+static void
+confab_event_row_class_init (ConfabEventRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_event_row_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "confab-event-row");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/confab/Confab/confab-event-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, header_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, sender_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, description_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
+}
+
+static void
+confab_event_row_init (ConfabEventRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

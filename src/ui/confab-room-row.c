@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-room-row"
+
+#include <glib/gi18n.h>
+
+#include "confab-room-row.h"
+#include "confab-window.h"
+
+/**
+ * ConfabRoomRow:
+ *
+ * One room in the sidebar: its avatar (initials), name, the newest message
+ * and an unread badge; for an invite, who sent it and Accept / Decline.
+ * Everything shown is read from #MatrixRoom properties, as plain text.
+ */
+struct _ConfabRoomRow
+{
+  GtkWidget   parent_instance;
+
+  GtkWidget  *box;
+  AdwAvatar  *avatar;
+  GtkLabel   *name_label;
+  GtkLabel   *preview_label;
+  GtkWidget  *invite_buttons;
+  GtkWidget  *accept_button;
+  GtkWidget  *decline_button;
+  GtkLabel   *badge_label;
+
+  MatrixRoom *room;
+  GPtrArray  *bindings;
+  gulong      notify_handler;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabRoomRow, confab_room_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ROOM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GtkWidget *
+confab_room_row_new (void)
+{
+  return g_object_new (CONFAB_TYPE_ROOM_ROW, NULL);
+}
+
+MatrixRoom *
+confab_room_row_get_room (ConfabRoomRow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_ROOM_ROW (self), NULL);
+
+  return self->room;
+}
+
+static void
+update (ConfabRoomRow *self)
+{
+  MatrixRoom *room = self->room;
+  guint count;
+
+  if (room == NULL)
+    return;
+
+  count = matrix_room_get_notification_count (room);
+  if (count > 0)
+    {
+      g_autofree char *text = count > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", count);
+
+      gtk_label_set_text (self->badge_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->badge_label), count > 0);
+
+  if (matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_INVITE)
+    {
+      const char *inviter = matrix_room_get_inviter (room);
+      g_autofree char *text = NULL;
+
+      if (inviter != NULL)
+        {
+          g_autofree char *name = matrix_room_dup_member_display_name (room, inviter);
+
+          text = g_strdup_printf (_("Invited by %s"), name ? name : inviter);
+        }
+      else
+        {
+          text = g_strdup (_("Invited"));
+        }
+      gtk_label_set_text (self->preview_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->preview_label), TRUE);
+      gtk_widget_set_visible (self->invite_buttons, TRUE);
+    }
+  else
+    {
+      const char *preview = matrix_room_get_last_message (room);
+
+      gtk_label_set_text (self->preview_label, preview ? preview : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->preview_label), preview != NULL);
+      gtk_widget_set_visible (self->invite_buttons, FALSE);
+    }
+}
+
+void
+confab_room_row_set_room (ConfabRoomRow *self,
+                          MatrixRoom    *room)
+{
+  g_return_if_fail (CONFAB_IS_ROOM_ROW (self));
+  g_return_if_fail (room == NULL || MATRIX_IS_ROOM (room));
+
+  if (self->room == room)
+    return;
+
+  g_ptr_array_set_size (self->bindings, 0);
+  if (self->room != NULL)
+    g_clear_signal_handler (&self->notify_handler, self->room);
+  g_set_object (&self->room, room);
+
+  gtk_widget_set_sensitive (self->accept_button, TRUE);
+  gtk_widget_set_sensitive (self->decline_button, TRUE);
+
+  if (room != NULL)
+    {
+      g_ptr_array_add (self->bindings,
+                       g_object_bind_property (room, "display-name", self->name_label, "label",
+                                               G_BINDING_SYNC_CREATE));
+      g_ptr_array_add (self->bindings,
+                       g_object_bind_property (room, "display-name", self->avatar, "text",
+                                               G_BINDING_SYNC_CREATE));
+      self->notify_handler = g_signal_connect_swapped (room, "notify", G_CALLBACK (update), self);
+      update (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
+}
+
+static void
+report_error (ConfabRoomRow *self,
+              const char    *what,
+              const GError  *error)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+
+  if (CONFAB_IS_WINDOW (root))
+    confab_window_show_toast (CONFAB_WINDOW (root), text);
+}
+
+static void
+on_join_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ConfabRoomRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_join_finish (MATRIX_ROOM (source), result, &error))
+    {
+      report_error (self, _("Could not accept the invite"), error);
+      gtk_widget_set_sensitive (self->accept_button, TRUE);
+      gtk_widget_set_sensitive (self->decline_button, TRUE);
+    }
+}
+
+static void
+on_leave_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConfabRoomRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_leave_finish (MATRIX_ROOM (source), result, &error))
+    {
+      report_error (self, _("Could not decline the invite"), error);
+      gtk_widget_set_sensitive (self->accept_button, TRUE);
+      gtk_widget_set_sensitive (self->decline_button, TRUE);
+    }
+}
+
+static void
+on_accept_clicked (ConfabRoomRow *self)
+{
+  if (self->room == NULL)
+    return;
+
+  gtk_widget_set_sensitive (self->accept_button, FALSE);
+  gtk_widget_set_sensitive (self->decline_button, FALSE);
+  matrix_room_join_async (self->room, NULL, on_join_done, g_object_ref (self));
+}
+
+static void
+on_decline_clicked (ConfabRoomRow *self)
+{
+  if (self->room == NULL)
+    return;
+
+  gtk_widget_set_sensitive (self->accept_button, FALSE);
+  gtk_widget_set_sensitive (self->decline_button, FALSE);
+  matrix_room_leave_async (self->room, NULL, on_leave_done, g_object_ref (self));
+}
+
+static void
+confab_room_row_dispose (GObject *object)
+{
+  ConfabRoomRow *self = CONFAB_ROOM_ROW (object);
+  GtkWidget *child;
+
+  confab_room_row_set_room (self, NULL);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_ROOM_ROW);
+
+  G_OBJECT_CLASS (confab_room_row_parent_class)->dispose (object);
+}
+
+static void
+confab_room_row_finalize (GObject *object)
+{
+  ConfabRoomRow *self = CONFAB_ROOM_ROW (object);
+
+  g_clear_pointer (&self->bindings, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (confab_room_row_parent_class)->finalize (object);
+}
+
+static void
+confab_room_row_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  ConfabRoomRow *self = CONFAB_ROOM_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROOM:
+      g_value_set_object (value, self->room);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_room_row_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  ConfabRoomRow *self = CONFAB_ROOM_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROOM:
+      confab_room_row_set_room (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_room_row_class_init (ConfabRoomRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_room_row_dispose;
+  object_class->finalize = confab_room_row_finalize;
+  object_class->get_property = confab_room_row_get_property;
+  object_class->set_property = confab_room_row_set_property;
+
+  properties[PROP_ROOM] =
+    g_param_spec_object ("room", NULL, NULL, MATRIX_TYPE_ROOM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "confab-room-row");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/confab/Confab/confab-room-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, preview_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, invite_buttons);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, accept_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, decline_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, badge_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_accept_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_decline_clicked);
+}
+
+static void
+confab_room_row_init (ConfabRoomRow *self)
+{
+  self->bindings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_binding_unbind);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-timeline-view"
+
+#include <glib/gi18n.h>
+
+#include "confab-event-row.h"
+#include "confab-timeline-view.h"
+#include "confab-window.h"
+
+/* How close to an edge (in pixels) counts as being at it. */
+#define EDGE_PX 24
+#define LOAD_OLDER_LIMIT 30
+
+/**
+ * ConfabTimelineView:
+ *
+ * The selected room's #MatrixTimeline in a #GtkListView of #ConfabEventRow.
+ * It stays at the bottom while new messages arrive if it was there, and asks
+ * the timeline for older events (closing the gap at the top) when scrolled to
+ * the top, or when what it has does not fill the view.
+ */
+struct _ConfabTimelineView
+{
+  GtkWidget       parent_instance;
+
+  GtkWidget      *scroller;
+  GtkListView    *list_view;
+
+  MatrixRoom     *room;
+  MatrixTimeline *timeline;
+  GtkNoSelection *selection;
+  GCancellable   *cancellable;
+  GHashTable     *bound_items;
+  GtkAdjustment  *vadjustment;
+
+  guint           refresh_source;
+  gboolean        stick_to_bottom;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ROOM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GtkWidget *
+confab_timeline_view_new (void)
+{
+  return g_object_new (CONFAB_TYPE_TIMELINE_VIEW, NULL);
+}
+
+MatrixRoom *
+confab_timeline_view_get_room (ConfabTimelineView *self)
+{
+  g_return_val_if_fail (CONFAB_IS_TIMELINE_VIEW (self), NULL);
+
+  return self->room;
+}
+
+static void
+bind_list_item (ConfabTimelineView *self,
+                GtkListItem        *list_item)
+{
+  ConfabEventRow *row = CONFAB_EVENT_ROW (gtk_list_item_get_child (list_item));
+  MatrixTimelineItem *item = gtk_list_item_get_item (list_item);
+  guint position = gtk_list_item_get_position (list_item);
+  g_autoptr(MatrixTimelineItem) previous = NULL;
+
+  if (item == NULL || self->timeline == NULL)
+    return;
+
+  if (position > 0 && position != GTK_INVALID_LIST_POSITION)
+    previous = g_list_model_get_item (G_LIST_MODEL (self->timeline), position - 1);
+
+  confab_event_row_set_item (row, self->room, item, previous);
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *list_item,
+           ConfabTimelineView       *self)
+{
+  gtk_list_item_set_activatable (list_item, FALSE);
+  gtk_list_item_set_selectable (list_item, FALSE);
+  gtk_list_item_set_child (list_item, confab_event_row_new ());
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          ConfabTimelineView       *self)
+{
+  g_hash_table_add (self->bound_items, list_item);
+  bind_list_item (self, list_item);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            ConfabTimelineView       *self)
+{
+  g_hash_table_remove (self->bound_items, list_item);
+  confab_event_row_set_item (CONFAB_EVENT_ROW (gtk_list_item_get_child (list_item)),
+                             NULL, NULL, NULL);
+}
+
+static void
+teardown_row (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              ConfabTimelineView       *self)
+{
+  g_hash_table_remove (self->bound_items, list_item);
+}
+
+/* Whether a row shows its sender or a day separator depends on the item
+ * above it, which changes when items are inserted or removed before it. */
+static gboolean
+refresh_bound_rows (gpointer user_data)
+{
+  ConfabTimelineView *self = user_data;
+  GHashTableIter iter;
+  gpointer list_item;
+
+  self->refresh_source = 0;
+
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &list_item, NULL))
+    bind_list_item (self, list_item);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_load_older_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ConfabTimelineView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_timeline_load_older_finish (MATRIX_TIMELINE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      g_autofree char *text = g_strdup_printf (_("Could not load older messages: %s"),
+                                               error->message);
+
+      if (CONFAB_IS_WINDOW (root))
+        confab_window_show_toast (CONFAB_WINDOW (root), text);
+    }
+}
+
+static void
+maybe_load_older (ConfabTimelineView *self)
+{
+  double value, page_size, upper;
+
+  if (self->timeline == NULL ||
+      matrix_timeline_get_loading (self->timeline) ||
+      matrix_timeline_get_at_start (self->timeline))
+    return;
+
+  value = gtk_adjustment_get_value (self->vadjustment);
+  page_size = gtk_adjustment_get_page_size (self->vadjustment);
+  upper = gtk_adjustment_get_upper (self->vadjustment);
+
+  /* Not laid out yet: there is no "top" to be at. */
+  if (page_size <= 0)
+    return;
+
+  if (value <= EDGE_PX || upper <= page_size)
+    matrix_timeline_load_older_async (self->timeline, LOAD_OLDER_LIMIT, self->cancellable,
+                                      on_load_older_done, g_object_ref (self));
+}
+
+static void
+scroll_to_bottom (ConfabTimelineView *self)
+{
+  double upper = gtk_adjustment_get_upper (self->vadjustment);
+  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
+
+  gtk_adjustment_set_value (self->vadjustment, MAX (0, upper - page_size));
+}
+
+static void
+on_value_changed (ConfabTimelineView *self)
+{
+  double value = gtk_adjustment_get_value (self->vadjustment);
+  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
+  double upper = gtk_adjustment_get_upper (self->vadjustment);
+
+  if (page_size <= 0)
+    return;
+
+  self->stick_to_bottom = value + page_size >= upper - EDGE_PX;
+
+  if (!self->stick_to_bottom)
+    maybe_load_older (self);
+}
+
+static void
+on_size_changed (ConfabTimelineView *self)
+{
+  if (self->stick_to_bottom)
+    scroll_to_bottom (self);
+
+  /* Too little to scroll: nobody can scroll to the top to ask for more. */
+  if (gtk_adjustment_get_upper (self->vadjustment) <=
+      gtk_adjustment_get_page_size (self->vadjustment))
+    maybe_load_older (self);
+}
+
+static void
+on_items_changed (ConfabTimelineView *self,
+                  guint               position,
+                  guint               removed,
+                  guint               added)
+{
+  if (self->refresh_source == 0)
+    self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+}
+
+static void
+on_at_start_changed (ConfabTimelineView *self)
+{
+  on_size_changed (self);
+}
+
+void
+confab_timeline_view_set_room (ConfabTimelineView *self,
+                               MatrixRoom         *room)
+{
+  g_return_if_fail (CONFAB_IS_TIMELINE_VIEW (self));
+  g_return_if_fail (room == NULL || MATRIX_IS_ROOM (room));
+
+  if (self->room == room)
+    return;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+
+  if (self->timeline != NULL)
+    g_signal_handlers_disconnect_by_data (self->timeline, self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+
+  gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->timeline);
+  g_set_object (&self->room, room);
+
+  self->stick_to_bottom = TRUE;
+
+  if (room != NULL)
+    {
+      self->cancellable = g_cancellable_new ();
+      self->timeline = g_object_ref (matrix_room_get_timeline (room));
+      self->selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->timeline)));
+      gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+      g_signal_connect_swapped (self->selection, "items-changed",
+                                G_CALLBACK (on_items_changed), self);
+      g_signal_connect_swapped (self->timeline, "notify::loading",
+                                G_CALLBACK (on_at_start_changed), self);
+      g_signal_connect_swapped (self->timeline, "notify::at-start",
+                                G_CALLBACK (on_at_start_changed), self);
+      scroll_to_bottom (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
+}
+
+static void
+confab_timeline_view_dispose (GObject *object)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (object);
+  GtkWidget *child;
+
+  confab_timeline_view_set_room (self, NULL);
+
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->vadjustment);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_TIMELINE_VIEW);
+
+  G_OBJECT_CLASS (confab_timeline_view_parent_class)->dispose (object);
+}
+
+static void
+confab_timeline_view_finalize (GObject *object)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (object);
+
+  g_clear_pointer (&self->bound_items, g_hash_table_unref);
+
+  G_OBJECT_CLASS (confab_timeline_view_parent_class)->finalize (object);
+}
+
+static void
+confab_timeline_view_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROOM:
+      g_value_set_object (value, self->room);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_timeline_view_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROOM:
+      confab_timeline_view_set_room (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_timeline_view_class_init (ConfabTimelineViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_timeline_view_dispose;
+  object_class->finalize = confab_timeline_view_finalize;
+  object_class->get_property = confab_timeline_view_get_property;
+  object_class->set_property = confab_timeline_view_set_property;
+
+  properties[PROP_ROOM] =
+    g_param_spec_object ("room", NULL, NULL, MATRIX_TYPE_ROOM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "confab-timeline-view");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/confab/Confab/confab-timeline-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabTimelineView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, ConfabTimelineView, list_view);
+}
+
+static void
+confab_timeline_view_init (ConfabTimelineView *self)
+{
+  GtkListItemFactory *factory;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->bound_items = g_hash_table_new (NULL, NULL);
+  self->stick_to_bottom = TRUE;
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
+  g_signal_connect (factory, "teardown", G_CALLBACK (teardown_row), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+
+  self->vadjustment = g_object_ref (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller)));
+  g_signal_connect_swapped (self->vadjustment, "value-changed", G_CALLBACK (on_value_changed), self);
+  g_signal_connect_swapped (self->vadjustment, "notify::upper", G_CALLBACK (on_size_changed), self);
+  g_signal_connect_swapped (self->vadjustment, "notify::page-size", G_CALLBACK (on_size_changed), self);
+}

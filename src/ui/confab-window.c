@@ -1,0 +1,958 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-window"
+
+#include <glib/gi18n.h>
+
+#include "confab-composer.h"
+#include "confab-login-page.h"
+#include "confab-room-row.h"
+#include "confab-session.h"
+#include "confab-timeline-view.h"
+#include "confab-window.h"
+
+/**
+ * ConfabWindow:
+ *
+ * The main window: the login page, or the rooms (a sidebar with invites and
+ * joined rooms) beside the selected room's timeline and composer, in an
+ * #AdwLeaflet that folds to one pane on narrow windows. It owns the
+ * #MatrixClient of the session and its #MatrixRoomStateTracker, and shows
+ * the sync loop's state in a banner.
+ */
+struct _ConfabWindow
+{
+  AdwApplicationWindow    parent_instance;
+
+  /* template */
+  AdwToastOverlay        *toast_overlay;
+  GtkStack               *main_stack;
+  ConfabLoginPage        *login_page;
+  GtkRevealer            *banner;
+  GtkLabel               *banner_label;
+  AdwLeaflet             *leaflet;
+  GtkWidget              *sidebar;
+  GtkWidget              *leaflet_separator;
+  GtkWidget              *content;
+  GtkSearchBar           *search_bar;
+  GtkSearchEntry         *search_entry;
+  GtkWidget              *invites_box;
+  GtkListBox             *invites_list;
+  GtkStack               *rooms_stack;
+  AdwStatusPage          *rooms_empty_page;
+  GtkListView            *rooms_view;
+  AdwWindowTitle         *room_title;
+  GtkStack               *content_stack;
+  ConfabTimelineView     *timeline_view;
+  ConfabComposer         *composer;
+
+  GSettings              *settings;
+  GCancellable           *cancellable;
+
+  MatrixClient           *client;
+  MatrixRoomStateTracker *tracker;
+  GtkCustomFilter        *joined_filter;
+  GtkCustomFilter        *invited_filter;
+  GtkStringFilter        *search_filter;
+  GtkFilterListModel     *joined_rooms;
+  GtkFilterListModel     *invited_rooms;
+  GtkSingleSelection     *selection;
+
+  MatrixRoom             *room;
+  GBinding               *title_binding;
+  GBinding               *subtitle_binding;
+  char                   *pending_room_id;
+
+  guint                   retry_seconds;
+  guint                   countdown_source;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
+
+ConfabWindow *
+confab_window_new (GtkApplication *application)
+{
+  return g_object_new (CONFAB_TYPE_WINDOW, "application", application, NULL);
+}
+
+void
+confab_window_show_toast (ConfabWindow *self,
+                          const char   *text)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (CONFAB_IS_WINDOW (self));
+
+  /* A toast's title is Pango markup, and the text may come from a server. */
+  escaped = g_markup_escape_text (text, -1);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+}
+
+static void
+show_error (ConfabWindow *self,
+            const char   *what,
+            const GError *error)
+{
+  g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+
+  confab_window_show_toast (self, text);
+}
+
+/* Sync status banner */
+
+static void
+update_banner (ConfabWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->retry_seconds > 0)
+    text = g_strdup_printf (_("Connection lost — retrying in %u s"), self->retry_seconds);
+  else
+    text = g_strdup (_("Connection lost — retrying now…"));
+
+  gtk_label_set_text (self->banner_label, text);
+}
+
+static gboolean
+countdown_tick (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  if (self->retry_seconds > 0)
+    self->retry_seconds--;
+  update_banner (self);
+
+  if (self->retry_seconds == 0)
+    {
+      self->countdown_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+hide_banner (ConfabWindow *self)
+{
+  g_clear_handle_id (&self->countdown_source, g_source_remove);
+  gtk_revealer_set_reveal_child (self->banner, FALSE);
+}
+
+static void
+on_sync_failed (MatrixClient *client,
+                guint         delay_s,
+                ConfabWindow *self)
+{
+  self->retry_seconds = delay_s;
+  update_banner (self);
+  gtk_revealer_set_reveal_child (self->banner, TRUE);
+
+  g_clear_handle_id (&self->countdown_source, g_source_remove);
+  if (delay_s > 0)
+    self->countdown_source = g_timeout_add_seconds (1, countdown_tick, self);
+}
+
+static void
+on_sync_resumed (MatrixClient *client,
+                 ConfabWindow *self)
+{
+  hide_banner (self);
+}
+
+/* Rooms */
+
+static gboolean
+room_is_joined (gpointer item,
+                gpointer user_data)
+{
+  return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_JOIN;
+}
+
+static gboolean
+room_is_invited (gpointer item,
+                 gpointer user_data)
+{
+  return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_INVITE;
+}
+
+static void
+show_room (ConfabWindow *self,
+           MatrixRoom   *room)
+{
+  if (self->room == room)
+    return;
+
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
+  g_set_object (&self->room, room);
+
+  confab_timeline_view_set_room (self->timeline_view, room);
+  confab_composer_set_room (self->composer, room);
+
+  if (room != NULL)
+    {
+      self->title_binding = g_object_bind_property (room, "display-name",
+                                                    self->room_title, "title",
+                                                    G_BINDING_SYNC_CREATE);
+      self->subtitle_binding = g_object_bind_property (room, "topic",
+                                                       self->room_title, "subtitle",
+                                                       G_BINDING_SYNC_CREATE);
+      gtk_stack_set_visible_child_name (self->content_stack, "room");
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", TRUE);
+    }
+  else
+    {
+      adw_window_title_set_title (self->room_title, "");
+      adw_window_title_set_subtitle (self->room_title, "");
+      gtk_stack_set_visible_child_name (self->content_stack, "none");
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
+    }
+}
+
+static void
+on_selected_item_changed (ConfabWindow *self)
+{
+  MatrixRoom *room = gtk_single_selection_get_selected_item (self->selection);
+
+  /* The list reorders as rooms get activity; losing the selection for a
+   * moment must not close the room being read. */
+  if (room == NULL)
+    return;
+
+  show_room (self, room);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  confab_composer_grab_focus (self->composer);
+}
+
+static void
+on_room_activated (ConfabWindow *self,
+                   guint         position)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+  on_selected_item_changed (self);
+}
+
+static void
+on_back_clicked (ConfabWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+on_folded_changed (ConfabWindow *self)
+{
+  /* Folded, the sidebar is a plain list: nothing stays highlighted there. */
+  if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet))
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+select_position_of (ConfabWindow *self,
+                    MatrixRoom   *room)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(MatrixRoom) item = g_list_model_get_item (G_LIST_MODEL (self->joined_rooms), i);
+
+      if (item == room)
+        {
+          if (gtk_single_selection_get_selected (self->selection) != i)
+            gtk_single_selection_set_selected (self->selection, i);
+          return;
+        }
+    }
+}
+
+gboolean
+confab_window_select_room (ConfabWindow *self,
+                           const char   *room_id)
+{
+  MatrixRoom *room;
+
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), FALSE);
+
+  if (self->tracker == NULL)
+    return FALSE;
+
+  room = matrix_room_state_tracker_get_room (self->tracker, room_id);
+  if (room == NULL || matrix_room_get_membership (room) != MATRIX_MEMBERSHIP_JOIN)
+    return FALSE;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  select_position_of (self, room);
+  show_room (self, room);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+
+  return TRUE;
+}
+
+static void
+update_rooms_visibility (ConfabWindow *self)
+{
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms)) == 0;
+
+  gtk_widget_set_visible (self->invites_box,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->invited_rooms)) > 0);
+
+  if (empty && *search != '\0')
+    {
+      adw_status_page_set_title (self->rooms_empty_page, _("No Results"));
+      adw_status_page_set_description (self->rooms_empty_page, _("No room matches the search"));
+    }
+  else if (empty)
+    {
+      adw_status_page_set_title (self->rooms_empty_page, _("No Rooms"));
+      adw_status_page_set_description (self->rooms_empty_page,
+                                       _("Join a room or create one with the + button"));
+    }
+  gtk_stack_set_visible_child_name (self->rooms_stack, empty ? "empty" : "list");
+}
+
+static void
+on_rooms_changed (ConfabWindow *self)
+{
+  /* A room's membership can change without the tracker moving it. */
+  gtk_filter_changed (GTK_FILTER (self->joined_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gtk_filter_changed (GTK_FILTER (self->invited_filter), GTK_FILTER_CHANGE_DIFFERENT);
+
+  if (self->room != NULL &&
+      matrix_room_get_membership (self->room) != MATRIX_MEMBERSHIP_JOIN)
+    show_room (self, NULL);
+  else if (self->room != NULL && !adw_leaflet_get_folded (self->leaflet))
+    select_position_of (self, self->room);
+
+  if (self->pending_room_id != NULL &&
+      confab_window_select_room (self, self->pending_room_id))
+    g_clear_pointer (&self->pending_room_id, g_free);
+
+  update_rooms_visibility (self);
+}
+
+static void
+on_synced (MatrixClient *client,
+           const char   *next_batch,
+           ConfabWindow *self)
+{
+  on_rooms_changed (self);
+}
+
+static void
+on_search_changed (ConfabWindow *self)
+{
+  gtk_string_filter_set_search (self->search_filter,
+                                gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  if (self->selection != NULL)
+    update_rooms_visibility (self);
+}
+
+static void
+on_search_activate (ConfabWindow *self)
+{
+  g_autoptr(MatrixRoom) room = NULL;
+
+  if (self->joined_rooms == NULL)
+    return;
+
+  room = g_list_model_get_item (G_LIST_MODEL (self->joined_rooms), 0);
+  if (room != NULL)
+    {
+      gtk_single_selection_set_selected (self->selection, 0);
+      on_selected_item_changed (self);
+      gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+    }
+}
+
+static void
+setup_room_row (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, confab_room_row_new ());
+}
+
+static void
+bind_room_row (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  confab_room_row_set_room (CONFAB_ROOM_ROW (gtk_list_item_get_child (item)),
+                            gtk_list_item_get_item (item));
+}
+
+static void
+unbind_room_row (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  confab_room_row_set_room (CONFAB_ROOM_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static GtkWidget *
+create_invite_row (gpointer item,
+                   gpointer user_data)
+{
+  GtkWidget *row = confab_room_row_new ();
+
+  confab_room_row_set_room (CONFAB_ROOM_ROW (row), item);
+  return row;
+}
+
+/* Session */
+
+static void
+clear_client (ConfabWindow *self)
+{
+  hide_banner (self);
+  g_clear_pointer (&self->pending_room_id, g_free);
+  show_room (self, NULL);
+
+  gtk_list_view_set_model (self->rooms_view, NULL);
+  gtk_list_box_bind_model (self->invites_list, NULL, NULL, NULL, NULL);
+
+  if (self->client != NULL)
+    {
+      matrix_client_stop_sync (self->client);
+      g_signal_handlers_disconnect_by_data (self->client, self);
+    }
+  if (self->tracker != NULL)
+    g_signal_handlers_disconnect_by_data (self->tracker, self);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->joined_rooms);
+  g_clear_object (&self->invited_rooms);
+  g_clear_object (&self->joined_filter);
+  g_clear_object (&self->invited_filter);
+  g_clear_object (&self->search_filter);
+  g_clear_object (&self->tracker);
+  g_clear_object (&self->client);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
+}
+
+static void
+show_login (ConfabWindow *self,
+            const char   *message)
+{
+  confab_login_page_reset (self->login_page);
+  confab_login_page_set_message (self->login_page, message);
+  gtk_stack_set_visible_child_name (self->main_stack, "login");
+}
+
+static void
+on_session_forgotten (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_session_forget_finish (result, &error))
+    g_message ("Could not remove the saved session: %s", error->message);
+}
+
+static void
+on_session_ended (MatrixClient *client,
+                  gboolean      soft_logout,
+                  ConfabWindow *self)
+{
+  g_autofree char *user_id = g_strdup (matrix_client_get_user_id (client));
+
+  clear_client (self);
+  confab_session_forget_async (NULL, on_session_forgotten, NULL);
+  confab_login_page_fill (self->login_page, NULL, user_id, NULL);
+  show_login (self, _("Your session has ended. Sign in again to continue."));
+}
+
+void
+confab_window_set_client (ConfabWindow *self,
+                          MatrixClient *client)
+{
+  GtkListItemFactory *factory;
+  GtkEveryFilter *every;
+  GtkExpression *expression;
+
+  g_return_if_fail (CONFAB_IS_WINDOW (self));
+  g_return_if_fail (MATRIX_IS_CLIENT (client));
+
+  clear_client (self);
+
+  self->client = g_object_ref (client);
+  self->tracker = matrix_room_state_tracker_new (client);
+
+  self->joined_filter = gtk_custom_filter_new (room_is_joined, NULL, NULL);
+  self->invited_filter = gtk_custom_filter_new (room_is_invited, NULL, NULL);
+  expression = gtk_property_expression_new (MATRIX_TYPE_ROOM, NULL, "display-name");
+  self->search_filter = gtk_string_filter_new (expression);
+  gtk_string_filter_set_match_mode (self->search_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+  gtk_string_filter_set_ignore_case (self->search_filter, TRUE);
+  gtk_string_filter_set_search (self->search_filter,
+                                gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+
+  every = gtk_every_filter_new ();
+  gtk_multi_filter_append (GTK_MULTI_FILTER (every), g_object_ref (GTK_FILTER (self->joined_filter)));
+  gtk_multi_filter_append (GTK_MULTI_FILTER (every), g_object_ref (GTK_FILTER (self->search_filter)));
+
+  self->joined_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
+                                                  GTK_FILTER (every));
+  self->invited_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
+                                                   g_object_ref (GTK_FILTER (self->invited_filter)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->joined_rooms)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (on_selected_item_changed), self);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_room_row), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_room_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_room_row), self);
+  gtk_list_view_set_factory (self->rooms_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->rooms_view, GTK_SELECTION_MODEL (self->selection));
+
+  gtk_list_box_bind_model (self->invites_list, G_LIST_MODEL (self->invited_rooms),
+                           create_invite_row, self, NULL);
+
+  g_signal_connect_swapped (self->tracker, "items-changed", G_CALLBACK (on_rooms_changed), self);
+  g_signal_connect (client, "synced", G_CALLBACK (on_synced), self);
+  g_signal_connect (client, "sync-failed", G_CALLBACK (on_sync_failed), self);
+  g_signal_connect (client, "sync-resumed", G_CALLBACK (on_sync_resumed), self);
+  g_signal_connect (client, "session-ended", G_CALLBACK (on_session_ended), self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
+
+  update_rooms_visibility (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "rooms");
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+
+  matrix_client_start_sync (client);
+}
+
+MatrixClient *
+confab_window_get_client (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return self->client;
+}
+
+MatrixRoomStateTracker *
+confab_window_get_tracker (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return self->tracker;
+}
+
+MatrixRoom *
+confab_window_get_room (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return self->room;
+}
+
+static void
+on_session_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_session_save_finish (result, &error))
+    g_message ("Could not save the session: %s", error->message);
+}
+
+static void
+on_logged_in (ConfabWindow *self,
+              MatrixClient *client)
+{
+  confab_session_save_async (client, NULL, on_session_saved, NULL);
+  confab_window_set_client (self, client);
+}
+
+static void
+on_session_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixClient) client = confab_session_load_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (client != NULL)
+    confab_window_set_client (self, client);
+  else if (error != NULL)
+    show_login (self, _("The saved session could not be read. Sign in again."));
+  else
+    show_login (self, NULL);
+}
+
+void
+confab_window_restore_session (ConfabWindow *self)
+{
+  g_return_if_fail (CONFAB_IS_WINDOW (self));
+
+  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  confab_session_load_async (self->cancellable, on_session_loaded, g_object_ref (self));
+}
+
+void
+confab_window_sign_in (ConfabWindow *self,
+                       const char   *homeserver,
+                       const char   *user,
+                       const char   *password)
+{
+  g_return_if_fail (CONFAB_IS_WINDOW (self));
+
+  clear_client (self);
+  show_login (self, NULL);
+  confab_login_page_fill (self->login_page, homeserver, user, password);
+  if (password != NULL)
+    confab_login_page_submit (self->login_page);
+}
+
+/* Actions */
+
+static void
+on_logged_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Whatever the server said, the local session is over. */
+  if (!matrix_client_logout_finish (MATRIX_CLIENT (source), result, &error))
+    g_message ("Logging out failed: %s", error->message);
+}
+
+static void
+logout_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  g_autoptr(MatrixClient) client = NULL;
+
+  if (self->client == NULL)
+    return;
+
+  client = g_object_ref (self->client);
+  clear_client (self);
+  confab_session_forget_async (NULL, on_session_forgotten, NULL);
+  matrix_client_logout_async (client, NULL, on_logged_out, g_object_ref (self));
+  show_login (self, NULL);
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = matrix_client_join_room_finish (MATRIX_CLIENT (source), result, &error);
+
+  if (room_id == NULL)
+    {
+      show_error (self, _("Could not join the room"), error);
+      return;
+    }
+
+  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
+    {
+      g_free (self->pending_room_id);
+      self->pending_room_id = g_steal_pointer (&room_id);
+    }
+}
+
+static void
+on_created (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = matrix_client_create_room_finish (MATRIX_CLIENT (source), result, &error);
+
+  if (room_id == NULL)
+    {
+      show_error (self, _("Could not create the room"), error);
+      return;
+    }
+
+  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
+    {
+      g_free (self->pending_room_id);
+      self->pending_room_id = g_steal_pointer (&room_id);
+    }
+}
+
+static void
+on_entry_dialog_response (AdwMessageDialog *dialog,
+                          const char       *response,
+                          ConfabWindow     *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (self->client == NULL || *text == '\0')
+    return;
+
+  if (g_str_equal (response, "join"))
+    matrix_client_join_room_async (self->client, text, NULL, on_joined, g_object_ref (self));
+  else if (g_str_equal (response, "create"))
+    matrix_client_create_room_async (self->client, text, NULL, NULL, on_created,
+                                     g_object_ref (self));
+}
+
+static void
+on_dialog_entry_changed (GtkEditable      *entry,
+                         AdwMessageDialog *dialog)
+{
+  const char *text = gtk_editable_get_text (entry);
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  adw_message_dialog_set_response_enabled (dialog,
+                                           adw_message_dialog_get_default_response (dialog),
+                                           *stripped != '\0');
+}
+
+static void
+on_dialog_entry_activate (GtkEntry         *entry,
+                          AdwMessageDialog *dialog)
+{
+  const char *response = adw_message_dialog_get_default_response (dialog);
+
+  if (adw_message_dialog_get_response_enabled (dialog, response))
+    adw_message_dialog_response (dialog, response);
+}
+
+static void
+ask_for_text (ConfabWindow *self,
+              const char   *heading,
+              const char   *body,
+              const char   *placeholder,
+              const char   *response,
+              const char   *response_label)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), placeholder);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    response, response_label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), response);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), response, FALSE);
+  g_signal_connect (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog);
+  g_signal_connect (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_entry_dialog_response), self);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+join_room_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ask_for_text (CONFAB_WINDOW (widget),
+                _("Join a Room"),
+                _("Enter the address of the room, such as #gnome:matrix.org, or its ID."),
+                _("#room:server"),
+                "join", _("_Join"));
+}
+
+static void
+create_room_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ask_for_text (CONFAB_WINDOW (widget),
+                _("Create a Room"),
+                _("The new room is private: people join it when you invite them."),
+                _("Room name"),
+                "create", _("C_reate"));
+}
+
+static void
+on_left (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_leave_finish (MATRIX_ROOM (source), result, &error))
+    {
+      show_error (self, _("Could not leave the room"), error);
+      return;
+    }
+
+  if (self->room == MATRIX_ROOM (source))
+    {
+      show_room (self, NULL);
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+    }
+}
+
+static void
+on_leave_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   ConfabWindow     *self)
+{
+  MatrixRoom *room = g_object_get_data (G_OBJECT (dialog), "room");
+
+  if (g_str_equal (response, "leave") && room != NULL)
+    matrix_room_leave_async (room, NULL, on_left, g_object_ref (self));
+}
+
+static void
+leave_room_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  GtkWidget *dialog;
+  g_autofree char *heading = NULL;
+
+  if (self->room == NULL)
+    return;
+
+  heading = g_strdup_printf (_("Leave “%s”?"), matrix_room_get_display_name (self->room));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("You will no longer receive its messages."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "leave", _("_Leave"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "room", g_object_ref (self->room), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_leave_response), self);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* GObject */
+
+static void
+confab_window_dispose (GObject *object)
+{
+  ConfabWindow *self = CONFAB_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  clear_client (self);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (confab_window_parent_class)->dispose (object);
+}
+
+static void
+confab_window_class_init (ConfabWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_window_dispose;
+
+  g_type_ensure (CONFAB_TYPE_LOGIN_PAGE);
+  g_type_ensure (CONFAB_TYPE_TIMELINE_VIEW);
+  g_type_ensure (CONFAB_TYPE_COMPOSER);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/confab/Confab/confab-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet_separator);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_list);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_empty_page);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, timeline_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, composer);
+  gtk_widget_class_bind_template_callback (widget_class, on_logged_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_room_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_folded_changed);
+
+  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.join-room", NULL, join_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
+}
+
+static void
+confab_window_init (ConfabWindow *self)
+{
+  AdwLeafletPage *page;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+
+  page = adw_leaflet_get_page (self->leaflet, self->leaflet_separator);
+  adw_leaflet_page_set_navigatable (page, FALSE);
+
+  self->settings = g_settings_new (APP_ID);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
+
+  gtk_stack_set_visible_child_name (self->main_stack, "login");
+}

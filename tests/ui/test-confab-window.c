@@ -1,0 +1,882 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-confab-window"
+
+#include "confab-composer.h"
+#include "confab-event-row.h"
+#include "confab-room-row.h"
+#include "confab-timeline-view.h"
+#include "confab-window.h"
+#include "matrix-client-private.h"
+#include "ui-test-utils.h"
+
+#define SYNC "/_matrix/client/v3/sync"
+#define T0 "1700000000000"
+
+/* The fixture's user is @alice:example.org (logged_in_store_new). Three
+ * rooms: one named, one with only a canonical alias, one with heroes only;
+ * the heroes room had the newest activity, then the named one. */
+#define MEMBER(user, name) \
+  "{\"type\":\"m.room.member\",\"state_key\":\"" user "\",\"sender\":\"" user "\"," \
+  "\"event_id\":\"$m-" name "\",\"origin_server_ts\":1700000000000," \
+  "\"content\":{\"membership\":\"join\",\"displayname\":\"" name "\"}}"
+#define CREATE(room) \
+  "{\"type\":\"m.room.create\",\"state_key\":\"\",\"sender\":\"@alice:example.org\"," \
+  "\"event_id\":\"$create-" room "\",\"origin_server_ts\":1700000000000,\"content\":{}}"
+#define MESSAGE(id, sender, ts, msgtype, body) \
+  "{\"type\":\"m.room.message\",\"sender\":\"" sender "\",\"event_id\":\"" id "\"," \
+  "\"origin_server_ts\":" ts ",\"content\":{\"msgtype\":\"" msgtype "\",\"body\":\"" body "\"}}"
+
+static const char *three_rooms_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+  "\"!named:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("named") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    " MEMBER ("@bob:example.org", "Bob") ","
+  "    {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$name\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"Named Room\"}}]},"
+  "  \"timeline\":{\"limited\":false,\"events\":["
+  "    " MESSAGE ("$e1", "@bob:example.org", "1700000100000", "m.text", "Hello there") ","
+  "    " MESSAGE ("$e2", "@bob:example.org", "1700000160000", "m.text", "Second line") ","
+  "    {\"type\":\"m.room.topic\",\"state_key\":\"\",\"sender\":\"@bob:example.org\","
+  "     \"event_id\":\"$e3\",\"origin_server_ts\":1700000200000,\"content\":{\"topic\":\"Plans for the weekend\"}},"
+  "    {\"type\":\"m.room.member\",\"state_key\":\"@carol:example.org\",\"sender\":\"@bob:example.org\","
+  "     \"event_id\":\"$e4\",\"origin_server_ts\":1700000300000,"
+  "     \"content\":{\"membership\":\"invite\",\"displayname\":\"Carol\"}},"
+  "    {\"type\":\"x.y\",\"sender\":\"@bob:example.org\",\"event_id\":\"$e5\","
+  "     \"origin_server_ts\":1700000400000,\"content\":{\"anything\":true}},"
+  "    " MESSAGE ("$e6", "@alice:example.org", "1700000500000", "m.emote", "waves") "]},"
+  "  \"unread_notifications\":{\"notification_count\":2,\"highlight_count\":0}},"
+  "\"!alias:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("alias") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    {\"type\":\"m.room.canonical_alias\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$alias\",\"origin_server_ts\":1700000000000,\"content\":{\"alias\":\"#alias:example.org\"}}]},"
+  "  \"timeline\":{\"limited\":false,\"events\":["
+  "    " MESSAGE ("$a1", "@alice:example.org", "1700000050000", "m.text", "Anyone here?") "]}},"
+  "\"!heroes:example.org\":{"
+  "  \"summary\":{\"m.heroes\":[\"@bob:example.org\"],\"m.joined_member_count\":2,\"m.invited_member_count\":0},"
+  "  \"state\":{\"events\":[" CREATE ("heroes") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    " MEMBER ("@bob:example.org", "Bob") "]},"
+  "  \"timeline\":{\"limited\":false,\"events\":["
+  "    " MESSAGE ("$h1", "@bob:example.org", "1700000900000", "m.text", "Lunch?") "]}}"
+  "}}}";
+
+typedef struct {
+  FakeHomeserver *server;
+  MatrixStore    *store;
+  MatrixClient   *client;
+  FakeClock      *clock;
+  ConfabWindow   *window;
+  guint           n_synced;
+  gboolean        stop_after_sync;
+} Fixture;
+
+static void
+on_synced (MatrixClient *client,
+           const char   *next_batch,
+           Fixture      *f)
+{
+  f->n_synced++;
+  if (f->stop_after_sync)
+    matrix_client_stop_sync (client);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = fake_homeserver_new ();
+  f->store = logged_in_store_new ();
+  f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  f->clock = fake_clock_new (f->client);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), f);
+
+  f->window = confab_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  matrix_client_stop_sync (f->client);
+  iterate_for (50);
+  g_signal_handlers_disconnect_by_data (f->client, f);
+  g_object_unref (f->client);
+  g_object_unref (f->store);
+  fake_clock_free (f->clock);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
+  g_object_unref (f->server);
+}
+
+static gboolean
+synced_once (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->n_synced >= 1;
+}
+
+/* Starts the window on the fixture's client with @first_sync as the answer
+ * to the first /sync; later syncs wait (held) unless the test queues more. */
+static void
+start_with_sync (Fixture    *f,
+                 const char *first_sync,
+                 gboolean    hold_next)
+{
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, first_sync, FALSE);
+  if (hold_next)
+    fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                                "application/json", "{\"next_batch\":\"s1\"}");
+  confab_window_set_client (f->window, f->client);
+  ui_wait_until (synced_once, f, 5000, "first sync");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+}
+
+static GtkWidget *
+template_child (gpointer    widget,
+                GType       type,
+                const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* The names the room list shows, top to bottom. */
+static GStrv
+room_list_names (Fixture *f)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  double last_y = -1;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      graphene_point_t point;
+
+      /* Widget order is not screen order by contract: check the latter. */
+      g_assert_true (gtk_widget_compute_point (row, view, &GRAPHENE_POINT_INIT (0, 0), &point));
+      g_assert_cmpfloat (point.y, >, last_y);
+      last_y = point.y;
+      g_strv_builder_add (builder, ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "name_label"));
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+assert_strv (GStrv               actual,
+             const char * const *expected)
+{
+  g_autofree char *a = g_strjoinv (" | ", actual);
+  g_autofree char *e = g_strjoinv (" | ", (GStrv) expected);
+
+  g_assert_cmpstr (a, ==, e);
+}
+
+static void
+test_room_list_names_in_activity_order (Fixture       *f,
+                                        gconstpointer  data)
+{
+  g_auto(GStrv) names = NULL;
+  GtkWidget *view;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  names = room_list_names (f);
+  assert_strv (names, (const char *[]) { "Bob", "Named Room", "#alias:example.org", NULL });
+
+  /* The preview and the unread badge of the named room. */
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_true (ui_child_visible (rows->pdata[1], CONFAB_TYPE_ROOM_ROW, "badge_label"));
+  g_assert_cmpstr (ui_child_label (rows->pdata[1], CONFAB_TYPE_ROOM_ROW, "badge_label"), ==, "2");
+  g_assert_false (ui_child_visible (rows->pdata[0], CONFAB_TYPE_ROOM_ROW, "badge_label"));
+  g_assert_nonnull (strstr (ui_child_label (rows->pdata[0], CONFAB_TYPE_ROOM_ROW, "preview_label"),
+                            "Lunch?"));
+}
+
+static void
+test_room_list_search_filters (Fixture       *f,
+                               gconstpointer  data)
+{
+  GtkWidget *entry;
+  g_auto(GStrv) names = NULL;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
+  entry = template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry");
+  g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_focus (gtk_widget_get_first_child (entry)) ||
+                 gtk_widget_get_focus_child (entry) != NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "named");
+  g_signal_emit_by_name (entry, "search-changed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  names = room_list_names (f);
+  assert_strv (names, (const char *[]) { "Named Room", NULL });
+}
+
+/* What each event row of the timeline shows, in model order: a message's
+ * body, or an event's one-line description; gaps are left out. */
+static GStrv
+timeline_texts (Fixture *f)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(GPtrArray) by_position = g_ptr_array_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_ptr_array_set_size (by_position, n);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      MatrixTimelineItem *item = confab_event_row_get_item (CONFAB_EVENT_ROW (row));
+      guint position;
+
+      if (item == NULL)
+        continue;
+      for (position = 0; position < n; position++)
+        {
+          g_autoptr(MatrixTimelineItem) other = g_list_model_get_item (G_LIST_MODEL (timeline), position);
+
+          if (other == item)
+            break;
+        }
+      g_assert_cmpuint (position, <, n);
+      /* One row per item: an echo replaced by its event is not shown twice. */
+      g_assert_null (by_position->pdata[position]);
+      by_position->pdata[position] = row;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *row = by_position->pdata[i];
+
+      /* Far from the viewport: not built, nothing to read. */
+      if (row == NULL)
+        continue;
+      if (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "gap_box"))
+        continue;
+      if (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "description_label"))
+        g_strv_builder_add (builder, ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "description_label"));
+      else
+        g_strv_builder_add (builder, ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "body_label"));
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+test_timeline_shows_only_timeline_events (Fixture       *f,
+                                          gconstpointer  data)
+{
+  g_auto(GStrv) texts = NULL;
+  g_autofree char *png = NULL;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+
+  texts = timeline_texts (f);
+  /* Not "Alice created the room", "Bob joined", "... changed the room name":
+   * those came in the sync's state section. */
+  assert_strv (texts, (const char *[]) {
+                 "Hello there",
+                 "Second line",
+                 "Bob changed the topic to Plans for the weekend",
+                 "Bob invited Carol",
+                 "Bob sent an event of type x.y",
+                 "* Alice waves",
+                 NULL });
+
+  png = ui_save_png (GTK_WIDGET (f->window), "window-timeline.png");
+}
+
+static void
+test_timeline_groups_messages_of_one_sender (Fixture       *f,
+                                             gconstpointer  data)
+{
+  GtkWidget *view;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint n_headers = 0;
+  guint n_days = 0;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = rows->pdata[i];
+      MatrixTimelineItem *item = confab_event_row_get_item (CONFAB_EVENT_ROW (row));
+      const char *id = item ? matrix_timeline_item_get_event_id (item) : NULL;
+
+      if (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "header_box"))
+        {
+          n_headers++;
+          g_assert_cmpstr (id, !=, "$e2");
+        }
+      if (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "day_label"))
+        n_days++;
+      if (g_strcmp0 (id, "$e1") == 0)
+        {
+          g_assert_true (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "header_box"));
+          g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "sender_label"), ==, "Bob");
+          g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "time_label"), ==, "22:15");
+        }
+    }
+
+  /* $e1 and $e6 (Alice's emote) have headers; $e2 continues $e1. */
+  g_assert_cmpuint (n_headers, ==, 2);
+  g_assert_cmpuint (n_days, ==, 1);
+}
+
+static gboolean
+send_requested (gpointer data)
+{
+  Fixture *f = data;
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = requests->pdata[i];
+
+      if (g_str_equal (request->method, "PUT"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static FakeRequest *
+find_put (Fixture *f)
+{
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = requests->pdata[i];
+
+      if (g_str_equal (request->method, "PUT"))
+        return request;
+    }
+  return NULL;
+}
+
+static gboolean
+send_finished (gpointer data)
+{
+  MatrixTimeline *timeline = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(MatrixTimelineItem) last = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+
+  return matrix_timeline_item_get_send_state (last) != MATRIX_SEND_STATE_PENDING;
+}
+
+static gboolean
+echo_replaced (gpointer data)
+{
+  MatrixTimeline *timeline = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(MatrixTimelineItem) last = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+
+  return matrix_timeline_item_get_kind (last) == MATRIX_TIMELINE_ITEM_EVENT &&
+         g_strcmp0 (matrix_timeline_item_get_event_id (last), "$sent") == 0;
+}
+
+static gboolean
+press_key (GtkWidget       *text_view,
+           guint            keyval,
+           GdkModifierType  state)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (text_view);
+  gboolean handled = FALSE;
+
+  /* The composer's own key controller, as GTK would call it for the key. */
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+        {
+          g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+          return handled;
+        }
+    }
+
+  g_assert_not_reached ();
+}
+
+static void
+test_composer_sends_with_local_echo (Fixture       *f,
+                                     gconstpointer  data)
+{
+  GtkWidget *composer;
+  GtkTextView *text_view;
+  GtkTextBuffer *buffer;
+  MatrixTimeline *timeline;
+  FakeRequest *put;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *txn_id = NULL;
+  g_autofree char *second_sync = NULL;
+  g_auto(GStrv) texts = NULL;
+  g_autofree char *png = NULL;
+  guint n_before;
+
+  /* The loop stops after the first sync: the second is queued once the
+   * transaction id is known. */
+  f->stop_after_sync = TRUE;
+  start_with_sync (f, three_rooms_sync, FALSE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
+  buffer = gtk_text_view_get_buffer (text_view);
+  gtk_text_buffer_set_text (buffer, "First line", -1);
+
+  /* Shift+Enter is a new line, not a send. */
+  g_assert_false (press_key (GTK_WIDGET (text_view), GDK_KEY_Return, GDK_SHIFT_MASK));
+  gtk_text_buffer_set_text (buffer, "Hi there", -1);
+  fake_homeserver_queue_full (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/*",
+                              200, "application/json", "{\"event_id\":\"$sent\"}", NULL, 200, FALSE);
+  g_assert_true (press_key (GTK_WIDGET (text_view), GDK_KEY_Return, 0));
+
+  /* At once: the echo, pending, and an empty composer. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, n_before + 1);
+  {
+    g_autoptr(MatrixTimelineItem) echo = g_list_model_get_item (G_LIST_MODEL (timeline), n_before);
+
+    g_assert_cmpint (matrix_timeline_item_get_kind (echo), ==, MATRIX_TIMELINE_ITEM_LOCAL_ECHO);
+    g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_PENDING);
+  }
+  {
+    GtkTextIter start, end;
+    g_autofree char *left = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    left = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (left, ==, "");
+  }
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  texts = timeline_texts (f);
+  g_assert_cmpstr (texts[g_strv_length (texts) - 1], ==, "Hi there");
+  png = ui_save_png (GTK_WIDGET (f->window), "window-sending.png");
+  g_clear_pointer (&texts, g_strfreev);
+
+  ui_wait_until (send_requested, f, 5000, "PUT send");
+  put = find_put (f);
+  g_assert_true (g_str_has_prefix (put->path,
+                                   "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/"));
+  txn_id = g_path_get_basename (put->path);
+  body = fake_request_parse_json (put);
+  g_assert_nonnull (body);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "body"), ==, "Hi there");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "msgtype"), ==, "m.text");
+  ui_wait_until (send_finished, timeline, 5000, "send finished");
+
+  /* The server's copy comes back in the next sync with our transaction id. */
+  second_sync = g_strdup_printf (
+    "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!named:example.org\":{\"timeline\":{\"events\":["
+    "{\"type\":\"m.room.message\",\"sender\":\"@alice:example.org\",\"event_id\":\"$sent\","
+    "\"origin_server_ts\":1700000600000,\"content\":{\"msgtype\":\"m.text\",\"body\":\"Hi there\"},"
+    "\"unsigned\":{\"transaction_id\":\"%s\"}}]}}}}}", txn_id);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=30000", 200, second_sync, FALSE);
+  f->stop_after_sync = FALSE;
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  matrix_client_start_sync (f->client);
+  ui_wait_until (echo_replaced, timeline, 5000, "echo replaced by the server's event");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, n_before + 1);
+  texts = timeline_texts (f);
+  assert_strv (texts, (const char *[]) {
+                 "Hello there",
+                 "Second line",
+                 "Bob changed the topic to Plans for the weekend",
+                 "Bob invited Carol",
+                 "Bob sent an event of type x.y",
+                 "* Alice waves",
+                 "Hi there",
+                 NULL });
+}
+
+static void
+test_composer_me_sends_emote (Fixture       *f,
+                              gconstpointer  data)
+{
+  GtkWidget *composer;
+  GtkTextView *text_view;
+  g_autoptr(JsonNode) body = NULL;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+
+  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "/me dances", -1);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/*",
+                              200, "{\"event_id\":\"$emote\"}", FALSE);
+  gtk_widget_activate_action (composer, "composer.send", NULL);
+
+  ui_wait_until (send_requested, f, 5000, "PUT send");
+  body = fake_request_parse_json (find_put (f));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "msgtype"), ==, "m.emote");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "body"), ==, "dances");
+}
+
+static GtkWidget *
+last_event_row (Fixture *f)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(MatrixTimelineItem) last = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (confab_event_row_get_item (rows->pdata[i]) == last)
+      return rows->pdata[i];
+
+  g_assert_not_reached ();
+}
+
+static gboolean
+two_puts (gpointer data)
+{
+  Fixture *f = data;
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    if (g_str_equal (((FakeRequest *) requests->pdata[i])->method, "PUT"))
+      n++;
+  return n >= 2;
+}
+
+static void
+test_composer_failed_send_offers_retry (Fixture       *f,
+                                        gconstpointer  data)
+{
+  GtkWidget *composer;
+  GtkTextView *text_view;
+  MatrixTimeline *timeline;
+  GtkWidget *row;
+  g_autofree char *png = NULL;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+
+  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "Will this work?", -1);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/*",
+                              403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"No\"}", FALSE);
+  gtk_widget_activate_action (composer, "composer.send", NULL);
+  ui_wait_until (send_finished, timeline, 5000, "send failed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  row = last_event_row (f);
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "body_label"), ==, "Will this work?");
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "status_label"), ==, "Not sent");
+  g_assert_true (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "retry_button"));
+  png = ui_save_png (GTK_WIDGET (f->window), "window-send-failed.png");
+
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!named:example.org/send/m.room.message/*",
+                              200, "{\"event_id\":\"$retried\"}", FALSE);
+  g_signal_emit_by_name (template_child (row, CONFAB_TYPE_EVENT_ROW, "retry_button"), "clicked");
+  ui_wait_until (two_puts, f, 5000, "the send retried");
+  ui_wait_until (send_finished, timeline, 5000, "retry finished");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_false (ui_child_visible (last_event_row (f), CONFAB_TYPE_EVENT_ROW, "retry_button"));
+}
+
+static gboolean
+banner_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (template_child (f->window, CONFAB_TYPE_WINDOW, "banner")));
+}
+
+static gboolean
+banner_hidden (gpointer data)
+{
+  return !banner_shown (data);
+}
+
+static void
+test_sync_failure_shows_banner (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *png = NULL;
+  GtkWidget *banner;
+
+  fake_homeserver_queue (f->server, "GET", SYNC "?since=s1&timeout=30000", 500, "Oops", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  start_with_sync (f, three_rooms_sync, FALSE);
+
+  banner = template_child (f->window, CONFAB_TYPE_WINDOW, "banner");
+
+  ui_wait_until (banner_shown, f, 5000, "banner shown after the 500");
+  g_assert_cmpstr (ui_child_label (GTK_WIDGET (f->window), CONFAB_TYPE_WINDOW, "banner_label"), ==,
+                   "Connection lost — retrying in 2 s");
+  ui_wait_until ((UiTestPredicate) gtk_revealer_get_child_revealed, banner, 5000, "banner revealed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  png = ui_save_png (GTK_WIDGET (f->window), "window-connection-lost.png");
+
+  /* The retry (already sent: the test's clock does not wait) succeeds. */
+  fake_homeserver_wait_for_requests (f->server, 3, 5000);
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (banner_hidden, f, 5000, "banner hidden after the next success");
+}
+
+static gboolean
+login_shown (gpointer data)
+{
+  Fixture *f = data;
+  GtkStack *stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "main_stack"));
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "login") == 0;
+}
+
+static void
+test_session_end_returns_to_login (Fixture       *f,
+                                   gconstpointer  data)
+{
+  GtkWidget *page;
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=30000", 401,
+                              "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Gone\"}", FALSE);
+  start_with_sync (f, three_rooms_sync, FALSE);
+
+  ui_wait_until (login_shown, f, 5000, "login page after the session ended");
+  g_assert_null (confab_window_get_client (f->window));
+  page = template_child (f->window, CONFAB_TYPE_WINDOW, "login_page");
+  g_assert_true (ui_child_visible (page, g_type_from_name ("ConfabLoginPage"), "message_label"));
+  g_assert_cmpstr (ui_child_label (page, g_type_from_name ("ConfabLoginPage"), "message_label"), ==,
+                   "Your session has ended. Sign in again to continue.");
+}
+
+static const char *invite_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{"
+  "\"join\":{\"!alias:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("alias") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    {\"type\":\"m.room.canonical_alias\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$alias\",\"origin_server_ts\":1700000000000,\"content\":{\"alias\":\"#alias:example.org\"}}]},"
+  "  \"timeline\":{\"events\":[]}}},"
+  "\"invite\":{\"!club:example.org\":{\"invite_state\":{\"events\":["
+  "  {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@bob:example.org\",\"content\":{\"name\":\"Book Club\"}},"
+  "  {\"type\":\"m.room.member\",\"state_key\":\"@bob:example.org\",\"sender\":\"@bob:example.org\","
+  "   \"content\":{\"membership\":\"join\",\"displayname\":\"Bob\"}},"
+  "  {\"type\":\"m.room.member\",\"state_key\":\"@alice:example.org\",\"sender\":\"@bob:example.org\","
+  "   \"content\":{\"membership\":\"invite\"}}]}}}"
+  "}}";
+
+static gboolean
+join_requested (gpointer data)
+{
+  Fixture *f = data;
+
+  return fake_homeserver_count_requests (f->server, "POST",
+                                         "/_matrix/client/v3/join/!club:example.org") > 0;
+}
+
+static void
+test_invites_listed_apart_and_accepted (Fixture       *f,
+                                        gconstpointer  data)
+{
+  GtkWidget *invites_box;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_auto(GStrv) names = NULL;
+  g_autofree char *png = NULL;
+  GtkWidget *row;
+
+  start_with_sync (f, invite_sync, TRUE);
+
+  invites_box = template_child (f->window, CONFAB_TYPE_WINDOW, "invites_box");
+  g_assert_true (gtk_widget_get_visible (invites_box));
+  rows = ui_find_widgets (invites_box, CONFAB_TYPE_ROOM_ROW);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = rows->pdata[0];
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "name_label"), ==, "Book Club");
+  g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "preview_label"), ==, "Invited by Bob");
+  g_assert_true (ui_child_visible (row, CONFAB_TYPE_ROOM_ROW, "invite_buttons"));
+
+  /* Not among the joined rooms. */
+  names = room_list_names (f);
+  assert_strv (names, (const char *[]) { "#alias:example.org", NULL });
+  png = ui_save_png (GTK_WIDGET (f->window), "window-invite.png");
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/!club:example.org", 200,
+                              "{\"room_id\":\"!club:example.org\"}", FALSE);
+  g_signal_emit_by_name (template_child (row, CONFAB_TYPE_ROOM_ROW, "accept_button"), "clicked");
+  ui_wait_until (join_requested, f, 5000, "POST /join");
+  g_assert_false (gtk_widget_get_sensitive (template_child (row, CONFAB_TYPE_ROOM_ROW, "accept_button")));
+}
+
+/* A room whose first sync was limited: 40 messages and a gap before them. */
+static char *
+long_room_sync (void)
+{
+  GString *s = g_string_new ("{\"next_batch\":\"s1\",\"rooms\":{\"join\":{\"!long:example.org\":{"
+                             "\"state\":{\"events\":[" CREATE ("long") ","
+                             MEMBER ("@alice:example.org", "Alice") ","
+                             "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+                             "\"event_id\":\"$n\",\"origin_server_ts\":1700000000000,"
+                             "\"content\":{\"name\":\"Long Room\"}}]},"
+                             "\"timeline\":{\"limited\":true,\"prev_batch\":\"p1\",\"events\":[");
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf (s, "%s{\"type\":\"m.room.message\",\"sender\":\"@alice:example.org\","
+                               "\"event_id\":\"$l%u\",\"origin_server_ts\":%" G_GINT64_FORMAT ","
+                               "\"content\":{\"msgtype\":\"m.text\",\"body\":\"Message %u\"}}",
+                            i ? "," : "", i, (gint64) 1700000000000 + i * 1000000, i);
+  g_string_append (s, "]}}}}}");
+
+  return g_string_free (s, FALSE);
+}
+
+static guint
+count_messages_requests (Fixture *f)
+{
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = requests->pdata[i];
+
+      if (g_str_has_suffix (request->path, "/messages"))
+        n++;
+    }
+  return n;
+}
+
+static gboolean
+messages_requested (gpointer data)
+{
+  return count_messages_requests (data) > 0;
+}
+
+static gboolean
+at_bottom (gpointer data)
+{
+  GtkAdjustment *adjustment = data;
+  double value = gtk_adjustment_get_value (adjustment);
+  double page = gtk_adjustment_get_page_size (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
+
+  return page > 0 && upper > page && value + page >= upper - 1;
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !matrix_timeline_get_loading (data);
+}
+
+static void
+test_timeline_scroll_to_top_loads_older (Fixture       *f,
+                                         gconstpointer  data)
+{
+  g_autofree char *sync = long_room_sync ();
+  GtkWidget *view;
+  GtkAdjustment *adjustment;
+  MatrixTimeline *timeline;
+  FakeRequest *request = NULL;
+  GPtrArray *requests;
+  g_auto(GStrv) texts = NULL;
+
+  start_with_sync (f, sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  adjustment = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
+
+  /* Opened at the newest message, and nothing older asked for yet. */
+  ui_wait_until (at_bottom, adjustment, 5000, "timeline at the bottom");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_true (at_bottom (adjustment));
+  g_assert_cmpuint (count_messages_requests (f), ==, 0);
+
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/rooms/!long:example.org/messages*", 200,
+                              "{\"start\":\"p1\",\"chunk\":["
+                              MESSAGE ("$old2", "@alice:example.org", "1699990000000", "m.text", "Older two") ","
+                              MESSAGE ("$old1", "@alice:example.org", "1699980000000", "m.text", "Older one")
+                              "]}", FALSE);
+  gtk_adjustment_set_value (adjustment, 0);
+  ui_wait_until (messages_requested, f, 5000, "GET /messages");
+
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    if (g_str_has_suffix (((FakeRequest *) requests->pdata[i])->path, "/messages"))
+      request = requests->pdata[i];
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/rooms/!long:example.org/messages");
+  g_assert_cmpstr (g_hash_table_lookup (request->query_params, "from"), ==, "p1");
+  g_assert_cmpstr (g_hash_table_lookup (request->query_params, "dir"), ==, "b");
+
+  ui_wait_until (not_loading, timeline, 5000, "older messages loaded");
+  g_assert_true (matrix_timeline_get_at_start (timeline));
+  gtk_adjustment_set_value (adjustment, 0);
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  texts = timeline_texts (f);
+  g_assert_cmpstr (texts[0], ==, "Older one");
+  g_assert_cmpstr (texts[1], ==, "Older two");
+  g_assert_cmpstr (texts[2], ==, "Message 0");
+  g_assert_cmpuint (count_messages_requests (f), ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  ui_test_init (&argc, &argv);
+
+  g_test_add ("/confab/window/room-list/names-in-activity-order", Fixture, NULL,
+              fixture_setup, test_room_list_names_in_activity_order, fixture_teardown);
+  g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
+              fixture_setup, test_room_list_search_filters, fixture_teardown);
+  g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
+              fixture_setup, test_invites_listed_apart_and_accepted, fixture_teardown);
+  g_test_add ("/confab/window/timeline/only-timeline-events", Fixture, NULL,
+              fixture_setup, test_timeline_shows_only_timeline_events, fixture_teardown);
+  g_test_add ("/confab/window/timeline/groups-one-sender", Fixture, NULL,
+              fixture_setup, test_timeline_groups_messages_of_one_sender, fixture_teardown);
+  g_test_add ("/confab/window/composer/enter-sends-with-local-echo", Fixture, NULL,
+              fixture_setup, test_composer_sends_with_local_echo, fixture_teardown);
+  g_test_add ("/confab/window/composer/failed-send-offers-retry", Fixture, NULL,
+              fixture_setup, test_composer_failed_send_offers_retry, fixture_teardown);
+  g_test_add ("/confab/window/composer/me-sends-emote", Fixture, NULL,
+              fixture_setup, test_composer_me_sends_emote, fixture_teardown);
+  g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
+              fixture_setup, test_sync_failure_shows_banner, fixture_teardown);
+  g_test_add ("/confab/window/sync/session-end-returns-to-login", Fixture, NULL,
+              fixture_setup, test_session_end_returns_to_login, fixture_teardown);
+  g_test_add ("/confab/window/timeline/scroll-to-top-loads-older", Fixture, NULL,
+              fixture_setup, test_timeline_scroll_to_top_loads_older, fixture_teardown);
+
+  return g_test_run ();
+}
