@@ -15,98 +15,16 @@
  * at ::synced, so instruction counts cover exactly the measured span.
  */
 
-#include <errno.h>
-#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench-common.h"
+#include "bench-server.h"
 #include "matrix.h"
 #ifdef HAVE_SQLITE_STORE
 #include "matrix-sqlite-store.h"
 #endif
-
-/* --- the server, in the child ------------------------------------------- */
-
-static void
-on_request (SoupServer        *server,
-            SoupServerMessage *msg,
-            const char        *path,
-            GHashTable        *query,
-            gpointer           user_data)
-{
-  GBytes *body = user_data;
-
-  if (g_strcmp0 (path, "/_matrix/client/v3/sync") != 0)
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-      return;
-    }
-
-  if (query != NULL && g_hash_table_contains (query, "since"))
-    {
-      /* The next long-poll: hold it until the client goes away. */
-      soup_server_message_pause (msg);
-      return;
-    }
-
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
-                                    g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-}
-
-static gboolean
-on_lifeline (int          fd,
-             GIOCondition condition,
-             gpointer     user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static int
-serve (const char *file,
-       int         port_fd,
-       int         lifeline_fd)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupServer) server = NULL;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoslist(GUri) uris = NULL;
-  g_autofree char *port = NULL;
-
-  mapped = g_mapped_file_new (file, FALSE, &error);
-  if (mapped == NULL)
-    {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
-  body = g_mapped_file_get_bytes (mapped);
-
-  server = soup_server_new ("server-header", "bench-sync", NULL);
-  soup_server_add_handler (server, NULL, on_request, body, NULL);
-  if (!soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
-
-  uris = soup_server_get_uris (server);
-  port = g_strdup_printf ("%d\n", g_uri_get_port (uris->data));
-  if (write (port_fd, port, strlen (port)) < 0)
-    return 1;
-  close (port_fd);
-
-  g_unix_fd_add (lifeline_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_lifeline, loop);
-  g_main_loop_run (loop);
-
-  return 0;
-}
 
 /* --- the client ----------------------------------------------------------- */
 
@@ -296,9 +214,7 @@ main (int   argc,
     { "store", 0, 0, G_OPTION_ARG_STRING, &store_kind, "memory or sqlite", "KIND" },
     { NULL }
   };
-  int port_pipe[2], lifeline[2];
-  char port_text[16] = { 0, };
-  ssize_t n;
+  int port, lifeline;
   pid_t child;
   int status;
 
@@ -310,35 +226,16 @@ main (int   argc,
     }
 
   /* Before any thread exists: the child then serves with a GLib of its own. */
-  if (pipe (port_pipe) != 0 || pipe (lifeline) != 0)
-    return 1;
-  child = fork ();
-  if (child < 0)
-    return 1;
-  if (child == 0)
-    {
-      close (port_pipe[0]);
-      close (lifeline[1]);
-      _exit (serve (argv[1], port_pipe[1], lifeline[0]));
-    }
-  close (port_pipe[1]);
-  close (lifeline[0]);
-
-  do
-    n = read (port_pipe[0], port_text, sizeof port_text - 1);
-  while (n < 0 && errno == EINTR);
-  close (port_pipe[0]);
-  if (n <= 0)
+  port = bench_server_fork (argv[1], &child, &lifeline);
+  if (port == 0)
     {
       g_printerr ("The server did not start\n");
       return 1;
     }
 
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  status = run_client (store_kind, atoi (port_text));
-
-  close (lifeline[1]);
-  waitpid (child, NULL, 0);
+  status = run_client (store_kind, port);
+  bench_server_stop (child, lifeline);
 
   return status;
 }
