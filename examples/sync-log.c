@@ -26,12 +26,15 @@ static int sync_timeline_limit;
 static gboolean dump;
 
 static const GOptionEntry entries[] = {
-  { "store", 's', 0, G_OPTION_ARG_FILENAME, &store_dir, "The store's directory (default: the user's)", "DIR" },
+  { "store", 's', 0, G_OPTION_ARG_FILENAME, &store_dir,
+    "The store's directory (default: the user's)", "DIR" },
   { "homeserver", 'h', 0, G_OPTION_ARG_STRING, &homeserver, "Homeserver to log in to", "URL" },
   { "user", 'u', 0, G_OPTION_ARG_STRING, &user, "User to log in as", "NAME" },
   { "password", 'p', 0, G_OPTION_ARG_STRING, &password, "Password to log in with", "PASSWORD" },
-  { "timeline-limit", 0, 0, G_OPTION_ARG_INT, &timeline_limit, "Timeline events the store keeps per room", "N" },
-  { "sync-timeline-limit", 0, 0, G_OPTION_ARG_INT, &sync_timeline_limit, "Timeline events per room and sync", "N" },
+  { "timeline-limit", 0, 0, G_OPTION_ARG_INT, &timeline_limit,
+    "Timeline events the store keeps per room", "N" },
+  { "sync-timeline-limit", 0, 0, G_OPTION_ARG_INT, &sync_timeline_limit,
+    "Timeline events per room and sync", "N" },
   { "dump", 0, 0, G_OPTION_ARG_NONE, &dump, "Print the stored timelines and exit", NULL },
   { NULL },
 };
@@ -109,7 +112,8 @@ on_sync_failed (MatrixClient *client,
 {
   const GError *error = matrix_client_get_sync_error (client);
 
-  g_printerr ("Sync failed (%s); retrying in %u s\n", error != NULL ? error->message : "?", delay_s);
+  g_printerr ("Sync failed (%s); retrying in %u s\n", error != NULL ? error->message : "?",
+              delay_s);
 }
 
 static void
@@ -144,7 +148,8 @@ start_syncing (SyncLog *log)
     }
 
   log->tracker = matrix_room_state_tracker_new (log->client);
-  g_signal_connect (log->client, "room-timeline-updates", G_CALLBACK (on_room_timeline_updates), log);
+  g_signal_connect (log->client, "room-timeline-updates",
+                    G_CALLBACK (on_room_timeline_updates), log);
   g_signal_connect (log->client, "synced", G_CALLBACK (on_synced), log);
   g_signal_connect (log->client, "sync-failed", G_CALLBACK (on_sync_failed), log);
   g_signal_connect (log->client, "session-ended", G_CALLBACK (on_session_ended), log);
@@ -194,7 +199,9 @@ on_store_opened (GObject      *source,
 
       for (guint r = 0; room_ids[r] != NULL; r++)
         {
-          g_autoptr(GPtrArray) timeline = matrix_store_get_timeline_events (log->store, room_ids[r]);
+          g_autoptr(GPtrArray) timeline = NULL;
+
+          timeline = matrix_store_get_timeline_events (log->store, room_ids[r]);
 
           for (guint i = 0; i < timeline->len; i++)
             print_event (g_ptr_array_index (timeline, i));

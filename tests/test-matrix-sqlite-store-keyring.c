@@ -159,13 +159,26 @@ test_keyring (void)
   g_test_dbus_up (bus);
   daemon = start_keyring ();
 
-  /* A token left in the fallback file from a time without keyring. */
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  g_assert_true (g_file_set_contents (secret_path, "an-old-token", -1, NULL));
-
+  /* A session saved while there was no keyring: its token in the file. */
   store = open_store (dir);
   matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, HOMESERVER);
   matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, USER_ID);
+  commit (store, "token0");
+  flush (store);
+  g_assert_finalize_object (g_steal_pointer (&store));
+  g_assert_true (g_file_set_contents (secret_path, "an-old-token", -1, NULL));
+
+  /* With a keyring the token moves there, and the file goes. */
+  store = open_store (dir);
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==,
+                   "an-old-token");
+  flush (store);
+  stored = keyring_lookup ();
+  g_assert_cmpstr (stored, ==, "an-old-token");
+  g_clear_pointer (&stored, g_free);
+  g_assert_false (g_file_test (secret_path, G_FILE_TEST_EXISTS));
+
+  /* A new token, as a login sets it. */
   matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, TOKEN);
   commit (store, "token1");
   flush (store);

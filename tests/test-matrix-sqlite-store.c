@@ -100,11 +100,15 @@ flush (MatrixStore *store)
   g_assert_no_error (error);
 }
 
-/* Drops the store and checks that nothing else kept it alive, so its writer
- * has closed the database. */
+
+
+/* Waits for the token to be saved and for the commits in flight, then drops
+ * the store and checks that nothing else kept it alive, so its writer has
+ * closed the database. */
 static void
 close_store (MatrixStore **store)
 {
+  flush (*store);
   g_assert_finalize_object (g_steal_pointer (store));
 }
 
@@ -265,7 +269,8 @@ static void
 load_fixture (const char *db_path,
               const char *fixture_name)
 {
-  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", fixture_name, NULL);
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", fixture_name,
+                                                    NULL);
   g_autofree char *sql = NULL;
   g_autoptr(GError) error = NULL;
   sqlite3 *db = open_db (db_path);
@@ -327,8 +332,10 @@ test_commit_reopen (Fixture       *fixture,
 
   store = open_store (fixture->dir);
   g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==, "@alice:example.org");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER), ==, "http://127.0.0.1:1");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==,
+                   "@alice:example.org");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER), ==,
+                   "http://127.0.0.1:1");
   g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID), ==, "DEVICE");
 
   loaded_name = matrix_store_get_state_event (store, "!a:x", "m.room.name", "");
@@ -384,6 +391,48 @@ test_commit_atomic (Fixture       *fixture,
   g_assert_cmpstr (count, ==, "2");
   sqlite3_close (db);
 
+  close_store (&store);
+}
+
+static void
+test_commit_failure_kept (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autoptr(GPtrArray) first = messages_new ("!a:x", 1, 2);
+  g_autoptr(GPtrArray) retried = messages_new ("!a:x", 1, 3);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = database_path (fixture->dir);
+  g_autofree char *ids = NULL;
+  sqlite3 *db;
+
+  commit (store, "token1");
+
+  /* Another writer holds the database: the commit fails after the busy
+   * timeout, and the sync token stays where it was. */
+  db = open_db (path);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  matrix_store_add_timeline_events (store, "!a:x", first);
+  matrix_store_commit_async (store, "token2", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  g_assert_false (matrix_store_commit_finish (store, result, &error));
+  g_assert_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
+  g_clear_object (&result);
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* The client fetches the same response again: the memory already has its
+   * events, and the failed commit's writes go with the next one. */
+  matrix_store_add_timeline_events (store, "!a:x", retried);
+  commit (store, "token2");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token2");
+  ids = timeline_ids (store, "!a:x");
+  g_assert_cmpstr (ids, ==, "$m1 $m2 $m3");
   close_store (&store);
 }
 
@@ -447,6 +496,41 @@ test_timeline_limit (Fixture       *fixture,
   g_clear_pointer (&ids, g_free);
   ids = timeline_ids (store, "!a:x");
   g_assert_cmpstr (ids, ==, "$m4 $m5 $m6 $m7 $m8");
+  close_store (&store);
+}
+
+static void
+test_reopen_many (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  /* Enough rows that the opening parses them on several threads; the order
+   * must come out the same. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixStore) store = open_store_full (fixture->dir, 2000, &error);
+  const char *rooms[] = { "!a:x", "!b:x", "!c:x" };
+  GPtrArray *expected[G_N_ELEMENTS (rooms)] = { NULL, };
+
+  g_assert_no_error (error);
+  for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+    {
+      expected[r] = messages_new (rooms[r], 1 + r * 1000, 1200 + r * 1000);
+      matrix_store_add_timeline_events (store, rooms[r], expected[r]);
+    }
+  commit (store, "token1");
+  close_store (&store);
+
+  store = open_store_full (fixture->dir, 2000, &error);
+  g_assert_no_error (error);
+  for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+    {
+      g_autoptr(GPtrArray) loaded = matrix_store_get_timeline_events (store, rooms[r]);
+
+      g_assert_cmpuint (loaded->len, ==, expected[r]->len);
+      for (guint i = 0; i < loaded->len; i++)
+        g_assert_true (matrix_event_equal (g_ptr_array_index (loaded, i),
+                                           g_ptr_array_index (expected[r], i)));
+      g_ptr_array_unref (expected[r]);
+    }
   close_store (&store);
 }
 
@@ -765,7 +849,8 @@ assert_recovers (Fixture    *fixture,
   moved = corrupt_files (fixture->dir);
   g_assert_cmpuint (g_strv_length (moved), ==, 1);
   moved_path = g_build_filename (fixture->dir, moved[0], NULL);
-  g_assert_cmpstr (matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)), ==, moved_path);
+  g_assert_cmpstr (matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)), ==,
+                   moved_path);
   g_assert_true (g_file_get_contents (moved_path, &moved_contents, &moved_length, NULL));
   g_assert_cmpmem (moved_contents, moved_length, damaged, length);
 
@@ -806,8 +891,10 @@ test_corrupt_truncated (Fixture       *fixture,
 
   /* Fold the WAL into the file, so that the file alone holds the data. */
   db = open_db (db_path);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
   sqlite3_close (db);
 
   g_assert_true (g_file_get_contents (db_path, &contents, &length, NULL));
@@ -847,7 +934,8 @@ test_schema_v1_unchanged (Fixture       *fixture,
 
   store = open_store (fixture->dir);
   g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s72595_4483_1934");
-  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==, "@alice:example.org");
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID), ==,
+                   "@alice:example.org");
   topic = matrix_store_get_state_event (store, "!room:example.org", "m.room.topic", "");
   g_assert_nonnull (topic);
   g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (topic), "topic"), ==, "Stuff");
@@ -930,9 +1018,11 @@ main (int   argc,
 
   ADD ("/matrix/sqlite-store/commit/reopen-equal", test_commit_reopen);
   ADD ("/matrix/sqlite-store/commit/token-with-changes-only", test_commit_atomic);
+  ADD ("/matrix/sqlite-store/commit/failed-writes-kept", test_commit_failure_kept);
   ADD ("/matrix/sqlite-store/timeline/dedup-by-event-id", test_timeline_dedup);
   ADD ("/matrix/sqlite-store/timeline/keeps-newest", test_timeline_limit);
   ADD ("/matrix/sqlite-store/forget-room", test_forget_room);
+  ADD ("/matrix/sqlite-store/commit/reopen-many-in-order", test_reopen_many);
   ADD ("/matrix/sqlite-store/restart/instant-from-disk", test_restart_instant);
   ADD ("/matrix/sqlite-store/secret/file-fallback", test_secret_file_fallback);
   ADD ("/matrix/sqlite-store/corrupt/garbage-moved-aside", test_corrupt_garbage);

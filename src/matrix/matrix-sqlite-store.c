@@ -333,7 +333,10 @@ check_integrity (sqlite3  *db,
                  char    **problem)
 {
   sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, "PRAGMA integrity_check(1)", -1, &stmt, NULL);
+  /* quick_check finds damaged pages and b-trees, which is what a crash or a
+   * truncated file leaves, in linear time; integrity_check also
+   * cross-checks every index and takes several times as long. */
+  int rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
   gboolean ok = FALSE;
 
   if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -455,15 +458,146 @@ cache_forget_room (MatrixSqliteStore *self,
 
 /* --- opening, on the writer thread --------------------------------------- */
 
+/* One parser for the whole load: creating one per row costs more than the
+ * parsing itself. */
+static JsonObject *
+object_from_text (JsonParser  *parser,
+                  const char  *text,
+                  GError     **error)
+{
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+                             "No JSON");
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+                           "Not a JSON object");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
 static MatrixEvent *
-event_from_text (const char  *text,
+event_from_text (JsonParser  *parser,
+                 const char  *text,
                  GError     **error)
 {
-  g_autoptr(JsonObject) object = _matrix_json_parse_object (text, -1, error);
+  g_autoptr(JsonObject) object = object_from_text (parser, text, error);
 
   if (object == NULL)
     return NULL;
   return matrix_event_new_from_json (NULL, object, error);
+}
+
+/* Rows of events, parsed on several threads: parsing is most of the time a
+ * large store takes to open. */
+typedef struct {
+  char        **room_ids;
+  char        **texts;
+  MatrixEvent **events;
+  guint         first;
+  guint         last;
+} ParseChunk;
+
+static gpointer
+parse_chunk (gpointer data)
+{
+  ParseChunk *chunk = data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+
+  for (guint i = chunk->first; i < chunk->last; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      chunk->events[i] = event_from_text (parser, chunk->texts[i], &error);
+      if (chunk->events[i] == NULL)
+        g_warning ("Left out a stored event of %s: %s", chunk->room_ids[i], error->message);
+    }
+  return NULL;
+}
+
+static MatrixEvent **
+parse_events (GPtrArray *room_ids,
+              GPtrArray *texts)
+{
+  guint n = texts->len;
+  guint n_threads = CLAMP (g_get_num_processors (), 1, 8);
+  MatrixEvent **events = g_new0 (MatrixEvent *, n + 1);
+  ParseChunk chunks[8];
+  GThread *threads[8] = { NULL, };
+
+  if (n < 1000)
+    n_threads = 1;
+
+  for (guint t = 0; t < n_threads; t++)
+    {
+      chunks[t] = (ParseChunk) {
+        (char **) room_ids->pdata, (char **) texts->pdata, events,
+        (guint) ((guint64) n * t / n_threads), (guint) ((guint64) n * (t + 1) / n_threads),
+      };
+      if (t > 0)
+        threads[t] = g_thread_new ("matrix-sqlite-load", parse_chunk, &chunks[t]);
+    }
+  parse_chunk (&chunks[0]);
+  for (guint t = 1; t < n_threads; t++)
+    g_thread_join (threads[t]);
+
+  return events;
+}
+
+static int
+load_events (MatrixSqliteStore  *self,
+             sqlite3            *db,
+             const char         *query,
+             gboolean            timeline,
+             GError            **error)
+{
+  g_autoptr(GPtrArray) room_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree MatrixEvent **events = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, query, -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (room_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      rc = SQLITE_OK;
+    }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, query, error);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  events = parse_events (room_ids, texts);
+  for (guint i = 0; i < texts->len; i++)
+    {
+      if (events[i] == NULL)
+        continue;
+      if (timeline)
+        cache_add_event (self, g_ptr_array_index (room_ids, i), events[i]);
+      else if (MATRIX_IS_STATE_EVENT (events[i]))
+        cache_set_state (self, MATRIX_STATE_EVENT (events[i]));
+      g_object_unref (events[i]);
+    }
+  g_debug ("Loaded %u rows of %s in %.1f ms", texts->len, timeline ? "timeline" : "state",
+           (g_get_monotonic_time () - t0) / 1000.0);
+
+  return SQLITE_OK;
 }
 
 static int
@@ -473,11 +607,10 @@ load_caches (MatrixSqliteStore  *self,
 {
   static const char * const queries[] = {
     "SELECT key, value FROM session_values",
-    "SELECT next_batch FROM sync_token",
-    "SELECT room_id, event FROM room_state",
+    "SELECT 'sync_token', next_batch FROM sync_token",
     "SELECT room_id, data FROM rooms",
-    "SELECT room_id, event FROM timeline_events ORDER BY room_id, position",
   };
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   int rc = SQLITE_OK;
 
   for (guint q = 0; q < G_N_ELEMENTS (queries) && rc == SQLITE_OK; q++)
@@ -490,43 +623,20 @@ load_caches (MatrixSqliteStore  *self,
           const char *first = (const char *) sqlite3_column_text (stmt, 0);
           const char *second = (const char *) sqlite3_column_text (stmt, 1);
           g_autoptr(GError) local_error = NULL;
-          g_autoptr(MatrixEvent) event = NULL;
           JsonObject *data;
 
           rc = SQLITE_OK;
-          switch (q)
+          if (q < 2)
             {
-            case 0:
               g_hash_table_insert (self->values, g_strdup (first), g_strdup (second));
-              break;
-
-            case 1:
-              g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_SYNC_TOKEN),
-                                   g_strdup (first));
-              break;
-
-            case 2:
-            case 4:
-              event = event_from_text (second, &local_error);
-              if (event == NULL)
-                g_warning ("Left out a stored event of %s: %s", first, local_error->message);
-              else if (q == 2 && MATRIX_IS_STATE_EVENT (event))
-                cache_set_state (self, MATRIX_STATE_EVENT (event));
-              else if (q == 4)
-                cache_add_event (self, first, event);
-              break;
-
-            case 3:
-              data = _matrix_json_parse_object (second, -1, &local_error);
-              if (data == NULL)
-                g_warning ("Left out the stored data of %s: %s", first, local_error->message);
-              else
-                g_hash_table_insert (self->room_data, g_strdup (first), data);
-              break;
-
-            default:
-              g_assert_not_reached ();
+              continue;
             }
+
+          data = object_from_text (parser, second, &local_error);
+          if (data == NULL)
+            g_warning ("Left out the stored data of %s: %s", first, local_error->message);
+          else
+            g_hash_table_insert (self->room_data, g_strdup (first), data);
         }
       if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
@@ -534,6 +644,12 @@ load_caches (MatrixSqliteStore  *self,
         set_sqlite_error (db, rc, queries[q], error);
       sqlite3_finalize (stmt);
     }
+
+  if (rc == SQLITE_OK)
+    rc = load_events (self, db, "SELECT room_id, event FROM room_state", FALSE, error);
+  if (rc == SQLITE_OK)
+    rc = load_events (self, db, "SELECT room_id, event FROM timeline_events "
+                      "ORDER BY room_id, position", TRUE, error);
 
   return rc;
 }
@@ -561,6 +677,7 @@ try_open (MatrixSqliteStore  *self,
 {
   sqlite3 *db = NULL;
   g_autofree char *problem = NULL;
+  gint64 started = g_get_monotonic_time ();
   int version = 0;
   int rc;
 
@@ -607,11 +724,14 @@ try_open (MatrixSqliteStore  *self,
       !exec_sql (db, "PRAGMA synchronous = FULL", error) ||
       !migrate (db, version, error))
     {
+      rc = sqlite3_extended_errcode (db);
       sqlite3_close (db);
-      return OPEN_FAILED;
+      return is_corruption (rc) ? OPEN_CORRUPT : OPEN_FAILED;
     }
 
+  g_debug ("Checked and migrated in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
   rc = load_caches (self, db, error);
+  g_debug ("Loaded in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
   if (rc != SQLITE_OK)
     {
       sqlite3_close (db);
@@ -914,6 +1034,17 @@ note_no_keyring (const GError *error)
     }
 }
 
+/* Whether no Secret Service could be reached at all, as opposed to one
+ * that answered with an error. */
+static gboolean
+secret_service_missing (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  return error->domain == G_DBUS_ERROR || error->domain == G_IO_ERROR ||
+         error->domain == G_SPAWN_ERROR;
+}
+
 static void
 on_secret_stored (GObject      *source,
                   GAsyncResult *result,
@@ -931,11 +1062,17 @@ on_secret_stored (GObject      *source,
       /* A token kept in a file while there was no keyring must not linger. */
       job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, NULL);
     }
-  else
+  else if (secret_service_missing (error))
     {
       note_no_keyring (error);
       self->secret_backend = SECRET_FILE;
       job_push (self->writer, JOB_SECRET_FILE, NULL, NULL, op->token);
+    }
+  else
+    {
+      /* A keyring that refused (locked, dismissed prompt...) is no reason
+       * to write the token in plain text: it stays in memory only. */
+      g_warning ("Could not save the access token in the keyring: %s", error->message);
     }
 
   secret_op_free (op);
@@ -1288,13 +1425,19 @@ on_token_looked_up (GObject      *source,
   else
     self->secret_backend = SECRET_KEYRING;
 
-  if (token == NULL)
-    token = g_steal_pointer (&self->file_token);
-  g_clear_pointer (&self->file_token, g_free);
-
   if (token != NULL)
     g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
                          g_steal_pointer (&token));
+  else if (self->file_token != NULL)
+    {
+      g_hash_table_insert (self->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+                           g_strdup (self->file_token));
+      /* Saved while there was no keyring; now there is one, so it moves
+       * there, and the file goes. */
+      if (self->secret_backend == SECRET_KEYRING)
+        queue_secret (self, self->file_token);
+    }
+  g_clear_pointer (&self->file_token, g_free);
 
   g_task_return_boolean (task, TRUE);
 }

@@ -39,7 +39,8 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  *
  * Where Confab keeps what it knows. Reads answer from memory and never block;
  * writes are gathered and made durable, with the sync token that covers them,
- * by one commit per sync response. Implementations: #MatrixMemoryStore.
+ * by one commit per sync response. Implementations: #MatrixMemoryStore,
+ * #MatrixSqliteStore.
  */
 struct _MatrixStoreInterface
 {
