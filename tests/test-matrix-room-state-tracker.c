@@ -217,6 +217,8 @@ test_rooms_sorted_by_activity (void)
   g_clear_pointer (&changes, items_changed_recorder_free);
   g_clear_object (&first);
   g_clear_object (&tracker);
+  /* The sync's parse ran on a worker thread, which lets go of the client a moment later. */
+  iterate_for (20);
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
@@ -258,6 +260,7 @@ test_left_room_removed (void)
 
   g_clear_pointer (&changes, items_changed_recorder_free);
   g_clear_object (&tracker);
+  iterate_for (20);
   g_assert_finalize_object (g_steal_pointer (&left));
   g_assert_finalize_object (g_steal_pointer (&client));
 }
@@ -355,6 +358,8 @@ test_restore_from_store (void)
     " \"limited\": true, \"prev_batch\": \"p9\"}}}}}");
   order_before = room_order (tracker);
   g_clear_object (&tracker);
+  /* The sync's parse ran on a worker thread, which lets go of the client a moment later. */
+  iterate_for (20);
   g_assert_finalize_object (g_steal_pointer (&client));
   round_trip_room_data (store);
 
@@ -398,6 +403,8 @@ test_restore_from_store (void)
   g_assert_cmpstr (matrix_room_get_last_message (hall), ==, "Bob: more");
 
   g_clear_object (&tracker);
+  /* The sync's parse ran on a worker thread, which lets go of the client a moment later. */
+  iterate_for (20);
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 

@@ -440,6 +440,22 @@ test_local_echo_put_first (Fixture       *f,
   g_assert_cmpint (matrix_timeline_item_get_origin_server_ts (echo), >, 0);
   txn_id = g_strdup (matrix_timeline_item_get_transaction_id (echo));
   g_assert_nonnull (txn_id);
+  {
+    /* The same through properties, as a view binds them. */
+    MatrixTimelineItemKind kind;
+    MatrixSendState state;
+    g_autofree char *prop_txn_id = NULL;
+    g_autofree char *prop_sender = NULL;
+    g_autoptr(MatrixEvent) prop_event = NULL;
+
+    g_object_get (echo, "kind", &kind, "send-state", &state, "transaction-id", &prop_txn_id,
+                  "sender", &prop_sender, "event", &prop_event, NULL);
+    g_assert_cmpint (kind, ==, MATRIX_TIMELINE_ITEM_LOCAL_ECHO);
+    g_assert_cmpint (state, ==, MATRIX_SEND_STATE_PENDING);
+    g_assert_cmpstr (prop_txn_id, ==, txn_id);
+    g_assert_cmpstr (prop_sender, ==, "@alice:example.org");
+    g_assert_null (prop_event);
+  }
 
   wait_for_pointer ((gpointer *) &result, 5000);
   event_id = matrix_timeline_send_finish (timeline, result, NULL);
@@ -508,6 +524,52 @@ test_local_echo_sync_first (Fixture       *f,
   items_changed_recorder_check (changes, "2,0,1 2,1,1");
   /* The echo the model dropped keeps its last state. */
   g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_PENDING);
+}
+
+static void
+test_local_echo_out_of_order (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("x");
+  g_autoptr(MatrixTimelineItem) echo1 = NULL;
+  g_autoptr(MatrixTimelineItem) echo2 = NULL;
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autofree char *copy1 = NULL;
+  g_autofree char *copy2 = NULL;
+  g_autofree char *body1 = NULL;
+  g_autofree char *body2 = NULL;
+  GAsyncResult *result1 = NULL, *result2 = NULL;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$e1\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$e2\"}", FALSE);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result1);
+  echo1 = last_item (timeline);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result2);
+  echo2 = last_item (timeline);
+  wait_for_pointer ((gpointer *) &result1, 5000);
+  wait_for_pointer ((gpointer *) &result2, 5000);
+  g_clear_object (&result1);
+  g_clear_object (&result2);
+  assert_timeline (timeline, "$create $m1 echo:sent echo:sent");
+  changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
+
+  /* The second send comes down first: it takes its place before the echo
+   * still waiting. The event id the PUT returned is enough to match it. */
+  copy2 = message ("$e2", "x", 6000, NULL);
+  body1 = room_sync ("t2", "", copy2, FALSE, "p1");
+  sync_once (f->server, f->client, "t1", body1);
+  assert_timeline (timeline, "$create $m1 $e2 echo:sent");
+  items_changed_recorder_check (changes, "2,2,2");
+
+  copy1 = own_copy ("$e1", "x", matrix_timeline_item_get_transaction_id (echo1));
+  body2 = room_sync ("t3", "", copy1, FALSE, "p2");
+  sync_once (f->server, f->client, "t2", body2);
+  assert_timeline (timeline, "$create $m1 $e2 $e1");
+  items_changed_recorder_check (changes, "3,1,1");
 }
 
 static void
@@ -581,6 +643,8 @@ main (int   argc,
               test_local_echo_put_first, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-before-put", Fixture, NULL, fixture_setup,
               test_local_echo_sync_first, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/out-of-order", Fixture, NULL, fixture_setup,
+              test_local_echo_out_of_order, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/failure-retry-same-txn", Fixture, NULL, fixture_setup,
               test_local_echo_failure_retry, fixture_teardown);
 

@@ -26,7 +26,7 @@ struct _MatrixTimeline
   MatrixClient *client;
   char         *room_id;
   GPtrArray    *items;       /* MatrixTimelineItem */
-  GHashTable   *event_ids;   /* ids of the EVENT items */
+  GHashTable   *event_ids;   /* ids of the EVENT items, borrowed from their events */
   GPtrArray    *sync_gaps;   /* JsonObject {"token", "before"}: what a restart needs */
   guint         n_echoes;    /* the last n_echoes items are LOCAL_ECHO */
   gboolean      loading;
@@ -174,7 +174,7 @@ replace_echo (MatrixTimeline *self,
   guint first_echo = self->items->len - self->n_echoes;
   g_autoptr(MatrixTimelineItem) item = _matrix_timeline_item_new_event (event);
 
-  g_hash_table_add (self->event_ids, g_strdup (matrix_event_get_event_id (event)));
+  g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
   self->n_echoes--;
 
   if (position == first_echo)
@@ -242,7 +242,7 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
       if (is_room_start (event))
         set_at_start (self, TRUE);
 
-      g_hash_table_add (self->event_ids, g_strdup (event_id));
+      g_hash_table_add (self->event_ids, (gpointer) event_id);
       g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
     }
 
@@ -279,8 +279,9 @@ _matrix_timeline_restore (MatrixTimeline *self,
       const char *event_id = matrix_event_get_event_id (event);
       const char *token = g_hash_table_lookup (gap_before, event_id);
 
-      if (!g_hash_table_add (self->event_ids, g_strdup (event_id)))
+      if (g_hash_table_contains (self->event_ids, event_id))
         continue;
+      g_hash_table_add (self->event_ids, (gpointer) event_id);
       if (token != NULL)
         g_ptr_array_add (added, _matrix_timeline_item_new_gap (token));
       if (is_room_start (event))
@@ -412,7 +413,7 @@ fill_gap (MatrixTimeline     *self,
     {
       MatrixEvent *event = g_ptr_array_index (chunk, i - 1);
 
-      g_hash_table_add (self->event_ids, g_strdup (matrix_event_get_event_id (event)));
+      g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
       g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
     }
 
@@ -774,6 +775,6 @@ static void
 matrix_timeline_init (MatrixTimeline *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->event_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->event_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->sync_gaps = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 }
