@@ -33,6 +33,7 @@ struct _ConfabWindow
   GtkWidget              *sidebar;
   GtkWidget              *leaflet_separator;
   GtkWidget              *content;
+  GtkWidget              *back_button;
   GtkSearchBar           *search_bar;
   GtkSearchEntry         *search_entry;
   GtkWidget              *invites_box;
@@ -214,13 +215,19 @@ on_selected_item_changed (ConfabWindow *self)
   MatrixRoom *room = gtk_single_selection_get_selected_item (self->selection);
 
   /* The list reorders as rooms get activity; losing the selection for a
-   * moment must not close the room being read. */
+   * moment must not close the room being read, and the selection moving
+   * along with the open room must not take the focus. */
   if (room == NULL)
     return;
 
-  show_room (self, room);
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
-  confab_composer_grab_focus (self->composer);
+  if (room != self->room)
+    {
+      show_room (self, room);
+      confab_composer_grab_focus (self->composer);
+    }
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
 static void
@@ -240,8 +247,10 @@ on_back_clicked (ConfabWindow *self)
 static void
 on_folded_changed (ConfabWindow *self)
 {
-  /* Folded, the sidebar is a plain list: nothing stays highlighted there. */
-  if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet))
+  /* Folded, the sidebar is a plain list: nothing stays highlighted there,
+   * so that choosing the room that was open opens it again. */
+  if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet) &&
+      adw_leaflet_get_visible_child (self->leaflet) == self->sidebar)
     gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
@@ -460,10 +469,11 @@ on_session_ended (MatrixClient *client,
                   ConfabWindow *self)
 {
   g_autofree char *user_id = g_strdup (matrix_client_get_user_id (client));
+  g_autofree char *homeserver = g_strdup (matrix_client_get_homeserver (client));
 
   clear_client (self);
   confab_session_forget_async (NULL, on_session_forgotten, NULL);
-  confab_login_page_fill (self->login_page, NULL, user_id, NULL);
+  confab_login_page_fill (self->login_page, homeserver, user_id, NULL);
   show_login (self, _("Your session has ended. Sign in again to continue."));
 }
 
@@ -777,6 +787,7 @@ ask_for_text (ConfabWindow *self,
   g_signal_connect (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog);
   g_signal_connect (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog);
   g_signal_connect (dialog, "response", G_CALLBACK (on_entry_dialog_response), self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -861,6 +872,7 @@ leave_room_activated (GtkWidget  *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "room", g_object_ref (self->room), g_object_unref);
   g_signal_connect (dialog, "response", G_CALLBACK (on_leave_response), self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -905,6 +917,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet_separator);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_box);
@@ -933,6 +946,8 @@ confab_window_class_init (ConfabWindowClass *klass)
 static void
 confab_window_init (ConfabWindow *self)
 {
+  GSettingsSchemaSource *source;
+  GSettingsSchema *schema;
   AdwLeafletPage *page;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -943,10 +958,18 @@ confab_window_init (ConfabWindow *self)
   page = adw_leaflet_get_page (self->leaflet, self->leaflet_separator);
   adw_leaflet_page_set_navigatable (page, FALSE);
 
-  self->settings = g_settings_new (APP_ID);
-  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  /* Run from a build folder without GSETTINGS_SCHEMA_DIR, the schema is
+   * missing: the window then simply does not remember its size. */
+  source = g_settings_schema_source_get_default ();
+  schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+      g_settings_schema_unref (schema);
+    }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);

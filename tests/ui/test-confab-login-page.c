@@ -175,12 +175,80 @@ test_success_keeps_session (Fixture       *f,
   g_remove (path);
 }
 
+static void
+test_error_words (void)
+{
+  struct {
+    GError     *error;
+    const char *expected;
+  } cases[] = {
+    { g_error_new_literal (MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN, "Invalid password"),
+      "Wrong user name or password." },
+    { g_error_new_literal (MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED, "Slow down"),
+      "Too many attempts. Wait a moment and try again." },
+    { g_error_new_literal (G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "No such host"),
+      "Could not find the server “example.invalid”." },
+    { g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "Refused"),
+      "Could not reach the server. Check your network connection." },
+    { g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE, "No route"),
+      "Could not reach the server. Check your network connection." },
+    { g_error_new_literal (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, "Bad"),
+      "The security certificate of “example.invalid” is not valid." },
+    { g_error_new_literal (MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON, "Not JSON"),
+      "“example.invalid” does not seem to be a Matrix server." },
+    /* What the server said, as plain text in a plain label. */
+    { g_error_new_literal (MATRIX_ERROR, MATRIX_ERROR_SERVER, "<b>Registration closed</b>"),
+      "Could not sign in: <b>Registration closed</b>" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = confab_login_page_describe_error (cases[i].error, "example.invalid");
+
+      g_assert_cmpstr (text, ==, cases[i].expected);
+      g_error_free (cases[i].error);
+    }
+}
+
+static void
+test_saved_session_restored (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *path = confab_session_get_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *contents = NULL;
+  FakeRequest *request;
+
+  contents = g_strdup_printf ("[Session]\nhomeserver=%s\nuser_id=@bob:example.org\n"
+                              "device_id=DEV\naccess_token=restored-token\n",
+                              fake_homeserver_get_url (f->server));
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  fake_homeserver_queue_held (f->server, "GET", "/_matrix/client/v3/sync?timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s1\"}");
+
+  confab_window_restore_session (f->window);
+  ui_wait_until (has_client, f, 5000, "session restored");
+  g_assert_cmpstr (matrix_client_get_user_id (confab_window_get_client (f->window)), ==, "@bob:example.org");
+
+  /* Straight to the rooms: the first sync goes out with the saved token. */
+  fake_homeserver_wait_for_requests (f->server, 1, 5000);
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/sync");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==,
+                   "Bearer restored-token");
+  g_remove (path);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   ui_test_init (&argc, &argv);
 
+  g_test_add_func ("/confab/login-page/error-words", test_error_words);
+  g_test_add ("/confab/login-page/saved-session-restored", Fixture, NULL,
+              fixture_setup, test_saved_session_restored, fixture_teardown);
   g_test_add ("/confab/login-page/wrong-password", Fixture, NULL,
               fixture_setup, test_wrong_password, fixture_teardown);
   g_test_add ("/confab/login-page/no-server", Fixture, NULL,

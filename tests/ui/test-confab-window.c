@@ -213,8 +213,8 @@ test_room_list_search_filters (Fixture       *f,
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
   entry = template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry");
-  g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_focus (gtk_widget_get_first_child (entry)) ||
-                 gtk_widget_get_focus_child (entry) != NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (
+                   GTK_SEARCH_BAR (template_child (f->window, CONFAB_TYPE_WINDOW, "search_bar"))));
   gtk_editable_set_text (GTK_EDITABLE (entry), "named");
   g_signal_emit_by_name (entry, "search-changed");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
@@ -677,6 +677,13 @@ test_session_end_returns_to_login (Fixture       *f,
   g_assert_true (ui_child_visible (page, g_type_from_name ("ConfabLoginPage"), "message_label"));
   g_assert_cmpstr (ui_child_label (page, g_type_from_name ("ConfabLoginPage"), "message_label"), ==,
                    "Your session has ended. Sign in again to continue.");
+  /* Only the password is left to type. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (page, g_type_from_name ("ConfabLoginPage"),
+                                                                        "user_row"))), ==,
+                   "@alice:example.org");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (page, g_type_from_name ("ConfabLoginPage"),
+                                                                        "homeserver_row"))), ==,
+                   fake_homeserver_get_url (f->server));
 }
 
 static const char *invite_sync =
@@ -849,6 +856,239 @@ test_timeline_scroll_to_top_loads_older (Fixture       *f,
   g_assert_cmpuint (count_messages_requests (f), ==, 1);
 }
 
+static gboolean
+leaflet_shows (AdwLeaflet *leaflet,
+               GtkWidget  *child)
+{
+  return adw_leaflet_get_visible_child (leaflet) == child;
+}
+
+static void
+test_narrow_window_folds (Fixture       *f,
+                          gconstpointer  data)
+{
+  AdwLeaflet *leaflet = ADW_LEAFLET (template_child (f->window, CONFAB_TYPE_WINDOW, "leaflet"));
+  GtkWidget *sidebar = template_child (f->window, CONFAB_TYPE_WINDOW, "sidebar");
+  GtkWidget *content = template_child (f->window, CONFAB_TYPE_WINDOW, "content");
+  GtkListView *rooms_view = GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"));
+  GtkSingleSelection *selection;
+  g_autofree char *png = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 420, 700);
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_true (leaflet_shows (leaflet, sidebar));
+
+  /* Choosing a room (as a click does) opens it in place of the list. */
+  selection = GTK_SINGLE_SELECTION (gtk_list_view_get_model (rooms_view));
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  g_assert_true (leaflet_shows (leaflet, content));
+  g_assert_cmpstr (matrix_room_get_room_id (confab_window_get_room (f->window)), ==, "!named:example.org");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  png = ui_save_png (GTK_WIDGET (f->window), "window-narrow.png");
+
+  /* Back, and the same room can be chosen again. */
+  g_signal_emit_by_name (template_child (f->window, CONFAB_TYPE_WINDOW, "back_button"), "clicked");
+  g_assert_true (leaflet_shows (leaflet, sidebar));
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, GTK_INVALID_LIST_POSITION);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  g_assert_true (leaflet_shows (leaflet, content));
+}
+
+static void
+test_window_size_remembered (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.confab.Confab");
+  ConfabWindow *window;
+  int width, height;
+
+  g_settings_set_int (settings, "window-width", 777);
+  g_settings_set_int (settings, "window-height", 555);
+  window = confab_window_new (NULL);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 777);
+  g_assert_cmpint (height, ==, 555);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 650);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 650);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+has_n_items (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_list_model_get_n_items (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+static void
+test_timeline_sticks_to_bottom (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *sync = long_room_sync ();
+  GtkWidget *view;
+  GtkAdjustment *adjustment;
+  MatrixTimeline *timeline;
+  guint n;
+  double middle;
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!long:example.org\":{\"timeline\":{\"events\":["
+                              MESSAGE ("$new1", "@alice:example.org", "1700100000000", "m.text", "Newest") "]}}}}}");
+  start_with_sync (f, sync, FALSE);
+  g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  adjustment = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
+  ui_wait_until (at_bottom, adjustment, 5000, "timeline at the bottom");
+
+  /* At the bottom, a new message keeps the view there. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s3\",\"rooms\":{\"join\":{\"!long:example.org\":{\"timeline\":{\"events\":["
+                              MESSAGE ("$new2", "@alice:example.org", "1700100001000", "m.text", "Even newer") "]}}}}}");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s3&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s3\"}");
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (has_n_items, (gpointer[]) { timeline, GUINT_TO_POINTER (n + 1) }, 5000, "new message");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_true (at_bottom (adjustment));
+
+  /* Scrolled up to read, a new message does not pull the view down. */
+  middle = (gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment)) / 2;
+  gtk_adjustment_set_value (adjustment, middle);
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  middle = gtk_adjustment_get_value (adjustment);
+  fake_homeserver_wait_for_requests (f->server, 3, 5000);
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (has_n_items, (gpointer[]) { timeline, GUINT_TO_POINTER (n + 2) }, 5000, "newer message");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_false (at_bottom (adjustment));
+  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (adjustment), middle, 1.0);
+  g_assert_cmpuint (count_messages_requests (f), ==, 0);
+}
+
+/* The dialog the window just presented. */
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  g_assert_not_reached ();
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *method;
+  const char *path;
+} RequestCheck;
+
+static gboolean
+request_arrived (gpointer data)
+{
+  RequestCheck *check = data;
+
+  return fake_homeserver_count_requests (check->f->server, check->method, check->path) > 0;
+}
+
+static gboolean
+room_opened (gpointer data)
+{
+  Fixture *f = data;
+  MatrixRoom *room = confab_window_get_room (f->window);
+
+  return room != NULL && g_str_equal (matrix_room_get_room_id (room), "!new:example.org");
+}
+
+static void
+test_join_room_by_alias (Fixture       *f,
+                         gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  RequestCheck check = { f, "POST", "/_matrix/client/v3/join/#new:example.org" };
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!new:example.org\":{"
+                              "\"state\":{\"events\":[" CREATE ("new") "," MEMBER ("@alice:example.org", "Alice") ","
+                              "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+                              "\"event_id\":\"$nn\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"New Room\"}}]},"
+                              "\"timeline\":{\"events\":[]}}}}}");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200, "application/json",
+                              "{\"next_batch\":\"s2\"}");
+  start_with_sync (f, three_rooms_sync, FALSE);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.join-room", NULL);
+  dialog = find_dialog ();
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "join"));
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), " #new:example.org ");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "join"));
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%23new:example.org", 200,
+                              "{\"room_id\":\"!new:example.org\"}", FALSE);
+  adw_message_dialog_response (dialog, "join");
+  ui_wait_until (request_arrived, &check, 5000, "POST /join");
+
+  /* The room opens once the sync brings it. */
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (room_opened, f, 5000, "the joined room opened");
+}
+
+static void
+test_leave_room_asks_first (Fixture       *f,
+                            gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  RequestCheck check = { f, "POST", "/_matrix/client/v3/rooms/!named:example.org/leave" };
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.leave-room", NULL);
+  dialog = find_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Leave “Named Room”?");
+  adw_message_dialog_response (dialog, "cancel");
+  iterate_for (50);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", check.path), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.leave-room", NULL);
+  dialog = find_dialog ();
+  fake_homeserver_queue_json (f->server, "POST", check.path, 200, "{}", FALSE);
+  adw_message_dialog_response (dialog, "leave");
+  ui_wait_until (request_arrived, &check, 5000, "POST /leave");
+}
+
+static gboolean
+logged_out (gpointer data)
+{
+  Fixture *f = data;
+
+  return fake_homeserver_count_requests (f->server, "POST", "/_matrix/client/v3/logout") > 0;
+}
+
+static void
+test_logout_returns_to_login (Fixture       *f,
+                              gconstpointer  data)
+{
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/logout", 200, "{}", FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.logout", NULL);
+  g_assert_true (login_shown (f));
+  g_assert_null (confab_window_get_client (f->window));
+  ui_wait_until (logged_out, f, 5000, "POST /logout");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -873,8 +1113,19 @@ main (int   argc,
               fixture_setup, test_composer_me_sends_emote, fixture_teardown);
   g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
               fixture_setup, test_sync_failure_shows_banner, fixture_teardown);
+  g_test_add ("/confab/window/room-list/join-by-alias", Fixture, NULL,
+              fixture_setup, test_join_room_by_alias, fixture_teardown);
+  g_test_add ("/confab/window/room-list/leave-asks-first", Fixture, NULL,
+              fixture_setup, test_leave_room_asks_first, fixture_teardown);
+  g_test_add ("/confab/window/logout-returns-to-login", Fixture, NULL,
+              fixture_setup, test_logout_returns_to_login, fixture_teardown);
+  g_test_add ("/confab/window/narrow-window-folds", Fixture, NULL,
+              fixture_setup, test_narrow_window_folds, fixture_teardown);
+  g_test_add_func ("/confab/window/size-remembered", test_window_size_remembered);
   g_test_add ("/confab/window/sync/session-end-returns-to-login", Fixture, NULL,
               fixture_setup, test_session_end_returns_to_login, fixture_teardown);
+  g_test_add ("/confab/window/timeline/sticks-to-bottom", Fixture, NULL,
+              fixture_setup, test_timeline_sticks_to_bottom, fixture_teardown);
   g_test_add ("/confab/window/timeline/scroll-to-top-loads-older", Fixture, NULL,
               fixture_setup, test_timeline_scroll_to_top_loads_older, fixture_teardown);
 
