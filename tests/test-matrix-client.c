@@ -28,9 +28,8 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   matrix_client_stop_sync (f->client);
-  /* Let cancelled requests finish, so they drop their references. */
-  iterate_for (20);
-  g_assert_finalize_object (f->client);
+  /* Cancelled requests hold the client until their callbacks ran. */
+  unref_and_wait_finalized (f->client, 10000);
   g_assert_finalize_object (f->store);
   fake_clock_free (f->clock);
   g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
@@ -718,7 +717,11 @@ test_sync_malformed (Fixture       *f,
   signal_recorder_wait_stopped (recorder, 5000);
 
   /* Every bad body failed the sync and emitted nothing else; the token never
-   * moved, so every retry asked from the same place. */
+   * moved, so every retry asked from the same place; nothing was stored. */
+  {
+    g_auto(GStrv) rooms = matrix_store_get_room_ids (f->store);
+    g_assert_cmpuint (g_strv_length (rooms), ==, 0);
+  }
   signals = signal_recorder_get_signals (recorder);
   g_assert_cmpuint (signals->len, ==, G_N_ELEMENTS (cases) + 1);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -740,6 +743,35 @@ test_sync_malformed (Fixture       *f,
 }
 
 static void
+test_sync_deep_nesting (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"next_batch\": \"deep\", \"x\": ");
+
+  /* Deep enough to overflow a recursive parser's stack. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (body, ']');
+  g_string_append_c (body, '}');
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body->str, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (2), expect_sync_resumed (),
+  }, 2);
+}
+
+static void
 test_sync_invalid_event_dropped (Fixture       *f,
                                  gconstpointer  data)
 {
@@ -756,7 +788,11 @@ test_sync_invalid_event_dropped (Fixture       *f,
     "   {\"type\": \"m.room.message\", \"content\": {}, \"event_id\": \"$bad\", \"origin_server_ts\": 1},"
     "   42,"
     "   {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"ok\"},"
-    "    \"event_id\": \"$good\", \"origin_server_ts\": 2}]}},"
+    "    \"event_id\": \"$good\", \"origin_server_ts\": 2},"
+    "   {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"again\"},"
+    "    \"event_id\": \"$good\", \"origin_server_ts\": 3},"
+    "   {\"room_id\": \"!elsewhere\", \"type\": \"m.room.message\", \"sender\": \"@x:y\","
+    "    \"content\": {}, \"event_id\": \"$moved\", \"origin_server_ts\": 4}]}},"
     " \"!b\": {\"state\": {\"events\": ["
     "   {\"type\": \"m.room.join_rules\", \"sender\": \"@x:y\", \"content\": {\"join_rule\": \"knock_restricted_custom\"},"
     "    \"event_id\": \"$nokey\", \"origin_server_ts\": 3},"
@@ -767,6 +803,8 @@ test_sync_invalid_event_dropped (Fixture       *f,
 
   g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*!a.timeline.events[0]*sender*");
   g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[1]: not an object*");
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[3]: duplicate event id $good*");
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*events[4]*!elsewhere disagrees*");
   g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*!b.state.events[0]*state_key*");
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -1176,6 +1214,8 @@ add_tests (void)
               test_sync_token_after_handlers, fixture_teardown);
   g_test_add ("/matrix/client/sync/malformed", Fixture, NULL, fixture_setup,
               test_sync_malformed, fixture_teardown);
+  g_test_add ("/matrix/client/sync/deep-nesting", Fixture, NULL, fixture_setup,
+              test_sync_deep_nesting, fixture_teardown);
   g_test_add ("/matrix/client/sync/invalid-event-dropped", Fixture, NULL, fixture_setup,
               test_sync_invalid_event_dropped, fixture_teardown);
   g_test_add ("/matrix/client/sync/unknown-token", Fixture, NULL, fixture_setup,

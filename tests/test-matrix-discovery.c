@@ -118,12 +118,34 @@ test_not_a_homeserver (Fixture       *f,
   fake_homeserver_queue (f->server, "GET", "/_matrix/client/versions", 404, "Not here", FALSE);
   url = discover (f->server_name, &error);
   g_assert_null (url);
-  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FAILED);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
 
   g_clear_error (&error);
   url = discover ("not a server/", &error);
   g_assert_null (url);
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FAILED);
+}
+
+static void
+test_unreachable (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autofree char *url = NULL;
+  g_autofree char *dead = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  /* A port that was free a moment ago: nothing answers there. The transport
+   * error comes through as it is, not as "not a homeserver". */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  dead = g_strdup_printf ("http://127.0.0.1:%u", port);
+
+  url = discover (dead, &error);
+  g_assert_null (url);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 }
 
 static void
@@ -162,6 +184,8 @@ main (int   argc,
               test_fallback, fixture_teardown);
   g_test_add ("/matrix/discovery/not-a-homeserver", Fixture, NULL, fixture_setup,
               test_not_a_homeserver, fixture_teardown);
+  g_test_add ("/matrix/discovery/unreachable", Fixture, NULL, fixture_setup, test_unreachable,
+              fixture_teardown);
   g_test_add ("/matrix/discovery/cancelled", Fixture, NULL, fixture_setup,
               test_cancelled, fixture_teardown);
 

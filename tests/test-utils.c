@@ -151,9 +151,8 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Iterates until check() holds; FALSE if the deadline passed first. */
-static gboolean
-iterate_until (gboolean (*check) (gpointer),
+gboolean
+test_iterate_until (gboolean (*check) (gpointer),
                gpointer  data,
                guint     timeout_ms)
 {
@@ -183,7 +182,7 @@ void
 signal_recorder_wait_stopped (SignalRecorder *self,
                               guint           timeout_ms)
 {
-  if (!iterate_until (client_stopped, self->client, timeout_ms))
+  if (!test_iterate_until (client_stopped, self->client, timeout_ms))
     g_error ("The sync loop did not stop within %u ms (%u signals recorded)",
              timeout_ms, self->signals->len);
 }
@@ -384,7 +383,7 @@ void
 wait_for_flag (gboolean *flag,
                guint     timeout_ms)
 {
-  if (!iterate_until (flag_set, flag, timeout_ms))
+  if (!test_iterate_until (flag_set, flag, timeout_ms))
     g_error ("Condition not reached within %u ms", timeout_ms);
 }
 
@@ -394,11 +393,17 @@ pointer_set (gpointer data)
   return *(gpointer *) data != NULL;
 }
 
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 void
 wait_for_pointer (gpointer *location,
                   guint     timeout_ms)
 {
-  if (!iterate_until (pointer_set, location, timeout_ms))
+  if (!test_iterate_until (pointer_set, location, timeout_ms))
     g_error ("Result not reached within %u ms", timeout_ms);
 }
 
@@ -422,8 +427,21 @@ wait_for_count (const guint *counter,
 {
   CountCheck check = { counter, n };
 
-  if (!iterate_until (count_reached, &check, timeout_ms))
+  if (!test_iterate_until (count_reached, &check, timeout_ms))
     g_error ("Count stayed at %u, below %u, for %u ms", *counter, n, timeout_ms);
+}
+
+void
+unref_and_wait_finalized (gpointer object,
+                          guint    timeout_ms)
+{
+  gpointer weak = object;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  if (weak != NULL && !test_iterate_until (pointer_cleared, &weak, timeout_ms))
+    g_error ("%s still alive %u ms after its last reference was dropped",
+             G_OBJECT_TYPE_NAME (weak), timeout_ms);
 }
 
 static gboolean
@@ -435,7 +453,7 @@ never (gpointer data)
 void
 iterate_for (guint ms)
 {
-  iterate_until (never, NULL, ms);
+  test_iterate_until (never, NULL, ms);
 }
 
 MatrixStore *

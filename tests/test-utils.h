@@ -73,6 +73,15 @@ void            wait_for_pointer               (gpointer           *location,
 void            wait_for_count                 (const guint        *counter,
                                                 guint               n,
                                                 guint               timeout_ms);
+/* Drops the caller's reference to @object and iterates until it is
+ * finalized (pending callbacks may still hold it); fails the test otherwise. */
+void            unref_and_wait_finalized       (gpointer            object,
+                                                guint               timeout_ms);
+/* Iterates the thread-default main context until @check (@data) holds;
+ * FALSE if @timeout_ms passed first. */
+gboolean        test_iterate_until             (gboolean          (*check) (gpointer),
+                                                gpointer            data,
+                                                guint               timeout_ms);
 /* Iterates the main context for @ms of wall time without failing: for tests
  * that assert something does NOT happen. */
 void            iterate_for                    (guint               ms);

@@ -20,4 +20,8 @@ void  _matrix_client_set_sync_watchdog_ms    (MatrixClient            *self,
 void  _matrix_client_set_max_body_size       (MatrixClient            *self,
                                               gsize                    max_size);
 
+gboolean _matrix_client_dispatch_sync_body (MatrixClient            *self,
+                                            GBytes                  *body,
+                                            GError                 **error);
+
 G_END_DECLS

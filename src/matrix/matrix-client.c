@@ -1104,13 +1104,12 @@ on_sync_committed (GObject      *source,
     sync_request (self);
 }
 
-static void
-emit_sync_response (MatrixClient       *self,
-                    MatrixSyncResponse *response,
-                    GCancellable       *cancellable)
+/* Emits the signals of one response. FALSE if a handler stopped the loop. */
+static gboolean
+emit_sync_signals (MatrixClient       *self,
+                   MatrixSyncResponse *response,
+                   GCancellable       *cancellable)
 {
-  GTask *task;
-
   for (guint i = 0; i < response->dropped->len; i++)
     g_warning ("Left out an invalid event: %s", (char *) g_ptr_array_index (response->dropped, i));
 
@@ -1121,7 +1120,7 @@ emit_sync_response (MatrixClient       *self,
       g_clear_error (&self->sync_error);
       g_signal_emit (self, signals[SYNC_RESUMED], 0);
       if (!sync_is_current (self, cancellable))
-        return;
+        return FALSE;
     }
 
   /* Stopping from a handler means no further signal for this response, and
@@ -1134,7 +1133,7 @@ emit_sync_response (MatrixClient       *self,
         {
           g_signal_emit (self, signals[ROOM_STATE_UPDATES], 0, room->room_id, room->state);
           if (!sync_is_current (self, cancellable))
-            return;
+            return FALSE;
         }
 
       if (room->timeline != NULL)
@@ -1142,7 +1141,7 @@ emit_sync_response (MatrixClient       *self,
           g_signal_emit (self, signals[ROOM_TIMELINE_UPDATES], 0, room->room_id, room->timeline,
                          room->limited, room->prev_batch);
           if (!sync_is_current (self, cancellable))
-            return;
+            return FALSE;
         }
 
       if (room->summary != NULL || room->unread_notifications != NULL)
@@ -1150,23 +1149,36 @@ emit_sync_response (MatrixClient       *self,
           g_signal_emit (self, signals[ROOM_SUMMARY_UPDATES], 0, room->room_id, room->summary,
                          room->unread_notifications);
           if (!sync_is_current (self, cancellable))
-            return;
+            return FALSE;
         }
 
       if (room->kind == MATRIX_SYNC_ROOM_LEAVE)
         {
           g_signal_emit (self, signals[LEFT_ROOM], 0, room->room_id);
           if (!sync_is_current (self, cancellable))
-            return;
+            return FALSE;
         }
 
       if (room->kind == MATRIX_SYNC_ROOM_INVITE)
         {
           g_signal_emit (self, signals[ROOM_INVITE], 0, room->room_id, room->invite_state);
           if (!sync_is_current (self, cancellable))
-            return;
+            return FALSE;
         }
     }
+
+  return TRUE;
+}
+
+static void
+emit_sync_response (MatrixClient       *self,
+                    MatrixSyncResponse *response,
+                    GCancellable       *cancellable)
+{
+  GTask *task;
+
+  if (!emit_sync_signals (self, response, cancellable))
+    return;
 
   task = g_task_new (self, cancellable, NULL, NULL);
   g_task_set_source_tag (task, emit_sync_response);
@@ -1535,6 +1547,35 @@ matrix_client_set_sync_filter (MatrixClient *self,
   g_free (self->sync_filter);
   self->sync_filter = g_strdup (filter);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_FILTER]);
+}
+
+/* Validates a /sync body and emits its signals at once, on the calling
+ * thread, as if it had come from the server; nothing is committed. For the
+ * fuzzer and benchmarks, which drive everything above HTTP. */
+gboolean
+_matrix_client_dispatch_sync_body (MatrixClient  *self,
+                                   GBytes        *body,
+                                   GError       **error)
+{
+  g_autoptr(MatrixSyncResponse) response = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean was_syncing = self->syncing;
+  GCancellable *saved = self->sync_cancellable;
+
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (!was_syncing, FALSE);
+
+  response = _matrix_sync_response_parse (body, error);
+  if (response == NULL)
+    return FALSE;
+
+  self->syncing = TRUE;
+  self->sync_cancellable = cancellable;
+  emit_sync_signals (self, response, cancellable);
+  self->syncing = FALSE;
+  self->sync_cancellable = saved;
+
+  return TRUE;
 }
 
 void

@@ -107,7 +107,10 @@ on_versions (GObject      *source,
   GError *error = NULL;
 
   versions = get_json_finish (task, result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+
+  /* Nothing answered (no such host, refused, no network, bad TLS): say so as
+   * it is, so the user learns whether to check the name or the network. */
+  if (error != NULL && error->domain != MATRIX_ERROR)
     {
       g_task_return_error (task, error);
       return;
@@ -115,7 +118,7 @@ on_versions (GObject      *source,
   if (versions == NULL ||
       !_matrix_json_get_array (versions, "versions", "versions", TRUE, &array, &error))
     {
-      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_FAILED,
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
                                "%s is not a Matrix homeserver: %s",
                                discovery->base_url, error->message);
       g_error_free (error);

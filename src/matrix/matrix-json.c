@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-json"
 
+#include <string.h>
+
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 
@@ -149,6 +151,43 @@ _matrix_json_get_array (JsonObject   *object,
   return TRUE;
 }
 
+/* json-glib's parser recurses once per nesting level, so a body of a million
+ * '[' overflows the stack. No Matrix payload nests anywhere near this deep. */
+#define MAX_NESTING 256
+
+static gboolean
+nesting_within_limit (const char *data,
+                      gsize       length)
+{
+  const char *end = data + length;
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (const char *p = data; p < end; p++)
+    {
+      char c = *p;
+
+      if (in_string)
+        {
+          if (c == '\\')
+            p++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > MAX_NESTING)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}
+
 /**
  * _matrix_json_parse_object:
  *
@@ -167,6 +206,13 @@ _matrix_json_parse_object (const char  *data,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
+
+  if (data != NULL && !nesting_within_limit (data, length < 0 ? strlen (data) : (gsize) length))
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                   "Invalid JSON: nested more than %d levels deep", MAX_NESTING);
+      return NULL;
+    }
 
   if (data == NULL || !json_parser_load_from_data (parser, data, length, &local_error))
     {

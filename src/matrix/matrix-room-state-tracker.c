@@ -156,26 +156,27 @@ on_room_activity (MatrixRoom             *room,
     }
 }
 
+/* A room we left leaves the list. Its state stays in the store, marked as
+ * left, so get_state() still answers for it as the seed's tracker does, and a
+ * restart does not bring it back into the list. */
 static void
-forget_room (MatrixRoomStateTracker *self,
-             const char             *room_id)
+drop_room (MatrixRoomStateTracker *self,
+           const char             *room_id)
 {
   g_autofree char *id = g_strdup (room_id);
   MatrixRoom *room = g_hash_table_lookup (self->rooms_by_id, id);
   guint position;
 
-  if (room != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (room, self);
-      if (g_ptr_array_find (self->rooms, room, &position))
-        {
-          g_ptr_array_remove_index (self->rooms, position);
-          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-        }
-      g_hash_table_remove (self->rooms_by_id, id);
-    }
+  if (room == NULL)
+    return;
 
-  matrix_store_forget_room (matrix_client_get_store (self->client), id);
+  g_signal_handlers_disconnect_by_data (room, self);
+  if (g_ptr_array_find (self->rooms, room, &position))
+    {
+      g_ptr_array_remove_index (self->rooms, position);
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+    }
+  g_hash_table_remove (self->rooms_by_id, id);
 }
 
 static void
@@ -184,7 +185,7 @@ on_room_membership (MatrixRoom             *room,
                     MatrixRoomStateTracker *self)
 {
   if (matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_LEAVE)
-    forget_room (self, matrix_room_get_room_id (room));
+    drop_room (self, matrix_room_get_room_id (room));
 }
 
 static void
@@ -328,7 +329,12 @@ on_left_room (MatrixClient           *client,
               const char             *room_id,
               MatrixRoomStateTracker *self)
 {
-  forget_room (self, room_id);
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  _matrix_room_set_membership (room, MATRIX_MEMBERSHIP_LEAVE);
+  drop_room (self, room_id);
 }
 
 static void

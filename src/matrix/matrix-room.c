@@ -439,12 +439,15 @@ static void
 save (MatrixRoom *self)
 {
   g_autoptr(JsonObject) data = json_object_new ();
+  static const char *names[] = {
+    [MATRIX_MEMBERSHIP_JOIN] = "join",
+    [MATRIX_MEMBERSHIP_INVITE] = "invite",
+    [MATRIX_MEMBERSHIP_LEAVE] = "leave",
+  };
 
-  if (self->membership == MATRIX_MEMBERSHIP_LEAVE)
-    return;
-
-  json_object_set_string_member (data, "membership",
-                                 self->membership == MATRIX_MEMBERSHIP_INVITE ? "invite" : "join");
+  /* A left room is saved too: its state stays queryable, and the mark keeps
+   * it out of the list on the next start. */
+  json_object_set_string_member (data, "membership", names[self->membership]);
   if (self->summary != NULL)
     json_object_set_object_member (data, "summary", json_object_ref (self->summary));
   if (self->unread != NULL)

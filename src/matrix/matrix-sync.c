@@ -45,6 +45,7 @@ parse_events (MatrixSyncResponse  *response,
               GError             **error)
 {
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   guint n = json_array_get_length (array);
 
   for (guint i = 0; i < n; i++)
@@ -70,6 +71,16 @@ parse_events (MatrixSyncResponse  *response,
         {
           g_ptr_array_add (response->dropped,
                            g_strdup_printf ("%s.events[%u]: %s", where, i, local_error->message));
+          continue;
+        }
+
+      /* An event id is unique: a second copy is a server bug, not news. */
+      if (!g_hash_table_add (seen, (gpointer) matrix_event_get_event_id (event)))
+        {
+          g_ptr_array_add (response->dropped,
+                           g_strdup_printf ("%s.events[%u]: duplicate event id %s", where, i,
+                                            matrix_event_get_event_id (event)));
+          g_object_unref (event);
           continue;
         }
 

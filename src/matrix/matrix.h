@@ -6,6 +6,7 @@
 #include "matrix-discovery.h"
 #include "matrix-error.h"
 #include "matrix-event.h"
+#include "matrix-html.h"
 #include "matrix-memory-store.h"
 #include "matrix-room.h"
 #include "matrix-room-state-tracker.h"

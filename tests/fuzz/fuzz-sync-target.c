@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "fuzz-sync"
+
+#include "matrix.h"
+#include "matrix-client-private.h"
+
+#include "fuzz-targets.h"
+
+/* Every event a handler sees must survive a round trip through JSON: what
+ * the client hands out is what it validated. */
+static void
+check_events (GPtrArray *events,
+              gboolean   state_only)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) node = matrix_event_to_json (event);
+      g_autoptr(MatrixEvent) again = matrix_event_new_from_json (NULL, json_node_get_object (node), NULL);
+
+      g_assert_true (MATRIX_IS_EVENT (event));
+      g_assert_true (!state_only || MATRIX_IS_STATE_EVENT (event));
+      g_assert_nonnull (again);
+      g_assert_true (matrix_event_equal (event, again));
+    }
+}
+
+static void
+on_state (MatrixClient *client, const char *room_id, GPtrArray *events, gpointer data)
+{
+  g_assert_nonnull (room_id);
+  check_events (events, TRUE);
+}
+
+static void
+on_timeline (MatrixClient *client, const char *room_id, GPtrArray *events, gboolean limited,
+             const char *prev_batch, gpointer data)
+{
+  g_assert_nonnull (room_id);
+  check_events (events, FALSE);
+}
+
+/* Quiet: invalid events are expected here, and are reported with warnings. */
+static GLogWriterOutput
+drop_below_critical (GLogLevelFlags   level,
+                     const GLogField *fields,
+                     gsize            n_fields,
+                     gpointer         user_data)
+{
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  return G_LOG_WRITER_HANDLED;
+}
+
+void
+confab_fuzz_sync (const guint8 *data,
+                  gsize         size)
+{
+  static gsize initialised = 0;
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autoptr(GBytes) body = g_bytes_new (data, size);
+  g_auto(GStrv) room_ids = NULL;
+
+  if (g_once_init_enter (&initialised))
+    {
+      g_log_set_writer_func (drop_below_critical, NULL, NULL);
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+      g_once_init_leave (&initialised, 1);
+    }
+
+  store = matrix_memory_store_new ();
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, "@me:example.org");
+  client = matrix_client_new ("http://127.0.0.1:9", store);
+  tracker = matrix_room_state_tracker_new (client);
+  g_signal_connect (client, "room-state-updates", G_CALLBACK (on_state), NULL);
+  g_signal_connect (client, "room-timeline-updates", G_CALLBACK (on_timeline), NULL);
+
+  _matrix_client_dispatch_sync_body (client, body, NULL);
+
+  /* Whatever reached the store must answer the tracker's queries. */
+  room_ids = matrix_store_get_room_ids (store);
+  for (guint i = 0; room_ids[i] != NULL; i++)
+    {
+      g_autoptr(GHashTable) names = matrix_room_state_tracker_get_all_state_for_type (tracker, room_ids[i],
+                                                                                       "m.room.name");
+      g_autoptr(GPtrArray) timeline = matrix_store_get_timeline_events (store, room_ids[i]);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, names);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_assert_cmpstr (key, ==, matrix_state_event_get_state_key (value));
+      check_events (timeline, FALSE);
+    }
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-html"
+
+#include <pango/pango.h>
+
+#include "matrix.h"
+
+/* GtkLabel markup is Pango markup plus <a href="…">, which GtkLabel takes
+ * out before Pango sees it; do the same to check the rest. */
+static char *
+without_links (const char *markup)
+{
+  g_autoptr(GRegex) regex = g_regex_new ("<a href=\"[^\"<>]*\">|</a>", 0, 0, NULL);
+
+  return g_regex_replace_literal (regex, markup, -1, 0, "", 0, NULL);
+}
+
+/* What the user sees: the markup must parse, and its text and attributes
+ * are what the test states. */
+static void
+assert_renders (const char *html,
+                const char *expected_markup)
+{
+  g_autofree char *markup = matrix_html_to_pango_markup (html, -1);
+  g_autofree char *pango = without_links (markup);
+  g_autoptr(GError) error = NULL;
+
+  if (!pango_parse_markup (pango, -1, 0, NULL, NULL, NULL, &error))
+    g_error ("Not valid Pango markup for %s:\n  %s\n  (%s)", html, markup, error->message);
+  g_assert_cmpstr (markup, ==, expected_markup);
+}
+
+static char *
+plain_text_of (const char *html)
+{
+  g_autofree char *markup = matrix_html_to_pango_markup (html, -1);
+  g_autofree char *pango = without_links (markup);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_assert_true (pango_parse_markup (pango, -1, 0, NULL, &text, NULL, &error));
+  g_assert_no_error (error);
+  return text;
+}
+
+static void
+test_allowed_tags (void)
+{
+  assert_renders ("<b>bold</b> and <strong>strong</strong>", "<b>bold</b> and <b>strong</b>");
+  assert_renders ("<i>it</i><em>em</em><u>u</u><del>d</del><s>s</s>",
+                  "<i>it</i><i>em</i><u>u</u><s>d</s><s>s</s>");
+  assert_renders ("x<sup>2</sup> H<sub>2</sub>O <code>a &lt; b</code>",
+                  "x<sup>2</sup> H<sub>2</sub>O <tt>a &lt; b</tt>");
+  assert_renders ("<p>one</p><p>two</p>", "one\ntwo");
+  assert_renders ("line<br>break<br/>again", "line\nbreak\nagain");
+  assert_renders ("<ul><li>a</li><li>b</li></ul>", "• a\n• b");
+  assert_renders ("<ol start=\"3\"><li>c</li><li>d</li></ol>", "3. c\n4. d");
+  assert_renders ("<h1>Title</h1>text", "<b>Title</b>\ntext");
+  assert_renders ("<span data-mx-color=\"#ff0000\">red</span>",
+                  "<span foreground=\"#ff0000\">red</span>");
+  assert_renders ("<font color=\"#00ff00\" data-mx-bg-color=\"#000000\">g</font>",
+                  "<span foreground=\"#00ff00\" background=\"#000000\">g</span>");
+}
+
+static void
+test_links_show_target (void)
+{
+  assert_renders ("<a href=\"https://gnome.org\">https://gnome.org</a>",
+                  "<a href=\"https://gnome.org\">https://gnome.org</a>");
+  /* A link whose text claims another place shows where it really goes. */
+  assert_renders ("<a href=\"https://evil.example\">https://bank.example</a>",
+                  "<a href=\"https://evil.example\">https://bank.example</a> (https://evil.example)");
+  assert_renders ("<a href=\"mailto:a@b.c\">a@b.c</a>", "<a href=\"mailto:a@b.c\">a@b.c</a>");
+  /* Schemes outside the spec's list are not links. */
+  assert_renders ("<a href=\"javascript:alert(1)\">click</a>", "click");
+  assert_renders ("<a href=\"file:///etc/passwd\">f</a>", "f");
+  assert_renders ("<a href='https://x.example/?a=1&amp;b=\"2\"'>q</a>",
+                  "<a href=\"https://x.example/?a=1&amp;b=&quot;2&quot;\">q</a> "
+                  "(https://x.example/?a=1&amp;b=&quot;2&quot;)");
+}
+
+static void
+test_images_not_fetched (void)
+{
+  assert_renders ("<img src=\"mxc://evil.example/tracker\" alt=\"cat\">", "[cat]");
+  assert_renders ("<img src=\"https://tracker.example/pixel.png\">", "[image]");
+}
+
+static void
+test_attacks (void)
+{
+  g_autofree char *text = NULL;
+
+  /* Raw Pango markup in the HTML is text, not markup. */
+  assert_renders ("<span foreground=\"red\" size=\"100000\">spoof</span>", "spoof");
+  assert_renders ("<span weight='bold' font_desc='Sans 200'>x</span>", "x");
+  assert_renders ("<markup><span>x</span></markup>", "x");
+  /* Attributes of allowed tags never pass through. */
+  assert_renders ("<b onclick=\"x\" style=\"font-size:100px\">b</b>", "<b>b</b>");
+  assert_renders ("<span data-mx-color=\"red\\\" size=\\\"9999\">c</span>", "c");
+  assert_renders ("<span data-mx-color=\"#ff0000\" foreground=\"#00ff00\">c</span>",
+                  "<span foreground=\"#ff0000\">c</span>");
+  /* Dropped content. */
+  assert_renders ("<script>alert(1)</script>safe", "safe");
+  assert_renders ("<style>b{}</style><mx-reply><blockquote>quoted <b>old</b></blockquote></mx-reply>new",
+                  "new");
+  /* Broken HTML degrades to text, and the markup stays well-formed. */
+  assert_renders ("<b>unclosed <i>both", "<b>unclosed <i>both</i></b>");
+  assert_renders ("<b>mis<i>nested</b> tags</i>", "<b>mis<i>nested</i></b> tags");
+  assert_renders ("stray </b></i> closers", "stray  closers");
+  assert_renders ("a < b and c > d", "a &lt; b and c &gt; d");
+  assert_renders ("1 <2 and <3", "1 &lt;2 and &lt;3");
+  assert_renders ("<b", "");
+  assert_renders ("<!-- hidden --><!DOCTYPE html>shown", "shown");
+  /* Entities. */
+  assert_renders ("&lt;b&gt;not bold&lt;/b&gt; &amp;amp; &#65;&#x42; &bogus; &#0; &#xD800;",
+                  "&lt;b&gt;not bold&lt;/b&gt; &amp;amp; AB &amp;bogus; &amp;#0; \xef\xbf\xbd");
+  /* Control characters, which markup does not allow. */
+  assert_renders ("a\x01" "b\x1b" "c", "abc");
+  /* Invalid UTF-8. */
+  text = plain_text_of ("caf\xe9 <b>\xff</b>");
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+}
+
+static void
+test_huge_nesting (void)
+{
+  g_autoptr(GString) html = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *markup = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (html, "<b><i>");
+  g_string_append (html, "deep");
+
+  markup = matrix_html_to_pango_markup (html->str, -1);
+  /* Nesting is capped, so the markup stays small and parses. */
+  g_assert_cmpuint (strlen (markup), <, 1000);
+  text = plain_text_of (html->str);
+  g_assert_cmpstr (text, ==, "deep");
+}
+
+static void
+test_event_body_markup (void)
+{
+  static const char *json[] = {
+    "{\"room_id\":\"!r\",\"type\":\"m.room.message\",\"sender\":\"@a:x\",\"event_id\":\"$1\","
+    "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"<b>not html</b> & co\"}}",
+    "{\"room_id\":\"!r\",\"type\":\"m.room.message\",\"sender\":\"@a:x\",\"event_id\":\"$2\","
+    "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"**hi**\","
+    "\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<strong>hi</strong>\"}}",
+    "{\"room_id\":\"!r\",\"type\":\"m.room.message\",\"sender\":\"@a:x\",\"event_id\":\"$3\","
+    "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"<i>x</i>\","
+    "\"format\":\"text/unknown\",\"formatted_body\":\"<i>x</i>\"}}",
+  };
+  static const char *expected[] = {
+    "&lt;b&gt;not html&lt;/b&gt; &amp; co",
+    "<b>hi</b>",
+    "&lt;i&gt;x&lt;/i&gt;",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (json); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(MatrixEvent) event = NULL;
+      g_autofree char *markup = NULL;
+
+      g_assert_true (json_parser_load_from_data (parser, json[i], -1, NULL));
+      event = matrix_event_new_from_json (NULL, json_node_get_object (json_parser_get_root (parser)), NULL);
+      markup = matrix_event_dup_body_markup (event);
+      g_assert_cmpstr (markup, ==, expected[i]);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/matrix/html/allowed-tags", test_allowed_tags);
+  g_test_add_func ("/matrix/html/links-show-target", test_links_show_target);
+  g_test_add_func ("/matrix/html/images-not-fetched", test_images_not_fetched);
+  g_test_add_func ("/matrix/html/attacks", test_attacks);
+  g_test_add_func ("/matrix/html/huge-nesting", test_huge_nesting);
+  g_test_add_func ("/matrix/html/event-body-markup", test_event_body_markup);
+
+  return g_test_run ();
+}
