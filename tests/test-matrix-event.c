@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-matrix-event"
 
+#include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "test-utils.h"
 
@@ -229,6 +230,35 @@ test_to_string_escapes (void)
                    "\"a\":[true,false]}");
 }
 
+/* The nesting limit counts brackets outside strings only: brackets, quotes
+ * and backslashes inside strings must not move it. */
+static void
+test_json_nesting_ignores_strings (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"s\": \"");
+  g_autoptr(GString) deep = g_string_new ("{\"s\": \"\\\\\", \"a\": ");
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (text, "[{");
+  g_string_append (text, "\\\"[\\\\\", \"t\": [[\"\\\"]]\"]]}");
+  object = _matrix_json_parse_object (text->str, text->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+
+  /* An escaped backslash ends the string: the brackets after it count. */
+  for (guint i = 0; i < 300; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 300; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  g_clear_pointer (&object, json_object_unref);
+  object = _matrix_json_parse_object (deep->str, deep->len, &error);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON);
+  g_assert_null (object);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -244,6 +274,7 @@ main (int   argc,
   g_test_add_func ("/matrix/event/to-json-round-trip", test_to_json_round_trip);
   g_test_add_func ("/matrix/event/to-string-round-trip", test_to_string_round_trip);
   g_test_add_func ("/matrix/event/to-string-escapes", test_to_string_escapes);
+  g_test_add_func ("/matrix/json/nesting-ignores-strings", test_json_nesting_ignores_strings);
 
   return g_test_run ();
 }

@@ -155,27 +155,38 @@ _matrix_json_get_array (JsonObject   *object,
  * '[' overflows the stack. No Matrix payload nests anywhere near this deep. */
 #define MAX_NESTING 256
 
+/* Strings are most of a /sync body's bytes, so they are skipped with memchr()
+ * to their closing quote (one preceded by an even run of backslashes) rather
+ * than walked a byte at a time: this scan runs over every body before the
+ * parse and was 5% of an initial sync. */
 static gboolean
 nesting_within_limit (const char *data,
                       gsize       length)
 {
+  const char *p = data;
   const char *end = data + length;
-  gboolean in_string = FALSE;
   guint depth = 0;
 
-  for (const char *p = data; p < end; p++)
+  while (p < end)
     {
-      char c = *p;
+      char c = *p++;
 
-      if (in_string)
+      if (c == '"')
         {
-          if (c == '\\')
-            p++;
-          else if (c == '"')
-            in_string = FALSE;
+          for (;;)
+            {
+              const char *quote = memchr (p, '"', end - p);
+              const char *run = quote;
+
+              if (quote == NULL)
+                return TRUE;  /* unterminated: the parser says so */
+              while (run > p && run[-1] == '\\')
+                run--;
+              p = quote + 1;
+              if ((quote - run) % 2 == 0)
+                break;
+            }
         }
-      else if (c == '"')
-        in_string = TRUE;
       else if (c == '[' || c == '{')
         {
           if (++depth > MAX_NESTING)
