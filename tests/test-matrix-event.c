@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-matrix-event"
 
+#include "matrix-error.h"
+#include "matrix-json-private.h"
 #include "test-utils.h"
 
 static JsonObject *
@@ -179,6 +181,84 @@ test_to_json_round_trip (void)
     }
 }
 
+/* matrix_event_to_string() writes JSON by hand: it must read back as the
+ * same event and say what JsonGenerator would have said, escapes included. */
+static void
+test_to_string_round_trip (void)
+{
+  static const char *cases[] = {
+    MESSAGE,
+    "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$e\","
+    " \"origin_server_ts\": 1, \"unsigned\": {\"age\": -5, \"transaction_id\": \"t\\\\1\"},"
+    " \"content\": {\"body\": \"q\\\" b\\\\ nl\\n tab\\t cr\\r bell\\u0007 del\\u007f \\u00e9\\u2603 \\ud83d\\ude00 </\","
+    " \"f\": 1.5, \"whole\": 2.0, \"big\": 1e300, \"yes\": true, \"no\": false,"
+    " \"nothing\": null, \"empty\": {}, \"list\": [], \"nested\": [[1, -2], {\"k\": [\"v\"]}]}}",
+    "{\"type\": \"m.room.member\", \"state_key\": \"@b:x\", \"sender\": \"@b:x\","
+    " \"content\": {\"membership\": \"join\"}, \"event_id\": \"$m\", \"origin_server_ts\": 0}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(MatrixEvent) event = event_from ("!r:x", cases[i], NULL);
+      g_autofree char *text = matrix_event_to_string (event);
+      g_autoptr(JsonNode) expected = matrix_event_to_json (event);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(MatrixEvent) again = NULL;
+      g_autoptr(GError) error = NULL;
+
+      json_parser_load_from_data (parser, text, -1, &error);
+      g_assert_no_error (error);
+      g_assert_true (json_node_equal (json_parser_get_root (parser), expected));
+
+      again = matrix_event_new_from_json (NULL, json_node_get_object (json_parser_get_root (parser)),
+                                          &error);
+      g_assert_no_error (error);
+      g_assert_true (matrix_event_equal (event, again));
+    }
+}
+
+static void
+test_to_string_escapes (void)
+{
+  g_autoptr(JsonNode) node = json_from_string ("{\"s\": \"a\\\"b\\\\c\\u0001\\n\\u00e9\","
+                                               " \"d\": 2.0, \"i\": -3, \"n\": null,"
+                                               " \"a\": [true, false]}", NULL);
+  g_autofree char *text = _matrix_json_to_string (node);
+
+  g_assert_cmpstr (text, ==,
+                   "{\"s\":\"a\\\"b\\\\c\\u0001\\n\u00e9\",\"d\":2.0,\"i\":-3,\"n\":null,"
+                   "\"a\":[true,false]}");
+}
+
+/* The nesting limit counts brackets outside strings only: brackets, quotes
+ * and backslashes inside strings must not move it. */
+static void
+test_json_nesting_ignores_strings (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"s\": \"");
+  g_autoptr(GString) deep = g_string_new ("{\"s\": \"\\\\\", \"a\": ");
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (text, "[{");
+  g_string_append (text, "\\\"[\\\\\", \"t\": [[\"\\\"]]\"]]}");
+  object = _matrix_json_parse_object (text->str, text->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+
+  /* An escaped backslash ends the string: the brackets after it count. */
+  for (guint i = 0; i < 300; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 300; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  g_clear_pointer (&object, json_object_unref);
+  object = _matrix_json_parse_object (deep->str, deep->len, &error);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON);
+  g_assert_null (object);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -192,6 +272,9 @@ main (int   argc,
   g_test_add_func ("/matrix/event/room-id-from-json", test_room_id_from_json);
   g_test_add_func ("/matrix/event/equal", test_equal);
   g_test_add_func ("/matrix/event/to-json-round-trip", test_to_json_round_trip);
+  g_test_add_func ("/matrix/event/to-string-round-trip", test_to_string_round_trip);
+  g_test_add_func ("/matrix/event/to-string-escapes", test_to_string_escapes);
+  g_test_add_func ("/matrix/json/nesting-ignores-strings", test_json_nesting_ignores_strings);
 
   return g_test_run ();
 }

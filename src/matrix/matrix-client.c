@@ -1208,7 +1208,7 @@ on_sync_parsed (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  MatrixClient *self = MATRIX_CLIENT (source);
+  g_autoptr(MatrixClient) self = user_data;
   GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
   g_autoptr(MatrixSyncResponse) response = NULL;
   GError *error = NULL;
@@ -1285,7 +1285,10 @@ on_sync_sent (GObject      *source,
       return;
     }
 
-  task = g_task_new (self, cancellable, on_sync_parsed, NULL);
+  /* The worker thread drops its reference to the task last, and may do so
+   * after on_sync_parsed() ran: the task must not be what keeps the client
+   * alive, or the client could be finalized on that thread. */
+  task = g_task_new (NULL, cancellable, on_sync_parsed, g_object_ref (self));
   g_task_set_source_tag (task, on_sync_sent);
   g_task_set_task_data (task, g_bytes_ref (response->body), (GDestroyNotify) g_bytes_unref);
   g_task_run_in_thread (task, parse_sync_in_thread);

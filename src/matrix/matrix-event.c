@@ -557,7 +557,36 @@ matrix_event_to_json (MatrixEvent *self)
 char *
 matrix_event_to_string (MatrixEvent *self)
 {
-  g_autoptr(JsonNode) node = matrix_event_to_json (self);
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  GString *out;
 
-  return _matrix_json_to_string (node);
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  /* The text of matrix_event_to_json(), without building that object: the
+   * SQLite store calls this for every event it keeps. */
+  out = g_string_sized_new (256);
+  g_string_append (out, "{\"room_id\":");
+  _matrix_json_append_string (out, priv->room_id);
+  g_string_append (out, ",\"type\":");
+  _matrix_json_append_string (out, priv->event_type);
+  if (MATRIX_IS_STATE_EVENT (self))
+    {
+      g_string_append (out, ",\"state_key\":");
+      _matrix_json_append_string (out, MATRIX_STATE_EVENT (self)->state_key);
+    }
+  g_string_append (out, ",\"sender\":");
+  _matrix_json_append_string (out, priv->sender);
+  g_string_append (out, ",\"content\":");
+  _matrix_json_append_object (out, priv->content);
+  g_string_append (out, ",\"event_id\":");
+  _matrix_json_append_string (out, priv->event_id);
+  g_string_append_printf (out, ",\"origin_server_ts\":%" G_GINT64_FORMAT, priv->origin_server_ts);
+  if (priv->unsigned_ != NULL)
+    {
+      g_string_append (out, ",\"unsigned\":");
+      _matrix_json_append_object (out, priv->unsigned_);
+    }
+  g_string_append_c (out, '}');
+
+  return g_string_free (out, FALSE);
 }

@@ -42,5 +42,12 @@ JsonObject *_matrix_json_parse_object  (const char   *data,
                                         gssize        length,
                                         GError      **error);
 char       *_matrix_json_to_string     (JsonNode     *node);
+/* Compact JSON text, appended to @out. */
+void        _matrix_json_append        (GString      *out,
+                                        JsonNode     *node);
+void        _matrix_json_append_object (GString      *out,
+                                        JsonObject   *object);
+void        _matrix_json_append_string (GString      *out,
+                                        const char   *text);
 
 G_END_DECLS

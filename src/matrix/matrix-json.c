@@ -155,27 +155,38 @@ _matrix_json_get_array (JsonObject   *object,
  * '[' overflows the stack. No Matrix payload nests anywhere near this deep. */
 #define MAX_NESTING 256
 
+/* Strings are most of a /sync body's bytes, so they are skipped with memchr()
+ * to their closing quote (one preceded by an even run of backslashes) rather
+ * than walked a byte at a time: this scan runs over every body before the
+ * parse and was 5% of an initial sync. */
 static gboolean
 nesting_within_limit (const char *data,
                       gsize       length)
 {
+  const char *p = data;
   const char *end = data + length;
-  gboolean in_string = FALSE;
   guint depth = 0;
 
-  for (const char *p = data; p < end; p++)
+  while (p < end)
     {
-      char c = *p;
+      char c = *p++;
 
-      if (in_string)
+      if (c == '"')
         {
-          if (c == '\\')
-            p++;
-          else if (c == '"')
-            in_string = FALSE;
+          for (;;)
+            {
+              const char *quote = memchr (p, '"', end - p);
+              const char *run = quote;
+
+              if (quote == NULL)
+                return TRUE;  /* unterminated: the parser says so */
+              while (run > p && run[-1] == '\\')
+                run--;
+              p = quote + 1;
+              if ((quote - run) % 2 == 0)
+                break;
+            }
         }
-      else if (c == '"')
-        in_string = TRUE;
       else if (c == '[' || c == '{')
         {
           if (++depth > MAX_NESTING)
@@ -200,7 +211,10 @@ _matrix_json_parse_object (const char  *data,
                            gssize       length,
                            GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  /* Not json_parser_new_immutable(): sealing walks the whole tree again and
+   * costs a tenth of the parse of a large /sync, to guard against writes
+   * that nothing makes (parsed objects are documented as read-only). */
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
@@ -229,11 +243,136 @@ _matrix_json_parse_object (const char  *data,
   return json_object_ref (json_node_get_object (root));
 }
 
+/* JSON text by hand rather than with JsonGenerator: the SQLite store writes
+ * every event it keeps as text, and the generator spent over a quarter of a
+ * whole initial sync doing it (escaping a character at a time through
+ * GString calls). Members keep their order; numbers and escapes are what
+ * JsonGenerator wrote, so the text reads back the same. */
+void
+_matrix_json_append_string (GString    *out,
+                            const char *text)
+{
+  const char *run = text;
+
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default: g_string_append_printf (out, "\\u%04x", c); break;
+        }
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_value (GString  *out,
+              JsonNode *node)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+    case G_TYPE_DOUBLE:
+      g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node));
+      g_string_append (out, buffer);
+      /* Keep a double a double when read back. */
+      if (strpbrk (buffer, ".eEn") == NULL)
+        g_string_append (out, ".0");
+      break;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    case G_TYPE_STRING:
+      _matrix_json_append_string (out, json_node_get_string (node));
+      break;
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+static void
+append_member (JsonObject  *object,
+               const char  *member,
+               JsonNode    *node,
+               gpointer     user_data)
+{
+  GString *out = user_data;
+
+  if (out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  _matrix_json_append_string (out, member);
+  g_string_append_c (out, ':');
+  _matrix_json_append (out, node);
+}
+
+void
+_matrix_json_append_object (GString    *out,
+                            JsonObject *object)
+{
+  g_string_append_c (out, '{');
+  json_object_foreach_member (object, append_member, out);
+  g_string_append_c (out, '}');
+}
+
+void
+_matrix_json_append (GString  *out,
+                     JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      _matrix_json_append_object (out, json_node_get_object (node));
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            _matrix_json_append (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+      }
+      break;
+    case JSON_NODE_VALUE:
+      append_value (out, node);
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
 char *
 _matrix_json_to_string (JsonNode *node)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  GString *out = g_string_sized_new (256);
 
-  json_generator_set_root (generator, node);
-  return json_generator_to_data (generator, NULL);
+  _matrix_json_append (out, node);
+  return g_string_free (out, FALSE);
 }

@@ -242,12 +242,18 @@ parse_rooms_section (MatrixSyncResponse  *response,
   room_ids = json_object_get_members (object);
   for (GList *l = room_ids; l != NULL; l = l->next)
     {
-      JsonNode *node = json_object_get_member (object, l->data);
+      g_autofree char *room_id = g_strdup (l->data);
+      JsonNode *node = json_object_get_member (object, room_id);
 
       if (kind == MATRIX_SYNC_ROOM_INVITE
-          ? !parse_invited_room (response, l->data, node, error)
-          : !parse_room (response, kind, section, l->data, node, error))
+          ? !parse_invited_room (response, room_id, node, error)
+          : !parse_room (response, kind, section, room_id, node, error))
         return FALSE;
+
+      /* Drop what is left of the room's JSON (what the events keep is
+       * referenced) while it is still in the cache, rather than walking the
+       * whole cold tree again at the end. */
+      json_object_remove_member (object, room_id);
     }
 
   return TRUE;
