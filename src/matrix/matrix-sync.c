@@ -74,8 +74,10 @@ parse_events (MatrixSyncResponse  *response,
           continue;
         }
 
-      /* An event id is unique: a second copy is a server bug, not news. */
-      if (!g_hash_table_add (seen, (gpointer) matrix_event_get_event_id (event)))
+      /* An event id is unique: a second copy is a server bug, not news.
+       * (Checked before adding: g_hash_table_add() would replace the stored
+       * key, borrowed from the first copy, with this one's, freed below.) */
+      if (g_hash_table_contains (seen, matrix_event_get_event_id (event)))
         {
           g_ptr_array_add (response->dropped,
                            g_strdup_printf ("%s.events[%u]: duplicate event id %s", where, i,
@@ -84,6 +86,7 @@ parse_events (MatrixSyncResponse  *response,
           continue;
         }
 
+      g_hash_table_add (seen, (gpointer) matrix_event_get_event_id (event));
       g_ptr_array_add (events, event);
     }
 
