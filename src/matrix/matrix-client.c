@@ -924,6 +924,81 @@ matrix_client_leave_room_finish (MatrixClient  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+on_read_markers_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_client_set_read_markers_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @event_id: the newest event the user has read
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the server answered
+ * @user_data: data for @callback
+ *
+ * Tells the server that the user has read @room_id up to @event_id, with
+ * `POST /rooms/{roomId}/read_markers`: both the public read receipt
+ * (`m.read`, which resets the room's notification counts) and the fully-read
+ * marker (`m.fully_read`) move to @event_id.
+ */
+void
+matrix_client_set_read_markers_async (MatrixClient        *self,
+                                      const char          *room_id,
+                                      const char          *event_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(JsonObject) markers = json_object_new ();
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (event_id != NULL);
+
+  json_object_set_string_member (markers, "m.fully_read", event_id);
+  json_object_set_string_member (markers, "m.read", event_id);
+  path = matrix_client_build_path ("v3", "rooms", room_id, "read_markers", NULL);
+  body = json_node_init_object (json_node_alloc (), markers);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_set_read_markers_async);
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_read_markers_done, task);
+}
+
+/**
+ * matrix_client_set_read_markers_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the markers
+ */
+gboolean
+matrix_client_set_read_markers_finish (MatrixClient  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /**
  * matrix_client_create_room_async:
  * @self: a #MatrixClient

@@ -109,6 +109,17 @@ void          matrix_client_leave_room_async      (MatrixClient         *self,
 gboolean      matrix_client_leave_room_finish     (MatrixClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
+/* POST /rooms/{roomId}/read_markers: the read receipt and the fully-read
+ * marker both move to @event_id. */
+void          matrix_client_set_read_markers_async  (MatrixClient         *self,
+                                                     const char           *room_id,
+                                                     const char           *event_id,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean      matrix_client_set_read_markers_finish (MatrixClient         *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
 /* POST /createRoom (a private chat); @name and @topic may be NULL. The
  * finish function returns the new room id (transfer full). */
 void          matrix_client_create_room_async     (MatrixClient         *self,

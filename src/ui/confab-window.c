@@ -71,12 +71,16 @@ struct _ConfabWindow
 
   guint                   retry_seconds;
   guint                   countdown_source;
+  guint                   mark_read_source;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* How long quitting waits for the store to be flushed. */
 #define CLOSE_TIMEOUT_MS 3000
+/* How long a room must stay in view before it is marked read: skimming
+ * through rooms, or a burst of messages, sends one set of read markers. */
+#define MARK_READ_DELAY_MS 500
 
 ConfabWindow *
 confab_window_new (GtkApplication *application)
@@ -184,6 +188,57 @@ room_is_invited (gpointer item,
   return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_INVITE;
 }
 
+/* Read markers */
+
+/* Whether the user can see the open room's newest messages. */
+static gboolean
+room_in_view (ConfabWindow *self)
+{
+  if (self->room == NULL || !gtk_window_is_active (GTK_WINDOW (self)))
+    return FALSE;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "rooms") != 0)
+    return FALSE;
+  return !adw_leaflet_get_folded (self->leaflet) ||
+         adw_leaflet_get_visible_child (self->leaflet) == self->content;
+}
+
+static void
+on_marked_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Not worth a toast: the markers are sent again with the next message. */
+  if (!matrix_room_mark_read_finish (MATRIX_ROOM (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not mark %s read: %s", matrix_room_get_room_id (MATRIX_ROOM (source)),
+               error->message);
+}
+
+static gboolean
+mark_read_timeout (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->mark_read_source = 0;
+  if (room_in_view (self))
+    matrix_room_mark_read_async (self->room, self->cancellable, on_marked_read, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_read_marker (ConfabWindow *self)
+{
+  if (!room_in_view (self))
+    {
+      g_clear_handle_id (&self->mark_read_source, g_source_remove);
+      return;
+    }
+  if (self->mark_read_source == 0)
+    self->mark_read_source = g_timeout_add (MARK_READ_DELAY_MS, mark_read_timeout, self);
+}
+
 static void
 show_room (ConfabWindow *self,
            MatrixRoom   *room)
@@ -193,7 +248,11 @@ show_room (ConfabWindow *self,
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
+  if (self->room != NULL)
+    g_signal_handlers_disconnect_by_func (matrix_room_get_timeline (self->room),
+                                          update_read_marker, self);
   g_set_object (&self->room, room);
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
 
   confab_timeline_view_set_room (self->timeline_view, room);
   confab_composer_set_room (self->composer, room);
@@ -208,6 +267,9 @@ show_room (ConfabWindow *self,
                                                        G_BINDING_SYNC_CREATE);
       gtk_stack_set_visible_child_name (self->content_stack, "room");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", TRUE);
+      g_signal_connect_swapped (matrix_room_get_timeline (room), "items-changed",
+                                G_CALLBACK (update_read_marker), self);
+      update_read_marker (self);
     }
   else
     {
@@ -256,6 +318,8 @@ on_back_clicked (ConfabWindow *self)
 static void
 on_folded_changed (ConfabWindow *self)
 {
+  update_read_marker (self);
+
   /* Folded, the sidebar is a plain list: nothing stays highlighted there,
    * so that choosing the room that was open opens it again. */
   if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet) &&
@@ -1107,6 +1171,7 @@ confab_window_dispose (GObject *object)
   ConfabWindow *self = CONFAB_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
   clear_client (self);
   if (self->saved_store != NULL)
     close_store (self, g_steal_pointer (&self->saved_store));
@@ -1203,4 +1268,7 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
 
   gtk_stack_set_visible_child_name (self->main_stack, "login");
+
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (update_read_marker), NULL);
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (update_read_marker), self);
 }

@@ -539,6 +539,78 @@ test_send_event_arrives (void)
     }
 }
 
+/* The room's notification count as the server computes it now, from a
+ * fresh initial sync of our account. Synapse answers a repeated identical
+ * /sync from a cache for a while, so each call asks with its own filter. */
+static gint64
+server_notification_count (TestClient *self,
+                           const char *room_id)
+{
+  static guint n_calls;
+  g_autofree char *filter = g_strdup_printf ("{\"room\": {\"timeline\": {\"limit\": %u}}}", ++n_calls);
+  const char *query[] = { "timeout", "0", "filter", filter, NULL };
+  g_autofree char *path = matrix_client_build_path ("v3", "sync", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *room;
+
+  matrix_client_request_async (self->client, "GET", path, query, NULL, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  body = matrix_client_request_finish (self->client, result, &error);
+  g_assert_no_error (error);
+  room = json_object_get_object_member (json_object_get_object_member (
+           json_object_get_object_member (body, "rooms"), "join"), room_id);
+  g_assert_nonnull (room);
+  return json_object_get_int_member (json_object_get_object_member (room, "unread_notifications"),
+                                     "notification_count");
+}
+
+static gboolean
+has_notifications (gpointer data)
+{
+  return matrix_room_get_notification_count (data) == 3;
+}
+
+static void
+test_mark_read_resets_counts (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("reader");
+  g_autoptr(Peer) peer = peer_new ("writer");
+  g_autofree char *room_id = joined_room (ours, peer, "Unread room");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last = NULL;
+  MatrixRoom *room;
+  guint n_synced;
+
+  test_client_sync_once (ours);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Unread %u", i);
+
+      g_free (last);
+      last = peer_send_text (peer, room_id, text);
+    }
+  test_client_wait_for_event (ours, last);
+  room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  g_assert_nonnull (room);
+  g_assert_true (test_iterate_until (has_notifications, room, INTEGRATION_TIMEOUT_MS));
+  g_assert_cmpint (server_notification_count (ours, room_id), ==, 3);
+
+  matrix_room_mark_read_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_room_mark_read_finish (room, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+
+  /* The server agrees, and the sync its receipt wakes keeps the count at 0. */
+  g_assert_cmpint (server_notification_count (ours, room_id), ==, 0);
+  n_synced = ours->n_synced;
+  test_client_wait_synced (ours, n_synced);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+}
+
 static void
 test_send_event_same_txn_once (void)
 {
@@ -581,6 +653,7 @@ main (int   argc,
                    test_sync_session_ended_remotely);
   g_test_add_func ("/integration/client/send-event/arrives", test_send_event_arrives);
   g_test_add_func ("/integration/client/send-event/same-txn-id-once", test_send_event_same_txn_once);
+  g_test_add_func ("/integration/client/room/mark-read-resets-counts", test_mark_read_resets_counts);
 
   return g_test_run ();
 }

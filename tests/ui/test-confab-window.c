@@ -79,6 +79,12 @@ on_synced (MatrixClient *client,
     matrix_client_stop_sync (client);
 }
 
+/* Every room the tests open. */
+static const char * const room_ids[] = {
+  "!named:example.org", "!alias:example.org", "!heroes:example.org", "!club:example.org",
+  "!fmt:example.org", "!long:example.org", "!new:example.org",
+};
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -88,6 +94,16 @@ fixture_setup (Fixture       *f,
   f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
   f->clock = fake_clock_new (f->client);
   g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), f);
+
+  /* An open room in the focused window is marked read: the server accepts
+   * that for every room the tests open, whenever it happens. */
+  for (guint i = 0; i < G_N_ELEMENTS (room_ids); i++)
+    {
+      g_autofree char *escaped = g_uri_escape_string (room_ids[i], NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/read_markers", escaped);
+
+      fake_homeserver_queue_json (f->server, "POST", path, 200, "{}", TRUE);
+    }
 
   f->window = confab_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
@@ -1128,6 +1144,53 @@ test_leave_room_asks_first (Fixture       *f,
 }
 
 static gboolean
+badge_hidden (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (ui_child_label (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "name_label"), "Named Room") == 0)
+      return !ui_child_visible (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "badge_label");
+  g_assert_not_reached ();
+}
+
+static void
+test_open_room_is_marked_read (Fixture       *f,
+                               gconstpointer  data)
+{
+  RequestCheck check = { f, "POST", "/_matrix/client/v3/rooms/!named:example.org/read_markers" };
+  g_autoptr(JsonNode) body = NULL;
+  FakeRequest *request;
+  MatrixRoom *room;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  room = matrix_room_state_tracker_get_room (confab_window_get_tracker (f->window), "!named:example.org");
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 2);
+  g_assert_false (badge_hidden (f));
+
+  /* Opening the room in the focused window marks its newest event read… */
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (f->window)));
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_until (request_arrived, &check, 5000, "POST /read_markers");
+  request = fake_homeserver_get_last_request (f->server);
+  body = json_from_string (g_bytes_get_data (request->body, NULL), NULL);
+  g_assert_nonnull (body);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "m.read"), ==, "$e6");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "m.fully_read"), ==, "$e6");
+
+  /* …and its badge goes. */
+  ui_wait_until (badge_hidden, f, 5000, "the unread badge hidden");
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+
+  /* Nothing new, nothing sent again, even when the window is focused again. */
+  gtk_window_present (GTK_WINDOW (f->window));
+  iterate_for (700);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", check.path), ==, 1);
+}
+
+static gboolean
 logged_out (gpointer data)
 {
   Fixture *f = data;
@@ -1156,6 +1219,8 @@ main (int   argc,
 
   g_test_add ("/confab/window/room-list/names-in-activity-order", Fixture, NULL,
               fixture_setup, test_room_list_names_in_activity_order, fixture_teardown);
+  g_test_add ("/confab/window/room-list/open-room-is-marked-read", Fixture, NULL,
+              fixture_setup, test_open_room_is_marked_read, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
   g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
