@@ -3,7 +3,9 @@
 
 /* MatrixClient and MatrixRoomStateTracker against a real Synapse: login and
  * logout, the sync loop's signals for a room another user made, limited
- * timelines, leaving, and sending. */
+ * timelines, leaving, sending, read markers and room avatars. */
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "integration-utils.h"
 
@@ -612,6 +614,52 @@ test_mark_read_resets_counts (void)
 }
 
 static void
+test_room_avatar_thumbnail (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("viewer");
+  g_autoptr(Peer) peer = peer_new ("painter");
+  g_autofree char *room_id = joined_room (ours, peer, "Avatar room");
+  g_autoptr(GdkPixbuf) image = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 200, 100);
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) upload = NULL;
+  g_autoptr(GBytes) thumbnail = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content_uri = NULL;
+  g_autofree char *avatar = NULL;
+  g_autofree char *state_id = NULL;
+  GdkPixbuf *decoded;
+  MatrixRoom *room;
+  char *png;
+  gsize size;
+
+  gdk_pixbuf_fill (image, 0x26a269ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (image, &png, &size, "png", &error, NULL));
+  upload = g_bytes_new_take (png, size);
+  content_uri = peer_upload (peer, "image/png", upload);
+  g_assert_true (matrix_mxc_uri_parse (content_uri, NULL, NULL));
+
+  test_client_sync_once (ours);
+  avatar = g_strdup_printf ("{\"url\": \"%s\"}", content_uri);
+  state_id = peer_set_state (peer, room_id, "m.room.avatar", "", avatar);
+  test_client_wait_for_event (ours, state_id);
+  room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  g_assert_cmpstr (matrix_room_get_avatar_url (room), ==, content_uri);
+
+  /* Synapse makes the thumbnail: a real image, cropped to the shape asked. */
+  matrix_client_get_thumbnail_async (ours->client, content_uri, 64, 64, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  thumbnail = matrix_client_get_thumbnail_finish (ours->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, thumbnail, &error));
+  g_assert_true (gdk_pixbuf_loader_close (loader, &error));
+  g_assert_no_error (error);
+  decoded = gdk_pixbuf_loader_get_pixbuf (loader);
+  g_assert_cmpint (gdk_pixbuf_get_width (decoded), ==, gdk_pixbuf_get_height (decoded));
+  g_assert_cmpint (gdk_pixbuf_get_width (decoded), >=, 64);
+}
+
+static void
 test_send_event_same_txn_once (void)
 {
   g_autoptr(TestClient) ours = test_client_new_logged_in ("retrier");
@@ -654,6 +702,7 @@ main (int   argc,
   g_test_add_func ("/integration/client/send-event/arrives", test_send_event_arrives);
   g_test_add_func ("/integration/client/send-event/same-txn-id-once", test_send_event_same_txn_once);
   g_test_add_func ("/integration/client/room/mark-read-resets-counts", test_mark_read_resets_counts);
+  g_test_add_func ("/integration/client/media/room-avatar-thumbnail", test_room_avatar_thumbnail);
 
   return g_test_run ();
 }

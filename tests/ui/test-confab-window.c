@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-confab-window"
 
+#include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-event-row.h"
 #include "confab-room-row.h"
@@ -1190,6 +1191,161 @@ test_open_room_is_marked_read (Fixture       *f,
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", check.path), ==, 1);
 }
 
+#define AVATAR_ROOM(id, name, url) \
+  "\"" id "\":{\"state\":{\"events\":[" CREATE (id) "," MEMBER ("@alice:example.org", "Alice") "," \
+  "  {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\"," \
+  "   \"event_id\":\"$n" id "\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"" name "\"}}," \
+  "  {\"type\":\"m.room.avatar\",\"state_key\":\"\",\"sender\":\"@alice:example.org\"," \
+  "   \"event_id\":\"$a" id "\",\"origin_server_ts\":1700000000000,\"content\":{\"url\":\"" url "\"}}]}}"
+
+static const char *avatar_rooms_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+  AVATAR_ROOM ("!pic:example.org", "Pictured", "mxc://example.org/blue") ","
+  AVATAR_ROOM ("!photo:example.org", "Photo", "mxc://example.org/photo") ","
+  AVATAR_ROOM ("!bomb:example.org", "Bomb", "mxc://example.org/bomb") ","
+  AVATAR_ROOM ("!junk:example.org", "Junk", "mxc://example.org/junk") ","
+  AVATAR_ROOM ("!evil:example.org", "Evil", "mxc://example.org/../../etc")
+  "}}}";
+
+#define THUMB(id) "/_matrix/client/v1/media/thumbnail/example.org/" id "?width=80&height=80&method=crop"
+
+static GBytes *
+image_of_size (int         width,
+               int         height,
+               const char *format,
+               guint32     rgba)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *data;
+  gsize size;
+
+  gdk_pixbuf_fill (pixbuf, rgba);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &size, format, &error, NULL));
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, size);
+}
+
+/* A PNG whose header claims @width × @height but that has no pixel data:
+ * what a decompression bomb looks like before it goes off. */
+static GBytes *
+png_header_claiming (guint32 width,
+                     guint32 height)
+{
+  g_autoptr(GBytes) real = image_of_size (1, 1, "png", 0);
+  gsize size = g_bytes_get_size (real);
+  guint8 *data = g_memdup2 (g_bytes_get_data (real, NULL), size);
+  guint32 crc;
+
+  /* IHDR is the first chunk: 8 bytes of signature, 4 of length, 4 of type. */
+  g_assert_cmpmem (data + 12, 4, "IHDR", 4);
+  *(guint32 *) (data + 16) = GUINT32_TO_BE (width);
+  *(guint32 *) (data + 20) = GUINT32_TO_BE (height);
+  /* The chunk's CRC covers its type and data (13 bytes). */
+  crc = 0xffffffff;
+  for (guint i = 12; i < 12 + 4 + 13; i++)
+    {
+      crc ^= data[i];
+      for (guint k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+    }
+  *(guint32 *) (data + 29) = GUINT32_TO_BE (crc ^ 0xffffffff);
+  return g_bytes_new_take (data, size);
+}
+
+static GtkWidget *
+room_row_named (Fixture    *f,
+                const char *name)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (ui_child_label (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "name_label"), name) == 0)
+      return rows->pdata[i];
+  g_assert_not_reached ();
+}
+
+static AdwAvatar *
+row_avatar (Fixture    *f,
+            const char *name)
+{
+  return ADW_AVATAR (template_child (room_row_named (f, name), CONFAB_TYPE_ROOM_ROW, "avatar"));
+}
+
+static gboolean
+avatar_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return adw_avatar_get_custom_image (row_avatar (f, "Pictured")) != NULL &&
+         adw_avatar_get_custom_image (row_avatar (f, "Photo")) != NULL;
+}
+
+static gboolean
+three_thumbnails_asked (gpointer data)
+{
+  Fixture *f = data;
+  guint n = 0;
+
+  n += fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v1/media/thumbnail/example.org/blue");
+  n += fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v1/media/thumbnail/example.org/bomb");
+  n += fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v1/media/thumbnail/example.org/junk");
+  return n == 3;
+}
+
+static void
+test_room_avatars (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) blue = image_of_size (96, 96, "png", 0x3584e4ff);
+  g_autoptr(GBytes) photo = image_of_size (320, 240, "jpeg", 0xe66100ff);
+  g_autoptr(GBytes) bomb = png_header_claiming (100000, 100000);
+  g_autoptr(GBytes) junk = g_bytes_new_static ("not an image", 12);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GdkPaintable) again = NULL;
+  g_autofree char *png = NULL;
+  ConfabAvatarLoader *loader;
+
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("blue"), 200, "image/png", blue, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("photo"), 200, "image/jpeg", photo, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("bomb"), 200, "image/png", bomb, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("junk"), 200, "image/png", junk, FALSE);
+  start_with_sync (f, avatar_rooms_sync, TRUE);
+
+  /* The room's image replaces its initials; images that are not images, or
+   * too big to decode, leave the initials, and an invalid URI is not asked
+   * for at all (an unmatched request would fail the test). */
+  ui_wait_until (avatar_shown, f, 5000, "the rooms' images");
+  ui_wait_until (three_thumbnails_asked, f, 5000, "the three thumbnails");
+  iterate_for (200);
+  /* Scaled to twice the avatar's size, keeping the shape. */
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (adw_avatar_get_custom_image (row_avatar (f, "Pictured"))),
+                   ==, 80);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (adw_avatar_get_custom_image (row_avatar (f, "Photo"))),
+                   ==, 80);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (adw_avatar_get_custom_image (row_avatar (f, "Photo"))),
+                   ==, 60);
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (f, "Bomb")));
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (f, "Junk")));
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (f, "Evil")));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  png = ui_save_png (GTK_WIDGET (f->window), "window-room-avatars.png");
+
+  /* Kept on disk: another session's loader finds it without the network. */
+  {
+    g_autoptr(MatrixClient) other = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+
+    loader = confab_avatar_loader_for_client (other);
+    confab_avatar_loader_load_async (loader, "mxc://example.org/blue", 40, NULL, store_result, &result);
+    wait_for_pointer ((gpointer *) &result, 5000);
+    again = confab_avatar_loader_load_finish (loader, result, NULL);
+    g_assert_nonnull (again);
+    g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET",
+                                                      "/_matrix/client/v1/media/thumbnail/example.org/blue"), ==, 1);
+  }
+}
+
 static gboolean
 logged_out (gpointer data)
 {
@@ -1221,6 +1377,8 @@ main (int   argc,
               fixture_setup, test_room_list_names_in_activity_order, fixture_teardown);
   g_test_add ("/confab/window/room-list/open-room-is-marked-read", Fixture, NULL,
               fixture_setup, test_open_room_is_marked_read, fixture_teardown);
+  g_test_add ("/confab/window/room-list/room-avatars", Fixture, NULL,
+              fixture_setup, test_room_avatars, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
   g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
