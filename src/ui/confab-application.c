@@ -123,9 +123,31 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+/* A notification was clicked: show its room. */
+static void
+open_room_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+
+  if (window == NULL)
+    {
+      g_application_activate (G_APPLICATION (app));
+      window = gtk_application_get_active_window (app);
+    }
+  if (CONFAB_IS_WINDOW (window))
+    {
+      confab_window_select_room (CONFAB_WINDOW (window), g_variant_get_string (parameter, NULL));
+      gtk_window_present (window);
+    }
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "open-room", open_room_activated, "s" },
 };
 
 static void
