@@ -492,6 +492,40 @@ test_join_failure (Fixture       *f,
   g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_INVITE);
 }
 
+static void
+test_avatar (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *bob = state_event ("m.room.member", "@bob:example.org",
+                                      "{\"membership\": \"join\", \"displayname\": \"Bob\","
+                                      " \"avatar_url\": \"mxc://example.org/bob\"}");
+  g_autofree char *carol = state_event ("m.room.member", "@carol:example.org",
+                                        "{\"membership\": \"join\", \"avatar_url\": \"mxc://example.org/carol\"}");
+  g_autofree char *avatar = state_event ("m.room.avatar", "", "{\"url\": \"mxc://example.org/room\"}");
+  g_autofree char *name = state_event ("m.room.name", "", "{\"name\": \"Named\"}");
+  g_autofree char *bob_and_avatar = g_strconcat (bob, ",", avatar, NULL);
+  g_autofree char *bob_and_name = g_strconcat (bob, ",", name, NULL);
+  g_autofree char *bob_and_carol = g_strconcat (bob, ",", carol, NULL);
+  const char *two = "{\"m.heroes\": [\"@bob:example.org\"], \"m.joined_member_count\": 2,"
+                    " \"m.invited_member_count\": 0}";
+  const char *three = "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\"],"
+                      " \"m.joined_member_count\": 3, \"m.invited_member_count\": 0}";
+
+  /* The room's own image first. */
+  joined_room_name (f, "!own:example.org", bob_and_avatar, two);
+  g_assert_cmpstr (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!own:example.org")),
+                   ==, "mxc://example.org/room");
+  /* An unnamed room of two looks like the other member. */
+  joined_room_name (f, "!dm:example.org", bob, two);
+  g_assert_cmpstr (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org")),
+                   ==, "mxc://example.org/bob");
+  /* A named room, or one of three, has no face to borrow. */
+  joined_room_name (f, "!named:example.org", bob_and_name, two);
+  g_assert_null (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!named:example.org")));
+  joined_room_name (f, "!group:example.org", bob_and_carol, three);
+  g_assert_null (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!group:example.org")));
+}
+
 #define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"
 
 static MatrixRoom *
@@ -644,6 +678,7 @@ main (int   argc,
               test_invite_decline, fixture_teardown);
   g_test_add ("/matrix/room/invite/join-fails", Fixture, NULL, fixture_setup,
               test_join_failure, fixture_teardown);
+  g_test_add ("/matrix/room/avatar", Fixture, NULL, fixture_setup, test_avatar, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
               test_mark_read, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,

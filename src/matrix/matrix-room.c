@@ -416,18 +416,49 @@ set_string (char       **field,
   return TRUE;
 }
 
+/* The avatar of a room without one of its own: in an unnamed room of two,
+ * a direct chat in all but name, the other member's, as the room takes its
+ * name from them too. */
+static char *
+dup_fallback_avatar (MatrixRoom *self)
+{
+  g_autoptr(JsonObject) name_content = dup_state_content (self, "m.room.name", "");
+  g_autoptr(JsonObject) alias_content = dup_state_content (self, "m.room.canonical_alias", "");
+  g_autoptr(JsonObject) member = NULL;
+  g_autoptr(GPtrArray) heroes = NULL;
+  gint64 joined, invited;
+
+  if (nonempty (content_string (name_content, "name")) != NULL ||
+      nonempty (content_string (alias_content, "alias")) != NULL)
+    return NULL;
+
+  heroes = summary_heroes (self);
+  if (heroes == NULL || heroes->len != 1 ||
+      !summary_count (self, "m.joined_member_count", &joined) ||
+      !summary_count (self, "m.invited_member_count", &invited) || joined + invited > 2)
+    return NULL;
+
+  member = dup_state_content (self, "m.room.member", g_ptr_array_index (heroes, 0));
+  return g_strdup (nonempty (content_string (member, "avatar_url")));
+}
+
 static void
 update_from_state (MatrixRoom *self)
 {
   g_autoptr(JsonObject) topic = dup_state_content (self, "m.room.topic", "");
   g_autoptr(JsonObject) avatar = dup_state_content (self, "m.room.avatar", "");
+  g_autofree char *fallback_avatar = NULL;
   g_autofree char *display_name = NULL;
+  const char *avatar_url;
 
   invalidate_members (self);
 
   if (set_string (&self->topic, content_string (topic, "topic")))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOPIC]);
-  if (set_string (&self->avatar_url, nonempty (content_string (avatar, "url"))))
+  avatar_url = nonempty (content_string (avatar, "url"));
+  if (avatar_url == NULL)
+    avatar_url = fallback_avatar = dup_fallback_avatar (self);
+  if (set_string (&self->avatar_url, avatar_url))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AVATAR_URL]);
 
   display_name = compute_display_name (self);
