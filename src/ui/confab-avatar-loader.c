@@ -414,6 +414,30 @@ confab_avatar_loader_for_client (MatrixClient *client)
 }
 
 /**
+ * confab_avatar_loader_cancel_for_client:
+ * @client: a #MatrixClient
+ *
+ * Stops every load of @client's loader, if it has one: for a client being
+ * dropped, whose downloads would otherwise keep it (and its store) alive
+ * until they end.
+ */
+void
+confab_avatar_loader_cancel_for_client (MatrixClient *client)
+{
+  ConfabAvatarLoader *self;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (client));
+
+  self = g_object_get_data (G_OBJECT (client), "confab-avatar-loader");
+  if (self == NULL)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
  * confab_avatar_loader_lookup:
  * @self: a #ConfabAvatarLoader
  * @mxc_uri: the image's content URI

@@ -14,6 +14,7 @@ G_DECLARE_FINAL_TYPE (ConfabAvatarLoader, confab_avatar_loader, CONFAB, AVATAR_L
 #define CONFAB_AVATAR_MAX_IMAGE_SIDE 4096
 
 ConfabAvatarLoader *confab_avatar_loader_for_client  (MatrixClient         *client);
+void                confab_avatar_loader_cancel_for_client (MatrixClient   *client);
 GdkPaintable       *confab_avatar_loader_lookup      (ConfabAvatarLoader   *self,
                                                       const char           *mxc_uri,
                                                       guint                 size);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-login-page.h"
 #include "confab-room-row.h"
@@ -632,6 +633,7 @@ clear_client_full (ConfabWindow  *self,
   if (self->client != NULL)
     {
       matrix_client_stop_sync (self->client);
+      confab_avatar_loader_cancel_for_client (self->client);
       g_signal_handlers_disconnect_by_data (self->client, self);
     }
   if (self->tracker != NULL)
