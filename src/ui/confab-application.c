@@ -156,6 +156,8 @@ confab_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *search_accels[] = { "<Control>k", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *previous_accels[] = { "<Alt>Up", "<Control>Page_Up", NULL };
+  static const char *next_accels[] = { "<Alt>Down", "<Control>Page_Down", NULL };
 
   G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
 
@@ -164,6 +166,8 @@ confab_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.previous-room", previous_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.next-room", next_accels);
 }
 
 static void

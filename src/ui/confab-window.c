@@ -1080,6 +1080,48 @@ search_activated (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* win.previous-room / win.next-room: the room above or below the open one
+ * in the list as it is shown (activity order, search applied). */
+static void
+move_room_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  int step = g_str_equal (action_name, "win.next-room") ? 1 : -1;
+  GListModel *rooms;
+  guint n, current = G_MAXUINT;
+  g_autoptr(MatrixRoom) target = NULL;
+
+  if (self->joined_rooms == NULL)
+    return;
+
+  rooms = G_LIST_MODEL (self->joined_rooms);
+  n = g_list_model_get_n_items (rooms);
+  for (guint i = 0; i < n && self->room != NULL; i++)
+    {
+      g_autoptr(MatrixRoom) item = g_list_model_get_item (rooms, i);
+
+      if (item == self->room)
+        {
+          current = i;
+          break;
+        }
+    }
+
+  if (current == G_MAXUINT)
+    target = n > 0 ? g_list_model_get_item (rooms, step > 0 ? 0 : n - 1) : NULL;
+  else if ((step < 0 && current > 0) || (step > 0 && current + 1 < n))
+    target = g_list_model_get_item (rooms, current + step);
+
+  if (target != NULL)
+    {
+      select_position_of (self, target);
+      show_room (self, target);
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+    }
+}
+
 static void
 on_joined (GObject      *source,
            GAsyncResult *result,
@@ -1344,6 +1386,8 @@ confab_window_class_init (ConfabWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.previous-room", NULL, move_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.next-room", NULL, move_room_activated);
   gtk_widget_class_install_action (widget_class, "win.join-room", NULL, join_room_activated);
   gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
   gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);

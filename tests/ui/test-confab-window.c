@@ -1346,6 +1346,38 @@ test_room_avatars (Fixture       *f,
   }
 }
 
+static const char *
+open_room_id (Fixture *f)
+{
+  MatrixRoom *room = confab_window_get_room (f->window);
+
+  return room != NULL ? matrix_room_get_room_id (room) : NULL;
+}
+
+static void
+test_keyboard_moves_between_rooms (Fixture       *f,
+                                   gconstpointer  data)
+{
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_null (open_room_id (f));
+
+  /* In the order of the list: Bob, Named Room, #alias. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!heroes:example.org");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!named:example.org");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!alias:example.org");
+  /* The ends stay put. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!alias:example.org");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.previous-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!named:example.org");
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (
+    gtk_list_view_get_model (GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"))))),
+    ==, 1);
+}
+
 static gboolean
 logged_out (gpointer data)
 {
@@ -1379,6 +1411,8 @@ main (int   argc,
               fixture_setup, test_open_room_is_marked_read, fixture_teardown);
   g_test_add ("/confab/window/room-list/room-avatars", Fixture, NULL,
               fixture_setup, test_room_avatars, fixture_teardown);
+  g_test_add ("/confab/window/room-list/keyboard-moves-between-rooms", Fixture, NULL,
+              fixture_setup, test_keyboard_moves_between_rooms, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
   g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
