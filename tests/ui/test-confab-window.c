@@ -1239,8 +1239,10 @@ png_header_claiming (guint32 width,
 
   /* IHDR is the first chunk: 8 bytes of signature, 4 of length, 4 of type. */
   g_assert_cmpmem (data + 12, 4, "IHDR", 4);
-  *(guint32 *) (data + 16) = GUINT32_TO_BE (width);
-  *(guint32 *) (data + 20) = GUINT32_TO_BE (height);
+  width = GUINT32_TO_BE (width);
+  height = GUINT32_TO_BE (height);
+  memcpy (data + 16, &width, 4);
+  memcpy (data + 20, &height, 4);
   /* The chunk's CRC covers its type and data (13 bytes). */
   crc = 0xffffffff;
   for (guint i = 12; i < 12 + 4 + 13; i++)
@@ -1249,7 +1251,8 @@ png_header_claiming (guint32 width,
       for (guint k = 0; k < 8; k++)
         crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
     }
-  *(guint32 *) (data + 29) = GUINT32_TO_BE (crc ^ 0xffffffff);
+  crc = GUINT32_TO_BE (crc ^ 0xffffffff);
+  memcpy (data + 29, &crc, 4);
   return g_bytes_new_take (data, size);
 }
 
