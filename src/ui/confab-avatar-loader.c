@@ -83,9 +83,10 @@ finish_fetch (Fetch        *fetch,
               const GError *error)
 {
   g_autoptr(GPtrArray) tasks = NULL;
+  g_autofree char *pending_key = NULL;
   ConfabAvatarLoader *self = fetch->self;
 
-  g_hash_table_steal_extended (self->pending, fetch->key, NULL, (gpointer *) &tasks);
+  g_hash_table_steal_extended (self->pending, fetch->key, (gpointer *) &pending_key, (gpointer *) &tasks);
 
   if (texture != NULL)
     {
