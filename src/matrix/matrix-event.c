@@ -559,34 +559,38 @@ matrix_event_to_string (MatrixEvent *self)
 {
   MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
   GString *out;
+  gsize length;
 
   g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
 
   /* The text of matrix_event_to_json(), without building that object: the
    * SQLite store calls this for every event it keeps. */
-  out = g_string_sized_new (256);
-  g_string_append (out, "{\"room_id\":");
+  out = g_string_sized_new (512);
+  _MATRIX_JSON_APPEND_LITERAL (out, "{\"room_id\":");
   _matrix_json_append_string (out, priv->room_id);
-  g_string_append (out, ",\"type\":");
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"type\":");
   _matrix_json_append_string (out, priv->event_type);
   if (MATRIX_IS_STATE_EVENT (self))
     {
-      g_string_append (out, ",\"state_key\":");
+      _MATRIX_JSON_APPEND_LITERAL (out, ",\"state_key\":");
       _matrix_json_append_string (out, MATRIX_STATE_EVENT (self)->state_key);
     }
-  g_string_append (out, ",\"sender\":");
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"sender\":");
   _matrix_json_append_string (out, priv->sender);
-  g_string_append (out, ",\"content\":");
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"content\":");
   _matrix_json_append_object (out, priv->content);
-  g_string_append (out, ",\"event_id\":");
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"event_id\":");
   _matrix_json_append_string (out, priv->event_id);
-  g_string_append_printf (out, ",\"origin_server_ts\":%" G_GINT64_FORMAT, priv->origin_server_ts);
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"origin_server_ts\":");
+  _matrix_json_append_int (out, priv->origin_server_ts);
   if (priv->unsigned_ != NULL)
     {
-      g_string_append (out, ",\"unsigned\":");
+      _MATRIX_JSON_APPEND_LITERAL (out, ",\"unsigned\":");
       _matrix_json_append_object (out, priv->unsigned_);
     }
   g_string_append_c (out, '}');
 
-  return g_string_free (out, FALSE);
+  /* The store keeps these strings until the commit: give back the slack. */
+  length = out->len;
+  return g_realloc (g_string_free (out, FALSE), length + 1);
 }

@@ -43,11 +43,15 @@ JsonObject *_matrix_json_parse_object  (const char   *data,
                                         GError      **error);
 char       *_matrix_json_to_string     (JsonNode     *node);
 /* Compact JSON text, appended to @out. */
+#define _MATRIX_JSON_APPEND_LITERAL(out, literal) \
+  g_string_append_len ((out), "" literal, sizeof (literal) - 1)
 void        _matrix_json_append        (GString      *out,
                                         JsonNode     *node);
 void        _matrix_json_append_object (GString      *out,
                                         JsonObject   *object);
 void        _matrix_json_append_string (GString      *out,
                                         const char   *text);
+void        _matrix_json_append_int    (GString      *out,
+                                        gint64        value);
 
 G_END_DECLS
