@@ -764,6 +764,7 @@ enum {
   STMT_DELETE_VALUE,
   STMT_SET_STATE,
   STMT_ADD_EVENT,
+  STMT_LAST_POSITION,
   STMT_TRIM_TIMELINE,
   STMT_SET_ROOM_DATA,
   STMT_FORGET_STATE,
@@ -780,8 +781,8 @@ static const char * const statements[N_STMTS] = {
                      "VALUES (?1, ?2, ?3, ?4)",
   /* OR IGNORE: an event id the room already holds is stored once. */
   [STMT_ADD_EVENT] = "INSERT OR IGNORE INTO timeline_events (room_id, position, event_id, event) "
-                     "VALUES (?1, (SELECT IFNULL(MAX(position), 0) + 1 FROM timeline_events "
-                     "WHERE room_id = ?1), ?2, ?3)",
+                     "VALUES (?1, ?2, ?3, ?4)",
+  [STMT_LAST_POSITION] = "SELECT IFNULL(MAX(position), 0) FROM timeline_events WHERE room_id = ?1",
   [STMT_TRIM_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1 AND position <= "
                          "(SELECT MAX(position) FROM timeline_events WHERE room_id = ?1) - ?2",
   [STMT_SET_ROOM_DATA] = "INSERT OR REPLACE INTO rooms (room_id, data) VALUES (?1, ?2)",
@@ -790,6 +791,24 @@ static const char * const statements[N_STMTS] = {
   [STMT_FORGET_ROOM_DATA] = "DELETE FROM rooms WHERE room_id = ?1",
   [STMT_SET_SYNC_TOKEN] = "INSERT OR REPLACE INTO sync_token (id, next_batch) VALUES (1, ?1)",
 };
+
+static gboolean
+last_position (sqlite3_stmt  *stmt,
+               const char    *room_id,
+               gint64        *out,
+               GError       **error)
+{
+  int rc;
+
+  bind_text (stmt, 1, room_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (sqlite3_db_handle (stmt), rc, sqlite3_sql (stmt), error);
+  return TRUE;
+}
 
 static gboolean
 apply_op (sqlite3_stmt **stmts,
@@ -817,12 +836,34 @@ apply_op (sqlite3_stmt **stmts,
       return step_done (stmt, error);
 
     case OP_ADD_EVENT:
-      stmt = stmts[STMT_ADD_EVENT];
-      bind_text (stmt, 1, op->room_id);
-      bind_text (stmt, 2, op->key1);
-      bind_text (stmt, 3, op->text);
-      g_hash_table_add (grown_rooms, op->room_id);
-      return step_done (stmt, error);
+      {
+        /* The room's last position is looked up once per commit and counted
+         * on here, rather than by a subquery for every row. */
+        gint64 *last = g_hash_table_lookup (grown_rooms, op->room_id);
+
+        if (last == NULL)
+          {
+            last = g_new (gint64, 1);
+            if (!last_position (stmts[STMT_LAST_POSITION], op->room_id, last, error))
+              {
+                g_free (last);
+                return FALSE;
+              }
+            g_hash_table_insert (grown_rooms, op->room_id, last);
+          }
+
+        stmt = stmts[STMT_ADD_EVENT];
+        bind_text (stmt, 1, op->room_id);
+        sqlite3_bind_int64 (stmt, 2, *last + 1);
+        bind_text (stmt, 3, op->key1);
+        bind_text (stmt, 4, op->text);
+        if (!step_done (stmt, error))
+          return FALSE;
+        /* An ignored copy takes no position: trimming counts on none missing. */
+        if (sqlite3_changes (sqlite3_db_handle (stmt)) > 0)
+          (*last)++;
+        return TRUE;
+      }
 
     case OP_SET_ROOM_DATA:
       stmt = stmts[STMT_SET_ROOM_DATA];
@@ -851,7 +892,8 @@ writer_commit (Writer      *writer,
                GError     **error)
 {
   sqlite3_stmt *stmts[N_STMTS] = { NULL, };
-  g_autoptr(GHashTable) grown_rooms = g_hash_table_new (g_str_hash, g_str_equal);
+  /* room id → its last position */
+  g_autoptr(GHashTable) grown_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   gboolean ok = exec_sql (writer->db, "BEGIN IMMEDIATE", error);
 
   for (guint s = 0; ok && s < N_STMTS; s++)
