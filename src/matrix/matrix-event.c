@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "matrix-event"
 
 #include "matrix-error.h"
-#include "matrix-event.h"
+#include "matrix-event-private.h"
 #include "matrix-json-private.h"
 
 /**
@@ -548,24 +548,13 @@ matrix_event_to_json (MatrixEvent *self)
   return json_node_init_object (json_node_alloc (), object);
 }
 
-/**
- * matrix_event_to_string:
- * @self: a #MatrixEvent
- *
- * Returns: (transfer full): the event as compact JSON text
- */
-char *
-matrix_event_to_string (MatrixEvent *self)
+void
+_matrix_event_append_json (MatrixEvent *self,
+                           GString     *out)
 {
   MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
-  GString *out;
-  gsize length;
 
-  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
-
-  /* The text of matrix_event_to_json(), without building that object: the
-   * SQLite store calls this for every event it keeps. */
-  out = g_string_sized_new (512);
+  /* The text of matrix_event_to_json(), without building that object. */
   _MATRIX_JSON_APPEND_LITERAL (out, "{\"room_id\":");
   _matrix_json_append_string (out, priv->room_id);
   _MATRIX_JSON_APPEND_LITERAL (out, ",\"type\":");
@@ -589,8 +578,22 @@ matrix_event_to_string (MatrixEvent *self)
       _matrix_json_append_object (out, priv->unsigned_);
     }
   g_string_append_c (out, '}');
+}
 
-  /* The store keeps these strings until the commit: give back the slack. */
-  length = out->len;
-  return g_realloc (g_string_free (out, FALSE), length + 1);
+/**
+ * matrix_event_to_string:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer full): the event as compact JSON text
+ */
+char *
+matrix_event_to_string (MatrixEvent *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  out = g_string_sized_new (256);
+  _matrix_event_append_json (self, out);
+  return g_string_free (out, FALSE);
 }
