@@ -274,7 +274,7 @@ _matrix_json_append_string (GString    *out,
       while (!needs_escape[*p])
         p++;
       if (p > run)
-        g_string_append_len (out, (const char *) run, p - run);
+        _matrix_json_append_bytes (out, (const char *) run, p - run);
 
       switch (*p)
         {
@@ -292,7 +292,7 @@ _matrix_json_append_string (GString    *out,
           {
             char escape[] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf] };
 
-            g_string_append_len (out, escape, sizeof escape);
+            _matrix_json_append_bytes (out, escape, sizeof escape);
           }
           break;
         }
@@ -318,7 +318,7 @@ _matrix_json_append_int (GString *out,
   if (value < 0)
     *--p = '-';
 
-  g_string_append_len (out, p, digits + sizeof digits - p);
+  _matrix_json_append_bytes (out, p, digits + sizeof digits - p);
 }
 
 static void
