@@ -230,6 +230,34 @@ test_to_string_escapes (void)
                    "\"a\":[true,false]}");
 }
 
+/* Integers are written without printf(): the extremes, zero and signs. Every
+ * ASCII character but NUL, and a non-ASCII one, reads back as it was. */
+static void
+test_to_string_numbers_and_controls (void)
+{
+  g_autoptr(JsonNode) node = json_from_string ("{\"min\": -9223372036854775808,"
+                                               " \"max\": 9223372036854775807,"
+                                               " \"zero\": 0, \"neg\": -10, \"ten\": 10}", NULL);
+  g_autofree char *text = _matrix_json_to_string (node);
+  g_autoptr(GString) characters = g_string_new (NULL);
+  g_autoptr(GString) written = g_string_new (NULL);
+  g_autoptr(JsonNode) read_back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (text, ==, "{\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+                             "\"zero\":0,\"neg\":-10,\"ten\":10}");
+
+  for (int c = 1; c < 0x80; c++)
+    g_string_append_c (characters, (char) c);
+  g_string_append (characters, "\u00e9 end");
+  _matrix_json_append_string (written, characters->str);
+  g_assert_true (g_str_has_prefix (written->str, "\"\\u0001\\u0002"));
+  g_assert_nonnull (strstr (written->str, "\\u001f !\\\"#"));
+  read_back = json_from_string (written->str, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (read_back), ==, characters->str);
+}
+
 /* The nesting limit counts brackets outside strings only: brackets, quotes
  * and backslashes inside strings must not move it. */
 static void
@@ -274,6 +302,8 @@ main (int   argc,
   g_test_add_func ("/matrix/event/to-json-round-trip", test_to_json_round_trip);
   g_test_add_func ("/matrix/event/to-string-round-trip", test_to_string_round_trip);
   g_test_add_func ("/matrix/event/to-string-escapes", test_to_string_escapes);
+  g_test_add_func ("/matrix/event/to-string-numbers-and-controls",
+                   test_to_string_numbers_and_controls);
   g_test_add_func ("/matrix/json/nesting-ignores-strings", test_json_nesting_ignores_strings);
 
   return g_test_run ();

@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "matrix-event"
 
 #include "matrix-error.h"
-#include "matrix-event.h"
+#include "matrix-event-private.h"
 #include "matrix-json-private.h"
 
 /**
@@ -548,6 +548,38 @@ matrix_event_to_json (MatrixEvent *self)
   return json_node_init_object (json_node_alloc (), object);
 }
 
+void
+_matrix_event_append_json (MatrixEvent *self,
+                           GString     *out)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+
+  /* The text of matrix_event_to_json(), without building that object. */
+  _MATRIX_JSON_APPEND_LITERAL (out, "{\"room_id\":");
+  _matrix_json_append_string (out, priv->room_id);
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"type\":");
+  _matrix_json_append_string (out, priv->event_type);
+  if (MATRIX_IS_STATE_EVENT (self))
+    {
+      _MATRIX_JSON_APPEND_LITERAL (out, ",\"state_key\":");
+      _matrix_json_append_string (out, MATRIX_STATE_EVENT (self)->state_key);
+    }
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"sender\":");
+  _matrix_json_append_string (out, priv->sender);
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"content\":");
+  _matrix_json_append_object (out, priv->content);
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"event_id\":");
+  _matrix_json_append_string (out, priv->event_id);
+  _MATRIX_JSON_APPEND_LITERAL (out, ",\"origin_server_ts\":");
+  _matrix_json_append_int (out, priv->origin_server_ts);
+  if (priv->unsigned_ != NULL)
+    {
+      _MATRIX_JSON_APPEND_LITERAL (out, ",\"unsigned\":");
+      _matrix_json_append_object (out, priv->unsigned_);
+    }
+  g_string_append_c (out, '}');
+}
+
 /**
  * matrix_event_to_string:
  * @self: a #MatrixEvent
@@ -557,36 +589,11 @@ matrix_event_to_json (MatrixEvent *self)
 char *
 matrix_event_to_string (MatrixEvent *self)
 {
-  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
   GString *out;
 
   g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
 
-  /* The text of matrix_event_to_json(), without building that object: the
-   * SQLite store calls this for every event it keeps. */
   out = g_string_sized_new (256);
-  g_string_append (out, "{\"room_id\":");
-  _matrix_json_append_string (out, priv->room_id);
-  g_string_append (out, ",\"type\":");
-  _matrix_json_append_string (out, priv->event_type);
-  if (MATRIX_IS_STATE_EVENT (self))
-    {
-      g_string_append (out, ",\"state_key\":");
-      _matrix_json_append_string (out, MATRIX_STATE_EVENT (self)->state_key);
-    }
-  g_string_append (out, ",\"sender\":");
-  _matrix_json_append_string (out, priv->sender);
-  g_string_append (out, ",\"content\":");
-  _matrix_json_append_object (out, priv->content);
-  g_string_append (out, ",\"event_id\":");
-  _matrix_json_append_string (out, priv->event_id);
-  g_string_append_printf (out, ",\"origin_server_ts\":%" G_GINT64_FORMAT, priv->origin_server_ts);
-  if (priv->unsigned_ != NULL)
-    {
-      g_string_append (out, ",\"unsigned\":");
-      _matrix_json_append_object (out, priv->unsigned_);
-    }
-  g_string_append_c (out, '}');
-
+  _matrix_event_append_json (self, out);
   return g_string_free (out, FALSE);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -43,11 +44,34 @@ JsonObject *_matrix_json_parse_object  (const char   *data,
                                         GError      **error);
 char       *_matrix_json_to_string     (JsonNode     *node);
 /* Compact JSON text, appended to @out. */
+
+/* g_string_append_len() is a call that checks for overlapping data, and an
+ * event's text is mostly short pieces: they are copied in place while they
+ * fit (GString's fields are public), and GString grows the buffer otherwise. */
+static inline void
+_matrix_json_append_bytes (GString    *out,
+                           const char *bytes,
+                           gsize       n)
+{
+  if (G_LIKELY (out->len + n < out->allocated_len))
+    {
+      memcpy (out->str + out->len, bytes, n);
+      out->len += n;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, bytes, n);
+}
+
+#define _MATRIX_JSON_APPEND_LITERAL(out, literal) \
+  _matrix_json_append_bytes ((out), "" literal, sizeof (literal) - 1)
 void        _matrix_json_append        (GString      *out,
                                         JsonNode     *node);
 void        _matrix_json_append_object (GString      *out,
                                         JsonObject   *object);
 void        _matrix_json_append_string (GString      *out,
                                         const char   *text);
+void        _matrix_json_append_int    (GString      *out,
+                                        gint64        value);
 
 G_END_DECLS

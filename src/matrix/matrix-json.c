@@ -247,37 +247,78 @@ _matrix_json_parse_object (const char  *data,
  * every event it keeps as text, and the generator spent over a quarter of a
  * whole initial sync doing it (escaping a character at a time through
  * GString calls). Members keep their order; numbers and escapes are what
- * JsonGenerator wrote, so the text reads back the same. */
+ * JsonGenerator wrote, so the text reads back the same.
+ *
+ * Most of the text is string contents that need no escape, so runs of them
+ * are found with a table and appended whole. */
+static const guint8 needs_escape[256] = {
+  [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+  [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+  [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+  [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+  [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 void
 _matrix_json_append_string (GString    *out,
                             const char *text)
 {
-  const char *run = text;
+  static const char hex[] = "0123456789abcdef";
+  const guchar *p = (const guchar *) text;
 
   g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
+  for (;;)
     {
-      guchar c = (guchar) *p;
+      const guchar *run = p;
 
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
+      while (!needs_escape[*p])
+        p++;
+      if (p > run)
+        _matrix_json_append_bytes (out, (const char *) run, p - run);
 
-      g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
+      switch (*p)
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default: g_string_append_printf (out, "\\u%04x", c); break;
+        case '\0':
+          g_string_append_c (out, '"');
+          return;
+        case '"': _MATRIX_JSON_APPEND_LITERAL (out, "\\\""); break;
+        case '\\': _MATRIX_JSON_APPEND_LITERAL (out, "\\\\"); break;
+        case '\b': _MATRIX_JSON_APPEND_LITERAL (out, "\\b"); break;
+        case '\f': _MATRIX_JSON_APPEND_LITERAL (out, "\\f"); break;
+        case '\n': _MATRIX_JSON_APPEND_LITERAL (out, "\\n"); break;
+        case '\r': _MATRIX_JSON_APPEND_LITERAL (out, "\\r"); break;
+        case '\t': _MATRIX_JSON_APPEND_LITERAL (out, "\\t"); break;
+        default:
+          {
+            char escape[] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf] };
+
+            _matrix_json_append_bytes (out, escape, sizeof escape);
+          }
+          break;
         }
+      p++;
     }
-  g_string_append (out, run);
-  g_string_append_c (out, '"');
+}
+
+/* printf() costs more than the rest of an event's text put together. */
+void
+_matrix_json_append_int (GString *out,
+                         gint64   value)
+{
+  char digits[24];
+  char *p = digits + sizeof digits;
+  guint64 magnitude = value < 0 ? -(guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = '0' + magnitude % 10;
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+  if (value < 0)
+    *--p = '-';
+
+  _matrix_json_append_bytes (out, p, digits + sizeof digits - p);
 }
 
 static void
@@ -289,48 +330,52 @@ append_value (GString  *out,
   switch (json_node_get_value_type (node))
     {
     case G_TYPE_INT64:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      _matrix_json_append_int (out, json_node_get_int (node));
       break;
     case G_TYPE_DOUBLE:
       g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node));
       g_string_append (out, buffer);
       /* Keep a double a double when read back. */
       if (strpbrk (buffer, ".eEn") == NULL)
-        g_string_append (out, ".0");
+        _MATRIX_JSON_APPEND_LITERAL (out, ".0");
       break;
     case G_TYPE_BOOLEAN:
-      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      if (json_node_get_boolean (node))
+        _MATRIX_JSON_APPEND_LITERAL (out, "true");
+      else
+        _MATRIX_JSON_APPEND_LITERAL (out, "false");
       break;
     case G_TYPE_STRING:
       _matrix_json_append_string (out, json_node_get_string (node));
       break;
     default:
-      g_string_append (out, "null");
+      _MATRIX_JSON_APPEND_LITERAL (out, "null");
       break;
     }
 }
 
-static void
-append_member (JsonObject  *object,
-               const char  *member,
-               JsonNode    *node,
-               gpointer     user_data)
-{
-  GString *out = user_data;
-
-  if (out->str[out->len - 1] != '{')
-    g_string_append_c (out, ',');
-  _matrix_json_append_string (out, member);
-  g_string_append_c (out, ':');
-  _matrix_json_append (out, node);
-}
-
+/* The ordered iterator walks the members' list; json_object_foreach_member()
+ * looks each one up in the hash table again. */
 void
 _matrix_json_append_object (GString    *out,
                             JsonObject *object)
 {
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+  gboolean first = TRUE;
+
   g_string_append_c (out, '{');
-  json_object_foreach_member (object, append_member, out);
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &member, &node))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      _matrix_json_append_string (out, member);
+      g_string_append_c (out, ':');
+      _matrix_json_append (out, node);
+    }
   g_string_append_c (out, '}');
 }
 
@@ -363,7 +408,7 @@ _matrix_json_append (GString  *out,
       break;
     case JSON_NODE_NULL:
     default:
-      g_string_append (out, "null");
+      _MATRIX_JSON_APPEND_LITERAL (out, "null");
       break;
     }
 }

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "matrix-event-private.h"
 #include "matrix-json-private.h"
 #include "matrix-secret-private.h"
 #include "matrix-sqlite-store.h"
@@ -74,11 +75,15 @@ typedef enum {
 } OpKind;
 
 typedef struct {
-  OpKind  kind;
-  char   *room_id;    /* or the value's key */
-  char   *key1;       /* type, or event id */
-  char   *key2;       /* state key */
-  char   *text;       /* JSON, or the value; NULL removes a value */
+  OpKind       kind;
+  char        *room_id;    /* or the value's key */
+  char        *text;       /* JSON, or the value; NULL removes a value */
+  /* A state or timeline event, written out on the writer thread, which
+   * reads it and nothing more: its text is made there into one reused
+   * buffer rather than allocated per event on the main thread. The last
+   * reference is always dropped on the main thread (see writer_thread()),
+   * since an event's JSON is reference-counted without atomics. */
+  MatrixEvent *event;
 } Op;
 
 typedef enum {
@@ -173,26 +178,23 @@ static void
 op_free (Op *op)
 {
   g_free (op->room_id);
-  g_free (op->key1);
-  g_free (op->key2);
   g_free (op->text);
+  g_clear_object (&op->event);
   g_free (op);
 }
 
 static Op *
-op_new (OpKind      kind,
-        const char *room_id,
-        const char *key1,
-        const char *key2,
-        char       *text)
+op_new (OpKind       kind,
+        const char  *room_id,
+        char        *text,
+        MatrixEvent *event)
 {
   Op *op = g_new0 (Op, 1);
 
   op->kind = kind;
   op->room_id = g_strdup (room_id);
-  op->key1 = g_strdup (key1);
-  op->key2 = g_strdup (key2);
   op->text = text;
+  op->event = event != NULL ? g_object_ref (event) : NULL;
   return op;
 }
 
@@ -764,6 +766,7 @@ enum {
   STMT_DELETE_VALUE,
   STMT_SET_STATE,
   STMT_ADD_EVENT,
+  STMT_LAST_POSITION,
   STMT_TRIM_TIMELINE,
   STMT_SET_ROOM_DATA,
   STMT_FORGET_STATE,
@@ -780,8 +783,8 @@ static const char * const statements[N_STMTS] = {
                      "VALUES (?1, ?2, ?3, ?4)",
   /* OR IGNORE: an event id the room already holds is stored once. */
   [STMT_ADD_EVENT] = "INSERT OR IGNORE INTO timeline_events (room_id, position, event_id, event) "
-                     "VALUES (?1, (SELECT IFNULL(MAX(position), 0) + 1 FROM timeline_events "
-                     "WHERE room_id = ?1), ?2, ?3)",
+                     "VALUES (?1, ?2, ?3, ?4)",
+  [STMT_LAST_POSITION] = "SELECT IFNULL(MAX(position), 0) FROM timeline_events WHERE room_id = ?1",
   [STMT_TRIM_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1 AND position <= "
                          "(SELECT MAX(position) FROM timeline_events WHERE room_id = ?1) - ?2",
   [STMT_SET_ROOM_DATA] = "INSERT OR REPLACE INTO rooms (room_id, data) VALUES (?1, ?2)",
@@ -792,9 +795,39 @@ static const char * const statements[N_STMTS] = {
 };
 
 static gboolean
+last_position (sqlite3_stmt  *stmt,
+               const char    *room_id,
+               gint64        *out,
+               GError       **error)
+{
+  int rc;
+
+  bind_text (stmt, 1, room_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (sqlite3_db_handle (stmt), rc, sqlite3_sql (stmt), error);
+  return TRUE;
+}
+
+static void
+bind_event_text (sqlite3_stmt *stmt,
+                 int           index,
+                 MatrixEvent  *event,
+                 GString      *scratch)
+{
+  g_string_truncate (scratch, 0);
+  _matrix_event_append_json (event, scratch);
+  sqlite3_bind_text (stmt, index, scratch->str, scratch->len, SQLITE_STATIC);
+}
+
+static gboolean
 apply_op (sqlite3_stmt **stmts,
           Op            *op,
           GHashTable    *grown_rooms,
+          GString       *scratch,
           GError       **error)
 {
   sqlite3_stmt *stmt;
@@ -811,18 +844,40 @@ apply_op (sqlite3_stmt **stmts,
     case OP_SET_STATE:
       stmt = stmts[STMT_SET_STATE];
       bind_text (stmt, 1, op->room_id);
-      bind_text (stmt, 2, op->key1);
-      bind_text (stmt, 3, op->key2);
-      bind_text (stmt, 4, op->text);
+      bind_text (stmt, 2, matrix_event_get_event_type (op->event));
+      bind_text (stmt, 3, matrix_state_event_get_state_key (MATRIX_STATE_EVENT (op->event)));
+      bind_event_text (stmt, 4, op->event, scratch);
       return step_done (stmt, error);
 
     case OP_ADD_EVENT:
-      stmt = stmts[STMT_ADD_EVENT];
-      bind_text (stmt, 1, op->room_id);
-      bind_text (stmt, 2, op->key1);
-      bind_text (stmt, 3, op->text);
-      g_hash_table_add (grown_rooms, op->room_id);
-      return step_done (stmt, error);
+      {
+        /* The room's last position is looked up once per commit and counted
+         * on here, rather than by a subquery for every row. */
+        gint64 *last = g_hash_table_lookup (grown_rooms, op->room_id);
+
+        if (last == NULL)
+          {
+            last = g_new (gint64, 1);
+            if (!last_position (stmts[STMT_LAST_POSITION], op->room_id, last, error))
+              {
+                g_free (last);
+                return FALSE;
+              }
+            g_hash_table_insert (grown_rooms, op->room_id, last);
+          }
+
+        stmt = stmts[STMT_ADD_EVENT];
+        bind_text (stmt, 1, op->room_id);
+        sqlite3_bind_int64 (stmt, 2, *last + 1);
+        bind_text (stmt, 3, matrix_event_get_event_id (op->event));
+        bind_event_text (stmt, 4, op->event, scratch);
+        if (!step_done (stmt, error))
+          return FALSE;
+        /* An ignored copy takes no position: trimming counts on none missing. */
+        if (sqlite3_changes (sqlite3_db_handle (stmt)) > 0)
+          (*last)++;
+        return TRUE;
+      }
 
     case OP_SET_ROOM_DATA:
       stmt = stmts[STMT_SET_ROOM_DATA];
@@ -851,14 +906,16 @@ writer_commit (Writer      *writer,
                GError     **error)
 {
   sqlite3_stmt *stmts[N_STMTS] = { NULL, };
-  g_autoptr(GHashTable) grown_rooms = g_hash_table_new (g_str_hash, g_str_equal);
+  /* room id → its last position */
+  g_autoptr(GHashTable) grown_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GString) scratch = g_string_sized_new (4096);
   gboolean ok = exec_sql (writer->db, "BEGIN IMMEDIATE", error);
 
   for (guint s = 0; ok && s < N_STMTS; s++)
     ok = (stmts[s] = prepare (writer->db, statements[s], error)) != NULL;
 
   for (guint i = 0; ok && i < ops->len; i++)
-    ok = apply_op (stmts, g_ptr_array_index (ops, i), grown_rooms, error);
+    ok = apply_op (stmts, g_ptr_array_index (ops, i), grown_rooms, scratch, error);
 
   if (ok)
     {
@@ -923,13 +980,23 @@ writer_thread (gpointer data)
                   g_clear_error (&error);
                 }
             }
-          else if (writer->db == NULL)
-            g_task_return_new_error (job->task, MATRIX_SQLITE_STORE_ERROR,
-                                     MATRIX_SQLITE_STORE_ERROR_FAILED, "The store is not open");
-          else if (writer_commit (writer, job->ops, job->text, &error))
-            g_task_return_boolean (job->task, TRUE);
           else
-            g_task_return_error (job->task, error);
+            {
+              gboolean written = writer->db != NULL &&
+                                 writer_commit (writer, job->ops, job->text, &error);
+
+              /* The caller keeps the ops until it hears back: let go of them
+               * first, so their events are released on its thread. */
+              g_clear_pointer (&job->ops, g_ptr_array_unref);
+              if (written)
+                g_task_return_boolean (job->task, TRUE);
+              else if (error != NULL)
+                g_task_return_error (job->task, error);
+              else
+                g_task_return_new_error (job->task, MATRIX_SQLITE_STORE_ERROR,
+                                         MATRIX_SQLITE_STORE_ERROR_FAILED,
+                                         "The store is not open");
+            }
           break;
 
         case JOB_SECRET_FILE:
@@ -1114,7 +1181,7 @@ sqlite_set_value (MatrixStore *store,
        * keyring entry, found by user id, can be found again. */
       GPtrArray *ops = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
 
-      g_ptr_array_add (ops, op_new (OP_SET_VALUE, key, NULL, NULL, g_strdup (value)));
+      g_ptr_array_add (ops, op_new (OP_SET_VALUE, key, g_strdup (value), NULL));
       job_push (self->writer, JOB_COMMIT, NULL, ops, NULL);
     }
 }
@@ -1127,10 +1194,8 @@ sqlite_set_state_event (MatrixStore      *store,
 
   cache_set_state (self, event);
   g_ptr_array_add (self->pending,
-                   op_new (OP_SET_STATE, matrix_event_get_room_id (MATRIX_EVENT (event)),
-                           matrix_event_get_event_type (MATRIX_EVENT (event)),
-                           matrix_state_event_get_state_key (event),
-                           matrix_event_to_string (MATRIX_EVENT (event))));
+                   op_new (OP_SET_STATE, matrix_event_get_room_id (MATRIX_EVENT (event)), NULL,
+                           MATRIX_EVENT (event)));
 }
 
 
@@ -1170,9 +1235,7 @@ sqlite_add_timeline_events (MatrixStore *store,
       MatrixEvent *event = g_ptr_array_index (events, i);
 
       if (cache_add_event (self, room_id, event))
-        g_ptr_array_add (self->pending,
-                         op_new (OP_ADD_EVENT, room_id, matrix_event_get_event_id (event), NULL,
-                                 matrix_event_to_string (event)));
+        g_ptr_array_add (self->pending, op_new (OP_ADD_EVENT, room_id, NULL, event));
     }
 
   cache_trim_timeline (self, room_id);
@@ -1195,7 +1258,7 @@ sqlite_set_room_data (MatrixStore *store,
 
   _matrix_store_cache_set_room_data (self->cache, room_id, data);
   g_ptr_array_add (self->pending,
-                   op_new (OP_SET_ROOM_DATA, room_id, NULL, NULL, _matrix_json_to_string (node)));
+                   op_new (OP_SET_ROOM_DATA, room_id, _matrix_json_to_string (node), NULL));
 }
 
 static JsonObject *
@@ -1212,7 +1275,7 @@ sqlite_forget_room (MatrixStore *store,
   MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
 
   _matrix_store_cache_forget_room (self->cache, room_id);
-  g_ptr_array_add (self->pending, op_new (OP_FORGET_ROOM, room_id, NULL, NULL, NULL));
+  g_ptr_array_add (self->pending, op_new (OP_FORGET_ROOM, room_id, NULL, NULL));
 }
 
 typedef struct {

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "matrix-event.h"
+
+G_BEGIN_DECLS
+
+/* matrix_event_to_string()'s text, appended to @out. It only reads the event
+ * (no reference of its JSON is taken or dropped), so another thread may call
+ * it on an event it holds a reference to. */
+void _matrix_event_append_json (MatrixEvent *self,
+                                GString     *out);
+
+G_END_DECLS
