@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-application.h"
+#include "confab-startup-report.h"
 #include "confab-ui.h"
 #include "confab-window.h"
 
@@ -153,6 +154,7 @@ confab_application_activate (GApplication *app)
   if (window == NULL)
     {
       window = GTK_WINDOW (confab_window_new (GTK_APPLICATION (app)));
+      confab_startup_report_watch (window);
 
       if (self->homeserver != NULL)
         confab_window_sign_in (CONFAB_WINDOW (window), self->homeserver, self->user,
