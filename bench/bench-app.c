@@ -6,7 +6,7 @@
  * initial /sync with FILE. Run under Xvfb and a private D-Bus (tools/bench
  * does).
  *
- *   bench-app --cold-start [--runs N] [--app PATH] FILE
+ *   bench-app --cold-start [--runs N] [--app PATH] [--keep] FILE
  *     Fills an SQLite store with the initial /sync FILE (through MatrixClient,
  *     the tracker and MatrixSqliteStore, as the app would have saved it),
  *     puts a session for the local server in place, then execs the real
@@ -311,6 +311,7 @@ remove_tree (const char *path)
 /* --- cold start: the real binary on a filled store ------------------------ */
 
 #define COLD_USER "@me:example.org"
+#define SETTLE_SECONDS 3
 
 typedef struct {
   GMainLoop    *loop;
@@ -419,9 +420,10 @@ write_session_ini (const char  *data_dir,
 typedef struct {
   GMainLoop        *loop;
   GDataInputStream *lines;
-  JsonObject       *report;   /* the "confab-startup" line, then the "confab-loaded" members */
-  gboolean          loaded;
+  JsonObject       *report;   /* the "confab-startup" line's members */
+  gboolean          reported;
   gboolean          timed_out;
+  gboolean          reading;
 } Run;
 
 static void
@@ -458,18 +460,16 @@ on_line (GObject      *source,
 
   if (line == NULL)
     {
+      run->reading = FALSE;
       g_main_loop_quit (run->loop);
       return;
     }
 
   if (g_str_has_prefix (line, "confab-startup: "))
-    merge_report (run, line + strlen ("confab-startup: "), "");
-  else if (g_str_has_prefix (line, "confab-loaded: "))
     {
-      merge_report (run, line + strlen ("confab-loaded: "), "loaded_");
-      run->loaded = TRUE;
+      merge_report (run, line + strlen ("confab-startup: "), "");
+      run->reported = TRUE;
       g_main_loop_quit (run->loop);
-      return;
     }
   else
     g_printerr ("confab: %s\n", line);
@@ -487,17 +487,47 @@ on_run_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A field of /proc/PID/status, in KiB: VmRSS, VmHWM (the peak). */
 static glong
-peak_rss_kib_of (const char *pid)
+status_kib_of (const char *pid,
+               const char *field)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
   g_autofree char *status = NULL;
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
   const char *line;
 
   if (!g_file_get_contents (path, &status, NULL, NULL))
     return -1;
-  line = strstr (status, "\nVmHWM:");
-  return line != NULL ? (glong) g_ascii_strtoll (line + strlen ("\nVmHWM:"), NULL, 10) : -1;
+  line = strstr (status, key);
+  return line != NULL ? (glong) g_ascii_strtoll (line + strlen (key), NULL, 10) : -1;
+}
+
+/* User + system CPU time of all the process's threads, in ms. */
+static double
+cpu_ms_of (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after_comm;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) ||
+      (after_comm = strrchr (stat, ')')) == NULL)
+    return -1;
+  fields = g_strsplit (after_comm + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return -1;
+  /* utime and stime: fields 14 and 15, the 12th and 13th after the name. */
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) * 1e3 /
+         sysconf (_SC_CLK_TCK);
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 /* One start of the app: exec, read its report, stop it. */
@@ -510,7 +540,8 @@ run_app (const char  *app_path,
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GSubprocess) app = NULL;
   g_autofree char *origin = NULL;
-  Run run = { g_main_loop_new (NULL, FALSE), NULL, json_object_new (), FALSE, FALSE };
+  Run run = { g_main_loop_new (NULL, FALSE), NULL, json_object_new (), FALSE, FALSE, TRUE };
+
   guint timeout;
 
   origin = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_monotonic_time ());
@@ -530,17 +561,30 @@ run_app (const char  *app_path,
   if (!run.timed_out)
     g_source_remove (timeout);
 
-  json_object_set_int_member (run.report, "max_rss_kib",
-                              peak_rss_kib_of (g_subprocess_get_identifier (app)));
+  if (run.reported)
+    {
+      const char *pid = g_subprocess_get_identifier (app);
+
+      /* Whatever the app does after its first frame (nothing is read in
+       * the background: rooms are read when opened or synced) shows here. */
+      g_timeout_add_seconds (SETTLE_SECONDS, quit_loop, run.loop);
+      g_main_loop_run (run.loop);
+      json_object_set_int_member (run.report, "settled_rss_kib", status_kib_of (pid, "VmRSS"));
+      json_object_set_double_member (run.report, "settled_cpu_ms", cpu_ms_of (pid));
+      json_object_set_int_member (run.report, "max_rss_kib", status_kib_of (pid, "VmHWM"));
+    }
   g_subprocess_send_signal (app, SIGTERM);
   g_subprocess_wait (app, NULL, NULL);
+  /* The pipe closes with the app: the read in flight ends. */
+  while (run.reading)
+    g_main_loop_run (run.loop);
   g_clear_object (&run.lines);
   g_main_loop_unref (run.loop);
 
-  if (!run.loaded)
+  if (!run.reported)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   "The app did not report a loaded room list within %d s", max_seconds);
+                   "The app did not report its room list within %d s", max_seconds);
       json_object_unref (run.report);
       return NULL;
     }
@@ -560,7 +604,8 @@ static int
 cold_start_main (const char *file,
                  const char *app_path,
                  int         runs,
-                 int         max_seconds)
+                 int         max_seconds,
+                 gboolean    keep)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
@@ -629,7 +674,10 @@ cold_start_main (const char *file,
   g_print ("%s\n", text);
 
   bench_server_stop (child, lifeline);
-  remove_tree (data_dir);
+  if (keep)
+    g_printerr ("bench-app: kept the store in %s\n", data_dir);
+  else
+    remove_tree (data_dir);
   return 0;
 
 failed:
@@ -647,7 +695,7 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
-  gboolean cold_start = FALSE, big_timeline = FALSE;
+  gboolean cold_start = FALSE, big_timeline = FALSE, keep = FALSE;
   gint64 exec_time = 0;
   int rooms = 1, steps = 100, max_seconds = 120, runs = 1;
   g_autofree char *app_path = NULL;
@@ -660,6 +708,7 @@ main (int   argc,
     { "max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "stop and report after (120)", "S" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "cold starts to time (1)", "N" },
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &app_path, "the confab binary", "PATH" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "keep the filled store (to profile)", NULL },
     { NULL }
   };
   Bench bench = { 0, };
@@ -679,7 +728,7 @@ main (int   argc,
 
   if (cold_start)
     return cold_start_main (argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
-                            max_seconds);
+                            max_seconds, keep);
 
   port = bench_server_fork (argv[1], &child, &lifeline);
   if (port == 0)

@@ -68,5 +68,12 @@ void              matrix_room_leave_async              (MatrixRoom          *sel
 gboolean          matrix_room_leave_finish             (MatrixRoom          *self,
                                                         GAsyncResult        *result,
                                                         GError             **error);
+void              matrix_room_load_async               (MatrixRoom          *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean          matrix_room_load_finish              (MatrixRoom          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "confab-application"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "confab-application.h"
 #include "confab-startup-report.h"
@@ -23,6 +24,7 @@ struct _ConfabApplication
   char           *homeserver;
   char           *user;
   char           *password;
+  guint           terminate_source;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -129,6 +131,15 @@ static const GActionEntry app_actions[] = {
   { "about", about_activated },
 };
 
+/* A session logging out sends SIGTERM: quit as app.quit does, so that
+ * the stores are flushed and closed. */
+static gboolean
+on_terminate (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 confab_application_startup (GApplication *app)
 {
@@ -143,6 +154,15 @@ confab_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  CONFAB_APPLICATION (app)->terminate_source = g_unix_signal_add (SIGTERM, on_terminate, app);
+}
+
+static void
+confab_application_shutdown (GApplication *app)
+{
+  g_clear_handle_id (&CONFAB_APPLICATION (app)->terminate_source, g_source_remove);
+
+  G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -189,6 +209,7 @@ confab_application_class_init (ConfabApplicationClass *klass)
   object_class->finalize = confab_application_finalize;
   app_class->handle_local_options = confab_application_handle_local_options;
   app_class->startup = confab_application_startup;
+  app_class->shutdown = confab_application_shutdown;
   app_class->activate = confab_application_activate;
 }
 

@@ -156,9 +156,11 @@ confab_session_open_store_async (const char          *user_id,
   directory = matrix_sqlite_store_default_dir (user_id);
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_session_open_store_async);
-  /* Knowing the session lets a reset store find its token again. */
-  matrix_sqlite_store_new_for_session_async (directory, user_id, homeserver, 0, cancellable,
-                                             on_store_opened, task);
+  /* Knowing the session lets a reset store find its token again. Lazy: the
+   * window shows the room list from what opening reads, and a room's
+   * members and timeline are read when it is opened or synced. */
+  matrix_sqlite_store_new_lazy_async (directory, user_id, homeserver, 0, cancellable,
+                                      on_store_opened, task);
 }
 
 MatrixStore *

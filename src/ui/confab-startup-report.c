@@ -16,8 +16,7 @@
  *
  * at the first frame painted with the room list filled (the list of a
  * restored session is filled at once: the tracker restores every room
- * when it is made), then {"ms", "rss_kib", "cpu_ms"} prefixed
- * "confab-loaded: " once the store holds all it loads. The time origin is the variable's value when it is a
+ * when it is made). The time origin is the variable's value when it is a
  * CLOCK_MONOTONIC time in µs (what a caller reads just before exec), else
  * the process's start time from /proc/self/stat (10 ms resolution). */
 
@@ -77,15 +76,6 @@ cpu_ms (void)
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
 }
 
-/* Everything the store loads is in memory at once. */
-static void
-report_loaded (Report *report)
-{
-  fprintf (stderr, "confab-loaded: {\"ms\": %.1f, \"rss_kib\": %ld, \"cpu_ms\": %.1f}\n",
-           (g_get_monotonic_time () - report->origin_us) / 1e3, current_rss_kib (), cpu_ms ());
-  fflush (stderr);
-}
-
 static void
 on_after_paint (GdkFrameClock *clock,
                 GtkWidget     *window)
@@ -116,7 +106,6 @@ on_after_paint (GdkFrameClock *clock,
   fflush (stderr);
 
   g_clear_signal_handler (&report->handler, clock);
-  report_loaded (report);
 }
 
 static void

@@ -185,6 +185,18 @@ room_is_invited (gpointer item,
 }
 
 static void
+on_room_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_load_finish (MATRIX_ROOM (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not read the room from the store: %s", error->message);
+}
+
+static void
 show_room (ConfabWindow *self,
            MatrixRoom   *room)
 {
@@ -200,6 +212,8 @@ show_room (ConfabWindow *self,
 
   if (room != NULL)
     {
+      /* Its cached timeline fills in as soon as the store has read it. */
+      matrix_room_load_async (room, self->cancellable, on_room_loaded, NULL);
       self->title_binding = g_object_bind_property (room, "display-name",
                                                     self->room_title, "title",
                                                     G_BINDING_SYNC_CREATE);
