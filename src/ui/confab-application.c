@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 
 #include "confab-application.h"
+#include "confab-session.h"
 #include "confab-startup-report.h"
 #include "confab-ui.h"
 #include "confab-window.h"
@@ -146,6 +147,10 @@ confab_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *search_accels[] = { "<Control>k", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+
+  /* The store of the saved session opens on its own thread while GTK starts. */
+  if (CONFAB_APPLICATION (app)->homeserver == NULL)
+    confab_session_prefetch ();
 
   G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
 

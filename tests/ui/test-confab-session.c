@@ -390,8 +390,18 @@ room_150_shows_cache (gpointer data)
          g_strv_contains ((const char * const *) bodies, "Message 19 in room 150");
 }
 
+static gboolean
+all_rooms_listed (gpointer data)
+{
+  Fixture *f = data;
+  GtkListView *view = GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view))) == MANY_ROOMS;
+}
+
 /* The store opens with what the list needs; a room's messages are read when
- * it is opened, still before any sync. */
+ * it is opened, still before any sync. The list view gets a screenful
+ * first and the rest over the next frames. */
 static void
 test_restart_many_rooms_open_one (Fixture       *f,
                                   gconstpointer  data)
@@ -414,6 +424,7 @@ test_restart_many_rooms_open_one (Fixture       *f,
   new_window (f);
   confab_window_restore_session (f->window);
   ui_wait_until (many_rooms_tracked, f, 20000, "the rooms from the store");
+  ui_wait_until (all_rooms_listed, f, 5000, "every room in the list view");
 
   store = matrix_client_get_store (confab_window_get_client (f->window));
   room = matrix_room_state_tracker_get_room (confab_window_get_tracker (f->window),
