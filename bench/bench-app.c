@@ -13,10 +13,12 @@
  *     `confab` binary N times (default 1) with CONFAB_REPORT_STARTUP set to
  *     the CLOCK_MONOTONIC time taken just before exec. The server holds every
  *     /sync with a `since`, so the app starts from the store alone. Prints
- *     the app's own report (time from exec to the first frame with the room
- *     list filled, RSS and CPU then; then when its store has loaded what it
- *     loads in the background), each run's and the median.
-
+ *     the app's own report of each start (time from exec to the first frame
+ *     painted with the room list, RSS and CPU then; RSS and CPU 3 s later,
+ *     and the peak), each field's median, and the store alone in a process
+ *     of its own (bench-app --store-load DIR): its lazy open, and what
+ *     loading every room would take, which the app never does.
+ *
  *   bench-app --big-timeline [--steps N] [--max-seconds S] FILE
  *     FILE has one room with a long timeline. Opens it, then scrolls the
  *     timeline from the bottom to the top and back in --steps steps, one per
@@ -600,8 +602,114 @@ compare_nodes (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* --- the store alone, opened lazily, then every room loaded --------------- */
+
+typedef struct {
+  GMainLoop   *loop;
+  MatrixStore *store;
+  GError      *error;
+} StoreLoad;
+
+static void
+on_load_store_open (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  StoreLoad *load = user_data;
+
+  load->store = matrix_sqlite_store_new_finish (result, &load->error);
+  g_main_loop_quit (load->loop);
+}
+
+static void
+on_all_rooms_loaded (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  StoreLoad *load = user_data;
+
+  matrix_store_load_rooms_finish (MATRIX_STORE (source), result, &load->error);
+  g_main_loop_quit (load->loop);
+}
+
+/* Run in a process of its own (bench-app --store-load DIR), so that its RSS
+ * is the store's: the lazy open, then what loading every room would cost,
+ * which the app never does (rooms are read when opened or synced). */
 static int
-cold_start_main (const char *file,
+store_load_main (const char *directory)
+{
+  StoreLoad load = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+  g_auto(GStrv) room_ids = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  double cpu0 = bench_cpu_ms ();
+  double open_ms, open_cpu_ms;
+  glong open_rss;
+
+  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, 0, NULL, on_load_store_open,
+                                      &load);
+  g_main_loop_run (load.loop);
+  if (load.store == NULL)
+    {
+      g_printerr ("bench-app: %s\n", load.error->message);
+      return 1;
+    }
+  open_ms = (g_get_monotonic_time () - t0) / 1e3;
+  open_cpu_ms = bench_cpu_ms () - cpu0;
+  open_rss = current_rss_kib ();
+
+  t0 = g_get_monotonic_time ();
+  cpu0 = bench_cpu_ms ();
+  room_ids = matrix_store_get_room_ids (load.store);
+  matrix_store_load_rooms_async (load.store, (const char * const *) room_ids, NULL,
+                                 on_all_rooms_loaded, &load);
+  g_main_loop_run (load.loop);
+  if (load.error != NULL)
+    {
+      g_printerr ("bench-app: %s\n", load.error->message);
+      return 1;
+    }
+
+  g_print ("{\"store_open_ms\": %.1f, \"store_open_cpu_ms\": %.1f, \"store_open_rss_kib\": %ld, "
+           "\"store_all_loaded_ms\": %.1f, \"store_all_loaded_cpu_ms\": %.1f, "
+           "\"store_all_loaded_rss_kib\": %ld, \"store_rooms\": %u}\n",
+           open_ms, open_cpu_ms, open_rss, (g_get_monotonic_time () - t0) / 1e3,
+           bench_cpu_ms () - cpu0, current_rss_kib (), g_strv_length (room_ids));
+  g_object_unref (load.store);
+  g_main_loop_unref (load.loop);
+  return 0;
+}
+
+/* Runs bench-app --store-load on the filled store; its JSON goes into @report. */
+static gboolean
+measure_store_load (const char  *self_path,
+                    JsonObject  *report,
+                    GError     **error)
+{
+  g_autofree char *directory = matrix_sqlite_store_default_dir (COLD_USER);
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *argv[] = { self_path, "--store-load", directory, NULL };
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                     &status, error) ||
+      !g_spawn_check_wait_status (status, error) ||
+      !json_parser_load_from_data (parser, out, -1, error))
+    return FALSE;
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (report, l->data,
+                            json_node_copy (json_object_get_member (object, l->data)));
+  return TRUE;
+}
+
+static int
+cold_start_main (const char *self_path,
+                 const char *file,
                  const char *app_path,
                  int         runs,
                  int         max_seconds,
@@ -668,6 +776,8 @@ cold_start_main (const char *file,
                                                                               values->len / 2)));
     }
   json_object_set_array_member (medians, "runs", json_array_ref (reports));
+  if (!measure_store_load (self_path, medians, &error))
+    goto failed;
 
   root = json_node_init_object (json_node_alloc (), medians);
   text = json_to_string (root, FALSE);
@@ -696,6 +806,8 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
   gboolean cold_start = FALSE, big_timeline = FALSE, keep = FALSE;
+  g_autofree char *store_load = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   gint64 exec_time = 0;
   int rooms = 1, steps = 100, max_seconds = 120, runs = 1;
   g_autofree char *app_path = NULL;
@@ -709,6 +821,8 @@ main (int   argc,
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "cold starts to time (1)", "N" },
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &app_path, "the confab binary", "PATH" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "keep the filled store (to profile)", NULL },
+    { "store-load", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &store_load,
+      "time the store alone: open lazily, then load every room", "DIR" },
     { NULL }
   };
   Bench bench = { 0, };
@@ -717,7 +831,9 @@ main (int   argc,
   pid_t child;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 ||
+  if (g_option_context_parse (context, &argc, &argv, &error) && store_load != NULL)
+    return store_load_main (store_load);
+  if (error != NULL || argc != 2 ||
       cold_start == big_timeline || rooms < 1 || steps < 1 || runs < 1)
     {
       g_printerr ("usage: %s --cold-start [--runs N] [--app PATH] FILE\n"
@@ -727,7 +843,7 @@ main (int   argc,
     }
 
   if (cold_start)
-    return cold_start_main (argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
+    return cold_start_main (self_path, argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
                             max_seconds, keep);
 
   port = bench_server_fork (argv[1], &child, &lifeline);

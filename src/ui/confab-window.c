@@ -709,6 +709,14 @@ confab_window_set_client (ConfabWindow *self,
   matrix_client_start_sync (client);
 }
 
+gboolean
+confab_window_get_rooms_listed (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), FALSE);
+
+  return self->tracker != NULL && self->grow_tick == 0;
+}
+
 MatrixClient *
 confab_window_get_client (ConfabWindow *self)
 {
