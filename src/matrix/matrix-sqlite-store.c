@@ -1644,6 +1644,20 @@ on_rooms_read (GObject      *source,
   rows = g_task_propagate_pointer (G_TASK (result), &error);
   if (rows == NULL)
     {
+      /* A room that cannot be read (a damaged page, which a lazy open does
+       * not look for after a clean shutdown) must not hold the sync back
+       * forever: it goes on with what is in memory, and this caller hears
+       * why. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          GPtrArray *room_ids = g_task_get_task_data (G_TASK (result));
+
+          g_warning ("Could not read rooms from the store, going on without: %s",
+                     error->message);
+          for (guint i = 0; i < room_ids->len; i++)
+            if (g_hash_table_remove (self->partial_rooms, g_ptr_array_index (room_ids, i)))
+              g_signal_emit_by_name (self, "room-loaded", g_ptr_array_index (room_ids, i));
+        }
       g_task_return_error (task, error);
       return;
     }
@@ -1693,6 +1707,7 @@ sqlite_load_rooms_async (MatrixStore         *store,
   /* Like the writer's other tasks, no source object: see init_async. */
   read_task = g_task_new (NULL, cancellable, on_rooms_read, g_steal_pointer (&task));
   g_task_set_source_tag (read_task, sqlite_load_rooms_async);
+  g_task_set_task_data (read_task, g_ptr_array_ref (wanted), (GDestroyNotify) g_ptr_array_unref);
   job_push (self->writer, JOB_LOAD, read_task, wanted, NULL);
 }
 
