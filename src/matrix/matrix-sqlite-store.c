@@ -327,7 +327,7 @@ read_user_version (sqlite3  *db,
 }
 
 /* What a lazy store reads whole when it opens. */
-static const char * const LIST_TABLES[] = { "session_values", "sync_token", "rooms", NULL };
+static const char * const list_tables[] = { "session_values", "sync_token", "rooms", NULL };
 
 /* Returns FALSE when the file is damaged; the message says how. With
  * @tables, only those are checked (a table that does not exist yet passes). */
@@ -1022,7 +1022,7 @@ try_open (MatrixSqliteStore  *self,
       return OPEN_FAILED;
     }
 
-  if (!check_integrity (db, self->lazy && !unclean ? LIST_TABLES : NULL, &problem))
+  if (!check_integrity (db, self->lazy && !unclean ? list_tables : NULL, &problem))
     {
       g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
                    "The store %s is damaged: %s", writer->db_path, problem);
@@ -1549,6 +1549,7 @@ sqlite_get_room_ids (MatrixStore *store)
   MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
   g_auto(GStrv) cached = _matrix_store_cache_get_room_ids (self->cache);
   g_autoptr(GStrvBuilder) builder = NULL;
+  g_autoptr(GHashTable) known = NULL;
   GHashTableIter iter;
   gpointer room_id;
 
@@ -1557,10 +1558,13 @@ sqlite_get_room_ids (MatrixStore *store)
 
   /* A partial room has room data, as a rule; should it not, it is still known. */
   builder = g_strv_builder_new ();
+  known = g_hash_table_new (g_str_hash, g_str_equal);
   g_strv_builder_addv (builder, (const char **) cached);
+  for (guint i = 0; cached[i] != NULL; i++)
+    g_hash_table_add (known, cached[i]);
   g_hash_table_iter_init (&iter, self->partial_rooms);
   while (g_hash_table_iter_next (&iter, &room_id, NULL))
-    if (!g_strv_contains ((const char * const *) cached, room_id))
+    if (!g_hash_table_contains (known, room_id))
       g_strv_builder_add (builder, room_id);
   return g_strv_builder_end (builder);
 }
