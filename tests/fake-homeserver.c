@@ -602,13 +602,19 @@ fake_homeserver_get_url (FakeHomeserver *self)
   return self->url;
 }
 
+static GBytes *
+bytes_from_string (const char *text)
+{
+  return text != NULL ? g_bytes_new (text, strlen (text)) : NULL;
+}
+
 static void
 queue_response (FakeHomeserver     *self,
                 const char         *method,
                 const char         *path_and_query,
                 guint               status,
                 const char         *content_type,
-                const char         *body,
+                GBytes             *body,
                 const char * const *headers,
                 guint               delay_ms,
                 gboolean            repeat,
@@ -650,7 +656,7 @@ queue_response (FakeHomeserver     *self,
 
   response->status = status;
   response->content_type = g_strdup (content_type);
-  response->body = g_bytes_new (body ? body : "", body ? strlen (body) : 0);
+  response->body = body != NULL ? g_bytes_ref (body) : g_bytes_new (NULL, 0);
   response->headers = g_strdupv ((char **) headers);
   response->delay_ms = delay_ms;
   response->repeat = repeat;
@@ -683,7 +689,9 @@ fake_homeserver_queue (FakeHomeserver *self,
   if (!check_queue_args (method, path_and_query, NULL))
     return;
 
-  queue_response (self, method, path_and_query, status, NULL, body, NULL, 0, repeat, FALSE);
+  g_autoptr(GBytes) body_bytes = bytes_from_string (body);
+
+  queue_response (self, method, path_and_query, status, NULL, body_bytes, NULL, 0, repeat, FALSE);
 }
 
 void
@@ -698,7 +706,9 @@ fake_homeserver_queue_json (FakeHomeserver *self,
   if (!check_queue_args (method, path_and_query, NULL))
     return;
 
-  queue_response (self, method, path_and_query, status, "application/json", json_body,
+  g_autoptr(GBytes) body_bytes = bytes_from_string (json_body);
+
+  queue_response (self, method, path_and_query, status, "application/json", body_bytes,
                   NULL, 0, repeat, FALSE);
 }
 
@@ -717,8 +727,26 @@ fake_homeserver_queue_full (FakeHomeserver     *self,
   if (!check_queue_args (method, path_and_query, headers))
     return;
 
-  queue_response (self, method, path_and_query, status, content_type, body,
+  g_autoptr(GBytes) body_bytes = bytes_from_string (body);
+
+  queue_response (self, method, path_and_query, status, content_type, body_bytes,
                   headers, delay_ms, repeat, FALSE);
+}
+
+void
+fake_homeserver_queue_bytes (FakeHomeserver *self,
+                             const char     *method,
+                             const char     *path_and_query,
+                             guint           status,
+                             const char     *content_type,
+                             GBytes         *body,
+                             gboolean        repeat)
+{
+  g_return_if_fail (FAKE_IS_HOMESERVER (self));
+  if (!check_queue_args (method, path_and_query, NULL))
+    return;
+
+  queue_response (self, method, path_and_query, status, content_type, body, NULL, 0, repeat, FALSE);
 }
 
 void
@@ -733,7 +761,9 @@ fake_homeserver_queue_held (FakeHomeserver *self,
   if (!check_queue_args (method, path_and_query, NULL))
     return;
 
-  queue_response (self, method, path_and_query, status, content_type, body,
+  g_autoptr(GBytes) body_bytes = bytes_from_string (body);
+
+  queue_response (self, method, path_and_query, status, content_type, body_bytes,
                   NULL, 0, FALSE, TRUE);
 }
 

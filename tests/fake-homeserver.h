@@ -88,6 +88,14 @@ void            fake_homeserver_queue_full      (FakeHomeserver     *self,
                                                  const char * const *headers,
                                                  guint               delay_ms,
                                                  gboolean            repeat);
+/* A body that is not text (an image, say). */
+void            fake_homeserver_queue_bytes     (FakeHomeserver     *self,
+                                                 const char         *method,
+                                                 const char         *path_and_query,
+                                                 guint               status,
+                                                 const char         *content_type,
+                                                 GBytes             *body,
+                                                 gboolean            repeat);
 /* A one-shot response that is not sent until fake_homeserver_release(): a
  * long-poll that has not answered yet.  If the client closes the connection
  * first, the held message is dropped and no longer counts as held. */

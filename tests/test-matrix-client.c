@@ -1232,6 +1232,109 @@ test_sync_invite_malformed (Fixture       *f,
 }
 
 static void
+test_mxc_uri_parse (void)
+{
+  static const char *valid[][3] = {
+    { "mxc://example.org/abcDEF123_-", "example.org", "abcDEF123_-" },
+    { "mxc://localhost:8448/x", "localhost:8448", "x" },
+    { "mxc://[::1]:8448/x", "[::1]:8448", "x" },
+  };
+  static const char *invalid[] = {
+    NULL, "", "mxc://", "mxc:///id", "mxc://example.org", "mxc://example.org/",
+    "https://example.org/id", "mxc://example.org/a/b", "mxc://example.org/../x",
+    "mxc://example.org/id?x=1", "mxc://example.org/id#f", "mxc://exa mple.org/id",
+    "mxc://example.org/id%20", "MXC://example.org/id", "mxc://ex/ample.org/id/",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_autofree char *server = NULL, *media = NULL;
+
+      g_assert_true (matrix_mxc_uri_parse (valid[i][0], &server, &media));
+      g_assert_cmpstr (server, ==, valid[i][1]);
+      g_assert_cmpstr (media, ==, valid[i][2]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_test_message ("invalid: %s", invalid[i] ? invalid[i] : "(null)");
+      g_assert_false (matrix_mxc_uri_parse (invalid[i], NULL, NULL));
+    }
+}
+
+static GBytes *
+get_thumbnail (Fixture     *f,
+               const char  *mxc_uri,
+               GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_client_get_thumbnail_async (f->client, mxc_uri, 80, 80, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  return matrix_client_get_thumbnail_finish (f->client, result, error);
+}
+
+#define THUMBNAIL "/_matrix/client/v1/media/thumbnail/example.org/pic?width=80&height=80&method=crop"
+
+static void
+test_thumbnail (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char png_magic[] = "\x89PNG\r\n\x1a\n";
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeRequest *request;
+
+  fake_homeserver_queue_full (f->server, "GET", THUMBNAIL, 200, "image/png", png_magic, NULL, 0, FALSE);
+  bytes = get_thumbnail (f, "mxc://example.org/pic", &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), png_magic, strlen (png_magic));
+
+  /* Authenticated media: the token goes with it. */
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v1/media/thumbnail/example.org/pic");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==, "Bearer anaccesstoken");
+}
+
+static void
+test_thumbnail_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *big = g_malloc0 (4 * 1024 * 1024 + 2);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Not a content URI: no request at all (an unmatched one fails the test). */
+  bytes = get_thumbnail (f, "https://example.org/pic", &error);
+  g_assert_null (bytes);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* Not an image. */
+  fake_homeserver_queue_full (f->server, "GET", THUMBNAIL, 200, "text/html", "<html>", NULL, 0, FALSE);
+  bytes = get_thumbnail (f, "mxc://example.org/pic", &error);
+  g_assert_null (bytes);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+
+  /* Over 4 MiB. */
+  memset (big, 'x', 4 * 1024 * 1024 + 1);
+  fake_homeserver_queue_full (f->server, "GET", THUMBNAIL, 200, "image/png", big, NULL, 0, FALSE);
+  bytes = get_thumbnail (f, "mxc://example.org/pic", &error);
+  g_assert_null (bytes);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+
+  /* The server's error, as a MatrixError. */
+  fake_homeserver_queue_json (f->server, "GET", THUMBNAIL, 404,
+                              "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"gone\"}", FALSE);
+  bytes = get_thumbnail (f, "mxc://example.org/pic", &error);
+  g_assert_null (bytes);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET",
+                                                    "/_matrix/client/v1/media/thumbnail/example.org/pic"), ==, 3);
+}
+
+static void
 add_tests (void)
 {
   g_test_add ("/matrix/client/sync/retry", Fixture, NULL, fixture_setup, test_sync_retry,
@@ -1260,6 +1363,11 @@ add_tests (void)
               fixture_teardown);
   g_test_add ("/matrix/client/rooms/leave", Fixture, NULL, fixture_setup, test_leave_room,
               fixture_teardown);
+  g_test_add_func ("/matrix/client/media/mxc-uri-parse", test_mxc_uri_parse);
+  g_test_add ("/matrix/client/media/thumbnail", Fixture, NULL, fixture_setup, test_thumbnail,
+              fixture_teardown);
+  g_test_add ("/matrix/client/media/thumbnail-refused", Fixture, NULL, fixture_setup,
+              test_thumbnail_refused, fixture_teardown);
   g_test_add ("/matrix/client/sync/invites-after-other-rooms", Fixture, NULL, fixture_setup,
               test_sync_invites, fixture_teardown);
   g_test_add ("/matrix/client/sync/invite-malformed", Fixture, NULL, fixture_setup,

@@ -492,6 +492,166 @@ test_join_failure (Fixture       *f,
   g_assert_cmpint (matrix_room_get_membership (room), ==, MATRIX_MEMBERSHIP_INVITE);
 }
 
+static void
+test_avatar (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *bob = state_event ("m.room.member", "@bob:example.org",
+                                      "{\"membership\": \"join\", \"displayname\": \"Bob\","
+                                      " \"avatar_url\": \"mxc://example.org/bob\"}");
+  g_autofree char *carol = state_event ("m.room.member", "@carol:example.org",
+                                        "{\"membership\": \"join\", \"avatar_url\": \"mxc://example.org/carol\"}");
+  g_autofree char *avatar = state_event ("m.room.avatar", "", "{\"url\": \"mxc://example.org/room\"}");
+  g_autofree char *name = state_event ("m.room.name", "", "{\"name\": \"Named\"}");
+  g_autofree char *bob_and_avatar = g_strconcat (bob, ",", avatar, NULL);
+  g_autofree char *bob_and_name = g_strconcat (bob, ",", name, NULL);
+  g_autofree char *bob_and_carol = g_strconcat (bob, ",", carol, NULL);
+  const char *two = "{\"m.heroes\": [\"@bob:example.org\"], \"m.joined_member_count\": 2,"
+                    " \"m.invited_member_count\": 0}";
+  const char *three = "{\"m.heroes\": [\"@bob:example.org\", \"@carol:example.org\"],"
+                      " \"m.joined_member_count\": 3, \"m.invited_member_count\": 0}";
+
+  /* The room's own image first. */
+  joined_room_name (f, "!own:example.org", bob_and_avatar, two);
+  g_assert_cmpstr (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!own:example.org")),
+                   ==, "mxc://example.org/room");
+  /* An unnamed room of two looks like the other member. */
+  joined_room_name (f, "!dm:example.org", bob, two);
+  g_assert_cmpstr (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org")),
+                   ==, "mxc://example.org/bob");
+  /* A named room, or one of three, has no face to borrow. */
+  joined_room_name (f, "!named:example.org", bob_and_name, two);
+  g_assert_null (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!named:example.org")));
+  joined_room_name (f, "!group:example.org", bob_and_carol, three);
+  g_assert_null (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!group:example.org")));
+}
+
+#define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"
+
+static MatrixRoom *
+room_with_unread (Fixture *f)
+{
+  g_autofree char *me = member (ME, "join", "Me");
+  g_autofree char *rooms = g_strdup_printf (
+    "{\"join\": {\"!read:example.org\": {\"state\": {\"events\": [%s]},"
+    " \"timeline\": {\"limited\": false, \"events\": ["
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$r1\","
+    " \"origin_server_ts\": 1, \"content\": {\"msgtype\": \"m.text\", \"body\": \"one\"}},"
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$r2\","
+    " \"origin_server_ts\": 2, \"content\": {\"msgtype\": \"m.text\", \"body\": \"two\"}}]},"
+    " \"unread_notifications\": {\"notification_count\": 2, \"highlight_count\": 1}}}}", me);
+
+  sync_rooms (f, rooms);
+  return matrix_room_state_tracker_get_room (f->tracker, "!read:example.org");
+}
+
+static gboolean
+mark_read (MatrixRoom  *room,
+           GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_room_mark_read_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  return matrix_room_mark_read_finish (room, result, error);
+}
+
+static void
+test_mark_read (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  MatrixRoom *room = room_with_unread (f);
+  FakeRequest *request;
+  JsonObject *unread;
+  guint n_notify = 0;
+
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 2);
+  g_assert_cmpuint (matrix_room_get_highlight_count (room), ==, 1);
+  g_signal_connect (room, "notify::notification-count", G_CALLBACK (count_notify), &n_notify);
+
+  fake_homeserver_queue_json (f->server, "POST", READ_MARKERS, 200, "{}", FALSE);
+  g_assert_true (mark_read (room, &error));
+  g_assert_no_error (error);
+
+  /* Both markers on the newest event. */
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/rooms/!read:example.org/read_markers");
+  body = json_from_string (g_bytes_get_data (request->body, NULL), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "m.read"), ==, "$r2");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "m.fully_read"), ==, "$r2");
+
+  /* The counts are zero, said once, and saved for the next start. */
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+  g_assert_cmpuint (matrix_room_get_highlight_count (room), ==, 0);
+  g_assert_cmpuint (n_notify, ==, 1);
+  saved = matrix_store_get_room_data (f->store, "!read:example.org");
+  unread = json_object_get_object_member (saved, "unread_notifications");
+  g_assert_cmpint (json_object_get_int_member (unread, "notification_count"), ==, 0);
+
+  /* Nothing newer: nothing is sent (an unmatched request would fail). */
+  g_assert_true (mark_read (room, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", request->path), ==, 1);
+}
+
+static void
+test_mark_read_failure (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  MatrixRoom *room = room_with_unread (f);
+  const char *path = "/_matrix/client/v3/rooms/!read:example.org/read_markers";
+
+  fake_homeserver_queue_json (f->server, "POST", READ_MARKERS, 500,
+                              "{\"errcode\": \"M_UNKNOWN\", \"error\": \"busy\"}", FALSE);
+  g_assert_false (mark_read (room, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_SERVER);
+  g_clear_error (&error);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 2);
+
+  /* The same event is tried again on the next call. */
+  fake_homeserver_queue_json (f->server, "POST", READ_MARKERS, 200, "{}", FALSE);
+  g_assert_true (mark_read (room, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", path), ==, 2);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+}
+
+static void
+test_mark_read_newer_event_keeps_counts (Fixture       *f,
+                                         gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixRoom *room = room_with_unread (f);
+  const char *path = "/_matrix/client/v3/rooms/!read:example.org/read_markers";
+
+  /* A message arrives while the markers are on their way: its count is the
+   * server's to say, so the room does not claim to be read. */
+  fake_homeserver_queue_held (f->server, "POST", READ_MARKERS, 200, "application/json", "{}");
+  matrix_room_mark_read_async (room, NULL, store_result, &result);
+  g_assert_true (test_iterate_until ((gboolean (*) (gpointer)) fake_homeserver_get_n_held, f->server, 5000));
+  sync_rooms (f, "{\"join\": {\"!read:example.org\": {\"timeline\": {\"limited\": false, \"events\": ["
+                 "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$r3\","
+                 " \"origin_server_ts\": 3, \"content\": {\"msgtype\": \"m.text\", \"body\": \"three\"}}]},"
+                 " \"unread_notifications\": {\"notification_count\": 3, \"highlight_count\": 1}}}}");
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_mark_read_finish (room, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 3);
+
+  /* Marking again moves the markers to the new event. */
+  fake_homeserver_queue_json (f->server, "POST", READ_MARKERS, 200, "{}", FALSE);
+  g_assert_true (mark_read (room, &error));
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", path), ==, 2);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -518,6 +678,13 @@ main (int   argc,
               test_invite_decline, fixture_teardown);
   g_test_add ("/matrix/room/invite/join-fails", Fixture, NULL, fixture_setup,
               test_join_failure, fixture_teardown);
+  g_test_add ("/matrix/room/avatar", Fixture, NULL, fixture_setup, test_avatar, fixture_teardown);
+  g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
+              test_mark_read, fixture_teardown);
+  g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,
+              test_mark_read_failure, fixture_teardown);
+  g_test_add ("/matrix/room/mark-read/newer-event-keeps-counts", Fixture, NULL, fixture_setup,
+              test_mark_read_newer_event_keeps_counts, fixture_teardown);
 
   return g_test_run ();
 }

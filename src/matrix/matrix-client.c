@@ -204,8 +204,28 @@ on_message_sent (GObject      *source,
   read_next_chunk (g_steal_pointer (&task));
 }
 
-/* Sends @message and reads the whole body, refusing bodies over the limit
+/* Sends @message and reads the whole body, refusing bodies over @max_size
  * without buffering them. */
+static void
+send_message_limited_async (MatrixClient        *self,
+                            SoupMessage         *message,
+                            gsize                max_size,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SendData *data = g_new0 (SendData, 1);
+
+  g_task_set_source_tag (task, send_message_limited_async);
+  data->message = g_object_ref (message);
+  data->max_size = max_size;
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
+                           on_message_sent, task);
+}
+
 static void
 send_message_async (MatrixClient        *self,
                     SoupMessage         *message,
@@ -213,16 +233,7 @@ send_message_async (MatrixClient        *self,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  SendData *data = g_new0 (SendData, 1);
-
-  g_task_set_source_tag (task, send_message_async);
-  data->message = g_object_ref (message);
-  data->max_size = self->max_body_size;
-  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
-
-  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
-                           on_message_sent, task);
+  send_message_limited_async (self, message, self->max_body_size, cancellable, callback, user_data);
 }
 
 static Response *
@@ -922,6 +933,255 @@ matrix_client_leave_room_finish (MatrixClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_read_markers_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) body = NULL;
+  GError *error = NULL;
+
+  body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_client_set_read_markers_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @event_id: the newest event the user has read
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the server answered
+ * @user_data: data for @callback
+ *
+ * Tells the server that the user has read @room_id up to @event_id, with
+ * `POST /rooms/{roomId}/read_markers`: both the public read receipt
+ * (`m.read`, which resets the room's notification counts) and the fully-read
+ * marker (`m.fully_read`) move to @event_id.
+ */
+void
+matrix_client_set_read_markers_async (MatrixClient        *self,
+                                      const char          *room_id,
+                                      const char          *event_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(JsonObject) markers = json_object_new ();
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (event_id != NULL);
+
+  json_object_set_string_member (markers, "m.fully_read", event_id);
+  json_object_set_string_member (markers, "m.read", event_id);
+  path = matrix_client_build_path ("v3", "rooms", room_id, "read_markers", NULL);
+  body = json_node_init_object (json_node_alloc (), markers);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_set_read_markers_async);
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_read_markers_done, task);
+}
+
+/**
+ * matrix_client_set_read_markers_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the markers
+ */
+gboolean
+matrix_client_set_read_markers_finish (MatrixClient  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- Media ------------------------------------------------------------------ */
+
+/* A thumbnail is small; anything bigger is not what was asked for. */
+#define MAX_THUMBNAIL_SIZE (4 * 1024 * 1024)
+
+static gboolean
+is_media_id_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '-';
+}
+
+static gboolean
+is_server_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+}
+
+/**
+ * matrix_mxc_uri_parse:
+ * @uri: a content URI, `mxc://<server-name>/<media-id>`
+ * @server_name: (out) (optional) (transfer full): its server name
+ * @media_id: (out) (optional) (transfer full): its media id
+ *
+ * Checks @uri against the spec's grammar: a server name of host characters
+ * (and an optional port) and a media id of letters, digits, `_` and `-`,
+ * nothing else: no path, query or fragment.
+ *
+ * Returns: %TRUE if @uri is a valid content URI
+ */
+gboolean
+matrix_mxc_uri_parse (const char  *uri,
+                      char       **server_name,
+                      char       **media_id)
+{
+  const char *server, *slash, *id;
+
+  if (uri == NULL || !g_str_has_prefix (uri, "mxc://"))
+    return FALSE;
+
+  server = uri + strlen ("mxc://");
+  slash = strchr (server, '/');
+  if (slash == NULL || slash == server || slash - server > 255)
+    return FALSE;
+  for (const char *c = server; c < slash; c++)
+    if (!is_server_name_char (*c))
+      return FALSE;
+
+  id = slash + 1;
+  if (*id == '\0' || strlen (id) > 255)
+    return FALSE;
+  for (const char *c = id; *c != '\0'; c++)
+    if (!is_media_id_char (*c))
+      return FALSE;
+
+  if (server_name != NULL)
+    *server_name = g_strndup (server, slash - server);
+  if (media_id != NULL)
+    *media_id = g_strdup (id);
+  return TRUE;
+}
+
+static void
+on_thumbnail_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(Response) response = NULL;
+  const char *content_type;
+  GError *error = NULL;
+
+  response = send_message_finish (MATRIX_CLIENT (source), result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (response->status))
+    {
+      g_task_return_error (task, error_from_response (response));
+      return;
+    }
+
+  content_type = soup_message_headers_get_content_type (response->headers, NULL);
+  if (content_type == NULL || !g_str_has_prefix (content_type, "image/"))
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                               "The thumbnail is not an image (%s)",
+                               content_type != NULL ? content_type : "no content type");
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&response->body), (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * matrix_client_get_thumbnail_async:
+ * @self: a #MatrixClient
+ * @mxc_uri: the content URI of an image, e.g. a room's avatar
+ * @width: the width wanted, in pixels
+ * @height: the height wanted, in pixels
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the image's bytes, or an error
+ * @user_data: data for @callback
+ *
+ * Downloads a thumbnail of at least @width × @height, cropped to that shape,
+ * with the authenticated media API
+ * (`GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`). An
+ * invalid @mxc_uri fails with %MATRIX_ERROR_FAILED without a request; a
+ * response that is not an image, or over 4 MiB, with
+ * %MATRIX_ERROR_INVALID_RESPONSE. The bytes are the server's: decode them
+ * with care.
+ */
+void
+matrix_client_get_thumbnail_async (MatrixClient        *self,
+                                   const char          *mxc_uri,
+                                   guint                width,
+                                   guint                height,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *server_name = NULL, *media_id = NULL, *path = NULL;
+  g_autofree char *width_text = g_strdup_printf ("%u", width);
+  g_autofree char *height_text = g_strdup_printf ("%u", height);
+  const char *query[] = { "width", width_text, "height", height_text, "method", "crop", NULL };
+  GError *error = NULL;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (width > 0 && height > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_get_thumbnail_async);
+
+  if (!matrix_mxc_uri_parse (mxc_uri, &server_name, &media_id))
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_FAILED,
+                               "Not a valid content URI: %s", mxc_uri != NULL ? mxc_uri : "(none)");
+      return;
+    }
+
+  path = matrix_client_build_path ("v1", "media", "thumbnail", server_name, media_id, NULL);
+  message = new_message (self, "GET", path, query, NULL, TRUE, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  send_message_limited_async (self, message, MAX_THUMBNAIL_SIZE, cancellable, on_thumbnail_done,
+                              g_steal_pointer (&task));
+}
+
+/**
+ * matrix_client_get_thumbnail_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the image's bytes
+ */
+GBytes *
+matrix_client_get_thumbnail_finish (MatrixClient  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

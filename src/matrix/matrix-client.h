@@ -109,6 +109,32 @@ void          matrix_client_leave_room_async      (MatrixClient         *self,
 gboolean      matrix_client_leave_room_finish     (MatrixClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
+/* POST /rooms/{roomId}/read_markers: the read receipt and the fully-read
+ * marker both move to @event_id. */
+void          matrix_client_set_read_markers_async  (MatrixClient         *self,
+                                                     const char           *room_id,
+                                                     const char           *event_id,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean      matrix_client_set_read_markers_finish (MatrixClient         *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+/* Content URIs (mxc://server/media-id) and thumbnails of them, with the
+ * authenticated media API (Matrix 1.11). */
+gboolean      matrix_mxc_uri_parse                (const char           *uri,
+                                                   char                **server_name,
+                                                   char                **media_id);
+void          matrix_client_get_thumbnail_async   (MatrixClient         *self,
+                                                   const char           *mxc_uri,
+                                                   guint                 width,
+                                                   guint                 height,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+GBytes       *matrix_client_get_thumbnail_finish  (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
 /* POST /createRoom (a private chat); @name and @topic may be NULL. The
  * finish function returns the new room id (transfer full). */
 void          matrix_client_create_room_async     (MatrixClient         *self,

@@ -37,6 +37,8 @@ struct _MatrixRoom
   gint64            last_activity;
   char             *last_message;
   char             *inviter;
+  /* The event the last read markers named (sent or being sent). */
+  char             *read_event_id;
 
   /* Until the store has loaded the room, the timeline stays empty and the
    * gaps stay as they were read. */
@@ -419,18 +421,49 @@ set_string (char       **field,
   return TRUE;
 }
 
+/* The avatar of a room without one of its own: in an unnamed room of two,
+ * a direct chat in all but name, the other member's, as the room takes its
+ * name from them too. */
+static char *
+dup_fallback_avatar (MatrixRoom *self)
+{
+  g_autoptr(JsonObject) name_content = dup_state_content (self, "m.room.name", "");
+  g_autoptr(JsonObject) alias_content = dup_state_content (self, "m.room.canonical_alias", "");
+  g_autoptr(JsonObject) member = NULL;
+  g_autoptr(GPtrArray) heroes = NULL;
+  gint64 joined, invited;
+
+  if (nonempty (content_string (name_content, "name")) != NULL ||
+      nonempty (content_string (alias_content, "alias")) != NULL)
+    return NULL;
+
+  heroes = summary_heroes (self);
+  if (heroes == NULL || heroes->len != 1 ||
+      !summary_count (self, "m.joined_member_count", &joined) ||
+      !summary_count (self, "m.invited_member_count", &invited) || joined + invited > 2)
+    return NULL;
+
+  member = dup_state_content (self, "m.room.member", g_ptr_array_index (heroes, 0));
+  return g_strdup (nonempty (content_string (member, "avatar_url")));
+}
+
 static void
 update_from_state (MatrixRoom *self)
 {
   g_autoptr(JsonObject) topic = dup_state_content (self, "m.room.topic", "");
   g_autoptr(JsonObject) avatar = dup_state_content (self, "m.room.avatar", "");
+  g_autofree char *fallback_avatar = NULL;
   g_autofree char *display_name = NULL;
+  const char *avatar_url;
 
   invalidate_members (self);
 
   if (set_string (&self->topic, content_string (topic, "topic")))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOPIC]);
-  if (set_string (&self->avatar_url, nonempty (content_string (avatar, "url"))))
+  avatar_url = nonempty (content_string (avatar, "url"));
+  if (avatar_url == NULL)
+    avatar_url = fallback_avatar = dup_fallback_avatar (self);
+  if (set_string (&self->avatar_url, avatar_url))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AVATAR_URL]);
 
   display_name = compute_display_name (self);
@@ -1193,6 +1226,120 @@ matrix_room_leave_finish (MatrixRoom    *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The id of the newest event the server sent in the timeline, or NULL. */
+static char *
+dup_newest_event_id (MatrixRoom *self)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+
+      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_EVENT)
+        return g_strdup (matrix_timeline_item_get_event_id (item));
+    }
+  return NULL;
+}
+
+static void
+on_read_markers_set (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixRoom *self = g_task_get_source_object (task);
+  const char *event_id = g_task_get_task_data (task);
+  g_autofree char *newest = NULL;
+  GError *error = NULL;
+
+  if (!matrix_client_set_read_markers_finish (MATRIX_CLIENT (source), result, &error))
+    {
+      /* Let the next call try again. */
+      if (g_strcmp0 (self->read_event_id, event_id) == 0)
+        g_clear_pointer (&self->read_event_id, g_free);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The server has reset the counts; its next sync says so too. Clear them
+   * now, unless newer events came meanwhile: those counts are the server's. */
+  newest = dup_newest_event_id (self);
+  if (g_strcmp0 (newest, event_id) == 0 &&
+      (self->notification_count > 0 || self->highlight_count > 0))
+    {
+      g_autoptr(JsonObject) unread = json_object_new ();
+
+      json_object_set_int_member (unread, "notification_count", 0);
+      json_object_set_int_member (unread, "highlight_count", 0);
+      g_clear_pointer (&self->unread, json_object_unref);
+      self->unread = g_steal_pointer (&unread);
+      apply_unread (self);
+      save (self);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_room_mark_read_async:
+ * @self: a #MatrixRoom
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Marks the room as read up to the newest event in its timeline: the read
+ * receipt and the fully-read marker move there, and once the server accepted
+ * them the notification and highlight counts are zero. Local echoes are not
+ * marked (the server does not know them yet). Calling it again before newer
+ * events arrive sends nothing.
+ */
+void
+matrix_room_mark_read_async (MatrixRoom          *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autofree char *event_id = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_room_mark_read_async);
+
+  event_id = dup_newest_event_id (self);
+  if (event_id == NULL || g_strcmp0 (event_id, self->read_event_id) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  g_free (self->read_event_id);
+  self->read_event_id = g_strdup (event_id);
+  g_task_set_task_data (task, g_strdup (event_id), g_free);
+  matrix_client_set_read_markers_async (self->client, self->room_id, event_id, cancellable,
+                                        on_read_markers_set, task);
+}
+
+/**
+ * matrix_room_mark_read_finish:
+ * @self: a #MatrixRoom
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the room is marked read (or already was)
+ */
+gboolean
+matrix_room_mark_read_finish (MatrixRoom    *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- GObject ------------------------------------------------------------------ */
 
 static void
@@ -1219,6 +1366,7 @@ matrix_room_finalize (GObject *object)
   g_free (self->inviter);
   g_clear_pointer (&self->summary, json_object_unref);
   g_clear_pointer (&self->unread, json_object_unref);
+  g_free (self->read_event_id);
   g_clear_pointer (&self->invite_state, g_ptr_array_unref);
   g_clear_pointer (&self->stored_gaps, json_array_unref);
   invalidate_members (self);

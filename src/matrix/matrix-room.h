@@ -30,7 +30,8 @@ G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
  * One room, kept up to date by the #MatrixRoomStateTracker that owns it.
  * Properties (all read-only, each notifies when it changes):
  *   room-id (string), display-name (string, never NULL; translated),
- *   topic (string, nullable), avatar-url (mxc:// string, nullable),
+ *   topic (string, nullable), avatar-url (mxc:// string, nullable: the room's
+ *   m.room.avatar, or in an unnamed room of two the other member's avatar),
  *   membership (MatrixMembership), notification-count (uint),
  *   highlight-count (uint), last-activity (int64 ms since the epoch, of the
  *   newest timeline event; 0 when none), last-message (nullable plain text
@@ -73,6 +74,13 @@ void              matrix_room_load_async               (MatrixRoom          *sel
                                                         GAsyncReadyCallback  callback,
                                                         gpointer             user_data);
 gboolean          matrix_room_load_finish              (MatrixRoom          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+void              matrix_room_mark_read_async          (MatrixRoom          *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean          matrix_room_mark_read_finish         (MatrixRoom          *self,
                                                         GAsyncResult        *result,
                                                         GError             **error);
 

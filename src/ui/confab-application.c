@@ -127,9 +127,31 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+/* A notification was clicked: show its room. */
+static void
+open_room_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+
+  if (window == NULL)
+    {
+      g_application_activate (G_APPLICATION (app));
+      window = gtk_application_get_active_window (app);
+    }
+  if (CONFAB_IS_WINDOW (window))
+    {
+      confab_window_select_room (CONFAB_WINDOW (window), g_variant_get_string (parameter, NULL));
+      gtk_window_present (window);
+    }
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "open-room", open_room_activated, "s" },
 };
 
 /* A session logging out sends SIGTERM: quit as app.quit does, so that
@@ -147,6 +169,8 @@ confab_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *search_accels[] = { "<Control>k", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *previous_accels[] = { "<Alt>Up", "<Control>Page_Up", NULL };
+  static const char *next_accels[] = { "<Alt>Down", "<Control>Page_Down", NULL };
 
   /* The store of the saved session opens on its own thread while GTK starts. */
   if (CONFAB_APPLICATION (app)->homeserver == NULL)
@@ -159,6 +183,8 @@ confab_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.previous-room", previous_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.next-room", next_accels);
   CONFAB_APPLICATION (app)->terminate_source = g_unix_signal_add (SIGTERM, on_terminate, app);
 }
 

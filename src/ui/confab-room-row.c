@@ -3,14 +3,16 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar-loader.h"
 #include "confab-room-row.h"
 #include "confab-window.h"
 
 /**
  * ConfabRoomRow:
  *
- * One room in the sidebar: its avatar (initials), name, the newest message
- * and an unread badge; for an invite, who sent it and Accept / Decline.
+ * One room in the sidebar: its avatar (the room's image, initials until it
+ * is loaded or when there is none), name, the newest message and an unread
+ * badge; for an invite, who sent it and Accept / Decline.
  * Everything shown is read from #MatrixRoom properties, as plain text.
  */
 struct _ConfabRoomRow
@@ -26,9 +28,11 @@ struct _ConfabRoomRow
   GtkWidget  *decline_button;
   GtkLabel   *badge_label;
 
-  MatrixRoom *room;
-  GPtrArray  *bindings;
-  gulong      notify_handler;
+  MatrixRoom   *room;
+  GPtrArray    *bindings;
+  gulong        notify_handler;
+  char         *avatar_url;     /* the one shown or being loaded */
+  GCancellable *avatar_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabRoomRow, confab_room_row, GTK_TYPE_WIDGET)
@@ -40,6 +44,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* The avatar's size in the template. */
+#define AVATAR_SIZE 40
 
 GtkWidget *
 confab_room_row_new (void)
@@ -56,6 +63,52 @@ confab_room_row_get_room (ConfabRoomRow *self)
 }
 
 static void
+on_avatar_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ConfabRoomRow) self = user_data;
+  g_autoptr(GdkPaintable) image = NULL;
+
+  /* A row given another room meanwhile cancelled this; without an image the
+   * initials stay. */
+  image = confab_avatar_loader_load_finish (CONFAB_AVATAR_LOADER (source), result, NULL);
+  if (image != NULL)
+    adw_avatar_set_custom_image (self->avatar, image);
+}
+
+static void
+update_avatar (ConfabRoomRow *self)
+{
+  const char *url = self->room != NULL ? matrix_room_get_avatar_url (self->room) : NULL;
+  ConfabAvatarLoader *loader;
+  GdkPaintable *image;
+
+  if (g_strcmp0 (url, self->avatar_url) == 0)
+    return;
+
+  g_cancellable_cancel (self->avatar_cancellable);
+  g_clear_object (&self->avatar_cancellable);
+  g_free (self->avatar_url);
+  self->avatar_url = g_strdup (url);
+  adw_avatar_set_custom_image (self->avatar, NULL);
+  if (url == NULL)
+    return;
+
+  loader = confab_avatar_loader_for_client (matrix_room_get_client (self->room));
+  image = confab_avatar_loader_lookup (loader, url, AVATAR_SIZE);
+  if (image != NULL)
+    {
+      adw_avatar_set_custom_image (self->avatar, image);
+      return;
+    }
+
+  self->avatar_cancellable = g_cancellable_new ();
+  confab_avatar_loader_load_async (loader, url, AVATAR_SIZE, self->avatar_cancellable,
+                                   on_avatar_loaded, g_object_ref (self));
+}
+
+static void
 update (ConfabRoomRow *self)
 {
   MatrixRoom *room = self->room;
@@ -64,6 +117,7 @@ update (ConfabRoomRow *self)
   if (room == NULL)
     return;
 
+  update_avatar (self);
   count = matrix_room_get_notification_count (room);
   if (count > 0)
     {
@@ -116,6 +170,7 @@ confab_room_row_set_room (ConfabRoomRow *self,
   if (self->room != NULL)
     g_clear_signal_handler (&self->notify_handler, self->room);
   g_set_object (&self->room, room);
+  update_avatar (self);
 
   gtk_widget_set_sensitive (self->accept_button, TRUE);
   gtk_widget_set_sensitive (self->decline_button, TRUE);
@@ -222,6 +277,7 @@ confab_room_row_finalize (GObject *object)
   ConfabRoomRow *self = CONFAB_ROOM_ROW (object);
 
   g_clear_pointer (&self->bindings, g_ptr_array_unref);
+  g_free (self->avatar_url);
 
   G_OBJECT_CLASS (confab_room_row_parent_class)->finalize (object);
 }

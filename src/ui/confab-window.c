@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-login-page.h"
 #include "confab-room-row.h"
@@ -76,12 +77,20 @@ struct _ConfabWindow
 
   guint                   retry_seconds;
   guint                   countdown_source;
+  guint                   mark_read_source;
+
+  /* room id → the notification count last seen (joined) or G_MAXUINT
+   * (invited), to notify only of what is new; NULL before the first sync. */
+  GHashTable             *seen_counts;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* How long quitting waits for the store to be flushed. */
 #define CLOSE_TIMEOUT_MS 3000
+/* How long a room must stay in view before it is marked read: skimming
+ * through rooms, or a burst of messages, sends one set of read markers. */
+#define MARK_READ_DELAY_MS 500
 
 ConfabWindow *
 confab_window_new (GtkApplication *application)
@@ -189,6 +198,57 @@ room_is_invited (gpointer item,
   return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_INVITE;
 }
 
+/* Read markers */
+
+/* Whether the user can see the open room's newest messages. */
+static gboolean
+room_in_view (ConfabWindow *self)
+{
+  if (self->room == NULL || !gtk_window_is_active (GTK_WINDOW (self)))
+    return FALSE;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "rooms") != 0)
+    return FALSE;
+  return !adw_leaflet_get_folded (self->leaflet) ||
+         adw_leaflet_get_visible_child (self->leaflet) == self->content;
+}
+
+static void
+on_marked_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Not worth a toast: the markers are sent again with the next message. */
+  if (!matrix_room_mark_read_finish (MATRIX_ROOM (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not mark %s read: %s", matrix_room_get_room_id (MATRIX_ROOM (source)),
+               error->message);
+}
+
+static gboolean
+mark_read_timeout (gpointer user_data)
+{
+  ConfabWindow *self = user_data;
+
+  self->mark_read_source = 0;
+  if (room_in_view (self))
+    matrix_room_mark_read_async (self->room, self->cancellable, on_marked_read, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_read_marker (ConfabWindow *self)
+{
+  if (!room_in_view (self))
+    {
+      g_clear_handle_id (&self->mark_read_source, g_source_remove);
+      return;
+    }
+  if (self->mark_read_source == 0)
+    self->mark_read_source = g_timeout_add (MARK_READ_DELAY_MS, mark_read_timeout, self);
+}
+
 static void
 on_room_loaded (GObject      *source,
                 GAsyncResult *result,
@@ -210,7 +270,11 @@ show_room (ConfabWindow *self,
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
+  if (self->room != NULL)
+    g_signal_handlers_disconnect_by_func (matrix_room_get_timeline (self->room),
+                                          update_read_marker, self);
   g_set_object (&self->room, room);
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
 
   confab_timeline_view_set_room (self->timeline_view, room);
   confab_composer_set_room (self->composer, room);
@@ -227,6 +291,9 @@ show_room (ConfabWindow *self,
                                                        G_BINDING_SYNC_CREATE);
       gtk_stack_set_visible_child_name (self->content_stack, "room");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", TRUE);
+      g_signal_connect_swapped (matrix_room_get_timeline (room), "items-changed",
+                                G_CALLBACK (update_read_marker), self);
+      update_read_marker (self);
     }
   else
     {
@@ -275,6 +342,8 @@ on_back_clicked (ConfabWindow *self)
 static void
 on_folded_changed (ConfabWindow *self)
 {
+  update_read_marker (self);
+
   /* Folded, the sidebar is a plain list: nothing stays highlighted there,
    * so that choosing the room that was open opens it again. */
   if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet) &&
@@ -410,12 +479,121 @@ on_rooms_changed (ConfabWindow *self)
   update_rooms_visibility (self);
 }
 
+/* Desktop notifications */
+
+static void
+send_room_notification (ConfabWindow *self,
+                        GApplication *app,
+                        MatrixRoom   *room,
+                        gboolean      invite)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GIcon) icon = g_themed_icon_new (APP_ID);
+  g_autofree char *id = g_strconcat ("room-", matrix_room_get_room_id (room), NULL);
+  g_autofree char *body = NULL;
+
+  notification = g_notification_new (matrix_room_get_display_name (room));
+  if (invite)
+    {
+      const char *inviter = matrix_room_get_inviter (room);
+      g_autofree char *name = inviter ? matrix_room_dup_member_display_name (room, inviter) : NULL;
+
+      body = name != NULL ? g_strdup_printf (_("%s invited you"), name) : g_strdup (_("You are invited"));
+    }
+  else
+    {
+      body = g_strdup (matrix_room_get_last_message (room));
+    }
+  if (body != NULL)
+    g_notification_set_body (notification, body);
+  g_notification_set_icon (notification, icon);
+  if (matrix_room_get_highlight_count (room) > 0)
+    g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.open-room", "s",
+                                                matrix_room_get_room_id (room));
+  g_application_send_notification (app, id, notification);
+}
+
+static void
+withdraw_room_notification (GApplication *app,
+                            const char   *room_id)
+{
+  g_autofree char *id = g_strconcat ("room-", room_id, NULL);
+
+  g_application_withdraw_notification (app, id);
+}
+
+/* After each sync: a notification for each room whose count went up (the
+ * server's push rules decide what counts) unless the user is looking at
+ * it, and for each new invite; a room read again, or gone from the list,
+ * loses its notification. Nothing on the first sync after sign-in or
+ * start, which only catches up. */
+static void
+update_notifications (ConfabWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GListModel *rooms = G_LIST_MODEL (self->tracker);
+  g_autoptr(GHashTable) seen = g_steal_pointer (&self->seen_counts);
+  GHashTableIter iter;
+  gpointer room_id, value;
+
+  self->seen_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      g_autoptr(MatrixRoom) room = g_list_model_get_item (rooms, i);
+      const char *id = matrix_room_get_room_id (room);
+      gboolean invite = matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_INVITE;
+      guint count = invite ? G_MAXUINT : matrix_room_get_notification_count (room);
+      gboolean known = seen != NULL && g_hash_table_lookup_extended (seen, id, NULL, &value);
+      guint before = known ? GPOINTER_TO_UINT (value) : 0;
+
+      if (known)
+        g_hash_table_remove (seen, id);
+      g_hash_table_insert (self->seen_counts, g_strdup (id), GUINT_TO_POINTER (count));
+
+      if (app == NULL || seen == NULL)
+        continue;
+      if (count > before && !(room == self->room && room_in_view (self)))
+        send_room_notification (self, G_APPLICATION (app), room, invite);
+      else if (count == 0 && before > 0)
+        withdraw_room_notification (G_APPLICATION (app), id);
+    }
+
+  /* Rooms no longer listed (left, or an invite declined). */
+  if (app != NULL && seen != NULL)
+    {
+      g_hash_table_iter_init (&iter, seen);
+      while (g_hash_table_iter_next (&iter, &room_id, &value))
+        if (GPOINTER_TO_UINT (value) > 0)
+          withdraw_room_notification (G_APPLICATION (app), room_id);
+    }
+}
+
+static void
+withdraw_notifications (ConfabWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GHashTableIter iter;
+  gpointer room_id, count;
+
+  if (self->seen_counts == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->seen_counts);
+  while (app != NULL && g_hash_table_iter_next (&iter, &room_id, &count))
+    if (GPOINTER_TO_UINT (count) > 0)
+      withdraw_room_notification (G_APPLICATION (app), room_id);
+  g_clear_pointer (&self->seen_counts, g_hash_table_unref);
+}
+
 static void
 on_synced (MatrixClient *client,
            const char   *next_batch,
            ConfabWindow *self)
 {
   on_rooms_changed (self);
+  update_notifications (self);
 }
 
 static void
@@ -507,6 +685,7 @@ clear_client_full (ConfabWindow  *self,
     store = g_object_ref (matrix_client_get_store (self->client));
 
   hide_banner (self);
+  withdraw_notifications (self);
   g_clear_pointer (&self->pending_room_id, g_free);
   show_room (self, NULL);
 
@@ -516,6 +695,7 @@ clear_client_full (ConfabWindow  *self,
   if (self->client != NULL)
     {
       matrix_client_stop_sync (self->client);
+      confab_avatar_loader_cancel_for_client (self->client);
       g_signal_handlers_disconnect_by_data (self->client, self);
     }
   if (self->tracker != NULL)
@@ -977,6 +1157,48 @@ search_activated (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* win.previous-room / win.next-room: the room above or below the open one
+ * in the list as it is shown (activity order, search applied). */
+static void
+move_room_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  int step = g_str_equal (action_name, "win.next-room") ? 1 : -1;
+  GListModel *rooms;
+  guint n, current = G_MAXUINT;
+  g_autoptr(MatrixRoom) target = NULL;
+
+  if (self->joined_rooms == NULL)
+    return;
+
+  rooms = G_LIST_MODEL (self->joined_rooms);
+  n = g_list_model_get_n_items (rooms);
+  for (guint i = 0; i < n && self->room != NULL; i++)
+    {
+      g_autoptr(MatrixRoom) item = g_list_model_get_item (rooms, i);
+
+      if (item == self->room)
+        {
+          current = i;
+          break;
+        }
+    }
+
+  if (current == G_MAXUINT)
+    target = n > 0 ? g_list_model_get_item (rooms, step > 0 ? 0 : n - 1) : NULL;
+  else if ((step < 0 && current > 0) || (step > 0 && current + 1 < n))
+    target = g_list_model_get_item (rooms, current + step);
+
+  if (target != NULL)
+    {
+      select_position_of (self, target);
+      show_room (self, target);
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+    }
+}
+
 static void
 on_joined (GObject      *source,
            GAsyncResult *result,
@@ -1184,6 +1406,7 @@ confab_window_dispose (GObject *object)
   ConfabWindow *self = CONFAB_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
   clear_client (self);
   if (self->saved_store != NULL)
     close_store (self, g_steal_pointer (&self->saved_store));
@@ -1240,6 +1463,8 @@ confab_window_class_init (ConfabWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.previous-room", NULL, move_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.next-room", NULL, move_room_activated);
   gtk_widget_class_install_action (widget_class, "win.join-room", NULL, join_room_activated);
   gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
   gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
@@ -1280,4 +1505,7 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
 
   gtk_stack_set_visible_child_name (self->main_stack, "login");
+
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (update_read_marker), NULL);
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (update_read_marker), self);
 }

@@ -145,12 +145,13 @@ error_from_response (guint       status,
 }
 
 static JsonObject *
-http_call (SoupSession  *session,
-           const char   *method,
-           const char   *url,
-           const char   *access_token,
-           const char   *body,
-           GError      **error)
+http_call_bytes (SoupSession  *session,
+                 const char   *method,
+                 const char   *url,
+                 const char   *access_token,
+                 const char   *content_type,
+                 GBytes       *body,
+                 GError      **error)
 {
   g_autoptr(SoupMessage) message = soup_message_new (method, url);
   g_autoptr(GBytes) response = NULL;
@@ -169,11 +170,7 @@ http_call (SoupSession  *session,
                                     "Authorization", authorization);
     }
   if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
-    }
+    soup_message_set_request_body_from_bytes (message, content_type, body);
 
   response = soup_session_send_and_read (session, message, NULL, error);
   if (response == NULL)
@@ -199,6 +196,19 @@ http_call (SoupSession  *session,
     }
 
   return json_object_ref (object);
+}
+
+static JsonObject *
+http_call (SoupSession  *session,
+           const char   *method,
+           const char   *url,
+           const char   *access_token,
+           const char   *body,
+           GError      **error)
+{
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+
+  return http_call_bytes (session, method, url, access_token, "application/json", bytes, error);
 }
 
 static char *
@@ -579,4 +589,19 @@ peer_wait_for_event (Peer       *self,
       if (event != NULL)
         return event;
     }
+}
+
+char *
+peer_upload (Peer       *self,
+             const char *content_type,
+             GBytes     *data)
+{
+  g_autofree char *url = g_strconcat (synapse_get_url (), "/_matrix/media/v3/upload", NULL);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = http_call_bytes (self->session, "POST", url, self->access_token, content_type, data, &error);
+  if (reply == NULL)
+    g_error ("upload as %s: %s", self->user_id, error->message);
+  return g_strdup (get_string (reply, "content_uri"));
 }

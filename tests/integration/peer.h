@@ -48,6 +48,10 @@ JsonObject *peer_request             (Peer         *self,
                                       const char   *body,
                                       GError      **error);
 
+/* POST /_matrix/media/v3/upload; returns the content URI. */
+char       *peer_upload              (Peer         *self,
+                                      const char   *content_type,
+                                      GBytes       *data);
 char       *peer_create_room         (Peer         *self,
                                       const char   *name);
 void        peer_invite              (Peer         *self,

@@ -3,7 +3,9 @@
 
 /* MatrixClient and MatrixRoomStateTracker against a real Synapse: login and
  * logout, the sync loop's signals for a room another user made, limited
- * timelines, leaving, and sending. */
+ * timelines, leaving, sending, read markers and room avatars. */
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "integration-utils.h"
 
@@ -539,6 +541,124 @@ test_send_event_arrives (void)
     }
 }
 
+/* The room's notification count as the server computes it now, from a
+ * fresh initial sync of our account. Synapse answers a repeated identical
+ * /sync from a cache for a while, so each call asks with its own filter. */
+static gint64
+server_notification_count (TestClient *self,
+                           const char *room_id)
+{
+  static guint n_calls;
+  g_autofree char *filter = g_strdup_printf ("{\"room\": {\"timeline\": {\"limit\": %u}}}", ++n_calls);
+  const char *query[] = { "timeout", "0", "filter", filter, NULL };
+  g_autofree char *path = matrix_client_build_path ("v3", "sync", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *room;
+
+  matrix_client_request_async (self->client, "GET", path, query, NULL, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  body = matrix_client_request_finish (self->client, result, &error);
+  g_assert_no_error (error);
+  room = json_object_get_object_member (json_object_get_object_member (
+           json_object_get_object_member (body, "rooms"), "join"), room_id);
+  g_assert_nonnull (room);
+  return json_object_get_int_member (json_object_get_object_member (room, "unread_notifications"),
+                                     "notification_count");
+}
+
+static gboolean
+has_notifications (gpointer data)
+{
+  return matrix_room_get_notification_count (data) == 3;
+}
+
+static void
+test_mark_read_resets_counts (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("reader");
+  g_autoptr(Peer) peer = peer_new ("writer");
+  g_autofree char *room_id = joined_room (ours, peer, "Unread room");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last = NULL;
+  MatrixRoom *room;
+  guint n_synced;
+
+  test_client_sync_once (ours);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Unread %u", i);
+
+      g_free (last);
+      last = peer_send_text (peer, room_id, text);
+    }
+  test_client_wait_for_event (ours, last);
+  room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  g_assert_nonnull (room);
+  g_assert_true (test_iterate_until (has_notifications, room, INTEGRATION_TIMEOUT_MS));
+  g_assert_cmpint (server_notification_count (ours, room_id), ==, 3);
+
+  matrix_room_mark_read_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_room_mark_read_finish (room, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+
+  /* The server agrees, and the sync its receipt wakes keeps the count at 0. */
+  g_assert_cmpint (server_notification_count (ours, room_id), ==, 0);
+  n_synced = ours->n_synced;
+  test_client_wait_synced (ours, n_synced);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+}
+
+static void
+test_room_avatar_thumbnail (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("viewer");
+  g_autoptr(Peer) peer = peer_new ("painter");
+  g_autofree char *room_id = joined_room (ours, peer, "Avatar room");
+  g_autoptr(GdkPixbuf) image = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 200, 100);
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) upload = NULL;
+  g_autoptr(GBytes) thumbnail = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content_uri = NULL;
+  g_autofree char *avatar = NULL;
+  g_autofree char *state_id = NULL;
+  GdkPixbuf *decoded;
+  MatrixRoom *room;
+  char *png;
+  gsize size;
+
+  gdk_pixbuf_fill (image, 0x26a269ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (image, &png, &size, "png", &error, NULL));
+  upload = g_bytes_new_take (png, size);
+  content_uri = peer_upload (peer, "image/png", upload);
+  g_assert_true (matrix_mxc_uri_parse (content_uri, NULL, NULL));
+
+  test_client_sync_once (ours);
+  avatar = g_strdup_printf ("{\"url\": \"%s\"}", content_uri);
+  state_id = peer_set_state (peer, room_id, "m.room.avatar", "", avatar);
+  test_client_wait_for_event (ours, state_id);
+  room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  g_assert_cmpstr (matrix_room_get_avatar_url (room), ==, content_uri);
+
+  /* Synapse makes the thumbnail: a real image, cropped to the shape asked. */
+  matrix_client_get_thumbnail_async (ours->client, content_uri, 64, 64, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  thumbnail = matrix_client_get_thumbnail_finish (ours->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, thumbnail, &error));
+  g_assert_true (gdk_pixbuf_loader_close (loader, &error));
+  g_assert_no_error (error);
+  decoded = gdk_pixbuf_loader_get_pixbuf (loader);
+  g_assert_cmpint (gdk_pixbuf_get_width (decoded), ==, gdk_pixbuf_get_height (decoded));
+  g_assert_cmpint (gdk_pixbuf_get_width (decoded), >=, 64);
+}
+
 static void
 test_send_event_same_txn_once (void)
 {
@@ -581,6 +701,8 @@ main (int   argc,
                    test_sync_session_ended_remotely);
   g_test_add_func ("/integration/client/send-event/arrives", test_send_event_arrives);
   g_test_add_func ("/integration/client/send-event/same-txn-id-once", test_send_event_same_txn_once);
+  g_test_add_func ("/integration/client/room/mark-read-resets-counts", test_mark_read_resets_counts);
+  g_test_add_func ("/integration/client/media/room-avatar-thumbnail", test_room_avatar_thumbnail);
 
   return g_test_run ();
 }

@@ -64,6 +64,9 @@ fixture_setup (Fixture       *f,
 {
   ui_test_clear_data_home ();
   f->server = fake_homeserver_new ();
+  /* An open room in the focused window is marked read. */
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/rooms/%21named%3Aexample.org/read_markers",
+                              200, "{}", TRUE);
   new_window (f);
 }
 

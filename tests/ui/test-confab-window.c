@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-confab-window"
 
+#include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-event-row.h"
 #include "confab-room-row.h"
@@ -79,6 +80,12 @@ on_synced (MatrixClient *client,
     matrix_client_stop_sync (client);
 }
 
+/* Every room the tests open. */
+static const char * const room_ids[] = {
+  "!named:example.org", "!alias:example.org", "!heroes:example.org", "!club:example.org",
+  "!fmt:example.org", "!long:example.org", "!new:example.org",
+};
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -88,6 +95,16 @@ fixture_setup (Fixture       *f,
   f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
   f->clock = fake_clock_new (f->client);
   g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), f);
+
+  /* An open room in the focused window is marked read: the server accepts
+   * that for every room the tests open, whenever it happens. */
+  for (guint i = 0; i < G_N_ELEMENTS (room_ids); i++)
+    {
+      g_autofree char *escaped = g_uri_escape_string (room_ids[i], NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/read_markers", escaped);
+
+      fake_homeserver_queue_json (f->server, "POST", path, 200, "{}", TRUE);
+    }
 
   f->window = confab_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
@@ -1128,6 +1145,243 @@ test_leave_room_asks_first (Fixture       *f,
 }
 
 static gboolean
+badge_hidden (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (ui_child_label (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "name_label"), "Named Room") == 0)
+      return !ui_child_visible (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "badge_label");
+  g_assert_not_reached ();
+}
+
+static void
+test_open_room_is_marked_read (Fixture       *f,
+                               gconstpointer  data)
+{
+  RequestCheck check = { f, "POST", "/_matrix/client/v3/rooms/!named:example.org/read_markers" };
+  g_autoptr(JsonNode) body = NULL;
+  FakeRequest *request;
+  MatrixRoom *room;
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  room = matrix_room_state_tracker_get_room (confab_window_get_tracker (f->window), "!named:example.org");
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 2);
+  g_assert_false (badge_hidden (f));
+
+  /* Opening the room in the focused window marks its newest event read… */
+  g_assert_true (gtk_window_is_active (GTK_WINDOW (f->window)));
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_until (request_arrived, &check, 5000, "POST /read_markers");
+  request = fake_homeserver_get_last_request (f->server);
+  body = json_from_string (g_bytes_get_data (request->body, NULL), NULL);
+  g_assert_nonnull (body);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "m.read"), ==, "$e6");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "m.fully_read"), ==, "$e6");
+
+  /* …and its badge goes. */
+  ui_wait_until (badge_hidden, f, 5000, "the unread badge hidden");
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+
+  /* Nothing new, nothing sent again, even when the window is focused again. */
+  gtk_window_present (GTK_WINDOW (f->window));
+  iterate_for (700);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", check.path), ==, 1);
+}
+
+#define AVATAR_ROOM(id, name, url) \
+  "\"" id "\":{\"state\":{\"events\":[" CREATE (id) "," MEMBER ("@alice:example.org", "Alice") "," \
+  "  {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\"," \
+  "   \"event_id\":\"$n" id "\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"" name "\"}}," \
+  "  {\"type\":\"m.room.avatar\",\"state_key\":\"\",\"sender\":\"@alice:example.org\"," \
+  "   \"event_id\":\"$a" id "\",\"origin_server_ts\":1700000000000,\"content\":{\"url\":\"" url "\"}}]}}"
+
+static const char *avatar_rooms_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+  AVATAR_ROOM ("!pic:example.org", "Pictured", "mxc://example.org/blue") ","
+  AVATAR_ROOM ("!photo:example.org", "Photo", "mxc://example.org/photo") ","
+  AVATAR_ROOM ("!bomb:example.org", "Bomb", "mxc://example.org/bomb") ","
+  AVATAR_ROOM ("!junk:example.org", "Junk", "mxc://example.org/junk") ","
+  AVATAR_ROOM ("!evil:example.org", "Evil", "mxc://example.org/../../etc")
+  "}}}";
+
+#define THUMB(id) "/_matrix/client/v1/media/thumbnail/example.org/" id "?width=80&height=80&method=crop"
+
+static GBytes *
+image_of_size (int         width,
+               int         height,
+               const char *format,
+               guint32     rgba)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *data;
+  gsize size;
+
+  gdk_pixbuf_fill (pixbuf, rgba);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &size, format, &error, NULL));
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, size);
+}
+
+/* A PNG whose header claims @width × @height but that has no pixel data:
+ * what a decompression bomb looks like before it goes off. */
+static GBytes *
+png_header_claiming (guint32 width,
+                     guint32 height)
+{
+  g_autoptr(GBytes) real = image_of_size (1, 1, "png", 0);
+  gsize size = g_bytes_get_size (real);
+  guint8 *data = g_memdup2 (g_bytes_get_data (real, NULL), size);
+  guint32 crc;
+
+  /* IHDR is the first chunk: 8 bytes of signature, 4 of length, 4 of type. */
+  g_assert_cmpmem (data + 12, 4, "IHDR", 4);
+  width = GUINT32_TO_BE (width);
+  height = GUINT32_TO_BE (height);
+  memcpy (data + 16, &width, 4);
+  memcpy (data + 20, &height, 4);
+  /* The chunk's CRC covers its type and data (13 bytes). */
+  crc = 0xffffffff;
+  for (guint i = 12; i < 12 + 4 + 13; i++)
+    {
+      crc ^= data[i];
+      for (guint k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+    }
+  crc = GUINT32_TO_BE (crc ^ 0xffffffff);
+  memcpy (data + 29, &crc, 4);
+  return g_bytes_new_take (data, size);
+}
+
+static GtkWidget *
+room_row_named (Fixture    *f,
+                const char *name)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (ui_child_label (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "name_label"), name) == 0)
+      return rows->pdata[i];
+  g_assert_not_reached ();
+}
+
+static AdwAvatar *
+row_avatar (Fixture    *f,
+            const char *name)
+{
+  return ADW_AVATAR (template_child (room_row_named (f, name), CONFAB_TYPE_ROOM_ROW, "avatar"));
+}
+
+static gboolean
+avatar_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return adw_avatar_get_custom_image (row_avatar (f, "Pictured")) != NULL &&
+         adw_avatar_get_custom_image (row_avatar (f, "Photo")) != NULL;
+}
+
+static gboolean
+three_thumbnails_asked (gpointer data)
+{
+  Fixture *f = data;
+  guint n = 0;
+
+  n += fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v1/media/thumbnail/example.org/blue");
+  n += fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v1/media/thumbnail/example.org/bomb");
+  n += fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v1/media/thumbnail/example.org/junk");
+  return n == 3;
+}
+
+static void
+test_room_avatars (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) blue = image_of_size (96, 96, "png", 0x3584e4ff);
+  g_autoptr(GBytes) photo = image_of_size (320, 240, "jpeg", 0xe66100ff);
+  g_autoptr(GBytes) bomb = png_header_claiming (100000, 100000);
+  g_autoptr(GBytes) junk = g_bytes_new_static ("not an image", 12);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GdkPaintable) again = NULL;
+  g_autofree char *png = NULL;
+  ConfabAvatarLoader *loader;
+
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("blue"), 200, "image/png", blue, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("photo"), 200, "image/jpeg", photo, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("bomb"), 200, "image/png", bomb, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMB ("junk"), 200, "image/png", junk, FALSE);
+  start_with_sync (f, avatar_rooms_sync, TRUE);
+
+  /* The room's image replaces its initials; images that are not images, or
+   * too big to decode, leave the initials, and an invalid URI is not asked
+   * for at all (an unmatched request would fail the test). */
+  ui_wait_until (avatar_shown, f, 5000, "the rooms' images");
+  ui_wait_until (three_thumbnails_asked, f, 5000, "the three thumbnails");
+  iterate_for (200);
+  /* Scaled to twice the avatar's size, keeping the shape. */
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (adw_avatar_get_custom_image (row_avatar (f, "Pictured"))),
+                   ==, 80);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (adw_avatar_get_custom_image (row_avatar (f, "Photo"))),
+                   ==, 80);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (adw_avatar_get_custom_image (row_avatar (f, "Photo"))),
+                   ==, 60);
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (f, "Bomb")));
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (f, "Junk")));
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (f, "Evil")));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  png = ui_save_png (GTK_WIDGET (f->window), "window-room-avatars.png");
+
+  /* Kept on disk: another session's loader finds it without the network. */
+  {
+    g_autoptr(MatrixClient) other = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+
+    loader = confab_avatar_loader_for_client (other);
+    confab_avatar_loader_load_async (loader, "mxc://example.org/blue", 40, NULL, store_result, &result);
+    wait_for_pointer ((gpointer *) &result, 5000);
+    again = confab_avatar_loader_load_finish (loader, result, NULL);
+    g_assert_nonnull (again);
+    g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET",
+                                                      "/_matrix/client/v1/media/thumbnail/example.org/blue"), ==, 1);
+  }
+}
+
+static const char *
+open_room_id (Fixture *f)
+{
+  MatrixRoom *room = confab_window_get_room (f->window);
+
+  return room != NULL ? matrix_room_get_room_id (room) : NULL;
+}
+
+static void
+test_keyboard_moves_between_rooms (Fixture       *f,
+                                   gconstpointer  data)
+{
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_null (open_room_id (f));
+
+  /* In the order of the list: Bob, Named Room, #alias. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!heroes:example.org");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!named:example.org");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!alias:example.org");
+  /* The ends stay put. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.next-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!alias:example.org");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.previous-room", NULL);
+  g_assert_cmpstr (open_room_id (f), ==, "!named:example.org");
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (
+    gtk_list_view_get_model (GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"))))),
+    ==, 1);
+}
+
+static gboolean
 logged_out (gpointer data)
 {
   Fixture *f = data;
@@ -1156,6 +1410,12 @@ main (int   argc,
 
   g_test_add ("/confab/window/room-list/names-in-activity-order", Fixture, NULL,
               fixture_setup, test_room_list_names_in_activity_order, fixture_teardown);
+  g_test_add ("/confab/window/room-list/open-room-is-marked-read", Fixture, NULL,
+              fixture_setup, test_open_room_is_marked_read, fixture_teardown);
+  g_test_add ("/confab/window/room-list/room-avatars", Fixture, NULL,
+              fixture_setup, test_room_avatars, fixture_teardown);
+  g_test_add ("/confab/window/room-list/keyboard-moves-between-rooms", Fixture, NULL,
+              fixture_setup, test_keyboard_moves_between_rooms, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
   g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,

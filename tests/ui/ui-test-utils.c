@@ -11,11 +11,15 @@ ui_test_init (int    *argc,
               char ***argv)
 {
   g_autofree char *data_home = NULL;
+  g_autofree char *cache_home = NULL;
   g_autoptr(GtkCssProvider) provider = NULL;
 
   data_home = g_dir_make_tmp ("confab-ui-test-XXXXXX", NULL);
   g_assert_nonnull (data_home);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  /* Inside the data folder, so that ui_test_clear_data_home() clears it. */
+  cache_home = g_build_filename (data_home, "cache", NULL);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
 
   gtk_test_init (argc, argv, NULL);
   adw_init ();
