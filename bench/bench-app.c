@@ -6,10 +6,18 @@
  * initial /sync with FILE. Run under Xvfb and a private D-Bus (tools/bench
  * does).
  *
- *   bench-app --cold-start --exec-time-us T --rooms N FILE
- *     Time from T (CLOCK_MONOTONIC in µs, taken by the caller just before
- *     exec) to the first frame of the window, and to the first frame painted
- *     once the room list holds the N rooms of FILE; RSS then.
+ *   bench-app --cold-start [--runs N] [--app PATH] [--keep] FILE
+ *     Fills an SQLite store with the initial /sync FILE (through MatrixClient,
+ *     the tracker and MatrixSqliteStore, as the app would have saved it),
+ *     puts a session for the local server in place, then execs the real
+ *     `confab` binary N times (default 1) with CONFAB_REPORT_STARTUP set to
+ *     the CLOCK_MONOTONIC time taken just before exec. The server holds every
+ *     /sync with a `since`, so the app starts from the store alone. Prints
+ *     the app's own report of each start (time from exec to the first frame
+ *     painted with the room list, RSS and CPU then; RSS and CPU 3 s later,
+ *     and the peak), each field's median, and the store alone in a process
+ *     of its own (bench-app --store-load DIR): its lazy open, and what
+ *     loading every room would take, which the app never does.
  *
  *   bench-app --big-timeline [--steps N] [--max-seconds S] FILE
  *     FILE has one room with a long timeline. Opens it, then scrolls the
@@ -23,6 +31,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "bench-common.h"
@@ -30,6 +39,7 @@
 #include "confab-application.h"
 #include "confab-timeline-view.h"
 #include "confab-window.h"
+#include "matrix-sqlite-store.h"
 
 typedef struct {
   GApplication  *app;
@@ -300,6 +310,494 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
+/* --- cold start: the real binary on a filled store ------------------------ */
+
+#define COLD_USER "@me:example.org"
+#define SETTLE_SECONDS 3
+
+typedef struct {
+  GMainLoop    *loop;
+  MatrixStore  *store;
+  GError       *error;
+  gboolean      synced;
+} Fill;
+
+static void
+on_fill_store_open (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Fill *fill = user_data;
+
+  fill->store = matrix_sqlite_store_new_finish (result, &fill->error);
+  g_main_loop_quit (fill->loop);
+}
+
+static void
+on_fill_synced (MatrixClient *client,
+                const char   *next_batch,
+                Fill         *fill)
+{
+  fill->synced = TRUE;
+  g_main_loop_quit (fill->loop);
+}
+
+static void
+on_fill_sync_failed (MatrixClient *client,
+                     guint         delay_s,
+                     Fill         *fill)
+{
+  g_set_error (&fill->error, G_IO_ERROR, G_IO_ERROR_FAILED, "The initial sync failed");
+  g_main_loop_quit (fill->loop);
+}
+
+static void
+on_fill_flushed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Fill *fill = user_data;
+
+  matrix_sqlite_store_flush_finish (MATRIX_SQLITE_STORE (source), result, &fill->error);
+  g_main_loop_quit (fill->loop);
+}
+
+/* Saves the server's initial sync in the user's store the way the app does,
+ * and the session beside it. */
+static gboolean
+fill_store (const char  *homeserver,
+            GError     **error)
+{
+  g_autofree char *directory = matrix_sqlite_store_default_dir (COLD_USER);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  Fill fill = { g_main_loop_new (NULL, FALSE), NULL, NULL, FALSE };
+  gboolean ok;
+
+  matrix_sqlite_store_new_for_session_async (directory, COLD_USER, homeserver, 0, NULL,
+                                             on_fill_store_open, &fill);
+  g_main_loop_run (fill.loop);
+  if (fill.store != NULL)
+    {
+      matrix_store_set_value (fill.store, MATRIX_STORE_KEY_DEVICE_ID, "BENCH");
+      matrix_store_set_value (fill.store, MATRIX_STORE_KEY_ACCESS_TOKEN, "bench-token");
+      client = matrix_client_new (homeserver, fill.store);
+      tracker = matrix_room_state_tracker_new (client);
+      g_signal_connect (client, "synced", G_CALLBACK (on_fill_synced), &fill);
+      g_signal_connect (client, "sync-failed", G_CALLBACK (on_fill_sync_failed), &fill);
+      matrix_client_start_sync (client);
+      g_main_loop_run (fill.loop);
+      matrix_client_stop_sync (client);
+      g_signal_handlers_disconnect_by_data (client, &fill);
+    }
+  if (fill.store != NULL && fill.error == NULL)
+    {
+      matrix_sqlite_store_flush_async (MATRIX_SQLITE_STORE (fill.store), NULL, on_fill_flushed,
+                                       &fill);
+      g_main_loop_run (fill.loop);
+    }
+
+  ok = fill.error == NULL;
+  if (!ok)
+    g_propagate_error (error, fill.error);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  g_clear_object (&fill.store);
+  g_main_loop_unref (fill.loop);
+  return ok;
+}
+
+static gboolean
+write_session_ini (const char  *data_dir,
+                   const char  *homeserver,
+                   GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, "confab", "session.ini", NULL);
+  g_autofree char *text = g_strdup_printf ("[Session]\nhomeserver=%s\nuser_id=%s\n"
+                                           "device_id=BENCH\n", homeserver, COLD_USER);
+
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, error);
+}
+
+typedef struct {
+  GMainLoop        *loop;
+  GDataInputStream *lines;
+  JsonObject       *report;   /* the "confab-startup" line's members */
+  gboolean          reported;
+  gboolean          timed_out;
+  gboolean          reading;
+} Run;
+
+static void
+merge_report (Run        *run,
+              const char *json,
+              const char *prefix)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  g_autoptr(GList) members = NULL;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  object = json_node_get_object (json_parser_get_root (parser));
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      g_autofree char *name = g_strconcat (prefix, l->data, NULL);
+
+      json_object_set_member (run->report, name,
+                              json_node_copy (json_object_get_member (object, l->data)));
+    }
+}
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                     result, NULL, NULL);
+
+  if (line == NULL)
+    {
+      run->reading = FALSE;
+      g_main_loop_quit (run->loop);
+      return;
+    }
+
+  if (g_str_has_prefix (line, "confab-startup: "))
+    {
+      merge_report (run, line + strlen ("confab-startup: "), "");
+      run->reported = TRUE;
+      g_main_loop_quit (run->loop);
+    }
+  else
+    g_printerr ("confab: %s\n", line);
+
+  g_data_input_stream_read_line_async (run->lines, G_PRIORITY_DEFAULT, NULL, on_line, run);
+}
+
+static gboolean
+on_run_timeout (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->timed_out = TRUE;
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* A field of /proc/PID/status, in KiB: VmRSS, VmHWM (the peak). */
+static glong
+status_kib_of (const char *pid,
+               const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
+  g_autofree char *status = NULL;
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL))
+    return -1;
+  line = strstr (status, key);
+  return line != NULL ? (glong) g_ascii_strtoll (line + strlen (key), NULL, 10) : -1;
+}
+
+/* User + system CPU time of all the process's threads, in ms. */
+static double
+cpu_ms_of (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after_comm;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) ||
+      (after_comm = strrchr (stat, ')')) == NULL)
+    return -1;
+  fields = g_strsplit (after_comm + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return -1;
+  /* utime and stime: fields 14 and 15, the 12th and 13th after the name. */
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) * 1e3 /
+         sysconf (_SC_CLK_TCK);
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* One start of the app: exec, read its report, stop it. */
+static JsonObject *
+run_app (const char  *app_path,
+         int          max_seconds,
+         GError     **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) app = NULL;
+  g_autofree char *origin = NULL;
+  Run run = { g_main_loop_new (NULL, FALSE), NULL, json_object_new (), FALSE, FALSE, TRUE };
+
+  guint timeout;
+
+  origin = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_monotonic_time ());
+  g_subprocess_launcher_setenv (launcher, "CONFAB_REPORT_STARTUP", origin, TRUE);
+  app = g_subprocess_launcher_spawn (launcher, error, app_path, NULL);
+  if (app == NULL)
+    {
+      json_object_unref (run.report);
+      g_main_loop_unref (run.loop);
+      return NULL;
+    }
+
+  run.lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (app));
+  g_data_input_stream_read_line_async (run.lines, G_PRIORITY_DEFAULT, NULL, on_line, &run);
+  timeout = g_timeout_add_seconds (MAX (1, max_seconds), on_run_timeout, &run);
+  g_main_loop_run (run.loop);
+  if (!run.timed_out)
+    g_source_remove (timeout);
+
+  if (run.reported)
+    {
+      const char *pid = g_subprocess_get_identifier (app);
+
+      /* Whatever the app does after its first frame (nothing is read in
+       * the background: rooms are read when opened or synced) shows here. */
+      g_timeout_add_seconds (SETTLE_SECONDS, quit_loop, run.loop);
+      g_main_loop_run (run.loop);
+      json_object_set_int_member (run.report, "settled_rss_kib", status_kib_of (pid, "VmRSS"));
+      json_object_set_double_member (run.report, "settled_cpu_ms", cpu_ms_of (pid));
+      json_object_set_int_member (run.report, "max_rss_kib", status_kib_of (pid, "VmHWM"));
+    }
+  g_subprocess_send_signal (app, SIGTERM);
+  g_subprocess_wait (app, NULL, NULL);
+  /* The pipe closes with the app: the read in flight ends. */
+  while (run.reading)
+    g_main_loop_run (run.loop);
+  g_clear_object (&run.lines);
+  g_main_loop_unref (run.loop);
+
+  if (!run.reported)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "The app did not report its room list within %d s", max_seconds);
+      json_object_unref (run.report);
+      return NULL;
+    }
+  return run.report;
+}
+
+static int
+compare_nodes (gconstpointer a,
+               gconstpointer b)
+{
+  double x = json_node_get_double (*(JsonNode **) a), y = json_node_get_double (*(JsonNode **) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* --- the store alone, opened lazily, then every room loaded --------------- */
+
+typedef struct {
+  GMainLoop   *loop;
+  MatrixStore *store;
+  GError      *error;
+} StoreLoad;
+
+static void
+on_load_store_open (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  StoreLoad *load = user_data;
+
+  load->store = matrix_sqlite_store_new_finish (result, &load->error);
+  g_main_loop_quit (load->loop);
+}
+
+static void
+on_all_rooms_loaded (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  StoreLoad *load = user_data;
+
+  matrix_store_load_rooms_finish (MATRIX_STORE (source), result, &load->error);
+  g_main_loop_quit (load->loop);
+}
+
+/* Run in a process of its own (bench-app --store-load DIR), so that its RSS
+ * is the store's: the lazy open, then what loading every room would cost,
+ * which the app never does (rooms are read when opened or synced). */
+static int
+store_load_main (const char *directory)
+{
+  StoreLoad load = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+  g_auto(GStrv) room_ids = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  double cpu0 = bench_cpu_ms ();
+  double open_ms, open_cpu_ms;
+  glong open_rss;
+
+  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, 0, NULL, on_load_store_open,
+                                      &load);
+  g_main_loop_run (load.loop);
+  if (load.store == NULL)
+    {
+      g_printerr ("bench-app: %s\n", load.error->message);
+      return 1;
+    }
+  open_ms = (g_get_monotonic_time () - t0) / 1e3;
+  open_cpu_ms = bench_cpu_ms () - cpu0;
+  open_rss = current_rss_kib ();
+
+  t0 = g_get_monotonic_time ();
+  cpu0 = bench_cpu_ms ();
+  room_ids = matrix_store_get_room_ids (load.store);
+  matrix_store_load_rooms_async (load.store, (const char * const *) room_ids, NULL,
+                                 on_all_rooms_loaded, &load);
+  g_main_loop_run (load.loop);
+  if (load.error != NULL)
+    {
+      g_printerr ("bench-app: %s\n", load.error->message);
+      return 1;
+    }
+
+  g_print ("{\"store_open_ms\": %.1f, \"store_open_cpu_ms\": %.1f, \"store_open_rss_kib\": %ld, "
+           "\"store_all_loaded_ms\": %.1f, \"store_all_loaded_cpu_ms\": %.1f, "
+           "\"store_all_loaded_rss_kib\": %ld, \"store_rooms\": %u}\n",
+           open_ms, open_cpu_ms, open_rss, (g_get_monotonic_time () - t0) / 1e3,
+           bench_cpu_ms () - cpu0, current_rss_kib (), g_strv_length (room_ids));
+  g_object_unref (load.store);
+  g_main_loop_unref (load.loop);
+  return 0;
+}
+
+/* Runs bench-app --store-load on the filled store; its JSON goes into @report. */
+static gboolean
+measure_store_load (const char  *self_path,
+                    JsonObject  *report,
+                    GError     **error)
+{
+  g_autofree char *directory = matrix_sqlite_store_default_dir (COLD_USER);
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *argv[] = { self_path, "--store-load", directory, NULL };
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                     &status, error) ||
+      !g_spawn_check_wait_status (status, error) ||
+      !json_parser_load_from_data (parser, out, -1, error))
+    return FALSE;
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (report, l->data,
+                            json_node_copy (json_object_get_member (object, l->data)));
+  return TRUE;
+}
+
+static int
+cold_start_main (const char *self_path,
+                 const char *file,
+                 const char *app_path,
+                 int         runs,
+                 int         max_seconds,
+                 gboolean    keep)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *homeserver = NULL;
+  g_autofree char *confab_dir = NULL;
+  g_autoptr(JsonArray) reports = json_array_new ();
+  g_autoptr(JsonObject) medians = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GList) keys = NULL;
+  g_autofree char *text = NULL;
+  int lifeline, port;
+  pid_t child;
+
+  port = bench_server_fork (file, &child, &lifeline);
+  if (port == 0)
+    {
+      g_printerr ("The server did not start\n");
+      return 1;
+    }
+  homeserver = g_strdup_printf ("http://127.0.0.1:%d", port);
+
+  data_dir = g_dir_make_tmp ("bench-app-XXXXXX", &error);
+  if (data_dir == NULL)
+    goto failed;
+  g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  confab_dir = g_build_filename (data_dir, "confab", NULL);
+  g_mkdir_with_parents (confab_dir, 0700);
+
+  if (!fill_store (homeserver, &error) || !write_session_ini (data_dir, homeserver, &error))
+    goto failed;
+
+  for (int i = 0; i < runs; i++)
+    {
+      JsonObject *report = run_app (app_path, max_seconds, &error);
+
+      if (report == NULL)
+        goto failed;
+      json_array_add_object_element (reports, report);
+    }
+
+  keys = json_object_get_members (json_array_get_object_element (reports, 0));
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      g_autoptr(GPtrArray) values = g_ptr_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (reports); i++)
+        {
+          JsonNode *node = json_object_get_member (json_array_get_object_element (reports, i),
+                                                   l->data);
+
+          if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+            g_ptr_array_add (values, node);
+        }
+      if (values->len == 0)
+        continue;
+      g_ptr_array_sort (values, compare_nodes);
+      json_object_set_double_member (medians, l->data,
+                                     json_node_get_double (g_ptr_array_index (values,
+                                                                              values->len / 2)));
+    }
+  json_object_set_array_member (medians, "runs", json_array_ref (reports));
+  if (!measure_store_load (self_path, medians, &error))
+    goto failed;
+
+  root = json_node_init_object (json_node_alloc (), medians);
+  text = json_to_string (root, FALSE);
+  g_print ("%s\n", text);
+
+  bench_server_stop (child, lifeline);
+  if (keep)
+    g_printerr ("bench-app: kept the store in %s\n", data_dir);
+  else
+    remove_tree (data_dir);
+  return 0;
+
+failed:
+  g_printerr ("bench-app: %s\n", error != NULL ? error->message : "failed");
+  bench_server_stop (child, lifeline);
+  if (data_dir != NULL)
+    remove_tree (data_dir);
+  return 1;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -307,9 +805,12 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
-  gboolean cold_start = FALSE, big_timeline = FALSE;
+  gboolean cold_start = FALSE, big_timeline = FALSE, keep = FALSE;
+  g_autofree char *store_load = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   gint64 exec_time = 0;
-  int rooms = 1, steps = 100, max_seconds = 120;
+  int rooms = 1, steps = 100, max_seconds = 120, runs = 1;
+  g_autofree char *app_path = NULL;
   GOptionEntry entries[] = {
     { "cold-start", 0, 0, G_OPTION_ARG_NONE, &cold_start, "time to the room list", NULL },
     { "big-timeline", 0, 0, G_OPTION_ARG_NONE, &big_timeline, "scroll a long timeline", NULL },
@@ -317,6 +818,11 @@ main (int   argc,
     { "rooms", 0, 0, G_OPTION_ARG_INT, &rooms, "rooms in FILE", "N" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "scroll steps each way (100)", "N" },
     { "max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "stop and report after (120)", "S" },
+    { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "cold starts to time (1)", "N" },
+    { "app", 0, 0, G_OPTION_ARG_FILENAME, &app_path, "the confab binary", "PATH" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "keep the filled store (to profile)", NULL },
+    { "store-load", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &store_load,
+      "time the store alone: open lazily, then load every room", "DIR" },
     { NULL }
   };
   Bench bench = { 0, };
@@ -325,13 +831,20 @@ main (int   argc,
   pid_t child;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 ||
-      cold_start == big_timeline || rooms < 1 || steps < 1)
+  if (g_option_context_parse (context, &argc, &argv, &error) && store_load != NULL)
+    return store_load_main (store_load);
+  if (error != NULL || argc != 2 ||
+      cold_start == big_timeline || rooms < 1 || steps < 1 || runs < 1)
     {
-      g_printerr ("usage: %s --cold-start|--big-timeline [--exec-time-us T] [--rooms N] FILE\n",
-                  g_get_prgname ());
+      g_printerr ("usage: %s --cold-start [--runs N] [--app PATH] FILE\n"
+                  "       %s --big-timeline [--steps N] [--max-seconds S] FILE\n",
+                  g_get_prgname (), g_get_prgname ());
       return 2;
     }
+
+  if (cold_start)
+    return cold_start_main (self_path, argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
+                            max_seconds, keep);
 
   port = bench_server_fork (argv[1], &child, &lifeline);
   if (port == 0)

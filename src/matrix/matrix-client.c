@@ -1447,6 +1447,71 @@ emit_sync_response (MatrixClient       *self,
                              on_sync_committed, task);
 }
 
+typedef struct {
+  MatrixClient       *client;
+  MatrixSyncResponse *response;
+} RoomsLoad;
+
+static void
+on_sync_rooms_loaded (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  RoomsLoad *load = user_data;
+  g_autoptr(MatrixClient) self = load->client;
+  g_autoptr(MatrixSyncResponse) response = load->response;
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  GError *error = NULL;
+
+  g_free (load);
+
+  if (!matrix_store_load_rooms_finish (MATRIX_STORE (source), result, &error) ||
+      !sync_is_current (self, cancellable))
+    {
+      if (error != NULL && sync_is_current (self, cancellable))
+        sync_failed (self, error);
+      else
+        g_clear_error (&error);
+      return;
+    }
+
+  emit_sync_response (self, response, cancellable);
+}
+
+/* A store may have opened with only part of some rooms in memory: a
+ * response touching them is applied once they are whole, so that nothing
+ * read later from disk lands on top of it. */
+static void
+emit_when_rooms_loaded (MatrixClient       *self,
+                        MatrixSyncResponse *response,
+                        GCancellable       *cancellable)
+{
+  g_autoptr(GPtrArray) partial = g_ptr_array_new ();
+  RoomsLoad *load;
+
+  for (guint i = 0; i < response->rooms->len; i++)
+    {
+      MatrixSyncRoom *room = g_ptr_array_index (response->rooms, i);
+
+      if (!matrix_store_is_room_loaded (self->store, room->room_id))
+        g_ptr_array_add (partial, room->room_id);
+    }
+
+  if (partial->len == 0)
+    {
+      emit_sync_response (self, response, cancellable);
+      _matrix_sync_response_free (response);
+      return;
+    }
+
+  g_ptr_array_add (partial, NULL);
+  load = g_new0 (RoomsLoad, 1);
+  load->client = g_object_ref (self);
+  load->response = response;
+  matrix_store_load_rooms_async (self->store, (const char * const *) partial->pdata, cancellable,
+                                 on_sync_rooms_loaded, load);
+}
+
 static void
 parse_sync_in_thread (GTask        *task,
                       gpointer      source_object,
@@ -1487,7 +1552,7 @@ on_sync_parsed (GObject      *source,
       return;
     }
 
-  emit_sync_response (self, response, cancellable);
+  emit_when_rooms_loaded (self, g_steal_pointer (&response), cancellable);
 }
 
 static void

@@ -11,6 +11,8 @@ MatrixRoom *_matrix_room_new              (MatrixClient *client,
 /* Restores membership, summary, counts, invite and timeline from the store;
  * FALSE when the store says we left the room. */
 gboolean    _matrix_room_restore          (MatrixRoom   *self);
+/* The store has loaded the rest of the room: its timeline can be restored. */
+void        _matrix_room_loaded           (MatrixRoom   *self);
 /* The room's state changed in the store. */
 void        _matrix_room_state_changed    (MatrixRoom   *self);
 void        _matrix_room_append_timeline  (MatrixRoom   *self,

@@ -30,6 +30,7 @@ struct _MatrixRoomStateTracker
   gulong        summary_handler;
   gulong        left_handler;
   gulong        invite_handler;
+  gulong        loaded_handler;  /* on the client's store */
 
   GHashTable   *rooms_by_id;  /* room id → MatrixRoom, every room we are in or invited to */
   GPtrArray    *rooms;        /* the same rooms, in list order */
@@ -352,6 +353,17 @@ on_room_invite (MatrixClient           *client,
 }
 
 static void
+on_store_room_loaded (MatrixStore            *store,
+                      const char             *room_id,
+                      MatrixRoomStateTracker *self)
+{
+  MatrixRoom *room = g_hash_table_lookup (self->rooms_by_id, room_id);
+
+  if (room != NULL)
+    _matrix_room_loaded (room);
+}
+
+static void
 restore_rooms (MatrixRoomStateTracker *self)
 {
   g_auto(GStrv) room_ids = matrix_store_get_room_ids (matrix_client_get_store (self->client));
@@ -488,6 +500,10 @@ matrix_room_state_tracker_constructed (GObject *object)
                                          G_CALLBACK (on_left_room), self);
   self->invite_handler = g_signal_connect (self->client, "room-invite",
                                            G_CALLBACK (on_room_invite), self);
+  /* Whoever asked the store for a room (the client before a sync touches
+   * it, the app opening it), its timeline fills as it arrives. */
+  self->loaded_handler = g_signal_connect (matrix_client_get_store (self->client), "room-loaded",
+                                           G_CALLBACK (on_store_room_loaded), self);
 
   restore_rooms (self);
 }
@@ -504,6 +520,7 @@ matrix_room_state_tracker_dispose (GObject *object)
       g_clear_signal_handler (&self->summary_handler, self->client);
       g_clear_signal_handler (&self->left_handler, self->client);
       g_clear_signal_handler (&self->invite_handler, self->client);
+      g_clear_signal_handler (&self->loaded_handler, matrix_client_get_store (self->client));
     }
   if (self->rooms_by_id != NULL)
     {

@@ -40,6 +40,11 @@ struct _MatrixRoom
   /* The event the last read markers named (sent or being sent). */
   char             *read_event_id;
 
+  /* Until the store has loaded the room, the timeline stays empty and the
+   * gaps stay as they were read. */
+  gboolean          timeline_restored;
+  JsonArray        *stored_gaps;
+
   JsonObject       *summary;       /* merged: the server sends changed fields only */
   JsonObject       *unread;
   GPtrArray        *invite_state;  /* JsonObject; NULL unless invited */
@@ -496,7 +501,10 @@ save (MatrixRoom *self)
       json_object_set_array_member (data, "invite_state", array);
       json_object_set_int_member (data, "invite_ts", self->invite_ts);
     }
-  json_object_set_array_member (data, "timeline_gaps", _matrix_timeline_dup_gaps (self->timeline));
+  if (self->timeline_restored)
+    json_object_set_array_member (data, "timeline_gaps", _matrix_timeline_dup_gaps (self->timeline));
+  else if (self->stored_gaps != NULL)
+    json_object_set_array_member (data, "timeline_gaps", json_array_ref (self->stored_gaps));
 
   matrix_store_set_room_data (matrix_client_get_store (self->client), self->room_id, data);
 }
@@ -799,13 +807,110 @@ _matrix_room_restore (MatrixRoom *self)
   if (unread != NULL)
     self->unread = json_object_ref (unread);
 
-  _matrix_timeline_restore (self->timeline, events, gaps);
+  if (matrix_store_is_room_loaded (store, self->room_id))
+    _matrix_timeline_restore (self->timeline, events, gaps);
+  else
+    {
+      /* Only the newest events are in memory: they give the room's place
+       * in the list and its preview; the timeline waits for the rest. */
+      self->timeline_restored = FALSE;
+      self->stored_gaps = gaps != NULL ? json_array_ref (gaps) : NULL;
+    }
   apply_unread (self);
   update_from_state (self);
   update_from_events (self, events);
   set_last_activity (self, MAX (self->last_activity, self->invite_ts));
 
   return TRUE;
+}
+
+void
+_matrix_room_loaded (MatrixRoom *self)
+{
+  MatrixStore *store;
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  store = matrix_client_get_store (self->client);
+  if (self->timeline_restored || !matrix_store_is_room_loaded (store, self->room_id))
+    return;
+
+  events = matrix_store_get_timeline_events (store, self->room_id);
+  self->timeline_restored = TRUE;
+  _matrix_timeline_restore (self->timeline, events, self->stored_gaps);
+  g_clear_pointer (&self->stored_gaps, json_array_unref);
+
+  /* All the members are here now: names may tell more apart. */
+  update_from_state (self);
+  update_from_events (self, events);
+}
+
+static void
+on_room_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixRoom *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!matrix_store_load_rooms_finish (MATRIX_STORE (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _matrix_room_loaded (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_room_load_async:
+ * @self: a #MatrixRoom
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (nullable): called once the room is loaded
+ * @user_data: data for @callback
+ *
+ * Reads what the store keeps of the room and has not loaded yet (see
+ * matrix_store_is_room_loaded()): its members and its cached timeline,
+ * which then fills. Call it when the room is opened; it does nothing for a
+ * room that is loaded.
+ */
+void
+matrix_room_load_async (MatrixRoom          *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task;
+  const char *room_ids[2] = { NULL, NULL };
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_room_load_async);
+  room_ids[0] = self->room_id;
+  matrix_store_load_rooms_async (matrix_client_get_store (self->client), room_ids, cancellable,
+                                 on_room_loaded, task);
+}
+
+/**
+ * matrix_room_load_finish:
+ * @self: a #MatrixRoom
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the room's members and cached timeline are in memory
+ */
+gboolean
+matrix_room_load_finish (MatrixRoom    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 MatrixRoom *
@@ -1263,6 +1368,7 @@ matrix_room_finalize (GObject *object)
   g_clear_pointer (&self->unread, json_object_unref);
   g_free (self->read_event_id);
   g_clear_pointer (&self->invite_state, g_ptr_array_unref);
+  g_clear_pointer (&self->stored_gaps, json_array_unref);
   invalidate_members (self);
 
   G_OBJECT_CLASS (matrix_room_parent_class)->finalize (object);
@@ -1352,4 +1458,5 @@ static void
 matrix_room_init (MatrixRoom *self)
 {
   self->membership = MATRIX_MEMBERSHIP_JOIN;
+  self->timeline_restored = TRUE;
 }

@@ -69,6 +69,13 @@ void              matrix_room_leave_async              (MatrixRoom          *sel
 gboolean          matrix_room_leave_finish             (MatrixRoom          *self,
                                                         GAsyncResult        *result,
                                                         GError             **error);
+void              matrix_room_load_async               (MatrixRoom          *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean          matrix_room_load_finish              (MatrixRoom          *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 void              matrix_room_mark_read_async          (MatrixRoom          *self,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,

@@ -89,6 +89,7 @@ typedef struct {
 typedef enum {
   JOB_OPEN,
   JOB_COMMIT,
+  JOB_LOAD,
   JOB_SECRET_FILE,
   JOB_BARRIER,
   JOB_QUIT,
@@ -97,7 +98,7 @@ typedef enum {
 typedef struct {
   JobKind    kind;
   GTask     *task;
-  GPtrArray *ops;
+  GPtrArray *ops;     /* Op*, or the room ids (char*) of JOB_LOAD */
   char      *text;    /* next_batch, or the token for JOB_SECRET_FILE */
 } Job;
 
@@ -130,6 +131,8 @@ struct _MatrixSqliteStore
   char          *homeserver_hint;
 
   MatrixStoreCache *cache;  /* what reads answer from */
+  gboolean       lazy;
+  GHashTable    *partial_rooms;  /* room ids of which only the room list's part is loaded */
 
   GPtrArray     *pending;    /* Op*, since the last commit */
 
@@ -169,6 +172,7 @@ enum {
   PROP_CORRUPT_FILE,
   PROP_USER_ID,
   PROP_HOMESERVER,
+  PROP_LAZY,
   N_PROPS
 };
 
@@ -324,31 +328,47 @@ read_user_version (sqlite3  *db,
   return rc == SQLITE_OK;
 }
 
-/* Returns FALSE when the file is damaged; the message says how. */
+/* What a lazy store reads whole when it opens. */
+static const char * const list_tables[] = { "session_values", "sync_token", "rooms", NULL };
+
+/* Returns FALSE when the file is damaged; the message says how. With
+ * @tables, only those are checked (a table that does not exist yet passes). */
 static gboolean
-check_integrity (sqlite3  *db,
-                 char    **problem)
+check_integrity (sqlite3            *db,
+                 const char * const *tables,
+                 char              **problem)
 {
-  sqlite3_stmt *stmt = NULL;
   /* quick_check finds damaged pages and b-trees, which is what a crash or a
    * truncated file leaves, in linear time; integrity_check also
    * cross-checks every index and takes several times as long. */
-  int rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
-  gboolean ok = FALSE;
-
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (guint i = 0; tables == NULL || tables[i] != NULL; i++)
     {
-      const char *result = (const char *) sqlite3_column_text (stmt, 0);
+      g_autofree char *sql = tables != NULL ? g_strdup_printf ("PRAGMA quick_check(%s)", tables[i])
+                                            : g_strdup ("PRAGMA quick_check(1)");
+      sqlite3_stmt *stmt = NULL;
+      int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+      gboolean ok = FALSE;
 
-      ok = g_strcmp0 (result, "ok") == 0;
+      if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *result = (const char *) sqlite3_column_text (stmt, 0);
+
+          ok = g_strcmp0 (result, "ok") == 0;
+          if (!ok)
+            *problem = g_strdup (result);
+        }
+      else if (tables != NULL && rc == SQLITE_ERROR)
+        ok = TRUE;  /* no such table: a new database */
+      else
+        *problem = g_strdup (sqlite3_errmsg (db));
+
+      sqlite3_finalize (stmt);
       if (!ok)
-        *problem = g_strdup (result);
+        return FALSE;
+      if (tables == NULL)
+        break;
     }
-  else
-    *problem = g_strdup (sqlite3_errmsg (db));
-
-  sqlite3_finalize (stmt);
-  return ok;
+  return TRUE;
 }
 
 static gboolean
@@ -402,7 +422,8 @@ cache_trim_timeline (MatrixSqliteStore *self,
 /* --- opening, on the writer thread --------------------------------------- */
 
 /* One parser for the whole load: creating one per row costs more than the
- * parsing itself. */
+ * parsing itself. Mutable parsers: sealing what they build costs time, and
+ * nothing writes to stored events. */
 static JsonObject *
 object_from_text (JsonParser  *parser,
                   const char  *text,
@@ -455,7 +476,7 @@ static gpointer
 parse_chunk (gpointer data)
 {
   ParseChunk *chunk = data;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
 
   for (guint i = chunk->first; i < chunk->last; i++)
     {
@@ -543,6 +564,351 @@ load_events (MatrixSqliteStore  *self,
   return SQLITE_OK;
 }
 
+/* One room's rows, parsed: what a load hands to the main thread. */
+typedef struct {
+  char      *room_id;
+  GPtrArray *state;      /* MatrixStateEvent */
+  GPtrArray *timeline;   /* MatrixEvent, oldest first */
+} RoomRows;
+
+static void
+room_rows_free (RoomRows *rows)
+{
+  g_free (rows->room_id);
+  g_ptr_array_unref (rows->state);
+  g_ptr_array_unref (rows->timeline);
+  g_free (rows);
+}
+
+static const char * const room_queries[] = {
+  "SELECT event FROM room_state WHERE room_id = ?1",
+  "SELECT event FROM timeline_events WHERE room_id = ?1 ORDER BY position",
+};
+
+/* Reads all the state and cached timeline of @room_ids. Writer thread. */
+static GPtrArray *
+read_rooms (sqlite3     *db,
+            GPtrArray   *room_ids,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) room_rows_free);
+  g_autoptr(GPtrArray) row_rooms = g_ptr_array_new ();   /* borrowed from room_ids */
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) owners = g_array_new (FALSE, FALSE, sizeof (guint));  /* room × 2 + timeline */
+  g_autofree MatrixEvent **events = NULL;
+  sqlite3_stmt *stmts[G_N_ELEMENTS (room_queries)] = { NULL, };
+  int rc = SQLITE_OK;
+
+  for (guint q = 0; q < G_N_ELEMENTS (room_queries) && rc == SQLITE_OK; q++)
+    rc = sqlite3_prepare_v2 (db, room_queries[q], -1, &stmts[q], NULL);
+
+  for (guint r = 0; r < room_ids->len && rc == SQLITE_OK; r++)
+    for (guint q = 0; q < G_N_ELEMENTS (room_queries) && rc == SQLITE_OK; q++)
+      {
+        guint owner = r * 2 + q;
+
+        bind_text (stmts[q], 1, g_ptr_array_index (room_ids, r));
+        while ((rc = sqlite3_step (stmts[q])) == SQLITE_ROW)
+          {
+            g_ptr_array_add (row_rooms, g_ptr_array_index (room_ids, r));
+            g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmts[q], 0)));
+            g_array_append_val (owners, owner);
+          }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset (stmts[q]);
+      }
+
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, "Could not read rooms", error);
+  for (guint q = 0; q < G_N_ELEMENTS (room_queries); q++)
+    sqlite3_finalize (stmts[q]);
+  if (rc != SQLITE_OK)
+    return NULL;
+
+  for (guint r = 0; r < room_ids->len; r++)
+    {
+      RoomRows *room = g_new0 (RoomRows, 1);
+
+      room->room_id = g_strdup (g_ptr_array_index (room_ids, r));
+      room->state = g_ptr_array_new_with_free_func (g_object_unref);
+      room->timeline = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (rows, room);
+    }
+
+  events = parse_events (row_rooms, texts);
+  for (guint i = 0; i < texts->len; i++)
+    {
+      guint owner = g_array_index (owners, guint, i);
+      RoomRows *room = g_ptr_array_index (rows, owner / 2);
+
+      if (events[i] == NULL)
+        continue;
+      if (owner % 2 == 1)
+        g_ptr_array_add (room->timeline, events[i]);
+      else if (MATRIX_IS_STATE_EVENT (events[i]))
+        g_ptr_array_add (room->state, events[i]);
+      else
+        g_object_unref (events[i]);
+    }
+
+  return g_steal_pointer (&rows);
+}
+
+/* Puts a room read from disk into the cache, under what the cache has. */
+static void
+merge_room (MatrixSqliteStore *self,
+            RoomRows          *room)
+{
+  for (guint i = 0; i < room->state->len; i++)
+    _matrix_store_cache_merge_state (self->cache, g_ptr_array_index (room->state, i));
+  _matrix_store_cache_merge_older (self->cache, room->room_id, room->timeline);
+  _matrix_store_cache_trim_timeline (self->cache, room->room_id, self->timeline_limit);
+}
+
+/* The state a room list reads: its name (with the alias), topic, avatar, and
+ * what says what kind of room it is. */
+#define LIST_STATE_TYPES "'m.room.name', 'm.room.canonical_alias', 'm.room.avatar', " \
+                         "'m.room.topic', 'm.room.create', 'm.room.tombstone', 'm.room.join_rules'"
+
+/* Every room with rows in any table. Three DISTINCT queries walk their
+ * indexes; one UNION would sort every row. */
+static GPtrArray *
+list_rooms (sqlite3 *db,
+            int     *rc)
+{
+  static const char * const queries[] = {
+    "SELECT room_id FROM rooms",
+    "SELECT DISTINCT room_id FROM room_state",
+    "SELECT DISTINCT room_id FROM timeline_events",
+  };
+  GPtrArray *room_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  *rc = SQLITE_OK;
+  for (guint q = 0; q < G_N_ELEMENTS (queries) && *rc == SQLITE_OK; q++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      *rc = sqlite3_prepare_v2 (db, queries[q], -1, &stmt, NULL);
+      while (*rc == SQLITE_OK && (*rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *room_id = (const char *) sqlite3_column_text (stmt, 0);
+
+          *rc = SQLITE_OK;
+          if (room_id == NULL || g_hash_table_contains (seen, room_id))
+            continue;
+          g_ptr_array_add (room_ids, g_strdup (room_id));
+          g_hash_table_add (seen, g_ptr_array_index (room_ids, room_ids->len - 1));
+        }
+      if (*rc == SQLITE_DONE)
+        *rc = SQLITE_OK;
+      sqlite3_finalize (stmt);
+    }
+  return room_ids;
+}
+
+static gboolean
+has_state_string (MatrixSqliteStore *self,
+                  const char        *room_id,
+                  const char        *event_type,
+                  const char        *member)
+{
+  g_autoptr(MatrixStateEvent) event = _matrix_store_cache_get_state (self->cache, room_id,
+                                                                     event_type, "");
+  const char *value;
+
+  if (event == NULL)
+    return FALSE;
+  value = matrix_event_get_content_string (MATRIX_EVENT (event), member);
+  return value != NULL && *value != '\0';
+}
+
+/* The members a room list needs of a room (the list state being loaded), or
+ * NULL when its name may be made from all its members: then it is read
+ * whole. As MatrixRoom names rooms: by m.room.name, else the canonical
+ * alias, else the summary's heroes with its member counts, else everyone. */
+static GPtrArray *
+list_members_needed (MatrixSqliteStore *self,
+                     const char        *room_id,
+                     const char        *own_id)
+{
+  JsonObject *data = g_hash_table_lookup (self->cache->room_data, room_id);
+  JsonObject *summary = NULL;
+  JsonArray *heroes = NULL;
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
+  const char *membership = NULL;
+  gint64 count;
+
+  if (data == NULL)
+    return NULL;
+  /* Invites keep their state in the room data; left rooms are not listed. */
+  if (_matrix_json_get_string (data, NULL, "membership", FALSE, &membership, NULL) &&
+      membership != NULL && !g_str_equal (membership, "join"))
+    return g_steal_pointer (&members);
+
+  if (has_state_string (self, room_id, "m.room.name", "name") ||
+      has_state_string (self, room_id, "m.room.canonical_alias", "alias"))
+    return g_steal_pointer (&members);
+
+  if (!_matrix_json_get_object (data, NULL, "summary", FALSE, &summary, NULL) || summary == NULL ||
+      !_matrix_json_get_array (summary, NULL, "m.heroes", FALSE, &heroes, NULL) || heroes == NULL ||
+      !_matrix_json_get_int (summary, NULL, "m.joined_member_count", FALSE, &count, NULL) ||
+      !_matrix_json_get_int (summary, NULL, "m.invited_member_count", FALSE, &count, NULL))
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (heroes) && members->len < 5; i++)
+    {
+      JsonNode *node = json_array_get_element (heroes, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+          g_strcmp0 (json_node_get_string (node), own_id) == 0)
+        continue;
+      g_ptr_array_add (members, g_strdup (json_node_get_string (node)));
+    }
+
+  return members->len > 0 ? g_steal_pointer (&members) : NULL;
+}
+
+static gboolean
+is_preview (MatrixEvent *event)
+{
+  JsonObject *content = matrix_event_get_content (event);
+
+  return g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0 &&
+         content != NULL && json_object_has_member (content, "body") &&
+         JSON_NODE_HOLDS_VALUE (json_object_get_member (content, "body"));
+}
+
+/* Reads the newest events of a room back to its newest message, which the
+ * room list shows; returns that message's sender. */
+static char *
+load_newest_events (MatrixSqliteStore *self,
+                    sqlite3_stmt      *stmt,
+                    JsonParser        *parser,
+                    const char        *room_id)
+{
+  g_autoptr(GPtrArray) newest = g_ptr_array_new_with_free_func (g_object_unref);
+  char *sender = NULL;
+
+  bind_text (stmt, 1, room_id);
+  while (sender == NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GError) error = NULL;
+      MatrixEvent *event = event_from_text (parser, (const char *) sqlite3_column_text (stmt, 0),
+                                            &error);
+
+      if (event == NULL)
+        {
+          g_warning ("Left out a stored event of %s: %s", room_id, error->message);
+          continue;
+        }
+      g_ptr_array_add (newest, event);
+      if (is_preview (event))
+        sender = g_strdup (matrix_event_get_sender (event));
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = newest->len; i > 0; i--)
+    cache_add_event (self, room_id, g_ptr_array_index (newest, i - 1));
+  return sender;
+}
+
+/* What the room list needs of every room, and everything of the rooms whose
+ * name may need all their members; the other rooms are partial until
+ * matrix_store_load_rooms_async(). Writer thread, while opening. */
+static int
+load_room_lists (MatrixSqliteStore  *self,
+                 sqlite3            *db,
+                 GError            **error)
+{
+  const char *own_id = g_hash_table_lookup (self->cache->values, MATRIX_STORE_KEY_USER_ID);
+  g_autoptr(GPtrArray) room_ids = NULL;
+  g_autoptr(GPtrArray) whole = g_ptr_array_new ();
+  g_autoptr(GPtrArray) member_rooms = g_ptr_array_new ();
+  g_autoptr(GPtrArray) member_texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree MatrixEvent **members = NULL;
+  sqlite3_stmt *newest_stmt = NULL, *member_stmt = NULL;
+  int rc;
+
+  if (own_id == NULL)
+    own_id = self->user_id_hint;
+
+  room_ids = list_rooms (db, &rc);
+  if (rc == SQLITE_OK)
+    rc = load_events (self, db, "SELECT room_id, event FROM room_state WHERE type IN ("
+                      LIST_STATE_TYPES ")", FALSE, error);
+  else
+    set_sqlite_error (db, rc, "Could not list the rooms", error);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT event FROM timeline_events WHERE room_id = ?1 "
+                           "ORDER BY position DESC", -1, &newest_stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "SELECT event FROM room_state WHERE room_id = ?1 AND "
+                             "type = 'm.room.member' AND state_key = ?2", -1, &member_stmt, NULL);
+
+  for (guint r = 0; r < room_ids->len && rc == SQLITE_OK; r++)
+    {
+      const char *room_id = g_ptr_array_index (room_ids, r);
+      g_autoptr(GPtrArray) needed = list_members_needed (self, room_id, own_id);
+      g_autofree char *sender = NULL;
+
+      if (needed == NULL)
+        {
+          g_ptr_array_add (whole, (gpointer) room_id);
+          continue;
+        }
+
+      g_hash_table_add (self->partial_rooms, g_strdup (room_id));
+      sender = load_newest_events (self, newest_stmt, parser, room_id);
+      if (sender != NULL && !g_ptr_array_find_with_equal_func (needed, sender, g_str_equal, NULL))
+        g_ptr_array_add (needed, g_steal_pointer (&sender));
+
+      for (guint i = 0; i < needed->len; i++)
+        {
+          bind_text (member_stmt, 1, room_id);
+          bind_text (member_stmt, 2, g_ptr_array_index (needed, i));
+          if (sqlite3_step (member_stmt) == SQLITE_ROW)
+            {
+              g_ptr_array_add (member_rooms, (gpointer) room_id);
+              g_ptr_array_add (member_texts,
+                               g_strdup ((const char *) sqlite3_column_text (member_stmt, 0)));
+            }
+          sqlite3_reset (member_stmt);
+        }
+    }
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, "Could not read the newest events", error);
+  sqlite3_finalize (newest_stmt);
+  sqlite3_finalize (member_stmt);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  members = parse_events (member_rooms, member_texts);
+  for (guint i = 0; i < member_texts->len; i++)
+    {
+      if (members[i] != NULL && MATRIX_IS_STATE_EVENT (members[i]))
+        cache_set_state (self, MATRIX_STATE_EVENT (members[i]));
+      g_clear_object (&members[i]);
+    }
+
+  if (whole->len > 0)
+    {
+      g_autoptr(GPtrArray) rows = read_rooms (db, whole, error);
+
+      if (rows == NULL)
+        return sqlite3_errcode (db);
+      for (guint i = 0; i < rows->len; i++)
+        merge_room (self, g_ptr_array_index (rows, i));
+    }
+
+  g_debug ("Loaded the room list's part of %u rooms, all of %u", room_ids->len - whole->len,
+           whole->len);
+  return SQLITE_OK;
+}
+
 static int
 load_caches (MatrixSqliteStore  *self,
              sqlite3            *db,
@@ -553,7 +919,7 @@ load_caches (MatrixSqliteStore  *self,
     "SELECT 'sync_token', next_batch FROM sync_token",
     "SELECT room_id, data FROM rooms",
   };
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   int rc = SQLITE_OK;
 
   for (guint q = 0; q < G_N_ELEMENTS (queries) && rc == SQLITE_OK; q++)
@@ -588,6 +954,9 @@ load_caches (MatrixSqliteStore  *self,
       sqlite3_finalize (stmt);
     }
 
+  if (rc == SQLITE_OK && self->lazy)
+    return load_room_lists (self, db, error);
+
   if (rc == SQLITE_OK)
     rc = load_events (self, db, "SELECT room_id, event FROM room_state", FALSE, error);
   if (rc == SQLITE_OK)
@@ -607,6 +976,7 @@ static void
 clear_caches (MatrixSqliteStore *self)
 {
   _matrix_store_cache_clear (self->cache);
+  g_hash_table_remove_all (self->partial_rooms);
 }
 
 static OpenResult
@@ -616,7 +986,11 @@ try_open (MatrixSqliteStore  *self,
 {
   sqlite3 *db = NULL;
   g_autofree char *problem = NULL;
+  g_autofree char *wal_path = g_strconcat (writer->db_path, "-wal", NULL);
   gint64 started = g_get_monotonic_time ();
+  /* SQLite folds the WAL into the file and removes it when the last
+   * connection closes: one left means Confab did not close the store. */
+  gboolean unclean = g_file_test (wal_path, G_FILE_TEST_EXISTS);
   int version = 0;
   int rc;
 
@@ -650,7 +1024,7 @@ try_open (MatrixSqliteStore  *self,
       return OPEN_FAILED;
     }
 
-  if (!check_integrity (db, &problem))
+  if (!check_integrity (db, self->lazy && !unclean ? list_tables : NULL, &problem))
     {
       g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
                    "The store %s is damaged: %s", writer->db_path, problem);
@@ -999,6 +1373,23 @@ writer_thread (gpointer data)
             }
           break;
 
+        case JOB_LOAD:
+          if (g_task_return_error_if_cancelled (job->task))
+            break;
+          if (writer->db == NULL)
+            g_task_return_new_error (job->task, MATRIX_SQLITE_STORE_ERROR,
+                                     MATRIX_SQLITE_STORE_ERROR_FAILED, "The store is not open");
+          else
+            {
+              GPtrArray *rows = read_rooms (writer->db, job->ops, &error);
+
+              if (rows != NULL)
+                g_task_return_pointer (job->task, rows, (GDestroyNotify) g_ptr_array_unref);
+              else
+                g_task_return_error (job->task, error);
+            }
+          break;
+
         case JOB_SECRET_FILE:
           if (!_matrix_secret_file_write (writer->secret_path, job->text, &error))
             {
@@ -1220,7 +1611,27 @@ sqlite_get_state_events (MatrixStore *store,
 static GStrv
 sqlite_get_room_ids (MatrixStore *store)
 {
-  return _matrix_store_cache_get_room_ids (MATRIX_SQLITE_STORE (store)->cache);
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  g_auto(GStrv) cached = _matrix_store_cache_get_room_ids (self->cache);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_autoptr(GHashTable) known = NULL;
+  GHashTableIter iter;
+  gpointer room_id;
+
+  if (g_hash_table_size (self->partial_rooms) == 0)
+    return g_steal_pointer (&cached);
+
+  /* A partial room has room data, as a rule; should it not, it is still known. */
+  builder = g_strv_builder_new ();
+  known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_strv_builder_addv (builder, (const char **) cached);
+  for (guint i = 0; cached[i] != NULL; i++)
+    g_hash_table_add (known, cached[i]);
+  g_hash_table_iter_init (&iter, self->partial_rooms);
+  while (g_hash_table_iter_next (&iter, &room_id, NULL))
+    if (!g_hash_table_contains (known, room_id))
+      g_strv_builder_add (builder, room_id);
+  return g_strv_builder_end (builder);
 }
 
 static void
@@ -1275,7 +1686,106 @@ sqlite_forget_room (MatrixStore *store,
   MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
 
   _matrix_store_cache_forget_room (self->cache, room_id);
+  /* Its rows go with the next commit: a load in flight must not bring them back. */
+  g_hash_table_remove (self->partial_rooms, room_id);
   g_ptr_array_add (self->pending, op_new (OP_FORGET_ROOM, room_id, NULL, NULL));
+}
+
+static gboolean
+sqlite_is_room_loaded (MatrixStore *store,
+                       const char  *room_id)
+{
+  return !g_hash_table_contains (MATRIX_SQLITE_STORE (store)->partial_rooms, room_id);
+}
+
+static void
+on_rooms_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  g_autoptr(GPtrArray) rows = NULL;
+  GError *error = NULL;
+
+  rows = g_task_propagate_pointer (G_TASK (result), &error);
+  if (rows == NULL)
+    {
+      /* A room that cannot be read (a damaged page, which a lazy open does
+       * not look for after a clean shutdown) must not hold the sync back
+       * forever: it goes on with what is in memory, and this caller hears
+       * why. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          GPtrArray *room_ids = g_task_get_task_data (G_TASK (result));
+
+          g_warning ("Could not read rooms from the store, going on without: %s",
+                     error->message);
+          for (guint i = 0; i < room_ids->len; i++)
+            if (g_hash_table_remove (self->partial_rooms, g_ptr_array_index (room_ids, i)))
+              g_signal_emit_by_name (self, "room-loaded", g_ptr_array_index (room_ids, i));
+        }
+      g_task_return_error (task, error);
+      return;
+    }
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      RoomRows *room = g_ptr_array_index (rows, i);
+
+      /* Loaded meanwhile by another request, or forgotten. */
+      if (!g_hash_table_contains (self->partial_rooms, room->room_id))
+        continue;
+      merge_room (self, room);
+      g_hash_table_remove (self->partial_rooms, room->room_id);
+      g_signal_emit_by_name (self, "room-loaded", room->room_id);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+sqlite_load_rooms_async (MatrixStore         *store,
+                         const char * const  *room_ids,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GPtrArray *wanted = g_ptr_array_new_with_free_func (g_free);
+  GTask *read_task;
+
+  g_task_set_source_tag (task, sqlite_load_rooms_async);
+
+  for (guint i = 0; room_ids[i] != NULL; i++)
+    if (g_hash_table_contains (self->partial_rooms, room_ids[i]) &&
+        !g_ptr_array_find_with_equal_func (wanted, room_ids[i], g_str_equal, NULL))
+      g_ptr_array_add (wanted, g_strdup (room_ids[i]));
+
+  if (wanted->len == 0 || g_task_return_error_if_cancelled (task))
+    {
+      g_ptr_array_unref (wanted);
+      if (!g_task_had_error (task))
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Like the writer's other tasks, no source object: see init_async. */
+  read_task = g_task_new (NULL, cancellable, on_rooms_read, g_steal_pointer (&task));
+  g_task_set_source_tag (read_task, sqlite_load_rooms_async);
+  g_task_set_task_data (read_task, g_ptr_array_ref (wanted), (GDestroyNotify) g_ptr_array_unref);
+  job_push (self->writer, JOB_LOAD, read_task, wanted, NULL);
+}
+
+static gboolean
+sqlite_load_rooms_finish (MatrixStore   *store,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 typedef struct {
@@ -1372,6 +1882,9 @@ matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
   iface->forget_room = sqlite_forget_room;
   iface->commit_async = sqlite_commit_async;
   iface->commit_finish = sqlite_commit_finish;
+  iface->is_room_loaded = sqlite_is_room_loaded;
+  iface->load_rooms_async = sqlite_load_rooms_async;
+  iface->load_rooms_finish = sqlite_load_rooms_finish;
 }
 
 /* --- GAsyncInitable ------------------------------------------------------- */
@@ -1530,6 +2043,7 @@ matrix_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->flush_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->cache, _matrix_store_cache_free);
+  g_clear_pointer (&self->partial_rooms, g_hash_table_unref);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->user_id_hint, g_free);
@@ -1571,6 +2085,10 @@ matrix_sqlite_store_get_property (GObject    *object,
       g_value_set_string (value, self->homeserver_hint);
       break;
 
+    case PROP_LAZY:
+      g_value_set_boolean (value, self->lazy);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1600,6 +2118,10 @@ matrix_sqlite_store_set_property (GObject      *object,
 
     case PROP_HOMESERVER:
       self->homeserver_hint = g_value_dup_string (value);
+      break;
+
+    case PROP_LAZY:
+      self->lazy = g_value_get_boolean (value);
       break;
 
     default:
@@ -1636,6 +2158,15 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:lazy:
+   *
+   * Whether opening reads only what a room list needs of each room; the rest
+   * of a room comes with matrix_store_load_rooms_async().
+   */
+  properties[PROP_LAZY] =
+    g_param_spec_boolean ("lazy", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CORRUPT_FILE] =
     g_param_spec_string ("corrupt-file", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -1647,6 +2178,7 @@ static void
 matrix_sqlite_store_init (MatrixSqliteStore *self)
 {
   self->cache = _matrix_store_cache_new ();
+  self->partial_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->secret_ops);
@@ -1747,6 +2279,46 @@ matrix_sqlite_store_new_for_session_async (const char          *directory,
                               "directory", directory,
                               "user-id", user_id,
                               "homeserver", homeserver,
+                              "timeline-limit", timeline_limit > 0
+                                ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
+                              NULL);
+}
+
+/**
+ * matrix_sqlite_store_new_lazy_async:
+ * @directory: the store's folder, e.g. from matrix_sqlite_store_default_dir()
+ * @user_id: the user the store belongs to
+ * @homeserver: (nullable): the homeserver of the session
+ * @timeline_limit: events kept per room, or 0 for the default
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the store is open
+ * @user_data: data for @callback
+ *
+ * Like matrix_sqlite_store_new_for_session_async(), but reads only what a
+ * room list shows of each joined room: its room data, its state but for the
+ * members, our own and the heroes' m.room.member, and its newest events back
+ * to the newest message. A room whose name may be made from all its members
+ * is read whole. The rest of a room comes with
+ * matrix_store_load_rooms_async(); see matrix_store_is_room_loaded().
+ */
+void
+matrix_sqlite_store_new_lazy_async (const char          *directory,
+                                    const char          *user_id,
+                                    const char          *homeserver,
+                                    guint                timeline_limit,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (directory != NULL);
+  g_return_if_fail (user_id != NULL);
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
+                              callback, user_data,
+                              "directory", directory,
+                              "user-id", user_id,
+                              "homeserver", homeserver,
+                              "lazy", TRUE,
                               "timeline-limit", timeline_limit > 0
                                 ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
                               NULL);

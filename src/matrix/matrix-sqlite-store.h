@@ -44,6 +44,13 @@ void               matrix_sqlite_store_new_for_session_async (const char        
                                                               GCancellable       *cancellable,
                                                               GAsyncReadyCallback callback,
                                                               gpointer            user_data);
+void               matrix_sqlite_store_new_lazy_async       (const char           *directory,
+                                                             const char           *user_id,
+                                                             const char           *homeserver,
+                                                             guint                 timeline_limit,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
 MatrixStore       *matrix_sqlite_store_new_finish           (GAsyncResult         *result,
                                                              GError              **error);
 

@@ -51,5 +51,12 @@ JsonObject       *_matrix_store_cache_get_room_data  (MatrixStoreCache *cache,
                                                       const char       *room_id);
 void              _matrix_store_cache_forget_room    (MatrixStoreCache *cache,
                                                       const char       *room_id);
+/* For what is read from disk after the cache was written to: the cache is
+ * newer, so it wins. */
+gboolean          _matrix_store_cache_merge_state    (MatrixStoreCache *cache,
+                                                      MatrixStateEvent *event);
+void              _matrix_store_cache_merge_older    (MatrixStoreCache *cache,
+                                                      const char       *room_id,
+                                                      GPtrArray        *older);
 
 G_END_DECLS

@@ -232,3 +232,52 @@ _matrix_store_cache_forget_room (MatrixStoreCache *cache,
   g_hash_table_remove (cache->event_ids, room_id);
   g_hash_table_remove (cache->room_data, room_id);
 }
+
+/* Sets @event unless the cache has state for its (room, type, state key)
+ * already. Returns whether it was set. */
+gboolean
+_matrix_store_cache_merge_state (MatrixStoreCache *cache,
+                                 MatrixStateEvent *event)
+{
+  GHashTable *keys = lookup_keys (cache, matrix_event_get_room_id (MATRIX_EVENT (event)),
+                                  matrix_event_get_event_type (MATRIX_EVENT (event)));
+
+  if (keys != NULL && g_hash_table_contains (keys, matrix_state_event_get_state_key (event)))
+    return FALSE;
+
+  _matrix_store_cache_set_state (cache, event);
+  return TRUE;
+}
+
+/* Puts @older (oldest first), a room's timeline as read from disk, before
+ * the events the cache holds, leaving out those it has: everything the cache
+ * got since the disk was read is newer. */
+void
+_matrix_store_cache_merge_older (MatrixStoreCache *cache,
+                                 const char       *room_id,
+                                 GPtrArray        *older)
+{
+  GPtrArray *timeline = g_hash_table_lookup (cache->timelines, room_id);
+  GHashTable *ids = g_hash_table_lookup (cache->event_ids, room_id);
+  g_autoptr(GPtrArray) merged = NULL;
+
+  if (timeline == NULL)
+    {
+      for (guint i = 0; i < older->len; i++)
+        _matrix_store_cache_add_event (cache, room_id, g_ptr_array_index (older, i));
+      return;
+    }
+
+  merged = g_ptr_array_new_full (older->len + timeline->len, g_object_unref);
+  for (guint i = 0; i < older->len; i++)
+    {
+      MatrixEvent *event = g_ptr_array_index (older, i);
+
+      if (g_hash_table_add (ids, g_strdup (matrix_event_get_event_id (event))))
+        g_ptr_array_add (merged, g_object_ref (event));
+    }
+  for (guint i = 0; i < timeline->len; i++)
+    g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (timeline, i)));
+
+  g_hash_table_insert (cache->timelines, g_strdup (room_id), g_steal_pointer (&merged));
+}

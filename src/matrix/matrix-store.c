@@ -8,6 +8,17 @@ G_DEFINE_INTERFACE (MatrixStore, matrix_store, G_TYPE_OBJECT)
 static void
 matrix_store_default_init (MatrixStoreInterface *iface)
 {
+  /**
+   * MatrixStore::room-loaded:
+   * @self: the store
+   * @room_id: the room
+   *
+   * The rest of a room that was not loaded when the store opened is now in
+   * memory: its whole state and cached timeline. Emitted on the thread that
+   * asked for it, before matrix_store_load_rooms_async() completes.
+   */
+  g_signal_new ("room-loaded", MATRIX_TYPE_STORE, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 /**
@@ -261,4 +272,90 @@ matrix_store_commit_finish (MatrixStore   *self,
   g_return_val_if_fail (MATRIX_IS_STORE (self), FALSE);
 
   return MATRIX_STORE_GET_IFACE (self)->commit_finish (self, result, error);
+}
+
+/**
+ * matrix_store_is_room_loaded:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ *
+ * Returns: %TRUE when everything the store keeps of the room is in memory
+ *   (always, for a room the store does not know); %FALSE while only what a
+ *   room list needs is
+ */
+gboolean
+matrix_store_is_room_loaded (MatrixStore *self,
+                             const char  *room_id)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_val_if_fail (MATRIX_IS_STORE (self), TRUE);
+  g_return_val_if_fail (room_id != NULL, TRUE);
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  return iface->is_room_loaded == NULL || iface->is_room_loaded (self, room_id);
+}
+
+/**
+ * matrix_store_load_rooms_async:
+ * @self: a #MatrixStore
+ * @room_ids: (array zero-terminated=1): the rooms to load
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called once they are in memory
+ * @user_data: data for @callback
+ *
+ * Reads what is not in memory yet of @room_ids, without blocking the calling
+ * thread; rooms already loaded are skipped. #MatrixStore::room-loaded is
+ * emitted for each room as it arrives. Writes made meanwhile are kept: they
+ * are newer than the disk.
+ */
+void
+matrix_store_load_rooms_async (MatrixStore         *self,
+                               const char * const  *room_ids,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  MatrixStoreInterface *iface;
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_ids != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->load_rooms_async != NULL)
+    {
+      iface->load_rooms_async (self, room_ids, cancellable, callback, user_data);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_store_load_rooms_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * matrix_store_load_rooms_finish:
+ * @self: a #MatrixStore
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the rooms are in memory
+ */
+gboolean
+matrix_store_load_rooms_finish (MatrixStore   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_val_if_fail (MATRIX_IS_STORE (self), FALSE);
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->load_rooms_finish != NULL)
+    return iface->load_rooms_finish (self, result, error);
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

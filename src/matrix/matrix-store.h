@@ -36,11 +36,24 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  * @commit_async: makes everything set since the last commit durable together
  *   with @next_batch, which becomes the sync token only then
  * @commit_finish: finishes @commit_async
+ * @is_room_loaded: whether everything the store keeps of a room is in memory
+ *   (%NULL: always)
+ * @load_rooms_async: reads the rest of rooms not loaded yet into memory, off
+ *   the calling thread (%NULL: there is never anything to load)
+ * @load_rooms_finish: finishes @load_rooms_async
  *
  * Where Confab keeps what it knows. Reads answer from memory and never block;
  * writes are gathered and made durable, with the sync token that covers them,
  * by one commit per sync response. Implementations: #MatrixMemoryStore,
  * #MatrixSqliteStore.
+ *
+ * A store may open with only part of a room in memory (see
+ * matrix_store_is_room_loaded()): what a room list shows (room data, the
+ * state that names a room, our own and the heroes' membership, the newest
+ * events). Reads of such a room answer from that part; the rest comes with
+ * matrix_store_load_rooms_async(), and #MatrixStore::room-loaded says when
+ * it is there. What was written since the store opened always wins over
+ * what is read later from disk.
  */
 struct _MatrixStoreInterface
 {
@@ -81,6 +94,16 @@ struct _MatrixStoreInterface
   gboolean          (*commit_finish)       (MatrixStore          *self,
                                             GAsyncResult         *result,
                                             GError              **error);
+  gboolean          (*is_room_loaded)      (MatrixStore          *self,
+                                            const char           *room_id);
+  void              (*load_rooms_async)    (MatrixStore          *self,
+                                            const char * const   *room_ids,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+  gboolean          (*load_rooms_finish)   (MatrixStore          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
 };
 
 const char       *matrix_store_get_value           (MatrixStore          *self,
@@ -117,6 +140,16 @@ void              matrix_store_commit_async        (MatrixStore          *self,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
 gboolean          matrix_store_commit_finish       (MatrixStore          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+gboolean          matrix_store_is_room_loaded      (MatrixStore          *self,
+                                                    const char           *room_id);
+void              matrix_store_load_rooms_async    (MatrixStore          *self,
+                                                    const char * const   *room_ids,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean          matrix_store_load_rooms_finish   (MatrixStore          *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
 

@@ -2,8 +2,11 @@
 #define G_LOG_DOMAIN "confab-application"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "confab-application.h"
+#include "confab-session.h"
+#include "confab-startup-report.h"
 #include "confab-ui.h"
 #include "confab-window.h"
 
@@ -22,6 +25,7 @@ struct _ConfabApplication
   char           *homeserver;
   char           *user;
   char           *password;
+  guint           terminate_source;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -150,6 +154,15 @@ static const GActionEntry app_actions[] = {
   { "open-room", open_room_activated, "s" },
 };
 
+/* A session logging out sends SIGTERM: quit as app.quit does, so that
+ * the stores are flushed and closed. */
+static gboolean
+on_terminate (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 confab_application_startup (GApplication *app)
 {
@@ -158,6 +171,10 @@ confab_application_startup (GApplication *app)
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *previous_accels[] = { "<Alt>Up", "<Control>Page_Up", NULL };
   static const char *next_accels[] = { "<Alt>Down", "<Control>Page_Down", NULL };
+
+  /* The store of the saved session opens on its own thread while GTK starts. */
+  if (CONFAB_APPLICATION (app)->homeserver == NULL)
+    confab_session_prefetch ();
 
   G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
 
@@ -168,6 +185,15 @@ confab_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.previous-room", previous_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.next-room", next_accels);
+  CONFAB_APPLICATION (app)->terminate_source = g_unix_signal_add (SIGTERM, on_terminate, app);
+}
+
+static void
+confab_application_shutdown (GApplication *app)
+{
+  g_clear_handle_id (&CONFAB_APPLICATION (app)->terminate_source, g_source_remove);
+
+  G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -179,6 +205,7 @@ confab_application_activate (GApplication *app)
   if (window == NULL)
     {
       window = GTK_WINDOW (confab_window_new (GTK_APPLICATION (app)));
+      confab_startup_report_watch (window);
 
       if (self->homeserver != NULL)
         confab_window_sign_in (CONFAB_WINDOW (window), self->homeserver, self->user,
@@ -213,6 +240,7 @@ confab_application_class_init (ConfabApplicationClass *klass)
   object_class->finalize = confab_application_finalize;
   app_class->handle_local_options = confab_application_handle_local_options;
   app_class->startup = confab_application_startup;
+  app_class->shutdown = confab_application_shutdown;
   app_class->activate = confab_application_activate;
 }
 

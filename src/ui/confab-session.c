@@ -141,6 +141,100 @@ on_store_opened (GObject      *source,
     g_task_return_pointer (task, store, g_object_unref);
 }
 
+/* A store opened ahead of time, for the session in session.ini, until the
+ * window asks for it (main thread only). */
+typedef struct {
+  char        *user_id;
+  char        *homeserver;
+  gboolean     done;
+  MatrixStore *store;
+  GError      *error;
+  GTask       *waiter;   /* the confab_session_open_store_async() it goes to */
+} Prefetch;
+
+static Prefetch *prefetch;
+
+static void
+prefetch_hand_over (Prefetch *p)
+{
+  g_autoptr(GTask) waiter = g_steal_pointer (&p->waiter);
+
+  if (p->store != NULL)
+    g_task_return_pointer (waiter, g_steal_pointer (&p->store), g_object_unref);
+  else
+    g_task_return_error (waiter, g_steal_pointer (&p->error));
+  g_free (p->user_id);
+  g_free (p->homeserver);
+  g_free (p);
+}
+
+static void
+on_prefetched (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Prefetch *p = user_data;
+
+  p->store = matrix_sqlite_store_new_finish (result, &p->error);
+  p->done = TRUE;
+  if (p->waiter != NULL)
+    prefetch_hand_over (p);
+}
+
+/**
+ * confab_session_prefetch:
+ *
+ * Starts opening the store of the saved session, if there is one, so that
+ * the disk is read while GTK starts: call it before the first window. The
+ * next confab_session_open_store_async() for that session takes it over.
+ * Reads session.ini at once: a small local file, read before the main loop
+ * runs.
+ */
+void
+confab_session_prefetch (void)
+{
+  g_autofree char *path = confab_session_get_path ();
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autofree char *directory = NULL;
+
+  if (prefetch != NULL || !g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, NULL))
+    return;
+
+  prefetch = g_new0 (Prefetch, 1);
+  prefetch->homeserver = g_key_file_get_string (key_file, GROUP, MATRIX_STORE_KEY_HOMESERVER, NULL);
+  prefetch->user_id = g_key_file_get_string (key_file, GROUP, MATRIX_STORE_KEY_USER_ID, NULL);
+  if (prefetch->homeserver == NULL || prefetch->user_id == NULL)
+    {
+      g_free (prefetch->homeserver);
+      g_free (prefetch->user_id);
+      g_clear_pointer (&prefetch, g_free);
+      return;
+    }
+
+  directory = matrix_sqlite_store_default_dir (prefetch->user_id);
+  matrix_sqlite_store_new_lazy_async (directory, prefetch->user_id, prefetch->homeserver, 0, NULL,
+                                      on_prefetched, prefetch);
+}
+
+/* Takes the prefetched store of this session over, if there is one. */
+static gboolean
+take_prefetched (const char *user_id,
+                 const char *homeserver,
+                 GTask      *task)
+{
+  Prefetch *p = prefetch;
+
+  if (p == NULL || p->waiter != NULL || g_strcmp0 (p->user_id, user_id) != 0 ||
+      g_strcmp0 (p->homeserver, homeserver) != 0)
+    return FALSE;
+
+  prefetch = NULL;
+  p->waiter = task;
+  if (p->done)
+    prefetch_hand_over (p);
+  return TRUE;
+}
+
 void
 confab_session_open_store_async (const char          *user_id,
                                  const char          *homeserver,
@@ -153,12 +247,17 @@ confab_session_open_store_async (const char          *user_id,
 
   g_return_if_fail (user_id != NULL);
 
-  directory = matrix_sqlite_store_default_dir (user_id);
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_session_open_store_async);
-  /* Knowing the session lets a reset store find its token again. */
-  matrix_sqlite_store_new_for_session_async (directory, user_id, homeserver, 0, cancellable,
-                                             on_store_opened, task);
+  if (take_prefetched (user_id, homeserver, task))
+    return;
+
+  directory = matrix_sqlite_store_default_dir (user_id);
+  /* Knowing the session lets a reset store find its token again. Lazy: the
+   * window shows the room list from what opening reads, and a room's
+   * members and timeline are read when it is opened or synced. */
+  matrix_sqlite_store_new_lazy_async (directory, user_id, homeserver, 0, cancellable,
+                                      on_store_opened, task);
 }
 
 MatrixStore *

@@ -30,6 +30,8 @@ void          confab_session_load_async   (GCancellable         *cancellable,
 MatrixStore  *confab_session_load_finish  (GAsyncResult         *result,
                                            GError              **error);
 
+void          confab_session_prefetch     (void);
+
 /* Opens (creating it if needed) the SQLite store of @user_id. */
 void          confab_session_open_store_async  (const char           *user_id,
                                                 const char           *homeserver,

@@ -62,6 +62,11 @@ struct _ConfabWindow
   GtkCustomFilter        *invited_filter;
   GtkStringFilter        *search_filter;
   GtkFilterListModel     *joined_rooms;
+  /* What the list view shows of joined_rooms: a screenful in the first
+   * frame, then more each frame until all (see grow_listed_rooms). */
+  GtkSliceListModel      *listed_rooms;
+  guint                   grow_tick;
+  guint                   grow_frames;
   GtkFilterListModel     *invited_rooms;
   GtkSingleSelection     *selection;
 
@@ -245,6 +250,18 @@ update_read_marker (ConfabWindow *self)
 }
 
 static void
+on_room_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_load_finish (MATRIX_ROOM (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not read the room from the store: %s", error->message);
+}
+
+static void
 show_room (ConfabWindow *self,
            MatrixRoom   *room)
 {
@@ -264,6 +281,8 @@ show_room (ConfabWindow *self,
 
   if (room != NULL)
     {
+      /* Its cached timeline fills in as soon as the store has read it. */
+      matrix_room_load_async (room, self->cancellable, on_room_loaded, NULL);
       self->title_binding = g_object_bind_property (room, "display-name",
                                                     self->room_title, "title",
                                                     G_BINDING_SYNC_CREATE);
@@ -332,11 +351,54 @@ on_folded_changed (ConfabWindow *self)
     gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
+/* GtkListView (4.8) makes a row for up to 200 items whatever it shows, at
+ * a millisecond or more each: made all at once, they would hold the first
+ * frame of a long list back. It gets a screenful first, and more rows in
+ * each following frame. */
+#define FIRST_LISTED_ROOMS 40
+#define MORE_LISTED_ROOMS_PER_FRAME 40
+
+static void
+list_all_rooms (ConfabWindow *self)
+{
+  if (self->grow_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->rooms_view), self->grow_tick);
+  self->grow_tick = 0;
+  if (self->listed_rooms != NULL)
+    gtk_slice_list_model_set_size (self->listed_rooms, G_MAXUINT);
+}
+
+static gboolean
+grow_listed_rooms (GtkWidget     *widget,
+                   GdkFrameClock *clock,
+                   gpointer       user_data)
+{
+  ConfabWindow *self = user_data;
+  guint size;
+
+  /* The first tick comes before the first frame is painted. */
+  if (self->grow_frames++ == 0)
+    return G_SOURCE_CONTINUE;
+
+  size = gtk_slice_list_model_get_size (self->listed_rooms) + MORE_LISTED_ROOMS_PER_FRAME;
+  if (size < g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms)))
+    {
+      gtk_slice_list_model_set_size (self->listed_rooms, size);
+      return G_SOURCE_CONTINUE;
+    }
+
+  self->grow_tick = 0;
+  gtk_slice_list_model_set_size (self->listed_rooms, G_MAXUINT);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 select_position_of (ConfabWindow *self,
                     MatrixRoom   *room)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms));
+
+  list_all_rooms (self);
 
   for (guint i = 0; i < n; i++)
     {
@@ -639,7 +701,9 @@ clear_client_full (ConfabWindow  *self,
   if (self->tracker != NULL)
     g_signal_handlers_disconnect_by_data (self->tracker, self);
 
+  list_all_rooms (self);
   g_clear_object (&self->selection);
+  g_clear_object (&self->listed_rooms);
   g_clear_object (&self->joined_rooms);
   g_clear_object (&self->invited_rooms);
   g_clear_object (&self->joined_filter);
@@ -784,7 +848,12 @@ confab_window_set_client (ConfabWindow *self,
                                                   GTK_FILTER (every));
   self->invited_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
                                                    g_object_ref (GTK_FILTER (self->invited_filter)));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->joined_rooms)));
+  self->listed_rooms = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->joined_rooms)),
+                                                 0, FIRST_LISTED_ROOMS);
+  self->grow_frames = 0;
+  self->grow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->rooms_view), grow_listed_rooms,
+                                                  self, NULL);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->listed_rooms)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -818,6 +887,14 @@ confab_window_set_client (ConfabWindow *self,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 
   matrix_client_start_sync (client);
+}
+
+gboolean
+confab_window_get_rooms_listed (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), FALSE);
+
+  return self->tracker != NULL && self->grow_tick == 0;
 }
 
 MatrixClient *

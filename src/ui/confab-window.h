@@ -23,6 +23,9 @@ void                    confab_window_set_client      (ConfabWindow   *self,
                                                        MatrixClient   *client);
 MatrixClient           *confab_window_get_client      (ConfabWindow   *self);
 MatrixRoomStateTracker *confab_window_get_tracker     (ConfabWindow   *self);
+/* Whether the room list view holds every joined room: it gets a screenful
+ * for its first frame, and the rest over the next frames. */
+gboolean                confab_window_get_rooms_listed (ConfabWindow  *self);
 MatrixRoom             *confab_window_get_room        (ConfabWindow   *self);
 gboolean                confab_window_select_room     (ConfabWindow   *self,
                                                        const char     *room_id);

@@ -380,6 +380,74 @@ test_restart_many_rooms (Fixture       *f,
 }
 
 static gboolean
+room_150_shows_cache (gpointer data)
+{
+  Fixture *f = data;
+  MatrixRoom *room = confab_window_get_room (f->window);
+  g_auto(GStrv) bodies = timeline_bodies (f);
+
+  return room != NULL &&
+         g_str_equal (matrix_room_get_room_id (room), "!r150:example.org") &&
+         g_list_model_get_n_items (G_LIST_MODEL (matrix_room_get_timeline (room))) ==
+           MESSAGES_PER_ROOM &&
+         g_strv_contains ((const char * const *) bodies, "Message 19 in room 150");
+}
+
+static gboolean
+all_rooms_listed (gpointer data)
+{
+  Fixture *f = data;
+  GtkListView *view = GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view))) == MANY_ROOMS;
+}
+
+/* The store opens with what the list needs; a room's messages are read when
+ * it is opened, still before any sync. The list view gets a screenful
+ * first and the rest over the next frames. */
+static void
+test_restart_many_rooms_open_one (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *body = many_rooms_sync ();
+  MatrixStore *store;
+  MatrixRoom *room;
+
+  queue_login (f, "tok-first");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body, FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s1\"}");
+  confab_window_sign_in (f->window, fake_homeserver_get_url (f->server), "alice", "secret");
+  ui_wait_until (many_rooms_tracked, f, 20000, "the rooms of the first sync");
+  ui_wait_until (committed, f, 20000, "the first sync committed");
+  close_window (f);
+
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  new_window (f);
+  confab_window_restore_session (f->window);
+  ui_wait_until (many_rooms_tracked, f, 20000, "the rooms from the store");
+  ui_wait_until (all_rooms_listed, f, 5000, "every room in the list view");
+
+  store = matrix_client_get_store (confab_window_get_client (f->window));
+  room = matrix_room_state_tracker_get_room (confab_window_get_tracker (f->window),
+                                             "!r150:example.org");
+  g_assert_nonnull (room);
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Room 150");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "@bob:example.org: Message 19 in room 150");
+  g_assert_false (matrix_store_is_room_loaded (store, "!r150:example.org"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (matrix_room_get_timeline (room))), ==, 0);
+
+  g_assert_true (confab_window_select_room (f->window, "!r150:example.org"));
+  ui_wait_until (room_150_shows_cache, f, 5000, "the cached messages of the opened room");
+  g_assert_true (matrix_store_is_room_loaded (store, "!r150:example.org"));
+
+  ui_wait_until ((UiTestPredicate) fake_homeserver_get_n_held, f->server, 5000,
+                 "the first sync after the restart");
+  g_assert_cmpstr (g_hash_table_lookup (last_request_to (f, SYNC)->query_params, "since"), ==, "s1");
+}
+
+static gboolean
 forgotten (gpointer data)
 {
   g_autofree char *session_path = confab_session_get_path ();
@@ -443,6 +511,12 @@ token_file_has_second (gpointer data)
   return file_contains (data, "tok-second");
 }
 
+static gboolean
+session_has_device (gpointer data)
+{
+  return file_contains (data, "DEV1");
+}
+
 static void
 test_soft_logout_keeps_store (Fixture       *f,
                               gconstpointer  data)
@@ -467,9 +541,9 @@ test_soft_logout_keeps_store (Fixture       *f,
                    "Your session has ended. Sign in again to continue.");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (page, CONFAB_TYPE_LOGIN_PAGE,
                                                                         "user_row"))), ==, USER);
-  /* The session file and the store stay; the dead token does not. */
-  g_assert_true (ui_test_path_exists (session_path));
-  g_assert_true (file_contains (session_path, "DEV1"));
+  /* The session file and the store stay; the dead token does not. The file
+   * is written while the first sync runs: it may land after the 401. */
+  ui_wait_until (session_has_device, session_path, 5000, "the session file written");
   ui_wait_until (token_file_gone, token_path, 5000, "the dead token removed");
 
   /* Signing in again: the same device, and the rooms at once from the
@@ -620,6 +694,8 @@ main (int   argc,
               fixture_setup, test_restart_shows_cached_rooms, fixture_teardown);
   g_test_add ("/confab/session/restart-many-rooms-before-sync", Fixture, NULL,
               fixture_setup, test_restart_many_rooms, fixture_teardown);
+  g_test_add ("/confab/session/restart-many-rooms-opens-one-from-store", Fixture, NULL,
+              fixture_setup, test_restart_many_rooms_open_one, fixture_teardown);
   g_test_add ("/confab/session/logout-removes-local-data", Fixture, NULL,
               fixture_setup, test_logout_removes_local_data, fixture_teardown);
   g_test_add ("/confab/session/hard-session-end-removes-local-data", Fixture, NULL,

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-sqlite-store-lazy"
+
+#include <glib/gstdio.h>
+#include <libsecret/secret.h>
+#include <sqlite3.h>
+
+#include "test-utils.h"
+
+#define SYNC "/_matrix/client/v3/sync"
+#define OWN  "@me:x"
+
+/* MatrixSqliteStore opened lazily: what a room list needs first, the rest of
+ * a room when asked for, and writes made meanwhile never lost. Each test
+ * fills a store in a fresh temporary directory (opened whole), then opens it
+ * again lazily. */
+
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static MatrixStore *
+open_whole (const char *dir)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  matrix_sqlite_store_new_async (dir, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static MatrixStore *
+open_lazy (const char *dir)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  matrix_sqlite_store_new_lazy_async (dir, OWN, "http://127.0.0.1:1", 0, NULL, store_result,
+                                      &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+commit (MatrixStore *store,
+        const char  *next_batch)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  matrix_store_commit_async (store, next_batch, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_store_commit_finish (store, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+flush (MatrixStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_sqlite_store_flush_async (MATRIX_SQLITE_STORE (store), NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_sqlite_store_flush_finish (MATRIX_SQLITE_STORE (store), result, NULL));
+}
+
+/* Flushed, and finalized: nothing else kept it, so its writer closed the file. */
+static void
+close_store (MatrixStore **store)
+{
+  flush (*store);
+  g_assert_finalize_object (g_steal_pointer (store));
+}
+
+static char *
+member_json (const char *user_id,
+             const char *name,
+             guint       n)
+{
+  return g_strdup_printf ("{\"type\": \"m.room.member\", \"state_key\": \"%s\", \"sender\": \"%s\","
+                          " \"content\": {\"membership\": \"join\", \"displayname\": \"%s\"},"
+                          " \"event_id\": \"$member%u\", \"origin_server_ts\": %u}",
+                          user_id, user_id, name, n, n);
+}
+
+static char *
+message_json (const char *sender,
+              guint       n)
+{
+  return g_strdup_printf ("{\"type\": \"m.room.message\", \"sender\": \"%s\","
+                          " \"content\": {\"msgtype\": \"m.text\", \"body\": \"message %u\"},"
+                          " \"event_id\": \"$t%u\", \"origin_server_ts\": %u}",
+                          sender, n, n, 1000 + n);
+}
+
+static MatrixEvent *
+event_new (const char *room_id,
+           const char *json)
+{
+  g_autofree char *array = g_strdup_printf ("[%s]", json);
+  g_autoptr(GPtrArray) events = events_from_json (room_id, array);
+
+  return g_object_ref (g_ptr_array_index (events, 0));
+}
+
+static void
+set_state (MatrixStore *store,
+           const char  *room_id,
+           const char  *json)
+{
+  g_autoptr(MatrixEvent) event = event_new (room_id, json);
+
+  matrix_store_set_state_event (store, MATRIX_STATE_EVENT (event));
+}
+
+static void
+add_event (MatrixStore *store,
+           const char  *room_id,
+           const char  *json)
+{
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (events, event_new (room_id, json));
+  matrix_store_add_timeline_events (store, room_id, events);
+}
+
+static void
+set_data (MatrixStore *store,
+          const char  *room_id,
+          const char  *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  matrix_store_set_room_data (store, room_id, json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* Three rooms:
+ * - !named:x, "Lunch": members me, Bob, Carol, Dave; messages $t1..$t5 (the
+ *   last by Carol), then Dave's join $t6 in the timeline;
+ * - !heroes:x, no name: heroes Bob; members me, Bob, Erin; messages by Erin;
+ * - !bare:x, no name and no summary: its name may need every member. */
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = NULL;
+  const char *senders[] = { "@bob:x", "@carol:x", "@bob:x", "@bob:x", "@carol:x" };
+  struct { const char *room, *user, *name; } members[] = {
+    { "!named:x", OWN, "Me" }, { "!named:x", "@bob:x", "Bob" }, { "!named:x", "@carol:x", "Carol" },
+    { "!heroes:x", OWN, "Me" }, { "!heroes:x", "@bob:x", "Bob" }, { "!heroes:x", "@erin:x", "Erin" },
+    { "!bare:x", OWN, "Me" }, { "!bare:x", "@fred:x", "Fred" },
+  };
+  g_autofree char *dave = member_json ("@dave:x", "Dave", 6);
+
+  fixture->dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
+  store = open_whole (fixture->dir);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, OWN);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      g_autofree char *json = member_json (members[i].user, members[i].name, 100 + i);
+
+      set_state (store, members[i].room, json);
+    }
+  set_state (store, "!named:x",
+             "{\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:x\","
+             " \"content\": {\"name\": \"Lunch\"}, \"event_id\": \"$name\", \"origin_server_ts\": 1}");
+  set_state (store, "!named:x",
+             "{\"type\": \"m.room.power_levels\", \"state_key\": \"\", \"sender\": \"@bob:x\","
+             " \"content\": {}, \"event_id\": \"$pl\", \"origin_server_ts\": 1}");
+  for (guint n = 1; n <= 5; n++)
+    {
+      g_autofree char *json = message_json (senders[n - 1], n);
+
+      add_event (store, "!named:x", json);
+    }
+  set_state (store, "!named:x", dave);
+  add_event (store, "!named:x", dave);
+  set_data (store, "!named:x", "{\"membership\": \"join\", \"summary\": {\"m.heroes\": "
+            "[\"@bob:x\", \"@carol:x\"], \"m.joined_member_count\": 4, "
+            "\"m.invited_member_count\": 0}}");
+
+  for (guint n = 11; n <= 12; n++)
+    {
+      g_autofree char *json = message_json ("@erin:x", n);
+
+      add_event (store, "!heroes:x", json);
+    }
+  set_data (store, "!heroes:x", "{\"membership\": \"join\", \"summary\": {\"m.heroes\": "
+            "[\"@bob:x\"], \"m.joined_member_count\": 3, \"m.invited_member_count\": 0}}");
+
+  {
+    g_autofree char *json = message_json ("@fred:x", 21);
+
+    add_event (store, "!bare:x", json);
+  }
+  set_data (store, "!bare:x", "{\"membership\": \"join\"}");
+
+  commit (store, "s1");
+  close_store (&store);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static gboolean
+has_member (MatrixStore *store,
+            const char  *room_id,
+            const char  *user_id)
+{
+  g_autoptr(MatrixStateEvent) event = matrix_store_get_state_event (store, room_id,
+                                                                    "m.room.member", user_id);
+  return event != NULL;
+}
+
+/* The event ids of the room's cached timeline, space-separated. */
+static char *
+timeline_ids (MatrixStore *store,
+              const char  *room_id)
+{
+  g_autoptr(GPtrArray) events = matrix_store_get_timeline_events (store, room_id);
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < events->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? " " : "",
+                            matrix_event_get_event_id (g_ptr_array_index (events, i)));
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static void
+count_loaded (MatrixStore *store,
+              const char  *room_id,
+              GString     *loaded)
+{
+  g_string_append_printf (loaded, "%s ", room_id);
+}
+
+static void
+load_rooms (MatrixStore  *store,
+            const char  **room_ids,
+            GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_store_load_rooms_async (store, room_ids, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  matrix_store_load_rooms_finish (store, result, error);
+}
+
+static void
+test_list_part_first (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(GString) loaded = g_string_new (NULL);
+  g_autoptr(MatrixStateEvent) name = NULL;
+  g_autoptr(MatrixStateEvent) power = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) room_ids = matrix_store_get_room_ids (store);
+  g_autofree char *named = NULL;
+  g_autofree char *heroes = NULL;
+  g_autofree char *whole = NULL;
+  const char *both[] = { "!named:x", "!heroes:x", "!bare:x", NULL };
+
+  g_assert_cmpuint (g_strv_length (room_ids), ==, 3);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s1");
+
+  /* A named room: its name, the newest events back to the newest message,
+   * and that message's sender; not the other members, nor the power levels. */
+  g_assert_false (matrix_store_is_room_loaded (store, "!named:x"));
+  name = matrix_store_get_state_event (store, "!named:x", "m.room.name", "");
+  g_assert_nonnull (name);
+  power = matrix_store_get_state_event (store, "!named:x", "m.room.power_levels", "");
+  g_assert_null (power);
+  g_assert_true (has_member (store, "!named:x", "@carol:x"));
+  g_assert_false (has_member (store, "!named:x", "@bob:x"));
+  named = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (named, ==, "$t5 $member6");
+
+  /* Named by its heroes: they are there, with the newest message's sender. */
+  g_assert_false (matrix_store_is_room_loaded (store, "!heroes:x"));
+  g_assert_true (has_member (store, "!heroes:x", "@bob:x"));
+  g_assert_true (has_member (store, "!heroes:x", "@erin:x"));
+  heroes = timeline_ids (store, "!heroes:x");
+  g_assert_cmpstr (heroes, ==, "$t12");
+
+  /* Named by all its members: read whole at once. */
+  g_assert_true (matrix_store_is_room_loaded (store, "!bare:x"));
+  g_assert_true (has_member (store, "!bare:x", "@fred:x"));
+
+  g_signal_connect (store, "room-loaded", G_CALLBACK (count_loaded), loaded);
+  load_rooms (store, both, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->str, ==, "!named:x !heroes:x ");
+  g_assert_true (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_true (has_member (store, "!named:x", "@bob:x"));
+  g_assert_true (has_member (store, "!named:x", "@dave:x"));
+  g_clear_object (&power);
+  power = matrix_store_get_state_event (store, "!named:x", "m.room.power_levels", "");
+  g_assert_nonnull (power);
+  g_free (named);
+  named = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (named, ==, "$t1 $t2 $t3 $t4 $t5 $member6");
+  whole = timeline_ids (store, "!heroes:x");
+  g_assert_cmpstr (whole, ==, "$t11 $t12");
+
+  /* Loaded rooms are not read again. */
+  load_rooms (store, both, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->str, ==, "!named:x !heroes:x ");
+
+  g_signal_handlers_disconnect_by_data (store, loaded);
+  close_store (&store);
+}
+
+static void
+test_writes_while_loading (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixStateEvent) bob = NULL;
+  g_autofree char *renamed = member_json ("@bob:x", "Robert", 7);
+  g_autofree char *message = message_json ("@bob:x", 8);
+  g_autofree char *ids = NULL;
+  const char *named[] = { "!named:x", NULL };
+
+  /* The load is on the writer thread while the main thread writes. */
+  matrix_store_load_rooms_async (store, named, NULL, store_result, &result);
+  set_state (store, "!named:x", renamed);
+  add_event (store, "!named:x", message);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_store_load_rooms_finish (store, result, &error));
+  g_assert_no_error (error);
+
+  bob = matrix_store_get_state_event (store, "!named:x", "m.room.member", "@bob:x");
+  g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (bob), "displayname"), ==, "Robert");
+  ids = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (ids, ==, "$t1 $t2 $t3 $t4 $t5 $member6 $t8");
+  commit (store, "s2");
+  g_clear_object (&result);
+  close_store (&store);
+
+  /* And so it is on disk. */
+  store = open_whole (fixture->dir);
+  g_clear_object (&bob);
+  bob = matrix_store_get_state_event (store, "!named:x", "m.room.member", "@bob:x");
+  g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (bob), "displayname"), ==, "Robert");
+  g_free (ids);
+  ids = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (ids, ==, "$t1 $t2 $t3 $t4 $t5 $member6 $t8");
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s2");
+  close_store (&store);
+}
+
+static void
+test_forgotten_while_loading (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(GString) loaded = g_string_new (NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) timeline = NULL;
+  g_auto(GStrv) room_ids = NULL;
+  const char *named[] = { "!named:x", NULL };
+
+  g_signal_connect (store, "room-loaded", G_CALLBACK (count_loaded), loaded);
+  matrix_store_load_rooms_async (store, named, NULL, store_result, &result);
+  matrix_store_forget_room (store, "!named:x");
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_store_load_rooms_finish (store, result, &error));
+  g_assert_no_error (error);
+
+  /* What was read from disk does not bring the room back. */
+  g_assert_cmpstr (loaded->str, ==, "");
+  g_assert_false (has_member (store, "!named:x", "@bob:x"));
+  timeline = matrix_store_get_timeline_events (store, "!named:x");
+  g_assert_cmpuint (timeline->len, ==, 0);
+  room_ids = matrix_store_get_room_ids (store);
+  g_assert_false (g_strv_contains ((const char * const *) room_ids, "!named:x"));
+  g_assert_true (matrix_store_is_room_loaded (store, "!named:x"));
+  g_signal_handlers_disconnect_by_data (store, loaded);
+  commit (store, "s2");
+  g_clear_object (&result);
+  close_store (&store);
+
+  store = open_whole (fixture->dir);
+  g_clear_pointer (&room_ids, g_strfreev);
+  room_ids = matrix_store_get_room_ids (store);
+  g_assert_false (g_strv_contains ((const char * const *) room_ids, "!named:x"));
+  close_store (&store);
+}
+
+static void
+test_cancelled (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) before = NULL;
+  g_autoptr(GAsyncResult) during = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *named[] = { "!named:x", NULL };
+
+  /* Cancelled before: nothing is read. */
+  g_cancellable_cancel (cancellable);
+  matrix_store_load_rooms_async (store, named, cancellable, store_result, &before);
+  wait_for_pointer ((gpointer *) &before, 10000);
+  g_assert_false (matrix_store_load_rooms_finish (store, before, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (matrix_store_is_room_loaded (store, "!named:x"));
+  g_clear_error (&error);
+
+  /* Cancelled while the writer has it: the caller hears so. */
+  g_clear_object (&cancellable);
+  cancellable = g_cancellable_new ();
+  matrix_store_load_rooms_async (store, named, cancellable, store_result, &during);
+  g_cancellable_cancel (cancellable);
+  wait_for_pointer ((gpointer *) &during, 10000);
+  g_assert_false (matrix_store_load_rooms_finish (store, during, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* A later load still brings it all. */
+  load_rooms (store, named, &error);
+  g_assert_no_error (error);
+  g_assert_true (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_true (has_member (store, "!named:x", "@bob:x"));
+  g_clear_object (&before);
+  g_clear_object (&during);
+  close_store (&store);
+}
+
+static void
+test_corrupt_rows (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (fixture->dir, "confab.db", NULL);
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ids = NULL;
+  const char *named[] = { "!named:x", NULL };
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE timeline_events SET event = '{\"not\" 1' "
+                                 "WHERE event_id = '$t2'", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE room_state SET event = '[]' "
+                                 "WHERE state_key = '@bob:x' AND room_id = '!named:x'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = open_lazy (fixture->dir);
+  /* Each damaged row is left out with a warning; the rest of the room loads. */
+  g_test_expect_message ("matrix-sqlite-store", G_LOG_LEVEL_WARNING,
+                         "Left out a stored event of !named:x*");
+  g_test_expect_message ("matrix-sqlite-store", G_LOG_LEVEL_WARNING,
+                         "Left out a stored event of !named:x*");
+  load_rooms (store, named, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_true (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_false (has_member (store, "!named:x", "@bob:x"));
+  g_assert_true (has_member (store, "!named:x", "@dave:x"));
+  ids = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (ids, ==, "$t1 $t3 $t4 $t5 $member6");
+  close_store (&store);
+}
+
+/* --- rooms and the sync on a lazy store ----------------------------------- */
+
+static gboolean
+n_items_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_list_model_get_n_items (args[0]) == GPOINTER_TO_UINT (args[1]);
+}
+
+static void
+wait_for_items (GListModel *model,
+                guint       n)
+{
+  gpointer args[] = { model, GUINT_TO_POINTER (n) };
+
+  g_assert_true (test_iterate_until (n_items_is, args, 10000));
+}
+
+static MatrixRoom *
+room_of (MatrixRoomStateTracker *tracker,
+         const char             *room_id)
+{
+  MatrixRoom *room = matrix_room_state_tracker_get_room (tracker, room_id);
+
+  g_assert_nonnull (room);
+  return room;
+}
+
+static void
+test_room_timeline_on_open (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(MatrixClient) client = matrix_client_new ("http://127.0.0.1:1", store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixRoom *named;
+  GListModel *timeline;
+
+  /* The list shows the room from what was read at open. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tracker)), ==, 3);
+  named = room_of (tracker, "!named:x");
+  g_assert_cmpstr (matrix_room_get_display_name (named), ==, "Lunch");
+  g_assert_cmpstr (matrix_room_get_last_message (named), ==, "Carol: message 5");
+  g_assert_cmpint (matrix_room_get_last_activity (named), ==, 1005);
+  g_assert_cmpstr (matrix_room_get_display_name (room_of (tracker, "!heroes:x")), ==,
+                   "Bob and 1 other");
+  timeline = G_LIST_MODEL (matrix_room_get_timeline (named));
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 0);
+
+  /* Opened: its cached timeline fills in. */
+  matrix_room_load_async (named, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_room_load_finish (named, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 6);
+  g_assert_cmpstr (matrix_room_get_last_message (named), ==, "Carol: message 5");
+}
+
+static const char sync2[] =
+  "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"!named:x\": {"
+  "  \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+  "     \"content\": {\"membership\": \"join\", \"displayname\": \"Robert\"},"
+  "     \"event_id\": \"$rename\", \"origin_server_ts\": 2000},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:x\","
+  "     \"content\": {\"msgtype\": \"m.text\", \"body\": \"new\"}, \"event_id\": \"$new\","
+  "     \"origin_server_ts\": 2001}],"
+  "   \"limited\": false}}}}}";
+
+static void
+test_sync_on_partial_room (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autoptr(MatrixStateEvent) bob = NULL;
+  g_autoptr(MatrixStateEvent) carol = NULL;
+  g_autofree char *ids = NULL;
+  MatrixRoom *named;
+  GListModel *timeline;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  named = room_of (tracker, "!named:x");
+  timeline = G_LIST_MODEL (matrix_room_get_timeline (named));
+  g_assert_false (matrix_store_is_room_loaded (store, "!named:x"));
+
+  /* The response is applied once the room is whole: the cached timeline
+   * comes first, the new events after it, and older state does not win
+   * over the new. */
+  sync_once (server, client, "s1", sync2);
+  g_assert_true (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s2");
+  ids = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (ids, ==, "$t1 $t2 $t3 $t4 $t5 $member6 $rename $new");
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 8);
+  bob = matrix_store_get_state_event (store, "!named:x", "m.room.member", "@bob:x");
+  g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (bob), "displayname"), ==, "Robert");
+  carol = matrix_store_get_state_event (store, "!named:x", "m.room.member", "@carol:x");
+  g_assert_nonnull (carol);
+  g_assert_cmpstr (matrix_room_get_last_message (named), ==, "Robert: new");
+  wait_for_items (G_LIST_MODEL (tracker), 3);
+
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  store = open_whole (fixture->dir);
+  g_free (ids);
+  ids = timeline_ids (store, "!named:x");
+  g_assert_cmpstr (ids, ==, "$t1 $t2 $t3 $t4 $t5 $member6 $rename $new");
+  close_store (&store);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GTestDBus) bus = NULL;
+  int status;
+
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  /* A private session bus with no services: no Secret Service. */
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/matrix/sqlite-store/lazy/list-part-first-then-rest", test_list_part_first);
+  ADD ("/matrix/sqlite-store/lazy/writes-while-loading-win", test_writes_while_loading);
+  ADD ("/matrix/sqlite-store/lazy/forgotten-while-loading-stays-gone", test_forgotten_while_loading);
+  ADD ("/matrix/sqlite-store/lazy/cancelled", test_cancelled);
+  ADD ("/matrix/sqlite-store/lazy/corrupt-rows-left-out", test_corrupt_rows);
+  ADD ("/matrix/sqlite-store/lazy/room-timeline-fills-on-open", test_room_timeline_on_open);
+  ADD ("/matrix/sqlite-store/lazy/sync-waits-for-partial-rooms", test_sync_on_partial_room);
+
+  status = g_test_run ();
+
+  secret_service_disconnect ();
+  g_test_dbus_down (bus);
+  return status;
+}
