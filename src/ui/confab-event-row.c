@@ -5,6 +5,7 @@
 
 #include "confab-event-description.h"
 #include "confab-event-row.h"
+#include "confab-wrap-bin.h"
 
 /* Messages from one sender less than this far apart share one header. */
 #define GROUP_WINDOW_MS (5 * 60 * 1000)
@@ -385,6 +386,8 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = confab_event_row_dispose;
+
+  g_type_ensure (CONFAB_TYPE_WRAP_BIN);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "confab-event-row");
