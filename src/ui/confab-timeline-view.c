@@ -276,9 +276,9 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
 }
 
 /* A scrolling view's height does not depend on its width. Asked for its
- * height at some width (GtkWindow asks at its minimum width on every
- * layout), GtkScrolledWindow would measure every live row at that width:
- * hundreds of wrapped paragraphs, laid out at a width no row is shown at. */
+ * height at some width, GtkScrolledWindow would measure every live row at
+ * that width: up to 200 wrapped paragraphs laid out at a width no row may
+ * be shown at. Without a width, rows answer from the width they have. */
 static void
 confab_timeline_view_measure (GtkWidget      *widget,
                               GtkOrientation  orientation,
