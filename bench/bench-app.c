@@ -19,11 +19,20 @@
  *     of its own (bench-app --store-load DIR): its lazy open, and what
  *     loading every room would take, which the app never does.
  *
- *   bench-app --big-timeline [--steps N] [--max-seconds S] FILE
- *     FILE has one room with a long timeline. Opens it, then scrolls the
- *     timeline from the bottom to the top and back in --steps steps, one per
- *     frame, timing each frame's work (frame clock update → after-paint) and
- *     RSS before and after. Stops at --max-seconds and reports what it has
+ *   bench-app --big-timeline [--steps N] [--wheel-frames N] [--page-frames N]
+ *             [--max-seconds S] FILE
+ *     FILE has one room with a long timeline. Opens it, lets it settle at the
+ *     bottom, then scrolls it in three passes, one step per frame, each pass
+ *     going up and coming back down to the bottom:
+ *       wheel — one mouse-wheel detent per frame (GtkScrolledWindow's step,
+ *               page size^(2/3) pixels), --wheel-frames frames each way;
+ *       page  — one page per frame, --page-frames frames each way;
+ *       jump  — bottom → top → bottom of the whole timeline in --steps steps
+ *               each way (dragging the scrollbar: every frame lands on rows
+ *               never seen).
+ *     For each pass: the work of each frame (frame clock update → after-paint),
+ *     the main thread's CPU time, how many rows were bound; RSS before and
+ *     after every pass. Stops at --max-seconds and reports what it has
  *     (`"complete": false`).
  *
  * The app keeps its session in $XDG_DATA_HOME, which this points at a
@@ -31,7 +40,9 @@
  */
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench-common.h"
@@ -41,13 +52,30 @@
 #include "confab-window.h"
 #include "matrix-sqlite-store.h"
 
+typedef enum {
+  PASS_WHEEL,
+  PASS_PAGE,
+  PASS_JUMP,
+  N_PASSES
+} PassKind;
+
+static const char *pass_names[N_PASSES] = { "wheel", "page", "jump" };
+
+typedef struct {
+  int            steps;          /* each way; the pass is 2 * steps + 1 frames */
+  GArray        *frame_ms;       /* double: work of each frame */
+  GArray        *binds;          /* guint: rows bound in each frame */
+  GArray        *setups;         /* guint: rows made in each frame */
+  double         cpu_ms;         /* main thread, whole pass */
+  glong          rss_after_kib;
+} Pass;
+
 typedef struct {
   GApplication  *app;
   ConfabWindow  *window;
   gboolean       big_timeline;
   gint64         exec_time;
   guint          rooms_expected;
-  int            steps;
 
   gint64         first_frame;
   gint64         rooms_frame;
@@ -58,9 +86,13 @@ typedef struct {
   guint          settle_frames;
   GtkAdjustment *vadjustment;
   guint          timeline_items;
-  int            step;           /* 0..2*steps while scrolling */
+  Pass           passes[N_PASSES];
+  PassKind       pass;           /* N_PASSES once all are done */
+  int            step;           /* 0..2*steps within the pass */
+  double         pass_cpu_start;
   gint64         update_start;
-  GArray        *frame_ms;       /* double: work of each frame while scrolling */
+  guint          frame_binds;
+  guint          frame_setups;
   glong          rss_before_kib;
   glong          rss_after_kib;
   gint64         scroll_start;
@@ -80,6 +112,16 @@ current_rss_kib (void)
     return -1;
   line = strstr (status, "\nVmRSS:");
   return line != NULL ? (glong) g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10) : -1;
+}
+
+/* CPU time of the calling thread (GTK's), user + system, in ms. */
+static double
+thread_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static GtkWidget *
@@ -134,26 +176,59 @@ finish (Bench *bench)
   g_application_quit (bench->app);
 }
 
+/* Where step @step of the current pass puts the top of the view: up from
+ * the bottom for the first half of the pass, back down in the second. */
+static double
+step_value (Bench *bench,
+            int    step)
+{
+  Pass *pass = &bench->passes[bench->pass];
+  double upper = gtk_adjustment_get_upper (bench->vadjustment);
+  double page = gtk_adjustment_get_page_size (bench->vadjustment);
+  double range = MAX (0, upper - page);
+  int distance = step <= pass->steps ? step : 2 * pass->steps - step;
+
+  switch (bench->pass)
+    {
+    case PASS_WHEEL:
+      return MAX (0, range - distance * pow (page, 2.0 / 3.0));
+    case PASS_PAGE:
+      return MAX (0, range - distance * page);
+    case PASS_JUMP:
+    case N_PASSES:
+    default:
+      return range * (1.0 - (double) distance / pass->steps);
+    }
+}
+
 static void
 on_update (GdkFrameClock *clock,
            Bench         *bench)
 {
   bench->update_start = g_get_monotonic_time ();
+  bench->frame_binds = 0;
+  bench->frame_setups = 0;
 
-  if (bench->vadjustment == NULL || bench->step > 2 * bench->steps)
+  if (bench->vadjustment == NULL || bench->pass == N_PASSES)
     return;
 
-  /* One step per frame: bottom → top in `steps` steps, then back. */
-  {
-    double upper = gtk_adjustment_get_upper (bench->vadjustment);
-    double page = gtk_adjustment_get_page_size (bench->vadjustment);
-    double range = MAX (0, upper - page);
-    double fraction = bench->step <= bench->steps
-                      ? 1.0 - (double) bench->step / bench->steps
-                      : (double) (bench->step - bench->steps) / bench->steps;
+  gtk_adjustment_set_value (bench->vadjustment, step_value (bench, bench->step));
+}
 
-    gtk_adjustment_set_value (bench->vadjustment, range * fraction);
-  }
+static void
+on_bind (GtkListItemFactory *factory,
+         GtkListItem        *list_item,
+         Bench              *bench)
+{
+  bench->frame_binds++;
+}
+
+static void
+on_setup (GtkListItemFactory *factory,
+          GtkListItem        *list_item,
+          Bench              *bench)
+{
+  bench->frame_setups++;
 }
 
 static void
@@ -162,6 +237,7 @@ start_scrolling (Bench *bench)
   GtkWidget *view = find_descendant (GTK_WIDGET (bench->window), CONFAB_TYPE_TIMELINE_VIEW);
   GtkWidget *scroller = view != NULL ? find_descendant (view, GTK_TYPE_SCROLLED_WINDOW) : NULL;
   MatrixRoom *room = confab_window_get_room (bench->window);
+  GtkListItemFactory *factory;
 
   if (scroller == NULL || room == NULL)
     {
@@ -170,11 +246,17 @@ start_scrolling (Bench *bench)
       return;
     }
 
+  factory = gtk_list_view_get_factory (GTK_LIST_VIEW (find_descendant (view, GTK_TYPE_LIST_VIEW)));
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind), bench);
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup), bench);
+
   bench->timeline_items = g_list_model_get_n_items (G_LIST_MODEL (matrix_room_get_timeline (room)));
   bench->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   bench->rss_before_kib = current_rss_kib ();
   bench->scroll_start = g_get_monotonic_time ();
+  bench->pass = PASS_WHEEL;
   bench->step = 0;
+  bench->pass_cpu_start = thread_cpu_ms ();
 }
 
 static void
@@ -225,14 +307,29 @@ on_after_paint (GdkFrameClock *clock,
       return;
     }
 
-  if (bench->step <= 2 * bench->steps)
+  if (bench->pass < N_PASSES)
     {
+      Pass *pass = &bench->passes[bench->pass];
       double ms = (now - bench->update_start) / 1e3;
 
-      g_array_append_val (bench->frame_ms, ms);
-      bench->step++;
-      gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_UPDATE);
-      return;
+      g_array_append_val (pass->frame_ms, ms);
+      g_array_append_val (pass->binds, bench->frame_binds);
+      g_array_append_val (pass->setups, bench->frame_setups);
+      if (++bench->step > 2 * pass->steps)
+        {
+          double cpu = thread_cpu_ms ();
+
+          pass->cpu_ms = cpu - bench->pass_cpu_start;
+          pass->rss_after_kib = current_rss_kib ();
+          bench->pass_cpu_start = cpu;
+          bench->pass++;
+          bench->step = 0;
+        }
+      if (bench->pass < N_PASSES)
+        {
+          gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_UPDATE);
+          return;
+        }
     }
 
   bench->scroll_end = now;
@@ -269,6 +366,8 @@ on_timeout (gpointer user_data)
 
   g_printerr ("bench-app: stopped after --max-seconds\n");
   bench->timed_out = TRUE;
+  if (bench->vadjustment != NULL && bench->pass < N_PASSES)
+    bench->passes[bench->pass].cpu_ms = thread_cpu_ms () - bench->pass_cpu_start;
   bench->scroll_end = g_get_monotonic_time ();
   bench->rss_after_kib = current_rss_kib ();
   finish (bench);
@@ -809,14 +908,16 @@ main (int   argc,
   g_autofree char *store_load = NULL;
   g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   gint64 exec_time = 0;
-  int rooms = 1, steps = 100, max_seconds = 120, runs = 1;
+  int rooms = 1, steps = 100, wheel_frames = 150, page_frames = 50, max_seconds = 120, runs = 1;
   g_autofree char *app_path = NULL;
   GOptionEntry entries[] = {
     { "cold-start", 0, 0, G_OPTION_ARG_NONE, &cold_start, "time to the room list", NULL },
     { "big-timeline", 0, 0, G_OPTION_ARG_NONE, &big_timeline, "scroll a long timeline", NULL },
     { "exec-time-us", 0, 0, G_OPTION_ARG_INT64, &exec_time, "CLOCK_MONOTONIC before exec", "T" },
     { "rooms", 0, 0, G_OPTION_ARG_INT, &rooms, "rooms in FILE", "N" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "scroll steps each way (100)", "N" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "jumps each way, whole timeline (100)", "N" },
+    { "wheel-frames", 0, 0, G_OPTION_ARG_INT, &wheel_frames, "wheel steps each way (150)", "N" },
+    { "page-frames", 0, 0, G_OPTION_ARG_INT, &page_frames, "page steps each way (50)", "N" },
     { "max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "stop and report after (120)", "S" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "cold starts to time (1)", "N" },
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &app_path, "the confab binary", "PATH" },
@@ -834,7 +935,8 @@ main (int   argc,
   if (g_option_context_parse (context, &argc, &argv, &error) && store_load != NULL)
     return store_load_main (store_load);
   if (error != NULL || argc != 2 ||
-      cold_start == big_timeline || rooms < 1 || steps < 1 || runs < 1)
+      cold_start == big_timeline || rooms < 1 || steps < 1 || runs < 1 || wheel_frames < 1 ||
+      page_frames < 1)
     {
       g_printerr ("usage: %s --cold-start [--runs N] [--app PATH] FILE\n"
                   "       %s --big-timeline [--steps N] [--max-seconds S] FILE\n",
@@ -865,8 +967,15 @@ main (int   argc,
   bench.big_timeline = big_timeline;
   bench.exec_time = exec_time != 0 ? exec_time : g_get_monotonic_time ();
   bench.rooms_expected = rooms;
-  bench.steps = steps;
-  bench.frame_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.passes[PASS_WHEEL].steps = wheel_frames;
+  bench.passes[PASS_PAGE].steps = page_frames;
+  bench.passes[PASS_JUMP].steps = steps;
+  for (int i = 0; i < N_PASSES; i++)
+    {
+      bench.passes[i].frame_ms = g_array_new (FALSE, FALSE, sizeof (double));
+      bench.passes[i].binds = g_array_new (FALSE, FALSE, sizeof (guint));
+      bench.passes[i].setups = g_array_new (FALSE, FALSE, sizeof (guint));
+    }
   bench.app = G_APPLICATION (confab_application_new ());
   g_signal_connect (bench.app, "window-added", G_CALLBACK (on_window_added), &bench);
   g_timeout_add_seconds (MAX (1, max_seconds), on_timeout, &bench);
@@ -888,19 +997,49 @@ main (int   argc,
     }
   else
     {
-      g_array_sort (bench.frame_ms, compare_doubles);
-      g_print ("{\"timeline_items\": %u, \"frames\": %u, \"frame_median_ms\": %.2f, "
-               "\"frame_p95_ms\": %.2f, \"frame_max_ms\": %.2f, \"scroll_ms\": %.1f, "
-               "\"rss_before_kib\": %ld, \"rss_after_kib\": %ld, \"max_rss_kib\": %ld, "
-               "\"steps\": %d, \"complete\": %s}\n",
-               bench.timeline_items, bench.frame_ms->len, percentile (bench.frame_ms, 50),
-               percentile (bench.frame_ms, 95), percentile (bench.frame_ms, 100),
-               (bench.scroll_end - bench.scroll_start) / 1e3, bench.rss_before_kib,
-               bench.rss_after_kib, bench_max_rss_kib (), 2 * steps + 1,
-               bench.timed_out ? "false" : "true");
+      g_autoptr(GString) json = g_string_new (NULL);
+
+      g_string_append_printf (json, "{\"timeline_items\": %u, \"scroll_ms\": %.1f, "
+                              "\"rss_before_kib\": %ld, \"rss_after_kib\": %ld, "
+                              "\"max_rss_kib\": %ld, \"complete\": %s, \"passes\": {",
+                              bench.timeline_items, (bench.scroll_end - bench.scroll_start) / 1e3,
+                              bench.rss_before_kib, bench.rss_after_kib, bench_max_rss_kib (),
+                              bench.timed_out ? "false" : "true");
+      for (int i = 0; i < N_PASSES; i++)
+        {
+          Pass *pass = &bench.passes[i];
+          guint frames = pass->frame_ms->len;
+          guint binds = 0, setups = 0;
+
+          for (guint j = 0; j < frames; j++)
+            {
+              binds += g_array_index (pass->binds, guint, j);
+              setups += g_array_index (pass->setups, guint, j);
+            }
+          g_array_sort (pass->frame_ms, compare_doubles);
+          g_string_append_printf (json, "%s\"%s\": {\"frames\": %u, \"of\": %d, "
+                                  "\"frame_median_ms\": %.2f, \"frame_p95_ms\": %.2f, "
+                                  "\"frame_max_ms\": %.2f, \"cpu_per_frame_ms\": %.2f, "
+                                  "\"binds_per_frame\": %.1f, \"setups_per_frame\": %.1f, "
+                                  "\"rss_after_kib\": %ld}",
+                                  i > 0 ? ", " : "", pass_names[i], frames, 2 * pass->steps + 1,
+                                  percentile (pass->frame_ms, 50), percentile (pass->frame_ms, 95),
+                                  percentile (pass->frame_ms, 100),
+                                  frames > 0 && pass->cpu_ms > 0 ? pass->cpu_ms / frames : -1,
+                                  frames > 0 ? (double) binds / frames : 0,
+                                  frames > 0 ? (double) setups / frames : 0,
+                                  pass->rss_after_kib);
+        }
+      g_string_append (json, "}}\n");
+      g_print ("%s", json->str);
     }
 
-  g_array_unref (bench.frame_ms);
+  for (int i = 0; i < N_PASSES; i++)
+    {
+      g_array_unref (bench.passes[i].frame_ms);
+      g_array_unref (bench.passes[i].binds);
+      g_array_unref (bench.passes[i].setups);
+    }
   g_clear_object (&bench.app);
   bench_server_stop (child, lifeline);
   remove_tree (data_dir);

@@ -5,6 +5,7 @@
 
 #include "confab-event-description.h"
 #include "confab-event-row.h"
+#include "confab-wrap-bin.h"
 
 /* Messages from one sender less than this far apart share one header. */
 #define GROUP_WINDOW_MS (5 * 60 * 1000)
@@ -198,14 +199,61 @@ clear (ConfabEventRow *self)
 }
 
 static void
+set_css_class (GtkWidget  *widget,
+               const char *css_class,
+               gboolean    on)
+{
+  if (on)
+    gtk_widget_add_css_class (widget, css_class);
+  else
+    gtk_widget_remove_css_class (widget, css_class);
+}
+
+/* The body is only set for a new item: laying out a paragraph is most of
+ * what a row costs, and a row is asked to show its item again whenever an
+ * item above it changes, which can only change its header. */
+static void
+show_body (ConfabEventRow     *self,
+           MatrixTimelineItem *item,
+           const char         *sender)
+{
+  MatrixEvent *event = matrix_timeline_item_get_event (item);
+  const char *msgtype = item_content_string (item, "msgtype");
+  const char *body = item_content_string (item, "body");
+  gboolean emote = g_strcmp0 (msgtype, "m.emote") == 0;
+  /* The library sanitises formatted bodies into markup and escapes plain
+   * ones; a local echo has no event yet and is shown as the plain text we
+   * typed. Nothing from the network reaches the markup unescaped. */
+  g_autofree char *markup = event != NULL ? matrix_event_dup_body_markup (event) : NULL;
+
+  if (markup == NULL)
+    markup = g_markup_escape_text (body != NULL ? body : "", -1);
+
+  if (emote)
+    {
+      g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
+      g_autofree char *text = g_strdup_printf ("* %s %s", escaped_sender, markup);
+
+      gtk_label_set_markup (self->body_label, text);
+    }
+  else
+    {
+      gtk_label_set_markup (self->body_label, markup);
+    }
+
+  set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
+  set_css_class (GTK_WIDGET (self->body_label), "confab-notice",
+                 g_strcmp0 (msgtype, "m.notice") == 0);
+}
+
+static void
 show_message (ConfabEventRow     *self,
               MatrixTimelineItem *item,
               MatrixTimelineItem *previous,
-              GDateTime          *date)
+              GDateTime          *date,
+              gboolean            new_item)
 {
   const char *sender_id = matrix_timeline_item_get_sender (item);
-  const char *msgtype = item_content_string (item, "msgtype");
-  const char *body = item_content_string (item, "body");
   g_autofree char *sender = confab_event_dup_name (self->room, sender_id);
   gboolean grouped = FALSE;
 
@@ -233,36 +281,28 @@ show_message (ConfabEventRow     *self,
     }
   gtk_widget_set_visible (self->header_box, !grouped);
 
-  gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "confab-emote");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "confab-notice");
+  if (new_item)
+    show_body (self, item, sender);
+}
 
-  {
-    MatrixEvent *event = matrix_timeline_item_get_event (item);
-    /* The library sanitises formatted bodies into markup and escapes plain
-     * ones; a local echo has no event yet and is shown as the plain text we
-     * typed. Nothing from the network reaches the markup unescaped. */
-    g_autofree char *markup = event != NULL ? matrix_event_dup_body_markup (event) : NULL;
+static void
+show_description (ConfabEventRow     *self,
+                  MatrixRoom         *room,
+                  MatrixTimelineItem *item)
+{
+  MatrixEvent *event = matrix_timeline_item_get_event (item);
+  g_autofree char *text = NULL;
 
-    if (markup == NULL)
-      markup = g_markup_escape_text (body != NULL ? body : "", -1);
+  if (event != NULL)
+    text = confab_event_describe (room, event);
+  if (text == NULL)
+    {
+      g_autofree char *sender = confab_event_dup_name (room, matrix_timeline_item_get_sender (item));
+      const char *type = matrix_timeline_item_get_event_type (item);
 
-    if (g_strcmp0 (msgtype, "m.emote") == 0)
-      {
-        g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
-        g_autofree char *text = g_strdup_printf ("* %s %s", escaped_sender, markup);
-
-        gtk_label_set_markup (self->body_label, text);
-        gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-emote");
-      }
-    else
-      {
-        gtk_label_set_markup (self->body_label, markup);
-        if (g_strcmp0 (msgtype, "m.notice") == 0)
-          gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "confab-notice");
-      }
-  }
-
-  gtk_widget_set_visible (self->message_box, TRUE);
+      text = g_strdup_printf (_("%s sent an event of type %s"), sender, type ? type : "?");
+    }
+  gtk_label_set_text (self->description_label, text);
 }
 
 void
@@ -273,12 +313,12 @@ confab_event_row_set_item (ConfabEventRow     *self,
 {
   g_autoptr(GDateTime) date = NULL;
   g_autoptr(GDateTime) previous_date = NULL;
-  MatrixTimelineItemKind kind;
-  gboolean new_day;
+  gboolean new_item, gap, message, new_day;
 
   g_return_if_fail (CONFAB_IS_EVENT_ROW (self));
 
-  if (self->item != item)
+  new_item = self->item != item;
+  if (new_item)
     {
       clear (self);
       if (item == NULL)
@@ -294,14 +334,10 @@ confab_event_row_set_item (ConfabEventRow     *self,
       return;
     }
 
-  kind = matrix_timeline_item_get_kind (item);
+  gap = matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP;
+  message = !gap && item_is_message (item);
 
-  gtk_widget_set_visible (self->header_box, FALSE);
-  gtk_widget_set_visible (self->message_box, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->description_label), FALSE);
-  gtk_widget_set_visible (self->gap_box, FALSE);
-
-  if (kind == MATRIX_TIMELINE_ITEM_GAP)
+  if (gap)
     {
       if (self->timeline == NULL && room != NULL)
         {
@@ -311,45 +347,35 @@ confab_event_row_set_item (ConfabEventRow     *self,
                                       G_CALLBACK (update_gap), self);
         }
       update_gap (self);
-      gtk_widget_set_visible (GTK_WIDGET (self->day_label), FALSE);
-      gtk_widget_set_visible (self->gap_box, TRUE);
-      update_send_state (self);
-      return;
-    }
-
-  date = item_date_time (item);
-  if (previous != NULL)
-    previous_date = item_date_time (previous);
-  new_day = date != NULL && (previous_date == NULL || !same_day (date, previous_date));
-  if (new_day)
-    {
-      g_autofree char *day = format_day (date);
-
-      gtk_label_set_text (self->day_label, day);
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
-
-  if (item_is_message (item))
-    {
-      show_message (self, item, new_day ? NULL : previous, date);
+      new_day = FALSE;
     }
   else
     {
-      MatrixEvent *event = matrix_timeline_item_get_event (item);
-      g_autofree char *text = NULL;
-
-      if (event != NULL)
-        text = confab_event_describe (room, event);
-      if (text == NULL)
+      date = item_date_time (item);
+      if (previous != NULL)
+        previous_date = item_date_time (previous);
+      new_day = date != NULL && (previous_date == NULL || !same_day (date, previous_date));
+      if (new_day)
         {
-          g_autofree char *sender = confab_event_dup_name (room, matrix_timeline_item_get_sender (item));
-          const char *type = matrix_timeline_item_get_event_type (item);
+          g_autofree char *day = format_day (date);
 
-          text = g_strdup_printf (_("%s sent an event of type %s"), sender, type ? type : "?");
+          gtk_label_set_text (self->day_label, day);
         }
-      gtk_label_set_text (self->description_label, text);
-      gtk_widget_set_visible (GTK_WIDGET (self->description_label), TRUE);
+
+      if (message)
+        show_message (self, item, new_day ? NULL : previous, date, new_item);
+      else
+        show_description (self, room, item);
     }
+
+  /* Each part is shown or hidden once, to what it ends up as: hiding and
+   * showing again would have the row measured again for nothing. */
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), new_day);
+  if (!message)
+    gtk_widget_set_visible (self->header_box, FALSE);
+  gtk_widget_set_visible (self->message_box, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->description_label), !gap && !message);
+  gtk_widget_set_visible (self->gap_box, gap);
 
   update_send_state (self);
 }
@@ -385,6 +411,8 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = confab_event_row_dispose;
+
+  g_type_ensure (CONFAB_TYPE_WRAP_BIN);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "confab-event-row");

@@ -275,6 +275,43 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
 }
 
+/* A scrolling view's height does not depend on its width. Asked for its
+ * height at some width, GtkScrolledWindow would measure every live row at
+ * that width: up to 200 wrapped paragraphs laid out at a width no row may
+ * be shown at. Without a width, rows answer from the width they have. */
+static void
+confab_timeline_view_measure (GtkWidget      *widget,
+                              GtkOrientation  orientation,
+                              int             for_size,
+                              int            *minimum,
+                              int            *natural,
+                              int            *minimum_baseline,
+                              int            *natural_baseline)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  gtk_widget_measure (self->scroller, orientation,
+                      orientation == GTK_ORIENTATION_VERTICAL ? -1 : for_size,
+                      minimum, natural, NULL, NULL);
+}
+
+static void
+confab_timeline_view_size_allocate (GtkWidget *widget,
+                                    int        width,
+                                    int        height,
+                                    int        baseline)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  gtk_widget_allocate (self->scroller, width, height, -1, NULL);
+}
+
+static GtkSizeRequestMode
+confab_timeline_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
 static void
 confab_timeline_view_dispose (GObject *object)
 {
@@ -356,7 +393,10 @@ confab_timeline_view_class_init (ConfabTimelineViewClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = confab_timeline_view_measure;
+  widget_class->size_allocate = confab_timeline_view_size_allocate;
+  widget_class->get_request_mode = confab_timeline_view_get_request_mode;
+
   gtk_widget_class_set_css_name (widget_class, "confab-timeline-view");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/confab/Confab/confab-timeline-view.ui");

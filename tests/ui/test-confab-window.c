@@ -377,6 +377,93 @@ test_timeline_formatted_messages_are_safe (Fixture       *f,
   g_assert_cmpuint (checked, ==, 2);
 }
 
+static const char *long_message_sync =
+  "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {\"!long:example.org\": {"
+  "  \"state\": {\"events\": ["
+  "    {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+  "     \"content\": {\"name\": \"Long\"}, \"event_id\": \"$n\", \"origin_server_ts\": 1000}]},"
+  "  \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$long\","
+  "     \"origin_server_ts\": 2000, \"content\": {\"msgtype\": \"m.text\", \"body\": "
+  "     \"This message is long enough to wrap onto several lines at any width a window can be: "
+  "it goes on about the weekend, the train times, who brings what, where to meet, and then "
+  "it adds a link nobody can break, https://example.org/a/very/long/path/that/has/no/spaces/at/all, "
+  "and ends.\"}},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$short\","
+  "     \"origin_server_ts\": 3000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"ok\"}}"
+  "  ]}}}}}";
+
+static gboolean
+two_rows_built (gpointer view)
+{
+  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+  guint bound = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    if (confab_event_row_get_item (rows->pdata[i]) != NULL)
+      bound++;
+
+  return bound >= 2;
+}
+
+/* Rows measure their wrapped text only at the width they are shown at
+ * (ConfabWrapBin): the text must still wrap to that width, wide or narrow,
+ * the row must be as tall as the lines it shows, and a short conversation
+ * must fit above the composer without scrolling (the list's height is
+ * measured before its rows have a width, so it must be measured again). */
+static void
+test_timeline_long_message_wraps (Fixture       *f,
+                                  gconstpointer  data)
+{
+  int window_width = GPOINTER_TO_INT (data);
+  GtkWidget *view;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *png = NULL;
+  guint checked = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), window_width, 700);
+  start_with_sync (f, long_message_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
+  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  ui_wait_until (two_rows_built, view, 5000, "both messages in rows");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  png = ui_save_png (GTK_WIDGET (f->window),
+                     window_width > 500 ? "window-long-message.png" : "window-long-message-narrow.png");
+
+  rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = rows->pdata[i];
+      MatrixTimelineItem *item = confab_event_row_get_item (CONFAB_EVENT_ROW (row));
+      const char *id = item != NULL ? matrix_timeline_item_get_event_id (item) : NULL;
+      GtkWidget *body = template_child (row, CONFAB_TYPE_EVENT_ROW, "body_label");
+      PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (body));
+      int text_width, text_height;
+
+      if (g_strcmp0 (id, "$long") != 0 && g_strcmp0 (id, "$short") != 0)
+        continue;
+
+      pango_layout_get_pixel_size (layout, &text_width, &text_height);
+      g_assert_cmpint (gtk_widget_get_width (body), <=, gtk_widget_get_width (view));
+      g_assert_cmpint (text_width, <=, gtk_widget_get_width (body));
+      g_assert_cmpint (text_height, <=, gtk_widget_get_height (body));
+      if (g_strcmp0 (id, "$long") == 0)
+        g_assert_cmpint (pango_layout_get_line_count (layout), >=, 3);
+      else
+        g_assert_cmpint (pango_layout_get_line_count (layout), ==, 1);
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, 2);
+
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller"));
+    GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+    g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), <=,
+                       gtk_adjustment_get_page_size (vadjustment));
+  }
+}
+
 static void
 test_timeline_groups_messages_of_one_sender (Fixture       *f,
                                              gconstpointer  data)
@@ -1424,6 +1511,10 @@ main (int   argc,
               fixture_setup, test_timeline_shows_only_timeline_events, fixture_teardown);
   g_test_add ("/confab/window/timeline/formatted-messages-are-safe", Fixture, NULL,
               fixture_setup, test_timeline_formatted_messages_are_safe, fixture_teardown);
+  g_test_add ("/confab/window/timeline/long-message-wraps/wide", Fixture, GINT_TO_POINTER (1000),
+              fixture_setup, test_timeline_long_message_wraps, fixture_teardown);
+  g_test_add ("/confab/window/timeline/long-message-wraps/narrow", Fixture, GINT_TO_POINTER (420),
+              fixture_setup, test_timeline_long_message_wraps, fixture_teardown);
   g_test_add ("/confab/window/timeline/groups-one-sender", Fixture, NULL,
               fixture_setup, test_timeline_groups_messages_of_one_sender, fixture_teardown);
   g_test_add ("/confab/window/composer/enter-sends-with-local-echo", Fixture, NULL,

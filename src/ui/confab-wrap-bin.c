@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-wrap-bin"
+
+#include "confab-wrap-bin.h"
+
+/**
+ * ConfabWrapBin:
+ *
+ * Holds one child whose height depends on its width, typically a wrapping
+ * #GtkLabel, and asks it for its height only at the width it was given.
+ *
+ * A #GtkListView asks its rows for their height without a width (through
+ * #GtkScrolledWindow, which does not use the answer) and at the widths
+ * their containers try while sharing space out. Each is a new layout of the
+ * whole text for a wrapping label, shaped again line by line, and a
+ * timeline asks again for every row it rebinds. Here a height without a
+ * width is the height at the width the child already has, which GTK keeps
+ * cached until the text changes, and a width never depends on a height.
+ */
+struct _ConfabWrapBin
+{
+  GtkWidget  parent_instance;
+
+  GtkWidget *child;
+  /* The width a height was given for before it had one, or 0 */
+  int        guessed_width;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabWrapBin, confab_wrap_bin, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CHILD,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GtkWidget *
+confab_wrap_bin_new (void)
+{
+  return g_object_new (CONFAB_TYPE_WRAP_BIN, NULL);
+}
+
+GtkWidget *
+confab_wrap_bin_get_child (ConfabWrapBin *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WRAP_BIN (self), NULL);
+
+  return self->child;
+}
+
+void
+confab_wrap_bin_set_child (ConfabWrapBin *self,
+                           GtkWidget     *child)
+{
+  g_return_if_fail (CONFAB_IS_WRAP_BIN (self));
+  g_return_if_fail (child == NULL || GTK_IS_WIDGET (child));
+
+  if (self->child == child)
+    return;
+
+  g_clear_pointer (&self->child, gtk_widget_unparent);
+  if (child != NULL)
+    {
+      self->child = child;
+      gtk_widget_set_parent (child, GTK_WIDGET (self));
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHILD]);
+}
+
+static void
+confab_wrap_bin_measure (GtkWidget      *widget,
+                         GtkOrientation  orientation,
+                         int             for_size,
+                         int            *minimum,
+                         int            *natural,
+                         int            *minimum_baseline,
+                         int            *natural_baseline)
+{
+  ConfabWrapBin *self = CONFAB_WRAP_BIN (widget);
+
+  *minimum = *natural = 0;
+  if (self->child == NULL || !gtk_widget_get_visible (self->child))
+    return;
+
+  /* Its width does not depend on its height: for a wrapping label, a width
+   * for a given height is a search over many layouts of the text. */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      for_size = -1;
+    }
+  else if (for_size < 0)
+    {
+      /* A height without a width: at the width it has, else at its natural
+       * width (for a label, its text on one line, laid out once). */
+      for_size = gtk_widget_get_width (widget);
+      if (for_size <= 0)
+        {
+          gtk_widget_measure (self->child, GTK_ORIENTATION_HORIZONTAL, -1,
+                              NULL, &for_size, NULL, NULL);
+          self->guessed_width = for_size;
+        }
+    }
+
+  gtk_widget_measure (self->child, orientation, for_size, minimum, natural, NULL, NULL);
+}
+
+static void
+confab_wrap_bin_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  ConfabWrapBin *self = CONFAB_WRAP_BIN (widget);
+
+  if (self->child != NULL && gtk_widget_get_visible (self->child))
+    gtk_widget_allocate (self->child, width, height, -1, NULL);
+
+  /* Whoever took the guess (a list view's natural height, say) keeps it
+   * until told: tell them, now that the real width is known. */
+  if (self->guessed_width != 0 && self->guessed_width != width)
+    gtk_widget_queue_resize (widget);
+  self->guessed_width = 0;
+}
+
+static GtkSizeRequestMode
+confab_wrap_bin_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+confab_wrap_bin_dispose (GObject *object)
+{
+  ConfabWrapBin *self = CONFAB_WRAP_BIN (object);
+
+  g_clear_pointer (&self->child, gtk_widget_unparent);
+
+  G_OBJECT_CLASS (confab_wrap_bin_parent_class)->dispose (object);
+}
+
+static void
+confab_wrap_bin_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  ConfabWrapBin *self = CONFAB_WRAP_BIN (object);
+
+  switch (prop_id)
+    {
+    case PROP_CHILD:
+      g_value_set_object (value, self->child);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_wrap_bin_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  ConfabWrapBin *self = CONFAB_WRAP_BIN (object);
+
+  switch (prop_id)
+    {
+    case PROP_CHILD:
+      confab_wrap_bin_set_child (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_wrap_bin_class_init (ConfabWrapBinClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = confab_wrap_bin_dispose;
+  object_class->get_property = confab_wrap_bin_get_property;
+  object_class->set_property = confab_wrap_bin_set_property;
+
+  widget_class->measure = confab_wrap_bin_measure;
+  widget_class->size_allocate = confab_wrap_bin_size_allocate;
+  widget_class->get_request_mode = confab_wrap_bin_get_request_mode;
+
+  properties[PROP_CHILD] =
+    g_param_spec_object ("child", NULL, NULL, GTK_TYPE_WIDGET,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "confab-wrap-bin");
+}
+
+static void
+confab_wrap_bin_init (ConfabWrapBin *self)
+{
+}
