@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "test-matrix-event"
 
 #include "matrix-error.h"
+#include "matrix-event-private.h"
 #include "matrix-json-private.h"
 #include "test-utils.h"
 
@@ -287,6 +288,48 @@ test_json_nesting_ignores_strings (void)
   g_assert_null (object);
 }
 
+static void
+test_redaction (void)
+{
+  g_autoptr(MatrixEvent) old_form = event_from ("!r:x",
+    "{\"type\": \"m.room.redaction\", \"sender\": \"@a:x\", \"event_id\": \"$r1\","
+    " \"origin_server_ts\": 5, \"content\": {\"reason\": \"spam\"}, \"redacts\": \"$t1\"}", NULL);
+  g_autoptr(MatrixEvent) v11_form = event_from ("!r:x",
+    "{\"type\": \"m.room.redaction\", \"sender\": \"@a:x\", \"event_id\": \"$r2\","
+    " \"origin_server_ts\": 5, \"content\": {\"redacts\": \"$t2\"}}", NULL);
+  g_autoptr(MatrixEvent) member = event_from ("!r:x",
+    "{\"type\": \"m.room.member\", \"state_key\": \"@b:x\", \"sender\": \"@b:x\", \"event_id\": \"$t1\","
+    " \"origin_server_ts\": 4, \"content\": {\"membership\": \"join\", \"displayname\": \"Rude name\"}}", NULL);
+  g_autoptr(MatrixEvent) redacted = NULL;
+  g_autoptr(MatrixEvent) again = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  JsonObject *because;
+
+  /* Where the target stands in either room version. */
+  g_assert_cmpstr (matrix_event_get_redacts (old_form), ==, "$t1");
+  g_assert_cmpstr (matrix_event_get_redacts (v11_form), ==, "$t2");
+  g_assert_null (matrix_event_get_redacts (member));
+
+  /* The top-level member survives the store's text. */
+  text = matrix_event_to_string (old_form);
+  object = _matrix_json_parse_object (text, strlen (text), NULL);
+  again = matrix_event_new_from_json (NULL, object, NULL);
+  g_assert_true (matrix_event_equal (old_form, again));
+  g_assert_cmpstr (matrix_event_get_redacts (again), ==, "$t1");
+
+  /* A redacted member event keeps its membership only, and says why. */
+  redacted = _matrix_event_new_redacted (member, old_form);
+  g_assert_true (MATRIX_IS_STATE_EVENT (redacted));
+  g_assert_true (matrix_event_is_redacted (redacted));
+  g_assert_false (matrix_event_is_redacted (member));
+  g_assert_cmpstr (matrix_event_get_event_id (redacted), ==, "$t1");
+  g_assert_cmpstr (matrix_event_get_content_string (redacted, "membership"), ==, "join");
+  g_assert_null (matrix_event_get_content_string (redacted, "displayname"));
+  because = json_object_get_object_member (matrix_event_get_unsigned (redacted), "redacted_because");
+  g_assert_cmpstr (json_object_get_string_member (because, "event_id"), ==, "$r1");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -299,6 +342,7 @@ main (int   argc,
   g_test_add_func ("/matrix/event/invalid-is-error", test_invalid);
   g_test_add_func ("/matrix/event/room-id-from-json", test_room_id_from_json);
   g_test_add_func ("/matrix/event/equal", test_equal);
+  g_test_add_func ("/matrix/event/redaction", test_redaction);
   g_test_add_func ("/matrix/event/to-json-round-trip", test_to_json_round_trip);
   g_test_add_func ("/matrix/event/to-string-round-trip", test_to_string_round_trip);
   g_test_add_func ("/matrix/event/to-string-escapes", test_to_string_escapes);

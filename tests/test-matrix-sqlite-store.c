@@ -473,6 +473,89 @@ test_timeline_dedup (Fixture       *fixture,
   close_store (&store);
 }
 
+static MatrixStore *
+open_lazy_store (const char *dir)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  matrix_sqlite_store_new_lazy_async (dir, "@alice:x", "https://x", 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static const char *
+cached_body (MatrixStore *store,
+             const char  *room_id,
+             const char  *event_id)
+{
+  g_autoptr(GPtrArray) events = matrix_store_get_timeline_events (store, room_id);
+
+  for (guint i = 0; i < events->len; i++)
+    if (g_str_equal (matrix_event_get_event_id (g_ptr_array_index (events, i)), event_id))
+      {
+        const char *body = matrix_event_get_content_string (g_ptr_array_index (events, i), "body");
+
+        return body != NULL ? g_intern_string (body) : "(none)";
+      }
+  return NULL;
+}
+
+static void
+test_timeline_replace (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autoptr(GPtrArray) a = messages_new ("!a:x", 1, 3);
+  g_autoptr(GPtrArray) b = messages_new ("!b:x", 4, 5);
+  g_autoptr(MatrixEvent) m2 = NULL;
+  g_autoptr(MatrixEvent) m5 = NULL;
+  g_autofree char *ids = NULL;
+#define REDACTED(id) \
+  "{\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\", \"content\": {}," \
+  " \"event_id\": \"" id "\", \"origin_server_ts\": 1002," \
+  " \"unsigned\": {\"redacted_because\": {\"type\": \"m.room.redaction\"}}}"
+  const char *m2_json = REDACTED ("$m2");
+  const char *m5_json = REDACTED ("$m5");
+
+  matrix_store_add_timeline_events (store, "!a:x", a);
+  matrix_store_add_timeline_events (store, "!b:x", b);
+  commit (store, "token1");
+
+  /* Replaced in place, in memory at once and on disk with the next commit;
+   * an event the room does not have is no one's business. */
+  m2 = event_new ("!a:x", m2_json);
+  matrix_store_replace_timeline_event (store, "!a:x", m2);
+  matrix_store_replace_timeline_event (store, "!b:x", m2);
+  g_assert_cmpstr (cached_body (store, "!a:x", "$m2"), ==, "(none)");
+  commit (store, "token2");
+  ids = timeline_ids (store, "!a:x");
+  g_assert_cmpstr (ids, ==, "$m1 $m2 $m3");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (cached_body (store, "!a:x", "$m1"), ==, "message 1");
+  g_assert_cmpstr (cached_body (store, "!a:x", "$m2"), ==, "(none)");
+  g_assert_true (matrix_event_is_redacted (
+    g_ptr_array_index (matrix_store_get_timeline_events (store, "!a:x"), 1)));
+  g_assert_null (cached_body (store, "!b:x", "$m2"));
+  close_store (&store);
+
+  /* A lazy store replaces the row of a room it has not read yet. */
+  store = open_lazy_store (fixture->dir);
+  m5 = event_new ("!b:x", m5_json);
+  matrix_store_replace_timeline_event (store, "!b:x", m5);
+  commit (store, "token3");
+  close_store (&store);
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (cached_body (store, "!b:x", "$m4"), ==, "message 4");
+  g_assert_cmpstr (cached_body (store, "!b:x", "$m5"), ==, "(none)");
+  close_store (&store);
+}
+
 static void
 test_timeline_limit (Fixture       *fixture,
                      gconstpointer  data)
@@ -1084,6 +1167,7 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/commit/failed-writes-kept", test_commit_failure_kept);
   ADD ("/matrix/sqlite-store/timeline/dedup-by-event-id", test_timeline_dedup);
   ADD ("/matrix/sqlite-store/timeline/keeps-newest", test_timeline_limit);
+  ADD ("/matrix/sqlite-store/timeline/replace-in-place", test_timeline_replace);
   ADD ("/matrix/sqlite-store/forget-room", test_forget_room);
   ADD ("/matrix/sqlite-store/commit/reopen-many-in-order", test_reopen_many);
   ADD ("/matrix/sqlite-store/restart/instant-from-disk", test_restart_instant);

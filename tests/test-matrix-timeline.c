@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-matrix-timeline"
 
+#include "matrix-timeline-private.h"
 #include "test-utils.h"
 
 #define ROOM "!room:example.org"
@@ -619,6 +620,75 @@ test_local_echo_failure_retry (Fixture       *f,
   assert_timeline (timeline, "$create $m1 echo:sent");
 }
 
+/* An m.room.redaction of @redacts; @in_content for room version 11, where
+ * `redacts` moved into the content. */
+static char *
+redaction (const char *event_id,
+           const char *redacts,
+           gboolean    in_content)
+{
+  return g_strdup_printf ("{\"type\": \"m.room.redaction\", \"sender\": \"@bob:example.org\","
+                          " \"event_id\": \"%s\", \"origin_server_ts\": 2000, %s\"%s\"%s}",
+                          event_id, in_content ? "\"content\": {\"redacts\": " : "\"content\": {}, \"redacts\": ",
+                          redacts, in_content ? "}" : "");
+}
+
+static void
+test_redaction (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *m3 = message ("$m3", "secret", 1003, NULL);
+  g_autofree char *r1 = redaction ("$r1", "$m3", FALSE);
+  g_autofree char *r2 = redaction ("$r2", "$m1", TRUE);
+  g_autofree char *r_unknown = redaction ("$r3", "$never-seen", FALSE);
+  g_autofree char *events = g_strconcat (m2, ",", m3, NULL);
+  g_autofree char *body = room_sync ("t2", "", events, FALSE, "p1");
+  g_autofree char *redactions = g_strconcat (r1, ",", r2, ",", r_unknown, NULL);
+  g_autofree char *body2 = room_sync ("t3", "", redactions, FALSE, "p2");
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autoptr(GPtrArray) cached = NULL;
+  MatrixTimeline *timeline;
+  MatrixRoom *room;
+  MatrixEvent *event;
+
+  sync_room_start (f);
+  sync_once (f->server, f->client, "t1", body);
+  timeline = room_timeline (f);
+  room = matrix_room_state_tracker_get_room (f->tracker, ROOM);
+  assert_timeline (timeline, "$create $m1 $m2 $m3");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "@bob:example.org: secret");
+
+  /* The redactions are not shown; the events they name lose their content in
+   * place (in either room version's form), and one never seen changes nothing. */
+  changes = items_changed_recorder_new (G_LIST_MODEL (timeline));
+  sync_once (f->server, f->client, "t2", body2);
+  assert_timeline (timeline, "$create $m1 $m2 $m3");
+  items_changed_recorder_check (changes, "3,1,1 1,1,1");
+
+  event = _matrix_timeline_lookup_event (timeline, "$m3");
+  g_assert_true (matrix_event_is_redacted (event));
+  g_assert_null (matrix_event_get_content_string (event, "body"));
+  g_assert_cmpuint (json_object_get_size (matrix_event_get_content (event)), ==, 0);
+  g_assert_true (matrix_event_is_redacted (_matrix_timeline_lookup_event (timeline, "$m1")));
+  g_assert_false (matrix_event_is_redacted (_matrix_timeline_lookup_event (timeline, "$m2")));
+
+  /* The room list no longer shows the deleted text. */
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "@bob:example.org: two");
+
+  /* The store keeps the redacted copies, for the next start. */
+  cached = matrix_store_get_timeline_events (f->store, ROOM);
+  for (guint i = 0; i < cached->len; i++)
+    {
+      MatrixEvent *e = g_ptr_array_index (cached, i);
+      const char *id = matrix_event_get_event_id (e);
+
+      g_assert_cmpint (matrix_event_is_redacted (e), ==,
+                       g_str_equal (id, "$m1") || g_str_equal (id, "$m3"));
+      g_assert_cmpstr (matrix_event_get_content_string (e, "body"), !=, "secret");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -627,6 +697,8 @@ main (int   argc,
 
   g_test_add ("/matrix/timeline/excludes-state-section", Fixture, NULL, fixture_setup,
               test_excludes_state_section, fixture_teardown);
+  g_test_add ("/matrix/timeline/redaction-removes-content", Fixture, NULL, fixture_setup,
+              test_redaction, fixture_teardown);
   g_test_add ("/matrix/timeline/room-start", Fixture, NULL, fixture_setup,
               test_room_start, fixture_teardown);
   g_test_add ("/matrix/timeline/limited-sync-leaves-gap", Fixture, NULL, fixture_setup,

@@ -11,4 +11,7 @@ G_BEGIN_DECLS
 void _matrix_event_append_json (MatrixEvent *self,
                                 GString     *out);
 
+MatrixEvent *_matrix_event_new_redacted (MatrixEvent *self,
+                                        MatrixEvent *redaction);
+
 G_END_DECLS

@@ -24,6 +24,7 @@ typedef struct
   gint64      origin_server_ts;
   JsonObject *content;
   JsonObject *unsigned_;
+  char       *redacts;   /* an m.room.redaction's top-level `redacts` (room versions 1–10) */
 } MatrixEventPrivate;
 
 struct _MatrixStateEvent
@@ -60,6 +61,7 @@ matrix_event_finalize (GObject *object)
   g_free (priv->event_id);
   g_clear_pointer (&priv->content, json_object_unref);
   g_clear_pointer (&priv->unsigned_, json_object_unref);
+  g_free (priv->redacts);
 
   G_OBJECT_CLASS (matrix_event_parent_class)->finalize (object);
 }
@@ -201,6 +203,15 @@ parse_common (MatrixEvent  *self,
   priv->origin_server_ts = ts;
   priv->content = json_object_ref (content);
   priv->unsigned_ = unsigned_ != NULL ? json_object_ref (unsigned_) : NULL;
+
+  if (g_str_equal (event_type, "m.room.redaction"))
+    {
+      const char *redacts = NULL;
+
+      if (!_matrix_json_get_string (object, "event", "redacts", FALSE, &redacts, error))
+        return FALSE;
+      priv->redacts = g_strdup (redacts);
+    }
 
   return TRUE;
 }
@@ -513,7 +524,8 @@ matrix_event_equal (MatrixEvent *a,
          g_strcmp0 (pa->event_id, pb->event_id) == 0 &&
          pa->origin_server_ts == pb->origin_server_ts &&
          objects_equal (pa->content, pb->content) &&
-         objects_equal (pa->unsigned_, pb->unsigned_);
+         objects_equal (pa->unsigned_, pb->unsigned_) &&
+         g_strcmp0 (pa->redacts, pb->redacts) == 0;
 }
 
 /**
@@ -544,6 +556,8 @@ matrix_event_to_json (MatrixEvent *self)
   json_object_set_int_member (object, "origin_server_ts", priv->origin_server_ts);
   if (priv->unsigned_ != NULL)
     json_object_set_object_member (object, "unsigned", json_object_ref (priv->unsigned_));
+  if (priv->redacts != NULL)
+    json_object_set_string_member (object, "redacts", priv->redacts);
 
   return json_node_init_object (json_node_alloc (), object);
 }
@@ -577,6 +591,11 @@ _matrix_event_append_json (MatrixEvent *self,
       _MATRIX_JSON_APPEND_LITERAL (out, ",\"unsigned\":");
       _matrix_json_append_object (out, priv->unsigned_);
     }
+  if (priv->redacts != NULL)
+    {
+      _MATRIX_JSON_APPEND_LITERAL (out, ",\"redacts\":");
+      _matrix_json_append_string (out, priv->redacts);
+    }
   g_string_append_c (out, '}');
 }
 
@@ -596,4 +615,124 @@ matrix_event_to_string (MatrixEvent *self)
   out = g_string_sized_new (256);
   _matrix_event_append_json (self, out);
   return g_string_free (out, FALSE);
+}
+
+/**
+ * matrix_event_get_redacts:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none) (nullable): for an `m.room.redaction`, the id of
+ *   the event it removes: its `redacts` member, which room version 11 moved
+ *   into the content; %NULL for any other event
+ */
+const char *
+matrix_event_get_redacts (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv;
+  const char *redacts;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  priv = matrix_event_get_instance_private (self);
+  if (g_strcmp0 (priv->event_type, "m.room.redaction") != 0)
+    return NULL;
+  if (priv->redacts != NULL)
+    return priv->redacts;
+  redacts = matrix_event_get_content_string (self, "redacts");
+  return redacts != NULL && *redacts != '\0' ? redacts : NULL;
+}
+
+/**
+ * matrix_event_is_redacted:
+ * @self: a #MatrixEvent
+ *
+ * Returns: whether the event has been redacted (its `unsigned` names the
+ *   redaction that removed its content)
+ */
+gboolean
+matrix_event_is_redacted (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), FALSE);
+
+  priv = matrix_event_get_instance_private (self);
+  return priv->unsigned_ != NULL && json_object_has_member (priv->unsigned_, "redacted_because");
+}
+
+/* The content keys a redaction keeps, by event type (the spec's redaction
+ * algorithm, room version 11). NULL: the whole content stays. */
+static const char * const *
+kept_keys (const char *event_type,
+           gboolean   *keep_all)
+{
+  static const char * const member[] = { "membership", "join_authorised_via_users_server", NULL };
+  static const char * const join_rules[] = { "join_rule", "allow", NULL };
+  static const char * const power_levels[] = {
+    "ban", "events", "events_default", "invite", "kick", "redact", "state_default", "users",
+    "users_default", NULL
+  };
+  static const char * const history_visibility[] = { "history_visibility", NULL };
+  static const char * const redaction[] = { "redacts", NULL };
+  static const char * const none[] = { NULL };
+
+  *keep_all = g_strcmp0 (event_type, "m.room.create") == 0;
+  if (g_strcmp0 (event_type, "m.room.member") == 0)
+    return member;
+  if (g_strcmp0 (event_type, "m.room.join_rules") == 0)
+    return join_rules;
+  if (g_strcmp0 (event_type, "m.room.power_levels") == 0)
+    return power_levels;
+  if (g_strcmp0 (event_type, "m.room.history_visibility") == 0)
+    return history_visibility;
+  if (g_strcmp0 (event_type, "m.room.redaction") == 0)
+    return redaction;
+  return none;
+}
+
+/**
+ * _matrix_event_new_redacted:
+ * @self: an event
+ * @redaction: the m.room.redaction that removes it
+ *
+ * Returns: (transfer full): @self as the server sends it once redacted: the
+ *   content stripped to what the spec keeps for its type, and `unsigned`
+ *   holding `redacted_because`
+ */
+MatrixEvent *
+_matrix_event_new_redacted (MatrixEvent *self,
+                            MatrixEvent *redaction)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  g_autoptr(JsonNode) node = matrix_event_to_json (self);
+  g_autoptr(JsonNode) because = matrix_event_to_json (redaction);
+  JsonObject *object = json_node_get_object (node);
+  JsonObject *content = json_object_new ();
+  JsonObject *unsigned_ = json_object_new ();
+  const char * const *keys;
+  gboolean keep_all;
+  MatrixEvent *redacted;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+  g_return_val_if_fail (MATRIX_IS_EVENT (redaction), NULL);
+
+  keys = kept_keys (priv->event_type, &keep_all);
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (json_object_has_member (priv->content, keys[i]))
+      json_object_set_member (content, keys[i],
+                              json_node_copy (json_object_get_member (priv->content, keys[i])));
+  if (keep_all)
+    {
+      json_object_unref (content);
+      content = json_object_ref (priv->content);
+    }
+  json_object_set_object_member (object, "content", content);
+  json_object_set_object_member (unsigned_, "redacted_because", json_object_ref (json_node_get_object (because)));
+  json_object_set_object_member (object, "unsigned", unsigned_);
+
+  redacted = matrix_event_new_from_json (priv->room_id, object, &error);
+  /* Built from a valid event, with its own members: it cannot fail. */
+  g_assert_no_error (error);
+  return redacted;
 }

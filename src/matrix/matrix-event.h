@@ -34,6 +34,8 @@ JsonObject       *matrix_event_get_unsigned           (MatrixEvent  *self);
 const char       *matrix_event_get_content_string     (MatrixEvent  *self,
                                                        const char   *member);
 const char       *matrix_event_get_transaction_id     (MatrixEvent  *self);
+const char       *matrix_event_get_redacts            (MatrixEvent  *self);
+gboolean          matrix_event_is_redacted            (MatrixEvent  *self);
 gboolean          matrix_event_is_state               (MatrixEvent  *self);
 gboolean          matrix_event_equal                  (MatrixEvent  *a,
                                                        MatrixEvent  *b);

@@ -80,6 +80,14 @@ memory_add_timeline_events (MatrixStore *store,
     _matrix_store_cache_add_event (CACHE (store), room_id, g_ptr_array_index (events, i));
 }
 
+static void
+memory_replace_timeline_event (MatrixStore *store,
+                               const char  *room_id,
+                               MatrixEvent *event)
+{
+  _matrix_store_cache_replace_event (CACHE (store), room_id, event);
+}
+
 static GPtrArray *
 memory_get_timeline_events (MatrixStore *store,
                             const char  *room_id)
@@ -148,6 +156,7 @@ matrix_memory_store_iface_init (MatrixStoreInterface *iface)
   iface->get_state_events = memory_get_state_events;
   iface->get_room_ids = memory_get_room_ids;
   iface->add_timeline_events = memory_add_timeline_events;
+  iface->replace_timeline_event = memory_replace_timeline_event;
   iface->get_timeline_events = memory_get_timeline_events;
   iface->set_room_data = memory_set_room_data;
   iface->get_room_data = memory_get_room_data;

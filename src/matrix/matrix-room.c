@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-room"
 
+#include "matrix-event-private.h"
 #include "matrix-i18n-private.h"
 #include "matrix-json-private.h"
 #include "matrix-room-private.h"
@@ -594,6 +595,74 @@ _matrix_room_state_changed (MatrixRoom *self)
   real_state_arrived (self);
 }
 
+/* The preview again, from the timeline: after the newest message went. */
+static void
+recompute_last_message (MatrixRoom *self)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+  g_autofree char *preview = NULL;
+
+  for (guint i = g_list_model_get_n_items (model); i > 0 && preview == NULL; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+      MatrixEvent *event = matrix_timeline_item_get_event (item);
+
+      if (event != NULL && g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0)
+        preview = message_preview (self, event);
+    }
+
+  if (set_string (&self->last_message, preview))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
+}
+
+/* Each redaction among @events removes the content of the event it names,
+ * in the timeline, in the store's cache and, for the current state, there
+ * too. An event this client never had is left to the server. */
+static void
+apply_redactions (MatrixRoom *self,
+                  GPtrArray  *events)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+  gboolean changed = FALSE, state_changed = FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      MatrixEvent *redaction = g_ptr_array_index (events, i);
+      const char *redacts = matrix_event_get_redacts (redaction);
+      g_autoptr(MatrixEvent) redacted = NULL;
+      MatrixEvent *target;
+
+      if (redacts == NULL)
+        continue;
+      target = _matrix_timeline_lookup_event (self->timeline, redacts);
+      if (target == NULL || matrix_event_is_redacted (target))
+        continue;
+
+      redacted = _matrix_event_new_redacted (target, redaction);
+      matrix_store_replace_timeline_event (store, self->room_id, redacted);
+      if (MATRIX_IS_STATE_EVENT (redacted))
+        {
+          g_autoptr(MatrixStateEvent) current =
+            matrix_store_get_state_event (store, self->room_id, matrix_event_get_event_type (redacted),
+                                          matrix_state_event_get_state_key (MATRIX_STATE_EVENT (redacted)));
+
+          if (current != NULL &&
+              g_strcmp0 (matrix_event_get_event_id (MATRIX_EVENT (current)), redacts) == 0)
+            {
+              matrix_store_set_state_event (store, MATRIX_STATE_EVENT (redacted));
+              state_changed = TRUE;
+            }
+        }
+      _matrix_timeline_replace_event (self->timeline, redacted);
+      changed = TRUE;
+    }
+
+  if (state_changed)
+    update_from_state (self);
+  if (changed)
+    recompute_last_message (self);
+}
+
 void
 _matrix_room_append_timeline (MatrixRoom *self,
                               GPtrArray  *events,
@@ -603,6 +672,7 @@ _matrix_room_append_timeline (MatrixRoom *self,
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   _matrix_timeline_append_sync (self->timeline, events, limited, prev_batch);
+  apply_redactions (self, events);
 
   /* Working out a name can mean reading every member: only when it may change. */
   for (guint i = 0; i < events->len; i++)

@@ -70,6 +70,7 @@ typedef enum {
   OP_SET_VALUE,
   OP_SET_STATE,
   OP_ADD_EVENT,
+  OP_REPLACE_EVENT,
   OP_SET_ROOM_DATA,
   OP_FORGET_ROOM,
 } OpKind;
@@ -1140,6 +1141,7 @@ enum {
   STMT_DELETE_VALUE,
   STMT_SET_STATE,
   STMT_ADD_EVENT,
+  STMT_REPLACE_EVENT,
   STMT_LAST_POSITION,
   STMT_TRIM_TIMELINE,
   STMT_SET_ROOM_DATA,
@@ -1158,6 +1160,7 @@ static const char * const statements[N_STMTS] = {
   /* OR IGNORE: an event id the room already holds is stored once. */
   [STMT_ADD_EVENT] = "INSERT OR IGNORE INTO timeline_events (room_id, position, event_id, event) "
                      "VALUES (?1, ?2, ?3, ?4)",
+  [STMT_REPLACE_EVENT] = "UPDATE timeline_events SET event = ?3 WHERE room_id = ?1 AND event_id = ?2",
   [STMT_LAST_POSITION] = "SELECT IFNULL(MAX(position), 0) FROM timeline_events WHERE room_id = ?1",
   [STMT_TRIM_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1 AND position <= "
                          "(SELECT MAX(position) FROM timeline_events WHERE room_id = ?1) - ?2",
@@ -1252,6 +1255,13 @@ apply_op (sqlite3_stmt **stmts,
           (*last)++;
         return TRUE;
       }
+
+    case OP_REPLACE_EVENT:
+      stmt = stmts[STMT_REPLACE_EVENT];
+      bind_text (stmt, 1, op->room_id);
+      bind_text (stmt, 2, matrix_event_get_event_id (op->event));
+      bind_event_text (stmt, 3, op->event, scratch);
+      return step_done (stmt, error);
 
     case OP_SET_ROOM_DATA:
       stmt = stmts[STMT_SET_ROOM_DATA];
@@ -1652,6 +1662,19 @@ sqlite_add_timeline_events (MatrixStore *store,
   cache_trim_timeline (self, room_id);
 }
 
+/* The row is updated whether or not the room is in memory (a lazy store may
+ * not have read its timeline yet). */
+static void
+sqlite_replace_timeline_event (MatrixStore *store,
+                               const char  *room_id,
+                               MatrixEvent *event)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+
+  _matrix_store_cache_replace_event (self->cache, room_id, event);
+  g_ptr_array_add (self->pending, op_new (OP_REPLACE_EVENT, room_id, NULL, event));
+}
+
 static GPtrArray *
 sqlite_get_timeline_events (MatrixStore *store,
                             const char  *room_id)
@@ -1876,6 +1899,7 @@ matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
   iface->get_state_events = sqlite_get_state_events;
   iface->get_room_ids = sqlite_get_room_ids;
   iface->add_timeline_events = sqlite_add_timeline_events;
+  iface->replace_timeline_event = sqlite_replace_timeline_event;
   iface->get_timeline_events = sqlite_get_timeline_events;
   iface->set_room_data = sqlite_set_room_data;
   iface->get_room_data = sqlite_get_room_data;

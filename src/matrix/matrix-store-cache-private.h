@@ -39,6 +39,9 @@ GStrv             _matrix_store_cache_get_room_ids   (MatrixStoreCache *cache);
 gboolean          _matrix_store_cache_add_event      (MatrixStoreCache *cache,
                                                       const char       *room_id,
                                                       MatrixEvent      *event);
+gboolean          _matrix_store_cache_replace_event  (MatrixStoreCache *cache,
+                                                      const char       *room_id,
+                                                      MatrixEvent      *event);
 void              _matrix_store_cache_trim_timeline  (MatrixStoreCache *cache,
                                                       const char       *room_id,
                                                       guint             limit);

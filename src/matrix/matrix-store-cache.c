@@ -174,6 +174,30 @@ _matrix_store_cache_add_event (MatrixStoreCache *cache,
   return TRUE;
 }
 
+/* Puts @event in place of the cached event with its id. Returns whether
+ * there was one. */
+gboolean
+_matrix_store_cache_replace_event (MatrixStoreCache *cache,
+                                   const char       *room_id,
+                                   MatrixEvent      *event)
+{
+  GPtrArray *timeline = g_hash_table_lookup (cache->timelines, room_id);
+  const char *event_id = matrix_event_get_event_id (event);
+
+  for (guint i = timeline != NULL ? timeline->len : 0; i > 0; i--)
+    {
+      MatrixEvent *old = g_ptr_array_index (timeline, i - 1);
+
+      if (g_str_equal (matrix_event_get_event_id (old), event_id))
+        {
+          g_ptr_array_index (timeline, i - 1) = g_object_ref (event);
+          g_object_unref (old);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* Keeps the newest @limit events of the room's timeline. */
 void
 _matrix_store_cache_trim_timeline (MatrixStoreCache *cache,

@@ -359,3 +359,29 @@ matrix_store_load_rooms_finish (MatrixStore   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/**
+ * matrix_store_replace_timeline_event:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @event: the new copy of a cached event (same event id)
+ *
+ * Replaces the cached timeline event with @event's id by @event, in its
+ * place; does nothing if the room's cache does not hold that event. Made
+ * durable by the next commit, as every other write.
+ */
+void
+matrix_store_replace_timeline_event (MatrixStore *self,
+                                     const char  *room_id,
+                                     MatrixEvent *event)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (MATRIX_IS_EVENT (event));
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->replace_timeline_event != NULL)
+    iface->replace_timeline_event (self, room_id, event);
+}

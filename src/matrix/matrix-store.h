@@ -41,6 +41,8 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  * @load_rooms_async: reads the rest of rooms not loaded yet into memory, off
  *   the calling thread (%NULL: there is never anything to load)
  * @load_rooms_finish: finishes @load_rooms_async
+ * @replace_timeline_event: puts @event in place of the cached timeline event
+ *   with the same id, if there is one (a redacted copy, say)
  *
  * Where Confab keeps what it knows. Reads answer from memory and never block;
  * writes are gathered and made durable, with the sync token that covers them,
@@ -104,6 +106,9 @@ struct _MatrixStoreInterface
   gboolean          (*load_rooms_finish)   (MatrixStore          *self,
                                             GAsyncResult         *result,
                                             GError              **error);
+  void              (*replace_timeline_event) (MatrixStore       *self,
+                                               const char        *room_id,
+                                               MatrixEvent       *event);
 };
 
 const char       *matrix_store_get_value           (MatrixStore          *self,
@@ -152,5 +157,8 @@ void              matrix_store_load_rooms_async    (MatrixStore          *self,
 gboolean          matrix_store_load_rooms_finish   (MatrixStore          *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
+void              matrix_store_replace_timeline_event (MatrixStore       *self,
+                                                       const char        *room_id,
+                                                       MatrixEvent       *event);
 
 G_END_DECLS

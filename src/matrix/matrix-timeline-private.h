@@ -37,5 +37,11 @@ void                _matrix_timeline_append_sync         (MatrixTimeline     *se
                                                           GPtrArray          *events,
                                                           gboolean            limited,
                                                           const char         *prev_batch);
+/* The event with @event_id among the EVENT items, or NULL (borrowed). */
+MatrixEvent        *_matrix_timeline_lookup_event        (MatrixTimeline     *self,
+                                                          const char         *event_id);
+/* Puts @event in place of the EVENT item with its id (a redacted copy). */
+gboolean            _matrix_timeline_replace_event       (MatrixTimeline     *self,
+                                                          MatrixEvent        *event);
 
 G_END_DECLS

@@ -222,6 +222,13 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
 
+      /* A redaction is not shown: the event it removes changes instead. */
+      if (matrix_event_get_redacts (event) != NULL)
+        {
+          g_hash_table_add (self->event_ids, (gpointer) event_id);
+          continue;
+        }
+
       if (find_echo_for (self, event, &position))
         {
           guint n_before = added->len;
@@ -283,6 +290,8 @@ _matrix_timeline_restore (MatrixTimeline *self,
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
       g_hash_table_add (self->event_ids, (gpointer) event_id);
+      if (matrix_event_get_redacts (event) != NULL)
+        continue;
       if (token != NULL)
         g_ptr_array_add (added, _matrix_timeline_item_new_gap (token));
       if (is_room_start (event))
@@ -291,6 +300,61 @@ _matrix_timeline_restore (MatrixTimeline *self,
     }
 
   insert_items (self, 0, 0, added);
+}
+
+static gboolean
+find_event_item (MatrixTimeline *self,
+                 const char     *event_id,
+                 guint          *position)
+{
+  for (guint i = self->items->len; i > 0; i--)
+    {
+      MatrixTimelineItem *item = g_ptr_array_index (self->items, i - 1);
+
+      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_EVENT &&
+          g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
+        {
+          *position = i - 1;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+MatrixEvent *
+_matrix_timeline_lookup_event (MatrixTimeline *self,
+                               const char     *event_id)
+{
+  guint position;
+
+  g_return_val_if_fail (MATRIX_IS_TIMELINE (self), NULL);
+
+  if (!g_hash_table_contains (self->event_ids, event_id) || !find_event_item (self, event_id, &position))
+    return NULL;
+  return matrix_timeline_item_get_event (g_ptr_array_index (self->items, position));
+}
+
+gboolean
+_matrix_timeline_replace_event (MatrixTimeline *self,
+                                MatrixEvent    *event)
+{
+  const char *event_id = matrix_event_get_event_id (event);
+  MatrixTimelineItem *old;
+  guint position;
+
+  g_return_val_if_fail (MATRIX_IS_TIMELINE (self), FALSE);
+
+  if (!find_event_item (self, event_id, &position))
+    return FALSE;
+
+  /* The set borrows its ids from the events: the new one lends it now. */
+  g_hash_table_remove (self->event_ids, event_id);
+  g_hash_table_add (self->event_ids, (gpointer) event_id);
+  old = g_ptr_array_index (self->items, position);
+  g_ptr_array_index (self->items, position) = _matrix_timeline_item_new_event (event);
+  g_object_unref (old);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+  return TRUE;
 }
 
 JsonArray *

@@ -73,6 +73,11 @@ confab_event_describe (MatrixRoom  *room,
   if (is_state && g_strcmp0 (type, "m.room.member") == 0)
     return describe_member (room, event, sender);
 
+  /* Anything else redacted has lost what it said (a member event keeps its
+   * membership, described above). */
+  if (matrix_event_is_redacted (event))
+    return g_strdup_printf (_("An event by %s was deleted"), sender);
+
   if (is_state && g_strcmp0 (type, "m.room.name") == 0)
     {
       const char *name = matrix_event_get_content_string (event, "name");

@@ -660,6 +660,67 @@ test_room_avatar_thumbnail (void)
   g_assert_cmpint (gdk_pixbuf_get_width (decoded), >=, 64);
 }
 
+typedef struct {
+  MatrixRoom *room;
+  const char *event_id;
+} RedactionCheck;
+
+/* Whether the room's timeline shows @event_id redacted (and no redaction row). */
+static gboolean
+shown_redacted (gpointer data)
+{
+  RedactionCheck *check = data;
+  GListModel *timeline = G_LIST_MODEL (matrix_room_get_timeline (check->room));
+  gboolean redacted = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (timeline, i);
+      MatrixEvent *event = matrix_timeline_item_get_event (item);
+
+      if (event == NULL)
+        continue;
+      g_assert_cmpstr (matrix_event_get_event_type (event), !=, "m.room.redaction");
+      if (g_strcmp0 (matrix_event_get_event_id (event), check->event_id) == 0)
+        redacted = matrix_event_is_redacted (event) &&
+                   matrix_event_get_content_string (event, "body") == NULL;
+    }
+  return redacted;
+}
+
+static void
+test_redaction_removes_message (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("reader");
+  g_autoptr(Peer) peer = peer_new ("regretful");
+  g_autofree char *room_id = joined_room (ours, peer, "Oops room");
+  g_autofree char *oops = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *room = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  RedactionCheck check;
+
+  test_client_sync_once (ours);
+  kept = peer_send_text (peer, room_id, "Hello");
+  oops = peer_send_text (peer, room_id, "my password is hunter2");
+  test_client_wait_for_event (ours, oops);
+  check.room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  check.event_id = oops;
+  g_assert_nonnull (strstr (matrix_room_get_last_message (check.room), "hunter2"));
+
+  room = g_uri_escape_string (room_id, NULL, FALSE);
+  path = g_strdup_printf ("v3/rooms/%s/redact/%s/txn-redact", room, oops);
+  reply = peer_request (peer, "PUT", path, "{\"reason\": \"oops\"}", &error);
+  g_assert_no_error (error);
+
+  /* Synapse's room version 10 puts `redacts` outside the content. */
+  g_assert_true (test_iterate_until (shown_redacted, &check, INTEGRATION_TIMEOUT_MS));
+  g_assert_null (strstr (matrix_room_get_last_message (check.room), "hunter2"));
+  g_assert_nonnull (strstr (matrix_room_get_last_message (check.room), "Hello"));
+}
+
 static void
 test_send_event_same_txn_once (void)
 {
@@ -704,6 +765,7 @@ main (int   argc,
   g_test_add_func ("/integration/client/send-event/same-txn-id-once", test_send_event_same_txn_once);
   g_test_add_func ("/integration/client/room/mark-read-resets-counts", test_mark_read_resets_counts);
   g_test_add_func ("/integration/client/media/room-avatar-thumbnail", test_room_avatar_thumbnail);
+  g_test_add_func ("/integration/client/room/redaction-removes-message", test_redaction_removes_message);
 
   return g_test_run ();
 }

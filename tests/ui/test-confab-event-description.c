@@ -61,6 +61,12 @@ test_state_changes (void)
       "@a:x banned @b:x" },
     { EVENT ("m.room.create", "\"state_key\":\"\",", "{}"),
       "@a:x created the room" },
+    /* Redacted: a member event keeps its membership, a topic says nothing. */
+    { EVENT ("m.room.member", "\"state_key\":\"@a:x\",\"unsigned\":{\"redacted_because\":{}},",
+             "{\"membership\":\"join\"}"),
+      "@a:x joined" },
+    { EVENT ("m.room.topic", "\"state_key\":\"\",\"unsigned\":{\"redacted_because\":{}},", "{}"),
+      "An event by @a:x was deleted" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
