@@ -811,7 +811,8 @@ on_all_rooms_loaded (GObject      *source,
  * is the store's: the lazy open, then what loading every room would cost,
  * which the app never does (rooms are read when opened or synced). */
 static int
-store_load_main (const char *directory)
+store_load_main (const char *directory,
+                 guint       timeline_limit)
 {
   StoreLoad load = { g_main_loop_new (NULL, FALSE), NULL, NULL };
   g_auto(GStrv) room_ids = NULL;
@@ -820,8 +821,8 @@ store_load_main (const char *directory)
   double open_ms, open_cpu_ms;
   glong open_rss;
 
-  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, 0, NULL, on_load_store_open,
-                                      &load);
+  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, timeline_limit, NULL,
+                                      on_load_store_open, &load);
   g_main_loop_run (load.loop);
   if (load.store == NULL)
     {
@@ -1183,7 +1184,7 @@ main (int   argc,
   g_autofree char *fill = NULL;
   g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   int steps = 100, wheel_frames = 150, page_frames = 50, max_seconds = 120, runs = 1;
-  int timeline_limit = BIG_TIMELINE_LIMIT;
+  int timeline_limit = 0;
   g_autofree char *app_path = NULL;
   GOptionEntry entries[] = {
     { "cold-start", 0, 0, G_OPTION_ARG_NONE, &cold_start, "time to the room list", NULL },
@@ -1205,16 +1206,17 @@ main (int   argc,
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (g_option_context_parse (context, &argc, &argv, &error) && timeline_limit > 0)
+  if (g_option_context_parse (context, &argc, &argv, &error) && timeline_limit >= 0)
     {
+      /* 0: the store's default. */
       if (store_load != NULL)
-        return store_load_main (store_load);
+        return store_load_main (store_load, timeline_limit);
       if (fill != NULL)
         return fill_store_main (fill, timeline_limit);
     }
   if (error != NULL || argc != 2 ||
       cold_start == big_timeline || steps < 1 || runs < 1 || wheel_frames < 1 ||
-      page_frames < 1 || timeline_limit < 1)
+      page_frames < 1 || timeline_limit < 0)
     {
       g_printerr ("usage: %s --cold-start [--runs N] [--app PATH] FILE\n"
                   "       %s --big-timeline [--steps N] [--timeline-limit N] [--max-seconds S]"
@@ -1227,6 +1229,7 @@ main (int   argc,
     return cold_start_main (self_path, argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
                             max_seconds, keep);
 
-  return big_timeline_main (self_path, argv[1], wheel_frames, page_frames, steps, timeline_limit,
-                            max_seconds, keep);
+  return big_timeline_main (self_path, argv[1], wheel_frames, page_frames, steps,
+                            timeline_limit > 0 ? timeline_limit : BIG_TIMELINE_LIMIT, max_seconds,
+                            keep);
 }
