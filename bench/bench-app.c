@@ -20,10 +20,19 @@
  *     loading every room would take, which the app never does.
  *
  *   bench-app --big-timeline [--steps N] [--wheel-frames N] [--page-frames N]
- *             [--max-seconds S] FILE
- *     FILE has one room with a long timeline. Opens it, lets it settle at the
- *     bottom, then scrolls it in three passes, one step per frame, each pass
- *     going up and coming back down to the bottom:
+ *             [--timeline-limit N] [--max-seconds S] [--keep] FILE
+ *     FILE has one room with a long timeline. A process of its own saves it
+ *     in an SQLite store (through MatrixClient, the tracker and the store,
+ *     kept with --timeline-limit, default 100,000, events per room); this one
+ *     then opens that store lazily, as the app does, with the same limit,
+ *     and gives a client on it to the app's window (the server holds every
+ *     /sync with a `since`, so nothing comes from the network). It opens the
+ *     room, which the window asks the store to read, and times it to the
+ *     first frame painted with its timeline: the GTK thread's CPU and all
+ *     threads' then, the longest time between two frames meanwhile (the main
+ *     loop held up), RSS before and after. Then it lets the room settle at
+ *     the bottom and scrolls it in three passes, one step per frame, each
+ *     pass going up and coming back down to the bottom:
  *       wheel — one mouse-wheel detent per frame (GtkScrolledWindow's step,
  *               page size^(2/3) pixels), --wheel-frames frames each way;
  *       page  — one page per frame, --page-frames frames each way;
@@ -35,8 +44,8 @@
  *     after every pass. Stops at --max-seconds and reports what it has
  *     (`"complete": false`).
  *
- * The app keeps its session in $XDG_DATA_HOME, which this points at a
- * temporary directory holding a session for the local server.
+ * The store (and, for --cold-start, the session) is kept in $XDG_DATA_HOME,
+ * which this points at a temporary directory.
  */
 
 #include <glib/gstdio.h>
@@ -73,16 +82,30 @@ typedef struct {
 typedef struct {
   GApplication  *app;
   ConfabWindow  *window;
-  gboolean       big_timeline;
-  gint64         exec_time;
-  guint          rooms_expected;
+  MatrixStore   *store;
+  MatrixClient  *client;
 
-  gint64         first_frame;
-  gint64         rooms_frame;
-  glong          rooms_rss_kib;
+  /* opening the room: from selecting it to the first frame showing its
+   * timeline */
+  char          *room_id;
+  gint64         open_start;
+  double         open_cpu_start;     /* GTK thread */
+  double         open_all_cpu_start; /* all threads */
+  gint64         last_frame;
+  double         last_frame_cpu;
+  double         open_max_gap_ms;
+  double         open_max_gap_cpu_ms; /* GTK thread, within that gap */
+  gint64         loaded_time;        /* the store's room-loaded, handled */
+  double         loaded_cpu_ms;      /* GTK thread, from the selection */
+  guint          open_binds;         /* rows bound since the selection */
+  guint          open_binds_shown;   /* … until the timeline was shown */
+  gint64         shown_time;
+  double         open_cpu_ms;
+  double         open_all_cpu_ms;
+  glong          rss_before_open_kib;
+  glong          rss_loaded_kib;
 
-  /* big timeline */
-  gboolean       room_selected;
+  /* scrolling */
   guint          settle_frames;
   GtkAdjustment *vadjustment;
   guint          timeline_items;
@@ -169,11 +192,20 @@ n_rooms (Bench *bench)
   return tracker != NULL ? g_list_model_get_n_items (G_LIST_MODEL (tracker)) : 0;
 }
 
+static gboolean
+quit_app (gpointer user_data)
+{
+  /* As the app quits: its window flushes and closes the store first. */
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 finish (Bench *bench)
 {
   bench->done = TRUE;
-  g_application_quit (bench->app);
+  /* Not from within the frame clock's signal. */
+  g_idle_add (quit_app, bench->app);
 }
 
 /* Where step @step of the current pass puts the top of the view: up from
@@ -221,6 +253,7 @@ on_bind (GtkListItemFactory *factory,
          Bench              *bench)
 {
   bench->frame_binds++;
+  bench->open_binds++;
 }
 
 static void
@@ -231,13 +264,64 @@ on_setup (GtkListItemFactory *factory,
   bench->frame_setups++;
 }
 
+static GtkWidget *
+timeline_view (Bench *bench)
+{
+  return find_descendant (GTK_WIDGET (bench->window), CONFAB_TYPE_TIMELINE_VIEW);
+}
+
+/* Handled after the tracker's handler, which restored the room's timeline
+ * from what the store read (GTK 4.8's list view binds its rows for the new
+ * items at once, within that handler). */
+static void
+on_room_loaded (MatrixStore *store,
+                const char  *room_id,
+                Bench       *bench)
+{
+  if (bench->loaded_time != 0 || g_strcmp0 (room_id, bench->room_id) != 0)
+    return;
+
+  bench->loaded_time = g_get_monotonic_time ();
+  bench->loaded_cpu_ms = thread_cpu_ms () - bench->open_cpu_start;
+}
+
+static void
+open_room (Bench *bench)
+{
+  GtkWidget *view = timeline_view (bench);
+  GtkWidget *list = view != NULL ? find_descendant (view, GTK_TYPE_LIST_VIEW) : NULL;
+  GListModel *rooms = G_LIST_MODEL (confab_window_get_tracker (bench->window));
+  g_autoptr(MatrixRoom) room = g_list_model_get_item (rooms, 0);
+  GtkListItemFactory *factory;
+
+  if (list == NULL || room == NULL)
+    {
+      g_printerr ("bench-app: no room or no timeline view\n");
+      finish (bench);
+      return;
+    }
+
+  factory = gtk_list_view_get_factory (GTK_LIST_VIEW (list));
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind), bench);
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup), bench);
+  g_signal_connect (bench->store, "room-loaded", G_CALLBACK (on_room_loaded), bench);
+
+  bench->room_id = g_strdup (matrix_room_get_room_id (room));
+  bench->rss_before_open_kib = current_rss_kib ();
+  bench->open_all_cpu_start = bench_cpu_ms ();
+  bench->open_cpu_start = bench->last_frame_cpu = thread_cpu_ms ();
+  bench->open_start = bench->last_frame = g_get_monotonic_time ();
+  /* The window asks the store to read the room. */
+  confab_window_select_room (bench->window, bench->room_id);
+  if (matrix_store_is_room_loaded (bench->store, bench->room_id))
+    on_room_loaded (bench->store, bench->room_id, bench);
+}
+
 static void
 start_scrolling (Bench *bench)
 {
-  GtkWidget *view = find_descendant (GTK_WIDGET (bench->window), CONFAB_TYPE_TIMELINE_VIEW);
-  GtkWidget *scroller = view != NULL ? find_descendant (view, GTK_TYPE_SCROLLED_WINDOW) : NULL;
+  GtkWidget *scroller = find_descendant (timeline_view (bench), GTK_TYPE_SCROLLED_WINDOW);
   MatrixRoom *room = confab_window_get_room (bench->window);
-  GtkListItemFactory *factory;
 
   if (scroller == NULL || room == NULL)
     {
@@ -245,10 +329,6 @@ start_scrolling (Bench *bench)
       finish (bench);
       return;
     }
-
-  factory = gtk_list_view_get_factory (GTK_LIST_VIEW (find_descendant (view, GTK_TYPE_LIST_VIEW)));
-  g_signal_connect (factory, "bind", G_CALLBACK (on_bind), bench);
-  g_signal_connect (factory, "setup", G_CALLBACK (on_setup), bench);
 
   bench->timeline_items = g_list_model_get_n_items (G_LIST_MODEL (matrix_room_get_timeline (room)));
   bench->vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
@@ -268,32 +348,38 @@ on_after_paint (GdkFrameClock *clock,
   if (bench->done)
     return;
 
-  if (bench->first_frame == 0)
-    bench->first_frame = now;
-
-  if (bench->rooms_frame == 0)
+  if (bench->room_id == NULL)
     {
-      if (n_rooms (bench) < bench->rooms_expected)
-        {
-          gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
-          return;
-        }
-      bench->rooms_frame = now;
-      bench->rooms_rss_kib = current_rss_kib ();
-      if (!bench->big_timeline)
-        {
-          finish (bench);
-          return;
-        }
+      /* The room list comes from the store as the window gets the client. */
+      if (n_rooms (bench) > 0 && confab_window_get_rooms_listed (bench->window))
+        open_room (bench);
+      gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+      return;
     }
 
-  if (!bench->room_selected)
+  if (bench->shown_time == 0)
     {
-      MatrixRoom *room = g_list_model_get_item (G_LIST_MODEL (confab_window_get_tracker (bench->window)), 0);
+      double cpu = thread_cpu_ms ();
 
-      bench->room_selected = TRUE;
-      confab_window_select_room (bench->window, matrix_room_get_room_id (room));
-      g_object_unref (room);
+      /* On a busy machine a gap is also time spent waiting for a core: its
+       * CPU time is what the main thread did in it. */
+      if ((now - bench->last_frame) / 1e3 > bench->open_max_gap_ms)
+        {
+          bench->open_max_gap_ms = (now - bench->last_frame) / 1e3;
+          bench->open_max_gap_cpu_ms = cpu - bench->last_frame_cpu;
+        }
+      bench->last_frame = now;
+      bench->last_frame_cpu = cpu;
+      /* The first frame painted with rows of the loaded timeline (it was
+       * empty before: a room the store has not read shows nothing). */
+      if (bench->loaded_time != 0 && bench->open_binds > 0)
+        {
+          bench->shown_time = now;
+          bench->open_cpu_ms = cpu - bench->open_cpu_start;
+          bench->open_all_cpu_ms = bench_cpu_ms () - bench->open_all_cpu_start;
+          bench->rss_loaded_kib = current_rss_kib ();
+          bench->open_binds_shown = bench->open_binds;
+        }
       gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
       return;
     }
@@ -347,16 +433,21 @@ on_window_realized (GtkWidget *widget,
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), bench);
 }
 
+/* Instead of the application's own activate, which would restore the
+ * session of session.ini: the window gets the client on the store opened
+ * here, as tests/ui give it theirs. */
 static void
-on_window_added (GtkApplication *app,
-                 GtkWindow      *window,
-                 Bench          *bench)
+on_activate (GApplication *app,
+             Bench        *bench)
 {
-  if (!CONFAB_IS_WINDOW (window) || bench->window != NULL)
+  g_signal_stop_emission_by_name (app, "activate");
+  if (bench->window != NULL)
     return;
 
-  bench->window = CONFAB_WINDOW (window);
-  g_signal_connect (window, "realize", G_CALLBACK (on_window_realized), bench);
+  bench->window = confab_window_new (GTK_APPLICATION (app));
+  g_signal_connect (bench->window, "realize", G_CALLBACK (on_window_realized), bench);
+  confab_window_set_client (bench->window, bench->client);
+  gtk_window_present (GTK_WINDOW (bench->window));
 }
 
 static gboolean
@@ -372,23 +463,6 @@ on_timeout (gpointer user_data)
   bench->rss_after_kib = current_rss_kib ();
   finish (bench);
   return G_SOURCE_REMOVE;
-}
-
-static gboolean
-write_session (const char  *data_dir,
-               int          port,
-               GError     **error)
-{
-  g_autofree char *dir = g_build_filename (data_dir, "confab", NULL);
-  g_autofree char *path = g_build_filename (dir, "session.ini", NULL);
-  g_autofree char *text = g_strdup_printf ("[Session]\n"
-                                           "homeserver=http://127.0.0.1:%d\n"
-                                           "user_id=@me:example.org\n"
-                                           "device_id=BENCH\n"
-                                           "access_token=bench-token\n", port);
-
-  g_mkdir_with_parents (dir, 0700);
-  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, error);
 }
 
 static void
@@ -461,10 +535,19 @@ on_fill_flushed (GObject      *source,
   g_main_loop_quit (fill->loop);
 }
 
+static gboolean
+set_flag (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 /* Saves the server's initial sync in the user's store the way the app does,
- * and the session beside it. */
+ * and the session beside it; @timeline_limit events per room, 0 for the
+ * store's default. */
 static gboolean
 fill_store (const char  *homeserver,
+            guint        timeline_limit,
             GError     **error)
 {
   g_autofree char *directory = matrix_sqlite_store_default_dir (COLD_USER);
@@ -473,8 +556,8 @@ fill_store (const char  *homeserver,
   Fill fill = { g_main_loop_new (NULL, FALSE), NULL, NULL, FALSE };
   gboolean ok;
 
-  matrix_sqlite_store_new_for_session_async (directory, COLD_USER, homeserver, 0, NULL,
-                                             on_fill_store_open, &fill);
+  matrix_sqlite_store_new_for_session_async (directory, COLD_USER, homeserver, timeline_limit,
+                                             NULL, on_fill_store_open, &fill);
   g_main_loop_run (fill.loop);
   if (fill.store != NULL)
     {
@@ -501,7 +584,27 @@ fill_store (const char  *homeserver,
     g_propagate_error (error, fill.error);
   g_clear_object (&tracker);
   g_clear_object (&client);
-  g_clear_object (&fill.store);
+  if (fill.store != NULL)
+    {
+      MatrixStore *store = g_steal_pointer (&fill.store);
+      gboolean late = FALSE;
+      guint deadline = g_timeout_add_seconds (5, set_flag, &late);
+
+      /* Left open, the database keeps its WAL file, which the next lazy
+       * open takes for a crash (and checks the whole file). Work still in
+       * flight holds the store until the loop runs. */
+      g_object_add_weak_pointer (G_OBJECT (store), (gpointer *) &store);
+      g_object_unref (store);
+      while (store != NULL && !late)
+        g_main_context_iteration (NULL, TRUE);
+      if (store != NULL)
+        {
+          g_object_remove_weak_pointer (G_OBJECT (store), (gpointer *) &store);
+          g_printerr ("bench-app: the filled store is still open\n");
+        }
+      if (!late)
+        g_source_remove (deadline);
+    }
   g_main_loop_unref (fill.loop);
   return ok;
 }
@@ -735,7 +838,8 @@ on_all_rooms_loaded (GObject      *source,
  * is the store's: the lazy open, then what loading every room would cost,
  * which the app never does (rooms are read when opened or synced). */
 static int
-store_load_main (const char *directory)
+store_load_main (const char *directory,
+                 guint       timeline_limit)
 {
   StoreLoad load = { g_main_loop_new (NULL, FALSE), NULL, NULL };
   g_auto(GStrv) room_ids = NULL;
@@ -744,8 +848,8 @@ store_load_main (const char *directory)
   double open_ms, open_cpu_ms;
   glong open_rss;
 
-  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, 0, NULL, on_load_store_open,
-                                      &load);
+  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, timeline_limit, NULL,
+                                      on_load_store_open, &load);
   g_main_loop_run (load.loop);
   if (load.store == NULL)
     {
@@ -842,7 +946,7 @@ cold_start_main (const char *self_path,
   confab_dir = g_build_filename (data_dir, "confab", NULL);
   g_mkdir_with_parents (confab_dir, 0700);
 
-  if (!fill_store (homeserver, &error) || !write_session_ini (data_dir, homeserver, &error))
+  if (!fill_store (homeserver, 0, &error) || !write_session_ini (data_dir, homeserver, &error))
     goto failed;
 
   for (int i = 0; i < runs; i++)
@@ -897,76 +1001,159 @@ failed:
   return 1;
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* --- a big timeline, from the store --------------------------------------- */
+
+#define BIG_TIMELINE_LIMIT 100000
+
+/* Run in a process of its own (bench-app --fill-store URL), so that the
+ * initial sync's parse and commit never count in the measured process. */
+static int
+fill_store_main (const char *homeserver,
+                 guint       timeline_limit)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
+  g_autoptr(GError) error = NULL;
+
+  if (!fill_store (homeserver, timeline_limit, &error))
+    {
+      g_printerr ("bench-app: %s\n", error->message);
+      return 1;
+    }
+  return 0;
+}
+
+static void
+print_big_timeline (Bench  *bench,
+                    double  store_open_ms,
+                    double  store_open_cpu_ms,
+                    goffset store_bytes)
+{
+  g_autoptr(GString) json = g_string_new (NULL);
+  gboolean loaded = bench->loaded_time != 0, shown = bench->shown_time != 0;
+
+  g_string_append_printf (json, "{\"timeline_items\": %u, \"store_bytes\": %" G_GOFFSET_FORMAT ", "
+                          "\"store_open_ms\": %.1f, \"store_open_cpu_ms\": %.1f, "
+                          "\"open_loaded_ms\": %.1f, \"open_loaded_cpu_ms\": %.1f, "
+                          "\"open_ms\": %.1f, \"open_cpu_ms\": %.1f, \"open_all_cpu_ms\": %.1f, "
+                          "\"open_binds\": %u, "
+                          "\"open_max_frame_gap_ms\": %.1f, \"open_max_frame_gap_cpu_ms\": %.1f, "
+                          "\"rss_before_open_kib\": %ld, \"rss_loaded_kib\": %ld, ",
+                          bench->timeline_items, store_bytes, store_open_ms, store_open_cpu_ms,
+                          loaded ? (bench->loaded_time - bench->open_start) / 1e3 : -1,
+                          loaded ? bench->loaded_cpu_ms : -1,
+                          shown ? (bench->shown_time - bench->open_start) / 1e3 : -1,
+                          shown ? bench->open_cpu_ms : -1,
+                          shown ? bench->open_all_cpu_ms : -1, bench->open_binds_shown,
+                          bench->open_max_gap_ms, bench->open_max_gap_cpu_ms,
+                          bench->rss_before_open_kib,
+                          bench->rss_loaded_kib);
+  g_string_append_printf (json, "\"scroll_ms\": %.1f, "
+                          "\"rss_before_kib\": %ld, \"rss_after_kib\": %ld, "
+                          "\"max_rss_kib\": %ld, \"complete\": %s, \"passes\": {",
+                          (bench->scroll_end - bench->scroll_start) / 1e3,
+                          bench->rss_before_kib, bench->rss_after_kib, bench_max_rss_kib (),
+                          bench->timed_out ? "false" : "true");
+  for (int i = 0; i < N_PASSES; i++)
+    {
+      Pass *pass = &bench->passes[i];
+      guint frames = pass->frame_ms->len;
+      guint binds = 0, setups = 0;
+
+      for (guint j = 0; j < frames; j++)
+        {
+          binds += g_array_index (pass->binds, guint, j);
+          setups += g_array_index (pass->setups, guint, j);
+        }
+      g_array_sort (pass->frame_ms, compare_doubles);
+      g_string_append_printf (json, "%s\"%s\": {\"frames\": %u, \"of\": %d, "
+                              "\"frame_median_ms\": %.2f, \"frame_p95_ms\": %.2f, "
+                              "\"frame_max_ms\": %.2f, \"cpu_per_frame_ms\": %.2f, "
+                              "\"binds_per_frame\": %.1f, \"setups_per_frame\": %.1f, "
+                              "\"rss_after_kib\": %ld}",
+                              i > 0 ? ", " : "", pass_names[i], frames, 2 * pass->steps + 1,
+                              percentile (pass->frame_ms, 50), percentile (pass->frame_ms, 95),
+                              percentile (pass->frame_ms, 100),
+                              frames > 0 && pass->cpu_ms > 0 ? pass->cpu_ms / frames : -1,
+                              frames > 0 ? (double) binds / frames : 0,
+                              frames > 0 ? (double) setups / frames : 0,
+                              pass->rss_after_kib);
+    }
+  g_string_append (json, "}}\n");
+  g_print ("%s", json->str);
+}
+
+static int
+big_timeline_main (const char *self_path,
+                   const char *file,
+                   int         wheel_frames,
+                   int         page_frames,
+                   int         steps,
+                   guint       timeline_limit,
+                   int         max_seconds,
+                   gboolean    keep)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = NULL;
-  gboolean cold_start = FALSE, big_timeline = FALSE, keep = FALSE;
-  g_autofree char *store_load = NULL;
-  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
-  gint64 exec_time = 0;
-  int rooms = 1, steps = 100, wheel_frames = 150, page_frames = 50, max_seconds = 120, runs = 1;
-  g_autofree char *app_path = NULL;
-  GOptionEntry entries[] = {
-    { "cold-start", 0, 0, G_OPTION_ARG_NONE, &cold_start, "time to the room list", NULL },
-    { "big-timeline", 0, 0, G_OPTION_ARG_NONE, &big_timeline, "scroll a long timeline", NULL },
-    { "exec-time-us", 0, 0, G_OPTION_ARG_INT64, &exec_time, "CLOCK_MONOTONIC before exec", "T" },
-    { "rooms", 0, 0, G_OPTION_ARG_INT, &rooms, "rooms in FILE", "N" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "jumps each way, whole timeline (100)", "N" },
-    { "wheel-frames", 0, 0, G_OPTION_ARG_INT, &wheel_frames, "wheel steps each way (150)", "N" },
-    { "page-frames", 0, 0, G_OPTION_ARG_INT, &page_frames, "page steps each way (50)", "N" },
-    { "max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "stop and report after (120)", "S" },
-    { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "cold starts to time (1)", "N" },
-    { "app", 0, 0, G_OPTION_ARG_FILENAME, &app_path, "the confab binary", "PATH" },
-    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "keep the filled store (to profile)", NULL },
-    { "store-load", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &store_load,
-      "time the store alone: open lazily, then load every room", "DIR" },
-    { NULL }
-  };
+  g_autofree char *homeserver = NULL;
+  g_autofree char *directory = NULL;
+  g_autofree char *limit = g_strdup_printf ("%u", timeline_limit);
+  g_autoptr(GFile) database = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  StoreLoad open = { NULL, NULL, NULL };
   Bench bench = { 0, };
-  char *app_argv[] = { argv[0], NULL };
-  int port, lifeline;
+  char *app_argv[] = { (char *) self_path, NULL };
+  double store_open_ms, store_open_cpu_ms, cpu0;
+  gint64 t0;
+  gboolean opened;
+  int port, lifeline, status;
   pid_t child;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (g_option_context_parse (context, &argc, &argv, &error) && store_load != NULL)
-    return store_load_main (store_load);
-  if (error != NULL || argc != 2 ||
-      cold_start == big_timeline || rooms < 1 || steps < 1 || runs < 1 || wheel_frames < 1 ||
-      page_frames < 1)
-    {
-      g_printerr ("usage: %s --cold-start [--runs N] [--app PATH] FILE\n"
-                  "       %s --big-timeline [--steps N] [--max-seconds S] FILE\n",
-                  g_get_prgname (), g_get_prgname ());
-      return 2;
-    }
-
-  if (cold_start)
-    return cold_start_main (self_path, argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
-                            max_seconds, keep);
-
-  port = bench_server_fork (argv[1], &child, &lifeline);
+  port = bench_server_fork (file, &child, &lifeline);
   if (port == 0)
     {
       g_printerr ("The server did not start\n");
       return 1;
     }
+  homeserver = g_strdup_printf ("http://127.0.0.1:%d", port);
 
   data_dir = g_dir_make_tmp ("bench-app-XXXXXX", &error);
-  if (data_dir == NULL || !write_session (data_dir, port, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
+  if (data_dir == NULL)
+    goto failed;
   g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
-  bench.big_timeline = big_timeline;
-  bench.exec_time = exec_time != 0 ? exec_time : g_get_monotonic_time ();
-  bench.rooms_expected = rooms;
+  {
+    const char *argv[] = { self_path, "--fill-store", homeserver, "--timeline-limit", limit, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                       &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      goto failed;
+  }
+
+  /* Opened as the app opens it (confab-session.c), with the larger limit. */
+  directory = matrix_sqlite_store_default_dir (COLD_USER);
+  database = g_file_new_build_filename (directory, "confab.db", NULL);
+  info = g_file_query_info (database, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
+                            NULL, &error);
+  if (info == NULL)
+    goto failed;
+  open.loop = g_main_loop_new (NULL, FALSE);
+  t0 = g_get_monotonic_time ();
+  cpu0 = bench_cpu_ms ();
+  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, homeserver, timeline_limit, NULL,
+                                      on_load_store_open, &open);
+  g_main_loop_run (open.loop);
+  g_main_loop_unref (open.loop);
+  if (open.store == NULL)
+    {
+      g_propagate_error (&error, open.error);
+      goto failed;
+    }
+  store_open_ms = (g_get_monotonic_time () - t0) / 1e3;
+  store_open_cpu_ms = bench_cpu_ms () - cpu0;
+
+  bench.store = open.store;
+  bench.client = matrix_client_new (homeserver, bench.store);
   bench.passes[PASS_WHEEL].steps = wheel_frames;
   bench.passes[PASS_PAGE].steps = page_frames;
   bench.passes[PASS_JUMP].steps = steps;
@@ -977,62 +1164,15 @@ main (int   argc,
       bench.passes[i].setups = g_array_new (FALSE, FALSE, sizeof (guint));
     }
   bench.app = G_APPLICATION (confab_application_new ());
-  g_signal_connect (bench.app, "window-added", G_CALLBACK (on_window_added), &bench);
+  g_signal_connect (bench.app, "activate", G_CALLBACK (on_activate), &bench);
   g_timeout_add_seconds (MAX (1, max_seconds), on_timeout, &bench);
   g_application_run (bench.app, 1, app_argv);
 
-  if (bench.rooms_frame == 0)
-    {
-      g_printerr ("bench-app: the room list never filled\n");
-      return 1;
-    }
-
-  if (!big_timeline)
-    {
-      g_print ("{\"first_frame_ms\": %.1f, \"rooms_frame_ms\": %.1f, \"rooms\": %u, "
-               "\"rss_kib\": %ld, \"max_rss_kib\": %ld}\n",
-               (bench.first_frame - bench.exec_time) / 1e3,
-               (bench.rooms_frame - bench.exec_time) / 1e3, n_rooms (&bench),
-               bench.rooms_rss_kib, bench_max_rss_kib ());
-    }
+  opened = bench.room_id != NULL;
+  if (!opened)
+    g_printerr ("bench-app: the room list never filled\n");
   else
-    {
-      g_autoptr(GString) json = g_string_new (NULL);
-
-      g_string_append_printf (json, "{\"timeline_items\": %u, \"scroll_ms\": %.1f, "
-                              "\"rss_before_kib\": %ld, \"rss_after_kib\": %ld, "
-                              "\"max_rss_kib\": %ld, \"complete\": %s, \"passes\": {",
-                              bench.timeline_items, (bench.scroll_end - bench.scroll_start) / 1e3,
-                              bench.rss_before_kib, bench.rss_after_kib, bench_max_rss_kib (),
-                              bench.timed_out ? "false" : "true");
-      for (int i = 0; i < N_PASSES; i++)
-        {
-          Pass *pass = &bench.passes[i];
-          guint frames = pass->frame_ms->len;
-          guint binds = 0, setups = 0;
-
-          for (guint j = 0; j < frames; j++)
-            {
-              binds += g_array_index (pass->binds, guint, j);
-              setups += g_array_index (pass->setups, guint, j);
-            }
-          g_array_sort (pass->frame_ms, compare_doubles);
-          g_string_append_printf (json, "%s\"%s\": {\"frames\": %u, \"of\": %d, "
-                                  "\"frame_median_ms\": %.2f, \"frame_p95_ms\": %.2f, "
-                                  "\"frame_max_ms\": %.2f, \"cpu_per_frame_ms\": %.2f, "
-                                  "\"binds_per_frame\": %.1f, \"setups_per_frame\": %.1f, "
-                                  "\"rss_after_kib\": %ld}",
-                                  i > 0 ? ", " : "", pass_names[i], frames, 2 * pass->steps + 1,
-                                  percentile (pass->frame_ms, 50), percentile (pass->frame_ms, 95),
-                                  percentile (pass->frame_ms, 100),
-                                  frames > 0 && pass->cpu_ms > 0 ? pass->cpu_ms / frames : -1,
-                                  frames > 0 ? (double) binds / frames : 0,
-                                  frames > 0 ? (double) setups / frames : 0,
-                                  pass->rss_after_kib);
-        }
-      g_string_append (json, "}}\n");
-      g_print ("%s", json->str);
-    }
+    print_big_timeline (&bench, store_open_ms, store_open_cpu_ms, g_file_info_get_size (info));
 
   for (int i = 0; i < N_PASSES; i++)
     {
@@ -1040,9 +1180,83 @@ main (int   argc,
       g_array_unref (bench.passes[i].binds);
       g_array_unref (bench.passes[i].setups);
     }
+  g_signal_handlers_disconnect_by_data (bench.store, &bench);
   g_clear_object (&bench.app);
+  g_clear_object (&bench.client);
+  g_clear_object (&bench.store);
+  g_free (bench.room_id);
   bench_server_stop (child, lifeline);
-  remove_tree (data_dir);
+  if (keep)
+    g_printerr ("bench-app: kept the store in %s\n", directory);
+  else
+    remove_tree (data_dir);
+  return opened ? 0 : 1;
 
-  return 0;
+failed:
+  g_printerr ("bench-app: %s\n", error != NULL ? error->message : "failed");
+  bench_server_stop (child, lifeline);
+  if (data_dir != NULL)
+    remove_tree (data_dir);
+  return 1;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE");
+  g_autoptr(GError) error = NULL;
+  gboolean cold_start = FALSE, big_timeline = FALSE, keep = FALSE;
+  g_autofree char *store_load = NULL;
+  g_autofree char *fill = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  int steps = 100, wheel_frames = 150, page_frames = 50, max_seconds = 120, runs = 1;
+  int timeline_limit = 0;
+  g_autofree char *app_path = NULL;
+  GOptionEntry entries[] = {
+    { "cold-start", 0, 0, G_OPTION_ARG_NONE, &cold_start, "time to the room list", NULL },
+    { "big-timeline", 0, 0, G_OPTION_ARG_NONE, &big_timeline, "scroll a long timeline", NULL },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "jumps each way, whole timeline (100)", "N" },
+    { "wheel-frames", 0, 0, G_OPTION_ARG_INT, &wheel_frames, "wheel steps each way (150)", "N" },
+    { "page-frames", 0, 0, G_OPTION_ARG_INT, &page_frames, "page steps each way (50)", "N" },
+    { "timeline-limit", 0, 0, G_OPTION_ARG_INT, &timeline_limit,
+      "events kept per room in the big timeline's store (100000)", "N" },
+    { "max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "stop and report after (120)", "S" },
+    { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "cold starts to time (1)", "N" },
+    { "app", 0, 0, G_OPTION_ARG_FILENAME, &app_path, "the confab binary", "PATH" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "keep the filled store (to profile)", NULL },
+    { "store-load", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &store_load,
+      "time the store alone: open lazily, then load every room", "DIR" },
+    { "fill-store", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &fill,
+      "save the server's initial sync in a store", "URL" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (g_option_context_parse (context, &argc, &argv, &error) && timeline_limit >= 0)
+    {
+      /* 0: the store's default. */
+      if (store_load != NULL)
+        return store_load_main (store_load, timeline_limit);
+      if (fill != NULL)
+        return fill_store_main (fill, timeline_limit);
+    }
+  if (error != NULL || argc != 2 ||
+      cold_start == big_timeline || steps < 1 || runs < 1 || wheel_frames < 1 ||
+      page_frames < 1 || timeline_limit < 0)
+    {
+      g_printerr ("usage: %s --cold-start [--runs N] [--app PATH] FILE\n"
+                  "       %s --big-timeline [--steps N] [--timeline-limit N] [--max-seconds S]"
+                  " FILE\n",
+                  g_get_prgname (), g_get_prgname ());
+      return 2;
+    }
+
+  if (cold_start)
+    return cold_start_main (self_path, argv[1], app_path != NULL ? app_path : CONFAB_BINARY, runs,
+                            max_seconds, keep);
+
+  return big_timeline_main (self_path, argv[1], wheel_frames, page_frames, steps,
+                            timeline_limit > 0 ? timeline_limit : BIG_TIMELINE_LIMIT, max_seconds,
+                            keep);
 }
