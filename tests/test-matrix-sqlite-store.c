@@ -1057,7 +1057,7 @@ test_schema_new (Fixture       *fixture,
   g_autoptr(MatrixStore) store = open_store (fixture->dir);
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *dump = NULL;
-  g_autofree char *expected = read_expected ("schema-v1.dump");
+  g_autofree char *expected = read_expected ("schema-v2.dump");
 
   close_store (&store);
   dump = dump_db (db_path);
@@ -1070,7 +1070,7 @@ test_schema_v1_unchanged (Fixture       *fixture,
 {
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *dump = NULL;
-  g_autofree char *expected = read_expected ("content-v1.dump");
+  g_autofree char *expected = read_expected ("content-v1-migrated.dump");
   g_autoptr(MatrixStore) store = NULL;
   g_autoptr(MatrixStateEvent) topic = NULL;
   g_autofree char *ids = NULL;
@@ -1109,7 +1109,7 @@ test_schema_future_refused (Fixture       *fixture,
   load_fixture (db_path, "content-v1.sql");
   {
     sqlite3 *db = open_db (db_path);
-    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 2; CREATE TABLE from_the_future (x)",
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 3; CREATE TABLE from_the_future (x)",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
