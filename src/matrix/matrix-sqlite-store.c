@@ -893,6 +893,67 @@ load_summaries (MatrixSqliteStore  *self,
   return rc;
 }
 
+/* The list state of the rooms without a summary: a room with one needs
+ * nothing else before it is opened. The state table has no index on type,
+ * so when most rooms need theirs one pass over it is cheaper than a lookup
+ * per room; otherwise each room's rows are found by its key. */
+static int
+load_list_state (MatrixSqliteStore  *self,
+                 sqlite3            *db,
+                 GPtrArray          *room_ids,
+                 GError            **error)
+{
+  static const char query[] =
+    "SELECT event FROM room_state WHERE room_id = ?1 AND type IN (" LIST_STATE_TYPES ")";
+  g_autoptr(GPtrArray) row_rooms = g_ptr_array_new ();   /* borrowed from room_ids */
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree MatrixEvent **events = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n_summed = 0;
+  int rc;
+
+  for (guint r = 0; r < room_ids->len; r++)
+    if (g_hash_table_contains (self->summaries, g_ptr_array_index (room_ids, r)))
+      n_summed++;
+  if (n_summed == room_ids->len)
+    return SQLITE_OK;
+  if (n_summed < room_ids->len / 2)
+    return load_events (self, db, "SELECT room_id, event FROM room_state WHERE type IN ("
+                        LIST_STATE_TYPES ") AND room_id NOT IN (SELECT room_id FROM "
+                        "room_summaries WHERE format = " SUMMARY_FORMAT_SQL ")", FALSE, error);
+
+  rc = sqlite3_prepare_v2 (db, query, -1, &stmt, NULL);
+  for (guint r = 0; r < room_ids->len && rc == SQLITE_OK; r++)
+    {
+      const char *room_id = g_ptr_array_index (room_ids, r);
+
+      if (g_hash_table_contains (self->summaries, room_id))
+        continue;
+      bind_text (stmt, 1, room_id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_ptr_array_add (row_rooms, (gpointer) room_id);
+          g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+        }
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+      sqlite3_reset (stmt);
+    }
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, query, error);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  events = parse_events (row_rooms, texts);
+  for (guint i = 0; i < texts->len; i++)
+    {
+      if (events[i] != NULL && MATRIX_IS_STATE_EVENT (events[i]))
+        cache_set_state (self, MATRIX_STATE_EVENT (events[i]));
+      g_clear_object (&events[i]);
+    }
+  return SQLITE_OK;
+}
+
 /* What the room list needs of every room, and everything of the rooms whose
  * name may need all their members; the other rooms are partial until
  * matrix_store_load_rooms_async(). Writer thread, while opening. */
@@ -919,11 +980,8 @@ load_room_lists (MatrixSqliteStore  *self,
     set_sqlite_error (db, rc, "Could not list the rooms", error);
   else
     rc = load_summaries (self, db, error);
-  /* A room with a summary needs nothing else before it is opened. */
   if (rc == SQLITE_OK)
-    rc = load_events (self, db, "SELECT room_id, event FROM room_state WHERE type IN ("
-                      LIST_STATE_TYPES ") AND room_id NOT IN (SELECT room_id FROM room_summaries "
-                      "WHERE format = " SUMMARY_FORMAT_SQL ")", FALSE, error);
+    rc = load_list_state (self, db, room_ids, error);
   if (rc != SQLITE_OK)
     return rc;
 
