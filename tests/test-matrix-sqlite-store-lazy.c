@@ -870,6 +870,46 @@ test_summary_follows_sync (Fixture       *fixture,
   g_assert_cmpstr (lazy, ==, whole);
 }
 
+static const char sync_redaction[] =
+  "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"!named:x\": {"
+  "  \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.redaction\", \"sender\": \"@carol:x\", \"redacts\": \"$t5\","
+  "     \"content\": {}, \"event_id\": \"$redaction\", \"origin_server_ts\": 3000}],"
+  "   \"limited\": false}}}}}";
+
+/* A redaction of the newest message changes the preview, and the summary. */
+static void
+test_summary_follows_redaction (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *first = list_lines (fixture->dir, FALSE, TRUE);
+  g_autofree char *whole = NULL;
+  g_autofree char *lazy = NULL;
+
+  store = open_lazy (fixture->dir);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, "s1", sync_redaction);
+  g_assert_cmpstr (matrix_room_get_last_message (room_of (tracker, "!named:x")), ==,
+                   "Bob: message 4");
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries "
+                                "WHERE room_id = '!named:x' AND last_message = 'Bob: message 4'"),
+                    ==, 1);
+
+  whole = list_lines (fixture->dir, FALSE, FALSE);
+  lazy = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_cmpstr (lazy, ==, whole);
+  g_assert_cmpstr (lazy, !=, first);
+}
+
 /* A summary of another format, or a damaged one, is passed over: the room
  * is listed from its state and events, as it was before summaries. */
 static void
@@ -984,6 +1024,7 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/lazy/summary/written-and-read-as-a-full-load", test_summary_written_and_read);
   ADD ("/matrix/sqlite-store/lazy/summary/filled-when-loaded", test_summary_filled_when_loaded);
   ADD ("/matrix/sqlite-store/lazy/summary/follows-the-sync", test_summary_follows_sync);
+  ADD ("/matrix/sqlite-store/lazy/summary/follows-a-redaction", test_summary_follows_redaction);
   ADD ("/matrix/sqlite-store/lazy/summary/bad-rows-fall-back", test_summary_bad_rows);
   ADD ("/matrix/sqlite-store/lazy/summary/forgotten-with-the-room", test_summary_forgotten);
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/after-migration", test_summary_after_migration);
