@@ -621,6 +621,382 @@ test_sync_on_partial_room (Fixture       *fixture,
   close_store (&store);
 }
 
+/* --- list summaries ------------------------------------------------------- */
+
+/* What a room list shows of a room, as one line. */
+static char *
+list_line (MatrixRoom *room)
+{
+  return g_strdup_printf ("%s | %s | %s | %s | %" G_GINT64_FORMAT " | %s | %u %u | %d",
+                          matrix_room_get_display_name (room),
+                          matrix_room_get_topic (room),
+                          matrix_room_get_avatar_url (room),
+                          matrix_room_get_last_message (room),
+                          matrix_room_get_last_activity (room),
+                          matrix_room_get_inviter (room),
+                          matrix_room_get_notification_count (room),
+                          matrix_room_get_highlight_count (room),
+                          matrix_room_get_membership (room));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Every listed room's line, sorted, after opening the store @lazy or whole;
+ * with @load, once every room is loaded, then committed (which writes the
+ * summaries of the rooms that were not loaded before). */
+static char *
+list_lines (const char *dir,
+            gboolean    lazy,
+            gboolean    load)
+{
+  g_autoptr(MatrixStore) store = lazy ? open_lazy (dir) : open_whole (dir);
+  g_autoptr(MatrixClient) client = matrix_client_new ("http://127.0.0.1:1", store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GListModel *model = G_LIST_MODEL (tracker);
+  g_autofree char *joined = NULL;
+
+  for (guint i = 0; load && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MatrixRoom) room = g_list_model_get_item (model, i);
+      g_autoptr(GAsyncResult) result = NULL;
+
+      matrix_room_load_async (room, NULL, store_result, &result);
+      wait_for_pointer ((gpointer *) &result, 10000);
+      g_assert_true (matrix_room_load_finish (room, result, NULL));
+    }
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MatrixRoom) room = g_list_model_get_item (model, i);
+      g_autofree char *line = list_line (room);
+
+      g_ptr_array_add (lines, g_strconcat (matrix_room_get_room_id (room), ": ", line, NULL));
+    }
+  g_ptr_array_sort (lines, compare_strings);
+  g_ptr_array_add (lines, NULL);
+  joined = g_strjoinv ("\n", (char **) lines->pdata);
+
+  if (load)
+    commit (store, matrix_store_get_sync_token (store));
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+  return g_steal_pointer (&joined);
+}
+
+static guint
+count_rows (const char *dir,
+            const char *sql)
+{
+  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+static void
+exec_on (const char *dir,
+         const char *sql)
+{
+  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* A namesake of Bob in !heroes:x, whom the list part does not read: the
+ * room's name differs once all its members are known. */
+static void
+add_namesake (const char *dir)
+{
+  g_autoptr(MatrixStore) store = open_whole (dir);
+  g_autofree char *json = member_json ("@bob2:x", "Bob", 50);
+
+  set_state (store, "!heroes:x", json);
+  commit (store, "s1");
+  close_store (&store);
+}
+
+static void
+test_summary_written_and_read (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *whole = NULL;
+  g_autofree char *partial = NULL;
+  g_autofree char *loaded = NULL;
+  g_autofree char *from_summaries = NULL;
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  g_autoptr(MatrixStateEvent) name = NULL;
+  g_autoptr(GPtrArray) timeline = NULL;
+
+  add_namesake (fixture->dir);
+  /* What a full load shows; the store written by hand has no summaries. */
+  whole = list_lines (fixture->dir, FALSE, FALSE);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries"), ==, 0);
+  g_assert_nonnull (strstr (whole, "!heroes:x: Bob (@bob:x) and 1 other | "));
+  g_assert_nonnull (strstr (whole, "!named:x: Lunch | (null) | (null) | Carol: message 5 | 1005"));
+
+  /* A whole open, restored loaded, gives every room its summary... */
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries"), ==, 0);
+  g_free (whole);
+  whole = list_lines (fixture->dir, FALSE, TRUE);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries"), ==, 3);
+
+  /* ...which a lazy open reads instead of any state or event. */
+  store = open_lazy (fixture->dir);
+  g_assert_false (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_false (matrix_store_is_room_loaded (store, "!heroes:x"));
+  g_assert_false (matrix_store_is_room_loaded (store, "!bare:x"));
+  name = matrix_store_get_state_event (store, "!named:x", "m.room.name", "");
+  g_assert_null (name);
+  g_assert_false (has_member (store, "!heroes:x", "@bob:x"));
+  timeline = matrix_store_get_timeline_events (store, "!named:x");
+  g_assert_cmpuint (timeline->len, ==, 0);
+  summary = matrix_store_get_list_summary (store, "!named:x");
+  g_assert_nonnull (summary);
+  g_assert_cmpstr (json_object_get_string_member (summary, "display_name"), ==, "Lunch");
+  close_store (&store);
+
+  /* The list shows exactly what the full load did, before and after the
+   * rooms are loaded. */
+  from_summaries = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_cmpstr (from_summaries, ==, whole);
+  loaded = list_lines (fixture->dir, TRUE, TRUE);
+  g_assert_cmpstr (loaded, ==, whole);
+
+  /* Without summaries the list part names the namesakes' room as it can. */
+  exec_on (fixture->dir, "DELETE FROM room_summaries");
+  partial = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_nonnull (strstr (partial, "!heroes:x: Bob and 1 other | "));
+}
+
+/* A room loaded by the app gets its summary with the next commit; rooms
+ * listed the long way do not, as what they show may be incomplete. */
+static void
+test_summary_filled_when_loaded (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *lazy = NULL;
+
+  add_namesake (fixture->dir);
+  whole = list_lines (fixture->dir, FALSE, FALSE);
+
+  store = open_lazy (fixture->dir);
+  client = matrix_client_new ("http://127.0.0.1:1", store);
+  tracker = matrix_room_state_tracker_new (client);
+  commit (store, "s1");
+  /* !bare:x was read whole, so it is summed up at once. */
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries"), ==, 1);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries "
+                                "WHERE room_id = '!bare:x'"), ==, 1);
+
+  matrix_room_load_async (room_of (tracker, "!heroes:x"), NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_room_load_finish (room_of (tracker, "!heroes:x"), result, NULL));
+  g_assert_cmpstr (matrix_room_get_display_name (room_of (tracker, "!heroes:x")), ==,
+                   "Bob (@bob:x) and 1 other");
+  commit (store, "s1");
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries "
+                                "WHERE room_id = '!heroes:x' AND "
+                                "display_name = 'Bob (@bob:x) and 1 other'"), ==, 1);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries"), ==, 2);
+  g_clear_object (&result);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  /* Two rooms from their summary, one the long way: the same list. */
+  lazy = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_cmpstr (lazy, ==, whole);
+}
+
+/* A sync updates the summary in the transaction that moves the token. */
+static void
+test_summary_follows_sync (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *first = list_lines (fixture->dir, FALSE, TRUE);
+  g_autofree char *whole = NULL;
+  g_autofree char *lazy = NULL;
+  MatrixRoom *named;
+
+  store = open_lazy (fixture->dir);
+  g_assert_false (matrix_store_is_room_loaded (store, "!named:x"));
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  named = room_of (tracker, "!named:x");
+  g_assert_cmpstr (matrix_room_get_last_message (named), ==, "Carol: message 5");
+
+  sync_once (server, client, "s1", sync2);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s2");
+  g_assert_cmpstr (matrix_room_get_last_message (named), ==, "Robert: new");
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries "
+                                "WHERE room_id = '!named:x' AND last_message = 'Robert: new' "
+                                "AND last_activity = 2001"), ==, 1);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  whole = list_lines (fixture->dir, FALSE, FALSE);
+  g_assert_cmpstr (whole, !=, first);
+  lazy = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_cmpstr (lazy, ==, whole);
+}
+
+static const char sync_redaction[] =
+  "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"!named:x\": {"
+  "  \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.redaction\", \"sender\": \"@carol:x\", \"redacts\": \"$t5\","
+  "     \"content\": {}, \"event_id\": \"$redaction\", \"origin_server_ts\": 3000}],"
+  "   \"limited\": false}}}}}";
+
+/* A redaction of the newest message changes the preview, and the summary. */
+static void
+test_summary_follows_redaction (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *first = list_lines (fixture->dir, FALSE, TRUE);
+  g_autofree char *whole = NULL;
+  g_autofree char *lazy = NULL;
+
+  store = open_lazy (fixture->dir);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, "s1", sync_redaction);
+  g_assert_cmpstr (matrix_room_get_last_message (room_of (tracker, "!named:x")), ==,
+                   "Bob: message 4");
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries "
+                                "WHERE room_id = '!named:x' AND last_message = 'Bob: message 4'"),
+                    ==, 1);
+
+  whole = list_lines (fixture->dir, FALSE, FALSE);
+  lazy = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_cmpstr (lazy, ==, whole);
+  g_assert_cmpstr (lazy, !=, first);
+}
+
+/* A summary of another format, or a damaged one, is passed over: the room
+ * is listed from its state and events, as it was before summaries. */
+static void
+test_summary_bad_rows (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *whole = list_lines (fixture->dir, FALSE, TRUE);
+  g_autofree char *lazy = NULL;
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(MatrixStateEvent) name = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+
+  exec_on (fixture->dir, "UPDATE room_summaries SET format = 99 WHERE room_id = '!named:x';"
+           "UPDATE room_summaries SET last_activity = 'soon' WHERE room_id = '!heroes:x'");
+  store = open_lazy (fixture->dir);
+  g_assert_null (matrix_store_get_list_summary (store, "!named:x"));
+  g_assert_null (matrix_store_get_list_summary (store, "!heroes:x"));
+  kept = matrix_store_get_list_summary (store, "!bare:x");
+  g_assert_nonnull (kept);
+  name = matrix_store_get_state_event (store, "!named:x", "m.room.name", "");
+  g_assert_nonnull (name);
+  g_assert_true (has_member (store, "!heroes:x", "@erin:x"));
+  close_store (&store);
+
+  lazy = list_lines (fixture->dir, TRUE, FALSE);
+  g_assert_cmpstr (lazy, ==, whole);
+}
+
+static void
+test_summary_forgotten (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *whole = list_lines (fixture->dir, FALSE, TRUE);
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_auto(GStrv) room_ids = NULL;
+
+  matrix_store_forget_room (store, "!named:x");
+  g_assert_null (matrix_store_get_list_summary (store, "!named:x"));
+  commit (store, "s2");
+  close_store (&store);
+  g_assert_cmpuint (count_rows (fixture->dir, "SELECT count(*) FROM room_summaries "
+                                "WHERE room_id = '!named:x'"), ==, 0);
+
+  store = open_lazy (fixture->dir);
+  room_ids = matrix_store_get_room_ids (store);
+  g_assert_false (g_strv_contains ((const char * const *) room_ids, "!named:x"));
+  g_assert_cmpuint (g_strv_length (room_ids), ==, 2);
+  close_store (&store);
+}
+
+/* A store of schema version 1 gains the table, empty; its rooms are listed
+ * the long way until they are loaded, then from their summary. */
+static void
+test_summary_after_migration (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", "content-v1.sql",
+                                                    NULL);
+  g_autofree char *sql = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(MatrixStore) store = NULL;
+
+  g_assert_true (g_file_get_contents (fixture, &sql, NULL, NULL));
+  exec_on (dir, sql);
+  g_assert_cmpuint (count_rows (dir, "PRAGMA user_version"), ==, 1);
+
+  before = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpuint (count_rows (dir, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpuint (count_rows (dir, "SELECT count(*) FROM room_summaries"), ==, 0);
+  g_assert_cmpstr (before, ==, "!room:example.org: Empty Room | Stuff | (null) | "
+                   "@alice:example.org: world | 1432735824800 | (null) | 1 0 | 0");
+
+  whole = list_lines (dir, TRUE, TRUE);
+  g_assert_cmpuint (count_rows (dir, "SELECT count(*) FROM room_summaries"), ==, 1);
+  store = open_lazy (dir);
+  g_assert_false (matrix_store_is_room_loaded (store, "!room:example.org"));
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s72595_4483_1934");
+  close_store (&store);
+  after = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpstr (after, ==, whole);
+
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -645,6 +1021,13 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/lazy/corrupt-rows-left-out", test_corrupt_rows);
   ADD ("/matrix/sqlite-store/lazy/room-timeline-fills-on-open", test_room_timeline_on_open);
   ADD ("/matrix/sqlite-store/lazy/sync-waits-for-partial-rooms", test_sync_on_partial_room);
+  ADD ("/matrix/sqlite-store/lazy/summary/written-and-read-as-a-full-load", test_summary_written_and_read);
+  ADD ("/matrix/sqlite-store/lazy/summary/filled-when-loaded", test_summary_filled_when_loaded);
+  ADD ("/matrix/sqlite-store/lazy/summary/follows-the-sync", test_summary_follows_sync);
+  ADD ("/matrix/sqlite-store/lazy/summary/follows-a-redaction", test_summary_follows_redaction);
+  ADD ("/matrix/sqlite-store/lazy/summary/bad-rows-fall-back", test_summary_bad_rows);
+  ADD ("/matrix/sqlite-store/lazy/summary/forgotten-with-the-room", test_summary_forgotten);
+  g_test_add_func ("/matrix/sqlite-store/lazy/summary/after-migration", test_summary_after_migration);
 
   status = g_test_run ();
 

@@ -1057,7 +1057,7 @@ test_schema_new (Fixture       *fixture,
   g_autoptr(MatrixStore) store = open_store (fixture->dir);
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *dump = NULL;
-  g_autofree char *expected = read_expected ("schema-v1.dump");
+  g_autofree char *expected = read_expected ("schema-v2.dump");
 
   close_store (&store);
   dump = dump_db (db_path);
@@ -1070,7 +1070,7 @@ test_schema_v1_unchanged (Fixture       *fixture,
 {
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *dump = NULL;
-  g_autofree char *expected = read_expected ("content-v1.dump");
+  g_autofree char *expected = read_expected ("content-v1-migrated.dump");
   g_autoptr(MatrixStore) store = NULL;
   g_autoptr(MatrixStateEvent) topic = NULL;
   g_autofree char *ids = NULL;
@@ -1093,6 +1093,31 @@ test_schema_v1_unchanged (Fixture       *fixture,
   g_assert_cmpstr (dump, ==, expected);
 }
 
+/* Version 2's content opens as it is, its summary kept. */
+static void
+test_schema_v2_unchanged (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *db_path = database_path (fixture->dir);
+  g_autofree char *dump = NULL;
+  g_autofree char *expected = read_expected ("content-v2.dump");
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+
+  g_assert_true (g_mkdir_with_parents (fixture->dir, 0700) == 0);
+  load_fixture (db_path, "content-v2.sql");
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "s72595_4483_1934");
+  /* Opened whole: the room is loaded, and shows what it computes. */
+  summary = matrix_store_get_list_summary (store, "!room:example.org");
+  g_assert_null (summary);
+  close_store (&store);
+
+  dump = dump_db (db_path);
+  g_assert_cmpstr (dump, ==, expected);
+}
+
 static void
 test_schema_future_refused (Fixture       *fixture,
                             gconstpointer  data)
@@ -1109,7 +1134,7 @@ test_schema_future_refused (Fixture       *fixture,
   load_fixture (db_path, "content-v1.sql");
   {
     sqlite3 *db = open_db (db_path);
-    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 2; CREATE TABLE from_the_future (x)",
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 3; CREATE TABLE from_the_future (x)",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
@@ -1178,6 +1203,7 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/session/found-after-reset", test_session_found_after_reset);
   ADD ("/matrix/sqlite-store/schema/new-gets-current", test_schema_new);
   ADD ("/matrix/sqlite-store/schema/v1-unchanged", test_schema_v1_unchanged);
+  ADD ("/matrix/sqlite-store/schema/v2-unchanged", test_schema_v2_unchanged);
   ADD ("/matrix/sqlite-store/schema/future-refused-untouched", test_schema_future_refused);
   g_test_add_func ("/matrix/sqlite-store/default-dir-escaped", test_default_dir);
 

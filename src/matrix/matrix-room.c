@@ -474,6 +474,62 @@ update_from_state (MatrixRoom *self)
 
 /* --- updates ----------------------------------------------------------------- */
 
+/* Gives the store what the room list shows, so that the next start lists the
+ * room without reading its state and events. Only from a loaded room: what
+ * a partial one shows may lack what its other members would change (two of
+ * them with the same name, say). The store writes it with the next commit,
+ * in the same transaction as what it was computed from. */
+static void
+save_list_summary (MatrixRoom *self)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+  g_autoptr(JsonObject) summary = NULL;
+
+  if (!self->timeline_restored || self->membership == MATRIX_MEMBERSHIP_LEAVE ||
+      !matrix_store_is_room_loaded (store, self->room_id))
+    return;
+
+  summary = json_object_new ();
+  json_object_set_string_member (summary, "display_name", self->display_name);
+  if (self->topic != NULL)
+    json_object_set_string_member (summary, "topic", self->topic);
+  if (self->avatar_url != NULL)
+    json_object_set_string_member (summary, "avatar_url", self->avatar_url);
+  if (self->last_message != NULL)
+    json_object_set_string_member (summary, "last_message", self->last_message);
+  if (self->inviter != NULL)
+    json_object_set_string_member (summary, "inviter", self->inviter);
+  json_object_set_int_member (summary, "last_activity", self->last_activity);
+  matrix_store_set_list_summary (store, self->room_id, summary);
+}
+
+/* Shows what the store kept of a room it has not loaded; FALSE when it kept
+ * nothing. */
+static gboolean
+restore_list_summary (MatrixRoom *self)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+  g_autoptr(JsonObject) summary = matrix_store_get_list_summary (store, self->room_id);
+  const char *display_name = NULL, *topic = NULL, *avatar_url = NULL, *last_message = NULL;
+  gint64 last_activity = 0;
+
+  if (summary == NULL ||
+      !_matrix_json_get_string (summary, NULL, "display_name", TRUE, &display_name, NULL) ||
+      !_matrix_json_get_string (summary, NULL, "topic", FALSE, &topic, NULL) ||
+      !_matrix_json_get_string (summary, NULL, "avatar_url", FALSE, &avatar_url, NULL) ||
+      !_matrix_json_get_string (summary, NULL, "last_message", FALSE, &last_message, NULL) ||
+      !_matrix_json_get_int (summary, NULL, "last_activity", TRUE, &last_activity, NULL))
+    return FALSE;
+
+  /* Not notified: the room is being restored, nobody holds it yet. */
+  set_string (&self->display_name, display_name);
+  set_string (&self->topic, topic);
+  set_string (&self->avatar_url, avatar_url);
+  set_string (&self->last_message, last_message);
+  self->last_activity = last_activity;
+  return TRUE;
+}
+
 static void
 save (MatrixRoom *self)
 {
@@ -508,6 +564,7 @@ save (MatrixRoom *self)
     json_object_set_array_member (data, "timeline_gaps", json_array_ref (self->stored_gaps));
 
   matrix_store_set_room_data (matrix_client_get_store (self->client), self->room_id, data);
+  save_list_summary (self);
 }
 
 static void
@@ -593,6 +650,16 @@ _matrix_room_state_changed (MatrixRoom *self)
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   real_state_arrived (self);
+  if (self->timeline_restored)
+    {
+      /* The preview names its sender as the room now does, as it would
+       * after a restart (a rename, a namesake joining). */
+      g_autoptr(GPtrArray) events =
+        matrix_store_get_timeline_events (matrix_client_get_store (self->client), self->room_id);
+
+      update_from_events (self, events);
+    }
+  save_list_summary (self);
 }
 
 /* The preview again, from the timeline: after the newest message went. */
@@ -881,15 +948,19 @@ _matrix_room_restore (MatrixRoom *self)
     _matrix_timeline_restore (self->timeline, events, gaps);
   else
     {
-      /* Only the newest events are in memory: they give the room's place
-       * in the list and its preview; the timeline waits for the rest. */
+      /* Only the newest events are in memory, or none when the store kept
+       * the room's summary; the timeline waits for the rest. */
       self->timeline_restored = FALSE;
       self->stored_gaps = gaps != NULL ? json_array_ref (gaps) : NULL;
     }
   apply_unread (self);
-  update_from_state (self);
-  update_from_events (self, events);
+  if (self->timeline_restored || !restore_list_summary (self))
+    {
+      update_from_state (self);
+      update_from_events (self, events);
+    }
   set_last_activity (self, MAX (self->last_activity, self->invite_ts));
+  save_list_summary (self);
 
   return TRUE;
 }
@@ -914,6 +985,8 @@ _matrix_room_loaded (MatrixRoom *self)
   /* All the members are here now: names may tell more apart. */
   update_from_state (self);
   update_from_events (self, events);
+  set_last_activity (self, MAX (self->last_activity, self->invite_ts));
+  save_list_summary (self);
 }
 
 static void

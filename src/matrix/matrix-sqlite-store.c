@@ -61,9 +61,34 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (room_id, position),"
   "  UNIQUE (room_id, event_id)"
   ");",
+  /* 1 → 2: what the room list shows of each room, so that a lazy open reads
+   * one row per room. Left empty here: a room gets its row when it is next
+   * loaded, and is listed from its state and events until then. */
+  "CREATE TABLE room_summaries ("
+  "  room_id TEXT PRIMARY KEY NOT NULL,"
+  "  format INTEGER NOT NULL,"
+  "  display_name TEXT NOT NULL,"
+  "  topic TEXT,"
+  "  avatar_url TEXT,"
+  "  last_message TEXT,"
+  "  last_activity INTEGER NOT NULL,"
+  "  inviter TEXT"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == MATRIX_SQLITE_STORE_SCHEMA_VERSION);
+
+/* The meaning of a room_summaries row: rows of another format are not used
+ * (the room is listed from its state, and its row rewritten once loaded).
+ * Bump it when what MatrixRoom shows in a list changes. */
+#define SUMMARY_FORMAT 1
+#define SUMMARY_FORMAT_SQL G_STRINGIFY (SUMMARY_FORMAT)
+
+/* The string members of a list summary, in the order of their columns. */
+static const char * const summary_strings[] = {
+  "display_name", "topic", "avatar_url", "last_message", "inviter",
+};
+#define N_SUMMARY_STRINGS G_N_ELEMENTS (summary_strings)
 
 /* One write gathered between two commits. */
 typedef enum {
@@ -73,6 +98,7 @@ typedef enum {
   OP_REPLACE_EVENT,
   OP_SET_ROOM_DATA,
   OP_FORGET_ROOM,
+  OP_SET_SUMMARY,
 } OpKind;
 
 typedef struct {
@@ -85,6 +111,10 @@ typedef struct {
    * reference is always dropped on the main thread (see writer_thread()),
    * since an event's JSON is reference-counted without atomics. */
   MatrixEvent *event;
+  /* OP_SET_SUMMARY: its strings (summary_strings) and its last activity,
+   * taken out of the JSON on the main thread. */
+  char        *summary[N_SUMMARY_STRINGS];
+  gint64       last_activity;
 } Op;
 
 typedef enum {
@@ -134,6 +164,7 @@ struct _MatrixSqliteStore
   MatrixStoreCache *cache;  /* what reads answer from */
   gboolean       lazy;
   GHashTable    *partial_rooms;  /* room ids of which only the room list's part is loaded */
+  GHashTable    *summaries;      /* room id → JsonObject: the list summary last read or written */
 
   GPtrArray     *pending;    /* Op*, since the last commit */
 
@@ -185,6 +216,8 @@ op_free (Op *op)
   g_free (op->room_id);
   g_free (op->text);
   g_clear_object (&op->event);
+  for (guint i = 0; i < N_SUMMARY_STRINGS; i++)
+    g_free (op->summary[i]);
   g_free (op);
 }
 
@@ -330,7 +363,9 @@ read_user_version (sqlite3  *db,
 }
 
 /* What a lazy store reads whole when it opens. */
-static const char * const list_tables[] = { "session_values", "sync_token", "rooms", NULL };
+static const char * const list_tables[] = {
+  "session_values", "sync_token", "rooms", "room_summaries", NULL
+};
 
 /* Returns FALSE when the file is damaged; the message says how. With
  * @tables, only those are checked (a table that does not exist yet passes). */
@@ -671,16 +706,25 @@ merge_room (MatrixSqliteStore *self,
 #define LIST_STATE_TYPES "'m.room.name', 'm.room.canonical_alias', 'm.room.avatar', " \
                          "'m.room.topic', 'm.room.create', 'm.room.tombstone', 'm.room.join_rules'"
 
-/* Every room with rows in any table. Three DISTINCT queries walk their
- * indexes; one UNION would sort every row. */
+/* The distinct room ids of a table whose primary key starts with room_id,
+ * one index seek per room (a DISTINCT would walk every row's entry). */
+#define DISTINCT_ROOMS(table) \
+  "WITH RECURSIVE ids (id) AS (" \
+  "  SELECT MIN(room_id) FROM " table \
+  "  UNION ALL" \
+  "  SELECT (SELECT MIN(room_id) FROM " table " WHERE room_id > ids.id) FROM ids" \
+  "  WHERE ids.id IS NOT NULL" \
+  ") SELECT id FROM ids WHERE id IS NOT NULL"
+
+/* Every room with rows in any table; one UNION would sort every row. */
 static GPtrArray *
 list_rooms (sqlite3 *db,
             int     *rc)
 {
   static const char * const queries[] = {
     "SELECT room_id FROM rooms",
-    "SELECT DISTINCT room_id FROM room_state",
-    "SELECT DISTINCT room_id FROM timeline_events",
+    DISTINCT_ROOMS ("room_state"),
+    DISTINCT_ROOMS ("timeline_events"),
   };
   GPtrArray *room_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -814,6 +858,111 @@ load_newest_events (MatrixSqliteStore *self,
   return sender;
 }
 
+/* The list summaries of the current format, which are all a lazy open reads
+ * of their rooms. No JSON is parsed: the columns are the summary. */
+static int
+load_summaries (MatrixSqliteStore  *self,
+                sqlite3            *db,
+                GError            **error)
+{
+  static const char query[] =
+    "SELECT room_id, last_activity, display_name, topic, avatar_url, last_message, inviter "
+    "FROM room_summaries WHERE format = " SUMMARY_FORMAT_SQL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, query, -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *room_id = (const char *) sqlite3_column_text (stmt, 0);
+      JsonObject *summary;
+
+      rc = SQLITE_OK;
+      /* NOT NULL in the schema; a damaged row is listed the long way. */
+      if (room_id == NULL || sqlite3_column_type (stmt, 2) != SQLITE_TEXT ||
+          sqlite3_column_type (stmt, 1) != SQLITE_INTEGER)
+        continue;
+
+      summary = json_object_new ();
+      json_object_set_int_member (summary, "last_activity", sqlite3_column_int64 (stmt, 1));
+      for (guint i = 0; i < N_SUMMARY_STRINGS; i++)
+        {
+          const char *value = (const char *) sqlite3_column_text (stmt, 2 + i);
+
+          if (value != NULL)
+            json_object_set_string_member (summary, summary_strings[i], value);
+        }
+      g_hash_table_insert (self->summaries, g_strdup (room_id), summary);
+    }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, query, error);
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
+/* The list state of the rooms without a summary: a room with one needs
+ * nothing else before it is opened. The state table has no index on type,
+ * so when most rooms need theirs one pass over it is cheaper than a lookup
+ * per room; otherwise each room's rows are found by its key. */
+static int
+load_list_state (MatrixSqliteStore  *self,
+                 sqlite3            *db,
+                 GPtrArray          *room_ids,
+                 GError            **error)
+{
+  static const char query[] =
+    "SELECT event FROM room_state WHERE room_id = ?1 AND type IN (" LIST_STATE_TYPES ")";
+  g_autoptr(GPtrArray) row_rooms = g_ptr_array_new ();   /* borrowed from room_ids */
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree MatrixEvent **events = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint n_summed = 0;
+  int rc;
+
+  for (guint r = 0; r < room_ids->len; r++)
+    if (g_hash_table_contains (self->summaries, g_ptr_array_index (room_ids, r)))
+      n_summed++;
+  if (n_summed == room_ids->len)
+    return SQLITE_OK;
+  if (n_summed < room_ids->len / 2)
+    return load_events (self, db, "SELECT room_id, event FROM room_state WHERE type IN ("
+                        LIST_STATE_TYPES ") AND room_id NOT IN (SELECT room_id FROM "
+                        "room_summaries WHERE format = " SUMMARY_FORMAT_SQL ")", FALSE, error);
+
+  rc = sqlite3_prepare_v2 (db, query, -1, &stmt, NULL);
+  for (guint r = 0; r < room_ids->len && rc == SQLITE_OK; r++)
+    {
+      const char *room_id = g_ptr_array_index (room_ids, r);
+
+      if (g_hash_table_contains (self->summaries, room_id))
+        continue;
+      bind_text (stmt, 1, room_id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_ptr_array_add (row_rooms, (gpointer) room_id);
+          g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+        }
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+      sqlite3_reset (stmt);
+    }
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, query, error);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  events = parse_events (row_rooms, texts);
+  for (guint i = 0; i < texts->len; i++)
+    {
+      if (events[i] != NULL && MATRIX_IS_STATE_EVENT (events[i]))
+        cache_set_state (self, MATRIX_STATE_EVENT (events[i]));
+      g_clear_object (&events[i]);
+    }
+  return SQLITE_OK;
+}
+
 /* What the room list needs of every room, and everything of the rooms whose
  * name may need all their members; the other rooms are partial until
  * matrix_store_load_rooms_async(). Writer thread, while opening. */
@@ -836,11 +985,12 @@ load_room_lists (MatrixSqliteStore  *self,
     own_id = self->user_id_hint;
 
   room_ids = list_rooms (db, &rc);
-  if (rc == SQLITE_OK)
-    rc = load_events (self, db, "SELECT room_id, event FROM room_state WHERE type IN ("
-                      LIST_STATE_TYPES ")", FALSE, error);
-  else
+  if (rc != SQLITE_OK)
     set_sqlite_error (db, rc, "Could not list the rooms", error);
+  else
+    rc = load_summaries (self, db, error);
+  if (rc == SQLITE_OK)
+    rc = load_list_state (self, db, room_ids, error);
   if (rc != SQLITE_OK)
     return rc;
 
@@ -853,9 +1003,16 @@ load_room_lists (MatrixSqliteStore  *self,
   for (guint r = 0; r < room_ids->len && rc == SQLITE_OK; r++)
     {
       const char *room_id = g_ptr_array_index (room_ids, r);
-      g_autoptr(GPtrArray) needed = list_members_needed (self, room_id, own_id);
+      g_autoptr(GPtrArray) needed = NULL;
       g_autofree char *sender = NULL;
 
+      if (g_hash_table_contains (self->summaries, room_id))
+        {
+          g_hash_table_add (self->partial_rooms, g_strdup (room_id));
+          continue;
+        }
+
+      needed = list_members_needed (self, room_id, own_id);
       if (needed == NULL)
         {
           g_ptr_array_add (whole, (gpointer) room_id);
@@ -905,8 +1062,8 @@ load_room_lists (MatrixSqliteStore  *self,
         merge_room (self, g_ptr_array_index (rows, i));
     }
 
-  g_debug ("Loaded the room list's part of %u rooms, all of %u", room_ids->len - whole->len,
-           whole->len);
+  g_debug ("Loaded the room list's part of %u rooms (%u from their summary), all of %u",
+           room_ids->len - whole->len, g_hash_table_size (self->summaries), whole->len);
   return SQLITE_OK;
 }
 
@@ -978,6 +1135,7 @@ clear_caches (MatrixSqliteStore *self)
 {
   _matrix_store_cache_clear (self->cache);
   g_hash_table_remove_all (self->partial_rooms);
+  g_hash_table_remove_all (self->summaries);
 }
 
 static OpenResult
@@ -1148,6 +1306,8 @@ enum {
   STMT_FORGET_STATE,
   STMT_FORGET_TIMELINE,
   STMT_FORGET_ROOM_DATA,
+  STMT_FORGET_SUMMARY,
+  STMT_SET_SUMMARY,
   STMT_SET_SYNC_TOKEN,
   N_STMTS
 };
@@ -1168,6 +1328,10 @@ static const char * const statements[N_STMTS] = {
   [STMT_FORGET_STATE] = "DELETE FROM room_state WHERE room_id = ?1",
   [STMT_FORGET_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1",
   [STMT_FORGET_ROOM_DATA] = "DELETE FROM rooms WHERE room_id = ?1",
+  [STMT_FORGET_SUMMARY] = "DELETE FROM room_summaries WHERE room_id = ?1",
+  [STMT_SET_SUMMARY] = "INSERT OR REPLACE INTO room_summaries (room_id, format, last_activity, "
+                       "display_name, topic, avatar_url, last_message, inviter) "
+                       "VALUES (?1, " SUMMARY_FORMAT_SQL ", ?2, ?3, ?4, ?5, ?6, ?7)",
   [STMT_SET_SYNC_TOKEN] = "INSERT OR REPLACE INTO sync_token (id, next_batch) VALUES (1, ?1)",
 };
 
@@ -1270,13 +1434,24 @@ apply_op (sqlite3_stmt **stmts,
       return step_done (stmt, error);
 
     case OP_FORGET_ROOM:
-      for (int s = STMT_FORGET_STATE; s <= STMT_FORGET_ROOM_DATA; s++)
+      for (int s = STMT_FORGET_STATE; s <= STMT_FORGET_SUMMARY; s++)
         {
           bind_text (stmts[s], 1, op->room_id);
           if (!step_done (stmts[s], error))
             return FALSE;
         }
       return TRUE;
+
+    case OP_SET_SUMMARY:
+      stmt = stmts[STMT_SET_SUMMARY];
+      bind_text (stmt, 1, op->room_id);
+      sqlite3_bind_int64 (stmt, 2, op->last_activity);
+      for (guint i = 0; i < N_SUMMARY_STRINGS; i++)
+        if (op->summary[i] != NULL)
+          bind_text (stmt, 3 + i, op->summary[i]);
+        else
+          sqlite3_bind_null (stmt, 3 + i);
+      return step_done (stmt, error);
 
     default:
       g_assert_not_reached ();
@@ -1711,7 +1886,54 @@ sqlite_forget_room (MatrixStore *store,
   _matrix_store_cache_forget_room (self->cache, room_id);
   /* Its rows go with the next commit: a load in flight must not bring them back. */
   g_hash_table_remove (self->partial_rooms, room_id);
+  g_hash_table_remove (self->summaries, room_id);
   g_ptr_array_add (self->pending, op_new (OP_FORGET_ROOM, room_id, NULL, NULL));
+}
+
+static void
+sqlite_set_list_summary (MatrixStore *store,
+                         const char  *room_id,
+                         JsonObject  *summary)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  JsonObject *kept = g_hash_table_lookup (self->summaries, room_id);
+  const char *display_name = NULL;
+  gint64 last_activity = 0;
+  Op *op;
+
+  if (kept != NULL && json_object_equal (kept, summary))
+    return;
+  if (!_matrix_json_get_string (summary, NULL, "display_name", TRUE, &display_name, NULL) ||
+      !_matrix_json_get_int (summary, NULL, "last_activity", FALSE, &last_activity, NULL))
+    {
+      g_critical ("A list summary of %s without a display name or last activity", room_id);
+      return;
+    }
+
+  op = op_new (OP_SET_SUMMARY, room_id, NULL, NULL);
+  op->last_activity = last_activity;
+  for (guint i = 0; i < N_SUMMARY_STRINGS; i++)
+    {
+      const char *value = NULL;
+
+      _matrix_json_get_string (summary, NULL, summary_strings[i], FALSE, &value, NULL);
+      op->summary[i] = g_strdup (value);
+    }
+  g_ptr_array_add (self->pending, op);
+  g_hash_table_insert (self->summaries, g_strdup (room_id), json_object_ref (summary));
+}
+
+static JsonObject *
+sqlite_get_list_summary (MatrixStore *store,
+                         const char  *room_id)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  JsonObject *summary;
+
+  if (!g_hash_table_contains (self->partial_rooms, room_id))
+    return NULL;
+  summary = g_hash_table_lookup (self->summaries, room_id);
+  return summary != NULL ? json_object_ref (summary) : NULL;
 }
 
 static gboolean
@@ -1909,6 +2131,8 @@ matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
   iface->is_room_loaded = sqlite_is_room_loaded;
   iface->load_rooms_async = sqlite_load_rooms_async;
   iface->load_rooms_finish = sqlite_load_rooms_finish;
+  iface->set_list_summary = sqlite_set_list_summary;
+  iface->get_list_summary = sqlite_get_list_summary;
 }
 
 /* --- GAsyncInitable ------------------------------------------------------- */
@@ -2068,6 +2292,7 @@ matrix_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->cache, _matrix_store_cache_free);
   g_clear_pointer (&self->partial_rooms, g_hash_table_unref);
+  g_clear_pointer (&self->summaries, g_hash_table_unref);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->user_id_hint, g_free);
@@ -2203,6 +2428,8 @@ matrix_sqlite_store_init (MatrixSqliteStore *self)
 {
   self->cache = _matrix_store_cache_new ();
   self->partial_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->summaries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) json_object_unref);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->secret_ops);

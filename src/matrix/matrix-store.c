@@ -297,6 +297,59 @@ matrix_store_is_room_loaded (MatrixStore *self,
 }
 
 /**
+ * matrix_store_set_list_summary:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @summary: what a room list shows of the room (a #MatrixRoom's list
+ *   properties), computed from the whole room
+ *
+ * Keeps @summary with the next commit, so that a later open can list the
+ * room without reading its state and timeline. A summary equal to the kept
+ * one writes nothing. Stores that load every room at open ignore it.
+ */
+void
+matrix_store_set_list_summary (MatrixStore *self,
+                               const char  *room_id,
+                               JsonObject  *summary)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (summary != NULL);
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->set_list_summary != NULL)
+    iface->set_list_summary (self, room_id, summary);
+}
+
+/**
+ * matrix_store_get_list_summary:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ *
+ * The summary last given to matrix_store_set_list_summary() for a room that
+ * is not loaded (see matrix_store_is_room_loaded()): what its room shows in
+ * a list until it is. A loaded room has none: it is computed from the room.
+ *
+ * Returns: (transfer full) (nullable): the summary, or %NULL. Do not change it.
+ */
+JsonObject *
+matrix_store_get_list_summary (MatrixStore *self,
+                               const char  *room_id)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->get_list_summary == NULL)
+    return NULL;
+  return iface->get_list_summary (self, room_id);
+}
+
+/**
  * matrix_store_load_rooms_async:
  * @self: a #MatrixStore
  * @room_ids: (array zero-terminated=1): the rooms to load

@@ -43,6 +43,10 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  * @load_rooms_finish: finishes @load_rooms_async
  * @replace_timeline_event: puts @event in place of the cached timeline event
  *   with the same id, if there is one (a redacted copy, say)
+ * @set_list_summary: keeps what a room list shows of a room, as its room
+ *   computed it from everything the store holds (%NULL: not kept)
+ * @get_list_summary: the summary kept for a room that is not loaded yet
+ *   (%NULL: never any)
  *
  * Where Confab keeps what it knows. Reads answer from memory and never block;
  * writes are gathered and made durable, with the sync token that covers them,
@@ -109,6 +113,11 @@ struct _MatrixStoreInterface
   void              (*replace_timeline_event) (MatrixStore       *self,
                                                const char        *room_id,
                                                MatrixEvent       *event);
+  void              (*set_list_summary)    (MatrixStore          *self,
+                                            const char           *room_id,
+                                            JsonObject           *summary);
+  JsonObject       *(*get_list_summary)    (MatrixStore          *self,
+                                            const char           *room_id);
 };
 
 const char       *matrix_store_get_value           (MatrixStore          *self,
@@ -160,5 +169,10 @@ gboolean          matrix_store_load_rooms_finish   (MatrixStore          *self,
 void              matrix_store_replace_timeline_event (MatrixStore       *self,
                                                        const char        *room_id,
                                                        MatrixEvent       *event);
+void              matrix_store_set_list_summary    (MatrixStore          *self,
+                                                    const char           *room_id,
+                                                    JsonObject           *summary);
+JsonObject       *matrix_store_get_list_summary    (MatrixStore          *self,
+                                                    const char           *room_id);
 
 G_END_DECLS
