@@ -868,10 +868,11 @@ matrix_client_join_room_finish (MatrixClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* For requests whose answer is an empty object: TRUE, or the error. */
 static void
-on_leave_room_done (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_accepted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) body = NULL;
@@ -914,7 +915,7 @@ matrix_client_leave_room_async (MatrixClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, matrix_client_leave_room_async);
-  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_leave_room_done, task);
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_accepted, task);
 }
 
 /**
@@ -933,22 +934,6 @@ matrix_client_leave_room_finish (MatrixClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-on_read_markers_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) body = NULL;
-  GError *error = NULL;
-
-  body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
-  if (body == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
 }
 
 /**
@@ -989,7 +974,7 @@ matrix_client_set_read_markers_async (MatrixClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, matrix_client_set_read_markers_async);
-  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_read_markers_done, task);
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_accepted, task);
 }
 
 /**
