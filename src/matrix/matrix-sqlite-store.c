@@ -133,6 +133,50 @@ typedef struct {
   char      *text;    /* next_batch, or the token for JOB_SECRET_FILE */
 } Job;
 
+/* The statements of a commit, prepared on the writer thread the first time
+ * they are needed and kept for the connection's life: preparing them cost
+ * more than a small sync's rows. */
+enum {
+  STMT_SET_VALUE,
+  STMT_DELETE_VALUE,
+  STMT_SET_STATE,
+  STMT_ADD_EVENT,
+  STMT_REPLACE_EVENT,
+  STMT_LAST_POSITION,
+  STMT_TRIM_TIMELINE,
+  STMT_SET_ROOM_DATA,
+  STMT_FORGET_STATE,
+  STMT_FORGET_TIMELINE,
+  STMT_FORGET_ROOM_DATA,
+  STMT_FORGET_SUMMARY,
+  STMT_SET_SUMMARY,
+  STMT_SET_SYNC_TOKEN,
+  N_STMTS
+};
+
+static const char * const statements[N_STMTS] = {
+  [STMT_SET_VALUE] = "INSERT OR REPLACE INTO session_values (key, value) VALUES (?1, ?2)",
+  [STMT_DELETE_VALUE] = "DELETE FROM session_values WHERE key = ?1",
+  [STMT_SET_STATE] = "INSERT OR REPLACE INTO room_state (room_id, type, state_key, event) "
+                     "VALUES (?1, ?2, ?3, ?4)",
+  /* OR IGNORE: an event id the room already holds is stored once. */
+  [STMT_ADD_EVENT] = "INSERT OR IGNORE INTO timeline_events (room_id, position, event_id, event) "
+                     "VALUES (?1, ?2, ?3, ?4)",
+  [STMT_REPLACE_EVENT] = "UPDATE timeline_events SET event = ?3 WHERE room_id = ?1 AND event_id = ?2",
+  [STMT_LAST_POSITION] = "SELECT IFNULL(MAX(position), 0) FROM timeline_events WHERE room_id = ?1",
+  [STMT_TRIM_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1 AND position <= "
+                         "(SELECT MAX(position) FROM timeline_events WHERE room_id = ?1) - ?2",
+  [STMT_SET_ROOM_DATA] = "INSERT OR REPLACE INTO rooms (room_id, data) VALUES (?1, ?2)",
+  [STMT_FORGET_STATE] = "DELETE FROM room_state WHERE room_id = ?1",
+  [STMT_FORGET_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1",
+  [STMT_FORGET_ROOM_DATA] = "DELETE FROM rooms WHERE room_id = ?1",
+  [STMT_FORGET_SUMMARY] = "DELETE FROM room_summaries WHERE room_id = ?1",
+  [STMT_SET_SUMMARY] = "INSERT OR REPLACE INTO room_summaries (room_id, format, last_activity, "
+                       "display_name, topic, avatar_url, last_message, inviter) "
+                       "VALUES (?1, " SUMMARY_FORMAT_SQL ", ?2, ?3, ?4, ?5, ?6, ?7)",
+  [STMT_SET_SYNC_TOKEN] = "INSERT OR REPLACE INTO sync_token (id, next_batch) VALUES (1, ?1)",
+};
+
 /* What the writer thread owns. It outlives the store if the store's last
  * reference is dropped on that thread. */
 typedef struct {
@@ -141,6 +185,7 @@ typedef struct {
   char        *db_path;
   char        *secret_path;
   guint        timeline_limit;
+  sqlite3_stmt *stmts[N_STMTS];
 } Writer;
 
 typedef enum {
@@ -1294,46 +1339,6 @@ writer_open (MatrixSqliteStore  *self,
 
 /* --- committing, on the writer thread ------------------------------------ */
 
-enum {
-  STMT_SET_VALUE,
-  STMT_DELETE_VALUE,
-  STMT_SET_STATE,
-  STMT_ADD_EVENT,
-  STMT_REPLACE_EVENT,
-  STMT_LAST_POSITION,
-  STMT_TRIM_TIMELINE,
-  STMT_SET_ROOM_DATA,
-  STMT_FORGET_STATE,
-  STMT_FORGET_TIMELINE,
-  STMT_FORGET_ROOM_DATA,
-  STMT_FORGET_SUMMARY,
-  STMT_SET_SUMMARY,
-  STMT_SET_SYNC_TOKEN,
-  N_STMTS
-};
-
-static const char * const statements[N_STMTS] = {
-  [STMT_SET_VALUE] = "INSERT OR REPLACE INTO session_values (key, value) VALUES (?1, ?2)",
-  [STMT_DELETE_VALUE] = "DELETE FROM session_values WHERE key = ?1",
-  [STMT_SET_STATE] = "INSERT OR REPLACE INTO room_state (room_id, type, state_key, event) "
-                     "VALUES (?1, ?2, ?3, ?4)",
-  /* OR IGNORE: an event id the room already holds is stored once. */
-  [STMT_ADD_EVENT] = "INSERT OR IGNORE INTO timeline_events (room_id, position, event_id, event) "
-                     "VALUES (?1, ?2, ?3, ?4)",
-  [STMT_REPLACE_EVENT] = "UPDATE timeline_events SET event = ?3 WHERE room_id = ?1 AND event_id = ?2",
-  [STMT_LAST_POSITION] = "SELECT IFNULL(MAX(position), 0) FROM timeline_events WHERE room_id = ?1",
-  [STMT_TRIM_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1 AND position <= "
-                         "(SELECT MAX(position) FROM timeline_events WHERE room_id = ?1) - ?2",
-  [STMT_SET_ROOM_DATA] = "INSERT OR REPLACE INTO rooms (room_id, data) VALUES (?1, ?2)",
-  [STMT_FORGET_STATE] = "DELETE FROM room_state WHERE room_id = ?1",
-  [STMT_FORGET_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1",
-  [STMT_FORGET_ROOM_DATA] = "DELETE FROM rooms WHERE room_id = ?1",
-  [STMT_FORGET_SUMMARY] = "DELETE FROM room_summaries WHERE room_id = ?1",
-  [STMT_SET_SUMMARY] = "INSERT OR REPLACE INTO room_summaries (room_id, format, last_activity, "
-                       "display_name, topic, avatar_url, last_message, inviter) "
-                       "VALUES (?1, " SUMMARY_FORMAT_SQL ", ?2, ?3, ?4, ?5, ?6, ?7)",
-  [STMT_SET_SYNC_TOKEN] = "INSERT OR REPLACE INTO sync_token (id, next_batch) VALUES (1, ?1)",
-};
 
 static gboolean
 last_position (sqlite3_stmt  *stmt,
@@ -1464,14 +1469,15 @@ writer_commit (Writer      *writer,
                const char  *next_batch,
                GError     **error)
 {
-  sqlite3_stmt *stmts[N_STMTS] = { NULL, };
+  sqlite3_stmt **stmts = writer->stmts;
   /* room id → its last position */
   g_autoptr(GHashTable) grown_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GString) scratch = g_string_sized_new (4096);
   gboolean ok = exec_sql (writer->db, "BEGIN IMMEDIATE", error);
 
   for (guint s = 0; ok && s < N_STMTS; s++)
-    ok = (stmts[s] = prepare (writer->db, statements[s], error)) != NULL;
+    if (stmts[s] == NULL)
+      ok = (stmts[s] = prepare (writer->db, statements[s], error)) != NULL;
 
   for (guint i = 0; ok && i < ops->len; i++)
     ok = apply_op (stmts, g_ptr_array_index (ops, i), grown_rooms, scratch, error);
@@ -1496,9 +1502,6 @@ writer_commit (Writer      *writer,
       bind_text (stmts[STMT_SET_SYNC_TOKEN], 1, next_batch);
       ok = step_done (stmts[STMT_SET_SYNC_TOKEN], error);
     }
-
-  for (guint s = 0; s < N_STMTS; s++)
-    sqlite3_finalize (stmts[s]);
 
   if (ok)
     ok = exec_sql (writer->db, "COMMIT", error);
@@ -1599,6 +1602,8 @@ writer_thread (gpointer data)
       job_free (job);
     }
 
+  for (guint s = 0; s < N_STMTS; s++)
+    sqlite3_finalize (writer->stmts[s]);
   g_clear_pointer (&writer->db, sqlite3_close);
   g_async_queue_unref (writer->jobs);
   g_free (writer->db_path);
