@@ -134,7 +134,9 @@ run_client (const char *store_kind,
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%d", port);
   g_autofree char *directory = NULL;
   Bench bench = { 0, };
-  double cpu_start;
+  double cpu_start, cpu_ms;
+  glong max_rss_kib;
+  guint64 store_bytes = 0;
   gint64 start;
 
   bench.loop = g_main_loop_new (NULL, FALSE);
@@ -175,11 +177,8 @@ run_client (const char *store_kind,
       return 1;
     }
 
-  g_print ("{\"store\": \"%s\", \"ms\": %.3f, \"cpu_ms\": %.3f, \"max_rss_kib\": %ld, "
-           "\"rooms\": %u, \"state_events\": %u, \"timeline_events\": %u, \"pid\": %d}\n",
-           store_kind, (bench.end - start) / 1e3, bench_cpu_ms () - cpu_start,
-           bench_max_rss_kib (), bench.rooms, bench.state_events, bench.timeline_events,
-           (int) getpid ());
+  cpu_ms = bench_cpu_ms () - cpu_start;
+  max_rss_kib = bench_max_rss_kib ();
 
   g_clear_object (&tracker);
   g_clear_object (&client);
@@ -195,10 +194,21 @@ run_client (const char *store_kind,
     while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
       {
         g_autofree char *path = g_build_filename (directory, name, NULL);
+        GStatBuf st;
+
+        if (g_stat (path, &st) == 0)
+          store_bytes += st.st_size;
         g_unlink (path);
       }
     g_rmdir (directory);
   }
+
+  /* store_kib: what the store left on disk once closed (0 for memory). */
+  g_print ("{\"store\": \"%s\", \"ms\": %.3f, \"cpu_ms\": %.3f, \"max_rss_kib\": %ld, "
+           "\"rooms\": %u, \"state_events\": %u, \"timeline_events\": %u, "
+           "\"store_kib\": %" G_GUINT64_FORMAT ", \"pid\": %d}\n",
+           store_kind, (bench.end - start) / 1e3, cpu_ms, max_rss_kib, bench.rooms,
+           bench.state_events, bench.timeline_events, store_bytes / 1024, (int) getpid ());
 
   return 0;
 }

@@ -557,6 +557,164 @@ test_timeline_replace (Fixture       *fixture,
   close_store (&store);
 }
 
+/* An event the memory has dropped (past the limit) comes again in the
+ * same commit: the file stores it once, and counts positions without a
+ * gap, which trimming relies on. */
+static void
+test_timeline_dedup_one_commit (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixStore) store = open_store_full (fixture->dir, 2, &error);
+  g_autoptr(GPtrArray) first = messages_new ("!a:x", 1, 3);
+  g_autoptr(GPtrArray) again = messages_new ("!a:x", 1, 1);
+  g_autoptr(GPtrArray) next = messages_new ("!a:x", 4, 4);
+  g_autoptr(GPtrArray) last = messages_new ("!a:x", 5, 5);
+  g_autofree char *path = database_path (fixture->dir);
+  g_autofree char *ids = NULL;
+  sqlite3 *db;
+
+  g_assert_no_error (error);
+  matrix_store_add_timeline_events (store, "!a:x", first);
+  matrix_store_add_timeline_events (store, "!a:x", again);
+  matrix_store_add_timeline_events (store, "!a:x", next);
+  commit (store, "token1");
+  db = open_db (path);
+  ids = query_text (db, "SELECT group_concat(event_id, ' ') FROM "
+                    "(SELECT event_id FROM timeline_events ORDER BY position)");
+  g_assert_cmpstr (ids, ==, "$m3 $m4");
+  g_clear_pointer (&ids, g_free);
+
+  matrix_store_add_timeline_events (store, "!a:x", last);
+  commit (store, "token2");
+  ids = query_text (db, "SELECT group_concat(event_id, ' ') FROM "
+                    "(SELECT event_id FROM timeline_events ORDER BY position)");
+  g_assert_cmpstr (ids, ==, "$m4 $m5");
+  sqlite3_close (db);
+  close_store (&store);
+}
+
+static MatrixEvent *
+member_new (const char *room_id,
+            guint       n,
+            const char *membership)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"type\": \"m.room.member\", \"state_key\": \"@user%u:x\", \"sender\": \"@user%u:x\","
+    " \"content\": {\"membership\": \"%s\"}, \"event_id\": \"$member%u-%s\","
+    " \"origin_server_ts\": %u}", n, n, membership, n, membership, n);
+
+  return event_new (room_id, json);
+}
+
+/* A commit with more rows than one statement takes, given in no order:
+ * every row comes back, the last of a key wins, and each room's timeline
+ * keeps the order it was given in. */
+static void
+test_commit_many_rows (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  const char *rooms[] = { "!c:x", "!a:x", "!b:x" };
+  GPtrArray *expected[G_N_ELEMENTS (rooms)] = { NULL, };
+
+  for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+    expected[r] = g_ptr_array_new_with_free_func (g_object_unref);
+
+  /* 3 rooms × 150 members, and 3 × 75 messages, the rooms taking turns. */
+  for (guint n = 150; n > 0; n--)
+    for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+      {
+        g_autoptr(MatrixEvent) member = member_new (rooms[r], n, "invite");
+
+        matrix_store_set_state_event (store, MATRIX_STATE_EVENT (member));
+      }
+  for (guint n = 1; n <= 75; n += 5)
+    for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+      {
+        g_autoptr(GPtrArray) batch = messages_new (rooms[r], r * 1000 + n, r * 1000 + n + 4);
+
+        matrix_store_add_timeline_events (store, rooms[r], batch);
+        for (guint i = 0; i < batch->len; i++)
+          g_ptr_array_add (expected[r], g_object_ref (g_ptr_array_index (batch, i)));
+      }
+  /* Every third member joins later in the same commit. */
+  for (guint n = 3; n <= 150; n += 3)
+    {
+      g_autoptr(MatrixEvent) member = member_new ("!b:x", n, "join");
+
+      matrix_store_set_state_event (store, MATRIX_STATE_EVENT (member));
+    }
+  commit (store, "token1");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  for (guint r = 0; r < G_N_ELEMENTS (rooms); r++)
+    {
+      g_autoptr(GPtrArray) timeline = matrix_store_get_timeline_events (store, rooms[r]);
+      g_autoptr(GPtrArray) members = matrix_store_get_state_events (store, rooms[r],
+                                                                     "m.room.member");
+
+      g_assert_cmpuint (timeline->len, ==, expected[r]->len);
+      for (guint i = 0; i < timeline->len; i++)
+        g_assert_true (matrix_event_equal (g_ptr_array_index (timeline, i),
+                                           g_ptr_array_index (expected[r], i)));
+
+      g_assert_cmpuint (members->len, ==, 150);
+      for (guint n = 1; n <= 150; n++)
+        {
+          g_autofree char *user = g_strdup_printf ("@user%u:x", n);
+          g_autoptr(MatrixStateEvent) member = matrix_store_get_state_event (store, rooms[r],
+                                                                             "m.room.member",
+                                                                             user);
+          gboolean joined = g_str_equal (rooms[r], "!b:x") && n % 3 == 0;
+
+          g_assert_nonnull (member);
+          g_assert_cmpstr (matrix_event_get_content_string (MATRIX_EVENT (member), "membership"),
+                           ==, joined ? "join" : "invite");
+        }
+      g_ptr_array_unref (expected[r]);
+    }
+  close_store (&store);
+}
+
+/* Rows written before an op of the same commit that must see them: a
+ * replacement, and a room forgotten then joined again. */
+static void
+test_commit_ops_in_order (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autoptr(GPtrArray) a = messages_new ("!a:x", 1, 3);
+  g_autoptr(GPtrArray) b = messages_new ("!b:x", 4, 5);
+  g_autoptr(MatrixEvent) member = member_new ("!b:x", 1, "join");
+  g_autoptr(MatrixEvent) m2 = event_new ("!a:x",
+    "{\"type\": \"m.room.message\", \"sender\": \"@alice:example.org\", \"content\": {},"
+    " \"event_id\": \"$m2\", \"origin_server_ts\": 1002,"
+    " \"unsigned\": {\"redacted_because\": {\"type\": \"m.room.redaction\"}}}");
+  g_autoptr(MatrixStateEvent) loaded_member = NULL;
+  g_autofree char *ids = NULL;
+
+  matrix_store_add_timeline_events (store, "!a:x", a);
+  matrix_store_replace_timeline_event (store, "!a:x", m2);
+  matrix_store_add_timeline_events (store, "!b:x", b);
+  matrix_store_set_state_event (store, MATRIX_STATE_EVENT (member));
+  matrix_store_forget_room (store, "!b:x");
+  matrix_store_add_timeline_events (store, "!b:x", b);
+  matrix_store_set_state_event (store, MATRIX_STATE_EVENT (member));
+  commit (store, "token1");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (cached_body (store, "!a:x", "$m1"), ==, "message 1");
+  g_assert_cmpstr (cached_body (store, "!a:x", "$m2"), ==, "(none)");
+  ids = timeline_ids (store, "!b:x");
+  g_assert_cmpstr (ids, ==, "$m4 $m5");
+  loaded_member = matrix_store_get_state_event (store, "!b:x", "m.room.member", "@user1:x");
+  g_assert_nonnull (loaded_member);
+  close_store (&store);
+}
+
 static void
 test_timeline_limit (Fixture       *fixture,
                      gconstpointer  data)
@@ -1191,7 +1349,10 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/commit/reopen-equal", test_commit_reopen);
   ADD ("/matrix/sqlite-store/commit/token-with-changes-only", test_commit_atomic);
   ADD ("/matrix/sqlite-store/commit/failed-writes-kept", test_commit_failure_kept);
+  ADD ("/matrix/sqlite-store/commit/many-rows", test_commit_many_rows);
+  ADD ("/matrix/sqlite-store/commit/ops-in-order", test_commit_ops_in_order);
   ADD ("/matrix/sqlite-store/timeline/dedup-by-event-id", test_timeline_dedup);
+  ADD ("/matrix/sqlite-store/timeline/dedup-in-one-commit", test_timeline_dedup_one_commit);
   ADD ("/matrix/sqlite-store/timeline/keeps-newest", test_timeline_limit);
   ADD ("/matrix/sqlite-store/timeline/replace-in-place", test_timeline_replace);
   ADD ("/matrix/sqlite-store/forget-room", test_forget_room);
