@@ -163,21 +163,23 @@ _matrix_json_get_array (JsonObject   *object,
  * The grammar is RFC 8259's, strictly: what json-glib 1.6 also tolerates is
  * an error here (leading zeros, which it reads as octal; hex numbers; ".5"
  * and "1."; single quotes; comments; unknown escapes; raw control characters
- * in strings; anything after the top-level value). Inside a value, which a
- * hostile sender controls, we accept what json-glib accepts or fails on, so
- * that one event cannot make every /sync fail:
+ * in strings; anything after the top-level value). Inside strings and
+ * numbers, which any sender controls, what has no faithful meaning is
+ * replaced rather than rejected, so that one event cannot make every /sync
+ * fail:
  *  - \u0000 becomes U+FFFD (json-glib cuts the string there: C strings
  *    cannot hold NUL);
- *  - a lone surrogate escape becomes U+FFFD (json-glib writes it out as
- *    invalid UTF-8, or fails when it ends the string);
- *  - an integer beyond gint64 saturates to G_MININT64 / G_MAXINT64
- *    (json-glib wraps it around), and stays an integer as it does there;
- *  - a number beyond the range of double becomes ±G_MAXDOUBLE (json-glib
- *    gives infinity, which JSON text cannot hold: the store could not write
- *    the event back).
- * Strings must be valid UTF-8, as json-glib checks of the whole text.
- * Members keep their order and a repeated name keeps its first place with
- * the last value, as json_object_set_member() does. */
+ *  - a lone surrogate escape becomes U+FFFD (json-glib writes it as invalid
+ *    UTF-8 and drops the character after a high one, or fails);
+ *  - an integer beyond gint64 saturates to G_MININT64 or G_MAXINT64 and
+ *    stays an integer (json-glib wraps it around);
+ *  - a number beyond the range of double becomes -G_MAXDOUBLE or G_MAXDOUBLE
+ *    (json-glib gives infinity, which JSON text cannot hold: the store could
+ *    not write the event back).
+ * Strings must be valid UTF-8 (json-glib checks the whole text). Members
+ * keep their order, and a repeated name keeps its first place with the last
+ * value, as json_object_set_member() does. tests/fuzz/fuzz-json-target.c
+ * holds the reader to all of this against json-glib. */
 
 /* json-glib's parser recursed once per nesting level, so a body of a million
  * '[' overflowed the stack; ours recurses too. No Matrix payload nests
