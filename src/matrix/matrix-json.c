@@ -218,6 +218,24 @@ static const guint8 string_byte[256] = {
   [0x80 ... 0xff] = NON_ASCII,
 };
 
+/* Whether any of the eight bytes at @p is not PLAIN: below 0x20, a quote, a
+ * backslash or beyond ASCII. A byte-wise subtraction only borrows out of a
+ * byte that is below what it subtracts, so no special byte goes unseen; a
+ * borrow may flag a plain byte after a special one, which the byte-wise
+ * scan then looks at anyway. */
+static inline gboolean
+has_special_byte (const guchar *p)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  guint64 word, quote, backslash;
+
+  memcpy (&word, p, sizeof word);
+  quote = word ^ (ones * '"');
+  backslash = word ^ (ones * '\\');
+  return (((word - ones * 0x20) | (quote - ones) | (backslash - ones) | word) &
+          (ones * 0x80)) != 0;
+}
+
 static gpointer
 fail (Parser       *parser,
       const guchar *at,
@@ -410,6 +428,8 @@ read_string (Parser *parser)
     {
       gsize n;
 
+      while (quote - p >= 8 && !has_special_byte (p))
+        p += 8;
       while (string_byte[*p] == PLAIN)
         p++;
 
