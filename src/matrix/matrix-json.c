@@ -720,8 +720,12 @@ parse (const char  *data,
   Parser parser;
   JsonNode *root = NULL;
 
+  /* An empty GBytes has no data at all; NULL + 0 is undefined. */
   if (data == NULL)
-    length = 0;
+    {
+      data = "";
+      length = 0;
+    }
   else if (length < 0)
     length = strlen (data);
 

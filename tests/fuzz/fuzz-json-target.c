@@ -401,6 +401,15 @@ confab_fuzz_json (const guint8 *data,
   g_autoptr(JsonNode) again = NULL;
   g_autofree char *text = NULL;
 
+  /* What an empty GBytes gives. */
+  if (size == 0)
+    {
+      g_autoptr(GError) empty_error = NULL;
+
+      g_assert_null (_matrix_json_parse (NULL, 0, &empty_error));
+      g_assert_error (empty_error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON);
+    }
+
   if (!valid)
     {
       g_assert_null (ours);
