@@ -39,6 +39,9 @@ gboolean    _matrix_json_get_array     (JsonObject   *object,
                                         gboolean      required,
                                         JsonArray   **out,
                                         GError      **error);
+JsonNode   *_matrix_json_parse         (const char   *data,
+                                        gssize        length,
+                                        GError      **error);
 JsonObject *_matrix_json_parse_object  (const char   *data,
                                         gssize        length,
                                         GError      **error);

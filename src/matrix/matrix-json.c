@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-json"
 
+#include <math.h>
 #include <string.h>
 
 #include "matrix-error.h"
@@ -151,52 +152,626 @@ _matrix_json_get_array (JsonObject   *object,
   return TRUE;
 }
 
-/* json-glib's parser recurses once per nesting level, so a body of a million
- * '[' overflows the stack. No Matrix payload nests anywhere near this deep. */
+/* --- reading JSON text ----------------------------------------------------
+ *
+ * Confab reads JSON text itself and builds json-glib's tree (JsonNode,
+ * JsonObject, JsonArray) through json-glib's public API, so every caller
+ * keeps json-glib's data model. json_parser_load_from_data() was over half
+ * of an initial sync, almost all of it in its GScanner-based tokenizer
+ * (some 5,000 instructions per value), not in building the tree.
+ *
+ * The grammar is RFC 8259's, strictly: what json-glib 1.6 also tolerates is
+ * an error here (leading zeros, which it reads as octal; hex numbers; ".5"
+ * and "1."; single quotes; comments; unknown escapes; raw control characters
+ * in strings; anything after the top-level value). Inside strings and
+ * numbers, which any sender controls, what has no faithful meaning is
+ * replaced rather than rejected, so that one event cannot make every /sync
+ * fail:
+ *  - \u0000 becomes U+FFFD (json-glib cuts the string there: C strings
+ *    cannot hold NUL);
+ *  - a lone surrogate escape becomes U+FFFD (json-glib writes it as invalid
+ *    UTF-8 and drops the character after a high one, or fails);
+ *  - an integer beyond gint64 saturates to G_MININT64 or G_MAXINT64 and
+ *    stays an integer (json-glib wraps it around);
+ *  - a number beyond the range of double becomes -G_MAXDOUBLE or G_MAXDOUBLE
+ *    (json-glib gives infinity, which JSON text cannot hold: the store could
+ *    not write the event back).
+ * Strings must be valid UTF-8 (json-glib checks the whole text). Members
+ * keep their order, and a repeated name keeps its first place with the last
+ * value, as json_object_set_member() does. tests/fuzz/fuzz-json-target.c
+ * holds the reader to all of this against json-glib. */
+
+/* json-glib's parser recursed once per nesting level, so a body of a million
+ * '[' overflowed the stack; ours recurses too. No Matrix payload nests
+ * anywhere near this deep. */
 #define MAX_NESTING 256
 
-/* Strings are most of a /sync body's bytes, so they are skipped with memchr()
- * to their closing quote (one preceded by an even run of backslashes) rather
- * than walked a byte at a time: this scan runs over every body before the
- * parse and was 5% of an initial sync. */
-static gboolean
-nesting_within_limit (const char *data,
-                      gsize       length)
+typedef struct {
+  const guchar *start;
+  const guchar *p;
+  const guchar *end;
+  guint         depth;
+  /* Decoded strings and NUL-terminated member names, used as a stack: each
+   * object level keeps its current member's name here while its value is
+   * read, and every string is decoded after it. */
+  char         *scratch;
+  gsize         scratch_len;
+  gsize         scratch_size;
+  char          scratch_start[1024];
+  GError      **error;
+} Parser;
+
+enum {
+  PLAIN,
+  QUOTE,
+  BACKSLASH,
+  CONTROL,
+  NON_ASCII,
+};
+
+/* Most of a body is string contents that are plain ASCII: runs of them are
+ * skipped with one table look-up per byte. */
+static const guint8 string_byte[256] = {
+  [0x00 ... 0x1f] = CONTROL,
+  ['"'] = QUOTE,
+  ['\\'] = BACKSLASH,
+  [0x80 ... 0xff] = NON_ASCII,
+};
+
+/* Whether any of the eight bytes at @p is not PLAIN: below 0x20, a quote, a
+ * backslash or beyond ASCII. A byte-wise subtraction only borrows out of a
+ * byte that is below what it subtracts, so no special byte goes unseen; a
+ * borrow may flag a plain byte after a special one, which the byte-wise
+ * scan then looks at anyway. */
+static inline gboolean
+has_special_byte (const guchar *p)
 {
-  const char *p = data;
-  const char *end = data + length;
-  guint depth = 0;
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  guint64 word, quote, backslash;
 
-  while (p < end)
+  memcpy (&word, p, sizeof word);
+  quote = word ^ (ones * '"');
+  backslash = word ^ (ones * '\\');
+  return (((word - ones * 0x20) | (quote - ones) | (backslash - ones) | word) &
+          (ones * 0x80)) != 0;
+}
+
+static gpointer
+fail (Parser       *parser,
+      const guchar *at,
+      const char   *what)
+{
+  if (at < parser->end)
+    g_set_error (parser->error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                 "Invalid JSON: %s at byte %" G_GSIZE_FORMAT, what, (gsize) (at - parser->start));
+  else
+    g_set_error (parser->error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                 "Invalid JSON: %s at the end of the text (byte %" G_GSIZE_FORMAT ")",
+                 what, (gsize) (at - parser->start));
+  return NULL;
+}
+
+static inline void
+skip_space (Parser *parser)
+{
+  const guchar *p = parser->p;
+
+  while (p < parser->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  parser->p = p;
+}
+
+static void
+scratch_grow (Parser *parser,
+              gsize   n)
+{
+  gsize size = parser->scratch_size;
+
+  while (size < parser->scratch_len + n)
+    size *= 2;
+  if (parser->scratch == parser->scratch_start)
     {
-      char c = *p++;
+      parser->scratch = g_malloc (size);
+      memcpy (parser->scratch, parser->scratch_start, parser->scratch_len);
+    }
+  else
+    parser->scratch = g_realloc (parser->scratch, size);
+  parser->scratch_size = size;
+}
 
-      if (c == '"')
+static inline void
+scratch_append (Parser     *parser,
+                const void *bytes,
+                gsize       n)
+{
+  if (G_UNLIKELY (parser->scratch_len + n > parser->scratch_size))
+    scratch_grow (parser, n);
+  memcpy (parser->scratch + parser->scratch_len, bytes, n);
+  parser->scratch_len += n;
+}
+
+/* The length of the UTF-8 sequence at @p, or 0 if it is not one that
+ * g_utf8_validate() accepts: overlong forms, surrogates, code points beyond
+ * U+10FFFF and cut sequences are not. */
+static gsize
+utf8_sequence_length (const guchar *p,
+                      const guchar *end)
+{
+  guchar low = 0x80, high = 0xbf;
+  gsize n;
+
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    n = 2;
+  else if (p[0] >= 0xe0 && p[0] <= 0xef)
+    {
+      n = 3;
+      if (p[0] == 0xe0)
+        low = 0xa0;
+      else if (p[0] == 0xed)
+        high = 0x9f;
+    }
+  else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+    {
+      n = 4;
+      if (p[0] == 0xf0)
+        low = 0x90;
+      else if (p[0] == 0xf4)
+        high = 0x8f;
+    }
+  else
+    return 0;
+
+  if ((gsize) (end - p) < n || p[1] < low || p[1] > high)
+    return 0;
+  for (gsize i = 2; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* The four hex digits of a \u escape at @p (just past the 'u'), or -1. */
+static int
+read_hex4 (const guchar *p,
+           const guchar *end)
+{
+  int value = 0;
+
+  if (end - p < 4)
+    return -1;
+  for (guint i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+/* Decodes the escape at @p (its backslash) onto the scratch buffer; returns
+ * what follows it, or NULL after setting the error. */
+static const guchar *
+read_escape (Parser       *parser,
+             const guchar *p)
+{
+  const guchar *end = parser->end;
+  gunichar c;
+  char utf8[4];
+  int unit;
+
+  if (end - p < 2)
+    return fail (parser, p, "unterminated string");
+
+  switch (p[1])
+    {
+    case '"': c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '/': c = '/'; break;
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u':
+      unit = read_hex4 (p + 2, end);
+      if (unit < 0)
+        return fail (parser, p, "invalid \\u escape");
+      c = unit;
+      if (unit >= 0xd800 && unit <= 0xdbff)
         {
-          for (;;)
+          /* A pair only when a low surrogate follows at once; otherwise the
+           * next escape is read on its own. */
+          int low = -1;
+
+          if (end - p >= 12 && p[6] == '\\' && p[7] == 'u')
+            low = read_hex4 (p + 8, end);
+          if (low >= 0xdc00 && low <= 0xdfff)
             {
-              const char *quote = memchr (p, '"', end - p);
-              const char *run = quote;
-
-              if (quote == NULL)
-                return TRUE;  /* unterminated: the parser says so */
-              while (run > p && run[-1] == '\\')
-                run--;
-              p = quote + 1;
-              if ((quote - run) % 2 == 0)
-                break;
+              c = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+              p += 6;
             }
+          else
+            c = 0xfffd;
         }
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_NESTING)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+      else if ((unit >= 0xdc00 && unit <= 0xdfff) || unit == 0)
+        c = 0xfffd;
+      scratch_append (parser, utf8, g_unichar_to_utf8 (c, utf8));
+      return p + 6;
+    default:
+      return fail (parser, p, "invalid escape in a string");
     }
 
+  utf8[0] = c;
+  scratch_append (parser, utf8, 1);
+  return p + 2;
+}
+
+/* Reads the string whose opening quote is at parser->p and appends it,
+ * decoded and NUL-terminated, to the scratch buffer. */
+static gboolean
+read_string (Parser *parser)
+{
+  const guchar *p = parser->p + 1;
+  const guchar *end = parser->end;
+  const guchar *run = p;
+  const guchar *quote = memchr (p, '"', end - p);
+
+  /* The next quote ends the table scan: no bounds check per byte. */
+  if (quote == NULL)
+    {
+      fail (parser, parser->p, "unterminated string");
+      return FALSE;
+    }
+
+  for (;;)
+    {
+      gsize n;
+
+      while (quote - p >= 8 && !has_special_byte (p))
+        p += 8;
+      while (string_byte[*p] == PLAIN)
+        p++;
+
+      switch (string_byte[*p])
+        {
+        case QUOTE:
+          scratch_append (parser, run, p - run);
+          scratch_append (parser, "", 1);
+          parser->p = p + 1;
+          return TRUE;
+
+        case BACKSLASH:
+          scratch_append (parser, run, p - run);
+          p = read_escape (parser, p);
+          if (p == NULL)
+            return FALSE;
+          run = p;
+          /* An escaped quote was the one the scan stopped at. */
+          if (p > quote)
+            {
+              quote = memchr (p, '"', end - p);
+              if (quote == NULL)
+                {
+                  fail (parser, parser->p, "unterminated string");
+                  return FALSE;
+                }
+            }
+          break;
+
+        case CONTROL:
+          fail (parser, p, "control character in a string");
+          return FALSE;
+
+        case NON_ASCII:
+        default:
+          n = utf8_sequence_length (p, end);
+          if (n == 0)
+            {
+              fail (parser, p, "invalid UTF-8 in a string");
+              return FALSE;
+            }
+          p += n;
+          break;
+        }
+    }
+}
+
+static JsonNode *
+read_number (Parser *parser)
+{
+  const guchar *start = parser->p;
+  const guchar *p = start;
+  const guchar *end = parser->end;
+  gboolean negative = FALSE, integral = TRUE, overflow = FALSE;
+  guint64 magnitude = 0;
+  JsonNode *node;
+
+  if (*p == '-')
+    {
+      negative = TRUE;
+      p++;
+    }
+  if (p == end || !g_ascii_isdigit (*p))
+    return fail (parser, p, "expected a digit");
+  if (*p == '0')
+    {
+      p++;
+      if (p < end && g_ascii_isdigit (*p))
+        return fail (parser, p, "leading zero in a number");
+    }
+  else
+    {
+      for (; p < end && g_ascii_isdigit (*p); p++)
+        {
+          guint digit = *p - '0';
+
+          if (magnitude > (G_MAXUINT64 - digit) / 10)
+            overflow = TRUE;
+          else
+            magnitude = magnitude * 10 + digit;
+        }
+    }
+
+  if (p < end && *p == '.')
+    {
+      integral = FALSE;
+      p++;
+      if (p == end || !g_ascii_isdigit (*p))
+        return fail (parser, p, "expected a digit after the decimal point");
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      integral = FALSE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p == end || !g_ascii_isdigit (*p))
+        return fail (parser, p, "expected a digit in the exponent");
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+
+  parser->p = p;
+  node = json_node_alloc ();
+  if (integral)
+    {
+      gint64 value;
+
+      if (negative)
+        value = overflow || magnitude > (guint64) G_MAXINT64 ? G_MININT64 : -(gint64) magnitude;
+      else
+        value = overflow || magnitude > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) magnitude;
+      return json_node_init_int (node, value);
+    }
+  else
+    {
+      gsize mark = parser->scratch_len;
+      double value;
+
+      scratch_append (parser, start, p - start);
+      scratch_append (parser, "", 1);
+      value = g_ascii_strtod (parser->scratch + mark, NULL);
+      parser->scratch_len = mark;
+      if (isinf (value))
+        value = value > 0 ? G_MAXDOUBLE : -G_MAXDOUBLE;
+      return json_node_init_double (node, value);
+    }
+}
+
+static JsonNode *read_value (Parser *parser);
+
+static JsonNode *
+read_object (Parser *parser)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonNode *node;
+
+  if (++parser->depth > MAX_NESTING)
+    return fail (parser, parser->p, "nested more than " G_STRINGIFY (MAX_NESTING) " levels deep");
+  parser->p++;
+  skip_space (parser);
+  if (parser->p < parser->end && *parser->p == '}')
+    parser->p++;
+  else
+    for (;;)
+      {
+        gsize name = parser->scratch_len;
+        JsonNode *value;
+
+        if (parser->p == parser->end || *parser->p != '"')
+          return fail (parser, parser->p, "expected a member name");
+        if (!read_string (parser))
+          return NULL;
+        skip_space (parser);
+        if (parser->p == parser->end || *parser->p != ':')
+          return fail (parser, parser->p, "expected ':' after a member name");
+        parser->p++;
+        skip_space (parser);
+        value = read_value (parser);
+        if (value == NULL)
+          return NULL;
+        json_object_set_member (object, parser->scratch + name, value);
+        parser->scratch_len = name;
+
+        skip_space (parser);
+        if (parser->p < parser->end && *parser->p == ',')
+          {
+            parser->p++;
+            skip_space (parser);
+          }
+        else if (parser->p < parser->end && *parser->p == '}')
+          {
+            parser->p++;
+            break;
+          }
+        else
+          return fail (parser, parser->p, "expected ',' or '}' in an object");
+      }
+
+  parser->depth--;
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, g_steal_pointer (&object));
+  return node;
+}
+
+static JsonNode *
+read_array (Parser *parser)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonNode *node;
+
+  if (++parser->depth > MAX_NESTING)
+    return fail (parser, parser->p, "nested more than " G_STRINGIFY (MAX_NESTING) " levels deep");
+  parser->p++;
+  skip_space (parser);
+  if (parser->p < parser->end && *parser->p == ']')
+    parser->p++;
+  else
+    for (;;)
+      {
+        JsonNode *element = read_value (parser);
+
+        if (element == NULL)
+          return NULL;
+        json_array_add_element (array, element);
+
+        skip_space (parser);
+        if (parser->p < parser->end && *parser->p == ',')
+          {
+            parser->p++;
+            skip_space (parser);
+          }
+        else if (parser->p < parser->end && *parser->p == ']')
+          {
+            parser->p++;
+            break;
+          }
+        else
+          return fail (parser, parser->p, "expected ',' or ']' in an array");
+      }
+
+  parser->depth--;
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, g_steal_pointer (&array));
+  return node;
+}
+
+static gboolean
+read_word (Parser     *parser,
+           const char *word,
+           gsize       n)
+{
+  if ((gsize) (parser->end - parser->p) < n || memcmp (parser->p, word, n) != 0)
+    {
+      fail (parser, parser->p, "expected a value");
+      return FALSE;
+    }
+  parser->p += n;
   return TRUE;
+}
+
+/* Reads the value at parser->p, which is not white space. */
+static JsonNode *
+read_value (Parser *parser)
+{
+  JsonNode *node;
+  gsize mark;
+
+  if (parser->p == parser->end)
+    return fail (parser, parser->p, "expected a value");
+
+  switch (*parser->p)
+    {
+    case '"':
+      mark = parser->scratch_len;
+      if (!read_string (parser))
+        return NULL;
+      node = json_node_init_string (json_node_alloc (), parser->scratch + mark);
+      parser->scratch_len = mark;
+      return node;
+    case '{':
+      return read_object (parser);
+    case '[':
+      return read_array (parser);
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+      return read_number (parser);
+    case 't':
+      return read_word (parser, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+    case 'f':
+      return read_word (parser, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+    case 'n':
+      return read_word (parser, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+    default:
+      return fail (parser, parser->p, "expected a value");
+    }
+}
+
+static JsonNode *
+parse (const char  *data,
+       gssize       length,
+       gboolean     object_only,
+       GError     **error)
+{
+  Parser parser;
+  JsonNode *root = NULL;
+
+  /* An empty GBytes has no data at all; NULL + 0 is undefined. */
+  if (data == NULL)
+    {
+      data = "";
+      length = 0;
+    }
+  else if (length < 0)
+    length = strlen (data);
+
+  parser.start = parser.p = (const guchar *) data;
+  parser.end = parser.start + length;
+  parser.depth = 0;
+  parser.scratch = parser.scratch_start;
+  parser.scratch_len = 0;
+  parser.scratch_size = sizeof parser.scratch_start;
+  parser.error = error;
+
+  skip_space (&parser);
+  if (parser.p == parser.end)
+    g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON, "Invalid JSON: empty body");
+  else if (object_only && *parser.p != '{')
+    g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                         "Invalid JSON: the top level is not an object");
+  else if ((root = read_value (&parser)) != NULL)
+    {
+      skip_space (&parser);
+      if (parser.p != parser.end)
+        {
+          fail (&parser, parser.p, "unexpected text after the top-level value");
+          g_clear_pointer (&root, json_node_unref);
+        }
+    }
+
+  if (parser.scratch != parser.scratch_start)
+    g_free (parser.scratch);
+  return root;
+}
+
+/**
+ * _matrix_json_parse:
+ *
+ * Parses @data (@length bytes, or up to a NUL if negative) as one JSON value
+ * of any kind. See above for what is accepted.
+ *
+ * Returns: (transfer full): the root node, or %NULL with a MATRIX_ERROR_INVALID_JSON
+ */
+JsonNode *
+_matrix_json_parse (const char  *data,
+                    gssize       length,
+                    GError     **error)
+{
+  return parse (data, length, FALSE, error);
 }
 
 /**
@@ -211,35 +786,10 @@ _matrix_json_parse_object (const char  *data,
                            gssize       length,
                            GError     **error)
 {
-  /* Not json_parser_new_immutable(): sealing walks the whole tree again and
-   * costs a tenth of the parse of a large /sync, to guard against writes
-   * that nothing makes (parsed objects are documented as read-only). */
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = parse (data, length, TRUE, error);
 
-  if (data != NULL && !nesting_within_limit (data, length < 0 ? strlen (data) : (gsize) length))
-    {
-      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
-                   "Invalid JSON: nested more than %d levels deep", MAX_NESTING);
-      return NULL;
-    }
-
-  if (data == NULL || !json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON, "Invalid JSON: %s",
-                   local_error != NULL ? local_error->message : "empty body");
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
-                           "Invalid JSON: the top level is not an object");
-      return NULL;
-    }
-
+  if (root == NULL)
+    return NULL;
   return json_object_ref (json_node_get_object (root));
 }
 

@@ -518,41 +518,25 @@ cache_trim_timeline (MatrixSqliteStore *self,
 
 /* --- opening, on the writer thread --------------------------------------- */
 
-/* One parser for the whole load: creating one per row costs more than the
- * parsing itself. Mutable parsers: sealing what they build costs time, and
- * nothing writes to stored events. */
 static JsonObject *
-object_from_text (JsonParser  *parser,
-                  const char  *text,
+object_from_text (const char  *text,
                   GError     **error)
 {
-  JsonNode *root;
-
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
-                             "No JSON");
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (text == NULL)
     {
       g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
-                           "Not a JSON object");
+                           "No JSON");
       return NULL;
     }
 
-  return json_object_ref (json_node_get_object (root));
+  return _matrix_json_parse_object (text, -1, error);
 }
 
 static MatrixEvent *
-event_from_text (JsonParser  *parser,
-                 const char  *text,
+event_from_text (const char  *text,
                  GError     **error)
 {
-  g_autoptr(JsonObject) object = object_from_text (parser, text, error);
+  g_autoptr(JsonObject) object = object_from_text (text, error);
 
   if (object == NULL)
     return NULL;
@@ -573,13 +557,12 @@ static gpointer
 parse_chunk (gpointer data)
 {
   ParseChunk *chunk = data;
-  g_autoptr(JsonParser) parser = json_parser_new ();
 
   for (guint i = chunk->first; i < chunk->last; i++)
     {
       g_autoptr(GError) error = NULL;
 
-      chunk->events[i] = event_from_text (parser, chunk->texts[i], &error);
+      chunk->events[i] = event_from_text (chunk->texts[i], &error);
       if (chunk->events[i] == NULL)
         g_warning ("Left out a stored event of %s: %s", chunk->room_ids[i], error->message);
     }
@@ -890,7 +873,6 @@ is_preview (MatrixEvent *event)
 static char *
 load_newest_events (MatrixSqliteStore *self,
                     sqlite3_stmt      *stmt,
-                    JsonParser        *parser,
                     const char        *room_id)
 {
   g_autoptr(GPtrArray) newest = g_ptr_array_new_with_free_func (g_object_unref);
@@ -900,8 +882,7 @@ load_newest_events (MatrixSqliteStore *self,
   while (sender == NULL && sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_autoptr(GError) error = NULL;
-      MatrixEvent *event = event_from_text (parser, (const char *) sqlite3_column_text (stmt, 0),
-                                            &error);
+      MatrixEvent *event = event_from_text ((const char *) sqlite3_column_text (stmt, 0), &error);
 
       if (event == NULL)
         {
@@ -1037,7 +1018,6 @@ load_room_lists (MatrixSqliteStore  *self,
   g_autoptr(GPtrArray) whole = g_ptr_array_new ();
   g_autoptr(GPtrArray) member_rooms = g_ptr_array_new ();
   g_autoptr(GPtrArray) member_texts = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree MatrixEvent **members = NULL;
   sqlite3_stmt *newest_stmt = NULL, *member_stmt = NULL;
   int rc;
@@ -1081,7 +1061,7 @@ load_room_lists (MatrixSqliteStore  *self,
         }
 
       g_hash_table_add (self->partial_rooms, g_strdup (room_id));
-      sender = load_newest_events (self, newest_stmt, parser, room_id);
+      sender = load_newest_events (self, newest_stmt, room_id);
       if (sender != NULL && !g_ptr_array_find_with_equal_func (needed, sender, g_str_equal, NULL))
         g_ptr_array_add (needed, g_steal_pointer (&sender));
 
@@ -1138,7 +1118,6 @@ load_caches (MatrixSqliteStore  *self,
     "SELECT 'sync_token', next_batch FROM sync_token",
     "SELECT room_id, data FROM rooms",
   };
-  g_autoptr(JsonParser) parser = json_parser_new ();
   int rc = SQLITE_OK;
 
   for (guint q = 0; q < G_N_ELEMENTS (queries) && rc == SQLITE_OK; q++)
@@ -1160,7 +1139,7 @@ load_caches (MatrixSqliteStore  *self,
               continue;
             }
 
-          data = object_from_text (parser, second, &local_error);
+          data = object_from_text (second, &local_error);
           if (data == NULL)
             g_warning ("Left out the stored data of %s: %s", first, local_error->message);
           else

@@ -51,6 +51,8 @@ main (int   argc,
     { "regressions/sync", confab_fuzz_sync },
     { "corpus/html", confab_fuzz_html },
     { "regressions/html", confab_fuzz_html },
+    { "corpus/json", confab_fuzz_json },
+    { "regressions/json", confab_fuzz_json },
   };
 
   g_test_init (&argc, &argv, NULL);
@@ -59,6 +61,8 @@ main (int   argc,
   g_test_add_data_func ("/fuzz/sync/regressions", &replays[1], replay_dir);
   g_test_add_data_func ("/fuzz/html/corpus", &replays[2], replay_dir);
   g_test_add_data_func ("/fuzz/html/regressions", &replays[3], replay_dir);
+  g_test_add_data_func ("/fuzz/json/corpus", &replays[4], replay_dir);
+  g_test_add_data_func ("/fuzz/json/regressions", &replays[5], replay_dir);
 
   return g_test_run ();
 }
