@@ -211,6 +211,10 @@ confab_session_prefetch (void)
       return;
     }
 
+  /* The store asks the keyring for the token once it has read the
+   * database, and the main loop only runs once GTK has started: looked up
+   * now, on a thread, the token is there when the store asks. */
+  matrix_secret_prefetch (prefetch->user_id, prefetch->homeserver);
   directory = matrix_sqlite_store_default_dir (prefetch->user_id);
   matrix_sqlite_store_new_lazy_async (directory, prefetch->user_id, prefetch->homeserver, 0, NULL,
                                       on_prefetched, prefetch);
