@@ -29,54 +29,6 @@ static const SecretSchema schema = {
  * with it. */
 GTestDBus *confab_test_bus_keeper;
 
-static GSubprocess *
-start_keyring (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) password = g_bytes_new_static ("pass", 4);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *runtime_dir = g_build_filename (g_get_home_dir (), "runtime", NULL);
-  GSubprocess *daemon;
-  g_autoptr(GDBusConnection) connection = NULL;
-  gboolean appeared = FALSE;
-
-  /* Everything the keyring writes stays in the test's temporary HOME. */
-  g_assert_cmpint (g_mkdir_with_parents (runtime_dir, 0700), ==, 0);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime_dir, TRUE);
-  daemon = g_subprocess_launcher_spawn (launcher, &error, "gnome-keyring-daemon", "--foreground",
-                                        "--unlock", "--components=secrets", NULL);
-  g_assert_no_error (error);
-  g_output_stream_write_bytes (g_subprocess_get_stdin_pipe (daemon), password, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_close (g_subprocess_get_stdin_pipe (daemon), NULL, &error);
-  g_assert_no_error (error);
-
-  /* Asks the bus until the keyring has taken its name. */
-  connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  for (guint attempt = 0; !appeared; attempt++)
-    {
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(GVariant) reply = NULL;
-
-      g_assert_cmpuint (attempt, <, 2000);
-      g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                              "org.freedesktop.DBus", "NameHasOwner",
-                              g_variant_new ("(s)", "org.freedesktop.secrets"),
-                              G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                              store_result, &result);
-      wait_for_pointer ((gpointer *) &result, 5000);
-      reply = g_dbus_connection_call_finish (connection, result, &error);
-      g_assert_no_error (error);
-      g_variant_get (reply, "(b)", &appeared);
-    }
-  return daemon;
-}
-
 static MatrixStore *
 open_store (const char *dir)
 {
@@ -159,7 +111,7 @@ test_keyring (void)
   g_autoptr(MatrixStore) store = NULL;
 
   g_test_dbus_up (bus);
-  daemon = start_keyring ();
+  daemon = test_keyring_start ();
 
   /* A session saved while there was no keyring: its token in the file. */
   store = open_store (dir);

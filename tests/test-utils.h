@@ -117,4 +117,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ItemsChangedRecorder, items_changed_recorder_free
 /* A memory store holding a logged-in session, like the seed's test storage. */
 MatrixStore    *logged_in_store_new            (void);
 
+/* A gnome-keyring-daemon with an unlocked login keyring on the session bus
+ * (a GTestDBus the test has put up), writing only to the test's HOME. */
+GSubprocess    *test_keyring_start             (void);
+
 G_END_DECLS

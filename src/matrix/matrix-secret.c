@@ -2,9 +2,11 @@
 #define G_LOG_DOMAIN "matrix-secret"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
 
+#include "matrix-secret.h"
 #include "matrix-secret-private.h"
 
 static const SecretSchema *
@@ -22,6 +24,190 @@ session_schema (void)
   return &schema;
 }
 
+/* A token looked up ahead of the store that will ask for it (main thread
+ * only). */
+typedef struct {
+  char      *user_id;
+  char      *homeserver;
+  gboolean   done;
+  /* A token was saved or removed since the lookup started. */
+  gboolean   stale;
+  char      *token;
+  GError    *error;
+  GPtrArray *waiters;   /* GTask*: lookups waiting for this one */
+  guint      expire_source;
+} Prefetch;
+
+static Prefetch *prefetch;
+
+/* How long a token looked up ahead is kept for a store that does not ask. */
+#define PREFETCH_KEEP_SECONDS 30
+
+static void
+prefetch_free (Prefetch *p)
+{
+  g_clear_handle_id (&p->expire_source, g_source_remove);
+  if (p->token != NULL)
+    memset (p->token, 0, strlen (p->token));
+  g_free (p->token);
+  g_clear_error (&p->error);
+  g_ptr_array_unref (p->waiters);
+  g_free (p->user_id);
+  g_free (p->homeserver);
+  g_free (p);
+}
+
+static void
+prefetch_return (Prefetch *p,
+                 GTask    *task)
+{
+  if (p->error != NULL)
+    g_task_return_error (task, g_error_copy (p->error));
+  else
+    g_task_return_pointer (task, g_strdup (p->token), g_free);
+}
+
+static gboolean
+prefetch_expire (gpointer user_data)
+{
+  g_assert (prefetch == user_data);
+
+  prefetch->expire_source = 0;
+  g_clear_pointer (&prefetch, prefetch_free);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+prefetch_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  char **session = task_data;
+  GError *error = NULL;
+  char *secret;
+
+  /* The blocking call runs a main context of its own in this thread: the
+   * main thread is busy starting GTK meanwhile. */
+  secret = secret_password_lookup_sync (session_schema (), NULL, &error,
+                                        "user-id", session[0], "homeserver", session[1], NULL);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_strdup (secret), g_free);
+  secret_password_free (secret);
+}
+
+static void
+on_prefetched (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Prefetch *p = user_data;
+
+  p->token = g_task_propagate_pointer (G_TASK (result), &p->error);
+  p->done = TRUE;
+
+  for (guint i = 0; i < p->waiters->len; i++)
+    prefetch_return (p, g_ptr_array_index (p->waiters, i));
+
+  if (p != prefetch)
+    prefetch_free (p);
+  else if (p->waiters->len > 0 || p->stale)
+    g_clear_pointer (&prefetch, prefetch_free);
+  else
+    p->expire_source = g_timeout_add_seconds (PREFETCH_KEEP_SECONDS, prefetch_expire, p);
+}
+
+/**
+ * matrix_secret_prefetch:
+ * @user_id: the user id of a saved session
+ * @homeserver: its homeserver, as its store holds it
+ *
+ * Starts looking up the access token of a saved session in the Secret
+ * Service, on a thread of its own, so that the #MatrixSqliteStore opened for
+ * that session soon after finds it without a round trip: call it at
+ * startup, before GTK starts and the main loop runs. The first store to ask
+ * for that token takes the result over (an error too: without a Secret
+ * Service, the store reads its token file as usual); a token saved or
+ * removed meanwhile, or half a minute without a store asking, drops it.
+ */
+void
+matrix_secret_prefetch (const char *user_id,
+                        const char *homeserver)
+{
+  g_autoptr(GTask) task = NULL;
+  char **session;
+
+  g_return_if_fail (user_id != NULL);
+  g_return_if_fail (homeserver != NULL);
+
+  if (prefetch != NULL && prefetch->done)
+    g_clear_pointer (&prefetch, prefetch_free);
+  else if (prefetch != NULL)
+    {
+      /* on_prefetched() frees it once its thread is done. */
+      prefetch->stale = TRUE;
+      prefetch = NULL;
+    }
+
+  prefetch = g_new0 (Prefetch, 1);
+  prefetch->user_id = g_strdup (user_id);
+  prefetch->homeserver = g_strdup (homeserver);
+  prefetch->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+
+  session = g_new0 (char *, 3);
+  session[0] = g_strdup (user_id);
+  session[1] = g_strdup (homeserver);
+  task = g_task_new (NULL, NULL, on_prefetched, prefetch);
+  g_task_set_source_tag (task, matrix_secret_prefetch);
+  g_task_set_task_data (task, session, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, prefetch_thread);
+}
+
+/* Whether a lookup for this session can take the prefetched token. One
+ * that can be cancelled does not wait for a lookup it cannot cancel. */
+static gboolean
+take_prefetched (const char   *user_id,
+                 const char   *homeserver,
+                 GCancellable *cancellable,
+                 GTask        *task)
+{
+  Prefetch *p = prefetch;
+
+  if (p == NULL || p->stale || g_strcmp0 (p->user_id, user_id) != 0 ||
+      g_strcmp0 (p->homeserver, homeserver) != 0)
+    return FALSE;
+
+  if (p->done)
+    {
+      prefetch_return (p, task);
+      g_clear_pointer (&prefetch, prefetch_free);
+      return TRUE;
+    }
+  if (cancellable != NULL)
+    return FALSE;
+
+  g_ptr_array_add (p->waiters, g_object_ref (task));
+  return TRUE;
+}
+
+/* A token saved or removed for this session: what was looked up ahead no
+ * longer holds. */
+static void
+drop_prefetched (const char *user_id,
+                 const char *homeserver)
+{
+  if (prefetch == NULL || g_strcmp0 (prefetch->user_id, user_id) != 0 ||
+      g_strcmp0 (prefetch->homeserver, homeserver) != 0)
+    return;
+
+  if (prefetch->done)
+    g_clear_pointer (&prefetch, prefetch_free);
+  else
+    prefetch->stale = TRUE;
+}
+
 static void
 on_looked_up (GObject      *source,
               GAsyncResult *result,
@@ -29,12 +215,14 @@ on_looked_up (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  char *token = secret_password_lookup_finish (result, &error);
+  char *secret = secret_password_lookup_finish (result, &error);
 
+  /* libsecret's copy lives in non-pageable memory; hand out a plain string. */
   if (error != NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, token, (GDestroyNotify) secret_password_free);
+    g_task_return_pointer (task, g_strdup (secret), g_free);
+  secret_password_free (secret);
 }
 
 void
@@ -47,6 +235,11 @@ _matrix_secret_lookup_async (const char          *user_id,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, _matrix_secret_lookup_async);
+  if (take_prefetched (user_id, homeserver, cancellable, task))
+    {
+      g_object_unref (task);
+      return;
+    }
   secret_password_lookup (session_schema (), cancellable, on_looked_up, task,
                           "user-id", user_id, "homeserver", homeserver, NULL);
 }
@@ -55,13 +248,7 @@ char *
 _matrix_secret_lookup_finish (GAsyncResult  *result,
                               GError       **error)
 {
-  char *secret = g_task_propagate_pointer (G_TASK (result), error);
-  char *copy;
-
-  /* libsecret's copy lives in non-pageable memory; hand out a plain string. */
-  copy = g_strdup (secret);
-  secret_password_free (secret);
-  return copy;
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -95,6 +282,7 @@ _matrix_secret_store_async (const char          *user_id,
   g_autofree char *label = NULL;
 
   g_task_set_source_tag (task, _matrix_secret_store_async);
+  drop_prefetched (user_id, homeserver);
   /* Only a marker of which call to finish: the token itself is not kept. */
   g_task_set_task_data (task, GINT_TO_POINTER (token != NULL), NULL);
 

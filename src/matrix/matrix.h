@@ -10,6 +10,7 @@
 #include "matrix-memory-store.h"
 #include "matrix-room.h"
 #include "matrix-room-state-tracker.h"
+#include "matrix-secret.h"
 #include "matrix-sqlite-store.h"
 #include "matrix-store.h"
 #include "matrix-timeline.h"

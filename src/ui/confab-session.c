@@ -150,9 +150,22 @@ typedef struct {
   MatrixStore *store;
   GError      *error;
   GTask       *waiter;   /* the confab_session_open_store_async() it goes to */
+  /* session.ini as read then, for confab_session_load_async() */
+  char        *contents;
+  gsize        length;
 } Prefetch;
 
 static Prefetch *prefetch;
+
+static void
+wipe_contents (char  *contents,
+               gsize  length)
+{
+  /* An old session.ini may hold an access token. */
+  if (contents != NULL)
+    memset (contents, 0, length);
+  g_free (contents);
+}
 
 static void
 prefetch_hand_over (Prefetch *p)
@@ -163,6 +176,7 @@ prefetch_hand_over (Prefetch *p)
     g_task_return_pointer (waiter, g_steal_pointer (&p->store), g_object_unref);
   else
     g_task_return_error (waiter, g_steal_pointer (&p->error));
+  wipe_contents (p->contents, p->length);
   g_free (p->user_id);
   g_free (p->homeserver);
   g_free (p);
@@ -196,21 +210,35 @@ confab_session_prefetch (void)
   g_autofree char *path = confab_session_get_path ();
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autofree char *directory = NULL;
+  char *contents = NULL;
+  gsize length = 0;
 
-  if (prefetch != NULL || !g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, NULL))
+  if (prefetch != NULL || !g_file_get_contents (path, &contents, &length, NULL))
     return;
+  if (!g_key_file_load_from_data (key_file, contents, length, G_KEY_FILE_NONE, NULL))
+    {
+      wipe_contents (contents, length);
+      return;
+    }
 
   prefetch = g_new0 (Prefetch, 1);
+  prefetch->contents = contents;
+  prefetch->length = length;
   prefetch->homeserver = g_key_file_get_string (key_file, GROUP, MATRIX_STORE_KEY_HOMESERVER, NULL);
   prefetch->user_id = g_key_file_get_string (key_file, GROUP, MATRIX_STORE_KEY_USER_ID, NULL);
   if (prefetch->homeserver == NULL || prefetch->user_id == NULL)
     {
+      wipe_contents (prefetch->contents, prefetch->length);
       g_free (prefetch->homeserver);
       g_free (prefetch->user_id);
       g_clear_pointer (&prefetch, g_free);
       return;
     }
 
+  /* The store asks the keyring for the token once it has read the
+   * database, and the main loop only runs once GTK has started: looked up
+   * now, on a thread, the token is there when the store asks. */
+  matrix_secret_prefetch (prefetch->user_id, prefetch->homeserver);
   directory = matrix_sqlite_store_default_dir (prefetch->user_id);
   matrix_sqlite_store_new_lazy_async (directory, prefetch->user_id, prefetch->homeserver, 0, NULL,
                                       on_prefetched, prefetch);
@@ -350,34 +378,24 @@ on_load_store_opened (GObject      *source,
   g_task_return_pointer (task, store, g_object_unref);
 }
 
+/* Goes on with session.ini's @contents, which it wipes and frees. */
 static void
-on_loaded (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+load_contents (GTask *task,
+               char  *contents,
+               gsize  length)
 {
-  g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
-  g_autofree char *contents = NULL;
   LoadData *data;
-  gsize length = 0;
+  gboolean parsed;
 
-  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+  parsed = g_key_file_load_from_data (key_file, contents, length, G_KEY_FILE_NONE, &error);
+  wipe_contents (contents, length);
+  if (!parsed)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_task_return_pointer (task, NULL, NULL);
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!g_key_file_load_from_data (key_file, contents, length, G_KEY_FILE_NONE, &error))
-    {
-      memset (contents, 0, length);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  memset (contents, 0, length);
 
   data = g_new0 (LoadData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
@@ -396,6 +414,28 @@ on_loaded (GObject      *source,
                                    on_load_store_opened, g_object_ref (task));
 }
 
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_task_return_pointer (task, NULL, NULL);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  load_contents (task, contents, length);
+}
+
 void
 confab_session_load_async (GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
@@ -406,6 +446,19 @@ confab_session_load_async (GCancellable        *cancellable,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, confab_session_load_async);
+
+  /* Read at startup for the prefetch already: reading it again would take
+   * a round trip through a worker thread, and the rooms would miss the
+   * window's first frame. */
+  if (prefetch != NULL && prefetch->contents != NULL)
+    {
+      char *contents = g_steal_pointer (&prefetch->contents);
+
+      load_contents (task, contents, prefetch->length);
+      g_object_unref (task);
+      return;
+    }
+
   g_file_load_contents_async (file, cancellable, on_loaded, task);
 }
 

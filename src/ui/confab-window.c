@@ -355,8 +355,33 @@ on_folded_changed (ConfabWindow *self)
  * a millisecond or more each: made all at once, they would hold the first
  * frame of a long list back. It gets a screenful first, and more rows in
  * each following frame. */
-#define FIRST_LISTED_ROOMS 40
+#define FIRST_LISTED_ROOMS 40   /* when the window's height is not known */
 #define MORE_LISTED_ROOMS_PER_FRAME 40
+/* The height of a room row (a 40 px avatar, 6 px above and below it): the
+ * least it can be, so that a screenful is never short. */
+#define ROOM_ROW_MIN_HEIGHT 52
+
+/* How many rows fill the list in its first frame. The list's own height is
+ * known only once it has been shown: the window's, a little more, stands in
+ * for it. Rows beyond a screenful would only hold that frame back. */
+static guint
+rooms_in_first_frame (ConfabWindow *self)
+{
+  int width, height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (height <= 0)
+    {
+      /* A maximized window not mapped yet: its size is not known. */
+      if (gtk_window_is_maximized (GTK_WINDOW (self)) ||
+          gtk_window_is_fullscreen (GTK_WINDOW (self)))
+        return FIRST_LISTED_ROOMS;
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+    }
+  if (height <= 0)
+    return FIRST_LISTED_ROOMS;
+
+  return (guint) height / ROOM_ROW_MIN_HEIGHT + 1;
+}
 
 static void
 list_all_rooms (ConfabWindow *self)
@@ -849,7 +874,7 @@ confab_window_set_client (ConfabWindow *self,
   self->invited_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
                                                    g_object_ref (GTK_FILTER (self->invited_filter)));
   self->listed_rooms = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->joined_rooms)),
-                                                 0, FIRST_LISTED_ROOMS);
+                                                 0, rooms_in_first_frame (self));
   self->grow_frames = 0;
   self->grow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->rooms_view), grow_listed_rooms,
                                                   self, NULL);
