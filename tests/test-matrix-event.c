@@ -330,6 +330,78 @@ test_redaction (void)
   g_assert_cmpstr (json_object_get_string_member (because, "event_id"), ==, "$r1");
 }
 
+/* Reading an event's text as it goes builds what parsing it whole and
+ * calling the constructors builds, and fails with the same errors. */
+static void
+test_read_agrees (void)
+{
+  static const char * const texts[] = {
+    "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$1\", "
+    "\"origin_server_ts\": 5, \"content\": {\"body\": \"hi\", \"n\": [1, {\"a\": null}]}, "
+    "\"unsigned\": {\"age\": 3}, \"extra\": {\"ignored\": [true]}}",
+    "{\"type\": \"m.room.member\", \"state_key\": \"@a:x\", \"sender\": \"@a:x\", \"event_id\": \"$2\", "
+    "\"origin_server_ts\": 0, \"content\": {\"membership\": \"join\"}}",
+    /* A repeated member counts with its last value. */
+    "{\"type\": \"x\", \"type\": \"m.room.name\", \"state_key\": 1, \"state_key\": \"\", "
+    "\"sender\": \"@a:x\", \"event_id\": \"$3\", \"origin_server_ts\": 1, \"content\": 1, "
+    "\"content\": {\"name\": \"N\"}}",
+    "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$4\", "
+    "\"origin_server_ts\": 1, \"content\": {}, \"content\": []}",
+    /* null: absent when optional, missing when required. */
+    "{\"type\": \"m.room.message\", \"state_key\": null, \"sender\": \"@a:x\", \"event_id\": \"$5\", "
+    "\"origin_server_ts\": 1, \"content\": {}, \"unsigned\": null}",
+    "{\"type\": null, \"sender\": \"@a:x\", \"event_id\": \"$6\", \"origin_server_ts\": 1, \"content\": {}}",
+    "{\"type\": \"m.room.redaction\", \"redacts\": \"$1\", \"sender\": \"@a:x\", \"event_id\": \"$7\", "
+    "\"origin_server_ts\": 1, \"content\": {}}",
+    "{\"type\": \"m.room.redaction\", \"redacts\": 7, \"sender\": \"@a:x\", \"event_id\": \"$8\", "
+    "\"origin_server_ts\": 1, \"content\": {}}",
+    "{\"type\": \"m.room.message\", \"room_id\": \"!other:x\", \"sender\": \"@a:x\", \"event_id\": \"$9\", "
+    "\"origin_server_ts\": 1, \"content\": {}}",
+    "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$10\", "
+    "\"origin_server_ts\": -1, \"content\": {}}",
+    "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$11\", "
+    "\"origin_server_ts\": 1.5, \"content\": {}}",
+    "{}",
+    /* Not JSON: that error comes first, whatever the event would be. */
+    "{\"type\": 1, \"content\": {}} x",
+    "{\"type\": \"m.room.message\", \"content\": {\"body\": \"\\x\"}}",
+    "[]",
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    for (guint with_room = 0; with_room < 2; with_room++)
+      {
+        const char *room_id = with_room ? "!room:x" : NULL;
+        g_autoptr(GError) parse_error = NULL;
+        g_autoptr(GError) expected_error = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonObject) object = _matrix_json_parse_object (texts[i], -1, &parse_error);
+        g_autoptr(MatrixEvent) expected = NULL;
+        g_autoptr(MatrixEvent) event = _matrix_event_new_from_text (texts[i], -1, room_id, &error);
+
+        g_test_message ("%s (room %s)", texts[i], room_id);
+        if (object == NULL)
+          expected_error = g_steal_pointer (&parse_error);
+        else
+          expected = matrix_event_new_from_json (room_id, object, &expected_error);
+
+        if (expected == NULL)
+          {
+            g_assert_null (event);
+            g_assert_nonnull (error);
+            g_assert_true (error->domain == expected_error->domain);
+            g_assert_cmpint (error->code, ==, expected_error->code);
+            g_assert_cmpstr (error->message, ==, expected_error->message);
+            continue;
+          }
+        g_assert_no_error (error);
+        g_assert_true (G_OBJECT_TYPE (event) == G_OBJECT_TYPE (expected));
+        g_assert_true (matrix_event_equal (event, expected));
+        g_assert_cmpstr (matrix_event_get_room_id (event), ==, matrix_event_get_room_id (expected));
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +414,7 @@ main (int   argc,
   g_test_add_func ("/matrix/event/invalid-is-error", test_invalid);
   g_test_add_func ("/matrix/event/room-id-from-json", test_room_id_from_json);
   g_test_add_func ("/matrix/event/equal", test_equal);
+  g_test_add_func ("/matrix/event/read-from-text-agrees", test_read_agrees);
   g_test_add_func ("/matrix/event/redaction", test_redaction);
   g_test_add_func ("/matrix/event/to-json-round-trip", test_to_json_round_trip);
   g_test_add_func ("/matrix/event/to-string-round-trip", test_to_string_round_trip);

@@ -36,6 +36,98 @@ parse_member (const char *text)
   return json_node_ref (json_object_get_member (object, "v"));
 }
 
+static void assert_same_node (JsonNode   *ours,
+                              JsonNode   *theirs,
+                              const char *path);
+
+/* The value the reader is at, rebuilt a member or an element at a time
+ * through the reader (scalars read whole): what a caller walking the text
+ * sees. NULL once the reader has failed. */
+static JsonNode *
+reader_rebuild (MatrixJsonReader *reader)
+{
+  JsonNodeType type = _matrix_json_reader_peek (reader);
+  const char *name;
+
+  if (type == JSON_NODE_OBJECT)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonNode *node;
+
+      if (!_matrix_json_reader_enter (reader))
+        return NULL;
+      while ((name = _matrix_json_reader_next_member (reader)) != NULL)
+        {
+          g_autofree char *copy = g_strdup (name);
+          JsonNode *value = reader_rebuild (reader);
+
+          if (value == NULL)
+            return NULL;
+          json_object_set_member (object, copy, value);
+        }
+      if (_matrix_json_reader_failed (reader))
+        return NULL;
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, g_steal_pointer (&object));
+      return node;
+    }
+  if (type == JSON_NODE_ARRAY)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      JsonNode *node;
+
+      if (!_matrix_json_reader_enter (reader))
+        return NULL;
+      while (_matrix_json_reader_next_element (reader))
+        {
+          JsonNode *element = reader_rebuild (reader);
+
+          if (element == NULL)
+            return NULL;
+          json_array_add_element (array, element);
+        }
+      if (_matrix_json_reader_failed (reader))
+        return NULL;
+      node = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (node, g_steal_pointer (&array));
+      return node;
+    }
+  return _matrix_json_reader_read_node (reader);
+}
+
+/* Reading @text with the reader, walked (@walk) or skipped whole, gives
+ * what _matrix_json_parse() gives: the same tree, or the same error. */
+static void
+assert_reader_agrees (const char *text,
+                      gsize       length,
+                      gboolean    walk)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) parsed = _matrix_json_parse (text, length, &error);
+  g_autoptr(MatrixJsonReader) reader = _matrix_json_reader_new (text, length, FALSE);
+  g_autoptr(GError) reader_error = NULL;
+  g_autoptr(JsonNode) read = NULL;
+  gboolean ok;
+
+  if (walk)
+    read = reader_rebuild (reader);
+  else if (!_matrix_json_reader_failed (reader))
+    _matrix_json_reader_skip (reader);
+  ok = _matrix_json_reader_finish (reader, &reader_error);
+
+  if (parsed == NULL)
+    {
+      g_assert_false (ok);
+      g_assert_nonnull (reader_error);
+      g_assert_cmpstr (reader_error->message, ==, error->message);
+      return;
+    }
+  g_assert_no_error (reader_error);
+  g_assert_true (ok);
+  if (walk)
+    assert_same_node (read, parsed, "$");
+}
+
 static void
 assert_invalid_length (const char *text,
                        gsize       length)
@@ -51,6 +143,8 @@ assert_invalid_length (const char *text,
   g_assert_true (g_str_has_prefix (error->message, "Invalid JSON: "));
   g_assert_null (object);
   g_assert_error (object_error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON);
+  assert_reader_agrees (text, length, TRUE);
+  assert_reader_agrees (text, length, FALSE);
 }
 
 static void
@@ -177,6 +271,8 @@ assert_same_as_json_glib (const char *text,
   g_assert_true (json_parser_load_from_data (parser, text, length, &error));
   g_assert_no_error (error);
   assert_same_node (ours, json_parser_get_root (parser), "$");
+  assert_reader_agrees (text, length, TRUE);
+  assert_reader_agrees (text, length, FALSE);
 }
 
 static void

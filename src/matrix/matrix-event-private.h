@@ -2,6 +2,7 @@
 #pragma once
 
 #include "matrix-event.h"
+#include "matrix-json-private.h"
 
 G_BEGIN_DECLS
 
@@ -13,5 +14,15 @@ void _matrix_event_append_json (MatrixEvent *self,
 
 MatrixEvent *_matrix_event_new_redacted (MatrixEvent *self,
                                         MatrixEvent *redaction);
+
+MatrixEvent *_matrix_event_read (MatrixJsonReader  *reader,
+                                 const char        *room_id,
+                                 gboolean           state_only,
+                                 GError           **error);
+
+MatrixEvent *_matrix_event_new_from_text (const char  *text,
+                                          gssize       length,
+                                          const char  *room_id,
+                                          GError     **error);
 
 G_END_DECLS

@@ -159,12 +159,38 @@ matrix_state_event_init (MatrixStateEvent *self)
 {
 }
 
+/* The top-level members an event is built from. */
+typedef enum {
+  MEMBER_ROOM_ID,
+  MEMBER_TYPE,
+  MEMBER_SENDER,
+  MEMBER_EVENT_ID,
+  MEMBER_ORIGIN_SERVER_TS,
+  MEMBER_CONTENT,
+  MEMBER_UNSIGNED,
+  MEMBER_STATE_KEY,
+  MEMBER_REDACTS,
+  N_MEMBERS
+} Member;
+
+static const char *const member_names[N_MEMBERS] = {
+  [MEMBER_ROOM_ID] = "room_id",
+  [MEMBER_TYPE] = "type",
+  [MEMBER_SENDER] = "sender",
+  [MEMBER_EVENT_ID] = "event_id",
+  [MEMBER_ORIGIN_SERVER_TS] = "origin_server_ts",
+  [MEMBER_CONTENT] = "content",
+  [MEMBER_UNSIGNED] = "unsigned",
+  [MEMBER_STATE_KEY] = "state_key",
+  [MEMBER_REDACTS] = "redacts",
+};
+
 /* Fills the common members. The sync API omits `room_id` from events (the room
  * is implied by where they stand); when both are given they must agree. */
 static gboolean
 parse_common (MatrixEvent  *self,
               const char   *room_id,
-              JsonObject   *object,
+              JsonNode    **members,
               GError      **error)
 {
   MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
@@ -172,13 +198,16 @@ parse_common (MatrixEvent  *self,
   JsonObject *content, *unsigned_;
   gint64 ts = 0;
 
-  if (!_matrix_json_get_string (object, "event", "room_id", room_id == NULL, &json_room_id, error) ||
-      !_matrix_json_get_string (object, "event", "type", TRUE, &event_type, error) ||
-      !_matrix_json_get_string (object, "event", "sender", TRUE, &sender, error) ||
-      !_matrix_json_get_string (object, "event", "event_id", TRUE, &event_id, error) ||
-      !_matrix_json_get_int (object, "event", "origin_server_ts", TRUE, &ts, error) ||
-      !_matrix_json_get_object (object, "event", "content", TRUE, &content, error) ||
-      !_matrix_json_get_object (object, "event", "unsigned", FALSE, &unsigned_, error))
+  if (!_matrix_json_node_get_string (members[MEMBER_ROOM_ID], "event", "room_id", room_id == NULL,
+                                     &json_room_id, error) ||
+      !_matrix_json_node_get_string (members[MEMBER_TYPE], "event", "type", TRUE, &event_type, error) ||
+      !_matrix_json_node_get_string (members[MEMBER_SENDER], "event", "sender", TRUE, &sender, error) ||
+      !_matrix_json_node_get_string (members[MEMBER_EVENT_ID], "event", "event_id", TRUE, &event_id, error) ||
+      !_matrix_json_node_get_int (members[MEMBER_ORIGIN_SERVER_TS], "event", "origin_server_ts", TRUE, &ts,
+                                  error) ||
+      !_matrix_json_node_get_object (members[MEMBER_CONTENT], "event", "content", TRUE, &content, error) ||
+      !_matrix_json_node_get_object (members[MEMBER_UNSIGNED], "event", "unsigned", FALSE, &unsigned_,
+                                     error))
     return FALSE;
 
   if (room_id != NULL && json_room_id != NULL && !g_str_equal (room_id, json_room_id))
@@ -208,12 +237,153 @@ parse_common (MatrixEvent  *self,
     {
       const char *redacts = NULL;
 
-      if (!_matrix_json_get_string (object, "event", "redacts", FALSE, &redacts, error))
+      if (!_matrix_json_node_get_string (members[MEMBER_REDACTS], "event", "redacts", FALSE, &redacts,
+                                         error))
         return FALSE;
       priv->redacts = g_strdup (redacts);
     }
 
   return TRUE;
+}
+
+/* Builds the event whose top-level members are @members (each NULL when
+ * absent): a #MatrixStateEvent if it has a `state_key`, which it must have
+ * if @state_only. */
+static MatrixEvent *
+new_from_members (const char  *room_id,
+                  JsonNode   **members,
+                  gboolean     state_only,
+                  GError     **error)
+{
+  g_autoptr(MatrixEvent) self = NULL;
+  const char *state_key = NULL;
+
+  if (!state_only &&
+      !_matrix_json_node_get_string (members[MEMBER_STATE_KEY], "event", "state_key", FALSE, &state_key,
+                                     error))
+    return NULL;
+
+  if (state_only || state_key != NULL)
+    {
+      if (!_matrix_json_node_get_string (members[MEMBER_STATE_KEY], "state event", "state_key", TRUE,
+                                         &state_key, error))
+        return NULL;
+      self = g_object_new (MATRIX_TYPE_STATE_EVENT, NULL);
+    }
+  else
+    self = g_object_new (MATRIX_TYPE_EVENT, NULL);
+
+  if (!parse_common (self, room_id, members, error))
+    return NULL;
+  if (MATRIX_IS_STATE_EVENT (self))
+    MATRIX_STATE_EVENT (self)->state_key = g_strdup (state_key);
+
+  return g_steal_pointer (&self);
+}
+
+static MatrixEvent *
+new_from_object (const char  *room_id,
+                 JsonObject  *object,
+                 gboolean     state_only,
+                 GError     **error)
+{
+  JsonNode *members[N_MEMBERS];
+
+  for (guint i = 0; i < N_MEMBERS; i++)
+    members[i] = json_object_get_member (object, member_names[i]);
+  return new_from_members (room_id, members, state_only, error);
+}
+
+static int
+member_of_name (const char *name)
+{
+  for (guint i = 0; i < N_MEMBERS; i++)
+    if (strcmp (name, member_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/**
+ * _matrix_event_read:
+ * @reader: a reader at an object
+ * @room_id: (nullable): as for matrix_event_new_from_json()
+ * @state_only: whether the event must be a state event
+ * @error: return location for why the object is not a valid event
+ *
+ * Reads the object @reader is at and builds the event it holds, as
+ * matrix_event_new_from_json() (or matrix_state_event_new_from_json(), if
+ * @state_only) does from the same object parsed whole, with the same checks
+ * and errors; only the members an event keeps become json-glib nodes, and
+ * the object itself never does. A repeated member counts with its last
+ * value, as it would in a parsed object.
+ *
+ * Returns: (transfer full) (nullable): the event; %NULL with @error set if
+ *   the object is not a valid event, or with nothing set if the text is not
+ *   JSON (the reader has failed, and holds the error)
+ */
+MatrixEvent *
+_matrix_event_read (MatrixJsonReader  *reader,
+                    const char        *room_id,
+                    gboolean           state_only,
+                    GError           **error)
+{
+  JsonNode *members[N_MEMBERS] = { NULL };
+  MatrixEvent *event = NULL;
+  const char *name;
+
+  if (!_matrix_json_reader_enter (reader))
+    return NULL;
+  while ((name = _matrix_json_reader_next_member (reader)) != NULL)
+    {
+      int member = member_of_name (name);
+
+      if (member < 0)
+        _matrix_json_reader_skip (reader);
+      else
+        {
+          g_clear_pointer (&members[member], json_node_unref);
+          members[member] = _matrix_json_reader_read_node (reader);
+        }
+    }
+
+  if (!_matrix_json_reader_failed (reader))
+    event = new_from_members (room_id, members, state_only, error);
+  for (guint i = 0; i < N_MEMBERS; i++)
+    g_clear_pointer (&members[i], json_node_unref);
+  return event;
+}
+
+/**
+ * _matrix_event_new_from_text:
+ * @text: JSON text of one event object
+ * @length: its length, or -1 if NUL-terminated
+ * @room_id: (nullable): as for matrix_event_new_from_json()
+ * @error: return location for a #GError
+ *
+ * Builds the event whose JSON text is @text, as parsing it whole and calling
+ * matrix_event_new_from_json() would, errors included (text that is not
+ * JSON fails as such before it is judged as an event).
+ *
+ * Returns: (transfer full) (nullable): the event
+ */
+MatrixEvent *
+_matrix_event_new_from_text (const char  *text,
+                             gssize       length,
+                             const char  *room_id,
+                             GError     **error)
+{
+  g_autoptr(MatrixJsonReader) reader = _matrix_json_reader_new (text, length, TRUE);
+  g_autoptr(GError) invalid = NULL;
+  g_autoptr(MatrixEvent) event = _matrix_event_read (reader, room_id, FALSE, &invalid);
+
+  if (!_matrix_json_reader_finish (reader, error))
+    return NULL;
+  if (invalid != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&invalid));
+      return NULL;
+    }
+  return g_steal_pointer (&event);
 }
 
 /**
@@ -234,23 +404,10 @@ matrix_event_new_from_json (const char  *room_id,
                             JsonObject  *object,
                             GError     **error)
 {
-  g_autoptr(MatrixEvent) self = NULL;
-  const char *state_key = NULL;
-
   g_return_val_if_fail (object != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_matrix_json_get_string (object, "event", "state_key", FALSE, &state_key, error))
-    return NULL;
-
-  if (state_key != NULL)
-    return MATRIX_EVENT (matrix_state_event_new_from_json (room_id, object, error));
-
-  self = g_object_new (MATRIX_TYPE_EVENT, NULL);
-  if (!parse_common (self, room_id, object, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  return new_from_object (room_id, object, FALSE, error);
 }
 
 /**
@@ -269,21 +426,10 @@ matrix_state_event_new_from_json (const char  *room_id,
                                   JsonObject  *object,
                                   GError     **error)
 {
-  g_autoptr(MatrixStateEvent) self = NULL;
-  const char *state_key;
-
   g_return_val_if_fail (object != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_matrix_json_get_string (object, "state event", "state_key", TRUE, &state_key, error))
-    return NULL;
-
-  self = g_object_new (MATRIX_TYPE_STATE_EVENT, NULL);
-  if (!parse_common (MATRIX_EVENT (self), room_id, object, error))
-    return NULL;
-  self->state_key = g_strdup (state_key);
-
-  return g_steal_pointer (&self);
+  return MATRIX_STATE_EVENT (new_from_object (room_id, object, TRUE, error));
 }
 
 /**

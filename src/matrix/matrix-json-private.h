@@ -39,6 +39,36 @@ gboolean    _matrix_json_get_array     (JsonObject   *object,
                                         gboolean      required,
                                         JsonArray   **out,
                                         GError      **error);
+gboolean    _matrix_json_node_get_string (JsonNode     *node,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          const char  **out,
+                                          GError      **error);
+gboolean    _matrix_json_node_get_int    (JsonNode     *node,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          gint64       *out,
+                                          GError      **error);
+gboolean    _matrix_json_node_get_bool   (JsonNode     *node,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          gboolean     *out,
+                                          GError      **error);
+gboolean    _matrix_json_node_get_object (JsonNode     *node,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          JsonObject  **out,
+                                          GError      **error);
+gboolean    _matrix_json_node_get_array  (JsonNode     *node,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          JsonArray   **out,
+                                          GError      **error);
 JsonNode   *_matrix_json_parse         (const char   *data,
                                         gssize        length,
                                         GError      **error);
@@ -46,6 +76,24 @@ JsonObject *_matrix_json_parse_object  (const char   *data,
                                         gssize        length,
                                         GError      **error);
 char       *_matrix_json_to_string     (JsonNode     *node);
+
+typedef struct _MatrixJsonReader MatrixJsonReader;
+
+MatrixJsonReader *_matrix_json_reader_new          (const char        *data,
+                                                    gssize             length,
+                                                    gboolean           object_only);
+void              _matrix_json_reader_free         (MatrixJsonReader  *reader);
+gboolean          _matrix_json_reader_failed       (MatrixJsonReader  *reader);
+JsonNodeType      _matrix_json_reader_peek         (MatrixJsonReader  *reader);
+gboolean          _matrix_json_reader_enter        (MatrixJsonReader  *reader);
+const char       *_matrix_json_reader_next_member  (MatrixJsonReader  *reader);
+gboolean          _matrix_json_reader_next_element (MatrixJsonReader  *reader);
+JsonNode         *_matrix_json_reader_read_node    (MatrixJsonReader  *reader);
+gboolean          _matrix_json_reader_skip         (MatrixJsonReader  *reader);
+gboolean          _matrix_json_reader_finish       (MatrixJsonReader  *reader,
+                                                    GError           **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MatrixJsonReader, _matrix_json_reader_free)
 /* Compact JSON text, appended to @out. */
 
 /* g_string_append_len() is a call that checks for overlapping data, and an

@@ -21,26 +21,119 @@ wrong_type (const char  *where,
   return FALSE;
 }
 
-/* Looks the member up. Returns FALSE with an error when a required member is
- * missing; *node stays NULL for an absent optional member. JSON null counts as
- * absent only for optional members. */
+/* What a member's node holds, checked: FALSE with an error when a required
+ * member is missing; *node becomes NULL for an absent optional member. JSON
+ * null counts as absent only for optional members. */
 static gboolean
-lookup (JsonObject  *object,
-        const char  *where,
-        const char  *member,
-        gboolean     required,
-        const char  *expected,
-        JsonNode   **node,
-        GError     **error)
+present (JsonNode   **node,
+         const char  *where,
+         const char  *member,
+         gboolean     required,
+         const char  *expected,
+         GError     **error)
 {
-  *node = json_object_get_member (object, member);
-
   if (*node != NULL && JSON_NODE_HOLDS_NULL (*node) && !required)
     *node = NULL;
 
   if (*node == NULL && required)
     return wrong_type (where, member, expected, TRUE, error);
 
+  return TRUE;
+}
+
+/* The _matrix_json_node_get_*() functions check @node, the value of @member
+ * (NULL when the member is absent), as _matrix_json_get_*() check a member
+ * they look up: for callers that hold the member's node already. */
+gboolean
+_matrix_json_node_get_string (JsonNode     *node,
+                              const char   *where,
+                              const char   *member,
+                              gboolean      required,
+                              const char  **out,
+                              GError      **error)
+{
+  *out = NULL;
+  if (!present (&node, where, member, required, "a string", error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return wrong_type (where, member, "a string", FALSE, error);
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+_matrix_json_node_get_int (JsonNode     *node,
+                           const char   *where,
+                           const char   *member,
+                           gboolean      required,
+                           gint64       *out,
+                           GError      **error)
+{
+  if (!present (&node, where, member, required, "an integer", error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return wrong_type (where, member, "an integer", FALSE, error);
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+_matrix_json_node_get_bool (JsonNode     *node,
+                            const char   *where,
+                            const char   *member,
+                            gboolean      required,
+                            gboolean     *out,
+                            GError      **error)
+{
+  if (!present (&node, where, member, required, "a boolean", error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return wrong_type (where, member, "a boolean", FALSE, error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+_matrix_json_node_get_object (JsonNode     *node,
+                              const char   *where,
+                              const char   *member,
+                              gboolean      required,
+                              JsonObject  **out,
+                              GError      **error)
+{
+  *out = NULL;
+  if (!present (&node, where, member, required, "an object", error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type (where, member, "an object", FALSE, error);
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+gboolean
+_matrix_json_node_get_array (JsonNode     *node,
+                             const char   *where,
+                             const char   *member,
+                             gboolean      required,
+                             JsonArray   **out,
+                             GError      **error)
+{
+  *out = NULL;
+  if (!present (&node, where, member, required, "an array", error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type (where, member, "an array", FALSE, error);
+  *out = json_node_get_array (node);
   return TRUE;
 }
 
@@ -52,18 +145,8 @@ _matrix_json_get_string (JsonObject   *object,
                          const char  **out,
                          GError      **error)
 {
-  JsonNode *node;
-
-  *out = NULL;
-  if (!lookup (object, where, member, required, "a string", &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return wrong_type (where, member, "a string", FALSE, error);
-
-  *out = json_node_get_string (node);
-  return TRUE;
+  return _matrix_json_node_get_string (json_object_get_member (object, member), where, member,
+                                       required, out, error);
 }
 
 gboolean
@@ -74,17 +157,8 @@ _matrix_json_get_int (JsonObject   *object,
                       gint64       *out,
                       GError      **error)
 {
-  JsonNode *node;
-
-  if (!lookup (object, where, member, required, "an integer", &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return wrong_type (where, member, "an integer", FALSE, error);
-
-  *out = json_node_get_int (node);
-  return TRUE;
+  return _matrix_json_node_get_int (json_object_get_member (object, member), where, member,
+                                    required, out, error);
 }
 
 gboolean
@@ -95,17 +169,8 @@ _matrix_json_get_bool (JsonObject   *object,
                        gboolean     *out,
                        GError      **error)
 {
-  JsonNode *node;
-
-  if (!lookup (object, where, member, required, "a boolean", &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return wrong_type (where, member, "a boolean", FALSE, error);
-
-  *out = json_node_get_boolean (node);
-  return TRUE;
+  return _matrix_json_node_get_bool (json_object_get_member (object, member), where, member,
+                                     required, out, error);
 }
 
 gboolean
@@ -116,18 +181,8 @@ _matrix_json_get_object (JsonObject   *object,
                          JsonObject  **out,
                          GError      **error)
 {
-  JsonNode *node;
-
-  *out = NULL;
-  if (!lookup (object, where, member, required, "an object", &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return wrong_type (where, member, "an object", FALSE, error);
-
-  *out = json_node_get_object (node);
-  return TRUE;
+  return _matrix_json_node_get_object (json_object_get_member (object, member), where, member,
+                                       required, out, error);
 }
 
 gboolean
@@ -138,18 +193,8 @@ _matrix_json_get_array (JsonObject   *object,
                         JsonArray   **out,
                         GError      **error)
 {
-  JsonNode *node;
-
-  *out = NULL;
-  if (!lookup (object, where, member, required, "an array", &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return wrong_type (where, member, "an array", FALSE, error);
-
-  *out = json_node_get_array (node);
-  return TRUE;
+  return _matrix_json_node_get_array (json_object_get_member (object, member), where, member,
+                                      required, out, error);
 }
 
 /* --- reading JSON text ----------------------------------------------------
@@ -477,15 +522,17 @@ read_string (Parser *parser)
     }
 }
 
-static JsonNode *
-read_number (Parser *parser)
+/* Reads the number at parser->p into *out, or only checks it when @out is
+ * NULL. */
+static gboolean
+read_number (Parser    *parser,
+             JsonNode **out)
 {
   const guchar *start = parser->p;
   const guchar *p = start;
   const guchar *end = parser->end;
   gboolean negative = FALSE, integral = TRUE, overflow = FALSE;
   guint64 magnitude = 0;
-  JsonNode *node;
 
   if (*p == '-')
     {
@@ -493,12 +540,12 @@ read_number (Parser *parser)
       p++;
     }
   if (p == end || !g_ascii_isdigit (*p))
-    return fail (parser, p, "expected a digit");
+    return fail (parser, p, "expected a digit") != NULL;
   if (*p == '0')
     {
       p++;
       if (p < end && g_ascii_isdigit (*p))
-        return fail (parser, p, "leading zero in a number");
+        return fail (parser, p, "leading zero in a number") != NULL;
     }
   else
     {
@@ -518,7 +565,7 @@ read_number (Parser *parser)
       integral = FALSE;
       p++;
       if (p == end || !g_ascii_isdigit (*p))
-        return fail (parser, p, "expected a digit after the decimal point");
+        return fail (parser, p, "expected a digit after the decimal point") != NULL;
       while (p < end && g_ascii_isdigit (*p))
         p++;
     }
@@ -529,13 +576,14 @@ read_number (Parser *parser)
       if (p < end && (*p == '+' || *p == '-'))
         p++;
       if (p == end || !g_ascii_isdigit (*p))
-        return fail (parser, p, "expected a digit in the exponent");
+        return fail (parser, p, "expected a digit in the exponent") != NULL;
       while (p < end && g_ascii_isdigit (*p))
         p++;
     }
 
   parser->p = p;
-  node = json_node_alloc ();
+  if (out == NULL)
+    return TRUE;
   if (integral)
     {
       gint64 value;
@@ -544,7 +592,7 @@ read_number (Parser *parser)
         value = overflow || magnitude > (guint64) G_MAXINT64 ? G_MININT64 : -(gint64) magnitude;
       else
         value = overflow || magnitude > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) magnitude;
-      return json_node_init_int (node, value);
+      *out = json_node_init_int (json_node_alloc (), value);
     }
   else
     {
@@ -557,106 +605,144 @@ read_number (Parser *parser)
       parser->scratch_len = mark;
       if (isinf (value))
         value = value > 0 ? G_MAXDOUBLE : -G_MAXDOUBLE;
-      return json_node_init_double (node, value);
+      *out = json_node_init_double (json_node_alloc (), value);
     }
+  return TRUE;
 }
 
-static JsonNode *read_value (Parser *parser);
+static gboolean read_value (Parser    *parser,
+                            JsonNode **out);
 
-static JsonNode *
-read_object (Parser *parser)
+static inline gboolean
+enter (Parser *parser)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
-  JsonNode *node;
-
   if (++parser->depth > MAX_NESTING)
-    return fail (parser, parser->p, "nested more than " G_STRINGIFY (MAX_NESTING) " levels deep");
+    return fail (parser, parser->p, "nested more than " G_STRINGIFY (MAX_NESTING) " levels deep") != NULL;
   parser->p++;
   skip_space (parser);
+  return TRUE;
+}
+
+/* After a member or an element: past the ',' to the next one (TRUE), or
+ * past @close (FALSE, with *done set), or an error (FALSE). */
+static inline gboolean
+next_item (Parser     *parser,
+           guchar      close,
+           const char *what,
+           gboolean   *done)
+{
+  skip_space (parser);
+  if (parser->p < parser->end && *parser->p == ',')
+    {
+      parser->p++;
+      skip_space (parser);
+      return TRUE;
+    }
+  if (parser->p < parser->end && *parser->p == close)
+    {
+      parser->p++;
+      parser->depth--;
+      *done = TRUE;
+      return FALSE;
+    }
+  fail (parser, parser->p, what);
+  return FALSE;
+}
+
+/* Reads a member name and its ':' onto the scratch buffer, at its end. */
+static inline gboolean
+read_member_name (Parser *parser)
+{
+  if (parser->p == parser->end || *parser->p != '"')
+    return fail (parser, parser->p, "expected a member name") != NULL;
+  if (!read_string (parser))
+    return FALSE;
+  skip_space (parser);
+  if (parser->p == parser->end || *parser->p != ':')
+    return fail (parser, parser->p, "expected ':' after a member name") != NULL;
+  parser->p++;
+  skip_space (parser);
+  return TRUE;
+}
+
+static gboolean
+read_object (Parser    *parser,
+             JsonNode **out)
+{
+  g_autoptr(JsonObject) object = NULL;
+  gboolean done = FALSE;
+
+  if (!enter (parser))
+    return FALSE;
+  if (out != NULL)
+    object = json_object_new ();
   if (parser->p < parser->end && *parser->p == '}')
-    parser->p++;
+    {
+      parser->p++;
+      parser->depth--;
+      done = TRUE;
+    }
   else
-    for (;;)
+    do
       {
         gsize name = parser->scratch_len;
-        JsonNode *value;
+        JsonNode *value = NULL;
 
-        if (parser->p == parser->end || *parser->p != '"')
-          return fail (parser, parser->p, "expected a member name");
-        if (!read_string (parser))
-          return NULL;
-        skip_space (parser);
-        if (parser->p == parser->end || *parser->p != ':')
-          return fail (parser, parser->p, "expected ':' after a member name");
-        parser->p++;
-        skip_space (parser);
-        value = read_value (parser);
-        if (value == NULL)
-          return NULL;
-        json_object_set_member (object, parser->scratch + name, value);
+        if (!read_member_name (parser) || !read_value (parser, out != NULL ? &value : NULL))
+          return FALSE;
+        if (object != NULL)
+          json_object_set_member (object, parser->scratch + name, value);
         parser->scratch_len = name;
-
-        skip_space (parser);
-        if (parser->p < parser->end && *parser->p == ',')
-          {
-            parser->p++;
-            skip_space (parser);
-          }
-        else if (parser->p < parser->end && *parser->p == '}')
-          {
-            parser->p++;
-            break;
-          }
-        else
-          return fail (parser, parser->p, "expected ',' or '}' in an object");
       }
+    while (next_item (parser, '}', "expected ',' or '}' in an object", &done));
 
-  parser->depth--;
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, g_steal_pointer (&object));
-  return node;
+  if (!done)
+    return FALSE;
+  if (out != NULL)
+    {
+      *out = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (*out, g_steal_pointer (&object));
+    }
+  return TRUE;
 }
 
-static JsonNode *
-read_array (Parser *parser)
+static gboolean
+read_array (Parser    *parser,
+            JsonNode **out)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
-  JsonNode *node;
+  g_autoptr(JsonArray) array = NULL;
+  gboolean done = FALSE;
 
-  if (++parser->depth > MAX_NESTING)
-    return fail (parser, parser->p, "nested more than " G_STRINGIFY (MAX_NESTING) " levels deep");
-  parser->p++;
-  skip_space (parser);
+  if (!enter (parser))
+    return FALSE;
+  if (out != NULL)
+    array = json_array_new ();
   if (parser->p < parser->end && *parser->p == ']')
-    parser->p++;
+    {
+      parser->p++;
+      parser->depth--;
+      done = TRUE;
+    }
   else
-    for (;;)
+    do
       {
-        JsonNode *element = read_value (parser);
+        JsonNode *element = NULL;
 
-        if (element == NULL)
-          return NULL;
-        json_array_add_element (array, element);
-
-        skip_space (parser);
-        if (parser->p < parser->end && *parser->p == ',')
-          {
-            parser->p++;
-            skip_space (parser);
-          }
-        else if (parser->p < parser->end && *parser->p == ']')
-          {
-            parser->p++;
-            break;
-          }
-        else
-          return fail (parser, parser->p, "expected ',' or ']' in an array");
+        if (!read_value (parser, out != NULL ? &element : NULL))
+          return FALSE;
+        if (array != NULL)
+          json_array_add_element (array, element);
       }
+    while (next_item (parser, ']', "expected ',' or ']' in an array", &done));
 
-  parser->depth--;
-  node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, g_steal_pointer (&array));
-  return node;
+  if (!done)
+    return FALSE;
+  if (out != NULL)
+    {
+      *out = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (*out, g_steal_pointer (&array));
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -673,42 +759,120 @@ read_word (Parser     *parser,
   return TRUE;
 }
 
-/* Reads the value at parser->p, which is not white space. */
-static JsonNode *
-read_value (Parser *parser)
+/* Reads the value at parser->p, which is not white space, into *out; with
+ * @out NULL, only checks it (nothing is built). */
+static gboolean
+read_value (Parser    *parser,
+            JsonNode **out)
 {
-  JsonNode *node;
   gsize mark;
 
   if (parser->p == parser->end)
-    return fail (parser, parser->p, "expected a value");
+    return fail (parser, parser->p, "expected a value") != NULL;
 
   switch (*parser->p)
     {
     case '"':
       mark = parser->scratch_len;
       if (!read_string (parser))
-        return NULL;
-      node = json_node_init_string (json_node_alloc (), parser->scratch + mark);
+        return FALSE;
+      if (out != NULL)
+        *out = json_node_init_string (json_node_alloc (), parser->scratch + mark);
       parser->scratch_len = mark;
-      return node;
+      return TRUE;
     case '{':
-      return read_object (parser);
+      return read_object (parser, out);
     case '[':
-      return read_array (parser);
+      return read_array (parser, out);
     case '-':
     case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
-      return read_number (parser);
+      return read_number (parser, out);
     case 't':
-      return read_word (parser, "true", 4) ? json_node_init_boolean (json_node_alloc (), TRUE) : NULL;
+      if (!read_word (parser, "true", 4))
+        return FALSE;
+      if (out != NULL)
+        *out = json_node_init_boolean (json_node_alloc (), TRUE);
+      return TRUE;
     case 'f':
-      return read_word (parser, "false", 5) ? json_node_init_boolean (json_node_alloc (), FALSE) : NULL;
+      if (!read_word (parser, "false", 5))
+        return FALSE;
+      if (out != NULL)
+        *out = json_node_init_boolean (json_node_alloc (), FALSE);
+      return TRUE;
     case 'n':
-      return read_word (parser, "null", 4) ? json_node_init_null (json_node_alloc ()) : NULL;
+      if (!read_word (parser, "null", 4))
+        return FALSE;
+      if (out != NULL)
+        *out = json_node_init_null (json_node_alloc ());
+      return TRUE;
     default:
-      return fail (parser, parser->p, "expected a value");
+      return fail (parser, parser->p, "expected a value") != NULL;
     }
+}
+
+static void
+parser_init (Parser      *parser,
+             const char  *data,
+             gssize       length,
+             GError     **error)
+{
+  /* An empty GBytes has no data at all; NULL + 0 is undefined. */
+  if (data == NULL)
+    {
+      data = "";
+      length = 0;
+    }
+  else if (length < 0)
+    length = strlen (data);
+
+  parser->start = parser->p = (const guchar *) data;
+  parser->end = parser->start + length;
+  parser->depth = 0;
+  parser->scratch = parser->scratch_start;
+  parser->scratch_len = 0;
+  parser->scratch_size = sizeof parser->scratch_start;
+  parser->error = error;
+}
+
+static void
+parser_clear (Parser *parser)
+{
+  if (parser->scratch != parser->scratch_start)
+    g_free (parser->scratch);
+  parser->scratch = parser->scratch_start;
+}
+
+/* Past the leading white space to the top-level value; FALSE with an error
+ * if there is none, or if it is not an object and @object_only. */
+static gboolean
+begin_text (Parser   *parser,
+            gboolean  object_only)
+{
+  skip_space (parser);
+  if (parser->p == parser->end)
+    {
+      g_set_error_literal (parser->error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                           "Invalid JSON: empty body");
+      return FALSE;
+    }
+  if (object_only && *parser->p != '{')
+    {
+      g_set_error_literal (parser->error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
+                           "Invalid JSON: the top level is not an object");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* After the top-level value: nothing but white space may follow. */
+static gboolean
+end_text (Parser *parser)
+{
+  skip_space (parser);
+  if (parser->p != parser->end)
+    return fail (parser, parser->p, "unexpected text after the top-level value") != NULL;
+  return TRUE;
 }
 
 static JsonNode *
@@ -720,41 +884,10 @@ parse (const char  *data,
   Parser parser;
   JsonNode *root = NULL;
 
-  /* An empty GBytes has no data at all; NULL + 0 is undefined. */
-  if (data == NULL)
-    {
-      data = "";
-      length = 0;
-    }
-  else if (length < 0)
-    length = strlen (data);
-
-  parser.start = parser.p = (const guchar *) data;
-  parser.end = parser.start + length;
-  parser.depth = 0;
-  parser.scratch = parser.scratch_start;
-  parser.scratch_len = 0;
-  parser.scratch_size = sizeof parser.scratch_start;
-  parser.error = error;
-
-  skip_space (&parser);
-  if (parser.p == parser.end)
-    g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON, "Invalid JSON: empty body");
-  else if (object_only && *parser.p != '{')
-    g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_JSON,
-                         "Invalid JSON: the top level is not an object");
-  else if ((root = read_value (&parser)) != NULL)
-    {
-      skip_space (&parser);
-      if (parser.p != parser.end)
-        {
-          fail (&parser, parser.p, "unexpected text after the top-level value");
-          g_clear_pointer (&root, json_node_unref);
-        }
-    }
-
-  if (parser.scratch != parser.scratch_start)
-    g_free (parser.scratch);
+  parser_init (&parser, data, length, error);
+  if (begin_text (&parser, object_only) && read_value (&parser, &root) && !end_text (&parser))
+    g_clear_pointer (&root, json_node_unref);
+  parser_clear (&parser);
   return root;
 }
 
@@ -791,6 +924,199 @@ _matrix_json_parse_object (const char  *data,
   if (root == NULL)
     return NULL;
   return json_object_ref (json_node_get_object (root));
+}
+
+/* --- reading JSON text a piece at a time --------------------------------
+ *
+ * A MatrixJsonReader walks the same grammar with the same checks and
+ * messages, but hands the text over a value at a time: a caller that knows
+ * what it is reading (a /sync body, an event) takes the members it wants
+ * as they come and builds json-glib nodes only for the values it keeps,
+ * instead of a JsonObject (a hash table, and a copy of every member name)
+ * for every object on the way. */
+
+struct _MatrixJsonReader
+{
+  Parser   parser;
+  GError  *error;
+  gboolean first;   /* just inside a container: no ',' before the next item */
+};
+
+/**
+ * _matrix_json_reader_new:
+ * @data: (array length=length): JSON text
+ * @length: its length, or -1 if NUL-terminated
+ * @object_only: whether the top level must be an object
+ *
+ * Starts reading @data, whose bytes must outlive the reader. The reader is
+ * at the top-level value; if there is none (or, with @object_only, it is not
+ * an object), the reader has failed already.
+ */
+MatrixJsonReader *
+_matrix_json_reader_new (const char *data,
+                         gssize      length,
+                         gboolean    object_only)
+{
+  MatrixJsonReader *reader = g_new0 (MatrixJsonReader, 1);
+
+  parser_init (&reader->parser, data, length, &reader->error);
+  begin_text (&reader->parser, object_only);
+  return reader;
+}
+
+void
+_matrix_json_reader_free (MatrixJsonReader *reader)
+{
+  parser_clear (&reader->parser);
+  g_clear_error (&reader->error);
+  g_free (reader);
+}
+
+/* Whether the reader met an error: every call after that does nothing. */
+gboolean
+_matrix_json_reader_failed (MatrixJsonReader *reader)
+{
+  return reader->error != NULL;
+}
+
+/**
+ * _matrix_json_reader_peek:
+ *
+ * Returns: what the next value is, without reading it:
+ *   %JSON_NODE_OBJECT, %JSON_NODE_ARRAY, %JSON_NODE_NULL for `null`, or
+ *   %JSON_NODE_VALUE for anything else (a string, a number, a boolean, or
+ *   text that is not JSON, which reading reports)
+ */
+JsonNodeType
+_matrix_json_reader_peek (MatrixJsonReader *reader)
+{
+  const Parser *parser = &reader->parser;
+
+  if (parser->p == parser->end)
+    return JSON_NODE_VALUE;
+  switch (*parser->p)
+    {
+    case '{':
+      return JSON_NODE_OBJECT;
+    case '[':
+      return JSON_NODE_ARRAY;
+    case 'n':
+      return JSON_NODE_NULL;
+    default:
+      return JSON_NODE_VALUE;
+    }
+}
+
+/* Steps into the object or array that _matrix_json_reader_peek() said is
+ * next; its members or elements follow. */
+gboolean
+_matrix_json_reader_enter (MatrixJsonReader *reader)
+{
+  if (reader->error != NULL)
+    return FALSE;
+  reader->first = TRUE;
+  return enter (&reader->parser);
+}
+
+static gboolean
+reader_next (MatrixJsonReader *reader,
+             guchar            close,
+             const char       *what)
+{
+  Parser *parser = &reader->parser;
+  gboolean done = FALSE;
+
+  if (reader->error != NULL)
+    return FALSE;
+  if (!reader->first)
+    {
+      if (next_item (parser, close, what, &done))
+        return TRUE;
+      /* Out of a container: its parent has just read a value. */
+      reader->first = FALSE;
+      return FALSE;
+    }
+
+  reader->first = FALSE;
+  if (parser->p < parser->end && *parser->p == close)
+    {
+      parser->p++;
+      parser->depth--;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * _matrix_json_reader_next_member:
+ *
+ * Moves to the next member of the object the reader is in.
+ *
+ * Returns: (nullable): the member's name, decoded, valid until the reader
+ *   reads another member name; the reader is then at the member's value.
+ *   %NULL past the object's end, where the reader is back in its parent, or
+ *   on an error.
+ */
+const char *
+_matrix_json_reader_next_member (MatrixJsonReader *reader)
+{
+  Parser *parser = &reader->parser;
+
+  if (!reader_next (reader, '}', "expected ',' or '}' in an object"))
+    return NULL;
+  parser->scratch_len = 0;
+  if (!read_member_name (parser))
+    return NULL;
+  return parser->scratch;
+}
+
+/* Moves to the next element of the array the reader is in: FALSE past its
+ * end (the reader is back in its parent) or on an error. */
+gboolean
+_matrix_json_reader_next_element (MatrixJsonReader *reader)
+{
+  return reader_next (reader, ']', "expected ',' or ']' in an array");
+}
+
+/* Reads the next value whole, as a json-glib tree (NULL on an error). */
+JsonNode *
+_matrix_json_reader_read_node (MatrixJsonReader *reader)
+{
+  JsonNode *node = NULL;
+
+  if (reader->error == NULL)
+    read_value (&reader->parser, &node);
+  return node;
+}
+
+/* Reads past the next value, checking it as JSON without building it. */
+gboolean
+_matrix_json_reader_skip (MatrixJsonReader *reader)
+{
+  return reader->error == NULL && read_value (&reader->parser, NULL);
+}
+
+/**
+ * _matrix_json_reader_finish:
+ *
+ * Checks that only white space follows the top-level value, which the
+ * reader must have read whole.
+ *
+ * Returns: %FALSE with the reader's error (a MATRIX_ERROR_INVALID_JSON) if
+ *   the text is not JSON
+ */
+gboolean
+_matrix_json_reader_finish (MatrixJsonReader  *reader,
+                            GError           **error)
+{
+  if (reader->error == NULL)
+    end_text (&reader->parser);
+  if (reader->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&reader->error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* JSON text by hand rather than with JsonGenerator: the SQLite store writes

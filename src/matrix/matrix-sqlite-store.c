@@ -536,11 +536,14 @@ static MatrixEvent *
 event_from_text (const char  *text,
                  GError     **error)
 {
-  g_autoptr(JsonObject) object = object_from_text (text, error);
+  if (text == NULL)
+    {
+      g_set_error_literal (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FAILED,
+                           "No JSON");
+      return NULL;
+    }
 
-  if (object == NULL)
-    return NULL;
-  return matrix_event_new_from_json (NULL, object, error);
+  return _matrix_event_new_from_text (text, -1, NULL, error);
 }
 
 /* Rows of events, parsed on several threads: parsing is most of the time a

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-sync"
 
 #include "matrix-error.h"
+#include "matrix-event-private.h"
 #include "matrix-json-private.h"
 #include "matrix-sync-private.h"
 
@@ -35,128 +36,6 @@ _matrix_sync_response_free (MatrixSyncResponse *response)
   g_free (response);
 }
 
-static gboolean
-parse_events (MatrixSyncResponse  *response,
-              const char          *room_id,
-              const char          *where,
-              JsonArray           *array,
-              gboolean             state_only,
-              GPtrArray          **out,
-              GError             **error)
-{
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  guint n = json_array_get_length (array);
-
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      g_autoptr(GError) local_error = NULL;
-      MatrixEvent *event;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_ptr_array_add (response->dropped,
-                           g_strdup_printf ("%s.events[%u]: not an object", where, i));
-          continue;
-        }
-
-      if (state_only)
-        event = MATRIX_EVENT (matrix_state_event_new_from_json (room_id, json_node_get_object (node),
-                                                                &local_error));
-      else
-        event = matrix_event_new_from_json (room_id, json_node_get_object (node), &local_error);
-
-      if (event == NULL)
-        {
-          g_ptr_array_add (response->dropped,
-                           g_strdup_printf ("%s.events[%u]: %s", where, i, local_error->message));
-          continue;
-        }
-
-      /* An event id is unique: a second copy is a server bug, not news.
-       * (Checked before adding: g_hash_table_add() would replace the stored
-       * key, borrowed from the first copy, with this one's, freed below.) */
-      if (g_hash_table_contains (seen, matrix_event_get_event_id (event)))
-        {
-          g_ptr_array_add (response->dropped,
-                           g_strdup_printf ("%s.events[%u]: duplicate event id %s", where, i,
-                                            matrix_event_get_event_id (event)));
-          g_object_unref (event);
-          continue;
-        }
-
-      g_hash_table_add (seen, (gpointer) matrix_event_get_event_id (event));
-      g_ptr_array_add (events, event);
-    }
-
-  *out = g_steal_pointer (&events);
-  return TRUE;
-}
-
-static gboolean
-parse_room (MatrixSyncResponse  *response,
-            MatrixSyncRoomKind   kind,
-            const char          *section,
-            const char          *room_id,
-            JsonNode            *node,
-            GError             **error)
-{
-  g_autofree char *where = g_strdup_printf ("rooms.%s.%s", section, room_id);
-  g_autofree char *state_where = g_strconcat (where, ".state", NULL);
-  g_autofree char *timeline_where = g_strconcat (where, ".timeline", NULL);
-  MatrixSyncRoom *room;
-  JsonObject *object, *state, *timeline, *summary, *unread;
-  JsonArray *state_events = NULL, *timeline_events = NULL;
-  const char *prev_batch = NULL;
-  gboolean limited = FALSE;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
-      return FALSE;
-    }
-  object = json_node_get_object (node);
-
-  if (!_matrix_json_get_object (object, where, "state", FALSE, &state, error) ||
-      !_matrix_json_get_object (object, where, "timeline", FALSE, &timeline, error) ||
-      !_matrix_json_get_object (object, where, "summary", FALSE, &summary, error) ||
-      !_matrix_json_get_object (object, where, "unread_notifications", FALSE, &unread, error))
-    return FALSE;
-
-  if (state != NULL &&
-      !_matrix_json_get_array (state, state_where, "events", FALSE, &state_events, error))
-    return FALSE;
-
-  if (timeline != NULL &&
-      (!_matrix_json_get_array (timeline, timeline_where, "events", TRUE, &timeline_events, error) ||
-       !_matrix_json_get_bool (timeline, timeline_where, "limited", FALSE, &limited, error) ||
-       !_matrix_json_get_string (timeline, timeline_where, "prev_batch", FALSE, &prev_batch, error)))
-    return FALSE;
-
-  room = g_new0 (MatrixSyncRoom, 1);
-  g_ptr_array_add (response->rooms, room);
-  room->room_id = g_strdup (room_id);
-  room->kind = kind;
-  room->limited = limited;
-  room->prev_batch = g_strdup (prev_batch);
-  room->summary = summary != NULL ? json_object_ref (summary) : NULL;
-  room->unread_notifications = unread != NULL ? json_object_ref (unread) : NULL;
-
-  if (state != NULL)
-    {
-      if (state_events != NULL)
-        parse_events (response, room_id, state_where, state_events, TRUE, &room->state, error);
-      else
-        room->state = g_ptr_array_new_with_free_func (g_object_unref);
-    }
-
-  if (timeline != NULL)
-    parse_events (response, room_id, timeline_where, timeline_events, FALSE, &room->timeline, error);
-
-  return TRUE;
-}
-
 /* A stripped state event has no event id nor timestamp: only these four. */
 static gboolean
 validate_stripped_event (JsonObject  *object,
@@ -171,92 +50,516 @@ validate_stripped_event (JsonObject  *object,
          _matrix_json_get_object (object, "stripped state event", "content", TRUE, &content, error);
 }
 
-static gboolean
-parse_invited_room (MatrixSyncResponse  *response,
-                    const char          *room_id,
-                    JsonNode            *node,
-                    GError             **error)
-{
-  g_autofree char *where = g_strdup_printf ("rooms.invite.%s", room_id);
-  g_autofree char *state_where = g_strconcat (where, ".invite_state", NULL);
-  JsonObject *object, *invite_state;
-  JsonArray *events = NULL;
-  MatrixSyncRoom *room;
-  guint n;
+/* --- reading ------------------------------------------------------------
+ *
+ * The body is read a member at a time (MatrixJsonReader), not parsed into a
+ * json-glib tree first: each event becomes a MatrixEvent as it is read, and
+ * only the members an event keeps (its content, say) are ever json-glib
+ * nodes. What the reading keeps of the structure around the events is then
+ * checked as a parsed body would be, in the same order and with the same
+ * errors: the text must be JSON before anything else is judged, and a
+ * member that appears twice counts with its last value, in its first place. */
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+/* A member that the reader walks into when it holds the expected container. */
+typedef struct {
+  gboolean  present;
+  JsonNode *other;   /* its value when it is not that container (or is null) */
+} Member;
+
+/* An "events" array, its events built as they were read. */
+typedef struct {
+  Member     member;
+  GPtrArray *events;  /* MatrixEvent (a stripped state event: JsonObject) */
+  GPtrArray *notes;   /* char*: why each element was left out */
+} Events;
+
+/* A room's "state", "timeline" or "invite_state". */
+typedef struct {
+  Member    member;
+  Events    events;
+  JsonNode *limited;
+  JsonNode *prev_batch;
+} Block;
+
+typedef struct {
+  char     *room_id;
+  JsonNode *other;   /* the room's value when it is not an object */
+  Block     state;
+  Block     timeline;
+  Block     invite_state;
+  JsonNode *summary;
+  JsonNode *unread_notifications;
+} Room;
+
+typedef struct {
+  Member      member;
+  GPtrArray  *rooms;   /* Room, in body order; a repeated room id in its first place */
+  GHashTable *index;   /* room id → position + 1 */
+} Section;
+
+enum { SECTION_JOIN, SECTION_LEAVE, SECTION_INVITE, N_SECTIONS };
+
+static const char *const section_names[N_SECTIONS] = { "join", "leave", "invite" };
+
+typedef struct {
+  JsonNode *next_batch;
+  Member    rooms;
+  Section   sections[N_SECTIONS];
+} Body;
+
+static void
+member_clear (Member *member)
+{
+  g_clear_pointer (&member->other, json_node_unref);
+  member->present = FALSE;
+}
+
+static void
+events_clear (Events *events)
+{
+  member_clear (&events->member);
+  g_clear_pointer (&events->events, g_ptr_array_unref);
+  g_clear_pointer (&events->notes, g_ptr_array_unref);
+}
+
+static void
+block_clear (Block *block)
+{
+  member_clear (&block->member);
+  events_clear (&block->events);
+  g_clear_pointer (&block->limited, json_node_unref);
+  g_clear_pointer (&block->prev_batch, json_node_unref);
+}
+
+static void
+room_clear (Room *room)
+{
+  g_clear_pointer (&room->other, json_node_unref);
+  block_clear (&room->state);
+  block_clear (&room->timeline);
+  block_clear (&room->invite_state);
+  g_clear_pointer (&room->summary, json_node_unref);
+  g_clear_pointer (&room->unread_notifications, json_node_unref);
+}
+
+static void
+room_free (Room *room)
+{
+  room_clear (room);
+  g_free (room->room_id);
+  g_free (room);
+}
+
+static void
+section_clear (Section *section)
+{
+  member_clear (&section->member);
+  g_clear_pointer (&section->rooms, g_ptr_array_unref);
+  g_clear_pointer (&section->index, g_hash_table_unref);
+}
+
+static void
+body_clear (Body *body)
+{
+  g_clear_pointer (&body->next_batch, json_node_unref);
+  member_clear (&body->rooms);
+  for (guint i = 0; i < N_SECTIONS; i++)
+    section_clear (&body->sections[i]);
+}
+
+/* Replaces *node with the value the reader is at. */
+static void
+read_node (MatrixJsonReader  *reader,
+           JsonNode         **node)
+{
+  g_clear_pointer (node, json_node_unref);
+  *node = _matrix_json_reader_read_node (reader);
+}
+
+/* Starts a member that should hold a container of @type: TRUE if it does
+ * and the reader has stepped into it; otherwise the value is kept for the
+ * error it makes later. Either way a previous value of the member is gone. */
+static gboolean
+enter_member (MatrixJsonReader *reader,
+              Member           *member,
+              JsonNodeType      type)
+{
+  member->present = TRUE;
+  if (_matrix_json_reader_peek (reader) != type)
+    {
+      read_node (reader, &member->other);
+      return FALSE;
+    }
+  return _matrix_json_reader_enter (reader);
+}
+
+/* Reads an "events" array, building each event (or, for invites, keeping
+ * each stripped state event) as it comes. */
+static void
+read_events (MatrixJsonReader *reader,
+             Events           *events,
+             const char       *room_id,
+             const char       *where,
+             MatrixSyncRoomKind kind,
+             gboolean          state_only)
+{
+  g_autoptr(GHashTable) seen = NULL;
+
+  events_clear (events);
+  if (!enter_member (reader, &events->member, JSON_NODE_ARRAY))
+    return;
+
+  if (kind == MATRIX_SYNC_ROOM_INVITE)
+    events->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  else
+    events->events = g_ptr_array_new_with_free_func (g_object_unref);
+  events->notes = g_ptr_array_new_with_free_func (g_free);
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; _matrix_json_reader_next_element (reader); i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      MatrixEvent *event;
+
+      if (_matrix_json_reader_peek (reader) != JSON_NODE_OBJECT)
+        {
+          _matrix_json_reader_skip (reader);
+          g_ptr_array_add (events->notes, g_strdup_printf ("%s.events[%u]: not an object", where, i));
+          continue;
+        }
+
+      if (kind == MATRIX_SYNC_ROOM_INVITE)
+        {
+          node = _matrix_json_reader_read_node (reader);
+          if (node == NULL)
+            return;
+          if (!validate_stripped_event (json_node_get_object (node), &local_error))
+            g_ptr_array_add (events->notes,
+                             g_strdup_printf ("%s.events[%u]: %s", where, i, local_error->message));
+          else
+            g_ptr_array_add (events->events, json_object_ref (json_node_get_object (node)));
+          continue;
+        }
+
+      event = _matrix_event_read (reader, room_id, state_only, &local_error);
+      if (_matrix_json_reader_failed (reader))
+        return;
+      if (event == NULL)
+        {
+          g_ptr_array_add (events->notes,
+                           g_strdup_printf ("%s.events[%u]: %s", where, i, local_error->message));
+          continue;
+        }
+
+      /* An event id is unique: a second copy is a server bug, not news.
+       * (Checked before adding: g_hash_table_add() would replace the stored
+       * key, borrowed from the first copy, with this one's, freed below.) */
+      if (g_hash_table_contains (seen, matrix_event_get_event_id (event)))
+        {
+          g_ptr_array_add (events->notes,
+                           g_strdup_printf ("%s.events[%u]: duplicate event id %s", where, i,
+                                            matrix_event_get_event_id (event)));
+          g_object_unref (event);
+          continue;
+        }
+
+      g_hash_table_add (seen, (gpointer) matrix_event_get_event_id (event));
+      g_ptr_array_add (events->events, event);
+    }
+}
+
+/* Reads a room's "state", "timeline" or "invite_state" object. */
+static void
+read_block (MatrixJsonReader   *reader,
+            Block              *block,
+            const char         *room_id,
+            const char         *where,
+            MatrixSyncRoomKind  kind,
+            gboolean            state_only)
+{
+  const char *name;
+
+  block_clear (block);
+  if (!enter_member (reader, &block->member, JSON_NODE_OBJECT))
+    return;
+
+  while ((name = _matrix_json_reader_next_member (reader)) != NULL)
+    {
+      if (g_str_equal (name, "events"))
+        read_events (reader, &block->events, room_id, where, kind, state_only);
+      else if (g_str_equal (name, "limited"))
+        read_node (reader, &block->limited);
+      else if (g_str_equal (name, "prev_batch"))
+        read_node (reader, &block->prev_batch);
+      else
+        _matrix_json_reader_skip (reader);
+    }
+}
+
+static void
+read_room (MatrixJsonReader   *reader,
+           Room               *room,
+           const char         *section,
+           MatrixSyncRoomKind  kind)
+{
+  g_autofree char *where = g_strdup_printf ("rooms.%s.%s", section, room->room_id);
+  const char *name;
+
+  room_clear (room);
+  if (_matrix_json_reader_peek (reader) != JSON_NODE_OBJECT)
+    {
+      room->other = _matrix_json_reader_read_node (reader);
+      return;
+    }
+  if (!_matrix_json_reader_enter (reader))
+    return;
+
+  while ((name = _matrix_json_reader_next_member (reader)) != NULL)
+    {
+      g_autofree char *block_where = g_strconcat (where, ".", name, NULL);
+
+      if (kind == MATRIX_SYNC_ROOM_INVITE)
+        {
+          if (g_str_equal (name, "invite_state"))
+            read_block (reader, &room->invite_state, room->room_id, block_where, kind, TRUE);
+          else
+            _matrix_json_reader_skip (reader);
+        }
+      else if (g_str_equal (name, "state"))
+        read_block (reader, &room->state, room->room_id, block_where, kind, TRUE);
+      else if (g_str_equal (name, "timeline"))
+        read_block (reader, &room->timeline, room->room_id, block_where, kind, FALSE);
+      else if (g_str_equal (name, "summary"))
+        read_node (reader, &room->summary);
+      else if (g_str_equal (name, "unread_notifications"))
+        read_node (reader, &room->unread_notifications);
+      else
+        _matrix_json_reader_skip (reader);
+    }
+}
+
+static void
+read_section (MatrixJsonReader   *reader,
+              Section            *section,
+              const char         *name,
+              MatrixSyncRoomKind  kind)
+{
+  const char *room_id;
+
+  section_clear (section);
+  if (!enter_member (reader, &section->member, JSON_NODE_OBJECT))
+    return;
+
+  section->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_free);
+  section->index = g_hash_table_new (g_str_hash, g_str_equal);
+  while ((room_id = _matrix_json_reader_next_member (reader)) != NULL)
+    {
+      guint position = GPOINTER_TO_UINT (g_hash_table_lookup (section->index, room_id));
+      Room *room;
+
+      if (position > 0)
+        room = g_ptr_array_index (section->rooms, position - 1);
+      else
+        {
+          room = g_new0 (Room, 1);
+          room->room_id = g_strdup (room_id);
+          g_ptr_array_add (section->rooms, room);
+          g_hash_table_insert (section->index, room->room_id, GUINT_TO_POINTER (section->rooms->len));
+        }
+      read_room (reader, room, name, kind);
+    }
+}
+
+static void
+read_rooms (MatrixJsonReader *reader,
+            Body             *body)
+{
+  const char *name;
+
+  for (guint i = 0; i < N_SECTIONS; i++)
+    section_clear (&body->sections[i]);
+  if (!enter_member (reader, &body->rooms, JSON_NODE_OBJECT))
+    return;
+
+  while ((name = _matrix_json_reader_next_member (reader)) != NULL)
+    {
+      guint i;
+
+      for (i = 0; i < N_SECTIONS && !g_str_equal (name, section_names[i]); i++)
+        ;
+      if (i < N_SECTIONS)
+        read_section (reader, &body->sections[i], section_names[i], (MatrixSyncRoomKind) i);
+      else
+        _matrix_json_reader_skip (reader);
+    }
+}
+
+/* --- checking what was read ----------------------------------------------- */
+
+/* Checks a member that should hold an object or an array, as
+ * _matrix_json_get_object() and _matrix_json_get_array() would; TRUE with
+ * *present set when it holds one. */
+static gboolean
+check_member (const Member  *member,
+              const char    *where,
+              const char    *name,
+              gboolean       required,
+              JsonNodeType   type,
+              gboolean      *present,
+              GError       **error)
+{
+  JsonObject *object;
+  JsonArray *array;
+
+  *present = member->present && member->other == NULL;
+  if (*present)
+    return TRUE;
+  if (type == JSON_NODE_OBJECT)
+    return _matrix_json_node_get_object (member->other, where, name, required, &object, error);
+  return _matrix_json_node_get_array (member->other, where, name, required, &array, error);
+}
+
+static void
+take_notes (MatrixSyncResponse *response,
+            Events             *events)
+{
+  for (guint i = 0; events->notes != NULL && i < events->notes->len; i++)
+    g_ptr_array_add (response->dropped, g_steal_pointer (&events->notes->pdata[i]));
+}
+
+static GPtrArray *
+take_events (Events *events)
+{
+  return g_steal_pointer (&events->events);
+}
+
+static gboolean
+check_room (MatrixSyncResponse  *response,
+            Room                *room,
+            MatrixSyncRoomKind   kind,
+            const char          *section,
+            GError             **error)
+{
+  g_autofree char *where = g_strdup_printf ("rooms.%s.%s", section, room->room_id);
+  g_autofree char *state_where = g_strconcat (where, ".state", NULL);
+  g_autofree char *timeline_where = g_strconcat (where, ".timeline", NULL);
+  gboolean state = FALSE, timeline = FALSE, state_events = FALSE, timeline_events = FALSE;
+  JsonObject *summary, *unread;
+  const char *prev_batch = NULL;
+  gboolean limited = FALSE;
+  MatrixSyncRoom *out;
+
+  if (room->other != NULL)
     {
       g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
       return FALSE;
     }
-  object = json_node_get_object (node);
 
-  if (!_matrix_json_get_object (object, where, "invite_state", FALSE, &invite_state, error) ||
-      (invite_state != NULL &&
-       !_matrix_json_get_array (invite_state, state_where, "events", FALSE, &events, error)))
+  if (!check_member (&room->state.member, where, "state", FALSE, JSON_NODE_OBJECT, &state, error) ||
+      !check_member (&room->timeline.member, where, "timeline", FALSE, JSON_NODE_OBJECT, &timeline, error) ||
+      !_matrix_json_node_get_object (room->summary, where, "summary", FALSE, &summary, error) ||
+      !_matrix_json_node_get_object (room->unread_notifications, where, "unread_notifications", FALSE,
+                                     &unread, error))
     return FALSE;
 
-  room = g_new0 (MatrixSyncRoom, 1);
-  g_ptr_array_add (response->rooms, room);
-  room->room_id = g_strdup (room_id);
-  room->kind = MATRIX_SYNC_ROOM_INVITE;
-  room->invite_state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  if (state &&
+      !check_member (&room->state.events.member, state_where, "events", FALSE, JSON_NODE_ARRAY,
+                     &state_events, error))
+    return FALSE;
 
-  n = events != NULL ? json_array_get_length (events) : 0;
-  for (guint i = 0; i < n; i++)
+  if (timeline &&
+      (!check_member (&room->timeline.events.member, timeline_where, "events", TRUE, JSON_NODE_ARRAY,
+                      &timeline_events, error) ||
+       !_matrix_json_node_get_bool (room->timeline.limited, timeline_where, "limited", FALSE, &limited,
+                                    error) ||
+       !_matrix_json_node_get_string (room->timeline.prev_batch, timeline_where, "prev_batch", FALSE,
+                                      &prev_batch, error)))
+    return FALSE;
+
+  out = g_new0 (MatrixSyncRoom, 1);
+  g_ptr_array_add (response->rooms, out);
+  out->room_id = g_strdup (room->room_id);
+  out->kind = kind;
+  out->limited = limited;
+  out->prev_batch = g_strdup (prev_batch);
+  out->summary = summary != NULL ? json_object_ref (summary) : NULL;
+  out->unread_notifications = unread != NULL ? json_object_ref (unread) : NULL;
+
+  if (state)
     {
-      JsonNode *element = json_array_get_element (events, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (element))
-        {
-          g_ptr_array_add (response->dropped,
-                           g_strdup_printf ("%s.events[%u]: not an object", state_where, i));
-          continue;
-        }
-      if (!validate_stripped_event (json_node_get_object (element), &local_error))
-        {
-          g_ptr_array_add (response->dropped,
-                           g_strdup_printf ("%s.events[%u]: %s", state_where, i, local_error->message));
-          continue;
-        }
-      g_ptr_array_add (room->invite_state, json_object_ref (json_node_get_object (element)));
+      take_notes (response, &room->state.events);
+      out->state = state_events ? take_events (&room->state.events)
+                                : g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  if (timeline)
+    {
+      take_notes (response, &room->timeline.events);
+      out->timeline = take_events (&room->timeline.events);
     }
 
   return TRUE;
 }
 
 static gboolean
-parse_rooms_section (MatrixSyncResponse  *response,
-                     JsonObject          *rooms,
-                     const char          *section,
-                     MatrixSyncRoomKind   kind,
-                     GError             **error)
+check_invited_room (MatrixSyncResponse  *response,
+                    Room                *room,
+                    GError             **error)
 {
-  g_autoptr(GList) room_ids = NULL;
-  JsonObject *object;
+  g_autofree char *where = g_strdup_printf ("rooms.invite.%s", room->room_id);
+  g_autofree char *state_where = g_strconcat (where, ".invite_state", NULL);
+  gboolean invite_state = FALSE, events = FALSE;
+  MatrixSyncRoom *out;
 
-  if (!_matrix_json_get_object (rooms, "rooms", section, FALSE, &object, error))
+  if (room->other != NULL)
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
+      return FALSE;
+    }
+
+  if (!check_member (&room->invite_state.member, where, "invite_state", FALSE, JSON_NODE_OBJECT,
+                     &invite_state, error) ||
+      (invite_state &&
+       !check_member (&room->invite_state.events.member, state_where, "events", FALSE, JSON_NODE_ARRAY,
+                      &events, error)))
     return FALSE;
-  if (object == NULL)
+
+  out = g_new0 (MatrixSyncRoom, 1);
+  g_ptr_array_add (response->rooms, out);
+  out->room_id = g_strdup (room->room_id);
+  out->kind = MATRIX_SYNC_ROOM_INVITE;
+  if (events)
+    {
+      take_notes (response, &room->invite_state.events);
+      out->invite_state = take_events (&room->invite_state.events);
+    }
+  else
+    out->invite_state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  return TRUE;
+}
+
+static gboolean
+check_section (MatrixSyncResponse  *response,
+               Section             *section,
+               MatrixSyncRoomKind   kind,
+               GError             **error)
+{
+  const char *name = section_names[kind];
+  gboolean present;
+
+  if (!check_member (&section->member, "rooms", name, FALSE, JSON_NODE_OBJECT, &present, error))
+    return FALSE;
+  if (!present)
     return TRUE;
 
-  /* Member order is the body's order, which is the order signals go out in. */
-  room_ids = json_object_get_members (object);
-  for (GList *l = room_ids; l != NULL; l = l->next)
+  for (guint i = 0; i < section->rooms->len; i++)
     {
-      g_autofree char *room_id = g_strdup (l->data);
-      JsonNode *node = json_object_get_member (object, room_id);
+      Room *room = g_ptr_array_index (section->rooms, i);
 
-      if (kind == MATRIX_SYNC_ROOM_INVITE
-          ? !parse_invited_room (response, room_id, node, error)
-          : !parse_room (response, kind, section, room_id, node, error))
+      if (kind == MATRIX_SYNC_ROOM_INVITE ? !check_invited_room (response, room, error)
+                                          : !check_room (response, room, kind, name, error))
         return FALSE;
-
-      /* Drop what is left of the room's JSON (what the events keep is
-       * referenced) while it is still in the cache, rather than walking the
-       * whole cold tree again at the end. */
-      json_object_remove_member (object, room_id);
     }
 
   return TRUE;
@@ -274,30 +577,45 @@ _matrix_sync_response_parse (GBytes  *body,
                              GError **error)
 {
   g_autoptr(MatrixSyncResponse) response = g_new0 (MatrixSyncResponse, 1);
-  g_autoptr(JsonObject) root = NULL;
-  JsonObject *rooms;
-  const char *next_batch;
+  g_autoptr(MatrixJsonReader) reader = NULL;
+  Body read = { NULL };
+  const char *next_batch, *name;
+  gboolean rooms = FALSE;
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
 
   response->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_room_free);
   response->dropped = g_ptr_array_new_with_free_func (g_free);
 
-  root = _matrix_json_parse_object (data, length, error);
-  if (root == NULL)
-    return NULL;
+  reader = _matrix_json_reader_new (data, length, TRUE);
+  if (_matrix_json_reader_enter (reader))
+    while ((name = _matrix_json_reader_next_member (reader)) != NULL)
+      {
+        if (g_str_equal (name, "next_batch"))
+          read_node (reader, &read.next_batch);
+        else if (g_str_equal (name, "rooms"))
+          read_rooms (reader, &read);
+        else
+          _matrix_json_reader_skip (reader);
+      }
 
-  if (!_matrix_json_get_string (root, NULL, "next_batch", TRUE, &next_batch, error) ||
-      !_matrix_json_get_object (root, NULL, "rooms", FALSE, &rooms, error))
-    return NULL;
+  if (!_matrix_json_reader_finish (reader, error) ||
+      !_matrix_json_node_get_string (read.next_batch, NULL, "next_batch", TRUE, &next_batch, error) ||
+      !check_member (&read.rooms, NULL, "rooms", FALSE, JSON_NODE_OBJECT, &rooms, error))
+    {
+      body_clear (&read);
+      return NULL;
+    }
 
   response->next_batch = g_strdup (next_batch);
 
-  if (rooms != NULL &&
-      (!parse_rooms_section (response, rooms, "join", MATRIX_SYNC_ROOM_JOIN, error) ||
-       !parse_rooms_section (response, rooms, "leave", MATRIX_SYNC_ROOM_LEAVE, error) ||
-       !parse_rooms_section (response, rooms, "invite", MATRIX_SYNC_ROOM_INVITE, error)))
-    return NULL;
+  for (guint i = 0; rooms && i < N_SECTIONS; i++)
+    if (!check_section (response, &read.sections[i], (MatrixSyncRoomKind) i, error))
+      {
+        body_clear (&read);
+        return NULL;
+      }
 
+  body_clear (&read);
   return g_steal_pointer (&response);
 }

@@ -3,6 +3,9 @@
 
 #include "matrix.h"
 #include "matrix-client-private.h"
+#include "matrix-sync-private.h"
+
+#include "sync-reference.h"
 
 #include "fuzz-targets.h"
 
@@ -52,6 +55,83 @@ drop_below_critical (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
+static void
+assert_same_objects (JsonObject *a,
+                     JsonObject *b)
+{
+  g_autoptr(JsonNode) node_a = NULL;
+  g_autoptr(JsonNode) node_b = NULL;
+
+  g_assert_true ((a == NULL) == (b == NULL));
+  if (a == NULL)
+    return;
+  node_a = json_node_init_object (json_node_alloc (), a);
+  node_b = json_node_init_object (json_node_alloc (), b);
+  g_assert_true (json_node_equal (node_a, node_b));
+}
+
+static void
+assert_same_events (GPtrArray *a,
+                    GPtrArray *b)
+{
+  g_assert_true ((a == NULL) == (b == NULL));
+  if (a == NULL)
+    return;
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      g_assert_true (G_OBJECT_TYPE (a->pdata[i]) == G_OBJECT_TYPE (b->pdata[i]));
+      g_assert_true (matrix_event_equal (a->pdata[i], b->pdata[i]));
+    }
+}
+
+/* The body read a member at a time gives what parsing it whole and walking
+ * the tree gives: the same rooms, events, left-out notes, or error. */
+static void
+check_against_reference (GBytes *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reference_error = NULL;
+  g_autoptr(MatrixSyncResponse) response = _matrix_sync_response_parse (body, &error);
+  g_autoptr(MatrixSyncResponse) reference = sync_reference_parse (body, &reference_error);
+
+  if (reference == NULL)
+    {
+      g_assert_null (response);
+      g_assert_nonnull (error);
+      g_assert_cmpint (error->code, ==, reference_error->code);
+      g_assert_cmpstr (error->message, ==, reference_error->message);
+      return;
+    }
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->next_batch, ==, reference->next_batch);
+  g_assert_cmpuint (response->dropped->len, ==, reference->dropped->len);
+  for (guint i = 0; i < response->dropped->len; i++)
+    g_assert_cmpstr (response->dropped->pdata[i], ==, reference->dropped->pdata[i]);
+  g_assert_cmpuint (response->rooms->len, ==, reference->rooms->len);
+  for (guint i = 0; i < response->rooms->len; i++)
+    {
+      MatrixSyncRoom *room = g_ptr_array_index (response->rooms, i);
+      MatrixSyncRoom *expected = g_ptr_array_index (reference->rooms, i);
+
+      g_assert_cmpstr (room->room_id, ==, expected->room_id);
+      g_assert_cmpint (room->kind, ==, expected->kind);
+      g_assert_cmpint (room->limited, ==, expected->limited);
+      g_assert_cmpstr (room->prev_batch, ==, expected->prev_batch);
+      assert_same_objects (room->summary, expected->summary);
+      assert_same_objects (room->unread_notifications, expected->unread_notifications);
+      assert_same_events (room->state, expected->state);
+      assert_same_events (room->timeline, expected->timeline);
+      g_assert_true ((room->invite_state == NULL) == (expected->invite_state == NULL));
+      if (room->invite_state != NULL)
+        {
+          g_assert_cmpuint (room->invite_state->len, ==, expected->invite_state->len);
+          for (guint j = 0; j < room->invite_state->len; j++)
+            assert_same_objects (room->invite_state->pdata[j], expected->invite_state->pdata[j]);
+        }
+    }
+}
+
 void
 confab_fuzz_sync (const guint8 *data,
                   gsize         size)
@@ -69,6 +149,8 @@ confab_fuzz_sync (const guint8 *data,
       g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
       g_once_init_leave (&initialised, 1);
     }
+
+  check_against_reference (body);
 
   store = matrix_memory_store_new ();
   matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
