@@ -361,6 +361,10 @@ test_read_agrees (void)
     "\"origin_server_ts\": -1, \"content\": {}}",
     "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$11\", "
     "\"origin_server_ts\": 1.5, \"content\": {}}",
+    /* Names that are not members, beside those that are. */
+    "{\"s\": 1, \"r\": 2, \"room\": 3, \"contents\": 4, \"\": 5, \"type\": \"m.room.message\", "
+    "\"senders\": 6, \"sender\": \"@a:x\", \"event_id\": \"$12\", \"origin_server_ts\": 1, "
+    "\"content\": {}, \"redacts\": 7, \"state_keys\": 8}",
     "{}",
     /* Not JSON: that error comes first, whatever the event would be. */
     "{\"type\": 1, \"content\": {}} x",

@@ -185,29 +185,69 @@ static const char *const member_names[N_MEMBERS] = {
   [MEMBER_REDACTS] = "redacts",
 };
 
+/* A top-level member's value: a node, or (read straight from the text when
+ * a member that should be a string is one) the string itself, owned. */
+typedef struct {
+  JsonNode *node;
+  char     *string;
+} Value;
+
+static void
+value_clear (Value *value)
+{
+  g_clear_pointer (&value->node, json_node_unref);
+  g_clear_pointer (&value->string, g_free);
+}
+
+static gboolean
+get_string (Value       *value,
+            const char  *where,
+            const char  *member,
+            gboolean     required,
+            const char **out,
+            GError     **error)
+{
+  if (value->string != NULL)
+    {
+      *out = value->string;
+      return TRUE;
+    }
+  return _matrix_json_node_get_string (value->node, where, member, required, out, error);
+}
+
+/* @string, or the string @value holds, which is taken rather than copied. */
+static char *
+take_string (Value      *value,
+             const char *string)
+{
+  if (string != NULL && string == value->string)
+    return g_steal_pointer (&value->string);
+  return g_strdup (string);
+}
+
 /* Fills the common members. The sync API omits `room_id` from events (the room
  * is implied by where they stand); when both are given they must agree. */
 static gboolean
 parse_common (MatrixEvent  *self,
               const char   *room_id,
-              JsonNode    **members,
+              Value        *members,
               GError      **error)
 {
   MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
-  const char *json_room_id, *event_type, *sender, *event_id;
+  const char *json_room_id, *event_type, *sender, *event_id, *redacts = NULL;
   JsonObject *content, *unsigned_;
   gint64 ts = 0;
 
-  if (!_matrix_json_node_get_string (members[MEMBER_ROOM_ID], "event", "room_id", room_id == NULL,
-                                     &json_room_id, error) ||
-      !_matrix_json_node_get_string (members[MEMBER_TYPE], "event", "type", TRUE, &event_type, error) ||
-      !_matrix_json_node_get_string (members[MEMBER_SENDER], "event", "sender", TRUE, &sender, error) ||
-      !_matrix_json_node_get_string (members[MEMBER_EVENT_ID], "event", "event_id", TRUE, &event_id, error) ||
-      !_matrix_json_node_get_int (members[MEMBER_ORIGIN_SERVER_TS], "event", "origin_server_ts", TRUE, &ts,
-                                  error) ||
-      !_matrix_json_node_get_object (members[MEMBER_CONTENT], "event", "content", TRUE, &content, error) ||
-      !_matrix_json_node_get_object (members[MEMBER_UNSIGNED], "event", "unsigned", FALSE, &unsigned_,
-                                     error))
+  if (!get_string (&members[MEMBER_ROOM_ID], "event", "room_id", room_id == NULL, &json_room_id, error) ||
+      !get_string (&members[MEMBER_TYPE], "event", "type", TRUE, &event_type, error) ||
+      !get_string (&members[MEMBER_SENDER], "event", "sender", TRUE, &sender, error) ||
+      !get_string (&members[MEMBER_EVENT_ID], "event", "event_id", TRUE, &event_id, error) ||
+      !_matrix_json_node_get_int (members[MEMBER_ORIGIN_SERVER_TS].node, "event", "origin_server_ts",
+                                  TRUE, &ts, error) ||
+      !_matrix_json_node_get_object (members[MEMBER_CONTENT].node, "event", "content", TRUE, &content,
+                                     error) ||
+      !_matrix_json_node_get_object (members[MEMBER_UNSIGNED].node, "event", "unsigned", FALSE,
+                                     &unsigned_, error))
     return FALSE;
 
   if (room_id != NULL && json_room_id != NULL && !g_str_equal (room_id, json_room_id))
@@ -225,33 +265,28 @@ parse_common (MatrixEvent  *self,
       return FALSE;
     }
 
-  priv->room_id = g_strdup (room_id != NULL ? room_id : json_room_id);
-  priv->event_type = g_strdup (event_type);
-  priv->sender = g_strdup (sender);
-  priv->event_id = g_strdup (event_id);
+  if (g_str_equal (event_type, "m.room.redaction") &&
+      !get_string (&members[MEMBER_REDACTS], "event", "redacts", FALSE, &redacts, error))
+    return FALSE;
+
+  priv->room_id = room_id != NULL ? g_strdup (room_id) : take_string (&members[MEMBER_ROOM_ID], json_room_id);
+  priv->event_type = take_string (&members[MEMBER_TYPE], event_type);
+  priv->sender = take_string (&members[MEMBER_SENDER], sender);
+  priv->event_id = take_string (&members[MEMBER_EVENT_ID], event_id);
   priv->origin_server_ts = ts;
   priv->content = json_object_ref (content);
   priv->unsigned_ = unsigned_ != NULL ? json_object_ref (unsigned_) : NULL;
-
-  if (g_str_equal (event_type, "m.room.redaction"))
-    {
-      const char *redacts = NULL;
-
-      if (!_matrix_json_node_get_string (members[MEMBER_REDACTS], "event", "redacts", FALSE, &redacts,
-                                         error))
-        return FALSE;
-      priv->redacts = g_strdup (redacts);
-    }
+  priv->redacts = take_string (&members[MEMBER_REDACTS], redacts);
 
   return TRUE;
 }
 
-/* Builds the event whose top-level members are @members (each NULL when
+/* Builds the event whose top-level members are @members (empty when
  * absent): a #MatrixStateEvent if it has a `state_key`, which it must have
- * if @state_only. */
+ * if @state_only. Strings @members hold may be taken. */
 static MatrixEvent *
 new_from_members (const char  *room_id,
-                  JsonNode   **members,
+                  Value       *members,
                   gboolean     state_only,
                   GError     **error)
 {
@@ -259,14 +294,12 @@ new_from_members (const char  *room_id,
   const char *state_key = NULL;
 
   if (!state_only &&
-      !_matrix_json_node_get_string (members[MEMBER_STATE_KEY], "event", "state_key", FALSE, &state_key,
-                                     error))
+      !get_string (&members[MEMBER_STATE_KEY], "event", "state_key", FALSE, &state_key, error))
     return NULL;
 
   if (state_only || state_key != NULL)
     {
-      if (!_matrix_json_node_get_string (members[MEMBER_STATE_KEY], "state event", "state_key", TRUE,
-                                         &state_key, error))
+      if (!get_string (&members[MEMBER_STATE_KEY], "state event", "state_key", TRUE, &state_key, error))
         return NULL;
       self = g_object_new (MATRIX_TYPE_STATE_EVENT, NULL);
     }
@@ -276,7 +309,7 @@ new_from_members (const char  *room_id,
   if (!parse_common (self, room_id, members, error))
     return NULL;
   if (MATRIX_IS_STATE_EVENT (self))
-    MATRIX_STATE_EVENT (self)->state_key = g_strdup (state_key);
+    MATRIX_STATE_EVENT (self)->state_key = take_string (&members[MEMBER_STATE_KEY], state_key);
 
   return g_steal_pointer (&self);
 }
@@ -287,21 +320,46 @@ new_from_object (const char  *room_id,
                  gboolean     state_only,
                  GError     **error)
 {
-  JsonNode *members[N_MEMBERS];
+  Value members[N_MEMBERS];
 
+  /* Borrowed nodes: nothing here is cleared. */
   for (guint i = 0; i < N_MEMBERS; i++)
-    members[i] = json_object_get_member (object, member_names[i]);
+    {
+      members[i].node = json_object_get_member (object, member_names[i]);
+      members[i].string = NULL;
+    }
   return new_from_members (room_id, members, state_only, error);
 }
 
 static int
 member_of_name (const char *name)
 {
-  for (guint i = 0; i < N_MEMBERS; i++)
-    if (strcmp (name, member_names[i]) == 0)
-      return i;
-  return -1;
+  int member;
+
+  /* Every member of an event goes through here: one comparison each. */
+  switch (name[0])
+    {
+    case 'c': member = MEMBER_CONTENT; break;
+    case 'e': member = MEMBER_EVENT_ID; break;
+    case 'o': member = MEMBER_ORIGIN_SERVER_TS; break;
+    case 'r': member = name[1] == 'o' ? MEMBER_ROOM_ID : MEMBER_REDACTS; break;
+    case 's': member = name[1] == 'e' ? MEMBER_SENDER : MEMBER_STATE_KEY; break;
+    case 't': member = MEMBER_TYPE; break;
+    case 'u': member = MEMBER_UNSIGNED; break;
+    default: return -1;
+    }
+  return strcmp (name, member_names[member]) == 0 ? member : -1;
 }
+
+/* The members whose value is a string, which are read as one when it is. */
+static const gboolean string_member[N_MEMBERS] = {
+  [MEMBER_ROOM_ID] = TRUE,
+  [MEMBER_TYPE] = TRUE,
+  [MEMBER_SENDER] = TRUE,
+  [MEMBER_EVENT_ID] = TRUE,
+  [MEMBER_STATE_KEY] = TRUE,
+  [MEMBER_REDACTS] = TRUE,
+};
 
 /**
  * _matrix_event_read:
@@ -313,9 +371,9 @@ member_of_name (const char *name)
  * Reads the object @reader is at and builds the event it holds, as
  * matrix_event_new_from_json() (or matrix_state_event_new_from_json(), if
  * @state_only) does from the same object parsed whole, with the same checks
- * and errors; only the members an event keeps become json-glib nodes, and
- * the object itself never does. A repeated member counts with its last
- * value, as it would in a parsed object.
+ * and errors; only the members an event keeps become json-glib nodes (its
+ * strings not even that), and the object itself never does. A repeated
+ * member counts with its last value, as it would in a parsed object.
  *
  * Returns: (transfer full) (nullable): the event; %NULL with @error set if
  *   the object is not a valid event, or with nothing set if the text is not
@@ -327,7 +385,7 @@ _matrix_event_read (MatrixJsonReader  *reader,
                     gboolean           state_only,
                     GError           **error)
 {
-  JsonNode *members[N_MEMBERS] = { NULL };
+  Value members[N_MEMBERS] = { { NULL } };
   MatrixEvent *event = NULL;
   const char *name;
 
@@ -338,18 +396,21 @@ _matrix_event_read (MatrixJsonReader  *reader,
       int member = member_of_name (name);
 
       if (member < 0)
-        _matrix_json_reader_skip (reader);
-      else
         {
-          g_clear_pointer (&members[member], json_node_unref);
-          members[member] = _matrix_json_reader_read_node (reader);
+          _matrix_json_reader_skip (reader);
+          continue;
         }
+      value_clear (&members[member]);
+      if (string_member[member])
+        members[member].string = _matrix_json_reader_read_string (reader);
+      if (members[member].string == NULL)
+        members[member].node = _matrix_json_reader_read_node (reader);
     }
 
   if (!_matrix_json_reader_failed (reader))
     event = new_from_members (room_id, members, state_only, error);
   for (guint i = 0; i < N_MEMBERS; i++)
-    g_clear_pointer (&members[i], json_node_unref);
+    value_clear (&members[i]);
   return event;
 }
 

@@ -89,6 +89,7 @@ gboolean          _matrix_json_reader_enter        (MatrixJsonReader  *reader);
 const char       *_matrix_json_reader_next_member  (MatrixJsonReader  *reader);
 gboolean          _matrix_json_reader_next_element (MatrixJsonReader  *reader);
 JsonNode         *_matrix_json_reader_read_node    (MatrixJsonReader  *reader);
+char             *_matrix_json_reader_read_string  (MatrixJsonReader  *reader);
 gboolean          _matrix_json_reader_skip         (MatrixJsonReader  *reader);
 gboolean          _matrix_json_reader_finish       (MatrixJsonReader  *reader,
                                                     GError           **error);

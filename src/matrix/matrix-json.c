@@ -1089,6 +1089,29 @@ _matrix_json_reader_read_node (MatrixJsonReader *reader)
   return node;
 }
 
+/**
+ * _matrix_json_reader_read_string:
+ *
+ * Reads the next value if it is a string.
+ *
+ * Returns: (transfer full) (nullable): the string, decoded; %NULL if the
+ *   next value is not a string (it is then not read) or on an error
+ */
+char *
+_matrix_json_reader_read_string (MatrixJsonReader *reader)
+{
+  Parser *parser = &reader->parser;
+  gsize mark = parser->scratch_len;
+  char *string;
+
+  if (reader->error != NULL || parser->p == parser->end || *parser->p != '"' ||
+      !read_string (parser))
+    return NULL;
+  string = g_memdup2 (parser->scratch + mark, parser->scratch_len - mark);
+  parser->scratch_len = mark;
+  return string;
+}
+
 /* Reads past the next value, checking it as JSON without building it. */
 gboolean
 _matrix_json_reader_skip (MatrixJsonReader *reader)
