@@ -27,7 +27,6 @@ struct _ConfabWindow
   /* template */
   AdwToastOverlay        *toast_overlay;
   GtkStack               *main_stack;
-  ConfabLoginPage        *login_page;
   GtkRevealer            *banner;
   GtkLabel               *banner_label;
   AdwLeaflet             *leaflet;
@@ -46,6 +45,13 @@ struct _ConfabWindow
   GtkStack               *content_stack;
   ConfabTimelineView     *timeline_view;
   ConfabComposer         *composer;
+
+  /* Made when first needed (login_page()): a start from a saved session
+   * never shows it. */
+  ConfabLoginPage        *login_page;
+  /* Whether a page of main_stack was chosen; a window shown before that
+   * shows the login page. */
+  gboolean                page_chosen;
 
   GSettings              *settings;
   GCancellable           *cancellable;
@@ -684,6 +690,30 @@ create_invite_row (gpointer item,
 
 /* Session */
 
+static void on_logged_in (ConfabWindow *self, MatrixClient *login_client);
+
+/* Shows the page @name of main_stack ("loading", "login" or "rooms"). */
+static void
+show_page (ConfabWindow *self,
+           const char   *name)
+{
+  self->page_chosen = TRUE;
+  gtk_stack_set_visible_child_name (self->main_stack, name);
+}
+
+static ConfabLoginPage *
+login_page (ConfabWindow *self)
+{
+  if (self->login_page == NULL)
+    {
+      self->login_page = CONFAB_LOGIN_PAGE (confab_login_page_new ());
+      g_signal_connect_swapped (self->login_page, "logged-in", G_CALLBACK (on_logged_in), self);
+      gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->login_page), "login");
+    }
+
+  return self->login_page;
+}
+
 /* Flushes the store of the window's session and lets it go; the application
  * waits (a little) for the flush before it exits. */
 static void
@@ -759,7 +789,8 @@ drop_saved_store (ConfabWindow *self)
 {
   if (self->saved_store != NULL)
     close_store (self, g_steal_pointer (&self->saved_store));
-  confab_login_page_set_saved_session (self->login_page, NULL, NULL);
+  if (self->login_page != NULL)
+    confab_login_page_set_saved_session (self->login_page, NULL, NULL);
 }
 
 /* Keeps @store (transfer full), whose session ended softly or has no token,
@@ -770,7 +801,7 @@ keep_saved_store (ConfabWindow *self,
 {
   drop_saved_store (self);
   self->saved_store = store;
-  confab_login_page_set_saved_session (self->login_page,
+  confab_login_page_set_saved_session (login_page (self),
                                        matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID),
                                        matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID));
 }
@@ -779,9 +810,9 @@ static void
 show_login (ConfabWindow *self,
             const char   *message)
 {
-  confab_login_page_reset (self->login_page);
+  confab_login_page_reset (login_page (self));
   confab_login_page_set_message (self->login_page, message);
-  gtk_stack_set_visible_child_name (self->main_stack, "login");
+  show_page (self, "login");
 }
 
 static void continue_login (ConfabWindow *self, MatrixClient *login_client);
@@ -836,7 +867,7 @@ on_session_ended (MatrixClient *client,
   else
     forget_session (self, store);
 
-  confab_login_page_fill (self->login_page, homeserver, user_id, NULL);
+  confab_login_page_fill (login_page (self), homeserver, user_id, NULL);
   show_login (self, _("Your session has ended. Sign in again to continue."));
 }
 
@@ -908,7 +939,7 @@ confab_window_set_client (ConfabWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
 
   update_rooms_visibility (self);
-  gtk_stack_set_visible_child_name (self->main_stack, "rooms");
+  show_page (self, "rooms");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 
   matrix_client_start_sync (client);
@@ -936,6 +967,14 @@ confab_window_get_tracker (ConfabWindow *self)
   g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
 
   return self->tracker;
+}
+
+ConfabLoginPage *
+confab_window_get_login_page (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return login_page (self);
 }
 
 MatrixRoom *
@@ -1033,13 +1072,13 @@ continue_login (ConfabWindow *self,
     {
       g_autoptr(MatrixStore) store = g_steal_pointer (&self->saved_store);
 
-      confab_login_page_set_saved_session (self->login_page, NULL, NULL);
+      confab_login_page_set_saved_session (login_page (self), NULL, NULL);
       adopt_login (self, login_client, store);
       return;
     }
 
   drop_saved_store (self);
-  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  show_page (self, "loading");
   /* Waiting for the store; a new sign-in or the window going replaces it. */
   g_set_object (&self->pending_login, login_client);
   confab_session_open_store_async (user_id, matrix_client_get_homeserver (login_client),
@@ -1056,7 +1095,7 @@ on_logged_in (ConfabWindow *self,
   /* The local data of an ended session may still be on its way out. */
   if (self->n_forgetting > 0)
     {
-      gtk_stack_set_visible_child_name (self->main_stack, "loading");
+      show_page (self, "loading");
       g_set_object (&self->pending_login, login_client);
       return;
     }
@@ -1097,7 +1136,7 @@ on_session_loaded (GObject      *source,
 
       keep_saved_store (self, g_steal_pointer (&store));
       show_login (self, NULL);
-      confab_login_page_fill (self->login_page, server, user_id, NULL);
+      confab_login_page_fill (login_page (self), server, user_id, NULL);
       return;
     }
 
@@ -1111,7 +1150,7 @@ confab_window_restore_session (ConfabWindow *self)
 {
   g_return_if_fail (CONFAB_IS_WINDOW (self));
 
-  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  show_page (self, "loading");
   confab_session_load_async (self->cancellable, on_session_loaded, g_object_ref (self));
 }
 
@@ -1125,7 +1164,7 @@ confab_window_sign_in (ConfabWindow *self,
 
   clear_client (self);
   show_login (self, NULL);
-  confab_login_page_fill (self->login_page, homeserver, user, password);
+  confab_login_page_fill (login_page (self), homeserver, user, password);
   if (password != NULL)
     confab_login_page_submit (self->login_page);
 }
@@ -1426,6 +1465,22 @@ leave_room_activated (GtkWidget  *widget,
 /* GObject */
 
 static void
+confab_window_show (GtkWidget *widget)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  /* Shown with no session being restored or signed in to: it asks to sign
+   * in. */
+  if (!self->page_chosen)
+    {
+      login_page (self);
+      show_page (self, "login");
+    }
+
+  GTK_WIDGET_CLASS (confab_window_parent_class)->show (widget);
+}
+
+static void
 confab_window_dispose (GObject *object)
 {
   ConfabWindow *self = CONFAB_WINDOW (object);
@@ -1451,6 +1506,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = confab_window_dispose;
+  widget_class->show = confab_window_show;
 
   g_type_ensure (CONFAB_TYPE_LOGIN_PAGE);
   g_type_ensure (CONFAB_TYPE_TIMELINE_VIEW);
@@ -1460,7 +1516,6 @@ confab_window_class_init (ConfabWindowClass *klass)
                                                "/io/github/confab/Confab/confab-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
@@ -1479,7 +1534,6 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, composer);
-  gtk_widget_class_bind_template_callback (widget_class, on_logged_in);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_room_activated);
@@ -1528,8 +1582,6 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
-
-  gtk_stack_set_visible_child_name (self->main_stack, "login");
 
   g_signal_connect (self, "notify::is-active", G_CALLBACK (update_read_marker), NULL);
   g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (update_read_marker), self);

@@ -836,7 +836,7 @@ test_session_end_returns_to_login (Fixture       *f,
 
   ui_wait_until (login_shown, f, 5000, "login page after the session ended");
   g_assert_null (confab_window_get_client (f->window));
-  page = template_child (f->window, CONFAB_TYPE_WINDOW, "login_page");
+  page = GTK_WIDGET (confab_window_get_login_page (f->window));
   g_assert_true (ui_child_visible (page, g_type_from_name ("ConfabLoginPage"), "message_label"));
   g_assert_cmpstr (ui_child_label (page, g_type_from_name ("ConfabLoginPage"), "message_label"), ==,
                    "Your session has ended. Sign in again to continue.");
