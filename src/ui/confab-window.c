@@ -43,9 +43,10 @@ struct _ConfabWindow
   GtkListView            *rooms_view;
   AdwWindowTitle         *room_title;
   GtkStack               *content_stack;
+
+  /* The open room's page, made when a room is first opened. */
   ConfabTimelineView     *timeline_view;
   ConfabComposer         *composer;
-
   /* Made when first needed (login_page()): a start from a saved session
    * never shows it. */
   ConfabLoginPage        *login_page;
@@ -267,12 +268,34 @@ on_room_loaded (GObject      *source,
     g_message ("Could not read the room from the store: %s", error->message);
 }
 
+/* The page of content_stack that shows a room: its timeline above the
+ * composer. */
+static void
+ensure_room_page (ConfabWindow *self)
+{
+  GtkWidget *box;
+
+  if (self->timeline_view != NULL)
+    return;
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->timeline_view = CONFAB_TIMELINE_VIEW (confab_timeline_view_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->timeline_view), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->timeline_view));
+  self->composer = CONFAB_COMPOSER (confab_composer_new ());
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->composer));
+  gtk_stack_add_named (self->content_stack, box, "room");
+}
+
 static void
 show_room (ConfabWindow *self,
            MatrixRoom   *room)
 {
   if (self->room == room)
     return;
+
+  if (room != NULL)
+    ensure_room_page (self);
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
@@ -282,8 +305,11 @@ show_room (ConfabWindow *self,
   g_set_object (&self->room, room);
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
 
-  confab_timeline_view_set_room (self->timeline_view, room);
-  confab_composer_set_room (self->composer, room);
+  if (self->timeline_view != NULL)
+    {
+      confab_timeline_view_set_room (self->timeline_view, room);
+      confab_composer_set_room (self->composer, room);
+    }
 
   if (room != NULL)
     {
@@ -969,6 +995,22 @@ confab_window_get_tracker (ConfabWindow *self)
   return self->tracker;
 }
 
+GtkWidget *
+confab_window_get_timeline_view (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->timeline_view);
+}
+
+GtkWidget *
+confab_window_get_composer (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->composer);
+}
+
 ConfabLoginPage *
 confab_window_get_login_page (ConfabWindow *self)
 {
@@ -1532,8 +1574,6 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, timeline_view);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, composer);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_room_activated);

@@ -31,6 +31,10 @@ MatrixRoom             *confab_window_get_room        (ConfabWindow   *self);
 /* The login page; it is made when first needed (a start from a saved
  * session never shows it). */
 ConfabLoginPage        *confab_window_get_login_page  (ConfabWindow   *self);
+/* The open room's timeline view and composer: NULL until a room is first
+ * opened. */
+GtkWidget              *confab_window_get_timeline_view (ConfabWindow *self);
+GtkWidget              *confab_window_get_composer    (ConfabWindow   *self);
 gboolean                confab_window_select_room     (ConfabWindow   *self,
                                                        const char     *room_id);
 /* Shows @text (plain text) in a toast. */

@@ -243,7 +243,7 @@ last_request_to (Fixture    *f,
 static GStrv
 timeline_bodies (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  GtkWidget *view = confab_window_get_timeline_view (f->window);
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 

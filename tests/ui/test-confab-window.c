@@ -245,7 +245,7 @@ test_room_list_search_filters (Fixture       *f,
 static GStrv
 timeline_texts (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  GtkWidget *view = confab_window_get_timeline_view (f->window);
   MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
@@ -300,8 +300,13 @@ test_timeline_shows_only_timeline_events (Fixture       *f,
   g_autofree char *png = NULL;
 
   start_with_sync (f, three_rooms_sync, TRUE);
+  /* The room page is made when a room is first opened, and shown then. */
+  g_assert_null (confab_window_get_timeline_view (f->window));
+  g_assert_null (confab_window_get_composer (f->window));
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
   ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_true (gtk_widget_is_drawable (confab_window_get_timeline_view (f->window)));
+  g_assert_true (gtk_widget_is_drawable (confab_window_get_composer (f->window)));
 
   texts = timeline_texts (f);
   /* Not "Alice created the room", "Bob joined", "... changed the room name":
@@ -346,7 +351,7 @@ test_timeline_formatted_messages_are_safe (Fixture       *f,
   g_assert_true (confab_window_select_room (f->window, "!fmt:example.org"));
   ui_wait_frames (GTK_WIDGET (f->window), 3);
 
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -424,7 +429,7 @@ test_timeline_long_message_wraps (Fixture       *f,
   gtk_window_set_default_size (GTK_WINDOW (f->window), window_width, 700);
   start_with_sync (f, long_message_sync, TRUE);
   g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   ui_wait_until (two_rows_built, view, 5000, "both messages in rows");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   png = ui_save_png (GTK_WIDGET (f->window),
@@ -477,7 +482,7 @@ test_timeline_groups_messages_of_one_sender (Fixture       *f,
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
   ui_wait_frames (GTK_WIDGET (f->window), 3);
 
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -605,7 +610,7 @@ test_composer_sends_with_local_echo (Fixture       *f,
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
   n_before = g_list_model_get_n_items (G_LIST_MODEL (timeline));
 
-  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  composer = confab_window_get_composer (f->window);
   text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
   buffer = gtk_text_view_get_buffer (text_view);
   gtk_text_buffer_set_text (buffer, "First line", -1);
@@ -689,7 +694,7 @@ test_composer_me_sends_emote (Fixture       *f,
   start_with_sync (f, three_rooms_sync, TRUE);
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
 
-  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  composer = confab_window_get_composer (f->window);
   text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "/me dances", -1);
   fake_homeserver_queue_json (f->server, "PUT",
@@ -706,7 +711,7 @@ test_composer_me_sends_emote (Fixture       *f,
 static GtkWidget *
 last_event_row (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  GtkWidget *view = confab_window_get_timeline_view (f->window);
   MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
   guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
   g_autoptr(MatrixTimelineItem) last = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
@@ -746,7 +751,7 @@ test_composer_failed_send_offers_retry (Fixture       *f,
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
 
-  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  composer = confab_window_get_composer (f->window);
   text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "Will this work?", -1);
   fake_homeserver_queue_json (f->server, "PUT",
@@ -982,7 +987,7 @@ test_timeline_scroll_to_top_loads_older (Fixture       *f,
   start_with_sync (f, sync, TRUE);
   g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   adjustment = gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
 
@@ -1104,7 +1109,7 @@ test_timeline_sticks_to_bottom (Fixture       *f,
   start_with_sync (f, sync, FALSE);
   g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   adjustment = gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
   ui_wait_until (at_bottom, adjustment, 5000, "timeline at the bottom");
