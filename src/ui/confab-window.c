@@ -42,6 +42,12 @@ struct _ConfabWindow
   AdwStatusPage          *rooms_empty_page;
   GtkListView            *rooms_view;
   AdwWindowTitle         *room_title;
+  GtkMenuButton          *add_menu_button;
+  GtkMenuButton          *primary_menu_button;
+  GtkMenuButton          *room_menu_button;
+  GMenuModel             *add_menu;
+  GMenuModel             *primary_menu;
+  GMenuModel             *room_menu;
   GtkStack               *content_stack;
 
   /* The open room's page, made when a room is first opened. */
@@ -1504,6 +1510,26 @@ leave_room_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Menus */
+
+/* A menu button's popover is made when it is first opened (by a click or,
+ * for the primary menu, F10), not with the window. */
+static void
+create_menu_popup (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, G_MENU_MODEL (user_data));
+}
+
+static void
+set_menu_when_opened (GtkMenuButton *button,
+                      GMenuModel    *menu)
+{
+  gtk_menu_button_set_create_popup_func (button, create_menu_popup, g_object_ref (menu),
+                                         g_object_unref);
+}
+
 /* GObject */
 
 static void
@@ -1573,6 +1599,12 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_empty_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
@@ -1600,6 +1632,9 @@ confab_window_init (ConfabWindow *self)
 
   self->cancellable = g_cancellable_new ();
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  set_menu_when_opened (self->add_menu_button, self->add_menu);
+  set_menu_when_opened (self->primary_menu_button, self->primary_menu);
+  set_menu_when_opened (self->room_menu_button, self->room_menu);
 
   page = adw_leaflet_get_page (self->leaflet, self->leaflet_separator);
   adw_leaflet_page_set_navigatable (page, FALSE);

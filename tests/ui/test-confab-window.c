@@ -240,6 +240,51 @@ test_room_list_search_filters (Fixture       *f,
   assert_strv (names, (const char *[]) { "Named Room", NULL });
 }
 
+/* The header bars' menus are made when first opened, each from its own
+ * model. */
+static void
+test_menus_made_when_opened (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const struct {
+    const char *button;
+    const char *first_action;
+  } menus[] = {
+    { "add_menu_button", "win.join-room" },
+    { "primary_menu_button", "win.show-help-overlay" },
+    { "room_menu_button", "win.leave-room" },
+  };
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (menus); i++)
+    {
+      GtkMenuButton *button = GTK_MENU_BUTTON (template_child (f->window, CONFAB_TYPE_WINDOW,
+                                                               menus[i].button));
+      GMenuModel *model, *section;
+      g_autofree char *action = NULL;
+
+      g_assert_null (gtk_menu_button_get_popover (button));
+      gtk_menu_button_popup (button);
+      ui_wait_frames (GTK_WIDGET (f->window), 2);
+      g_assert_nonnull (gtk_menu_button_get_popover (button));
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (gtk_menu_button_get_popover (button))));
+
+      model = gtk_menu_button_get_menu_model (button);
+      g_assert_nonnull (model);
+      section = g_menu_model_get_item_link (model, 0, G_MENU_LINK_SECTION);
+      g_assert_true (g_menu_model_get_item_attribute (section, 0, G_MENU_ATTRIBUTE_ACTION, "s",
+                                                      &action));
+      g_assert_cmpstr (action, ==, menus[i].first_action);
+      g_object_unref (section);
+
+      gtk_menu_button_popdown (button);
+      ui_wait_frames (GTK_WIDGET (f->window), 1);
+    }
+}
+
 /* What each event row of the timeline shows, in model order: a message's
  * body, or an event's one-line description; gaps are left out. */
 static GStrv
@@ -1508,6 +1553,8 @@ main (int   argc,
               fixture_setup, test_room_avatars, fixture_teardown);
   g_test_add ("/confab/window/room-list/keyboard-moves-between-rooms", Fixture, NULL,
               fixture_setup, test_keyboard_moves_between_rooms, fixture_teardown);
+  g_test_add ("/confab/window/menus-made-when-opened", Fixture, NULL,
+              fixture_setup, test_menus_made_when_opened, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
   g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
