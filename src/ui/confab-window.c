@@ -39,7 +39,6 @@ struct _ConfabWindow
   GtkWidget              *invites_box;
   GtkListBox             *invites_list;
   GtkStack               *rooms_stack;
-  AdwStatusPage          *rooms_empty_page;
   GtkListView            *rooms_view;
   AdwWindowTitle         *room_title;
   GtkMenuButton          *add_menu_button;
@@ -53,6 +52,9 @@ struct _ConfabWindow
   /* The open room's page, made when a room is first opened. */
   ConfabTimelineView     *timeline_view;
   ConfabComposer         *composer;
+  /* The page of rooms_stack for no rooms, or none found: made when first
+   * shown. */
+  AdwStatusPage          *rooms_empty_page;
   /* Made when first needed (login_page()): a start from a saved session
    * never shows it. */
   ConfabLoginPage        *login_page;
@@ -499,6 +501,20 @@ confab_window_select_room (ConfabWindow *self,
   return TRUE;
 }
 
+static AdwStatusPage *
+rooms_empty_page (ConfabWindow *self)
+{
+  if (self->rooms_empty_page == NULL)
+    {
+      self->rooms_empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+      adw_status_page_set_icon_name (self->rooms_empty_page, "system-search-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->rooms_empty_page), "compact");
+      gtk_stack_add_named (self->rooms_stack, GTK_WIDGET (self->rooms_empty_page), "empty");
+    }
+
+  return self->rooms_empty_page;
+}
+
 static void
 update_rooms_visibility (ConfabWindow *self)
 {
@@ -510,12 +526,12 @@ update_rooms_visibility (ConfabWindow *self)
 
   if (empty && *search != '\0')
     {
-      adw_status_page_set_title (self->rooms_empty_page, _("No Results"));
+      adw_status_page_set_title (rooms_empty_page (self), _("No Results"));
       adw_status_page_set_description (self->rooms_empty_page, _("No room matches the search"));
     }
   else if (empty)
     {
-      adw_status_page_set_title (self->rooms_empty_page, _("No Rooms"));
+      adw_status_page_set_title (rooms_empty_page (self), _("No Rooms"));
       adw_status_page_set_description (self->rooms_empty_page,
                                        _("Join a room or create one with the + button"));
     }
@@ -1596,7 +1612,6 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_empty_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu_button);

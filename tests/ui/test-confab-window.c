@@ -223,7 +223,8 @@ static void
 test_room_list_search_filters (Fixture       *f,
                                gconstpointer  data)
 {
-  GtkWidget *entry;
+  GtkWidget *entry, *empty_page;
+  GtkStack *rooms_stack;
   g_auto(GStrv) names = NULL;
 
   start_with_sync (f, three_rooms_sync, TRUE);
@@ -238,6 +239,23 @@ test_room_list_search_filters (Fixture       *f,
 
   names = room_list_names (f);
   assert_strv (names, (const char *[]) { "Named Room", NULL });
+
+  /* Nothing found: the list gives way to a page that says so. */
+  rooms_stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_stack"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "list");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "no such room");
+  g_signal_emit_by_name (entry, "search-changed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "empty");
+  empty_page = gtk_stack_get_visible_child (rooms_stack);
+  g_assert_true (ADW_IS_STATUS_PAGE (empty_page));
+  g_assert_true (gtk_widget_is_drawable (empty_page));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (empty_page)), ==, "No Results");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_signal_emit_by_name (entry, "search-changed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "list");
 }
 
 /* The header bars' menus are made when first opened, each from its own
