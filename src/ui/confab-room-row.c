@@ -23,6 +23,8 @@ struct _ConfabRoomRow
   AdwAvatar  *avatar;
   GtkLabel   *name_label;
   GtkLabel   *preview_label;
+  GtkWidget  *text_box;
+  /* Made for the first invite the row shows (ensure_invite_buttons()). */
   GtkWidget  *invite_buttons;
   GtkWidget  *accept_button;
   GtkWidget  *decline_button;
@@ -108,6 +110,43 @@ update_avatar (ConfabRoomRow *self)
                                    on_avatar_loaded, g_object_ref (self));
 }
 
+static void on_accept_clicked (ConfabRoomRow *self);
+static void on_decline_clicked (ConfabRoomRow *self);
+
+/* Accept and Decline, under the preview: only invites have them, so most
+ * rows (the joined rooms') never make them. */
+static void
+ensure_invite_buttons (ConfabRoomRow *self)
+{
+  if (self->invite_buttons != NULL)
+    return;
+
+  self->invite_buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_top (self->invite_buttons, 4);
+
+  self->accept_button = gtk_button_new_with_mnemonic (_("_Accept"));
+  gtk_widget_add_css_class (self->accept_button, "suggested-action");
+  g_signal_connect_swapped (self->accept_button, "clicked", G_CALLBACK (on_accept_clicked), self);
+  gtk_box_append (GTK_BOX (self->invite_buttons), self->accept_button);
+
+  self->decline_button = gtk_button_new_with_mnemonic (_("_Decline"));
+  g_signal_connect_swapped (self->decline_button, "clicked", G_CALLBACK (on_decline_clicked), self);
+  gtk_box_append (GTK_BOX (self->invite_buttons), self->decline_button);
+
+  gtk_box_append (GTK_BOX (self->text_box), self->invite_buttons);
+}
+
+static void
+set_invite_buttons_sensitive (ConfabRoomRow *self,
+                              gboolean       sensitive)
+{
+  if (self->invite_buttons == NULL)
+    return;
+
+  gtk_widget_set_sensitive (self->accept_button, sensitive);
+  gtk_widget_set_sensitive (self->decline_button, sensitive);
+}
+
 static void
 update (ConfabRoomRow *self)
 {
@@ -144,6 +183,7 @@ update (ConfabRoomRow *self)
         }
       gtk_label_set_text (self->preview_label, text);
       gtk_widget_set_visible (GTK_WIDGET (self->preview_label), TRUE);
+      ensure_invite_buttons (self);
       gtk_widget_set_visible (self->invite_buttons, TRUE);
     }
   else
@@ -152,7 +192,8 @@ update (ConfabRoomRow *self)
 
       gtk_label_set_text (self->preview_label, preview ? preview : "");
       gtk_widget_set_visible (GTK_WIDGET (self->preview_label), preview != NULL);
-      gtk_widget_set_visible (self->invite_buttons, FALSE);
+      if (self->invite_buttons != NULL)
+        gtk_widget_set_visible (self->invite_buttons, FALSE);
     }
 }
 
@@ -172,8 +213,7 @@ confab_room_row_set_room (ConfabRoomRow *self,
   g_set_object (&self->room, room);
   update_avatar (self);
 
-  gtk_widget_set_sensitive (self->accept_button, TRUE);
-  gtk_widget_set_sensitive (self->decline_button, TRUE);
+  set_invite_buttons_sensitive (self, TRUE);
 
   if (room != NULL)
     {
@@ -213,8 +253,7 @@ on_join_done (GObject      *source,
   if (!matrix_room_join_finish (MATRIX_ROOM (source), result, &error))
     {
       report_error (self, _("Could not accept the invite"), error);
-      gtk_widget_set_sensitive (self->accept_button, TRUE);
-      gtk_widget_set_sensitive (self->decline_button, TRUE);
+      set_invite_buttons_sensitive (self, TRUE);
     }
 }
 
@@ -229,8 +268,7 @@ on_leave_done (GObject      *source,
   if (!matrix_room_leave_finish (MATRIX_ROOM (source), result, &error))
     {
       report_error (self, _("Could not decline the invite"), error);
-      gtk_widget_set_sensitive (self->accept_button, TRUE);
-      gtk_widget_set_sensitive (self->decline_button, TRUE);
+      set_invite_buttons_sensitive (self, TRUE);
     }
 }
 
@@ -240,8 +278,7 @@ on_accept_clicked (ConfabRoomRow *self)
   if (self->room == NULL)
     return;
 
-  gtk_widget_set_sensitive (self->accept_button, FALSE);
-  gtk_widget_set_sensitive (self->decline_button, FALSE);
+  set_invite_buttons_sensitive (self, FALSE);
   matrix_room_join_async (self->room, NULL, on_join_done, g_object_ref (self));
 }
 
@@ -251,8 +288,7 @@ on_decline_clicked (ConfabRoomRow *self)
   if (self->room == NULL)
     return;
 
-  gtk_widget_set_sensitive (self->accept_button, FALSE);
-  gtk_widget_set_sensitive (self->decline_button, FALSE);
+  set_invite_buttons_sensitive (self, FALSE);
   matrix_room_leave_async (self->room, NULL, on_leave_done, g_object_ref (self));
 }
 
@@ -342,12 +378,8 @@ confab_room_row_class_init (ConfabRoomRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, preview_label);
-  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, invite_buttons);
-  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, accept_button);
-  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, decline_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, text_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, badge_label);
-  gtk_widget_class_bind_template_callback (widget_class, on_accept_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_decline_clicked);
 }
 
 static void

@@ -27,7 +27,6 @@ struct _ConfabWindow
   /* template */
   AdwToastOverlay        *toast_overlay;
   GtkStack               *main_stack;
-  ConfabLoginPage        *login_page;
   GtkRevealer            *banner;
   GtkLabel               *banner_label;
   AdwLeaflet             *leaflet;
@@ -40,12 +39,28 @@ struct _ConfabWindow
   GtkWidget              *invites_box;
   GtkListBox             *invites_list;
   GtkStack               *rooms_stack;
-  AdwStatusPage          *rooms_empty_page;
   GtkListView            *rooms_view;
   AdwWindowTitle         *room_title;
+  GtkMenuButton          *add_menu_button;
+  GtkMenuButton          *primary_menu_button;
+  GtkMenuButton          *room_menu_button;
+  GMenuModel             *add_menu;
+  GMenuModel             *primary_menu;
+  GMenuModel             *room_menu;
   GtkStack               *content_stack;
+
+  /* The open room's page, made when a room is first opened. */
   ConfabTimelineView     *timeline_view;
   ConfabComposer         *composer;
+  /* The page of rooms_stack for no rooms, or none found: made when first
+   * shown. */
+  AdwStatusPage          *rooms_empty_page;
+  /* Made when first needed (login_page()): a start from a saved session
+   * never shows it. */
+  ConfabLoginPage        *login_page;
+  /* Whether a page of main_stack was chosen; a window shown before that
+   * shows the login page. */
+  gboolean                page_chosen;
 
   GSettings              *settings;
   GCancellable           *cancellable;
@@ -261,12 +276,34 @@ on_room_loaded (GObject      *source,
     g_message ("Could not read the room from the store: %s", error->message);
 }
 
+/* The page of content_stack that shows a room: its timeline above the
+ * composer. */
+static void
+ensure_room_page (ConfabWindow *self)
+{
+  GtkWidget *box;
+
+  if (self->timeline_view != NULL)
+    return;
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->timeline_view = CONFAB_TIMELINE_VIEW (confab_timeline_view_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->timeline_view), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->timeline_view));
+  self->composer = CONFAB_COMPOSER (confab_composer_new ());
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->composer));
+  gtk_stack_add_named (self->content_stack, box, "room");
+}
+
 static void
 show_room (ConfabWindow *self,
            MatrixRoom   *room)
 {
   if (self->room == room)
     return;
+
+  if (room != NULL)
+    ensure_room_page (self);
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
@@ -276,8 +313,11 @@ show_room (ConfabWindow *self,
   g_set_object (&self->room, room);
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
 
-  confab_timeline_view_set_room (self->timeline_view, room);
-  confab_composer_set_room (self->composer, room);
+  if (self->timeline_view != NULL)
+    {
+      confab_timeline_view_set_room (self->timeline_view, room);
+      confab_composer_set_room (self->composer, room);
+    }
 
   if (room != NULL)
     {
@@ -461,6 +501,20 @@ confab_window_select_room (ConfabWindow *self,
   return TRUE;
 }
 
+static AdwStatusPage *
+rooms_empty_page (ConfabWindow *self)
+{
+  if (self->rooms_empty_page == NULL)
+    {
+      self->rooms_empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+      adw_status_page_set_icon_name (self->rooms_empty_page, "system-search-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (self->rooms_empty_page), "compact");
+      gtk_stack_add_named (self->rooms_stack, GTK_WIDGET (self->rooms_empty_page), "empty");
+    }
+
+  return self->rooms_empty_page;
+}
+
 static void
 update_rooms_visibility (ConfabWindow *self)
 {
@@ -472,12 +526,12 @@ update_rooms_visibility (ConfabWindow *self)
 
   if (empty && *search != '\0')
     {
-      adw_status_page_set_title (self->rooms_empty_page, _("No Results"));
+      adw_status_page_set_title (rooms_empty_page (self), _("No Results"));
       adw_status_page_set_description (self->rooms_empty_page, _("No room matches the search"));
     }
   else if (empty)
     {
-      adw_status_page_set_title (self->rooms_empty_page, _("No Rooms"));
+      adw_status_page_set_title (rooms_empty_page (self), _("No Rooms"));
       adw_status_page_set_description (self->rooms_empty_page,
                                        _("Join a room or create one with the + button"));
     }
@@ -684,6 +738,30 @@ create_invite_row (gpointer item,
 
 /* Session */
 
+static void on_logged_in (ConfabWindow *self, MatrixClient *login_client);
+
+/* Shows the page @name of main_stack ("loading", "login" or "rooms"). */
+static void
+show_page (ConfabWindow *self,
+           const char   *name)
+{
+  self->page_chosen = TRUE;
+  gtk_stack_set_visible_child_name (self->main_stack, name);
+}
+
+static ConfabLoginPage *
+login_page (ConfabWindow *self)
+{
+  if (self->login_page == NULL)
+    {
+      self->login_page = CONFAB_LOGIN_PAGE (confab_login_page_new ());
+      g_signal_connect_swapped (self->login_page, "logged-in", G_CALLBACK (on_logged_in), self);
+      gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->login_page), "login");
+    }
+
+  return self->login_page;
+}
+
 /* Flushes the store of the window's session and lets it go; the application
  * waits (a little) for the flush before it exits. */
 static void
@@ -759,7 +837,8 @@ drop_saved_store (ConfabWindow *self)
 {
   if (self->saved_store != NULL)
     close_store (self, g_steal_pointer (&self->saved_store));
-  confab_login_page_set_saved_session (self->login_page, NULL, NULL);
+  if (self->login_page != NULL)
+    confab_login_page_set_saved_session (self->login_page, NULL, NULL);
 }
 
 /* Keeps @store (transfer full), whose session ended softly or has no token,
@@ -770,7 +849,7 @@ keep_saved_store (ConfabWindow *self,
 {
   drop_saved_store (self);
   self->saved_store = store;
-  confab_login_page_set_saved_session (self->login_page,
+  confab_login_page_set_saved_session (login_page (self),
                                        matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID),
                                        matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID));
 }
@@ -779,9 +858,9 @@ static void
 show_login (ConfabWindow *self,
             const char   *message)
 {
-  confab_login_page_reset (self->login_page);
+  confab_login_page_reset (login_page (self));
   confab_login_page_set_message (self->login_page, message);
-  gtk_stack_set_visible_child_name (self->main_stack, "login");
+  show_page (self, "login");
 }
 
 static void continue_login (ConfabWindow *self, MatrixClient *login_client);
@@ -836,7 +915,7 @@ on_session_ended (MatrixClient *client,
   else
     forget_session (self, store);
 
-  confab_login_page_fill (self->login_page, homeserver, user_id, NULL);
+  confab_login_page_fill (login_page (self), homeserver, user_id, NULL);
   show_login (self, _("Your session has ended. Sign in again to continue."));
 }
 
@@ -908,7 +987,7 @@ confab_window_set_client (ConfabWindow *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
 
   update_rooms_visibility (self);
-  gtk_stack_set_visible_child_name (self->main_stack, "rooms");
+  show_page (self, "rooms");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 
   matrix_client_start_sync (client);
@@ -936,6 +1015,30 @@ confab_window_get_tracker (ConfabWindow *self)
   g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
 
   return self->tracker;
+}
+
+GtkWidget *
+confab_window_get_timeline_view (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->timeline_view);
+}
+
+GtkWidget *
+confab_window_get_composer (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->composer);
+}
+
+ConfabLoginPage *
+confab_window_get_login_page (ConfabWindow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_WINDOW (self), NULL);
+
+  return login_page (self);
 }
 
 MatrixRoom *
@@ -1033,13 +1136,13 @@ continue_login (ConfabWindow *self,
     {
       g_autoptr(MatrixStore) store = g_steal_pointer (&self->saved_store);
 
-      confab_login_page_set_saved_session (self->login_page, NULL, NULL);
+      confab_login_page_set_saved_session (login_page (self), NULL, NULL);
       adopt_login (self, login_client, store);
       return;
     }
 
   drop_saved_store (self);
-  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  show_page (self, "loading");
   /* Waiting for the store; a new sign-in or the window going replaces it. */
   g_set_object (&self->pending_login, login_client);
   confab_session_open_store_async (user_id, matrix_client_get_homeserver (login_client),
@@ -1056,7 +1159,7 @@ on_logged_in (ConfabWindow *self,
   /* The local data of an ended session may still be on its way out. */
   if (self->n_forgetting > 0)
     {
-      gtk_stack_set_visible_child_name (self->main_stack, "loading");
+      show_page (self, "loading");
       g_set_object (&self->pending_login, login_client);
       return;
     }
@@ -1097,7 +1200,7 @@ on_session_loaded (GObject      *source,
 
       keep_saved_store (self, g_steal_pointer (&store));
       show_login (self, NULL);
-      confab_login_page_fill (self->login_page, server, user_id, NULL);
+      confab_login_page_fill (login_page (self), server, user_id, NULL);
       return;
     }
 
@@ -1111,7 +1214,7 @@ confab_window_restore_session (ConfabWindow *self)
 {
   g_return_if_fail (CONFAB_IS_WINDOW (self));
 
-  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  show_page (self, "loading");
   confab_session_load_async (self->cancellable, on_session_loaded, g_object_ref (self));
 }
 
@@ -1125,7 +1228,7 @@ confab_window_sign_in (ConfabWindow *self,
 
   clear_client (self);
   show_login (self, NULL);
-  confab_login_page_fill (self->login_page, homeserver, user, password);
+  confab_login_page_fill (login_page (self), homeserver, user, password);
   if (password != NULL)
     confab_login_page_submit (self->login_page);
 }
@@ -1423,7 +1526,43 @@ leave_room_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Menus */
+
+/* A menu button's popover is made when it is first opened (by a click or,
+ * for the primary menu, F10), not with the window. */
+static void
+create_menu_popup (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, G_MENU_MODEL (user_data));
+}
+
+static void
+set_menu_when_opened (GtkMenuButton *button,
+                      GMenuModel    *menu)
+{
+  gtk_menu_button_set_create_popup_func (button, create_menu_popup, g_object_ref (menu),
+                                         g_object_unref);
+}
+
 /* GObject */
+
+static void
+confab_window_show (GtkWidget *widget)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  /* Shown with no session being restored or signed in to: it asks to sign
+   * in. */
+  if (!self->page_chosen)
+    {
+      login_page (self);
+      show_page (self, "login");
+    }
+
+  GTK_WIDGET_CLASS (confab_window_parent_class)->show (widget);
+}
 
 static void
 confab_window_dispose (GObject *object)
@@ -1451,6 +1590,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = confab_window_dispose;
+  widget_class->show = confab_window_show;
 
   g_type_ensure (CONFAB_TYPE_LOGIN_PAGE);
   g_type_ensure (CONFAB_TYPE_TIMELINE_VIEW);
@@ -1460,7 +1600,6 @@ confab_window_class_init (ConfabWindowClass *klass)
                                                "/io/github/confab/Confab/confab-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
@@ -1473,13 +1612,15 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_list);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_empty_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, timeline_view);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, composer);
-  gtk_widget_class_bind_template_callback (widget_class, on_logged_in);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_room_activated);
@@ -1506,6 +1647,9 @@ confab_window_init (ConfabWindow *self)
 
   self->cancellable = g_cancellable_new ();
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  set_menu_when_opened (self->add_menu_button, self->add_menu);
+  set_menu_when_opened (self->primary_menu_button, self->primary_menu);
+  set_menu_when_opened (self->room_menu_button, self->room_menu);
 
   page = adw_leaflet_get_page (self->leaflet, self->leaflet_separator);
   adw_leaflet_page_set_navigatable (page, FALSE);
@@ -1528,8 +1672,6 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
-
-  gtk_stack_set_visible_child_name (self->main_stack, "login");
 
   g_signal_connect (self, "notify::is-active", G_CALLBACK (update_read_marker), NULL);
   g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (update_read_marker), self);

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "confab-login-page.h"
 #include "matrix.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,13 @@ MatrixRoomStateTracker *confab_window_get_tracker     (ConfabWindow   *self);
  * for its first frame, and the rest over the next frames. */
 gboolean                confab_window_get_rooms_listed (ConfabWindow  *self);
 MatrixRoom             *confab_window_get_room        (ConfabWindow   *self);
+/* The login page; it is made when first needed (a start from a saved
+ * session never shows it). */
+ConfabLoginPage        *confab_window_get_login_page  (ConfabWindow   *self);
+/* The open room's timeline view and composer: NULL until a room is first
+ * opened. */
+GtkWidget              *confab_window_get_timeline_view (ConfabWindow *self);
+GtkWidget              *confab_window_get_composer    (ConfabWindow   *self);
 gboolean                confab_window_select_room     (ConfabWindow   *self,
                                                        const char     *room_id);
 /* Shows @text (plain text) in a toast. */

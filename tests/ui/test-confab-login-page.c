@@ -24,8 +24,7 @@ fixture_setup (Fixture       *f,
   ui_test_clear_data_home ();
   f->server = fake_homeserver_new ();
   f->window = confab_window_new (NULL);
-  f->page = CONFAB_LOGIN_PAGE (gtk_widget_get_template_child (GTK_WIDGET (f->window),
-                                                              CONFAB_TYPE_WINDOW, "login_page"));
+  f->page = confab_window_get_login_page (f->window);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
   gtk_window_present (GTK_WINDOW (f->window));
 }

@@ -131,6 +131,17 @@ login_shown (gpointer data)
   return g_strcmp0 (visible_page (data), "login") == 0;
 }
 
+/* The login page is made when first needed: it is there once shown. */
+static void
+assert_login_page_shown (Fixture *f)
+{
+  GtkStack *stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "main_stack"));
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "login");
+  g_assert_true (gtk_stack_get_visible_child (stack) ==
+                 GTK_WIDGET (confab_window_get_login_page (f->window)));
+}
+
 static guint
 n_room_rows (Fixture *f)
 {
@@ -232,7 +243,7 @@ last_request_to (Fixture    *f,
 static GStrv
 timeline_bodies (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  GtkWidget *view = confab_window_get_timeline_view (f->window);
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
@@ -470,7 +481,7 @@ test_logout_removes_local_data (Fixture       *f,
 
   fake_homeserver_queue_json (f->server, "POST", LOGOUT, 200, "{}", FALSE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.logout", NULL));
-  g_assert_cmpstr (visible_page (f), ==, "login");
+  assert_login_page_shown (f);
 
   /* session.ini, the store and, inside it, the token's file all go. */
   ui_wait_until (forgotten, f, 5000, "the local data removed");
@@ -481,6 +492,7 @@ test_logout_removes_local_data (Fixture       *f,
   new_window (f);
   confab_window_restore_session (f->window);
   ui_wait_until (login_shown, f, 5000, "the login page");
+  assert_login_page_shown (f);
   g_assert_null (confab_window_get_client (f->window));
 }
 
@@ -537,7 +549,7 @@ test_soft_logout_keeps_store (Fixture       *f,
   ui_wait_until (two_rooms_shown, f, 5000, "the rooms of the first sync");
   ui_wait_until (login_shown, f, 5000, "the login page after the soft logout");
 
-  page = template_child (f->window, CONFAB_TYPE_WINDOW, "login_page");
+  page = GTK_WIDGET (confab_window_get_login_page (f->window));
   g_assert_cmpstr (ui_child_label (page, CONFAB_TYPE_LOGIN_PAGE, "message_label"), ==,
                    "Your session has ended. Sign in again to continue.");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (page, CONFAB_TYPE_LOGIN_PAGE,

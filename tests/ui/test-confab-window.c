@@ -223,7 +223,8 @@ static void
 test_room_list_search_filters (Fixture       *f,
                                gconstpointer  data)
 {
-  GtkWidget *entry;
+  GtkWidget *entry, *empty_page;
+  GtkStack *rooms_stack;
   g_auto(GStrv) names = NULL;
 
   start_with_sync (f, three_rooms_sync, TRUE);
@@ -238,6 +239,68 @@ test_room_list_search_filters (Fixture       *f,
 
   names = room_list_names (f);
   assert_strv (names, (const char *[]) { "Named Room", NULL });
+
+  /* Nothing found: the list gives way to a page that says so. */
+  rooms_stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_stack"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "list");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "no such room");
+  g_signal_emit_by_name (entry, "search-changed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "empty");
+  empty_page = gtk_stack_get_visible_child (rooms_stack);
+  g_assert_true (ADW_IS_STATUS_PAGE (empty_page));
+  g_assert_true (gtk_widget_is_drawable (empty_page));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (empty_page)), ==, "No Results");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_signal_emit_by_name (entry, "search-changed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "list");
+}
+
+/* The header bars' menus are made when first opened, each from its own
+ * model. */
+static void
+test_menus_made_when_opened (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const struct {
+    const char *button;
+    const char *first_action;
+  } menus[] = {
+    { "add_menu_button", "win.join-room" },
+    { "primary_menu_button", "win.show-help-overlay" },
+    { "room_menu_button", "win.leave-room" },
+  };
+
+  start_with_sync (f, three_rooms_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (menus); i++)
+    {
+      GtkMenuButton *button = GTK_MENU_BUTTON (template_child (f->window, CONFAB_TYPE_WINDOW,
+                                                               menus[i].button));
+      GMenuModel *model, *section;
+      g_autofree char *action = NULL;
+
+      g_assert_null (gtk_menu_button_get_popover (button));
+      gtk_menu_button_popup (button);
+      ui_wait_frames (GTK_WIDGET (f->window), 2);
+      g_assert_nonnull (gtk_menu_button_get_popover (button));
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (gtk_menu_button_get_popover (button))));
+
+      model = gtk_menu_button_get_menu_model (button);
+      g_assert_nonnull (model);
+      section = g_menu_model_get_item_link (model, 0, G_MENU_LINK_SECTION);
+      g_assert_true (g_menu_model_get_item_attribute (section, 0, G_MENU_ATTRIBUTE_ACTION, "s",
+                                                      &action));
+      g_assert_cmpstr (action, ==, menus[i].first_action);
+      g_object_unref (section);
+
+      gtk_menu_button_popdown (button);
+      ui_wait_frames (GTK_WIDGET (f->window), 1);
+    }
 }
 
 /* What each event row of the timeline shows, in model order: a message's
@@ -245,7 +308,7 @@ test_room_list_search_filters (Fixture       *f,
 static GStrv
 timeline_texts (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  GtkWidget *view = confab_window_get_timeline_view (f->window);
   MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
@@ -300,8 +363,13 @@ test_timeline_shows_only_timeline_events (Fixture       *f,
   g_autofree char *png = NULL;
 
   start_with_sync (f, three_rooms_sync, TRUE);
+  /* The room page is made when a room is first opened, and shown then. */
+  g_assert_null (confab_window_get_timeline_view (f->window));
+  g_assert_null (confab_window_get_composer (f->window));
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
   ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_true (gtk_widget_is_drawable (confab_window_get_timeline_view (f->window)));
+  g_assert_true (gtk_widget_is_drawable (confab_window_get_composer (f->window)));
 
   texts = timeline_texts (f);
   /* Not "Alice created the room", "Bob joined", "... changed the room name":
@@ -346,7 +414,7 @@ test_timeline_formatted_messages_are_safe (Fixture       *f,
   g_assert_true (confab_window_select_room (f->window, "!fmt:example.org"));
   ui_wait_frames (GTK_WIDGET (f->window), 3);
 
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -424,7 +492,7 @@ test_timeline_long_message_wraps (Fixture       *f,
   gtk_window_set_default_size (GTK_WINDOW (f->window), window_width, 700);
   start_with_sync (f, long_message_sync, TRUE);
   g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   ui_wait_until (two_rows_built, view, 5000, "both messages in rows");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   png = ui_save_png (GTK_WIDGET (f->window),
@@ -477,7 +545,7 @@ test_timeline_groups_messages_of_one_sender (Fixture       *f,
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
   ui_wait_frames (GTK_WIDGET (f->window), 3);
 
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -605,7 +673,7 @@ test_composer_sends_with_local_echo (Fixture       *f,
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
   n_before = g_list_model_get_n_items (G_LIST_MODEL (timeline));
 
-  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  composer = confab_window_get_composer (f->window);
   text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
   buffer = gtk_text_view_get_buffer (text_view);
   gtk_text_buffer_set_text (buffer, "First line", -1);
@@ -689,7 +757,7 @@ test_composer_me_sends_emote (Fixture       *f,
   start_with_sync (f, three_rooms_sync, TRUE);
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
 
-  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  composer = confab_window_get_composer (f->window);
   text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "/me dances", -1);
   fake_homeserver_queue_json (f->server, "PUT",
@@ -706,7 +774,7 @@ test_composer_me_sends_emote (Fixture       *f,
 static GtkWidget *
 last_event_row (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  GtkWidget *view = confab_window_get_timeline_view (f->window);
   MatrixTimeline *timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
   guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
   g_autoptr(MatrixTimelineItem) last = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
@@ -746,7 +814,7 @@ test_composer_failed_send_offers_retry (Fixture       *f,
   g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
 
-  composer = template_child (f->window, CONFAB_TYPE_WINDOW, "composer");
+  composer = confab_window_get_composer (f->window);
   text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), "Will this work?", -1);
   fake_homeserver_queue_json (f->server, "PUT",
@@ -836,7 +904,7 @@ test_session_end_returns_to_login (Fixture       *f,
 
   ui_wait_until (login_shown, f, 5000, "login page after the session ended");
   g_assert_null (confab_window_get_client (f->window));
-  page = template_child (f->window, CONFAB_TYPE_WINDOW, "login_page");
+  page = GTK_WIDGET (confab_window_get_login_page (f->window));
   g_assert_true (ui_child_visible (page, g_type_from_name ("ConfabLoginPage"), "message_label"));
   g_assert_cmpstr (ui_child_label (page, g_type_from_name ("ConfabLoginPage"), "message_label"), ==,
                    "Your session has ended. Sign in again to continue.");
@@ -881,7 +949,9 @@ test_invites_listed_apart_and_accepted (Fixture       *f,
   g_autoptr(GPtrArray) rows = NULL;
   g_auto(GStrv) names = NULL;
   g_autofree char *png = NULL;
-  GtkWidget *row;
+  g_autoptr(GPtrArray) buttons = NULL;
+  g_autoptr(GPtrArray) joined_buttons = NULL;
+  GtkWidget *row, *accept;
 
   start_with_sync (f, invite_sync, TRUE);
 
@@ -892,7 +962,15 @@ test_invites_listed_apart_and_accepted (Fixture       *f,
   row = rows->pdata[0];
   g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "name_label"), ==, "Book Club");
   g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "preview_label"), ==, "Invited by Bob");
-  g_assert_true (ui_child_visible (row, CONFAB_TYPE_ROOM_ROW, "invite_buttons"));
+  /* Accept and Decline are made for invites only, and shown. */
+  buttons = ui_find_widgets (row, GTK_TYPE_BUTTON);
+  g_assert_cmpuint (buttons->len, ==, 2);
+  accept = buttons->pdata[0];
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (accept)), ==, "_Accept");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (buttons->pdata[1])), ==, "_Decline");
+  joined_buttons = ui_find_widgets (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"),
+                                    GTK_TYPE_BUTTON);
+  g_assert_cmpuint (joined_buttons->len, ==, 0);
 
   /* Not among the joined rooms. */
   names = room_list_names (f);
@@ -901,9 +979,9 @@ test_invites_listed_apart_and_accepted (Fixture       *f,
 
   fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/!club:example.org", 200,
                               "{\"room_id\":\"!club:example.org\"}", FALSE);
-  g_signal_emit_by_name (template_child (row, CONFAB_TYPE_ROOM_ROW, "accept_button"), "clicked");
+  g_signal_emit_by_name (accept, "clicked");
   ui_wait_until (join_requested, f, 5000, "POST /join");
-  g_assert_false (gtk_widget_get_sensitive (template_child (row, CONFAB_TYPE_ROOM_ROW, "accept_button")));
+  g_assert_false (gtk_widget_get_sensitive (accept));
 }
 
 /* A room whose first sync was limited: 40 messages and a gap before them. */
@@ -982,7 +1060,7 @@ test_timeline_scroll_to_top_loads_older (Fixture       *f,
   start_with_sync (f, sync, TRUE);
   g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   adjustment = gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
 
@@ -1104,7 +1182,7 @@ test_timeline_sticks_to_bottom (Fixture       *f,
   start_with_sync (f, sync, FALSE);
   g_assert_true (confab_window_select_room (f->window, "!long:example.org"));
   timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "timeline_view");
+  view = confab_window_get_timeline_view (f->window);
   adjustment = gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller")));
   ui_wait_until (at_bottom, adjustment, 5000, "timeline at the bottom");
@@ -1503,6 +1581,8 @@ main (int   argc,
               fixture_setup, test_room_avatars, fixture_teardown);
   g_test_add ("/confab/window/room-list/keyboard-moves-between-rooms", Fixture, NULL,
               fixture_setup, test_keyboard_moves_between_rooms, fixture_teardown);
+  g_test_add ("/confab/window/menus-made-when-opened", Fixture, NULL,
+              fixture_setup, test_menus_made_when_opened, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
               fixture_setup, test_room_list_search_filters, fixture_teardown);
   g_test_add ("/confab/window/room-list/invites-listed-apart", Fixture, NULL,
