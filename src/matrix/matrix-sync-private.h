@@ -32,9 +32,14 @@ typedef struct {
   GPtrArray *dropped;   /* char*: why each invalid event was left out */
 } MatrixSyncResponse;
 
+MatrixSyncResponse *_matrix_sync_response_new   (void);
 MatrixSyncResponse *_matrix_sync_response_parse (GBytes             *body,
                                                  GError            **error);
 void                _matrix_sync_response_free  (MatrixSyncResponse *response);
+
+/* Whether @object is a valid stripped state event (an invite's). */
+gboolean            _matrix_sync_validate_stripped_event (JsonObject  *object,
+                                                          GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MatrixSyncResponse, _matrix_sync_response_free)
 

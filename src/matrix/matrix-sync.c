@@ -27,6 +27,17 @@ sync_room_free (MatrixSyncRoom *room)
   g_free (room);
 }
 
+/* An empty response, to which rooms and notes are added. */
+MatrixSyncResponse *
+_matrix_sync_response_new (void)
+{
+  MatrixSyncResponse *response = g_new0 (MatrixSyncResponse, 1);
+
+  response->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_room_free);
+  response->dropped = g_ptr_array_new_with_free_func (g_free);
+  return response;
+}
+
 void
 _matrix_sync_response_free (MatrixSyncResponse *response)
 {
@@ -37,9 +48,9 @@ _matrix_sync_response_free (MatrixSyncResponse *response)
 }
 
 /* A stripped state event has no event id nor timestamp: only these four. */
-static gboolean
-validate_stripped_event (JsonObject  *object,
-                         GError     **error)
+gboolean
+_matrix_sync_validate_stripped_event (JsonObject  *object,
+                                      GError     **error)
 {
   const char *unused;
   JsonObject *content;
@@ -184,6 +195,7 @@ enter_member (MatrixJsonReader *reader,
               Member           *member,
               JsonNodeType      type)
 {
+  member_clear (member);
   member->present = TRUE;
   if (_matrix_json_reader_peek (reader) != type)
     {
@@ -234,7 +246,7 @@ read_events (MatrixJsonReader *reader,
           node = _matrix_json_reader_read_node (reader);
           if (node == NULL)
             return;
-          if (!validate_stripped_event (json_node_get_object (node), &local_error))
+          if (!_matrix_sync_validate_stripped_event (json_node_get_object (node), &local_error))
             g_ptr_array_add (events->notes,
                              g_strdup_printf ("%s.events[%u]: %s", where, i, local_error->message));
           else
@@ -434,6 +446,33 @@ take_events (Events *events)
   return g_steal_pointer (&events->events);
 }
 
+/* A room's value must be an object, whatever the section. */
+static gboolean
+check_room_object (Room        *room,
+                   const char  *where,
+                   GError     **error)
+{
+  if (room->other != NULL)
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static MatrixSyncRoom *
+add_sync_room (MatrixSyncResponse *response,
+               Room               *room,
+               MatrixSyncRoomKind  kind)
+{
+  MatrixSyncRoom *out = g_new0 (MatrixSyncRoom, 1);
+
+  g_ptr_array_add (response->rooms, out);
+  out->room_id = g_strdup (room->room_id);
+  out->kind = kind;
+  return out;
+}
+
 static gboolean
 check_room (MatrixSyncResponse  *response,
             Room                *room,
@@ -450,13 +489,8 @@ check_room (MatrixSyncResponse  *response,
   gboolean limited = FALSE;
   MatrixSyncRoom *out;
 
-  if (room->other != NULL)
-    {
-      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
-      return FALSE;
-    }
-
-  if (!check_member (&room->state.member, where, "state", FALSE, JSON_NODE_OBJECT, &state, error) ||
+  if (!check_room_object (room, where, error) ||
+      !check_member (&room->state.member, where, "state", FALSE, JSON_NODE_OBJECT, &state, error) ||
       !check_member (&room->timeline.member, where, "timeline", FALSE, JSON_NODE_OBJECT, &timeline, error) ||
       !_matrix_json_node_get_object (room->summary, where, "summary", FALSE, &summary, error) ||
       !_matrix_json_node_get_object (room->unread_notifications, where, "unread_notifications", FALSE,
@@ -477,10 +511,7 @@ check_room (MatrixSyncResponse  *response,
                                       &prev_batch, error)))
     return FALSE;
 
-  out = g_new0 (MatrixSyncRoom, 1);
-  g_ptr_array_add (response->rooms, out);
-  out->room_id = g_strdup (room->room_id);
-  out->kind = kind;
+  out = add_sync_room (response, room, kind);
   out->limited = limited;
   out->prev_batch = g_strdup (prev_batch);
   out->summary = summary != NULL ? json_object_ref (summary) : NULL;
@@ -511,23 +542,15 @@ check_invited_room (MatrixSyncResponse  *response,
   gboolean invite_state = FALSE, events = FALSE;
   MatrixSyncRoom *out;
 
-  if (room->other != NULL)
-    {
-      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE, "%s: expected an object", where);
-      return FALSE;
-    }
-
-  if (!check_member (&room->invite_state.member, where, "invite_state", FALSE, JSON_NODE_OBJECT,
+  if (!check_room_object (room, where, error) ||
+      !check_member (&room->invite_state.member, where, "invite_state", FALSE, JSON_NODE_OBJECT,
                      &invite_state, error) ||
       (invite_state &&
        !check_member (&room->invite_state.events.member, state_where, "events", FALSE, JSON_NODE_ARRAY,
                       &events, error)))
     return FALSE;
 
-  out = g_new0 (MatrixSyncRoom, 1);
-  g_ptr_array_add (response->rooms, out);
-  out->room_id = g_strdup (room->room_id);
-  out->kind = MATRIX_SYNC_ROOM_INVITE;
+  out = add_sync_room (response, room, MATRIX_SYNC_ROOM_INVITE);
   if (events)
     {
       take_notes (response, &room->invite_state.events);
@@ -576,16 +599,13 @@ MatrixSyncResponse *
 _matrix_sync_response_parse (GBytes  *body,
                              GError **error)
 {
-  g_autoptr(MatrixSyncResponse) response = g_new0 (MatrixSyncResponse, 1);
+  g_autoptr(MatrixSyncResponse) response = _matrix_sync_response_new ();
   g_autoptr(MatrixJsonReader) reader = NULL;
   Body read = { NULL };
   const char *next_batch, *name;
   gboolean rooms = FALSE;
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
-
-  response->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_room_free);
-  response->dropped = g_ptr_array_new_with_free_func (g_free);
 
   reader = _matrix_json_reader_new (data, length, TRUE);
   if (_matrix_json_reader_enter (reader))

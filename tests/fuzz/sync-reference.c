@@ -4,24 +4,12 @@
 /* The reference the sync fuzz target holds _matrix_sync_response_parse() to:
  * the same validation done the plain way, on the body parsed whole into a
  * json-glib tree and walked (what matrix-sync.c did before it read the body
- * a member at a time). Both must agree on every input, errors included. */
+ * a member at a time). Both must agree on every input, errors included;
+ * they share the check of an invite's stripped state events. */
 
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "sync-reference.h"
-
-static void
-reference_room_free (MatrixSyncRoom *room)
-{
-  g_free (room->room_id);
-  g_clear_pointer (&room->state, g_ptr_array_unref);
-  g_clear_pointer (&room->timeline, g_ptr_array_unref);
-  g_free (room->prev_batch);
-  g_clear_pointer (&room->summary, json_object_unref);
-  g_clear_pointer (&room->unread_notifications, json_object_unref);
-  g_clear_pointer (&room->invite_state, g_ptr_array_unref);
-  g_free (room);
-}
 
 static gboolean
 parse_events (MatrixSyncResponse  *response,
@@ -145,20 +133,6 @@ parse_room (MatrixSyncResponse  *response,
   return TRUE;
 }
 
-/* A stripped state event has no event id nor timestamp: only these four. */
-static gboolean
-validate_stripped_event (JsonObject  *object,
-                         GError     **error)
-{
-  const char *unused;
-  JsonObject *content;
-
-  return _matrix_json_get_string (object, "stripped state event", "type", TRUE, &unused, error) &&
-         _matrix_json_get_string (object, "stripped state event", "state_key", TRUE, &unused, error) &&
-         _matrix_json_get_string (object, "stripped state event", "sender", TRUE, &unused, error) &&
-         _matrix_json_get_object (object, "stripped state event", "content", TRUE, &content, error);
-}
-
 static gboolean
 parse_invited_room (MatrixSyncResponse  *response,
                     const char          *room_id,
@@ -202,7 +176,7 @@ parse_invited_room (MatrixSyncResponse  *response,
                            g_strdup_printf ("%s.events[%u]: not an object", state_where, i));
           continue;
         }
-      if (!validate_stripped_event (json_node_get_object (element), &local_error))
+      if (!_matrix_sync_validate_stripped_event (json_node_get_object (element), &local_error))
         {
           g_ptr_array_add (response->dropped,
                            g_strdup_printf ("%s.events[%u]: %s", state_where, i, local_error->message));
@@ -254,15 +228,13 @@ MatrixSyncResponse *
 sync_reference_parse (GBytes  *body,
                       GError **error)
 {
-  g_autoptr(MatrixSyncResponse) response = g_new0 (MatrixSyncResponse, 1);
+  g_autoptr(MatrixSyncResponse) response = _matrix_sync_response_new ();
   g_autoptr(JsonObject) root = NULL;
   JsonObject *rooms;
   const char *next_batch;
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
 
-  response->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) reference_room_free);
-  response->dropped = g_ptr_array_new_with_free_func (g_free);
 
   root = _matrix_json_parse_object (data, length, error);
   if (root == NULL)
