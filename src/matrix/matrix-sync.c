@@ -329,19 +329,24 @@ read_room (MatrixJsonReader   *reader,
 
   while ((name = _matrix_json_reader_next_member (reader)) != NULL)
     {
-      g_autofree char *block_where = g_strconcat (where, ".", name, NULL);
+      Block *block = NULL;
 
       if (kind == MATRIX_SYNC_ROOM_INVITE)
-        {
-          if (g_str_equal (name, "invite_state"))
-            read_block (reader, &room->invite_state, room->room_id, block_where, kind, TRUE);
-          else
-            _matrix_json_reader_skip (reader);
-        }
+        block = g_str_equal (name, "invite_state") ? &room->invite_state : NULL;
       else if (g_str_equal (name, "state"))
-        read_block (reader, &room->state, room->room_id, block_where, kind, TRUE);
+        block = &room->state;
       else if (g_str_equal (name, "timeline"))
-        read_block (reader, &room->timeline, room->room_id, block_where, kind, FALSE);
+        block = &room->timeline;
+
+      if (block != NULL)
+        {
+          /* Where its left-out events are noted: "rooms.join.!id.timeline". */
+          g_autofree char *block_where = g_strconcat (where, ".", name, NULL);
+
+          read_block (reader, block, room->room_id, block_where, kind, block != &room->timeline);
+        }
+      else if (kind == MATRIX_SYNC_ROOM_INVITE)
+        _matrix_json_reader_skip (reader);
       else if (g_str_equal (name, "summary"))
         read_node (reader, &room->summary);
       else if (g_str_equal (name, "unread_notifications"))
