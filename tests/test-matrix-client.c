@@ -282,6 +282,7 @@ test_send_event (Fixture       *f,
   g_autoptr(GHashTable) txn_ids = g_hash_table_new (g_str_hash, g_str_equal);
   GPtrArray *requests;
 
+  store_add_room (f->store, room_id, FALSE);
   fake_homeserver_queue_json (f->server, "PUT",
                               "/_matrix/client/v3/rooms/%21we%2Fird%3Froom%23%3Aexample.org"
                               "/send/m.room.message/*", 200, "{\"event_id\": \"$sent1\"}", FALSE);
@@ -332,6 +333,7 @@ test_send_event_same_txn_id (Fixture       *f,
   g_autofree char *path = g_strconcat ("/_matrix/client/v3/rooms/!r:x/send/m.room.message/", txn_id, NULL);
 
   g_assert_cmpstr (txn_id, !=, other);
+  store_add_room (f->store, "!r:x", FALSE);
 
   /* A retry uses the same txn id, so the server can de-duplicate it. */
   fake_homeserver_queue_json (f->server, "PUT", path, 200, "{\"event_id\": \"$once\"}", TRUE);
@@ -370,6 +372,7 @@ send_expecting_error (Fixture            *f,
   g_autoptr(JsonObject) content = text_content ("x");
   GError *error = NULL;
 
+  store_add_room (f->store, "!r:x", FALSE);
   fake_homeserver_queue_full (f->server, "PUT", "/_matrix/client/v3/rooms/!r:x/send/m.room.message/t",
                               status, content_type, body, headers, 0, FALSE);
   matrix_client_send_event_async (f->client, "!r:x", "m.room.message", content, "t", NULL,
@@ -449,6 +452,260 @@ test_not_logged_in (Fixture       *f,
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_NOT_LOGGED_IN);
   g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 0);
   g_clear_error (&error);
+}
+
+/* --- encrypted rooms ------------------------------------------------------- */
+
+static GError *
+send_expecting_refusal (MatrixClient *client,
+                        const char   *room_id,
+                        const char   *event_type,
+                        JsonObject   *content)
+{
+  GError *error = NULL;
+
+  matrix_client_send_event_async (client, room_id, event_type, content, NULL, NULL,
+                                  on_error_done, &error);
+  wait_for_pointer ((gpointer *) &error, 5000);
+  return error;
+}
+
+static void
+on_request_error_done (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GError **out = user_data;
+  g_autoptr(JsonObject) body = matrix_client_request_finish (MATRIX_CLIENT (source), result, out);
+
+  g_assert_null (body);
+  g_assert_nonnull (*out);
+}
+
+static void
+on_request_ok (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+
+  g_assert_no_error (error);
+  (*(guint *) user_data)++;
+}
+
+static void
+test_encrypted_refuses_plaintext (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *types[] = { "m.room.message", "m.reaction", "m.sticker", "org.example.anything",
+                          "m.room.encrypted" /* with readable content */ };
+  /* However a path is spelled, it is the same room and endpoint to a server. */
+  const char *paths[] = {
+    "v3/rooms/%21enc%3Aexample.org/send/m.room.message/t1",
+    "r0/rooms/!enc:example.org/send/m.room.message/t2",
+    "v3/rooms/%21enc%3aexample.org/send/m.room.message/t3",
+    "v3/%72ooms/%21enc%3Aexample.org/%73end/m.room.message/t4",
+    "v3/rooms/x/../%21enc%3Aexample.org/send/m.room.message/t5",
+    "v3/rooms/%21enc%3Aexample.org/send/m%2Ereaction/t6",
+    "v3/rooms/%21enc%3Aexample.org/send",
+  };
+  g_autoptr(JsonObject) content = text_content ("a secret");
+  g_autoptr(JsonNode) body = json_node_init_object (json_node_alloc (), content);
+
+  store_add_room (f->store, "!enc:example.org", TRUE);
+  g_assert_true (matrix_client_is_room_encrypted (f->client, "!enc:example.org"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(GError) error = send_expecting_refusal (f->client, "!enc:example.org", types[i],
+                                                        content);
+
+      g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      GError *error = NULL;
+
+      matrix_client_request_async (f->client, i % 2 ? "POST" : "PUT", paths[i], NULL, body, NULL,
+                                   on_request_error_done, &error);
+      wait_for_pointer ((gpointer *) &error, 5000);
+      g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+      g_clear_error (&error);
+    }
+
+  /* Nothing ever left. */
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 0);
+}
+
+static void
+test_encrypted_allows_state_and_redactions (Fixture       *f,
+                                            gconstpointer  data)
+{
+  g_autoptr(JsonObject) topic = json_object_new ();
+  g_autoptr(JsonObject) ciphertext = json_object_new ();
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonNode) topic_body = NULL;
+  g_autoptr(JsonNode) empty_body = NULL;
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
+  guint n_ok = 0;
+
+  store_add_room (f->store, "!enc:x", TRUE);
+  json_object_set_string_member (topic, "topic", "State is never encrypted");
+  topic_body = json_node_init_object (json_node_alloc (), topic);
+  empty_body = json_node_init_object (json_node_alloc (), empty);
+  json_object_set_string_member (ciphertext, "algorithm", "m.megolm.v1.aes-sha2");
+  json_object_set_string_member (ciphertext, "ciphertext", "AwgAEnAC");
+
+  fake_homeserver_queue_json (f->server, "PUT", "/_matrix/client/v3/rooms/!enc:x/state/m.room.topic/",
+                              200, "{\"event_id\": \"$topic\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT", "/_matrix/client/v3/rooms/!enc:x/redact/$e/r1",
+                              200, "{\"event_id\": \"$redaction\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!enc:x/send/m.room.redaction/*",
+                              200, "{\"event_id\": \"$redaction2\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/!enc:x/send/m.room.encrypted/*",
+                              200, "{\"event_id\": \"$encrypted\"}", FALSE);
+
+  matrix_client_request_async (f->client, "PUT", "v3/rooms/!enc:x/state/m.room.topic/", NULL,
+                               topic_body, NULL, on_request_ok, &n_ok);
+  matrix_client_request_async (f->client, "PUT", "v3/rooms/!enc:x/redact/$e/r1", NULL,
+                               empty_body, NULL, on_request_ok, &n_ok);
+  matrix_client_send_event_async (f->client, "!enc:x", "m.room.redaction", empty, NULL, NULL,
+                                  on_send_done, results);
+  matrix_client_send_event_async (f->client, "!enc:x", "m.room.encrypted", ciphertext, NULL, NULL,
+                                  on_send_done, results);
+  wait_for_count (&n_ok, 2, 5000);
+  wait_for_count (&results->len, 2, 5000);
+
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 4);
+}
+
+/* A client with no tracker (a bot) learns a room's encryption from the sync
+ * it dispatches, for joined rooms and invites alike. */
+static void
+test_encrypted_learned_from_sync (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *body =
+    "{\"next_batch\": \"n\", \"rooms\": {"
+    " \"join\": {"
+    "  \"!late:x\": {\"timeline\": {\"events\": ["
+    "   {\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"@b:x\", \"content\": {},"
+    "    \"event_id\": \"$c1\", \"origin_server_ts\": 1},"
+    "   {\"type\": \"m.room.message\", \"sender\": \"@b:x\", \"content\": {\"body\": \"hi\"},"
+    "    \"event_id\": \"$m1\", \"origin_server_ts\": 2},"
+    "   {\"type\": \"m.room.encryption\", \"state_key\": \"\", \"sender\": \"@b:x\","
+    "    \"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}, \"event_id\": \"$e1\","
+    "    \"origin_server_ts\": 3}]}},"
+    "  \"!plain:x\": {\"state\": {\"events\": ["
+    "   {\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"@b:x\", \"content\": {},"
+    "    \"event_id\": \"$c2\", \"origin_server_ts\": 1}]}}},"
+    " \"invite\": {"
+    "  \"!invited:x\": {\"invite_state\": {\"events\": ["
+    "   {\"type\": \"m.room.encryption\", \"state_key\": \"\", \"sender\": \"@b:x\","
+    "    \"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}}]}}}}}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+  g_autoptr(JsonObject) content = text_content ("hello");
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (_matrix_client_dispatch_sync_body (f->client, bytes, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (matrix_client_is_room_encrypted (f->client, "!late:x"));
+  g_assert_true (matrix_client_is_room_encrypted (f->client, "!invited:x"));
+  g_assert_false (matrix_client_is_room_encrypted (f->client, "!plain:x"));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *room_id = i == 0 ? "!late:x" : "!invited:x";
+      g_autoptr(GError) refused = send_expecting_refusal (f->client, room_id, "m.room.message",
+                                                          content);
+
+      g_assert_error (refused, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+    }
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 0);
+
+  /* A room whose creation it saw without encryption needs no question. */
+  fake_homeserver_queue_json (f->server, "PUT", "/_matrix/client/v3/rooms/!plain:x/send/m.room.message/*",
+                              200, "{\"event_id\": \"$sent\"}", FALSE);
+  matrix_client_send_event_async (f->client, "!plain:x", "m.room.message", content, NULL, NULL,
+                                  on_send_done, results);
+  wait_for_count (&results->len, 1, 5000);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 1);
+}
+
+/* The methods of every request the fake received, in order. */
+static void
+assert_methods (FakeHomeserver *server,
+                const char     *expected)
+{
+  GPtrArray *requests = fake_homeserver_get_requests (server);
+  g_autoptr(GString) methods = g_string_new (NULL);
+
+  for (guint i = 0; i < requests->len; i++)
+    g_string_append_printf (methods, "%s%s", i > 0 ? " " : "",
+                            ((FakeRequest *) g_ptr_array_index (requests, i))->method);
+  g_assert_cmpstr (methods->str, ==, expected);
+}
+
+#define STATE_OF(room) "/_matrix/client/v3/rooms/" room "/state/m.room.encryption/"
+#define SEND_TO(room) "/_matrix/client/v3/rooms/" room "/send/m.room.message/*"
+
+/* A room the client knows nothing of: it asks the server before sending,
+ * and sends only when the server says there is no m.room.encryption. */
+static void
+test_encrypted_asks_server (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("hello");
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
+  GError *error = NULL;
+
+  /* Encrypted: only the question is asked, once. */
+  fake_homeserver_queue_json (f->server, "GET", STATE_OF ("!secret:x"), 200,
+                              "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}", FALSE);
+  g_assert_false (matrix_client_is_room_encrypted (f->client, "!secret:x"));
+  for (guint i = 0; i < 2; i++)
+    {
+      error = send_expecting_refusal (f->client, "!secret:x", "m.room.message", content);
+      g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+      g_clear_error (&error);
+    }
+  g_assert_true (matrix_client_is_room_encrypted (f->client, "!secret:x"));
+  assert_methods (f->server, "GET");
+
+  /* Not encrypted: the question, then the send; the answer is kept a while. */
+  fake_homeserver_queue_json (f->server, "GET", STATE_OF ("!open:x"), 404,
+                              "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"Event not found\"}", TRUE);
+  fake_homeserver_queue_json (f->server, "PUT", SEND_TO ("!open:x"), 200,
+                              "{\"event_id\": \"$sent\"}", TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      matrix_client_send_event_async (f->client, "!open:x", "m.room.message", content, NULL, NULL,
+                                      on_send_done, results);
+      wait_for_count (&results->len, i + 1, 5000);
+    }
+  assert_methods (f->server, "GET GET PUT PUT");
+  g_assert_false (matrix_client_is_room_encrypted (f->client, "!open:x"));
+
+  /* A client that does not sync asks again once the answer is old. */
+  _matrix_client_set_plain_room_ttl_ms (f->client, 0);
+  matrix_client_send_event_async (f->client, "!open:x", "m.room.message", content, NULL, NULL,
+                                  on_send_done, results);
+  wait_for_count (&results->len, 3, 5000);
+  assert_methods (f->server, "GET GET PUT PUT GET PUT");
+
+  /* No answer, no send. */
+  fake_homeserver_queue_json (f->server, "GET", STATE_OF ("!down:x"), 502,
+                              "{\"errcode\": \"M_UNKNOWN\", \"error\": \"Bad gateway\"}", FALSE);
+  error = send_expecting_refusal (f->client, "!down:x", "m.room.message", content);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_SERVER);
+  g_clear_error (&error);
+  assert_methods (f->server, "GET GET PUT PUT GET PUT GET");
 }
 
 /* --- the sync loop ------------------------------------------------------- */
@@ -1355,6 +1612,14 @@ add_tests (void)
               test_send_event, fixture_teardown);
   g_test_add ("/matrix/client/send-event/retry-same-txn", Fixture, NULL, fixture_setup,
               test_send_event_same_txn_id, fixture_teardown);
+  g_test_add ("/matrix/client/encrypted/refuses-plaintext", Fixture, NULL, fixture_setup,
+              test_encrypted_refuses_plaintext, fixture_teardown);
+  g_test_add ("/matrix/client/encrypted/allows-state-and-redactions", Fixture, NULL, fixture_setup,
+              test_encrypted_allows_state_and_redactions, fixture_teardown);
+  g_test_add ("/matrix/client/encrypted/learned-from-sync", Fixture, NULL, fixture_setup,
+              test_encrypted_learned_from_sync, fixture_teardown);
+  g_test_add ("/matrix/client/encrypted/unknown-room-asks-server", Fixture, NULL, fixture_setup,
+              test_encrypted_asks_server, fixture_teardown);
   g_test_add ("/matrix/client/errors", Fixture, NULL, fixture_setup, test_error_responses,
               fixture_teardown);
   g_test_add ("/matrix/client/rooms/join", Fixture, NULL, fixture_setup, test_join_room,

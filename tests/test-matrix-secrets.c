@@ -85,6 +85,7 @@ test_token_never_logged (void)
   g_assert_nonnull (strstr (captured->str, "Left out an invalid event"));
 
   json_object_set_string_member (content, "body", "hi");
+  store_add_room (store, "!r", FALSE);
   matrix_client_send_event_async (client, "!r", "m.room.message", content, NULL, NULL, on_done, &sent);
   wait_for_pointer ((gpointer *) &sent, 5000);
   event_id = matrix_client_send_event_finish (client, sent, NULL);

@@ -621,6 +621,60 @@ test_sync_on_partial_room (Fixture       *fixture,
   close_store (&store);
 }
 
+/* A room the store has not loaded may lack m.room.encryption in memory: a
+ * send reads the room first, and is refused without a request. */
+static void
+test_encrypted_partial_room (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_whole (fixture->dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL;
+  MatrixRoom *named;
+
+  set_state (store, "!named:x",
+             "{\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"@bob:x\","
+             " \"content\": {}, \"event_id\": \"$create\", \"origin_server_ts\": 1}");
+  set_state (store, "!named:x",
+             "{\"type\": \"m.room.encryption\", \"state_key\": \"\", \"sender\": \"@bob:x\","
+             " \"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}, \"event_id\": \"$enc\","
+             " \"origin_server_ts\": 2}");
+  commit (store, "s1");
+  close_store (&store);
+
+  store = open_lazy (fixture->dir);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  named = room_of (tracker, "!named:x");
+  g_assert_false (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_false (matrix_room_get_encrypted (named));
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", "a secret");
+  matrix_client_send_event_async (client, "!named:x", "m.room.message", content, NULL, NULL,
+                                  store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  event_id = matrix_client_send_event_finish (client, result, &error);
+  g_assert_null (event_id);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_assert_cmpuint (fake_homeserver_get_requests (server)->len, ==, 0);
+
+  /* Read whole for it, the room says so too. */
+  g_assert_true (matrix_store_is_room_loaded (store, "!named:x"));
+  g_assert_true (matrix_room_get_encrypted (named));
+
+  g_clear_object (&result);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+}
+
 /* --- list summaries ------------------------------------------------------- */
 
 /* What a room list shows of a room, as one line. */
@@ -1021,6 +1075,8 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/lazy/corrupt-rows-left-out", test_corrupt_rows);
   ADD ("/matrix/sqlite-store/lazy/room-timeline-fills-on-open", test_room_timeline_on_open);
   ADD ("/matrix/sqlite-store/lazy/sync-waits-for-partial-rooms", test_sync_on_partial_room);
+  ADD ("/matrix/sqlite-store/lazy/encrypted-partial-room-refuses-plaintext",
+       test_encrypted_partial_room);
   ADD ("/matrix/sqlite-store/lazy/summary/written-and-read-as-a-full-load", test_summary_written_and_read);
   ADD ("/matrix/sqlite-store/lazy/summary/filled-when-loaded", test_summary_filled_when_loaded);
   ADD ("/matrix/sqlite-store/lazy/summary/follows-the-sync", test_summary_follows_sync);

@@ -620,6 +620,99 @@ test_local_echo_failure_retry (Fixture       *f,
   assert_timeline (timeline, "$create $m1 echo:sent");
 }
 
+static guint
+count_puts (FakeHomeserver *server)
+{
+  GPtrArray *requests = fake_homeserver_get_requests (server);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    n += g_str_equal (((FakeRequest *) g_ptr_array_index (requests, i))->method, "PUT");
+  return n;
+}
+
+static const char encryption_event[] =
+  "{\"type\": \"m.room.encryption\", \"state_key\": \"\", \"sender\": \"@bob:example.org\","
+  " \"event_id\": \"$encryption\", \"origin_server_ts\": 3000,"
+  " \"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}}";
+
+/* A room that turns encryption on while open: the room says so, and a
+ * message is refused with no echo and no request. */
+static void
+test_send_encrypted_refused (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("a secret");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = room_sync ("t2", "", encryption_event, FALSE, "p1");
+  g_autofree char *event_id = NULL;
+  guint n_notified = 0;
+  MatrixTimeline *timeline;
+  MatrixRoom *room;
+  guint n_requests;
+
+  sync_room_start (f);
+  room = matrix_room_state_tracker_get_room (f->tracker, ROOM);
+  timeline = room_timeline (f);
+  g_assert_false (matrix_room_get_encrypted (room));
+  g_signal_connect (room, "notify::encrypted", G_CALLBACK (count_notify), &n_notified);
+
+  sync_once (f->server, f->client, "t1", body);
+  g_assert_true (matrix_room_get_encrypted (room));
+  g_assert_cmpuint (n_notified, ==, 1);
+  assert_timeline (timeline, "$create $m1 $encryption");
+  n_requests = fake_homeserver_get_requests (f->server)->len;
+
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  event_id = matrix_timeline_send_finish (timeline, result, &error);
+  g_assert_null (event_id);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  assert_timeline (timeline, "$create $m1 $encryption");
+  iterate_for (50);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, n_requests);
+}
+
+/* An echo that failed before the room turned encryption on is not sent
+ * in the clear by a retry. */
+static void
+test_retry_refused_once_encrypted (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("typed before");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = room_sync ("t2", "", encryption_event, FALSE, "p1");
+  g_autofree char *event_id = NULL;
+  guint n_state_changes = 0;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 500,
+                              "{\"errcode\": \"M_UNKNOWN\", \"error\": \"boom\"}", FALSE);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, store_result, &result);
+  echo = last_item (timeline);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  event_id = matrix_timeline_send_finish (timeline, result, &error);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_SERVER);
+  g_assert_cmpuint (count_puts (f->server), ==, 1);
+
+  sync_once (f->server, f->client, "t1", body);
+  assert_timeline (timeline, "$create $m1 $encryption echo:failed");
+
+  g_signal_connect (echo, "notify::send-state", G_CALLBACK (count_notify), &n_state_changes);
+  matrix_timeline_retry (timeline, echo);
+  wait_for_count (&n_state_changes, 2, 5000);
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_FAILED);
+  g_assert_error ((GError *) matrix_timeline_item_get_send_error (echo), MATRIX_ERROR,
+                  MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_assert_cmpuint (count_puts (f->server), ==, 1);
+}
+
 /* An m.room.redaction of @redacts; @in_content for room version 11, where
  * `redacts` moved into the content. */
 static char *
@@ -717,6 +810,10 @@ main (int   argc,
               test_local_echo_sync_first, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/out-of-order", Fixture, NULL, fixture_setup,
               test_local_echo_out_of_order, fixture_teardown);
+  g_test_add ("/matrix/timeline/send/encrypted-room-refused", Fixture, NULL, fixture_setup,
+              test_send_encrypted_refused, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/retry-refused-once-encrypted", Fixture, NULL,
+              fixture_setup, test_retry_refused_once_encrypted, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/failure-retry-same-txn", Fixture, NULL, fixture_setup,
               test_local_echo_failure_retry, fixture_teardown);
 

@@ -468,6 +468,28 @@ logged_in_store_new (void)
 }
 
 void
+store_add_room (MatrixStore *store,
+                const char  *room_id,
+                gboolean     encrypted)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *json = NULL;
+
+  json = g_strdup_printf (
+    "[{\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"@alice:example.org\","
+    "  \"content\": {\"room_version\": \"10\"}, \"event_id\": \"$create-%s\","
+    "  \"origin_server_ts\": 1}%s]",
+    room_id,
+    encrypted ? ", {\"type\": \"m.room.encryption\", \"state_key\": \"\","
+                "  \"sender\": \"@alice:example.org\","
+                "  \"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"},"
+                "  \"event_id\": \"$encryption\", \"origin_server_ts\": 2}" : "");
+  events = events_from_json (room_id, json);
+  for (guint i = 0; i < events->len; i++)
+    matrix_store_set_state_event (store, g_ptr_array_index (events, i));
+}
+
+void
 store_result (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)

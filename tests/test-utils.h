@@ -116,6 +116,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ItemsChangedRecorder, items_changed_recorder_free
 
 /* A memory store holding a logged-in session, like the seed's test storage. */
 MatrixStore    *logged_in_store_new            (void);
+/* Puts a room's m.room.create (and with @encrypted its m.room.encryption)
+ * into @store's state, so the client knows whether it may send there. */
+void            store_add_room                 (MatrixStore        *store,
+                                                const char         *room_id,
+                                                gboolean            encrypted);
 
 /* A gnome-keyring-daemon with an unlocked login keyring on the session bus
  * (a GTestDBus the test has put up), writing only to the test's HOME. */

@@ -19,6 +19,15 @@ void  _matrix_client_set_sync_watchdog_ms    (MatrixClient            *self,
                                               guint                    watchdog_ms);
 void  _matrix_client_set_max_body_size       (MatrixClient            *self,
                                               gsize                    max_size);
+/* How long a client that does not sync trusts that a room is not encrypted
+ * before asking again (60 s); tests shorten it. */
+void  _matrix_client_set_plain_room_ttl_ms   (MatrixClient            *self,
+                                              guint                    ttl_ms);
+
+/* Whether an event of @event_type with @content may go into an encrypted
+ * room as it is: a redaction, or an m.room.encrypted event. */
+gboolean _matrix_client_may_send_unencrypted (const char *event_type,
+                                              JsonObject *content);
 
 gboolean _matrix_client_dispatch_sync_body (MatrixClient            *self,
                                             GBytes                  *body,

@@ -89,6 +89,8 @@ void          matrix_client_send_event_async      (MatrixClient         *self,
 char         *matrix_client_send_event_finish     (MatrixClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
+gboolean      matrix_client_is_room_encrypted     (MatrixClient         *self,
+                                                   const char           *room_id);
 
 /* POST /join/{roomIdOrAlias}: joins (or accepts an invite to) a room; the
  * finish function returns the room id (transfer full). */

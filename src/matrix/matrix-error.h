@@ -20,6 +20,11 @@ G_BEGIN_DECLS
  * @MATRIX_ERROR_LIMIT_EXCEEDED: `M_LIMIT_EXCEEDED`: rate limited
  * @MATRIX_ERROR_NOT_FOUND: `M_NOT_FOUND`
  * @MATRIX_ERROR_NOT_LOGGED_IN: a request that needs an access token was made without one
+ * @MATRIX_ERROR_ROOM_ENCRYPTED: refused before any request was made: an event
+ *   that would carry readable content (anything sent with `/send/` but
+ *   `m.room.redaction` and `m.room.encrypted`) into a room whose state has
+ *   `m.room.encryption`. This library cannot encrypt, so it never sends such an
+ *   event there in the clear; see matrix_client_send_event_async().
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -37,6 +42,7 @@ typedef enum {
   MATRIX_ERROR_LIMIT_EXCEEDED,
   MATRIX_ERROR_NOT_FOUND,
   MATRIX_ERROR_NOT_LOGGED_IN,
+  MATRIX_ERROR_ROOM_ENCRYPTED,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);

@@ -38,6 +38,7 @@ struct _MatrixRoom
   gint64            last_activity;
   char             *last_message;
   char             *inviter;
+  gboolean          encrypted;
   /* The event the last read markers named (sent or being sent). */
   char             *read_event_id;
 
@@ -75,6 +76,7 @@ enum {
   PROP_LAST_ACTIVITY,
   PROP_LAST_MESSAGE,
   PROP_INVITER,
+  PROP_ENCRYPTED,
   PROP_TIMELINE,
   N_PROPS
 };
@@ -470,6 +472,18 @@ update_from_state (MatrixRoom *self)
   display_name = compute_display_name (self);
   if (set_string (&self->display_name, display_name))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+
+  /* Encryption cannot be turned off: once on, it stays on. */
+  if (!self->encrypted)
+    {
+      g_autoptr(JsonObject) encryption = dup_state_content (self, "m.room.encryption", "");
+
+      if (encryption != NULL || matrix_client_is_room_encrypted (self->client, self->room_id))
+        {
+          self->encrypted = TRUE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCRYPTED]);
+        }
+    }
 }
 
 /* --- updates ----------------------------------------------------------------- */
@@ -1231,6 +1245,25 @@ matrix_room_get_inviter (MatrixRoom *self)
 }
 
 /**
+ * matrix_room_get_encrypted:
+ * @self: a #MatrixRoom
+ *
+ * Whether the room's state (or its invite's) has `m.room.encryption`, as far
+ * as it is known: a room the store has not loaded yet may say %FALSE until
+ * it has. This library cannot encrypt, and refuses to send messages into
+ * such a room (%MATRIX_ERROR_ROOM_ENCRYPTED).
+ *
+ * Returns: %TRUE if the room is encrypted
+ */
+gboolean
+matrix_room_get_encrypted (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), FALSE);
+
+  return self->encrypted;
+}
+
+/**
  * matrix_room_get_timeline:
  * @self: a #MatrixRoom
  *
@@ -1557,6 +1590,9 @@ matrix_room_get_property (GObject    *object,
     case PROP_INVITER:
       g_value_set_string (value, self->inviter);
       break;
+    case PROP_ENCRYPTED:
+      g_value_set_boolean (value, self->encrypted);
+      break;
     case PROP_TIMELINE:
       g_value_set_object (value, self->timeline);
       break;
@@ -1590,6 +1626,7 @@ matrix_room_class_init (MatrixRoomClass *klass)
     g_param_spec_int64 ("last-activity", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_LAST_MESSAGE] = g_param_spec_string ("last-message", NULL, NULL, NULL, flags);
   properties[PROP_INVITER] = g_param_spec_string ("inviter", NULL, NULL, NULL, flags);
+  properties[PROP_ENCRYPTED] = g_param_spec_boolean ("encrypted", NULL, NULL, FALSE, flags);
   properties[PROP_TIMELINE] =
     g_param_spec_object ("timeline", NULL, NULL, MATRIX_TYPE_TIMELINE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);

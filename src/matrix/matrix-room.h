@@ -37,6 +37,8 @@ G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
  *   newest timeline event; 0 when none), last-message (nullable plain text
  *   such as "Alice: hi", from the newest m.room.message; never markup-escaped),
  *   inviter (user id of who invited us, nullable, for INVITE rooms),
+ *   encrypted (boolean: the state has m.room.encryption; nothing is sent
+ *   into it but redactions, see matrix_room_get_encrypted()),
  *   timeline (MatrixTimeline).
  */
 
@@ -51,6 +53,7 @@ guint             matrix_room_get_highlight_count      (MatrixRoom          *sel
 gint64            matrix_room_get_last_activity        (MatrixRoom          *self);
 const char       *matrix_room_get_last_message         (MatrixRoom          *self);
 const char       *matrix_room_get_inviter              (MatrixRoom          *self);
+gboolean          matrix_room_get_encrypted            (MatrixRoom          *self);
 MatrixTimeline   *matrix_room_get_timeline             (MatrixRoom          *self);
 char             *matrix_room_dup_member_display_name  (MatrixRoom          *self,
                                                         const char          *user_id);

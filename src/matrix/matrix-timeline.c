@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-timeline"
 
+#include "matrix-client-private.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-timeline-private.h"
@@ -698,6 +699,10 @@ send_echo (MatrixTimeline     *self,
  * Sends a message event. A LOCAL_ECHO item, PENDING, appears at the end of
  * the timeline at once; the server's copy replaces it when a sync brings it.
  * If the send fails the echo becomes FAILED, for matrix_timeline_retry().
+ * In a room known to be encrypted it fails at once with
+ * %MATRIX_ERROR_ROOM_ENCRYPTED and no echo; one found to be encrypted only
+ * when sending leaves a FAILED echo with that error, and a retry fails
+ * the same way (see matrix_client_send_event_async()).
  */
 void
 matrix_timeline_send_async (MatrixTimeline      *self,
@@ -714,6 +719,19 @@ matrix_timeline_send_async (MatrixTimeline      *self,
   g_return_if_fail (MATRIX_IS_TIMELINE (self));
   g_return_if_fail (event_type != NULL);
   g_return_if_fail (content != NULL);
+
+  /* No echo for what cannot be sent: the client refuses it anyway. */
+  if (matrix_client_is_room_encrypted (self->client, self->room_id) &&
+      !_matrix_client_may_send_unencrypted (event_type, content))
+    {
+      task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, matrix_timeline_send_async);
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED,
+                               "Room %s is encrypted, and this client cannot encrypt: "
+                               "the event was not sent", self->room_id);
+      g_object_unref (task);
+      return;
+    }
 
   txn_id = matrix_client_new_transaction_id (self->client);
   echo = _matrix_timeline_item_new_local_echo (event_type, content,

@@ -11,15 +11,22 @@
  * Where a message is written. Enter sends, Shift+Enter starts a new line;
  * "/me waves" sends an emote. The message is handed to the room's
  * #MatrixTimeline, which shows it at once as a local echo.
+ *
+ * In an encrypted room (#MatrixRoom:encrypted) it is insensitive and says
+ * why: the library cannot encrypt, and refuses to send there in the clear.
+ * It follows the room if encryption is turned on while it is open.
  */
 struct _ConfabComposer
 {
   GtkWidget    parent_instance;
 
   GtkWidget   *box;
+  GtkWidget   *encrypted_box;
+  GtkLabel    *encrypted_label;
   GtkTextView *text_view;
 
   MatrixRoom  *room;
+  gulong       encrypted_handler;
   GHashTable  *drafts;
 };
 
@@ -49,13 +56,36 @@ get_text (ConfabComposer *self)
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
+static gboolean
+can_send (ConfabComposer *self)
+{
+  return self->room != NULL && !matrix_room_get_encrypted (self->room);
+}
+
 static void
 update_send_enabled (ConfabComposer *self)
 {
   g_autofree char *text = get_text (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.send",
-                                 self->room != NULL && *g_strstrip (text) != '\0');
+                                 can_send (self) && *g_strstrip (text) != '\0');
+}
+
+static void
+update_sensitivity (ConfabComposer *self)
+{
+  gboolean encrypted = self->room != NULL && matrix_room_get_encrypted (self->room);
+
+  gtk_widget_set_visible (self->encrypted_box, encrypted);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), can_send (self));
+  if (encrypted)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                    gtk_label_get_text (self->encrypted_label), -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->text_view),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  update_send_enabled (self);
 }
 
 void
@@ -74,15 +104,21 @@ confab_composer_set_room (ConfabComposer *self,
 
   /* Each room keeps what was being written in it. */
   if (self->room != NULL)
-    g_hash_table_insert (self->drafts, g_strdup (matrix_room_get_room_id (self->room)),
-                         get_text (self));
+    {
+      g_hash_table_insert (self->drafts, g_strdup (matrix_room_get_room_id (self->room)),
+                           get_text (self));
+      g_clear_signal_handler (&self->encrypted_handler, self->room);
+    }
   g_set_object (&self->room, room);
   if (room != NULL)
-    draft = g_hash_table_lookup (self->drafts, matrix_room_get_room_id (room));
+    {
+      draft = g_hash_table_lookup (self->drafts, matrix_room_get_room_id (room));
+      self->encrypted_handler = g_signal_connect_swapped (room, "notify::encrypted",
+                                                          G_CALLBACK (update_sensitivity), self);
+    }
 
   gtk_text_buffer_set_text (buffer, draft ? draft : "", -1);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), room != NULL);
-  update_send_enabled (self);
+  update_sensitivity (self);
 }
 
 void
@@ -118,7 +154,7 @@ send_activated (GtkWidget  *widget,
   const char *msgtype = "m.text";
   char *stripped;
 
-  if (self->room == NULL)
+  if (!can_send (self))
     return;
 
   stripped = g_strstrip (text);
@@ -173,6 +209,8 @@ confab_composer_dispose (GObject *object)
   ConfabComposer *self = CONFAB_COMPOSER (object);
   GtkWidget *child;
 
+  if (self->room != NULL)
+    g_clear_signal_handler (&self->encrypted_handler, self->room);
   g_clear_object (&self->room);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -206,6 +244,8 @@ confab_composer_class_init (ConfabComposerClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/confab/Confab/confab-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabComposer, box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabComposer, encrypted_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabComposer, encrypted_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabComposer, text_view);
 
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_activated);

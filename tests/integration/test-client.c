@@ -746,6 +746,140 @@ test_send_event_same_txn_once (void)
   g_assert_cmpuint (count_body (chunk, "Only once", &found_id), ==, 2);
 }
 
+/* --- encrypted rooms ------------------------------------------------------- */
+
+static char *
+encrypted_room (Peer       *peer,
+                const char *name)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_strdup_printf (
+    "{\"name\": \"%s\", \"preset\": \"private_chat\", \"initial_state\": [{"
+    "  \"type\": \"m.room.encryption\", \"state_key\": \"\","
+    "  \"content\": {\"algorithm\": \"m.megolm.v1.aes-sha2\"}}]}", name);
+
+  reply = peer_request (peer, "POST", "v3/createRoom", body, &error);
+  g_assert_no_error (error);
+  return g_strdup (json_object_get_string_member (reply, "room_id"));
+}
+
+static GError *
+send_refused (MatrixClient *client,
+              const char   *room_id,
+              const char   *event_type,
+              JsonObject   *content)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *event_id = NULL;
+  GError *error = NULL;
+
+  matrix_client_send_event_async (client, room_id, event_type, content, NULL, NULL,
+                                  store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  event_id = matrix_client_send_event_finish (client, result, &error);
+  g_assert_null (event_id);
+  return error;
+}
+
+/* Every event of @user in the room, as the server has it: only state. */
+static void
+assert_only_state_from (Peer       *peer,
+                        const char *room_id,
+                        const char *user_id)
+{
+  g_autoptr(JsonArray) chunk = peer_get_messages (peer, room_id, 100);
+  guint n_ours = 0;
+
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    {
+      JsonObject *event = json_array_get_object_element (chunk, i);
+
+      if (g_strcmp0 (json_object_get_string_member (event, "sender"), user_id) != 0)
+        continue;
+      n_ours++;
+      if (!json_object_has_member (event, "state_key"))
+        g_error ("The server has a %s from us in an encrypted room",
+                 json_object_get_string_member (event, "type"));
+    }
+  /* Our join, at least: the check saw our events. */
+  g_assert_cmpuint (n_ours, >=, 1);
+}
+
+/* A room created encrypted: whatever path a message takes through the
+ * library, it is refused, and the server never receives it. */
+static void
+test_encrypted_room_refused (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("careful");
+  g_autoptr(TestClient) bot = test_client_new_logged_in ("nosync");
+  g_autoptr(Peer) peer = peer_new ("private");
+  g_autofree char *room_id = encrypted_room (peer, "Encrypted room");
+  g_autofree char *plain_id = peer_create_room (peer, "Plain room");
+  g_autofree char *room = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("v3/rooms/%s/send/m.room.message/by-hand", room);
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autoptr(JsonObject) reaction = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *plain_event = NULL;
+  GError *error = NULL;
+  MatrixRoom *matrix_room;
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", "my password is hunter2");
+
+  peer_invite (peer, room_id, matrix_client_get_user_id (ours->client));
+  test_client_join (ours, room_id);
+  test_client_sync_once (ours);
+  matrix_room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  g_assert_nonnull (matrix_room);
+  g_assert_true (matrix_room_get_encrypted (matrix_room));
+  g_assert_true (matrix_client_is_room_encrypted (ours->client, room_id));
+
+  /* The client's send, a timeline's, a reaction, and a request by hand. */
+  error = send_refused (ours->client, room_id, "m.room.message", content);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_clear_error (&error);
+
+  matrix_timeline_send_async (matrix_room_get_timeline (matrix_room), "m.room.message", content,
+                              NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  event_id = matrix_timeline_send_finish (matrix_room_get_timeline (matrix_room), result, &error);
+  g_assert_null (event_id);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_clear_error (&error);
+
+  reaction = json_object_new ();
+  json_object_set_string_member (reaction, "key", "hunter2");
+  error = send_refused (ours->client, room_id, "m.reaction", reaction);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_clear_error (&error);
+
+  g_assert_null (test_client_request (ours, "PUT", path, "{\"body\": \"hunter2\"}", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_clear_error (&error);
+
+  /* A client that never synced asks the server first, and is refused too. */
+  peer_invite (peer, room_id, matrix_client_get_user_id (bot->client));
+  test_client_join (bot, room_id);
+  g_assert_false (matrix_client_is_room_encrypted (bot->client, room_id));
+  error = send_refused (bot->client, room_id, "m.room.message", content);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED);
+  g_clear_error (&error);
+  g_assert_true (matrix_client_is_room_encrypted (bot->client, room_id));
+
+  /* The server has nothing from either but their joins. */
+  assert_only_state_from (peer, room_id, matrix_client_get_user_id (ours->client));
+  assert_only_state_from (peer, room_id, matrix_client_get_user_id (bot->client));
+
+  /* The same question about a plain room is answered "none", and it sends. */
+  peer_invite (peer, plain_id, matrix_client_get_user_id (bot->client));
+  test_client_join (bot, plain_id);
+  plain_event = send_text (bot, plain_id, "Not a secret", NULL);
+  g_assert_nonnull (plain_event);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -763,6 +897,7 @@ main (int   argc,
                    test_sync_session_ended_remotely);
   g_test_add_func ("/integration/client/send-event/arrives", test_send_event_arrives);
   g_test_add_func ("/integration/client/send-event/same-txn-id-once", test_send_event_same_txn_once);
+  g_test_add_func ("/integration/client/send-event/encrypted-room-refused", test_encrypted_room_refused);
   g_test_add_func ("/integration/client/room/mark-read-resets-counts", test_mark_read_resets_counts);
   g_test_add_func ("/integration/client/media/room-avatar-thumbnail", test_room_avatar_thumbnail);
   g_test_add_func ("/integration/client/room/redaction-removes-message", test_redaction_removes_message);

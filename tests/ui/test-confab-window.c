@@ -83,7 +83,7 @@ on_synced (MatrixClient *client,
 /* Every room the tests open. */
 static const char * const room_ids[] = {
   "!named:example.org", "!alias:example.org", "!heroes:example.org", "!club:example.org",
-  "!fmt:example.org", "!long:example.org", "!new:example.org",
+  "!fmt:example.org", "!long:example.org", "!new:example.org", "!secret:example.org",
 };
 
 static void
@@ -838,6 +838,109 @@ test_composer_failed_send_offers_retry (Fixture       *f,
   ui_wait_until (send_finished, timeline, 5000, "retry finished");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   g_assert_false (ui_child_visible (last_event_row (f), CONFAB_TYPE_EVENT_ROW, "retry_button"));
+}
+
+#define ENCRYPTION(id, ts) \
+  "{\"type\":\"m.room.encryption\",\"state_key\":\"\",\"sender\":\"@bob:example.org\"," \
+  "\"event_id\":\"" id "\",\"origin_server_ts\":" ts "," \
+  "\"content\":{\"algorithm\":\"m.megolm.v1.aes-sha2\"}}"
+
+static const char *encrypted_room_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+  "\"!secret:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("secret") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    " MEMBER ("@bob:example.org", "Bob") "," ENCRYPTION ("$enc", "1700000000001") ","
+  "    {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$secret-name\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"Secret\"}}]},"
+  "  \"timeline\":{\"limited\":false,\"events\":[]}},"
+  "\"!named:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("named") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$name\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"Named Room\"}}]},"
+  "  \"timeline\":{\"limited\":false,\"events\":["
+  "    " MESSAGE ("$e1", "@bob:example.org", "1700000100000", "m.text", "Hello there") "]}}"
+  "}}}";
+
+static gboolean
+composer_insensitive (gpointer data)
+{
+  return !gtk_widget_get_sensitive (data);
+}
+
+static guint
+count_sends (Fixture *f)
+{
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    n += strstr (((FakeRequest *) requests->pdata[i])->path, "/send/") != NULL;
+  return n;
+}
+
+/* Typed text and Enter, the way a user sends. */
+static void
+type_and_send (GtkTextView *text_view,
+               const char  *text)
+{
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), text, -1);
+  press_key (GTK_WIDGET (text_view), GDK_KEY_Return, 0);
+}
+
+static void
+test_composer_encrypted_room_disabled (Fixture       *f,
+                                       gconstpointer  data)
+{
+  GtkWidget *composer;
+  GtkWidget *encrypted_box;
+  GtkTextView *text_view;
+  MatrixTimeline *timeline;
+  g_autofree char *png = NULL;
+  guint n_items;
+
+  start_with_sync (f, encrypted_room_sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!secret:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  composer = confab_window_get_composer (f->window);
+  text_view = GTK_TEXT_VIEW (template_child (composer, CONFAB_TYPE_COMPOSER, "text_view"));
+  encrypted_box = template_child (composer, CONFAB_TYPE_COMPOSER, "encrypted_box");
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+
+  /* Said, and shut: nothing to type in, nothing to send. */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (text_view)));
+  g_assert_true (gtk_widget_get_mapped (encrypted_box));
+  g_assert_nonnull (strstr (ui_child_label (composer, CONFAB_TYPE_COMPOSER, "encrypted_label"),
+                            "encrypted"));
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  type_and_send (text_view, "a secret");
+  gtk_widget_activate_action (composer, "composer.send", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, n_items);
+  png = ui_save_png (GTK_WIDGET (f->window), "window-encrypted-room.png");
+
+  /* Another room is as before. */
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (text_view)));
+  g_assert_false (gtk_widget_get_visible (encrypted_box));
+
+  /* Encryption turned on while the room is open: the composer follows.
+   * The held sync answers with the same token, so the next asks since s1. */
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!named:example.org\":{"
+                              "\"timeline\":{\"events\":[" ENCRYPTION ("$enc2", "1700000200000")
+                              "]}}}}}", FALSE);
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (composer_insensitive, text_view, 5000, "the composer disabled");
+  g_assert_true (gtk_widget_get_visible (encrypted_box));
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  type_and_send (text_view, "typed before it knew");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, n_items);
+
+  iterate_for (100);
+  g_assert_cmpuint (count_sends (f), ==, 0);
 }
 
 static gboolean
@@ -1601,6 +1704,8 @@ main (int   argc,
               fixture_setup, test_composer_sends_with_local_echo, fixture_teardown);
   g_test_add ("/confab/window/composer/failed-send-offers-retry", Fixture, NULL,
               fixture_setup, test_composer_failed_send_offers_retry, fixture_teardown);
+  g_test_add ("/confab/window/composer/encrypted-room-disabled", Fixture, NULL,
+              fixture_setup, test_composer_encrypted_room_disabled, fixture_teardown);
   g_test_add ("/confab/window/composer/me-sends-emote", Fixture, NULL,
               fixture_setup, test_composer_me_sends_emote, fixture_teardown);
   g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
