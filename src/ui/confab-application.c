@@ -176,9 +176,12 @@ confab_application_startup (GApplication *app)
   if (CONFAB_APPLICATION (app)->homeserver == NULL)
     confab_session_prefetch ();
 
-  G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
-
+  /* Before chaining up: GtkApplication's start-up looks for gtk/help-overlay.ui
+   * and AdwApplication's for style.css under the resource base path, and
+   * quietly does without them if the bundle is not registered yet. */
   confab_ui_init ();
+
+  G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);

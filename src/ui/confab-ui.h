@@ -5,8 +5,9 @@
 
 G_BEGIN_DECLS
 
-/* Registers the app's resources and types. The app and the UI tests call it
- * once, after adw_init(); calling it again does nothing. */
+/* Registers the app's resources and types. ConfabApplication calls it in
+ * its start-up before chaining up, so that GTK and libadwaita find the help
+ * overlay and the style sheet; calling it again does nothing. */
 void confab_ui_init (void);
 
 G_END_DECLS

@@ -157,10 +157,9 @@ fixture_setup (Fixture       *f,
                                               on_name_acquired, NULL, f, NULL);
   ui_wait_until (name_acquired, f, 5000, "org.gtk.Notifications");
 
-  f->app = G_APPLICATION (confab_application_new ());
-  g_assert_true (g_application_register (f->app, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_false (g_application_get_is_remote (f->app));
+  /* Registered by ui_test_init(), as the app is; its notification backend
+   * is picked at its first notification, once the server above is there. */
+  f->app = G_APPLICATION (ui_test_get_application ());
 
   f->server = fake_homeserver_new ();
   f->store = logged_in_store_new ();
@@ -190,7 +189,6 @@ fixture_teardown (Fixture       *f,
   g_object_unref (f->store);
   g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
   g_object_unref (f->server);
-  g_object_unref (f->app);
   g_bus_unown_name (f->owner_id);
   g_dbus_connection_unregister_object (bus, f->object_id);
   g_ptr_array_unref (f->calls);

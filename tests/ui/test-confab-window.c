@@ -1670,11 +1670,67 @@ test_logout_returns_to_login (Fixture       *f,
   ui_wait_until (logged_out, f, 5000, "POST /logout");
 }
 
+/* --- the application's start-up -------------------------------------------- */
+
+/* What ConfabApplication's start-up loads from its resources (the style
+ * sheet, the help overlay and its shortcut) is there, in a window of the
+ * application: the tests load nothing of it themselves. */
+static void
+test_startup_loads_style_and_help (Fixture       *f,
+                                   gconstpointer  data)
+{
+  GtkApplication *app = ui_test_get_application ();
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, "win.show-help-overlay");
+  GtkWidget *badge;
+  GtkWidget *name;
+  PangoLayout *layout;
+  int text_width;
+  g_autofree char *png = NULL;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = confab_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+
+  /* "Keyboard Shortcuts" in the menu, and Ctrl+?. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window)));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "show-help-overlay"));
+  g_assert_nonnull (accels);
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>question"));
+
+  /* The unread badge is a pill: style.css pads it 6 px each side and makes
+   * it at least 20 px wide in all; a bare label is as wide as its digits. */
+  start_with_sync (f, three_rooms_sync, TRUE);
+  badge = template_child (room_row_named (f, "Named Room"), CONFAB_TYPE_ROOM_ROW, "badge_label");
+  g_assert_true (gtk_widget_get_mapped (badge));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (badge)), ==, "2");
+  layout = gtk_label_get_layout (GTK_LABEL (badge));
+  pango_layout_get_pixel_size (layout, &text_width, NULL);
+  g_assert_cmpint (gtk_widget_get_width (badge), >=, MAX (text_width + 12, 20));
+
+  /* Its digits are bold and smaller than a room's name. */
+  name = template_child (room_row_named (f, "Named Room"), CONFAB_TYPE_ROOM_ROW, "name_label");
+  {
+    PangoContext *badge_context = gtk_widget_get_pango_context (badge);
+    PangoContext *name_context = gtk_widget_get_pango_context (name);
+    PangoFontDescription *badge_font = pango_context_get_font_description (badge_context);
+    PangoFontDescription *name_font = pango_context_get_font_description (name_context);
+
+    g_assert_cmpint (pango_font_description_get_weight (badge_font), >=, PANGO_WEIGHT_BOLD);
+    g_assert_cmpint (pango_font_description_get_size (badge_font), <,
+                     pango_font_description_get_size (name_font));
+  }
+  png = ui_save_png (GTK_WIDGET (f->window), "window-styled.png");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   ui_test_init (&argc, &argv);
+
+  g_test_add ("/confab/application/startup-loads-style-and-help-overlay", Fixture, NULL,
+              fixture_setup, test_startup_loads_style_and_help, fixture_teardown);
 
   g_test_add ("/confab/window/room-list/names-in-activity-order", Fixture, NULL,
               fixture_setup, test_room_list_names_in_activity_order, fixture_teardown);

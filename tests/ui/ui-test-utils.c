@@ -3,8 +3,10 @@
 
 #include <glib/gstdio.h>
 
-#include "confab-ui.h"
+#include "confab-application.h"
 #include "ui-test-utils.h"
+
+static ConfabApplication *application;
 
 void
 ui_test_init (int    *argc,
@@ -12,7 +14,7 @@ ui_test_init (int    *argc,
 {
   g_autofree char *data_home = NULL;
   g_autofree char *cache_home = NULL;
-  g_autoptr(GtkCssProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
 
   data_home = g_dir_make_tmp ("confab-ui-test-XXXXXX", NULL);
   g_assert_nonnull (data_home);
@@ -22,18 +24,26 @@ ui_test_init (int    *argc,
   g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
 
   gtk_test_init (argc, argv, NULL);
-  adw_init ();
-  confab_ui_init ();
 
   /* Renders show the final state, not a frame of a transition. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
-  /* AdwApplication loads the style sheet for the app; the tests have none. */
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/io/github/confab/Confab/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  /* The app's own start-up, as g_application_run() begins it: resources,
+   * types, style sheet, help overlay and shortcuts come from there, never
+   * from the tests. The data folder is empty, so there is no session to
+   * open; activate (the first window) is left to each test. */
+  g_set_application_name ("Confab");
+  application = confab_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (application), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (application)));
+}
+
+GtkApplication *
+ui_test_get_application (void)
+{
+  g_assert_nonnull (application);
+  return GTK_APPLICATION (application);
 }
 
 static void

@@ -7,10 +7,15 @@
 
 G_BEGIN_DECLS
 
-/* gtk_test_init + libadwaita + the app's resources, types and style sheet;
- * XDG_DATA_HOME points at a fresh temporary folder. */
+/* gtk_test_init, then the app's ConfabApplication registered, which runs
+ * its real start-up (resources, types, style sheet, help overlay,
+ * shortcuts) and nothing else; XDG_DATA_HOME points at a fresh temporary
+ * folder. Needs a session bus (dbus-run-session), as the app does. */
 void        ui_test_init          (int          *argc,
                                    char       ***argv);
+/* The application ui_test_init() started: one per test program, as in the
+ * app. Windows made with it get its help overlay and shortcuts. */
+GtkApplication *ui_test_get_application (void);
 
 /* Removes everything the app keeps in XDG_DATA_HOME (session.ini and the
  * stores), so that each test starts from an empty data folder. GLib caches
