@@ -1401,14 +1401,17 @@ on_dialog_entry_changed (GtkEditable      *entry,
                                            *stripped != '\0');
 }
 
+/* Enter does what a click on the default button does: the response, once,
+ * and the dialog closes (adw_message_dialog_response() alone would leave it
+ * open for a second Enter). libadwaita makes that button the default widget. */
 static void
 on_dialog_entry_activate (GtkEntry         *entry,
                           AdwMessageDialog *dialog)
 {
-  const char *response = adw_message_dialog_get_default_response (dialog);
+  GtkWidget *button = gtk_window_get_default_widget (GTK_WINDOW (dialog));
 
-  if (adw_message_dialog_get_response_enabled (dialog, response))
-    adw_message_dialog_response (dialog, response);
+  if (button != NULL && gtk_widget_is_sensitive (button))
+    gtk_widget_activate (button);
 }
 
 static void
@@ -1433,8 +1436,8 @@ ask_for_text (ConfabWindow *self,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), response);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), response, FALSE);
-  g_signal_connect (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog);
-  g_signal_connect (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog);
+  g_signal_connect_object (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog, 0);
+  g_signal_connect_object (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog, 0);
   g_signal_connect (dialog, "response", G_CALLBACK (on_entry_dialog_response), self);
   gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
 

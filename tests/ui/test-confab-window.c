@@ -1388,6 +1388,74 @@ test_join_room_by_alias (Fixture       *f,
   ui_wait_until (room_opened, f, 5000, "the joined room opened");
 }
 
+static gboolean
+no_dialog_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Typing in the dialog of @action and pressing Enter twice, as an impatient
+ * user does: one request, and the dialog is gone after the first. */
+static void
+enter_twice_in_dialog (Fixture    *f,
+                       const char *action,
+                       const char *text,
+                       const char *method,
+                       const char *path)
+{
+  RequestCheck check = { f, method, path };
+  AdwMessageDialog *dialog;
+  g_autoptr(GtkWidget) entry = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), action, NULL);
+  dialog = find_dialog ();
+  entry = g_object_ref (adw_message_dialog_get_extra_child (dialog));
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+
+  g_signal_emit_by_name (entry, "activate");
+  g_signal_emit_by_name (entry, "activate");
+  ui_wait_until (no_dialog_shown, NULL, 5000, "the dialog closed");
+  ui_wait_until (request_arrived, &check, 5000, path);
+  g_signal_emit_by_name (entry, "activate");
+
+  iterate_for (300);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, method, path), ==, 1);
+}
+
+static void
+test_dialogs_enter_acts_once (Fixture       *f,
+                              gconstpointer  data)
+{
+  start_with_sync (f, three_rooms_sync, TRUE);
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/createRoom", 200,
+                              "{\"room_id\":\"!created:example.org\"}", TRUE);
+  enter_twice_in_dialog (f, "win.create-room", "Book club", "POST", "/_matrix/client/v3/createRoom");
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%23new:example.org", 200,
+                              "{\"room_id\":\"!new:example.org\"}", TRUE);
+  enter_twice_in_dialog (f, "win.join-room", "#new:example.org", "POST",
+                         "/_matrix/client/v3/join/#new:example.org");
+
+  /* An empty entry does nothing, and the dialog stays for the name. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.create-room", NULL);
+  g_signal_emit_by_name (adw_message_dialog_get_extra_child (find_dialog ()), "activate");
+  iterate_for (300);
+  g_assert_false (no_dialog_shown (NULL));
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", "/_matrix/client/v3/createRoom"),
+                    ==, 1);
+  gtk_window_close (GTK_WINDOW (find_dialog ()));
+}
+
 static void
 test_leave_room_asks_first (Fixture       *f,
                             gconstpointer  data)
@@ -1760,6 +1828,8 @@ main (int   argc,
               fixture_setup, test_composer_sends_with_local_echo, fixture_teardown);
   g_test_add ("/confab/window/composer/failed-send-offers-retry", Fixture, NULL,
               fixture_setup, test_composer_failed_send_offers_retry, fixture_teardown);
+  g_test_add ("/confab/window/dialogs/enter-acts-once-and-closes", Fixture, NULL,
+              fixture_setup, test_dialogs_enter_acts_once, fixture_teardown);
   g_test_add ("/confab/window/composer/encrypted-room-disabled", Fixture, NULL,
               fixture_setup, test_composer_encrypted_room_disabled, fixture_teardown);
   g_test_add ("/confab/window/composer/me-sends-emote", Fixture, NULL,
