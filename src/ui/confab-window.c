@@ -457,6 +457,26 @@ grow_listed_rooms (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* GtkListView keeps the row at the top of its view in place when rows come
+ * or move above it, so a room that arrives or moves to the top (a sync's
+ * rooms, new activity) would push the list down, the newest room hidden
+ * above it. A list that was at its top stays there. Connected after the
+ * view: the adjustment still holds the value from before the change. */
+static void
+on_listed_rooms_changed (ConfabWindow *self,
+                         guint         position,
+                         guint         removed,
+                         guint         added)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->rooms_view));
+
+  if (added == 0 || g_list_model_get_n_items (G_LIST_MODEL (self->selection)) == 0 ||
+      gtk_adjustment_get_value (adjustment) > gtk_adjustment_get_lower (adjustment))
+    return;
+
+  gtk_widget_activate_action (GTK_WIDGET (self->rooms_view), "list.scroll-to-item", "u", 0);
+}
+
 static void
 select_position_of (ConfabWindow *self,
                     MatrixRoom   *room)
@@ -971,6 +991,8 @@ confab_window_set_client (ConfabWindow *self,
   gtk_list_view_set_factory (self->rooms_view, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->rooms_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (on_listed_rooms_changed),
+                           self, G_CONNECT_SWAPPED);
 
   gtk_list_box_bind_model (self->invites_list, G_LIST_MODEL (self->invited_rooms),
                            create_invite_row, self, NULL);

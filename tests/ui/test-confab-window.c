@@ -134,6 +134,18 @@ synced_once (gpointer data)
   return f->n_synced >= 1;
 }
 
+static gboolean
+synced_twice (gpointer data)
+{
+  return ((Fixture *) data)->n_synced >= 2;
+}
+
+static gboolean
+synced_thrice (gpointer data)
+{
+  return ((Fixture *) data)->n_synced >= 3;
+}
+
 /* Starts the window on the fixture's client with @first_sync as the answer
  * to the first /sync; later syncs wait (held) unless the test queues more. */
 static void
@@ -1740,6 +1752,112 @@ test_logout_returns_to_login (Fixture       *f,
 
 /* --- the application's start-up -------------------------------------------- */
 
+/* --- the room list at start --------------------------------------------------- */
+
+/* @n rooms "Room 00".."Room NN", each more recent than the one before: in a
+ * sync's order, each lands at the top of the list. */
+static char *
+many_rooms_sync (guint n)
+{
+  GString *s = g_string_new ("{\"next_batch\":\"s1\",\"rooms\":{\"join\":{");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s,
+      "%s\"!r%02u:example.org\":{\"state\":{\"events\":["
+      "{\"type\":\"m.room.create\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+      " \"event_id\":\"$c%u\",\"origin_server_ts\":1700000000000,\"content\":{}},"
+      "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+      " \"event_id\":\"$n%u\",\"origin_server_ts\":1700000000000,\"content\":{\"name\":\"Room %02u\"}}]},"
+      "\"timeline\":{\"limited\":false,\"events\":["
+      "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$m%u\","
+      " \"origin_server_ts\":%" G_GINT64_FORMAT ",\"content\":{\"msgtype\":\"m.text\",\"body\":\"hi %u\"}}]}}",
+      i > 0 ? "," : "", i, i, i, i, i, (gint64) 1700000100000 + i * 1000, i);
+  g_string_append (s, "}}}");
+  return g_string_free (s, FALSE);
+}
+
+static GtkAdjustment *
+rooms_vadjustment (Fixture *f)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (template_child (f->window, CONFAB_TYPE_WINDOW,
+                                                                          "rooms_view")));
+}
+
+/* The list is at its top, and the first room's row is whole in view. */
+static void
+assert_list_at_top (Fixture    *f,
+                    const char *first)
+{
+  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  g_auto(GStrv) names = NULL;
+  graphene_point_t point;
+  GtkWidget *row;
+
+  g_assert_cmpfloat (gtk_adjustment_get_value (rooms_vadjustment (f)), ==, 0);
+  names = room_list_names (f);
+  g_assert_cmpstr (names[0], ==, first);
+  row = room_row_named (f, first);
+  g_assert_true (gtk_widget_compute_point (row, view, &GRAPHENE_POINT_INIT (0, 0), &point));
+  g_assert_cmpfloat (point.y, >=, 0);
+  g_assert_cmpfloat (point.y + gtk_widget_get_height (row), <=, gtk_widget_get_height (view));
+}
+
+static void
+queue_message_sync (Fixture    *f,
+                    const char *since,
+                    const char *next,
+                    const char *room_id,
+                    const char *event_id,
+                    const char *ts)
+{
+  g_autofree char *path = g_strdup_printf (SYNC "?since=%s&timeout=30000", since);
+  g_autofree char *body = g_strdup_printf (
+    "{\"next_batch\":\"%s\",\"rooms\":{\"join\":{\"%s\":{\"timeline\":{\"events\":["
+    MESSAGE ("%s", "@bob:example.org", "%s", "m.text", "news") "]}}}}}", next, room_id, event_id, ts);
+
+  fake_homeserver_queue_json (f->server, "GET", path, 200, body, FALSE);
+}
+
+/* Rooms that come in above the top row (a first sync's, a room with news)
+ * do not push the list down: a list at its top stays at its top. One the
+ * user scrolled down stays where it is. */
+static void
+test_room_list_starts_at_top (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *body = many_rooms_sync (30);
+  GtkAdjustment *adjustment;
+  double scrolled;
+
+  start_with_sync (f, body, TRUE);
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  adjustment = rooms_vadjustment (f);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, gtk_adjustment_get_page_size (adjustment));
+  assert_list_at_top (f, "Room 29");
+
+  /* News in a room far down: it comes first, in view. */
+  queue_message_sync (f, "s1", "s2", "!r03:example.org", "$news1", "1700009000000");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (synced_twice, f, 5000, "the second sync");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  assert_list_at_top (f, "Room 03");
+
+  /* Scrolled down by the user: news elsewhere leaves the rows in view be. */
+  gtk_adjustment_set_value (adjustment, 200);
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  scrolled = gtk_adjustment_get_value (adjustment);
+  g_assert_cmpfloat (scrolled, >, 0);
+  queue_message_sync (f, "s2", "s3", "!r20:example.org", "$news2", "1700009100000");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s3&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s3\"}");
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (synced_thrice, f, 5000, "the third sync");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, 0);
+}
+
 /* What ConfabApplication's start-up loads from its resources (the style
  * sheet, the help overlay and its shortcut) is there, in a window of the
  * application: the tests load nothing of it themselves. */
@@ -1797,6 +1915,8 @@ main (int   argc,
 {
   ui_test_init (&argc, &argv);
 
+  g_test_add ("/confab/window/room-list/starts-at-top", Fixture, NULL,
+              fixture_setup, test_room_list_starts_at_top, fixture_teardown);
   g_test_add ("/confab/application/startup-loads-style-and-help-overlay", Fixture, NULL,
               fixture_setup, test_startup_loads_style_and_help, fixture_teardown);
 
