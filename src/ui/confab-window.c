@@ -540,9 +540,13 @@ update_rooms_visibility (ConfabWindow *self)
 {
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms)) == 0;
+  gboolean invites = g_list_model_get_n_items (G_LIST_MODEL (self->invited_rooms)) > 0;
 
-  gtk_widget_set_visible (self->invites_box,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->invited_rooms)) > 0);
+  gtk_widget_set_visible (self->invites_box, invites);
+
+  /* An invite that matches the search is a result too. */
+  if (empty && invites && *search != '\0')
+    empty = FALSE;
 
   if (empty && *search != '\0')
     {
@@ -944,7 +948,7 @@ confab_window_set_client (ConfabWindow *self,
                           MatrixClient *client)
 {
   GtkListItemFactory *factory;
-  GtkEveryFilter *every;
+  GtkEveryFilter *every, *invited_every;
   GtkExpression *expression;
 
   g_return_if_fail (CONFAB_IS_WINDOW (self));
@@ -970,8 +974,14 @@ confab_window_set_client (ConfabWindow *self,
 
   self->joined_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
                                                   GTK_FILTER (every));
+  /* The search filters invites as it filters the rooms. */
+  invited_every = gtk_every_filter_new ();
+  gtk_multi_filter_append (GTK_MULTI_FILTER (invited_every),
+                           g_object_ref (GTK_FILTER (self->invited_filter)));
+  gtk_multi_filter_append (GTK_MULTI_FILTER (invited_every),
+                           g_object_ref (GTK_FILTER (self->search_filter)));
   self->invited_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
-                                                   g_object_ref (GTK_FILTER (self->invited_filter)));
+                                                   GTK_FILTER (invited_every));
   self->listed_rooms = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->joined_rooms)),
                                                  0, rooms_in_first_frame (self));
   self->grow_frames = 0;

@@ -1099,6 +1099,88 @@ test_invites_listed_apart_and_accepted (Fixture       *f,
   g_assert_false (gtk_widget_get_sensitive (accept));
 }
 
+#define INVITE(room, name) \
+  "\"" room "\":{\"invite_state\":{\"events\":[" \
+  "  {\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@bob:example.org\",\"content\":{\"name\":\"" name "\"}}," \
+  "  {\"type\":\"m.room.member\",\"state_key\":\"@alice:example.org\",\"sender\":\"@bob:example.org\"," \
+  "   \"content\":{\"membership\":\"invite\"}}]}}"
+
+static const char *two_invites_sync =
+  "{\"next_batch\":\"s1\",\"rooms\":{"
+  "\"join\":{\"!alias:example.org\":{"
+  "  \"state\":{\"events\":[" CREATE ("alias") "," MEMBER ("@alice:example.org", "Alice") ","
+  "    {\"type\":\"m.room.canonical_alias\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+  "     \"event_id\":\"$alias\",\"origin_server_ts\":1700000000000,\"content\":{\"alias\":\"#alias:example.org\"}}]},"
+  "  \"timeline\":{\"events\":[]}}},"
+  "\"invite\":{" INVITE ("!club:example.org", "Book Club") "," INVITE ("!bus:example.org", "Bus Drivers") "}"
+  "}}";
+
+/* The names the invites show, top to bottom, or NULL when they are hidden. */
+static char *
+invite_names (Fixture *f)
+{
+  GtkWidget *invites_box = template_child (f->window, CONFAB_TYPE_WINDOW, "invites_box");
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) names = NULL;
+
+  if (!gtk_widget_get_visible (invites_box))
+    return NULL;
+  rows = ui_find_widgets (invites_box, CONFAB_TYPE_ROOM_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    g_strv_builder_add (builder, ui_child_label (rows->pdata[i], CONFAB_TYPE_ROOM_ROW, "name_label"));
+  names = g_strv_builder_end (builder);
+  return g_strjoinv (" | ", names);
+}
+
+static void
+search_for (Fixture    *f,
+            const char *text)
+{
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry")),
+                         text);
+  /* GtkSearchEntry reports a change after a short delay. */
+  g_signal_emit_by_name (template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry"), "search-changed");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+}
+
+/* Ctrl+K filters the invites as it filters the rooms. */
+static void
+test_invites_follow_search (Fixture       *f,
+                            gconstpointer  data)
+{
+  GtkStack *rooms_stack;
+  char *names;
+
+  start_with_sync (f, two_invites_sync, TRUE);
+  rooms_stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_stack"));
+  names = invite_names (f);
+  g_assert_cmpstr (names, ==, "Bus Drivers | Book Club");
+  g_free (names);
+
+  search_for (f, "bus");
+  names = invite_names (f);
+  g_assert_cmpstr (names, ==, "Bus Drivers");
+  g_free (names);
+  /* No joined room matches, but an invite does: no "No Results". */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "list");
+
+  search_for (f, "BOOK");
+  names = invite_names (f);
+  g_assert_cmpstr (names, ==, "Book Club");
+  g_free (names);
+
+  search_for (f, "nothing like it");
+  g_assert_null (invite_names (f));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "empty");
+
+  search_for (f, "");
+  names = invite_names (f);
+  g_assert_cmpstr (names, ==, "Bus Drivers | Book Club");
+  g_free (names);
+}
+
 /* A room whose first sync was limited: 40 messages and a gap before them. */
 static char *
 long_room_sync (void)
@@ -1915,6 +1997,8 @@ main (int   argc,
 {
   ui_test_init (&argc, &argv);
 
+  g_test_add ("/confab/window/invites/follow-search", Fixture, NULL,
+              fixture_setup, test_invites_follow_search, fixture_teardown);
   g_test_add ("/confab/window/room-list/starts-at-top", Fixture, NULL,
               fixture_setup, test_room_list_starts_at_top, fixture_teardown);
   g_test_add ("/confab/application/startup-loads-style-and-help-overlay", Fixture, NULL,
