@@ -152,11 +152,14 @@ test_event_body_markup (void)
     "{\"room_id\":\"!r\",\"type\":\"m.room.message\",\"sender\":\"@a:x\",\"event_id\":\"$3\","
     "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"<i>x</i>\","
     "\"format\":\"text/unknown\",\"formatted_body\":\"<i>x</i>\"}}",
+    "{\"room_id\":\"!r\",\"type\":\"m.room.message\",\"sender\":\"@a:x\",\"event_id\":\"$4\","
+    "\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":\"read https://example.org\"}}",
   };
   static const char *expected[] = {
     "&lt;b&gt;not html&lt;/b&gt; &amp; co",
     "<b>hi</b>",
     "&lt;i&gt;x&lt;/i&gt;",
+    "read <a href=\"https://example.org\">https://example.org</a>",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (json); i++)
@@ -172,6 +175,94 @@ test_event_body_markup (void)
     }
 }
 
+/* Plain text: escaped, its bare URLs links, and the markup always parses. */
+static void
+assert_linkified (const char *text,
+                  const char *expected_markup)
+{
+  g_autofree char *markup = matrix_text_to_pango_markup (text, -1);
+  g_autofree char *pango = without_links (markup);
+  g_autoptr(GError) error = NULL;
+
+  if (!pango_parse_markup (pango, -1, 0, NULL, NULL, NULL, &error))
+    g_error ("Not valid Pango markup for %s:\n  %s\n  (%s)", text, markup, error->message);
+  g_assert_cmpstr (markup, ==, expected_markup);
+}
+
+static void
+test_linkify (void)
+{
+  assert_linkified ("no links here", "no links here");
+  assert_linkified ("see https://example.org/a?b=c#d now",
+                    "see <a href=\"https://example.org/a?b=c#d\">https://example.org/a?b=c#d</a> now");
+  assert_linkified ("http://example.org", "<a href=\"http://example.org\">http://example.org</a>");
+  assert_linkified ("HTTPS://EXAMPLE.ORG", "<a href=\"HTTPS://EXAMPLE.ORG\">HTTPS://EXAMPLE.ORG</a>");
+  assert_linkified ("write to mailto:alice@example.org!",
+                    "write to <a href=\"mailto:alice@example.org\">mailto:alice@example.org</a>!");
+  /* Sentence punctuation and brackets around the URL stay outside it. */
+  assert_linkified ("(at https://example.org/x.)",
+                    "(at <a href=\"https://example.org/x\">https://example.org/x</a>.)");
+  assert_linkified ("https://en.wikipedia.org/wiki/Foo_(bar), yes",
+                    "<a href=\"https://en.wikipedia.org/wiki/Foo_(bar)\">"
+                    "https://en.wikipedia.org/wiki/Foo_(bar)</a>, yes");
+  assert_linkified ("*https://example.org*",
+                    "*<a href=\"https://example.org\">https://example.org</a>*");
+  /* & is escaped in the target and in the text. */
+  assert_linkified ("https://example.org/?a=1&b=2",
+                    "<a href=\"https://example.org/?a=1&amp;b=2\">https://example.org/?a=1&amp;b=2</a>");
+  /* Not ASCII: shown as written, opened escaped. */
+  assert_linkified ("https://de.wikipedia.org/wiki/Straße",
+                    "<a href=\"https://de.wikipedia.org/wiki/Stra%C3%9Fe\">"
+                    "https://de.wikipedia.org/wiki/Straße</a>");
+  /* Two, and one inside a word is not one. */
+  assert_linkified ("https://a.example https://b.example xhttps://c.example",
+                    "<a href=\"https://a.example\">https://a.example</a> "
+                    "<a href=\"https://b.example\">https://b.example</a> xhttps://c.example");
+  /* Nothing to go to. */
+  assert_linkified ("https:// and http://?x and mailto: and mailto:nobody",
+                    "https:// and http://?x and mailto: and mailto:nobody");
+  assert_linkified ("https://@/ https://-x.org", "https://@/ https://-x.org");
+}
+
+static void
+test_linkify_attacks (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *markup = NULL;
+  gint64 start;
+
+  /* Only http, https and mailto. */
+  assert_linkified ("javascript:alert(1) data:text/html,<b>x</b> file:///etc/passwd",
+                    "javascript:alert(1) data:text/html,&lt;b&gt;x&lt;/b&gt; file:///etc/passwd");
+  /* A URL cannot close the attribute or the tag it is put in. */
+  assert_linkified ("https://a.example/\"onclick=\"x",
+                    "<a href=\"https://a.example/\">https://a.example/</a>&quot;onclick=&quot;x");
+  assert_linkified ("https://a.example/'><b>x</b>",
+                    "<a href=\"https://a.example/\">https://a.example/</a>&apos;&gt;&lt;b&gt;x&lt;/b&gt;");
+  assert_linkified ("https://a.example/<script>",
+                    "<a href=\"https://a.example/\">https://a.example/</a>&lt;script&gt;");
+  assert_linkified ("https://a.example/%22%3E", "<a href=\"https://a.example/%22%3E\">https://a.example/%22%3E</a>");
+  /* A right-to-left override ends it: the link cannot show its text reversed. */
+  assert_linkified ("https://a.example/\xe2\x80\xaegpj.exe",
+                    "<a href=\"https://a.example/\">https://a.example/</a>\xe2\x80\xaegpj.exe");
+  /* Controls are dropped, invalid UTF-8 replaced. */
+  assert_linkified ("a\x01https://a.example\x1b", "a<a href=\"https://a.example\">https://a.example</a>");
+  markup = matrix_text_to_pango_markup ("https://a.example/\xff\xfe", -1);
+  g_assert_true (g_utf8_validate (markup, -1, NULL));
+  g_clear_pointer (&markup, g_free);
+  /* A host made of markup is no host. */
+  assert_linkified ("https://<b>", "https://&lt;b&gt;");
+  assert_linkified ("https://&amp;", "https://&amp;amp;");
+
+  /* Text made of nothing but failed candidates is read once: fast. */
+  for (guint i = 0; i < 20000; i++)
+    g_string_append (text, "(https://");
+  start = g_get_monotonic_time ();
+  markup = matrix_text_to_pango_markup (text->str, -1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_null (strstr (markup, "<a "));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -184,6 +275,8 @@ main (int   argc,
   g_test_add_func ("/matrix/html/attacks", test_attacks);
   g_test_add_func ("/matrix/html/huge-nesting", test_huge_nesting);
   g_test_add_func ("/matrix/html/event-body-markup", test_event_body_markup);
+  g_test_add_func ("/matrix/html/linkify/bare-urls", test_linkify);
+  g_test_add_func ("/matrix/html/linkify/attacks", test_linkify_attacks);
 
   return g_test_run ();
 }

@@ -595,12 +595,208 @@ matrix_html_to_pango_markup (const char *html,
   return g_string_free (conv.out, FALSE);
 }
 
+/* --- plain text ------------------------------------------------------------- */
+
+/* The schemes a bare URL in plain text may have: fewer than a link in HTML
+ * may, since here the sender did not even write a link. */
+static const char * const bare_link_prefixes[] = { "https://", "http://", "mailto:", NULL };
+
+/* Where a bare URL stops: at white space, at what no URL holds unescaped
+ * (<, >, ", `), and at controls and invisible formatting characters (a
+ * right-to-left override inside a link would show its text reversed). */
+static gboolean
+ends_bare_link (gunichar c)
+{
+  GUnicodeType type = g_unichar_type (c);
+
+  return g_unichar_isspace (c) || type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT ||
+         type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR ||
+         c == '<' || c == '>' || c == '"' || c == '`';
+}
+
+static guint
+count_char (const char *start,
+            const char *end,
+            char        c)
+{
+  guint n = 0;
+
+  for (const char *p = start; p < end; p++)
+    n += *p == c;
+  return n;
+}
+
+/* Sentence punctuation after a URL is not part of it, nor a closing
+ * bracket that closes something opened before the URL. */
+static const char *
+trim_bare_link (const char *start,
+                const char *end)
+{
+  while (end > start)
+    {
+      char last = end[-1];
+
+      if (strchr (".,;:!?'*", last) != NULL)
+        end--;
+      else if (last == ')' && count_char (start, end, ')') > count_char (start, end, '('))
+        end--;
+      else if (last == ']' && count_char (start, end, ']') > count_char (start, end, '['))
+        end--;
+      else if (last == '}' && count_char (start, end, '}') > count_char (start, end, '{'))
+        end--;
+      else
+        break;
+    }
+  return end;
+}
+
+/* Whether @url (a candidate that starts with one of bare_link_prefixes)
+ * names something: a host for http(s), an address for mailto. */
+static gboolean
+is_bare_link (const char *url)
+{
+  const char *rest;
+  const char *host, *host_end, *at;
+
+  if (!is_allowed_link (url))
+    return FALSE;
+
+  if (g_ascii_strncasecmp (url, "mailto:", strlen ("mailto:")) == 0)
+    {
+      rest = url + strlen ("mailto:");
+      at = strchr (rest, '@');
+      return at != NULL && at > rest && at[1] != '\0' && at[1] != '?';
+    }
+
+  rest = strstr (url, "://") + 3;
+  host_end = rest + strcspn (rest, "/?#");
+  host = rest;
+  /* user:password@host */
+  for (const char *p = rest; p < host_end; p++)
+    if (*p == '@')
+      host = p + 1;
+  if (host == host_end)
+    return FALSE;
+
+  for (const char *p = host; p < host_end; p++)
+    if (!(g_ascii_isalnum (*p) || (guchar) *p >= 0x80 || strchr ("-._:[]", *p) != NULL))
+      return FALSE;
+  return g_ascii_isalnum (*host) || (guchar) *host >= 0x80 || *host == '[';
+}
+
+/* Whether a bare link starts at @p (where one may start); it ends at
+ * *link_end. *scanned is where the candidate ran to: no link starts before
+ * it, so that text made of candidates is read once, not once a candidate. */
+static gboolean
+find_bare_link (const char  *p,
+                const char  *end,
+                const char **link_end,
+                const char **scanned)
+{
+  const char *stop = p;
+  g_autofree char *url = NULL;
+  gboolean prefixed = FALSE;
+
+  *scanned = p;
+  for (guint i = 0; bare_link_prefixes[i] != NULL && !prefixed; i++)
+    {
+      gsize length = strlen (bare_link_prefixes[i]);
+
+      prefixed = (gsize) (end - p) > length &&
+                 g_ascii_strncasecmp (p, bare_link_prefixes[i], length) == 0;
+    }
+  if (!prefixed)
+    return FALSE;
+
+  while (stop < end && !ends_bare_link (g_utf8_get_char (stop)))
+    stop = g_utf8_next_char (stop);
+  *scanned = stop;
+  stop = trim_bare_link (p, stop);
+
+  url = g_strndup (p, stop - p);
+  if (!is_bare_link (url))
+    return FALSE;
+
+  *link_end = stop;
+  return TRUE;
+}
+
+static void
+append_bare_link (Converter  *conv,
+                  const char *url,
+                  gsize       length)
+{
+  g_autofree char *text = g_strndup (url, length);
+  /* What GTK opens: ASCII only, with what was already escaped kept so. */
+  g_autofree char *target = g_uri_escape_string (text, G_URI_RESERVED_CHARS_GENERIC_DELIMITERS
+                                                       G_URI_RESERVED_CHARS_SUBCOMPONENT_DELIMITERS
+                                                       "%", FALSE);
+  g_autofree char *escaped = g_markup_escape_text (target, -1);
+
+  g_string_append_printf (conv->out, "<a href=\"%s\">", escaped);
+  append_text (conv, text, -1);
+  g_string_append (conv->out, "</a>");
+}
+
+/**
+ * matrix_text_to_pango_markup:
+ * @text: a plain-text message body, from anyone
+ * @length: its length in bytes, or -1 if nul-terminated
+ *
+ * The text escaped for GtkLabel markup, with its bare `http://`, `https://`
+ * and `mailto:` URLs made links (the sanitiser's schemes, fewer of them).
+ * A URL starts after a non-alphanumeric character and stops at white
+ * space, at `<`, `>`, `"` or a backtick, at a control or formatting
+ * character, before trailing punctuation and before a closing bracket it
+ * did not open; it needs a host (an address for `mailto:`). The link shows
+ * the text as written and goes to it with anything but ASCII escaped.
+ *
+ * Returns: (transfer full): well-formed markup
+ */
+char *
+matrix_text_to_pango_markup (const char *text,
+                             gssize      length)
+{
+  Converter conv = { g_string_new (NULL), g_string_new (NULL), NULL, 0 };
+  g_autofree char *valid = NULL;
+  const char *p, *end, *plain_start;
+  gunichar previous = 0;
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  valid = g_utf8_make_valid (text != NULL ? text : "", length);
+  p = plain_start = valid;
+  end = valid + strlen (valid);
+
+  while (p < end)
+    {
+      const char *link_end = NULL, *scanned = p;
+
+      if (!g_unichar_isalnum (previous) && find_bare_link (p, end, &link_end, &scanned))
+        {
+          append_text (&conv, plain_start, p - plain_start);
+          append_bare_link (&conv, p, link_end - p);
+          p = plain_start = link_end;
+        }
+      else if (!g_unichar_isalnum (previous) && scanned > p)
+        p = scanned;
+      else
+        p = g_utf8_next_char (p);
+      previous = g_utf8_get_char (g_utf8_prev_char (p));
+    }
+  append_text (&conv, plain_start, end - plain_start);
+
+  g_string_free (conv.plain, TRUE);
+  return g_string_free (conv.out, FALSE);
+}
+
 /**
  * matrix_event_dup_body_markup:
  * @event: an `m.room.message` event
  *
  * The message's text as Pango markup: its sanitised `formatted_body` when it
- * has one in `org.matrix.custom.html`, else its `body`, escaped.
+ * has one in `org.matrix.custom.html`, else its `body`, escaped, with its
+ * bare URLs as links (matrix_text_to_pango_markup()).
  *
  * Returns: (transfer full) (nullable): markup, or %NULL if the event has no
  *   text body
@@ -621,12 +817,5 @@ matrix_event_dup_body_markup (MatrixEvent *event)
   if (body == NULL)
     return NULL;
 
-  {
-    Converter conv = { g_string_new (NULL), g_string_new (NULL), NULL, 0 };
-    g_autofree char *valid = g_utf8_make_valid (body, -1);
-
-    append_text (&conv, valid, -1);
-    g_string_free (conv.plain, TRUE);
-    return g_string_free (conv.out, FALSE);
-  }
+  return matrix_text_to_pango_markup (body, -1);
 }

@@ -7,6 +7,8 @@ G_BEGIN_DECLS
 
 char *matrix_html_to_pango_markup  (const char  *html,
                                     gssize       length);
+char *matrix_text_to_pango_markup  (const char  *text,
+                                    gssize       length);
 char *matrix_event_dup_body_markup (MatrixEvent *event);
 
 G_END_DECLS

@@ -17,7 +17,8 @@
  * hidden when it continues the previous sender's messages), a one-line
  * description of any other event, or a gap in the history. A local echo
  * shows "Sending…", and "Not sent" with a Retry button if the send failed.
- * Everything is plain text.
+ * A message's text can be selected and copied; its links (a formatted
+ * body's, or bare URLs in a plain one, from the library) open in a browser.
  */
 struct _ConfabEventRow
 {
@@ -42,6 +43,7 @@ struct _ConfabEventRow
   MatrixTimeline     *timeline;
   gulong              send_state_handler;
   gulong              loading_handler;
+  gboolean            body_pressed;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabEventRow, confab_event_row, GTK_TYPE_WIDGET)
@@ -222,12 +224,13 @@ show_body (ConfabEventRow     *self,
   const char *body = item_content_string (item, "body");
   gboolean emote = g_strcmp0 (msgtype, "m.emote") == 0;
   /* The library sanitises formatted bodies into markup and escapes plain
-   * ones; a local echo has no event yet and is shown as the plain text we
-   * typed. Nothing from the network reaches the markup unescaped. */
+   * ones, their bare URLs made links; a local echo has no event yet and is
+   * shown as the plain text we typed. Nothing from the network reaches the
+   * markup unescaped. */
   g_autofree char *markup = event != NULL ? matrix_event_dup_body_markup (event) : NULL;
 
   if (markup == NULL)
-    markup = g_markup_escape_text (body != NULL ? body : "", -1);
+    markup = matrix_text_to_pango_markup (body != NULL ? body : "", -1);
 
   if (emote)
     {
@@ -389,6 +392,39 @@ on_retry_clicked (ConfabEventRow *self)
   matrix_timeline_retry (matrix_room_get_timeline (self->room), self->item);
 }
 
+/* Pressing on a message's text gives the label the focus, to select and
+ * copy from, and GtkListView then scrolls the focused row whole into view:
+ * a message cut off at an edge would jump under the pointer as the
+ * selection starts. For a press, the view stays where it is; focus from the
+ * keyboard still brings the row into view. */
+static void
+on_body_pressed (ConfabEventRow *self)
+{
+  self->body_pressed = TRUE;
+}
+
+static void
+on_body_press_ended (ConfabEventRow *self)
+{
+  self->body_pressed = FALSE;
+}
+
+static void
+on_body_focus_enter (ConfabEventRow *self)
+{
+  GtkWidget *list = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_LIST_VIEW);
+  GtkAdjustment *adjustment;
+
+  if (!self->body_pressed || list == NULL)
+    return;
+
+  /* The list has only moved its anchor to the row yet; the adjustment still
+   * holds where the view is, and the list takes its anchor from it again. */
+  adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list));
+  if (adjustment != NULL)
+    g_signal_emit_by_name (adjustment, "value-changed");
+}
+
 static void
 confab_event_row_dispose (GObject *object)
 {
@@ -437,5 +473,21 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
 static void
 confab_event_row_init (ConfabEventRow *self)
 {
+  GtkGesture *press;
+  GtkEventController *focus;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Before the label's own gesture, which takes the focus. */
+  press = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (press), 0);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (press, "pressed", G_CALLBACK (on_body_pressed), self);
+  g_signal_connect_swapped (press, "released", G_CALLBACK (on_body_press_ended), self);
+  g_signal_connect_swapped (press, "stopped", G_CALLBACK (on_body_press_ended), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->body_label), GTK_EVENT_CONTROLLER (press));
+
+  focus = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (focus, "enter", G_CALLBACK (on_body_focus_enter), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->body_label), focus);
 }

@@ -84,6 +84,7 @@ on_synced (MatrixClient *client,
 static const char * const room_ids[] = {
   "!named:example.org", "!alias:example.org", "!heroes:example.org", "!club:example.org",
   "!fmt:example.org", "!long:example.org", "!new:example.org", "!secret:example.org",
+  "!links:example.org",
 };
 
 static void
@@ -1832,6 +1833,160 @@ test_logout_returns_to_login (Fixture       *f,
   ui_wait_until (logged_out, f, 5000, "POST /logout");
 }
 
+/* --- copying text --------------------------------------------------------- */
+
+/* A room of tall messages, the first with a bare URL; its timeline starts
+ * with the room's creation, so nothing older is asked for. */
+static char *
+links_room_sync (void)
+{
+  GString *s = g_string_new ("{\"next_batch\":\"s1\",\"rooms\":{\"join\":{\"!links:example.org\":{"
+                             "\"state\":{\"events\":[" MEMBER ("@alice:example.org", "Alice") ","
+                             "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@alice:example.org\","
+                             "\"event_id\":\"$n\",\"origin_server_ts\":1700000000000,"
+                             "\"content\":{\"name\":\"Links\"}}]},"
+                             "\"timeline\":{\"limited\":false,\"events\":[" CREATE ("links") ","
+                             MESSAGE ("$url", "@bob:example.org", "1700000000001", "m.text",
+                                      "Read https://example.org/a?b=1&c=2 first"));
+
+  for (guint i = 0; i < 30; i++)
+    g_string_append_printf (s, ",{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\","
+                               "\"event_id\":\"$t%u\",\"origin_server_ts\":%" G_GINT64_FORMAT ","
+                               "\"content\":{\"msgtype\":\"m.text\",\"body\":\"Paragraph %u\\nwith\\nfour\\nlines\"}}",
+                            i, (gint64) 1700000000002 + i * 1000000, i);
+  g_string_append (s, "]}}}}}");
+  return g_string_free (s, FALSE);
+}
+
+static GtkWidget *
+event_row_for (Fixture    *f,
+               const char *event_id)
+{
+  g_autoptr(GPtrArray) rows = ui_find_widgets (confab_window_get_timeline_view (f->window),
+                                               CONFAB_TYPE_EVENT_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      MatrixTimelineItem *item = confab_event_row_get_item (rows->pdata[i]);
+
+      if (item != NULL && g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
+        return rows->pdata[i];
+    }
+  return NULL;
+}
+
+/* A primary-button press on a selectable label, as GTK delivers one: its
+ * capture-phase click gestures first, then its own gesture, which takes the
+ * focus (done here as GtkLabel does it: the gesture needs a real event),
+ * then the release. */
+static void
+press_on (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  guint n = g_list_model_get_n_items (controllers);
+  guint n_capture = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, 2.0, 2.0);
+          n_capture++;
+        }
+    }
+  g_assert_cmpuint (n_capture, ==, 1);
+
+  if (!gtk_widget_has_focus (widget))
+    gtk_widget_grab_focus (widget);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+        g_signal_emit_by_name (controller, "released", 1, 2.0, 2.0);
+    }
+}
+
+/* Message text can be selected and copied, and a bare URL in it is a link.
+ * Giving a message the focus, as a click on its text does, leaves the
+ * timeline where it was, even for a message cut off at the top. */
+static void
+test_message_text_selectable (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *sync = links_room_sync ();
+  GtkWidget *view, *row, *label, *cut;
+  const char *cut_id = NULL;
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *adjustment;
+  g_autoptr(GPtrArray) rows = NULL;
+  double value;
+
+  start_with_sync (f, sync, TRUE);
+  g_assert_true (confab_window_select_room (f->window, "!links:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  view = confab_window_get_timeline_view (f->window);
+  scroller = GTK_SCROLLED_WINDOW (template_child (view, CONFAB_TYPE_TIMELINE_VIEW, "scroller"));
+  adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+  /* Near the top, so that the URL's message is made. */
+  gtk_adjustment_set_value (adjustment, 1);
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  row = event_row_for (f, "$url");
+  g_assert_nonnull (row);
+  label = template_child (row, CONFAB_TYPE_EVENT_ROW, "body_label");
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==,
+                   "Read <a href=\"https://example.org/a?b=1&amp;c=2\">https://example.org/a?b=1&amp;c=2</a> first");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==,
+                   "Read https://example.org/a?b=1&c=2 first");
+
+  /* A message half above the top of the view. */
+  gtk_adjustment_set_value (adjustment, (gtk_adjustment_get_upper (adjustment) -
+                                         gtk_adjustment_get_page_size (adjustment)) / 2);
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
+  for (guint i = 0; i < rows->len && cut_id == NULL; i++)
+    {
+      GtkWidget *body = template_child (rows->pdata[i], CONFAB_TYPE_EVENT_ROW, "body_label");
+      graphene_point_t point;
+
+      if (gtk_widget_get_mapped (body) &&
+          gtk_widget_compute_point (body, GTK_WIDGET (scroller), &GRAPHENE_POINT_INIT (0, 0), &point) &&
+          point.y > 0)
+        {
+          cut_id = matrix_timeline_item_get_event_id (confab_event_row_get_item (rows->pdata[i]));
+          gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + point.y +
+                                                gtk_widget_get_height (body) / 2);
+        }
+    }
+  g_assert_nonnull (cut_id);
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  row = event_row_for (f, cut_id);
+  g_assert_nonnull (row);
+  cut = template_child (row, CONFAB_TYPE_EVENT_ROW, "body_label");
+  {
+    graphene_point_t point;
+
+    g_assert_true (gtk_widget_compute_point (cut, GTK_WIDGET (scroller), &GRAPHENE_POINT_INIT (0, 0), &point));
+    g_assert_cmpfloat (point.y, <, 0);
+    g_assert_cmpfloat (point.y + gtk_widget_get_height (cut), >, 0);
+  }
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (cut)));
+
+  /* A press on it: the label takes the focus, the view stays. */
+  value = gtk_adjustment_get_value (adjustment);
+  press_on (cut);
+  g_assert_true (gtk_widget_has_focus (cut));
+  ui_wait_frames (GTK_WIDGET (f->window), 5);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, value);
+}
+
 /* --- the application's start-up -------------------------------------------- */
 
 /* --- the room list at start --------------------------------------------------- */
@@ -1999,6 +2154,8 @@ main (int   argc,
 
   g_test_add ("/confab/window/invites/follow-search", Fixture, NULL,
               fixture_setup, test_invites_follow_search, fixture_teardown);
+  g_test_add ("/confab/window/timeline/message-text-selectable", Fixture, NULL,
+              fixture_setup, test_message_text_selectable, fixture_teardown);
   g_test_add ("/confab/window/room-list/starts-at-top", Fixture, NULL,
               fixture_setup, test_room_list_starts_at_top, fixture_teardown);
   g_test_add ("/confab/application/startup-loads-style-and-help-overlay", Fixture, NULL,
