@@ -9,15 +9,27 @@
 
 /* How close to an edge (in pixels) counts as being at it. */
 #define EDGE_PX 24
+/* How many frames in a row the view may take to settle at the bottom: a
+ * second's worth, then it waits for the next change. */
+#define MAX_RESCROLLS 60
 #define LOAD_OLDER_LIMIT 30
 
 /**
  * ConfabTimelineView:
  *
  * The selected room's #MatrixTimeline in a #GtkListView of #ConfabEventRow.
- * It stays at the bottom while new messages arrive if it was there, and asks
- * the timeline for older events (closing the gap at the top) when scrolled to
- * the top, or when what it has does not fill the view.
+ * A room opens at its newest event, and the view stays there while new
+ * events arrive until the user scrolls up. While the top of the list is in
+ * view (or what it has does not fill the view) it asks the timeline for
+ * older events, closing the gap at the top, until the room's start.
+ *
+ * GtkListView 4.8 positions its rows from an anchor item, not from the
+ * adjustment: a value set on the adjustment is turned into an anchor by
+ * looking up the row at that offset, which fails ("failed to scroll to given
+ * position") while the list's height is still an estimate, leaving the
+ * scroll bar at the bottom and the rows drawn elsewhere. So the view moves
+ * by anchoring an item ("list.scroll-to-item") and checks after each frame
+ * is painted that the newest row is drawn where it should be.
  */
 struct _ConfabTimelineView
 {
@@ -32,9 +44,15 @@ struct _ConfabTimelineView
   GCancellable   *cancellable;
   GHashTable     *bound_items;
   GtkAdjustment  *vadjustment;
+  GdkFrameClock  *frame_clock;
 
   guint           refresh_source;
+  gulong          after_paint_handler;
+  double          last_value;
+  guint           n_rescrolls;
+  gboolean        check_pending;
   gboolean        stick_to_bottom;
+  gboolean        newest_in_view;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
@@ -42,6 +60,7 @@ G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_ROOM,
+  PROP_NEWEST_IN_VIEW,
   N_PROPS
 };
 
@@ -59,6 +78,23 @@ confab_timeline_view_get_room (ConfabTimelineView *self)
   g_return_val_if_fail (CONFAB_IS_TIMELINE_VIEW (self), NULL);
 
   return self->room;
+}
+
+/**
+ * confab_timeline_view_get_newest_in_view:
+ * @self: a #ConfabTimelineView
+ *
+ * Whether the end of the room's newest item is drawn inside the view (as
+ * of the last frame painted): what marking the room read waits for.
+ *
+ * Returns: %TRUE if the user can see the newest item
+ */
+gboolean
+confab_timeline_view_get_newest_in_view (ConfabTimelineView *self)
+{
+  g_return_val_if_fail (CONFAB_IS_TIMELINE_VIEW (self), FALSE);
+
+  return self->newest_in_view;
 }
 
 static void
@@ -172,18 +208,118 @@ maybe_load_older (ConfabTimelineView *self)
   if (page_size <= 0)
     return;
 
+  /* At the top, or too little to scroll (nobody could scroll to the top). */
   if (value <= EDGE_PX || upper <= page_size)
     matrix_timeline_load_older_async (self->timeline, LOAD_OLDER_LIMIT, self->cancellable,
                                       on_load_older_done, g_object_ref (self));
 }
 
-static void
-scroll_to_bottom (ConfabTimelineView *self)
+/* The widget bound to the item at @position, if the list has made one. */
+static GtkWidget *
+row_at (ConfabTimelineView *self,
+        guint               position)
 {
-  double upper = gtk_adjustment_get_upper (self->vadjustment);
-  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
+  GHashTableIter iter;
+  gpointer list_item;
 
-  gtk_adjustment_set_value (self->vadjustment, MAX (0, upper - page_size));
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &list_item, NULL))
+    if (gtk_list_item_get_position (list_item) == position)
+      return gtk_list_item_get_child (list_item);
+
+  return NULL;
+}
+
+/* Whether the bottom edge of the newest item's row is drawn inside the
+ * visible part of the view. */
+static gboolean
+compute_newest_in_view (ConfabTimelineView *self)
+{
+  guint n_items = self->timeline ? g_list_model_get_n_items (G_LIST_MODEL (self->timeline)) : 0;
+  GtkWidget *row = n_items > 0 ? row_at (self, n_items - 1) : NULL;
+  graphene_rect_t bounds;
+  double bottom;
+
+  if (row == NULL || !gtk_widget_get_mapped (row) ||
+      !gtk_widget_compute_bounds (row, self->scroller, &bounds))
+    return FALSE;
+
+  bottom = bounds.origin.y + bounds.size.height;
+  return bottom > 0 && bottom <= gtk_widget_get_height (self->scroller) + 0.5;
+}
+
+static gboolean
+adjustment_at_bottom (ConfabTimelineView *self)
+{
+  double value = gtk_adjustment_get_value (self->vadjustment);
+  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
+  double upper = gtk_adjustment_get_upper (self->vadjustment);
+
+  return value + page_size >= upper - 1;
+}
+
+/* Anchors the list at its newest item, which it then lays out at the
+ * bottom of the view. */
+static void
+scroll_to_newest (ConfabTimelineView *self)
+{
+  guint n_items = self->timeline ? g_list_model_get_n_items (G_LIST_MODEL (self->timeline)) : 0;
+
+  if (n_items > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                n_items - 1);
+}
+
+static void
+set_newest_in_view (ConfabTimelineView *self,
+                    gboolean            newest_in_view)
+{
+  if (self->newest_in_view == newest_in_view)
+    return;
+
+  self->newest_in_view = newest_in_view;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEWEST_IN_VIEW]);
+}
+
+/* Checks the view once the next frame has been laid out and painted. */
+static void
+queue_check (ConfabTimelineView *self)
+{
+  self->check_pending = TRUE;
+  if (self->frame_clock != NULL)
+    gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+}
+
+/* After a frame is painted, with its layout done: is it what it should be? */
+static void
+on_after_paint (GdkFrameClock      *frame_clock,
+                ConfabTimelineView *self)
+{
+  gboolean newest_in_view;
+
+  /* Hidden (a folded window shows the room list), it has no rows to check;
+   * it is checked again when shown. */
+  if (!self->check_pending || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  self->check_pending = FALSE;
+
+  newest_in_view = compute_newest_in_view (self);
+  set_newest_in_view (self, newest_in_view);
+
+  if (self->stick_to_bottom && self->timeline != NULL &&
+      (!newest_in_view || !adjustment_at_bottom (self)) &&
+      self->n_rescrolls++ < MAX_RESCROLLS)
+    {
+      /* Not there yet (the list lays out from its first row at first), or
+       * rows measured since are taller or shorter than the list guessed:
+       * the top shown meanwhile is not the user's wish to read further. */
+      scroll_to_newest (self);
+      queue_check (self);
+      return;
+    }
+
+  self->n_rescrolls = 0;
+  maybe_load_older (self);
 }
 
 static void
@@ -196,22 +332,22 @@ on_value_changed (ConfabTimelineView *self)
   if (page_size <= 0)
     return;
 
-  self->stick_to_bottom = value + page_size >= upper - EDGE_PX;
+  /* Back at the bottom, the view follows new events again; it stops when
+   * the user scrolls up. The list moving its rows down as it measures them
+   * (or as older ones come in above) is not the user leaving the bottom. */
+  if (value + page_size >= upper - EDGE_PX)
+    self->stick_to_bottom = TRUE;
+  else if (value < self->last_value)
+    self->stick_to_bottom = FALSE;
+  self->last_value = value;
 
-  if (!self->stick_to_bottom)
-    maybe_load_older (self);
+  queue_check (self);
 }
 
 static void
 on_size_changed (ConfabTimelineView *self)
 {
-  if (self->stick_to_bottom)
-    scroll_to_bottom (self);
-
-  /* Too little to scroll: nobody can scroll to the top to ask for more. */
-  if (gtk_adjustment_get_upper (self->vadjustment) <=
-      gtk_adjustment_get_page_size (self->vadjustment))
-    maybe_load_older (self);
+  queue_check (self);
 }
 
 static void
@@ -222,12 +358,17 @@ on_items_changed (ConfabTimelineView *self,
 {
   if (self->refresh_source == 0)
     self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+
+  if (self->stick_to_bottom)
+    scroll_to_newest (self);
+  self->n_rescrolls = 0;
+  queue_check (self);
 }
 
 static void
-on_at_start_changed (ConfabTimelineView *self)
+on_loading_changed (ConfabTimelineView *self)
 {
-  on_size_changed (self);
+  queue_check (self);
 }
 
 void
@@ -256,6 +397,9 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
   g_set_object (&self->room, room);
 
   self->stick_to_bottom = TRUE;
+  self->last_value = 0;
+  self->n_rescrolls = 0;
+  set_newest_in_view (self, FALSE);
 
   if (room != NULL)
     {
@@ -266,10 +410,11 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
       g_signal_connect_swapped (self->selection, "items-changed",
                                 G_CALLBACK (on_items_changed), self);
       g_signal_connect_swapped (self->timeline, "notify::loading",
-                                G_CALLBACK (on_at_start_changed), self);
+                                G_CALLBACK (on_loading_changed), self);
       g_signal_connect_swapped (self->timeline, "notify::at-start",
-                                G_CALLBACK (on_at_start_changed), self);
-      scroll_to_bottom (self);
+                                G_CALLBACK (on_loading_changed), self);
+      scroll_to_newest (self);
+      queue_check (self);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
@@ -304,6 +449,46 @@ confab_timeline_view_size_allocate (GtkWidget *widget,
   ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
 
   gtk_widget_allocate (self->scroller, width, height, -1, NULL);
+}
+
+static void
+confab_timeline_view_realize (GtkWidget *widget)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->realize (widget);
+
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->after_paint_handler = g_signal_connect (self->frame_clock, "after-paint",
+                                                G_CALLBACK (on_after_paint), self);
+  queue_check (self);
+}
+
+static void
+confab_timeline_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->map (widget);
+
+  queue_check (CONFAB_TIMELINE_VIEW (widget));
+}
+
+static void
+confab_timeline_view_unmap (GtkWidget *widget)
+{
+  set_newest_in_view (CONFAB_TIMELINE_VIEW (widget), FALSE);
+
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->unmap (widget);
+}
+
+static void
+confab_timeline_view_unrealize (GtkWidget *widget)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  g_clear_signal_handler (&self->after_paint_handler, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->unrealize (widget);
 }
 
 static GtkSizeRequestMode
@@ -354,6 +539,9 @@ confab_timeline_view_get_property (GObject    *object,
     case PROP_ROOM:
       g_value_set_object (value, self->room);
       break;
+    case PROP_NEWEST_IN_VIEW:
+      g_value_set_boolean (value, self->newest_in_view);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -391,10 +579,17 @@ confab_timeline_view_class_init (ConfabTimelineViewClass *klass)
   properties[PROP_ROOM] =
     g_param_spec_object ("room", NULL, NULL, MATRIX_TYPE_ROOM,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NEWEST_IN_VIEW] =
+    g_param_spec_boolean ("newest-in-view", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   widget_class->measure = confab_timeline_view_measure;
   widget_class->size_allocate = confab_timeline_view_size_allocate;
+  widget_class->realize = confab_timeline_view_realize;
+  widget_class->unrealize = confab_timeline_view_unrealize;
+  widget_class->map = confab_timeline_view_map;
+  widget_class->unmap = confab_timeline_view_unmap;
   widget_class->get_request_mode = confab_timeline_view_get_request_mode;
 
   gtk_widget_class_set_css_name (widget_class, "confab-timeline-view");
