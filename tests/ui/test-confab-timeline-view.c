@@ -599,6 +599,107 @@ test_loads_older_to_room_start (Fixture       *f,
                                                     "/_matrix/client/v3/rooms/" PAGED "/messages"), ==, 5);
 }
 
+static guint
+count_read_markers (Fixture    *f,
+                    const char *room_id)
+{
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/read_markers", room_id);
+
+  return fake_homeserver_count_requests (f->server, "POST", path);
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *room_id;
+  guint       n;
+} ReadCheck;
+
+static gboolean
+read_markers_sent (gpointer data)
+{
+  ReadCheck *check = data;
+
+  return count_read_markers (check->f, check->room_id) >= check->n;
+}
+
+/* The m.read of the last read markers sent. */
+static char *
+last_read_event (Fixture *f)
+{
+  FakeRequest *request = NULL;
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+  g_autoptr(JsonNode) body = NULL;
+
+  for (guint i = 0; i < requests->len; i++)
+    if (g_str_has_suffix (((FakeRequest *) requests->pdata[i])->path, "/read_markers"))
+      request = requests->pdata[i];
+  g_assert_nonnull (request);
+  body = fake_request_parse_json (request);
+  g_assert_nonnull (body);
+  return g_strdup (json_object_get_string_member (json_node_get_object (body), "m.read"));
+}
+
+static gboolean
+has_n_items (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_list_model_get_n_items (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+/* A room is marked read when its newest message has been seen: not while
+ * the user reads further up, however long the room is open. */
+static void
+test_marked_read_when_newest_seen (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autofree char *sync = first_sync (0);
+  GString *next = g_string_new ("{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"" BIG "\":{"
+                                "\"timeline\":{\"events\":[");
+  ReadCheck opened = { f, BIG, 1 }, seen = { f, BIG, 2 };
+  GtkAdjustment *adjustment;
+  GListModel *timeline;
+  g_autofree char *event_id = NULL;
+  guint n;
+
+  append_message (next, BIG, N_MESSAGES + 1);
+  g_string_append (next, "]},\"unread_notifications\":{\"notification_count\":1,\"highlight_count\":0}}}}}");
+  start_app_full (f, sync, next->str);
+  g_string_free (next, TRUE);
+
+  /* Opened at the newest message: read. */
+  click_room (f, "Big Room");
+  assert_opened_at_newest (f, BIG);
+  ui_wait_until (read_markers_sent, &opened, 5000, "the room marked read");
+  event_id = last_read_event (f);
+  g_assert_cmpstr (event_id, ==, "$big:example.org-150");
+
+  /* Scrolled up, a new message comes: it is not seen, so not read. */
+  adjustment = vadjustment (f);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  g_assert_false (newest_in_view (f));
+  timeline = G_LIST_MODEL (matrix_room_get_timeline (confab_window_get_room (f->window)));
+  n = g_list_model_get_n_items (timeline);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
+  ui_wait_until (has_n_items, (gpointer[]) { timeline, GUINT_TO_POINTER (n + 1) }, 5000, "the new message");
+  iterate_for (1000);
+  g_assert_false (newest_in_view (f));
+  g_assert_cmpuint (count_read_markers (f, BIG), ==, 1);
+  g_assert_cmpuint (matrix_room_get_notification_count (confab_window_get_room (f->window)), ==, 1);
+
+  /* Back down to it: read. */
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  ui_wait_until (newest_in_view, f, 5000, "the new message in view");
+  ui_wait_until (read_markers_sent, &seen, 5000, "the new message marked read");
+  g_clear_pointer (&event_id, g_free);
+  event_id = last_read_event (f);
+  g_assert_cmpstr (event_id, ==, "$big:example.org-151");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -625,6 +726,8 @@ main (int   argc,
               fixture_setup, test_scrolls_at_once, fixture_teardown);
   g_test_add ("/confab/timeline-view/older/loads-to-room-start-while-top-in-view", Fixture, NULL,
               fixture_setup, test_loads_older_to_room_start, fixture_teardown);
+  g_test_add ("/confab/timeline-view/read/marked-when-newest-seen", Fixture, NULL,
+              fixture_setup, test_marked_read_when_newest_seen, fixture_teardown);
 
   status = g_test_run ();
   g_object_unref (app);
