@@ -13,6 +13,10 @@
  * second's worth, then it waits for the next change. */
 #define MAX_RESCROLLS 60
 #define LOAD_OLDER_LIMIT 30
+/* How many unread messages the view loads older events to find the first
+ * of, when a room opens: beyond that, it opens at the newest message, with
+ * no divider. */
+#define MAX_UNREAD_SOUGHT 150
 
 /**
  * ConfabTimelineView:
@@ -30,6 +34,13 @@
  * scroll bar at the bottom and the rows drawn elsewhere. So the view moves
  * by anchoring an item ("list.scroll-to-item") and checks after each frame
  * is painted that the newest row is drawn where it should be.
+ *
+ * A room with unread messages shows a "New messages" divider above the
+ * first of them, and opens there if they do not fit in the view. The
+ * library knows how many there are (the server's notification count), not
+ * which (it does not read the m.fully_read marker or receipts): the first
+ * unread is taken to be that many messages from others back from the end,
+ * counted when the room opens.
  */
 struct _ConfabTimelineView
 {
@@ -45,14 +56,18 @@ struct _ConfabTimelineView
   GHashTable     *bound_items;
   GtkAdjustment  *vadjustment;
   GdkFrameClock  *frame_clock;
+  MatrixTimelineItem *first_unread;
 
   guint           refresh_source;
   gulong          after_paint_handler;
   double          last_value;
   guint           n_rescrolls;
+  guint           unread_at_open;
   gboolean        check_pending;
   gboolean        stick_to_bottom;
   gboolean        newest_in_view;
+  gboolean        placing_unread;  /* the room just opened: go to its first unread */
+  gboolean        load_failed;     /* no more loading by itself until the user scrolls */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
@@ -97,11 +112,24 @@ confab_timeline_view_get_newest_in_view (ConfabTimelineView *self)
   return self->newest_in_view;
 }
 
+/* A row is a "New messages" divider, hidden but above the first unread
+ * message, and the event row. */
+static GtkWidget *
+divider_of (GtkListItem *list_item)
+{
+  return gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+}
+
+static ConfabEventRow *
+event_row_of (GtkListItem *list_item)
+{
+  return CONFAB_EVENT_ROW (gtk_widget_get_last_child (gtk_list_item_get_child (list_item)));
+}
+
 static void
 bind_list_item (ConfabTimelineView *self,
                 GtkListItem        *list_item)
 {
-  ConfabEventRow *row = CONFAB_EVENT_ROW (gtk_list_item_get_child (list_item));
   MatrixTimelineItem *item = gtk_list_item_get_item (list_item);
   guint position = gtk_list_item_get_position (list_item);
   g_autoptr(MatrixTimelineItem) previous = NULL;
@@ -112,7 +140,31 @@ bind_list_item (ConfabTimelineView *self,
   if (position > 0 && position != GTK_INVALID_LIST_POSITION)
     previous = g_list_model_get_item (G_LIST_MODEL (self->timeline), position - 1);
 
-  confab_event_row_set_item (row, self->room, item, previous);
+  gtk_widget_set_visible (divider_of (list_item), item == self->first_unread);
+  confab_event_row_set_item (event_row_of (list_item), self->room, item, previous);
+}
+
+static GtkWidget *
+new_divider (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new (_("New messages"));
+  GtkWidget *separator;
+
+  gtk_widget_add_css_class (box, "confab-new-messages");
+  gtk_widget_add_css_class (label, "caption-heading");
+  separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_hexpand (separator, TRUE);
+  gtk_widget_set_valign (separator, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), separator);
+  gtk_box_append (GTK_BOX (box), label);
+  separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_hexpand (separator, TRUE);
+  gtk_widget_set_valign (separator, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), separator);
+  gtk_widget_set_visible (box, FALSE);
+
+  return box;
 }
 
 static void
@@ -120,9 +172,13 @@ setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
            ConfabTimelineView       *self)
 {
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  gtk_box_append (GTK_BOX (box), new_divider ());
+  gtk_box_append (GTK_BOX (box), confab_event_row_new ());
   gtk_list_item_set_activatable (list_item, FALSE);
   gtk_list_item_set_selectable (list_item, FALSE);
-  gtk_list_item_set_child (list_item, confab_event_row_new ());
+  gtk_list_item_set_child (list_item, box);
 }
 
 static void
@@ -140,8 +196,7 @@ unbind_row (GtkSignalListItemFactory *factory,
             ConfabTimelineView       *self)
 {
   g_hash_table_remove (self->bound_items, list_item);
-  confab_event_row_set_item (CONFAB_EVENT_ROW (gtk_list_item_get_child (list_item)),
-                             NULL, NULL, NULL);
+  confab_event_row_set_item (event_row_of (list_item), NULL, NULL, NULL);
 }
 
 static void
@@ -185,9 +240,89 @@ on_load_older_done (GObject      *source,
       g_autofree char *text = g_strdup_printf (_("Could not load older messages: %s"),
                                                error->message);
 
+      /* Asking again at once would fail again: the user asks by scrolling. */
+      if (source == (GObject *) self->timeline)
+        {
+          self->load_failed = TRUE;
+          self->placing_unread = FALSE;
+        }
       if (CONFAB_IS_WINDOW (root))
         confab_window_show_toast (CONFAB_WINDOW (root), text);
     }
+}
+
+/* The first of the last @unread_at_open messages from others. Own
+ * messages end the count (the server counts only what came after the
+ * user's last message), and so does the room's start. Returns FALSE if
+ * the count runs into a gap: older events must be loaded first. */
+static gboolean
+find_first_unread (ConfabTimelineView  *self,
+                   MatrixTimelineItem **first_unread)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+  const char *own = matrix_client_get_user_id (matrix_room_get_client (self->room));
+  guint remaining = self->unread_at_open;
+
+  *first_unread = NULL;
+  for (guint i = g_list_model_get_n_items (model); i > 0 && remaining > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+      MatrixEvent *event = matrix_timeline_item_get_event (item);
+      const char *type;
+
+      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP)
+        {
+          g_clear_object (first_unread);
+          return FALSE;
+        }
+      if (matrix_timeline_item_get_kind (item) != MATRIX_TIMELINE_ITEM_EVENT ||
+          matrix_event_is_state (event))
+        continue;
+      if (g_strcmp0 (matrix_event_get_sender (event), own) == 0)
+        break;
+      type = matrix_event_get_event_type (event);
+      if (g_strcmp0 (type, "m.room.message") != 0 && g_strcmp0 (type, "m.room.encrypted") != 0 &&
+          g_strcmp0 (type, "m.sticker") != 0)
+        continue;
+      g_set_object (first_unread, item);
+      remaining--;
+    }
+
+  /* Nothing loaded yet: the cache or the first sync is still to come. */
+  if (g_list_model_get_n_items (model) == 0)
+    return FALSE;
+
+  return TRUE;
+}
+
+static void
+update_first_unread (ConfabTimelineView *self)
+{
+  g_autoptr(MatrixTimelineItem) first = NULL;
+
+  if (!self->placing_unread || self->first_unread != NULL)
+    return;
+
+  if (!find_first_unread (self, &first))
+    return;
+
+  if (first == NULL)
+    {
+      self->placing_unread = FALSE;
+      return;
+    }
+
+  self->first_unread = g_steal_pointer (&first);
+  if (self->refresh_source == 0)
+    self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+}
+
+/* Whether the view goes on loading older events to find the first unread
+ * message of the room it opened. */
+static gboolean
+seeking_first_unread (ConfabTimelineView *self)
+{
+  return self->placing_unread && self->first_unread == NULL;
 }
 
 static void
@@ -195,7 +330,7 @@ maybe_load_older (ConfabTimelineView *self)
 {
   double value, page_size, upper;
 
-  if (self->timeline == NULL ||
+  if (self->timeline == NULL || self->load_failed ||
       matrix_timeline_get_loading (self->timeline) ||
       matrix_timeline_get_at_start (self->timeline))
     return;
@@ -209,9 +344,26 @@ maybe_load_older (ConfabTimelineView *self)
     return;
 
   /* At the top, or too little to scroll (nobody could scroll to the top). */
-  if (value <= EDGE_PX || upper <= page_size)
+  if (value <= EDGE_PX || upper <= page_size || seeking_first_unread (self))
     matrix_timeline_load_older_async (self->timeline, LOAD_OLDER_LIMIT, self->cancellable,
                                       on_load_older_done, g_object_ref (self));
+}
+
+static guint
+position_of (ConfabTimelineView *self,
+             MatrixTimelineItem *wanted)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+
+      if (item == wanted)
+        return i - 1;
+    }
+
+  return GTK_INVALID_LIST_POSITION;
 }
 
 /* The widget bound to the item at @position, if the list has made one. */
@@ -281,6 +433,27 @@ set_newest_in_view (ConfabTimelineView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEWEST_IN_VIEW]);
 }
 
+/* At the bottom of a room just opened: if its first unread message is
+ * above the view, the view goes there instead, with the divider at its
+ * top, and stays there. */
+static void
+place_first_unread (ConfabTimelineView *self)
+{
+  guint position = position_of (self, self->first_unread);
+  GtkWidget *row = position != GTK_INVALID_LIST_POSITION ? row_at (self, position) : NULL;
+  graphene_rect_t bounds;
+
+  self->placing_unread = FALSE;
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+  if (row != NULL && gtk_widget_compute_bounds (row, self->scroller, &bounds) &&
+      bounds.size.height > 0 && bounds.origin.y >= 0)
+    return;
+
+  self->stick_to_bottom = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
 /* Checks the view once the next frame has been laid out and painted. */
 static void
 queue_check (ConfabTimelineView *self)
@@ -319,6 +492,8 @@ on_after_paint (GdkFrameClock      *frame_clock,
     }
 
   self->n_rescrolls = 0;
+  if (self->placing_unread && self->first_unread != NULL)
+    place_first_unread (self);
   maybe_load_older (self);
 }
 
@@ -338,7 +513,11 @@ on_value_changed (ConfabTimelineView *self)
   if (value + page_size >= upper - EDGE_PX)
     self->stick_to_bottom = TRUE;
   else if (value < self->last_value)
-    self->stick_to_bottom = FALSE;
+    {
+      self->stick_to_bottom = FALSE;
+      self->load_failed = FALSE;
+      self->placing_unread = FALSE;
+    }
   self->last_value = value;
 
   queue_check (self);
@@ -359,6 +538,7 @@ on_items_changed (ConfabTimelineView *self,
   if (self->refresh_source == 0)
     self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
 
+  update_first_unread (self);
   if (self->stick_to_bottom)
     scroll_to_newest (self);
   self->n_rescrolls = 0;
@@ -394,11 +574,15 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
   gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->selection);
   g_clear_object (&self->timeline);
+  g_clear_object (&self->first_unread);
   g_set_object (&self->room, room);
 
   self->stick_to_bottom = TRUE;
   self->last_value = 0;
   self->n_rescrolls = 0;
+  self->load_failed = FALSE;
+  self->unread_at_open = room != NULL ? matrix_room_get_notification_count (room) : 0;
+  self->placing_unread = self->unread_at_open > 0 && self->unread_at_open <= MAX_UNREAD_SOUGHT;
   set_newest_in_view (self, FALSE);
 
   if (room != NULL)
@@ -413,6 +597,7 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
                                 G_CALLBACK (on_loading_changed), self);
       g_signal_connect_swapped (self->timeline, "notify::at-start",
                                 G_CALLBACK (on_loading_changed), self);
+      update_first_unread (self);
       scroll_to_newest (self);
       queue_check (self);
     }

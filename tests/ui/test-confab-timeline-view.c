@@ -96,9 +96,11 @@ message_body (guint i)
 
 /* The first sync: BIG with its whole history in the timeline, PAGED with its
  * newest ten messages after a gap (as Synapse answers a first sync), and
- * SMALL with one message. @unread is BIG's notification count. */
+ * SMALL with one message, unread. @big_unread and @paged_unread are the
+ * server's notification counts of BIG and PAGED. */
 static char *
-first_sync (guint unread)
+first_sync_unread (guint big_unread,
+                   guint paged_unread)
 {
   GString *s = g_string_new ("{\"next_batch\":\"s1\",\"rooms\":{\"join\":{");
 
@@ -110,7 +112,7 @@ first_sync (guint unread)
       append_message (s, BIG, i);
     }
   g_string_append_printf (s, "]},\"unread_notifications\":{\"notification_count\":%u,"
-                             "\"highlight_count\":0}},", unread);
+                             "\"highlight_count\":0}},", big_unread);
 
   g_string_append (s, "\"" PAGED "\":{\"state\":{\"events\":[");
   append_room_state (s, PAGED, "Paged Room");
@@ -121,7 +123,8 @@ first_sync (guint unread)
         g_string_append_c (s, ',');
       append_message (s, PAGED, i);
     }
-  g_string_append (s, "]}},");
+  g_string_append_printf (s, "]},\"unread_notifications\":{\"notification_count\":%u,"
+                             "\"highlight_count\":0}},", paged_unread);
 
   g_string_append (s, "\"" SMALL "\":{\"state\":{\"events\":[");
   append_room_state (s, SMALL, "Small Room");
@@ -133,6 +136,12 @@ first_sync (guint unread)
 
   g_string_append (s, "}}}");
   return g_string_free (s, FALSE);
+}
+
+static char *
+first_sync (guint big_unread)
+{
+  return first_sync_unread (big_unread, 0);
 }
 
 /* PAGED's history before message @from + 1, thirty at a time, newest first,
@@ -599,6 +608,47 @@ test_loads_older_to_room_start (Fixture       *f,
                                                     "/_matrix/client/v3/rooms/" PAGED "/messages"), ==, 5);
 }
 
+/* The event rows that have the "New messages" divider shown above them. */
+static GPtrArray *
+rows_below_divider (Fixture *f)
+{
+  g_autoptr(GPtrArray) rows = ui_find_widgets (scroller (f), CONFAB_TYPE_EVENT_ROW);
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *divider = gtk_widget_get_prev_sibling (rows->pdata[i]);
+
+      if (confab_event_row_get_item (rows->pdata[i]) != NULL &&
+          divider != NULL && gtk_widget_get_visible (divider))
+        g_ptr_array_add (found, rows->pdata[i]);
+    }
+
+  return found;
+}
+
+/* The top of the one divider's row (the divider, then the message below
+ * it), in the scrolled window's coordinates, and the text of that message. */
+static double
+divider_top (Fixture     *f,
+             const char **below)
+{
+  g_autoptr(GPtrArray) rows = rows_below_divider (f);
+  g_autoptr(GPtrArray) labels = NULL;
+  GtkWidget *divider;
+  graphene_rect_t bounds;
+
+  g_assert_cmpuint (rows->len, ==, 1);
+  divider = gtk_widget_get_prev_sibling (rows->pdata[0]);
+  labels = ui_find_widgets (divider, GTK_TYPE_LABEL);
+  g_assert_cmpuint (labels->len, ==, 1);
+  g_assert_cmpstr (gtk_label_get_text (labels->pdata[0]), ==, "New messages");
+  g_assert_true (gtk_widget_get_visible (divider));
+  g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_parent (divider), scroller (f), &bounds));
+  *below = row_text (rows->pdata[0]);
+  return bounds.origin.y;
+}
+
 static guint
 count_read_markers (Fixture    *f,
                     const char *room_id)
@@ -645,6 +695,25 @@ has_n_items (gpointer data)
   gpointer *args = data;
 
   return g_list_model_get_n_items (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+static gboolean
+room_read (gpointer data)
+{
+  return matrix_room_get_notification_count (data) == 0;
+}
+
+/* The divider drawn at the top of the view. */
+static gboolean
+divider_at_top (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GPtrArray) rows = rows_below_divider (f);
+  graphene_rect_t bounds;
+
+  return rows->len == 1 &&
+         gtk_widget_compute_bounds (gtk_widget_get_parent (rows->pdata[0]), scroller (f), &bounds) &&
+         bounds.size.height > 0 && bounds.origin.y >= 0 && bounds.origin.y < 1;
 }
 
 /* A room is marked read when its newest message has been seen: not while
@@ -700,6 +769,114 @@ test_marked_read_when_newest_seen (Fixture       *f,
   g_assert_cmpstr (event_id, ==, "$big:example.org-151");
 }
 
+/* A few unread messages: the room opens at its newest message, with the
+ * divider above the first unread one, in view; and it is read. */
+static void
+test_divider_above_few_unread (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *sync = first_sync (3);
+  ReadCheck read = { f, BIG, 1 };
+  const char *below;
+  double top;
+
+  start_app (f, sync);
+  click_room (f, "Big Room");
+  assert_opened_at_newest (f, BIG);
+  top = divider_top (f, &below);
+  g_assert_cmpstr (below, ==, "Message 148");
+  g_assert_cmpfloat (top, >, 0);
+  ui_wait_until (read_markers_sent, &read, 5000, "the room marked read");
+
+  /* Read, the divider stays where it was while the room is open. */
+  ui_wait_until ((UiTestPredicate) room_read, confab_window_get_room (f->window), 5000, "counts cleared");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  divider_top (f, &below);
+  g_assert_cmpstr (below, ==, "Message 148");
+}
+
+/* More unread messages than fit: the room opens at the first of them, the
+ * divider at the top of the view, and is not read until the user has
+ * scrolled down to the newest. */
+static void
+test_opens_at_first_unread (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *sync = first_sync (60);
+  ReadCheck read = { f, BIG, 1 };
+  GtkAdjustment *adjustment;
+  g_auto(GStrv) texts = NULL;
+  const char *below;
+  double top;
+
+  start_app (f, sync);
+  click_room (f, "Big Room");
+  ui_wait_until (divider_at_top, f, 5000, "the divider at the top of the view");
+  ui_wait_frames (GTK_WIDGET (f->window), 5);
+  top = divider_top (f, &below);
+  g_assert_cmpstr (below, ==, "Message 091");
+  g_assert_cmpfloat (top, >=, 0);
+  g_assert_cmpfloat (top, <, 1);
+  g_assert_false (newest_in_view (f));
+  texts = texts_in_view (f);
+  g_assert_cmpstr (texts[0], ==, "Message 091");
+
+  /* Not read while the newest message is out of view. */
+  iterate_for (1000);
+  g_assert_cmpuint (count_read_markers (f, BIG), ==, 0);
+  g_assert_cmpuint (matrix_room_get_notification_count (confab_window_get_room (f->window)), ==, 60);
+
+  adjustment = vadjustment (f);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  ui_wait_until (newest_in_view, f, 5000, "the newest message in view");
+  ui_wait_until (read_markers_sent, &read, 5000, "the room marked read");
+}
+
+/* The first unread message is older than what the first sync brought: the
+ * room loads older messages until it has it, and opens there. */
+static void
+test_loads_to_first_unread (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *sync = first_sync_unread (0, 40);
+  const char *below;
+
+  queue_paged_history (f);
+  start_app (f, sync);
+  click_room (f, "Paged Room");
+  ui_wait_until (divider_at_top, f, 5000, "the divider at the top of the view");
+  divider_top (f, &below);
+  g_assert_cmpstr (below, ==, "Message 111");
+  g_assert_false (newest_in_view (f));
+  /* Ten in the sync, thirty more found the first unread. */
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET",
+                                                    "/_matrix/client/v3/rooms/" PAGED "/messages"), ==, 1);
+}
+
+/* The screenshot of the README: a room opened at its newest messages, with
+ * the app's style sheet (the unread badge, the emote, the notice, the
+ * divider) while the connection is lost (the banner). */
+static void
+test_screenshot (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *sync = first_sync (3);
+  g_autofree char *png = NULL;
+  GtkWidget *banner;
+
+  /* The sync after the first fails; its retry waits. */
+  fake_homeserver_queue (f->server, "GET", SYNC "?since=s1&timeout=30000", 500, "Oops", FALSE);
+  start_app (f, sync);
+  click_room (f, "Big Room");
+  assert_opened_at_newest (f, BIG);
+
+  banner = template_child (f->window, CONFAB_TYPE_WINDOW, "banner");
+  ui_wait_until ((UiTestPredicate) gtk_revealer_get_child_revealed, banner, 5000, "the banner shown");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  g_assert_true (newest_in_view (f));
+  png = ui_save_png (GTK_WIDGET (f->window), "room-open-newest.png");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -728,6 +905,14 @@ main (int   argc,
               fixture_setup, test_loads_older_to_room_start, fixture_teardown);
   g_test_add ("/confab/timeline-view/read/marked-when-newest-seen", Fixture, NULL,
               fixture_setup, test_marked_read_when_newest_seen, fixture_teardown);
+  g_test_add ("/confab/timeline-view/unread/divider-above-few-unread", Fixture, NULL,
+              fixture_setup, test_divider_above_few_unread, fixture_teardown);
+  g_test_add ("/confab/timeline-view/unread/opens-at-first-unread", Fixture, NULL,
+              fixture_setup, test_opens_at_first_unread, fixture_teardown);
+  g_test_add ("/confab/timeline-view/unread/loads-older-to-first-unread", Fixture, NULL,
+              fixture_setup, test_loads_to_first_unread, fixture_teardown);
+  g_test_add ("/confab/timeline-view/screenshot", Fixture, NULL,
+              fixture_setup, test_screenshot, fixture_teardown);
 
   status = g_test_run ();
   g_object_unref (app);
