@@ -2,7 +2,6 @@
 #define G_LOG_DOMAIN "test-confab-timeline-view"
 
 #include <glib/gstdio.h>
-#include <string.h>
 
 #include "confab-application.h"
 #include "confab-event-row.h"
@@ -11,6 +10,7 @@
 #include "confab-timeline-view.h"
 #include "confab-window.h"
 #include "ui-test-utils.h"
+#include "ui-timeline-utils.h"
 
 /* Opening a room and reading back through it, as a user does: the real
  * application starts (registered, activated, restoring a saved session from
@@ -201,30 +201,12 @@ save_session (Fixture *f)
   g_assert_cmpint (g_chmod (token_path, 0600), ==, 0);
 }
 
-/* Warnings are fatal in tests (g_test_init); this one is GTK's, and it is
- * what the bug looked like, so it is counted rather than left to abort. */
-static gboolean
-count_scroll_warnings (const char     *log_domain,
-                       GLogLevelFlags  log_level,
-                       const char     *message,
-                       gpointer        user_data)
-{
-  Fixture *f = user_data;
-
-  if (g_strcmp0 (log_domain, "Gtk") == 0 && strstr (message, "failed to scroll") != NULL)
-    {
-      f->n_warnings++;
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   ui_test_clear_data_home ();
-  g_test_log_set_fatal_handler (count_scroll_warnings, f);
+  ui_count_scroll_warnings (&f->n_warnings);
 
   f->server = fake_homeserver_new ();
   /* A room seen to its newest message in the focused window is marked read. */
@@ -319,96 +301,29 @@ template_child (gpointer    widget,
   return GTK_WIDGET (child);
 }
 
-static GtkWidget *
-scroller (Fixture *f)
-{
-  return template_child (confab_window_get_timeline_view (f->window), CONFAB_TYPE_TIMELINE_VIEW,
-                         "scroller");
-}
-
 static GtkAdjustment *
 vadjustment (Fixture *f)
 {
-  return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller (f)));
+  return ui_timeline_vadjustment (f->window);
 }
 
-static const char *
-row_text (GtkWidget *row)
-{
-  if (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "body_label"))
-    return ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "body_label");
-  if (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "gap_box"))
-    return ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "gap_label");
-  return ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "description_label");
-}
-
-/* The texts of the rows drawn wholly or partly inside the scrolled
- * window's visible area, top to bottom. */
 static GStrv
 texts_in_view (Fixture *f)
 {
-  GtkWidget *view = scroller (f);
-  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  int height = gtk_widget_get_height (view);
-  double last_y = -G_MAXDOUBLE;
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      GtkWidget *row = rows->pdata[i];
-      graphene_rect_t bounds;
-
-      if (confab_event_row_get_item (CONFAB_EVENT_ROW (row)) == NULL ||
-          !gtk_widget_get_child_visible (gtk_widget_get_parent (row)) ||
-          !gtk_widget_compute_bounds (row, view, &bounds))
-        continue;
-      if (bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
-        continue;
-      /* Widget order is not screen order by contract: check the latter. */
-      g_assert_cmpfloat (bounds.origin.y, >, last_y);
-      last_y = bounds.origin.y;
-      g_strv_builder_add (builder, row_text (row));
-    }
-
-  return g_strv_builder_end (builder);
+  return ui_timeline_texts_in_view (f->window);
 }
 
-/* The row of the timeline's newest item, drawn, and wholly inside the
- * visible area: what a user who opened the room sees at its bottom. */
 static gboolean
 newest_in_view (gpointer data)
 {
-  Fixture *f = data;
-  MatrixRoom *room = confab_window_get_room (f->window);
-  GListModel *timeline = G_LIST_MODEL (matrix_room_get_timeline (room));
-  g_autoptr(MatrixTimelineItem) newest = g_list_model_get_item (timeline, g_list_model_get_n_items (timeline) - 1);
-  GtkWidget *view = scroller (f);
-  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_EVENT_ROW);
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      GtkWidget *row = rows->pdata[i];
-      graphene_rect_t bounds;
-
-      if (confab_event_row_get_item (CONFAB_EVENT_ROW (row)) != newest)
-        continue;
-      return gtk_widget_get_child_visible (gtk_widget_get_parent (row)) &&
-             gtk_widget_compute_bounds (row, view, &bounds) &&
-             bounds.size.height > 0 && bounds.origin.y >= 0 &&
-             bounds.origin.y + bounds.size.height <= gtk_widget_get_height (view) + 0.5;
-    }
-
-  return FALSE;
+  return ui_timeline_newest_in_view (((Fixture *) data)->window);
 }
 
-static gboolean
-adjustment_at_bottom (GtkAdjustment *adjustment)
+static void
+click_room (Fixture    *f,
+            const char *name)
 {
-  double value = gtk_adjustment_get_value (adjustment);
-  double page = gtk_adjustment_get_page_size (adjustment);
-  double upper = gtk_adjustment_get_upper (adjustment);
-
-  return page > 0 && value + page >= upper - 1;
+  ui_click_room (f->window, name);
 }
 
 static gboolean
@@ -440,7 +355,7 @@ assert_opened_at_newest (Fixture    *f,
     {
       ui_wait_frames (GTK_WIDGET (f->window), 1);
       g_assert_true (newest_in_view (f));
-      g_assert_true (adjustment_at_bottom (vadjustment (f)));
+      g_assert_true (ui_timeline_at_bottom (f->window));
     }
 
   texts = texts_in_view (f);
@@ -452,38 +367,6 @@ assert_opened_at_newest (Fixture    *f,
 }
 
 /* --- tests -------------------------------------------------------------------- */
-
-/* Selects the room's row as a click on it does (GtkListItemWidget's click
- * gesture activates "list.select-item" on the row). */
-static void
-click_room (Fixture    *f,
-            const char *name)
-{
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
-  g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      GtkWidget *row = rows->pdata[i];
-      GtkWidget *item_widget = gtk_widget_get_parent (row);
-      GtkSelectionModel *model = GTK_SELECTION_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (view)));
-
-      if (g_strcmp0 (ui_child_label (row, CONFAB_TYPE_ROOM_ROW, "name_label"), name) != 0)
-        continue;
-      for (guint position = 0; position < g_list_model_get_n_items (G_LIST_MODEL (model)); position++)
-        {
-          g_autoptr(MatrixRoom) room = g_list_model_get_item (G_LIST_MODEL (model), position);
-
-          if (g_str_equal (matrix_room_get_display_name (room), name))
-            {
-              g_assert_true (gtk_widget_activate_action (item_widget, "list.select-item", "(ubb)",
-                                                         position, FALSE, FALSE));
-              return;
-            }
-        }
-    }
-  g_error ("No room named %s listed", name);
-}
 
 static void
 test_click_opens_at_newest (Fixture       *f,
@@ -550,7 +433,7 @@ test_scrolls_at_once (Fixture       *f,
   gtk_adjustment_set_value (adjustment, bottom - gtk_adjustment_get_page_size (adjustment));
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   g_assert_false (newest_in_view (f));
-  g_assert_false (adjustment_at_bottom (adjustment));
+  g_assert_false (ui_timeline_at_bottom (f->window));
 
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
   ui_wait_until (newest_in_view, f, 5000, "the newest message in view again");
@@ -608,45 +491,18 @@ test_loads_older_to_room_start (Fixture       *f,
                                                     "/_matrix/client/v3/rooms/" PAGED "/messages"), ==, 5);
 }
 
-/* The event rows that have the "New messages" divider shown above them. */
-static GPtrArray *
-rows_below_divider (Fixture *f)
-{
-  g_autoptr(GPtrArray) rows = ui_find_widgets (scroller (f), CONFAB_TYPE_EVENT_ROW);
-  GPtrArray *found = g_ptr_array_new ();
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      GtkWidget *divider = gtk_widget_get_prev_sibling (rows->pdata[i]);
-
-      if (confab_event_row_get_item (rows->pdata[i]) != NULL &&
-          divider != NULL && gtk_widget_get_visible (divider))
-        g_ptr_array_add (found, rows->pdata[i]);
-    }
-
-  return found;
-}
-
-/* The top of the one divider's row (the divider, then the message below
- * it), in the scrolled window's coordinates, and the text of that message. */
+/* The top of the divider's row and the text of the message below it. */
 static double
 divider_top (Fixture     *f,
              const char **below)
 {
-  g_autoptr(GPtrArray) rows = rows_below_divider (f);
-  g_autoptr(GPtrArray) labels = NULL;
-  GtkWidget *divider;
-  graphene_rect_t bounds;
+  GtkWidget *row;
+  double top;
 
-  g_assert_cmpuint (rows->len, ==, 1);
-  divider = gtk_widget_get_prev_sibling (rows->pdata[0]);
-  labels = ui_find_widgets (divider, GTK_TYPE_LABEL);
-  g_assert_cmpuint (labels->len, ==, 1);
-  g_assert_cmpstr (gtk_label_get_text (labels->pdata[0]), ==, "New messages");
-  g_assert_true (gtk_widget_get_visible (divider));
-  g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_parent (divider), scroller (f), &bounds));
-  *below = row_text (rows->pdata[0]);
-  return bounds.origin.y;
+  row = ui_timeline_divider_row (f->window, &top);
+  g_assert_nonnull (row);
+  *below = ui_event_row_text (row);
+  return top;
 }
 
 static guint
@@ -703,17 +559,10 @@ room_read (gpointer data)
   return matrix_room_get_notification_count (data) == 0;
 }
 
-/* The divider drawn at the top of the view. */
 static gboolean
 divider_at_top (gpointer data)
 {
-  Fixture *f = data;
-  g_autoptr(GPtrArray) rows = rows_below_divider (f);
-  graphene_rect_t bounds;
-
-  return rows->len == 1 &&
-         gtk_widget_compute_bounds (gtk_widget_get_parent (rows->pdata[0]), scroller (f), &bounds) &&
-         bounds.size.height > 0 && bounds.origin.y >= 0 && bounds.origin.y < 1;
+  return ui_timeline_divider_at_top (((Fixture *) data)->window);
 }
 
 /* A room is marked read when its newest message has been seen: not while
