@@ -112,7 +112,7 @@ confab_timeline_view_get_newest_in_view (ConfabTimelineView *self)
   return self->newest_in_view;
 }
 
-/* A row is a "New messages" divider, hidden but above the first unread
+/* A row holds a "New messages" divider, shown only above the first unread
  * message, and the event row. */
 static GtkWidget *
 divider_of (GtkListItem *list_item)
@@ -537,6 +537,10 @@ on_items_changed (ConfabTimelineView *self,
 {
   if (self->refresh_source == 0)
     self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+
+  /* A newer item: not seen until a frame shows it. */
+  if (added > 0 && position + added == g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
+    set_newest_in_view (self, FALSE);
 
   update_first_unread (self);
   if (self->stick_to_bottom)
