@@ -112,6 +112,15 @@ confab_timeline_view_get_newest_in_view (ConfabTimelineView *self)
   return self->newest_in_view;
 }
 
+/* Checks the view once the next frame has been laid out and painted. */
+static void
+queue_check (ConfabTimelineView *self)
+{
+  self->check_pending = TRUE;
+  if (self->frame_clock != NULL)
+    gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+}
+
 /* A row holds a "New messages" divider, shown only above the first unread
  * message, and the event row. */
 static GtkWidget *
@@ -245,6 +254,7 @@ on_load_older_done (GObject      *source,
         {
           self->load_failed = TRUE;
           self->placing_unread = FALSE;
+          queue_check (self);
         }
       if (CONFAB_IS_WINDOW (root))
         confab_window_show_toast (CONFAB_WINDOW (root), text);
@@ -454,15 +464,6 @@ place_first_unread (ConfabTimelineView *self)
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
 }
 
-/* Checks the view once the next frame has been laid out and painted. */
-static void
-queue_check (ConfabTimelineView *self)
-{
-  self->check_pending = TRUE;
-  if (self->frame_clock != NULL)
-    gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
-}
-
 /* After a frame is painted, with its layout done: is it what it should be? */
 static void
 on_after_paint (GdkFrameClock      *frame_clock,
@@ -477,7 +478,9 @@ on_after_paint (GdkFrameClock      *frame_clock,
   self->check_pending = FALSE;
 
   newest_in_view = compute_newest_in_view (self);
-  set_newest_in_view (self, newest_in_view);
+  /* Until the view has gone to the first unread message (loading older
+   * events for it, maybe), the bottom it shows meanwhile is not read. */
+  set_newest_in_view (self, newest_in_view && !self->placing_unread);
 
   if (self->stick_to_bottom && self->timeline != NULL &&
       (!newest_in_view || !adjustment_at_bottom (self)) &&
@@ -493,7 +496,10 @@ on_after_paint (GdkFrameClock      *frame_clock,
 
   self->n_rescrolls = 0;
   if (self->placing_unread && self->first_unread != NULL)
-    place_first_unread (self);
+    {
+      place_first_unread (self);
+      queue_check (self);
+    }
   maybe_load_older (self);
 }
 

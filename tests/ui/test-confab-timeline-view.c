@@ -145,10 +145,12 @@ first_sync (guint big_unread)
 }
 
 /* PAGED's history before message @from + 1, thirty at a time, newest first,
- * as /messages answers: the page that reaches message 1 ends with the room's
- * state and its creation, and has no `end`. */
+ * as /messages answers (each page @delay_ms after it is asked for): the
+ * page that reaches message 1 ends with the room's state and its creation,
+ * and has no `end`. */
 static void
-queue_paged_history (Fixture *f)
+queue_paged_history_full (Fixture *f,
+                          guint    delay_ms)
 {
   for (guint from = 140; from > 0; from = from > 30 ? from - 30 : 0)
     {
@@ -176,9 +178,16 @@ queue_paged_history (Fixture *f)
       else
         g_string_append_printf (s, "],\"end\":\"t%u\"}", last - 1);
 
-      fake_homeserver_queue_json (f->server, "GET", path, 200, s->str, FALSE);
+      fake_homeserver_queue_full (f->server, "GET", path, 200, "application/json", s->str, NULL,
+                                  delay_ms, FALSE);
       g_string_free (s, TRUE);
     }
+}
+
+static void
+queue_paged_history (Fixture *f)
+{
+  queue_paged_history_full (f, 0);
 }
 
 /* --- the application ---------------------------------------------------------- */
@@ -682,7 +691,8 @@ test_opens_at_first_unread (Fixture       *f,
 }
 
 /* The first unread message is older than what the first sync brought: the
- * room loads older messages until it has it, and opens there. */
+ * room loads older messages until it has it, and opens there. The newest
+ * message shown meanwhile, at the bottom, does not make the room read. */
 static void
 test_loads_to_first_unread (Fixture       *f,
                             gconstpointer  data)
@@ -690,13 +700,15 @@ test_loads_to_first_unread (Fixture       *f,
   g_autofree char *sync = first_sync_unread (0, 40);
   const char *below;
 
-  queue_paged_history (f);
+  queue_paged_history_full (f, 1500);
   start_app (f, sync);
   click_room (f, "Paged Room");
   ui_wait_until (divider_at_top, f, 5000, "the divider at the top of the view");
   divider_top (f, &below);
   g_assert_cmpstr (below, ==, "Message 111");
   g_assert_false (newest_in_view (f));
+  iterate_for (1000);
+  g_assert_cmpuint (count_read_markers (f, PAGED), ==, 0);
   /* Ten in the sync, thirty more found the first unread. */
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET",
                                                     "/_matrix/client/v3/rooms/" PAGED "/messages"), ==, 1);
