@@ -521,10 +521,10 @@ on_value_changed (ConfabTimelineView *self)
   else if (value < self->last_value)
     {
       self->stick_to_bottom = FALSE;
-      self->load_failed = FALSE;
       self->placing_unread = FALSE;
     }
   self->last_value = value;
+  self->load_failed = FALSE;
 
   queue_check (self);
 }

@@ -514,6 +514,44 @@ divider_top (Fixture     *f,
   return top;
 }
 
+static gboolean
+load_error_shown (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *overlay = template_child (f->window, CONFAB_TYPE_WINDOW, "toast_overlay");
+  g_autoptr(GPtrArray) labels = ui_find_widgets (overlay, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_has_prefix (gtk_label_get_text (labels->pdata[i]), "Could not load older messages"))
+      return TRUE;
+  return FALSE;
+}
+
+/* A failed load is said once, not asked again and again while the top
+ * stays in view; opening the room again asks again. */
+static void
+test_failed_load_not_repeated (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *sync = first_sync (0);
+  const char *path = "/_matrix/client/v3/rooms/" PAGED "/messages";
+
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/rooms/" PAGED "/messages"
+                              "?dir=b&from=t140&limit=" PAGE, 500,
+                              "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Oops\"}", FALSE);
+  queue_paged_history (f);
+  start_app (f, sync);
+  click_room (f, "Paged Room");
+  ui_wait_until (load_error_shown, f, 5000, "the error said");
+  iterate_for (1000);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", path), ==, 1);
+
+  click_room (f, "Small Room");
+  click_room (f, "Paged Room");
+  assert_opened_at_newest (f, PAGED);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", path), >=, 2);
+}
+
 static guint
 count_read_markers (Fixture    *f,
                     const char *room_id)
@@ -764,6 +802,8 @@ main (int   argc,
               fixture_setup, test_scrolls_at_once, fixture_teardown);
   g_test_add ("/confab/timeline-view/older/loads-to-room-start-while-top-in-view", Fixture, NULL,
               fixture_setup, test_loads_older_to_room_start, fixture_teardown);
+  g_test_add ("/confab/timeline-view/older/failed-load-not-repeated", Fixture, NULL,
+              fixture_setup, test_failed_load_not_repeated, fixture_teardown);
   g_test_add ("/confab/timeline-view/read/marked-when-newest-seen", Fixture, NULL,
               fixture_setup, test_marked_read_when_newest_seen, fixture_teardown);
   g_test_add ("/confab/timeline-view/unread/divider-above-few-unread", Fixture, NULL,
