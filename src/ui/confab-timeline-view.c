@@ -9,15 +9,38 @@
 
 /* How close to an edge (in pixels) counts as being at it. */
 #define EDGE_PX 24
+/* How many frames in a row the view may take to settle at the bottom: a
+ * second's worth, then it waits for the next change. */
+#define MAX_RESCROLLS 60
 #define LOAD_OLDER_LIMIT 30
+/* How many unread messages the view loads older events to find the first
+ * of, when a room opens: beyond that, it opens at the newest message, with
+ * no divider. */
+#define MAX_UNREAD_SOUGHT 150
 
 /**
  * ConfabTimelineView:
  *
  * The selected room's #MatrixTimeline in a #GtkListView of #ConfabEventRow.
- * It stays at the bottom while new messages arrive if it was there, and asks
- * the timeline for older events (closing the gap at the top) when scrolled to
- * the top, or when what it has does not fill the view.
+ * A room opens at its newest event, and the view stays there while new
+ * events arrive until the user scrolls up. While the top of the list is in
+ * view (or what it has does not fill the view) it asks the timeline for
+ * older events, closing the gap at the top, until the room's start.
+ *
+ * GtkListView 4.8 positions its rows from an anchor item, not from the
+ * adjustment: a value set on the adjustment is turned into an anchor by
+ * looking up the row at that offset, which fails ("failed to scroll to given
+ * position") while the list's height is still an estimate, leaving the
+ * scroll bar at the bottom and the rows drawn elsewhere. So the view moves
+ * by anchoring an item ("list.scroll-to-item") and checks after each frame
+ * is painted that the newest row is drawn where it should be.
+ *
+ * A room with unread messages shows a "New messages" divider above the
+ * first of them, and opens there if they do not fit in the view. The
+ * library knows how many there are (the server's notification count), not
+ * which (it does not read the m.fully_read marker or receipts): the first
+ * unread is taken to be that many messages from others back from the end,
+ * counted when the room opens.
  */
 struct _ConfabTimelineView
 {
@@ -32,9 +55,19 @@ struct _ConfabTimelineView
   GCancellable   *cancellable;
   GHashTable     *bound_items;
   GtkAdjustment  *vadjustment;
+  GdkFrameClock  *frame_clock;
+  MatrixTimelineItem *first_unread;
 
   guint           refresh_source;
+  gulong          after_paint_handler;
+  double          last_value;
+  guint           n_rescrolls;
+  guint           unread_at_open;
+  gboolean        check_pending;
   gboolean        stick_to_bottom;
+  gboolean        newest_in_view;
+  gboolean        placing_unread;  /* the room just opened: go to its first unread */
+  gboolean        load_failed;     /* no more loading by itself until the user scrolls */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
@@ -42,6 +75,7 @@ G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_ROOM,
+  PROP_NEWEST_IN_VIEW,
   N_PROPS
 };
 
@@ -61,11 +95,50 @@ confab_timeline_view_get_room (ConfabTimelineView *self)
   return self->room;
 }
 
+/**
+ * confab_timeline_view_get_newest_in_view:
+ * @self: a #ConfabTimelineView
+ *
+ * Whether the end of the room's newest item is drawn inside the view (as
+ * of the last frame painted): what marking the room read waits for.
+ *
+ * Returns: %TRUE if the user can see the newest item
+ */
+gboolean
+confab_timeline_view_get_newest_in_view (ConfabTimelineView *self)
+{
+  g_return_val_if_fail (CONFAB_IS_TIMELINE_VIEW (self), FALSE);
+
+  return self->newest_in_view;
+}
+
+/* Checks the view once the next frame has been laid out and painted. */
+static void
+queue_check (ConfabTimelineView *self)
+{
+  self->check_pending = TRUE;
+  if (self->frame_clock != NULL)
+    gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+}
+
+/* A row holds a "New messages" divider, shown only above the first unread
+ * message, and the event row. */
+static GtkWidget *
+divider_of (GtkListItem *list_item)
+{
+  return gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+}
+
+static ConfabEventRow *
+event_row_of (GtkListItem *list_item)
+{
+  return CONFAB_EVENT_ROW (gtk_widget_get_last_child (gtk_list_item_get_child (list_item)));
+}
+
 static void
 bind_list_item (ConfabTimelineView *self,
                 GtkListItem        *list_item)
 {
-  ConfabEventRow *row = CONFAB_EVENT_ROW (gtk_list_item_get_child (list_item));
   MatrixTimelineItem *item = gtk_list_item_get_item (list_item);
   guint position = gtk_list_item_get_position (list_item);
   g_autoptr(MatrixTimelineItem) previous = NULL;
@@ -76,7 +149,31 @@ bind_list_item (ConfabTimelineView *self,
   if (position > 0 && position != GTK_INVALID_LIST_POSITION)
     previous = g_list_model_get_item (G_LIST_MODEL (self->timeline), position - 1);
 
-  confab_event_row_set_item (row, self->room, item, previous);
+  gtk_widget_set_visible (divider_of (list_item), item == self->first_unread);
+  confab_event_row_set_item (event_row_of (list_item), self->room, item, previous);
+}
+
+static GtkWidget *
+new_divider (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new (_("New messages"));
+  GtkWidget *separator;
+
+  gtk_widget_add_css_class (box, "confab-new-messages");
+  gtk_widget_add_css_class (label, "caption-heading");
+  separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_hexpand (separator, TRUE);
+  gtk_widget_set_valign (separator, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), separator);
+  gtk_box_append (GTK_BOX (box), label);
+  separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_hexpand (separator, TRUE);
+  gtk_widget_set_valign (separator, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), separator);
+  gtk_widget_set_visible (box, FALSE);
+
+  return box;
 }
 
 static void
@@ -84,9 +181,13 @@ setup_row (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
            ConfabTimelineView       *self)
 {
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  gtk_box_append (GTK_BOX (box), new_divider ());
+  gtk_box_append (GTK_BOX (box), confab_event_row_new ());
   gtk_list_item_set_activatable (list_item, FALSE);
   gtk_list_item_set_selectable (list_item, FALSE);
-  gtk_list_item_set_child (list_item, confab_event_row_new ());
+  gtk_list_item_set_child (list_item, box);
 }
 
 static void
@@ -104,8 +205,7 @@ unbind_row (GtkSignalListItemFactory *factory,
             ConfabTimelineView       *self)
 {
   g_hash_table_remove (self->bound_items, list_item);
-  confab_event_row_set_item (CONFAB_EVENT_ROW (gtk_list_item_get_child (list_item)),
-                             NULL, NULL, NULL);
+  confab_event_row_set_item (event_row_of (list_item), NULL, NULL, NULL);
 }
 
 static void
@@ -149,9 +249,90 @@ on_load_older_done (GObject      *source,
       g_autofree char *text = g_strdup_printf (_("Could not load older messages: %s"),
                                                error->message);
 
+      /* Asking again at once would fail again: the user asks by scrolling. */
+      if (source == (GObject *) self->timeline)
+        {
+          self->load_failed = TRUE;
+          self->placing_unread = FALSE;
+          queue_check (self);
+        }
       if (CONFAB_IS_WINDOW (root))
         confab_window_show_toast (CONFAB_WINDOW (root), text);
     }
+}
+
+/* The first of the last @unread_at_open messages from others. Own
+ * messages end the count (the server counts only what came after the
+ * user's last message), and so does the room's start. Returns FALSE if
+ * the count runs into a gap: older events must be loaded first. */
+static gboolean
+find_first_unread (ConfabTimelineView  *self,
+                   MatrixTimelineItem **first_unread)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+  const char *own = matrix_client_get_user_id (matrix_room_get_client (self->room));
+  guint remaining = self->unread_at_open;
+
+  *first_unread = NULL;
+  for (guint i = g_list_model_get_n_items (model); i > 0 && remaining > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+      MatrixEvent *event = matrix_timeline_item_get_event (item);
+      const char *type;
+
+      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP)
+        {
+          g_clear_object (first_unread);
+          return FALSE;
+        }
+      if (matrix_timeline_item_get_kind (item) != MATRIX_TIMELINE_ITEM_EVENT ||
+          matrix_event_is_state (event))
+        continue;
+      if (g_strcmp0 (matrix_event_get_sender (event), own) == 0)
+        break;
+      type = matrix_event_get_event_type (event);
+      if (g_strcmp0 (type, "m.room.message") != 0 && g_strcmp0 (type, "m.room.encrypted") != 0 &&
+          g_strcmp0 (type, "m.sticker") != 0)
+        continue;
+      g_set_object (first_unread, item);
+      remaining--;
+    }
+
+  /* Nothing loaded yet: the cache or the first sync is still to come. */
+  if (g_list_model_get_n_items (model) == 0)
+    return FALSE;
+
+  return TRUE;
+}
+
+static void
+update_first_unread (ConfabTimelineView *self)
+{
+  g_autoptr(MatrixTimelineItem) first = NULL;
+
+  if (!self->placing_unread || self->first_unread != NULL)
+    return;
+
+  if (!find_first_unread (self, &first))
+    return;
+
+  if (first == NULL)
+    {
+      self->placing_unread = FALSE;
+      return;
+    }
+
+  self->first_unread = g_steal_pointer (&first);
+  if (self->refresh_source == 0)
+    self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+}
+
+/* Whether the view goes on loading older events to find the first unread
+ * message of the room it opened. */
+static gboolean
+seeking_first_unread (ConfabTimelineView *self)
+{
+  return self->placing_unread && self->first_unread == NULL;
 }
 
 static void
@@ -159,7 +340,7 @@ maybe_load_older (ConfabTimelineView *self)
 {
   double value, page_size, upper;
 
-  if (self->timeline == NULL ||
+  if (self->timeline == NULL || self->load_failed ||
       matrix_timeline_get_loading (self->timeline) ||
       matrix_timeline_get_at_start (self->timeline))
     return;
@@ -172,18 +353,154 @@ maybe_load_older (ConfabTimelineView *self)
   if (page_size <= 0)
     return;
 
-  if (value <= EDGE_PX || upper <= page_size)
+  /* At the top, or too little to scroll (nobody could scroll to the top). */
+  if (value <= EDGE_PX || upper <= page_size || seeking_first_unread (self))
     matrix_timeline_load_older_async (self->timeline, LOAD_OLDER_LIMIT, self->cancellable,
                                       on_load_older_done, g_object_ref (self));
 }
 
-static void
-scroll_to_bottom (ConfabTimelineView *self)
+static guint
+position_of (ConfabTimelineView *self,
+             MatrixTimelineItem *wanted)
 {
-  double upper = gtk_adjustment_get_upper (self->vadjustment);
-  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
+  GListModel *model = G_LIST_MODEL (self->timeline);
 
-  gtk_adjustment_set_value (self->vadjustment, MAX (0, upper - page_size));
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+
+      if (item == wanted)
+        return i - 1;
+    }
+
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* The widget bound to the item at @position, if the list has made one. */
+static GtkWidget *
+row_at (ConfabTimelineView *self,
+        guint               position)
+{
+  GHashTableIter iter;
+  gpointer list_item;
+
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &list_item, NULL))
+    if (gtk_list_item_get_position (list_item) == position)
+      return gtk_list_item_get_child (list_item);
+
+  return NULL;
+}
+
+/* Whether the bottom edge of the newest item's row is drawn inside the
+ * visible part of the view. */
+static gboolean
+compute_newest_in_view (ConfabTimelineView *self)
+{
+  guint n_items = self->timeline ? g_list_model_get_n_items (G_LIST_MODEL (self->timeline)) : 0;
+  GtkWidget *row = n_items > 0 ? row_at (self, n_items - 1) : NULL;
+  graphene_rect_t bounds;
+  double bottom;
+
+  if (row == NULL || !gtk_widget_get_mapped (row) ||
+      !gtk_widget_compute_bounds (row, self->scroller, &bounds))
+    return FALSE;
+
+  bottom = bounds.origin.y + bounds.size.height;
+  return bottom > 0 && bottom <= gtk_widget_get_height (self->scroller) + 0.5;
+}
+
+static gboolean
+adjustment_at_bottom (ConfabTimelineView *self)
+{
+  double value = gtk_adjustment_get_value (self->vadjustment);
+  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
+  double upper = gtk_adjustment_get_upper (self->vadjustment);
+
+  return value + page_size >= upper - 1;
+}
+
+/* Anchors the list at its newest item, which it then lays out at the
+ * bottom of the view. */
+static void
+scroll_to_newest (ConfabTimelineView *self)
+{
+  guint n_items = self->timeline ? g_list_model_get_n_items (G_LIST_MODEL (self->timeline)) : 0;
+
+  if (n_items > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                n_items - 1);
+}
+
+static void
+set_newest_in_view (ConfabTimelineView *self,
+                    gboolean            newest_in_view)
+{
+  if (self->newest_in_view == newest_in_view)
+    return;
+
+  self->newest_in_view = newest_in_view;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEWEST_IN_VIEW]);
+}
+
+/* At the bottom of a room just opened: if its first unread message is
+ * above the view, the view goes there instead, with the divider at its
+ * top, and stays there. */
+static void
+place_first_unread (ConfabTimelineView *self)
+{
+  guint position = position_of (self, self->first_unread);
+  GtkWidget *row = position != GTK_INVALID_LIST_POSITION ? row_at (self, position) : NULL;
+  graphene_rect_t bounds;
+
+  self->placing_unread = FALSE;
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+  if (row != NULL && gtk_widget_compute_bounds (row, self->scroller, &bounds) &&
+      bounds.size.height > 0 && bounds.origin.y >= 0)
+    return;
+
+  self->stick_to_bottom = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
+/* After a frame is painted, with its layout done: is it what it should be? */
+static void
+on_after_paint (GdkFrameClock      *frame_clock,
+                ConfabTimelineView *self)
+{
+  gboolean newest_in_view;
+
+  /* Hidden (a folded window shows the room list), it has no rows to check;
+   * it is checked again when shown. */
+  if (!self->check_pending || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  self->check_pending = FALSE;
+
+  newest_in_view = compute_newest_in_view (self);
+  /* Until the view has gone to the first unread message (loading older
+   * events for it, maybe), the bottom it shows meanwhile is not read. */
+  set_newest_in_view (self, newest_in_view && !self->placing_unread);
+
+  if (self->stick_to_bottom && self->timeline != NULL &&
+      (!newest_in_view || !adjustment_at_bottom (self)) &&
+      self->n_rescrolls++ < MAX_RESCROLLS)
+    {
+      /* Not there yet (the list lays out from its first row at first), or
+       * rows measured since are taller or shorter than the list guessed:
+       * the top shown meanwhile is not the user's wish to read further. */
+      scroll_to_newest (self);
+      queue_check (self);
+      return;
+    }
+
+  self->n_rescrolls = 0;
+  if (self->placing_unread && self->first_unread != NULL)
+    {
+      place_first_unread (self);
+      queue_check (self);
+    }
+  maybe_load_older (self);
 }
 
 static void
@@ -196,22 +513,26 @@ on_value_changed (ConfabTimelineView *self)
   if (page_size <= 0)
     return;
 
-  self->stick_to_bottom = value + page_size >= upper - EDGE_PX;
+  /* Back at the bottom, the view follows new events again; it stops when
+   * the user scrolls up. The list moving its rows down as it measures them
+   * (or as older ones come in above) is not the user leaving the bottom. */
+  if (value + page_size >= upper - EDGE_PX)
+    self->stick_to_bottom = TRUE;
+  else if (value < self->last_value)
+    {
+      self->stick_to_bottom = FALSE;
+      self->placing_unread = FALSE;
+    }
+  self->last_value = value;
+  self->load_failed = FALSE;
 
-  if (!self->stick_to_bottom)
-    maybe_load_older (self);
+  queue_check (self);
 }
 
 static void
 on_size_changed (ConfabTimelineView *self)
 {
-  if (self->stick_to_bottom)
-    scroll_to_bottom (self);
-
-  /* Too little to scroll: nobody can scroll to the top to ask for more. */
-  if (gtk_adjustment_get_upper (self->vadjustment) <=
-      gtk_adjustment_get_page_size (self->vadjustment))
-    maybe_load_older (self);
+  queue_check (self);
 }
 
 static void
@@ -222,12 +543,22 @@ on_items_changed (ConfabTimelineView *self,
 {
   if (self->refresh_source == 0)
     self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+
+  /* A newer item: not seen until a frame shows it. */
+  if (added > 0 && position + added == g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
+    set_newest_in_view (self, FALSE);
+
+  update_first_unread (self);
+  if (self->stick_to_bottom)
+    scroll_to_newest (self);
+  self->n_rescrolls = 0;
+  queue_check (self);
 }
 
 static void
-on_at_start_changed (ConfabTimelineView *self)
+on_loading_changed (ConfabTimelineView *self)
 {
-  on_size_changed (self);
+  queue_check (self);
 }
 
 void
@@ -253,9 +584,16 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
   gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->selection);
   g_clear_object (&self->timeline);
+  g_clear_object (&self->first_unread);
   g_set_object (&self->room, room);
 
   self->stick_to_bottom = TRUE;
+  self->last_value = 0;
+  self->n_rescrolls = 0;
+  self->load_failed = FALSE;
+  self->unread_at_open = room != NULL ? matrix_room_get_notification_count (room) : 0;
+  self->placing_unread = self->unread_at_open > 0 && self->unread_at_open <= MAX_UNREAD_SOUGHT;
+  set_newest_in_view (self, FALSE);
 
   if (room != NULL)
     {
@@ -266,10 +604,12 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
       g_signal_connect_swapped (self->selection, "items-changed",
                                 G_CALLBACK (on_items_changed), self);
       g_signal_connect_swapped (self->timeline, "notify::loading",
-                                G_CALLBACK (on_at_start_changed), self);
+                                G_CALLBACK (on_loading_changed), self);
       g_signal_connect_swapped (self->timeline, "notify::at-start",
-                                G_CALLBACK (on_at_start_changed), self);
-      scroll_to_bottom (self);
+                                G_CALLBACK (on_loading_changed), self);
+      update_first_unread (self);
+      scroll_to_newest (self);
+      queue_check (self);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
@@ -304,6 +644,46 @@ confab_timeline_view_size_allocate (GtkWidget *widget,
   ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
 
   gtk_widget_allocate (self->scroller, width, height, -1, NULL);
+}
+
+static void
+confab_timeline_view_realize (GtkWidget *widget)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->realize (widget);
+
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->after_paint_handler = g_signal_connect (self->frame_clock, "after-paint",
+                                                G_CALLBACK (on_after_paint), self);
+  queue_check (self);
+}
+
+static void
+confab_timeline_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->map (widget);
+
+  queue_check (CONFAB_TIMELINE_VIEW (widget));
+}
+
+static void
+confab_timeline_view_unmap (GtkWidget *widget)
+{
+  set_newest_in_view (CONFAB_TIMELINE_VIEW (widget), FALSE);
+
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->unmap (widget);
+}
+
+static void
+confab_timeline_view_unrealize (GtkWidget *widget)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  g_clear_signal_handler (&self->after_paint_handler, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+
+  GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->unrealize (widget);
 }
 
 static GtkSizeRequestMode
@@ -354,6 +734,9 @@ confab_timeline_view_get_property (GObject    *object,
     case PROP_ROOM:
       g_value_set_object (value, self->room);
       break;
+    case PROP_NEWEST_IN_VIEW:
+      g_value_set_boolean (value, self->newest_in_view);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -391,10 +774,17 @@ confab_timeline_view_class_init (ConfabTimelineViewClass *klass)
   properties[PROP_ROOM] =
     g_param_spec_object ("room", NULL, NULL, MATRIX_TYPE_ROOM,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NEWEST_IN_VIEW] =
+    g_param_spec_boolean ("newest-in-view", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   widget_class->measure = confab_timeline_view_measure;
   widget_class->size_allocate = confab_timeline_view_size_allocate;
+  widget_class->realize = confab_timeline_view_realize;
+  widget_class->unrealize = confab_timeline_view_unrealize;
+  widget_class->map = confab_timeline_view_map;
+  widget_class->unmap = confab_timeline_view_unmap;
   widget_class->get_request_mode = confab_timeline_view_get_request_mode;
 
   gtk_widget_class_set_css_name (widget_class, "confab-timeline-view");

@@ -14,5 +14,6 @@ GtkWidget  *confab_timeline_view_new      (void);
 MatrixRoom *confab_timeline_view_get_room (ConfabTimelineView *self);
 void        confab_timeline_view_set_room (ConfabTimelineView *self,
                                            MatrixRoom         *room);
+gboolean    confab_timeline_view_get_newest_in_view (ConfabTimelineView *self);
 
 G_END_DECLS

@@ -215,9 +215,9 @@ room_is_invited (gpointer item,
 
 /* Read markers */
 
-/* Whether the user can see the open room's newest messages. */
+/* Whether the open room is shown in the focused window. */
 static gboolean
-room_in_view (ConfabWindow *self)
+room_shown (ConfabWindow *self)
 {
   if (self->room == NULL || !gtk_window_is_active (GTK_WINDOW (self)))
     return FALSE;
@@ -225,6 +225,14 @@ room_in_view (ConfabWindow *self)
     return FALSE;
   return !adw_leaflet_get_folded (self->leaflet) ||
          adw_leaflet_get_visible_child (self->leaflet) == self->content;
+}
+
+/* Whether the user can see the open room's newest messages: shown, with
+ * its newest event drawn in the timeline. */
+static gboolean
+room_in_view (ConfabWindow *self)
+{
+  return room_shown (self) && confab_timeline_view_get_newest_in_view (self->timeline_view);
 }
 
 static void
@@ -289,6 +297,8 @@ ensure_room_page (ConfabWindow *self)
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   self->timeline_view = CONFAB_TIMELINE_VIEW (confab_timeline_view_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->timeline_view), TRUE);
+  g_signal_connect_swapped (self->timeline_view, "notify::newest-in-view",
+                            G_CALLBACK (update_read_marker), self);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->timeline_view));
   self->composer = CONFAB_COMPOSER (confab_composer_new ());
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->composer));
@@ -657,7 +667,7 @@ update_notifications (ConfabWindow *self)
 
       if (app == NULL || seen == NULL)
         continue;
-      if (count > before && !(room == self->room && room_in_view (self)))
+      if (count > before && !(room == self->room && room_shown (self)))
         send_room_notification (self, G_APPLICATION (app), room, invite);
       else if (count == 0 && before > 0)
         withdraw_room_notification (G_APPLICATION (app), id);
