@@ -526,6 +526,55 @@ test_avatar (Fixture       *f,
   g_assert_null (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!group:example.org")));
 }
 
+/* --- the preview ------------------------------------------------------------ */
+
+/* A room with Bob (as "Bob") and his message "hi". */
+static MatrixRoom *
+room_with_message (Fixture    *f,
+                   const char *room_id)
+{
+  g_autofree char *me = member (ME, "join", "Me");
+  g_autofree char *bob = member ("@bob:example.org", "join", "Bob");
+  g_autofree char *rooms = g_strdup_printf (
+    "{\"join\": {\"%s\": {\"state\": {\"events\": [%s, %s]},"
+    " \"timeline\": {\"limited\": false, \"events\": ["
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$hi\","
+    " \"origin_server_ts\": 5000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\"}}]}}}}",
+    room_id, me, bob);
+
+  sync_rooms (f, rooms);
+  return matrix_room_state_tracker_get_room (f->tracker, room_id);
+}
+
+/* A rename in the timeline (as a server sends it) renames the preview's
+ * sender at once, as it does the room's name, not only after a restart. */
+static void
+test_preview_follows_rename (Fixture       *f,
+                             gconstpointer  data)
+{
+  MatrixRoom *room = room_with_message (f, "!rename:example.org");
+  guint n_last = 0;
+
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi");
+  g_signal_connect (room, "notify::last-message", G_CALLBACK (count_notify), &n_last);
+
+  sync_rooms (f, "{\"join\": {\"!rename:example.org\": {\"timeline\": {\"limited\": false, \"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\","
+                 " \"sender\": \"@bob:example.org\", \"event_id\": \"$rename\", \"origin_server_ts\": 6000,"
+                 " \"content\": {\"membership\": \"join\", \"displayname\": \"Robert\"},"
+                 " \"unsigned\": {\"prev_content\": {\"membership\": \"join\", \"displayname\": \"Bob\"}}}]}}}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Robert: hi");
+  g_assert_cmpuint (n_last, ==, 1);
+
+  /* The same from the state section of a limited sync. */
+  sync_rooms (f, "{\"join\": {\"!rename:example.org\": {\"state\": {\"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\","
+                 " \"sender\": \"@bob:example.org\", \"event_id\": \"$rename2\", \"origin_server_ts\": 7000,"
+                 " \"content\": {\"membership\": \"join\", \"displayname\": \"Rob\"}}]}}}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Rob: hi");
+  g_assert_cmpuint (n_last, ==, 2);
+}
+
 #define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"
 
 static MatrixRoom *
@@ -679,6 +728,8 @@ main (int   argc,
   g_test_add ("/matrix/room/invite/join-fails", Fixture, NULL, fixture_setup,
               test_join_failure, fixture_teardown);
   g_test_add ("/matrix/room/avatar", Fixture, NULL, fixture_setup, test_avatar, fixture_teardown);
+  g_test_add ("/matrix/room/last-message/follows-a-rename", Fixture, NULL, fixture_setup,
+              test_preview_follows_rename, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
               test_mark_read, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,

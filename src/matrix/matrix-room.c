@@ -644,21 +644,27 @@ real_state_arrived (MatrixRoom *self)
   update_from_state (self);
 }
 
+/* The preview names its sender as the room now does, as it would after a
+ * restart (a rename, a namesake joining): read again from the whole cached
+ * timeline, since the message it shows may be older than what changed. */
+static void
+update_from_all_events (MatrixRoom *self)
+{
+  g_autoptr(GPtrArray) events = NULL;
+
+  if (!self->timeline_restored)
+    return;
+  events = matrix_store_get_timeline_events (matrix_client_get_store (self->client), self->room_id);
+  update_from_events (self, events);
+}
+
 void
 _matrix_room_state_changed (MatrixRoom *self)
 {
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   real_state_arrived (self);
-  if (self->timeline_restored)
-    {
-      /* The preview names its sender as the room now does, as it would
-       * after a restart (a rename, a namesake joining). */
-      g_autoptr(GPtrArray) events =
-        matrix_store_get_timeline_events (matrix_client_get_store (self->client), self->room_id);
-
-      update_from_events (self, events);
-    }
+  update_from_all_events (self);
   save_list_summary (self);
 }
 
@@ -736,6 +742,8 @@ _matrix_room_append_timeline (MatrixRoom *self,
                               gboolean    limited,
                               const char *prev_batch)
 {
+  gboolean state_changed = FALSE;
+
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   _matrix_timeline_append_sync (self->timeline, events, limited, prev_batch);
@@ -745,11 +753,17 @@ _matrix_room_append_timeline (MatrixRoom *self,
   for (guint i = 0; i < events->len; i++)
     if (matrix_event_is_state (g_ptr_array_index (events, i)))
       {
+        state_changed = TRUE;
         real_state_arrived (self);
         break;
       }
 
-  update_from_events (self, events);
+  /* The tracker has cached the batch already: after a state change, the
+   * whole timeline names the preview's sender anew. */
+  if (state_changed && self->timeline_restored)
+    update_from_all_events (self);
+  else
+    update_from_events (self, events);
   save (self);
 }
 
