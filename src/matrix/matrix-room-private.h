@@ -27,4 +27,9 @@ void        _matrix_room_set_invite       (MatrixRoom   *self,
 void        _matrix_room_set_membership   (MatrixRoom   *self,
                                            MatrixMembership membership);
 
+/* Whether @event moves its room up the list (see matrix_room_get_last_activity()).
+ * Also what the SQLite store's lazy open reads a room's events back to. */
+gboolean    _matrix_room_event_bumps      (MatrixEvent  *event,
+                                           const char   *own_user_id);
+
 G_END_DECLS

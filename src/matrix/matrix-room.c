@@ -36,6 +36,7 @@ struct _MatrixRoom
   guint             notification_count;
   guint             highlight_count;
   gint64            last_activity;
+  gboolean          bumped;        /* last_activity is that of an event that bumps the room */
   char             *last_message;
   char             *inviter;
   /* The event the last read markers named (sent or being sent). */
@@ -600,15 +601,84 @@ message_preview (MatrixRoom  *self,
   return g_strdup_printf (_("%s: %s"), sender, line);
 }
 
-/* The newest events go last in @events. */
+/* Whether @event replaces another (an edit): it says nothing new. */
+static gboolean
+is_replacement (MatrixEvent *event)
+{
+  JsonObject *relation = NULL;
+
+  return _matrix_json_get_object (matrix_event_get_content (event), NULL, "m.relates_to", FALSE,
+                                  &relation, NULL) &&
+         g_strcmp0 (content_string (relation, "rel_type"), "m.replace") == 0;
+}
+
+/* What people look at a room for, as Element's bump events and the sliding
+ * sync's default bump_event_types: what is said in it (edits aside), its
+ * creation, and our own comings and goings. A member renaming themselves,
+ * another joining, a reaction or a topic leave the room where it is. */
+static const char * const bump_types[] = {
+  "m.room.create",
+  "m.room.message",
+  "m.room.encrypted",
+  "m.sticker",
+  "m.call.invite",
+  "m.poll.start",
+  "org.matrix.msc3381.poll.start",
+  "m.beacon_info",
+};
+
+gboolean
+_matrix_room_event_bumps (MatrixEvent *event,
+                          const char  *own_user_id)
+{
+  const char *type = matrix_event_get_event_type (event);
+
+  if (g_strcmp0 (type, "m.room.member") == 0 && own_user_id != NULL &&
+      MATRIX_IS_STATE_EVENT (event) &&
+      g_strcmp0 (matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event)), own_user_id) == 0)
+    /* Our own profile changes are no news either: join to join. Without
+     * prev_content we cannot tell, and take it for a change. */
+    return g_strcmp0 (matrix_event_get_content_string (event, "membership"),
+                      matrix_event_get_prev_content_string (event, "membership")) != 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bump_types); i++)
+    if (g_strcmp0 (type, bump_types[i]) == 0)
+      return !is_replacement (event);
+
+  return FALSE;
+}
+
+/* The newest events go last in @events. The room's activity is its newest
+ * event that bumps it; until it has seen one, its newest event of any kind,
+ * so that a room whose first events say nothing is not put last of all. */
 static void
 update_from_events (MatrixRoom *self,
                     GPtrArray  *events)
 {
-  gint64 newest = self->last_activity;
+  const char *own_id = matrix_client_get_user_id (self->client);
+  gint64 newest, newest_bump = 0, newest_any = 0;
+  gboolean found_bump = FALSE;
 
   for (guint i = 0; i < events->len; i++)
-    newest = MAX (newest, matrix_event_get_origin_server_ts (g_ptr_array_index (events, i)));
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i);
+      gint64 ts = matrix_event_get_origin_server_ts (event);
+
+      newest_any = MAX (newest_any, ts);
+      if (_matrix_room_event_bumps (event, own_id))
+        {
+          newest_bump = MAX (newest_bump, ts);
+          found_bump = TRUE;
+        }
+    }
+
+  if (self->bumped)
+    newest = MAX (self->last_activity, newest_bump);
+  else if (found_bump)
+    newest = newest_bump;
+  else
+    newest = MAX (self->last_activity, newest_any);
+  self->bumped = self->bumped || found_bump;
 
   for (guint i = events->len; i > 0; i--)
     {
@@ -1204,8 +1274,15 @@ matrix_room_get_highlight_count (MatrixRoom *self)
  * matrix_room_get_last_activity:
  * @self: a #MatrixRoom
  *
- * Returns: the time of the newest event in ms since the epoch (for an
- *   invite, when it arrived), or 0
+ * What the room list is sorted by: the time of the newest event that
+ * bumps the room, as Element's bump events and the sliding sync's
+ * `bump_event_types` — a message (not an edit), an encrypted one, a
+ * sticker, a call or poll starting, the room's creation, our own membership
+ * changing. Renames, avatars, other members coming and going, reactions and
+ * other state leave it. A room with none of these yet takes its newest event.
+ *
+ * Returns: that time in ms since the epoch (for an invite, when it
+ *   arrived), or 0
  */
 gint64
 matrix_room_get_last_activity (MatrixRoom *self)

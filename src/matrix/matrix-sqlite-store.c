@@ -7,6 +7,7 @@
 
 #include "matrix-event-private.h"
 #include "matrix-json-private.h"
+#include "matrix-room-private.h"
 #include "matrix-secret-private.h"
 #include "matrix-sqlite-store.h"
 #include "matrix-store-cache-private.h"
@@ -80,8 +81,9 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == MATRIX_SQLITE_STORE_SCHEMA_VERSION
 
 /* The meaning of a room_summaries row: rows of another format are not used
  * (the room is listed from its state, and its row rewritten once loaded).
- * Bump it when what MatrixRoom shows in a list changes. */
-#define SUMMARY_FORMAT 1
+ * Bump it when what MatrixRoom shows in a list changes.
+ * 2: last_activity is that of the newest event that bumps the room. */
+#define SUMMARY_FORMAT 2
 #define SUMMARY_FORMAT_SQL G_STRINGIFY (SUMMARY_FORMAT)
 
 /* The string members of a list summary, in the order of their columns. */
@@ -872,7 +874,9 @@ is_preview (MatrixEvent *event)
 }
 
 /* Reads the newest events of a room back to its newest message, which the
- * room list shows; returns that message's sender. */
+ * room list shows (an edit is no such message: what it edits is further
+ * back); returns that message's sender. A message bumps its room, so what is
+ * read holds the event the room's place in the list comes from. */
 static char *
 load_newest_events (MatrixSqliteStore *self,
                     sqlite3_stmt      *stmt,
@@ -893,7 +897,7 @@ load_newest_events (MatrixSqliteStore *self,
           continue;
         }
       g_ptr_array_add (newest, event);
-      if (is_preview (event))
+      if (is_preview (event) && _matrix_room_event_bumps (event, NULL))
         sender = g_strdup (matrix_event_get_sender (event));
     }
   sqlite3_reset (stmt);
