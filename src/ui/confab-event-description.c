@@ -20,16 +20,70 @@ confab_event_dup_name (MatrixRoom *room,
   return name != NULL && *name != '\0' ? name : (g_free (name), g_strdup (user_id));
 }
 
+static const char *
+nonempty (const char *s)
+{
+  return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* A member who stays joined changed their name or avatar, as the previous
+ * content (when the server sent it) tells. */
+static char *
+describe_profile_change (MatrixEvent *event,
+                         const char  *user_id)
+{
+  const char *name = nonempty (matrix_event_get_content_string (event, "displayname"));
+  const char *old_name = nonempty (matrix_event_get_prev_content_string (event, "displayname"));
+  const char *avatar = nonempty (matrix_event_get_content_string (event, "avatar_url"));
+  const char *old_avatar = nonempty (matrix_event_get_prev_content_string (event, "avatar_url"));
+  gboolean avatar_changed = g_strcmp0 (avatar, old_avatar) != 0;
+
+  if (g_strcmp0 (name, old_name) != 0)
+    {
+      if (old_name != NULL && name != NULL)
+        return avatar_changed
+          ? g_strdup_printf (_("%s changed their name to %s and changed their avatar"), old_name, name)
+          : g_strdup_printf (_("%s changed their name to %s"), old_name, name);
+      if (name != NULL)
+        return avatar_changed
+          ? g_strdup_printf (_("%s set their name to %s and changed their avatar"), user_id, name)
+          : g_strdup_printf (_("%s set their name to %s"), user_id, name);
+      return avatar_changed
+        ? g_strdup_printf (_("%s removed their name and changed their avatar"), old_name)
+        : g_strdup_printf (_("%s removed their name"), old_name);
+    }
+
+  if (name == NULL)
+    name = user_id;
+  if (avatar_changed && avatar != NULL)
+    return g_strdup_printf (_("%s changed their avatar"), name);
+  if (avatar_changed)
+    return g_strdup_printf (_("%s removed their avatar"), name);
+  /* Something else of theirs changed, or the server sent no previous content. */
+  return g_strdup_printf (_("%s updated their profile"), name);
+}
+
 static char *
 describe_member (MatrixRoom  *room,
                  MatrixEvent *event,
                  const char  *sender)
 {
   const char *membership = matrix_event_get_content_string (event, "membership");
+  const char *prev_membership = matrix_event_get_prev_content_string (event, "membership");
   const char *target_id = matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event));
   const char *displayname = matrix_event_get_content_string (event, "displayname");
   g_autofree char *target = NULL;
   gboolean self_change = g_strcmp0 (target_id, matrix_event_get_sender (event)) == 0;
+
+  /* Join to join is no joining: a profile change (a redacted one has lost
+   * what changed). */
+  if (g_strcmp0 (membership, "join") == 0 && g_strcmp0 (prev_membership, "join") == 0)
+    {
+      if (!matrix_event_is_redacted (event))
+        return describe_profile_change (event, target_id);
+      target = confab_event_dup_name (room, target_id);
+      return g_strdup_printf (_("%s updated their profile"), target);
+    }
 
   /* A join or invite carries the name the member has from then on. */
   if (displayname != NULL && *displayname != '\0' &&

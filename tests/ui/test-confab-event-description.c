@@ -77,6 +77,65 @@ test_state_changes (void)
     }
 }
 
+/* A member event whose previous content (unsigned.prev_content) is @prev. */
+#define MEMBER(key, prev, content) \
+  EVENT ("m.room.member", "\"state_key\":\"" key "\",\"unsigned\":{\"prev_content\":" prev "},", content)
+
+/* Join to join is a profile change, never "joined" again. */
+static void
+test_profile_changes (void)
+{
+  struct {
+    const char *json;
+    const char *expected;
+  } cases[] = {
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Ally\"}"),
+      "Alice changed their name to Ally" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\"}"),
+      "@a:x set their name to Alice" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\"}",
+              "{\"membership\":\"join\",\"displayname\":\"\"}"),
+      "Alice removed their name" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\",\"avatar_url\":\"mxc://x/1\"}"),
+      "Alice changed their avatar" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\",\"avatar_url\":\"mxc://x/1\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\",\"avatar_url\":\"mxc://x/2\"}"),
+      "Alice changed their avatar" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"avatar_url\":\"mxc://x/1\"}",
+              "{\"membership\":\"join\"}"),
+      "@a:x removed their avatar" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\",\"avatar_url\":\"mxc://x/1\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Ally\",\"avatar_url\":\"mxc://x/2\"}"),
+      "Alice changed their name to Ally and changed their avatar" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"avatar_url\":\"mxc://x/1\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\"}"),
+      "@a:x set their name to Alice and changed their avatar" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\"}",
+              "{\"membership\":\"join\",\"avatar_url\":\"mxc://x/1\"}"),
+      "Alice removed their name and changed their avatar" },
+    { MEMBER ("@a:x", "{\"membership\":\"join\",\"displayname\":\"Alice\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\",\"x\":1}"),
+      "Alice updated their profile" },
+    /* From an invite, or after leaving, it is a join. */
+    { MEMBER ("@a:x", "{\"membership\":\"invite\",\"displayname\":\"Alice\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\"}"),
+      "Alice joined" },
+    { MEMBER ("@a:x", "{\"membership\":\"leave\"}",
+              "{\"membership\":\"join\",\"displayname\":\"Alice\"}"),
+      "Alice joined" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = describe (cases[i].json);
+
+      g_assert_cmpstr (text, ==, cases[i].expected);
+    }
+}
+
 static void
 test_unknown_types_are_named (void)
 {
@@ -100,6 +159,7 @@ main (int   argc,
 
   g_test_add_func ("/confab/event-description/message-is-not-described", test_messages_are_not_described);
   g_test_add_func ("/confab/event-description/state-changes", test_state_changes);
+  g_test_add_func ("/confab/event-description/profile-changes", test_profile_changes);
   g_test_add_func ("/confab/event-description/unknown-types-are-named", test_unknown_types_are_named);
 
   return g_test_run ();
