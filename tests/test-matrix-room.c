@@ -576,6 +576,26 @@ test_preview_follows_rename (Fixture       *f,
   g_assert_cmpuint (n_last, ==, 2);
 }
 
+/* Someone who left is still called by the name they had: a leave carries
+ * none, but the server sends what it replaced. */
+static void
+test_departed_member_name (Fixture       *f,
+                           gconstpointer  data)
+{
+  MatrixRoom *room = room_with_message (f, "!gone:example.org");
+
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Bob");
+  sync_rooms (f, "{\"join\": {\"!gone:example.org\": {\"timeline\": {\"limited\": false, \"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\","
+                 " \"sender\": \"@carol:example.org\", \"event_id\": \"$kick\", \"origin_server_ts\": 6000,"
+                 " \"content\": {\"membership\": \"leave\", \"reason\": \"spam\"},"
+                 " \"unsigned\": {\"prev_content\": {\"membership\": \"join\", \"displayname\": \"Bob\"}}}]}}}}");
+
+  assert_member_name (room, "@bob:example.org", "Bob");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi");
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Empty Room (was Bob)");
+}
+
 #define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"
 
 static MatrixRoom *
@@ -731,6 +751,8 @@ main (int   argc,
   g_test_add ("/matrix/room/avatar", Fixture, NULL, fixture_setup, test_avatar, fixture_teardown);
   g_test_add ("/matrix/room/last-message/follows-a-rename", Fixture, NULL, fixture_setup,
               test_preview_follows_rename, fixture_teardown);
+  g_test_add ("/matrix/room/member-name/departed-keeps-last-name", Fixture, NULL, fixture_setup,
+              test_departed_member_name, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
               test_mark_read, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,

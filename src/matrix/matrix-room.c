@@ -145,6 +145,13 @@ compare_members (gconstpointer a,
   return g_strcmp0 (((const Member *) a)->user_id, ((const Member *) b)->user_id);
 }
 
+static gboolean
+is_present (const Member *member)
+{
+  return g_strcmp0 (member->membership, "join") == 0 ||
+         g_strcmp0 (member->membership, "invite") == 0;
+}
+
 /* Every m.room.member of the room, sorted by user id. The strings belong to
  * @keep, which holds the events or JSON objects they came from. */
 static GArray *
@@ -184,19 +191,17 @@ list_members (MatrixRoom *self,
           member.user_id = matrix_state_event_get_state_key (event);
           member.membership = content_string (content, "membership");
           member.displayname = nonempty (content_string (content, "displayname"));
+          /* Someone who left or was banned keeps the name they had: a
+           * leave carries none, the state it replaced did. */
+          if (member.displayname == NULL && !is_present (&member))
+            member.displayname =
+              nonempty (matrix_event_get_prev_content_string (MATRIX_EVENT (event), "displayname"));
           g_array_append_val (members, member);
         }
     }
 
   g_array_sort (members, compare_members);
   return members;
-}
-
-static gboolean
-is_present (const Member *member)
-{
-  return g_strcmp0 (member->membership, "join") == 0 ||
-         g_strcmp0 (member->membership, "invite") == 0;
 }
 
 static void
@@ -243,8 +248,9 @@ invalidate_members (MatrixRoom *self)
  * @user_id: a user id
  *
  * The name to show for a member: the display name of their m.room.member
- * event, followed by the user id when another member uses the same display
- * name; the user id when they have none.
+ * event (for someone who left, the one they had before, when the server
+ * sent it), followed by the user id when another member uses the same
+ * display name; the user id when they have none.
  *
  * Returns: (transfer full): the name
  */

@@ -82,8 +82,9 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == MATRIX_SQLITE_STORE_SCHEMA_VERSION
 /* The meaning of a room_summaries row: rows of another format are not used
  * (the room is listed from its state, and its row rewritten once loaded).
  * Bump it when what MatrixRoom shows in a list changes.
- * 2: last_activity is that of the newest event that bumps the room. */
-#define SUMMARY_FORMAT 2
+ * 2: last_activity is that of the newest event that bumps the room.
+ * 3: members who left are named as they were called (prev_content). */
+#define SUMMARY_FORMAT 3
 #define SUMMARY_FORMAT_SQL G_STRINGIFY (SUMMARY_FORMAT)
 
 /* The string members of a list summary, in the order of their columns. */

@@ -72,6 +72,7 @@ describe_member (MatrixRoom  *room,
   const char *prev_membership = matrix_event_get_prev_content_string (event, "membership");
   const char *target_id = matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event));
   const char *displayname = matrix_event_get_content_string (event, "displayname");
+  const char *reason = nonempty (matrix_event_get_content_string (event, "reason"));
   g_autofree char *target = NULL;
   gboolean self_change = g_strcmp0 (target_id, matrix_event_get_sender (event)) == 0;
 
@@ -85,25 +86,74 @@ describe_member (MatrixRoom  *room,
       return g_strdup_printf (_("%s updated their profile"), target);
     }
 
-  /* A join or invite carries the name the member has from then on. */
-  if (displayname != NULL && *displayname != '\0' &&
-      (g_strcmp0 (membership, "join") == 0 || g_strcmp0 (membership, "invite") == 0))
+  /* The name the event gives the member (a join or invite carries the one
+   * they have from then on), else the one they had before it (a leave or a
+   * ban carries none), else what the room knows. */
+  if (nonempty (displayname) != NULL)
     target = g_strdup (displayname);
+  else if (nonempty (matrix_event_get_prev_content_string (event, "displayname")) != NULL)
+    target = g_strdup (matrix_event_get_prev_content_string (event, "displayname"));
   else
     target = confab_event_dup_name (room, target_id);
 
   if (g_strcmp0 (membership, "join") == 0)
     return g_strdup_printf (_("%s joined"), target);
+
   if (g_strcmp0 (membership, "invite") == 0)
-    return g_strdup_printf (_("%s invited %s"), sender, target);
+    return reason != NULL
+      /* Translators: who invited whom, and why */
+      ? g_strdup_printf (_("%s invited %s: %s"), sender, target, reason)
+      : g_strdup_printf (_("%s invited %s"), sender, target);
+
   if (g_strcmp0 (membership, "leave") == 0 && self_change)
-    return g_strdup_printf (_("%s left"), target);
+    {
+      if (g_strcmp0 (prev_membership, "invite") == 0)
+        return reason != NULL
+          /* Translators: who declined an invitation, and why */
+          ? g_strdup_printf (_("%s rejected the invitation: %s"), target, reason)
+          : g_strdup_printf (_("%s rejected the invitation"), target);
+      if (g_strcmp0 (prev_membership, "knock") == 0)
+        return g_strdup_printf (_("%s no longer asks to join"), target);
+      return reason != NULL
+        /* Translators: who left, and why */
+        ? g_strdup_printf (_("%s left: %s"), target, reason)
+        : g_strdup_printf (_("%s left"), target);
+    }
+
   if (g_strcmp0 (membership, "leave") == 0)
-    return g_strdup_printf (_("%s removed %s"), sender, target);
+    {
+      if (g_strcmp0 (prev_membership, "invite") == 0)
+        return reason != NULL
+          /* Translators: who withdrew whose invitation, and why */
+          ? g_strdup_printf (_("%s withdrew the invitation of %s: %s"), sender, target, reason)
+          : g_strdup_printf (_("%s withdrew the invitation of %s"), sender, target);
+      if (g_strcmp0 (prev_membership, "ban") == 0)
+        return reason != NULL
+          /* Translators: who lifted whose ban, and why */
+          ? g_strdup_printf (_("%s unbanned %s: %s"), sender, target, reason)
+          : g_strdup_printf (_("%s unbanned %s"), sender, target);
+      if (g_strcmp0 (prev_membership, "knock") == 0)
+        return reason != NULL
+          /* Translators: who turned down whose request to join, and why */
+          ? g_strdup_printf (_("%s declined the request of %s to join: %s"), sender, target, reason)
+          : g_strdup_printf (_("%s declined the request of %s to join"), sender, target);
+      return reason != NULL
+        /* Translators: who removed (kicked) whom from the room, and why */
+        ? g_strdup_printf (_("%s removed %s: %s"), sender, target, reason)
+        : g_strdup_printf (_("%s removed %s"), sender, target);
+    }
+
   if (g_strcmp0 (membership, "ban") == 0)
-    return g_strdup_printf (_("%s banned %s"), sender, target);
+    return reason != NULL
+      /* Translators: who banned whom, and why */
+      ? g_strdup_printf (_("%s banned %s: %s"), sender, target, reason)
+      : g_strdup_printf (_("%s banned %s"), sender, target);
+
   if (g_strcmp0 (membership, "knock") == 0)
-    return g_strdup_printf (_("%s asked to join"), target);
+    return reason != NULL
+      /* Translators: who asked to join the room, and why */
+      ? g_strdup_printf (_("%s asked to join: %s"), target, reason)
+      : g_strdup_printf (_("%s asked to join"), target);
 
   return g_strdup_printf (_("%s changed the membership of %s"), sender, target);
 }
