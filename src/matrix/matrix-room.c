@@ -843,6 +843,18 @@ _matrix_room_append_timeline (MatrixRoom *self,
   save (self);
 }
 
+/* A page of older events held redactions: they may name events from before
+ * the page (a cached message deleted while we were away). */
+static void
+on_older_redactions (GPtrArray *redactions,
+                     gpointer   user_data)
+{
+  MatrixRoom *self = user_data;
+
+  apply_redactions (self, redactions);
+  save_list_summary (self);
+}
+
 static gboolean
 read_count (JsonObject *object,
             const char *member,
@@ -1155,6 +1167,7 @@ _matrix_room_new (MatrixClient *client,
   self->client = g_object_ref (client);
   self->room_id = g_strdup (room_id);
   self->timeline = _matrix_timeline_new (client, room_id);
+  _matrix_timeline_set_redactions_func (self->timeline, on_older_redactions, self);
   self->display_name = g_strdup (_("Empty Room"));
   return self;
 }
@@ -1587,6 +1600,9 @@ matrix_room_dispose (GObject *object)
 {
   MatrixRoom *self = MATRIX_ROOM (object);
 
+  /* Whoever still holds the timeline may load into it: not for us. */
+  if (self->timeline != NULL)
+    _matrix_timeline_set_redactions_func (self->timeline, NULL, NULL);
   g_clear_object (&self->timeline);
   g_clear_object (&self->client);
 
