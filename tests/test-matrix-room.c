@@ -596,6 +596,83 @@ test_departed_member_name (Fixture       *f,
   g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Empty Room (was Bob)");
 }
 
+/* An edit of @target by @sender, saying @body (its fallback "* body"). */
+static char *
+edit_event (const char *event_id,
+            const char *sender,
+            const char *target,
+            const char *body,
+            gint64      ts)
+{
+  return g_strdup_printf ("{\"type\": \"m.room.message\", \"sender\": \"%s\", \"event_id\": \"%s\","
+                          " \"origin_server_ts\": %" G_GINT64_FORMAT ", \"content\": {\"msgtype\": \"m.text\","
+                          " \"body\": \"* %s\", \"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"%s\"},"
+                          " \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"%s\"}}}",
+                          sender, event_id, ts, body, body, target);
+}
+
+static void
+sync_timeline (Fixture    *f,
+               const char *room_id,
+               const char *events)
+{
+  g_autofree char *rooms = g_strdup_printf ("{\"join\": {\"%s\": {\"timeline\": {\"limited\": false,"
+                                            " \"events\": [%s]}}}}", room_id, events);
+
+  sync_rooms (f, rooms);
+}
+
+/* The preview is the newest message as it now reads: an edit changes it
+ * when it edits that message, and is never itself the preview; nor is a
+ * reaction. */
+static void
+test_preview_applies_edits (Fixture       *f,
+                            gconstpointer  data)
+{
+  MatrixRoom *room = room_with_message (f, "!edit:example.org");
+  g_autofree char *edit1 = edit_event ("$e1", "@bob:example.org", "$hi", "hello", 5001);
+  g_autofree char *old_edit = edit_event ("$e2", "@bob:example.org", "$older", "what", 5002);
+  g_autofree char *forged = edit_event ("$e3", "@carol:example.org", "$hi", "forged", 5003);
+  g_autofree char *next = g_strdup (
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$next\","
+    " \"origin_server_ts\": 6000, \"content\": {\"msgtype\": \"m.emote\", \"body\": \"waves\"}}");
+  g_autofree char *edit2 = g_strdup (
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$e4\","
+    " \"origin_server_ts\": 6001, \"content\": {\"msgtype\": \"m.emote\", \"body\": \"* waves (EDITED)\","
+    " \"m.new_content\": {\"msgtype\": \"m.emote\", \"body\": \"waves back\"},"
+    " \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$next\"}}}");
+  g_autofree char *next_and_edit = g_strjoin (",", next, edit2, NULL);
+  g_autofree char *edit3 = edit_event ("$e5", "@bob:example.org", "$next", "last word", 6002);
+
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi");
+
+  sync_timeline (f, "!edit:example.org", edit1);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+
+  /* An edit of an older message, a reaction, an edit by someone else. */
+  sync_timeline (f, "!edit:example.org", old_edit);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+  sync_timeline (f, "!edit:example.org",
+                 "{\"type\": \"m.reaction\", \"sender\": \"@bob:example.org\", \"event_id\": \"$like\","
+                 " \"origin_server_ts\": 5005, \"content\": {\"m.relates_to\": {\"rel_type\": \"m.annotation\","
+                 " \"event_id\": \"$hi\", \"key\": \"x\"}}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+  sync_timeline (f, "!edit:example.org", forged);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+
+  /* A message and its edit in one sync; then a later edit. */
+  sync_timeline (f, "!edit:example.org", next_and_edit);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
+  sync_timeline (f, "!edit:example.org", edit3);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: last word");
+
+  /* The last edit deleted: the one before it shows again. */
+  sync_timeline (f, "!edit:example.org",
+                 "{\"type\": \"m.room.redaction\", \"sender\": \"@bob:example.org\", \"redacts\": \"$e5\","
+                 " \"event_id\": \"$r\", \"origin_server_ts\": 7000, \"content\": {}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
+}
+
 #define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"
 
 static MatrixRoom *
@@ -753,6 +830,8 @@ main (int   argc,
               test_preview_follows_rename, fixture_teardown);
   g_test_add ("/matrix/room/member-name/departed-keeps-last-name", Fixture, NULL, fixture_setup,
               test_departed_member_name, fixture_teardown);
+  g_test_add ("/matrix/room/last-message/edits-applied", Fixture, NULL, fixture_setup,
+              test_preview_applies_edits, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
               test_mark_read, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,

@@ -1105,6 +1105,43 @@ test_profile_change_keeps_order (void)
   remove_tree (dir);
 }
 
+/* The preview shows an edit applied, never the edit itself, in the list of
+ * a store opened whole, from its summaries, or the long way. */
+static void
+test_preview_with_edit (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_whole (dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *summed = NULL;
+  g_autofree char *long_way = NULL;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, OWN);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, NULL, bump_sync1);
+  sync_once (server, client, "s1", bump_sync2);
+  g_assert_cmpstr (matrix_room_get_last_message (room_of (tracker, "!old:x")), ==, "Robert: older");
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  whole = list_lines (dir, FALSE, FALSE);
+  g_assert_nonnull (strstr (whole, "!old:x: Old | (null) | (null) | Robert: older | 1000 |"));
+  summed = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpstr (summed, ==, whole);
+  exec_on (dir, "DELETE FROM room_summaries");
+  long_way = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpstr (long_way, ==, whole);
+
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1137,6 +1174,7 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/lazy/summary/forgotten-with-the-room", test_summary_forgotten);
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/after-migration", test_summary_after_migration);
   g_test_add_func ("/matrix/sqlite-store/lazy/profile-change-keeps-order", test_profile_change_keeps_order);
+  g_test_add_func ("/matrix/sqlite-store/lazy/summary/preview-with-edit", test_preview_with_edit);
 
   status = g_test_run ();
 

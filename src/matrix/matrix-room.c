@@ -38,6 +38,7 @@ struct _MatrixRoom
   gint64            last_activity;
   gboolean          bumped;        /* last_activity is that of an event that bumps the room */
   char             *last_message;
+  char             *preview_event_id;  /* the message last_message shows */
   char             *inviter;
   /* The event the last read markers named (sent or being sent). */
   char             *read_event_id;
@@ -584,20 +585,15 @@ set_last_activity (MatrixRoom *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ACTIVITY]);
 }
 
+/* "Alice: hi" for a message of @sender_id whose content (edits applied)
+ * is @content, which has a body. */
 static char *
-message_preview (MatrixRoom  *self,
-                 MatrixEvent *event)
+message_preview (MatrixRoom *self,
+                 const char *sender_id,
+                 JsonObject *content)
 {
-  JsonObject *content = matrix_event_get_content (event);
-  const char *body = content_string (content, "body");
-  g_autofree char *sender = NULL;
-  g_autofree char *line = NULL;
-
-  if (body == NULL)
-    return NULL;
-
-  line = g_strdelimit (g_strdup (body), "\r\n", ' ');
-  sender = matrix_room_dup_member_display_name (self, matrix_event_get_sender (event));
+  g_autofree char *sender = matrix_room_dup_member_display_name (self, sender_id);
+  g_autofree char *line = g_strdelimit (g_strdup (content_string (content, "body")), "\r\n", ' ');
 
   if (g_strcmp0 (content_string (content, "msgtype"), "m.emote") == 0)
     /* Translators: the preview of an emote: "* Alice waves" */
@@ -616,6 +612,86 @@ is_replacement (MatrixEvent *event)
   return _matrix_json_get_object (matrix_event_get_content (event), NULL, "m.relates_to", FALSE,
                                   &relation, NULL) &&
          g_strcmp0 (content_string (relation, "rel_type"), "m.replace") == 0;
+}
+
+gboolean
+_matrix_room_event_is_preview (MatrixEvent *event)
+{
+  return g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0 &&
+         matrix_event_get_content_string (event, "body") != NULL &&
+         !is_replacement (event);
+}
+
+static gboolean
+is_edit (MatrixEvent *event)
+{
+  return g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0 &&
+         is_replacement (event);
+}
+
+/* The id of the event @edit replaces. */
+static const char *
+edited_event_id (MatrixEvent *edit)
+{
+  JsonObject *relation = NULL;
+
+  if (!_matrix_json_get_object (matrix_event_get_content (edit), NULL, "m.relates_to", FALSE,
+                                &relation, NULL))
+    return NULL;
+  return content_string (relation, "event_id");
+}
+
+/* The content @edit gives @message, or NULL when it is no edit of it that
+ * counts: only its own sender may edit a message, and the new content
+ * needs a body. */
+static JsonObject *
+edited_content (MatrixEvent *edit,
+                MatrixEvent *message)
+{
+  JsonObject *new_content = NULL;
+
+  if (g_strcmp0 (edited_event_id (edit), matrix_event_get_event_id (message)) != 0 ||
+      g_strcmp0 (matrix_event_get_sender (edit), matrix_event_get_sender (message)) != 0 ||
+      !_matrix_json_get_object (matrix_event_get_content (edit), NULL, "m.new_content", FALSE,
+                                &new_content, NULL) ||
+      content_string (new_content, "body") == NULL)
+    return NULL;
+  return new_content;
+}
+
+/* The newest message among @events (oldest first), and in @content what
+ * it now says: the content of its newest edit, else its own. Edits come
+ * after what they edit, so they are among the events read before it. */
+static MatrixEvent *
+find_preview (GPtrArray   *events,
+              JsonObject **content)
+{
+  g_autoptr(GPtrArray) edits = g_ptr_array_new ();  /* borrowed, newest first */
+
+  for (guint i = events->len; i > 0; i--)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i - 1);
+
+      if (is_edit (event))
+        g_ptr_array_add (edits, event);
+      if (!_matrix_room_event_is_preview (event))
+        continue;
+
+      *content = matrix_event_get_content (event);
+      for (guint j = 0; j < edits->len; j++)
+        {
+          JsonObject *edited = edited_content (g_ptr_array_index (edits, j), event);
+
+          if (edited != NULL)
+            {
+              *content = edited;
+              break;
+            }
+        }
+      return event;
+    }
+
+  return NULL;
 }
 
 /* What people look at a room for, as Element's bump events and the sliding
@@ -654,12 +730,51 @@ _matrix_room_event_bumps (MatrixEvent *event,
   return FALSE;
 }
 
-/* The newest events go last in @events. The room's activity is its newest
- * event that bumps it; until it has seen one, its newest event of any kind,
- * so that a room whose first events say nothing is not put last of all. */
+static void update_from_all_events (MatrixRoom *self);
+
+/* The preview from @events (oldest first). With @whole they are every
+ * cached event of the room, and hold no message when it has none; else
+ * they are what a sync added, which changes the preview when it holds a
+ * newer message, or an edit of the one shown (whose content is needed). */
+static void
+update_preview (MatrixRoom *self,
+                GPtrArray  *events,
+                gboolean    whole)
+{
+  JsonObject *content = NULL;
+  MatrixEvent *message = find_preview (events, &content);
+  g_autofree char *preview = NULL;
+
+  if (message == NULL && !whole)
+    {
+      for (guint i = 0; self->preview_event_id != NULL && i < events->len; i++)
+        {
+          MatrixEvent *event = g_ptr_array_index (events, i);
+
+          if (is_edit (event) && g_strcmp0 (edited_event_id (event), self->preview_event_id) == 0)
+            {
+              update_from_all_events (self);
+              break;
+            }
+        }
+      return;
+    }
+
+  if (message != NULL)
+    preview = message_preview (self, matrix_event_get_sender (message), content);
+  set_string (&self->preview_event_id, message != NULL ? matrix_event_get_event_id (message) : NULL);
+  if (set_string (&self->last_message, preview))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
+}
+
+/* The newest events go last in @events; @whole as for update_preview().
+ * The room's activity is its newest event that bumps it; until it has seen
+ * one, its newest event of any kind, so that a room whose first events say
+ * nothing is not put last of all. */
 static void
 update_from_events (MatrixRoom *self,
-                    GPtrArray  *events)
+                    GPtrArray  *events,
+                    gboolean    whole)
 {
   const char *own_id = matrix_client_get_user_id (self->client);
   gint64 newest, newest_bump = 0, newest_any = 0;
@@ -686,21 +801,7 @@ update_from_events (MatrixRoom *self,
     newest = MAX (self->last_activity, newest_any);
   self->bumped = self->bumped || found_bump;
 
-  for (guint i = events->len; i > 0; i--)
-    {
-      MatrixEvent *event = g_ptr_array_index (events, i - 1);
-      g_autofree char *preview = NULL;
-
-      if (g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") != 0)
-        continue;
-      preview = message_preview (self, event);
-      if (preview == NULL)
-        continue;
-      if (set_string (&self->last_message, preview))
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
-      break;
-    }
-
+  update_preview (self, events, whole);
   set_last_activity (self, newest);
 }
 
@@ -720,9 +821,10 @@ real_state_arrived (MatrixRoom *self)
   update_from_state (self);
 }
 
-/* The preview names its sender as the room now does, as it would after a
- * restart (a rename, a namesake joining): read again from the whole cached
- * timeline, since the message it shows may be older than what changed. */
+/* From the whole cached timeline, when what the preview shows may be older
+ * than what changed: its sender renamed (the preview names them as the room
+ * now does, as a restart would), it or its newest edit redacted, an edit of
+ * it arriving. */
 static void
 update_from_all_events (MatrixRoom *self)
 {
@@ -731,7 +833,7 @@ update_from_all_events (MatrixRoom *self)
   if (!self->timeline_restored)
     return;
   events = matrix_store_get_timeline_events (matrix_client_get_store (self->client), self->room_id);
-  update_from_events (self, events);
+  update_from_events (self, events, TRUE);
 }
 
 void
@@ -742,26 +844,6 @@ _matrix_room_state_changed (MatrixRoom *self)
   real_state_arrived (self);
   update_from_all_events (self);
   save_list_summary (self);
-}
-
-/* The preview again, from the timeline: after the newest message went. */
-static void
-recompute_last_message (MatrixRoom *self)
-{
-  GListModel *model = G_LIST_MODEL (self->timeline);
-  g_autofree char *preview = NULL;
-
-  for (guint i = g_list_model_get_n_items (model); i > 0 && preview == NULL; i--)
-    {
-      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
-      MatrixEvent *event = matrix_timeline_item_get_event (item);
-
-      if (event != NULL && g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0)
-        preview = message_preview (self, event);
-    }
-
-  if (set_string (&self->last_message, preview))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
 }
 
 /* Each redaction among @events removes the content of the event it names,
@@ -809,7 +891,7 @@ apply_redactions (MatrixRoom *self,
   if (state_changed)
     update_from_state (self);
   if (changed)
-    recompute_last_message (self);
+    update_from_all_events (self);
 }
 
 void
@@ -839,7 +921,7 @@ _matrix_room_append_timeline (MatrixRoom *self,
   if (state_changed && self->timeline_restored)
     update_from_all_events (self);
   else
-    update_from_events (self, events);
+    update_from_events (self, events, FALSE);
   save (self);
 }
 
@@ -1059,7 +1141,7 @@ _matrix_room_restore (MatrixRoom *self)
   if (self->timeline_restored || !restore_list_summary (self))
     {
       update_from_state (self);
-      update_from_events (self, events);
+      update_from_events (self, events, TRUE);
     }
   set_last_activity (self, MAX (self->last_activity, self->invite_ts));
   save_list_summary (self);
@@ -1086,7 +1168,7 @@ _matrix_room_loaded (MatrixRoom *self)
 
   /* All the members are here now: names may tell more apart. */
   update_from_state (self);
-  update_from_events (self, events);
+  update_from_events (self, events, TRUE);
   set_last_activity (self, MAX (self->last_activity, self->invite_ts));
   save_list_summary (self);
 }
@@ -1314,6 +1396,10 @@ matrix_room_get_last_activity (MatrixRoom *self)
 /**
  * matrix_room_get_last_message:
  * @self: a #MatrixRoom
+ *
+ * The newest message as it now reads: an edit (`m.replace`) by its sender
+ * changes it, and is never the preview itself; reactions and redactions
+ * are not messages.
  *
  * Returns: (transfer none) (nullable): a plain-text preview of the newest
  *   message, such as "Alice: hi"; not escaped for markup
@@ -1619,6 +1705,7 @@ matrix_room_finalize (GObject *object)
   g_free (self->topic);
   g_free (self->avatar_url);
   g_free (self->last_message);
+  g_free (self->preview_event_id);
   g_free (self->inviter);
   g_clear_pointer (&self->summary, json_object_unref);
   g_clear_pointer (&self->unread, json_object_unref);
