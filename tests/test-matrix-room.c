@@ -671,6 +671,14 @@ test_preview_applies_edits (Fixture       *f,
                  "{\"type\": \"m.room.redaction\", \"sender\": \"@bob:example.org\", \"redacts\": \"$e5\","
                  " \"event_id\": \"$r\", \"origin_server_ts\": 7000, \"content\": {}}");
   g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
+
+  /* A message deleted in the very sync that brings it never shows. */
+  sync_timeline (f, "!edit:example.org",
+                 "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$oops\","
+                 " \"origin_server_ts\": 8000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"oops\"}},"
+                 "{\"type\": \"m.room.redaction\", \"sender\": \"@bob:example.org\", \"redacts\": \"$oops\","
+                 " \"event_id\": \"$r2\", \"origin_server_ts\": 8001, \"content\": {}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
 }
 
 #define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"

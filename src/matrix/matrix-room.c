@@ -848,8 +848,9 @@ _matrix_room_state_changed (MatrixRoom *self)
 
 /* Each redaction among @events removes the content of the event it names,
  * in the timeline, in the store's cache and, for the current state, there
- * too. An event this client never had is left to the server. */
-static void
+ * too. An event this client never had is left to the server. Returns
+ * whether an event lost its content: the preview may have shown it. */
+static gboolean
 apply_redactions (MatrixRoom *self,
                   GPtrArray  *events)
 {
@@ -890,8 +891,7 @@ apply_redactions (MatrixRoom *self,
 
   if (state_changed)
     update_from_state (self);
-  if (changed)
-    update_from_all_events (self);
+  return changed;
 }
 
 void
@@ -900,12 +900,12 @@ _matrix_room_append_timeline (MatrixRoom *self,
                               gboolean    limited,
                               const char *prev_batch)
 {
-  gboolean state_changed = FALSE;
+  gboolean state_changed = FALSE, redacted;
 
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   _matrix_timeline_append_sync (self->timeline, events, limited, prev_batch);
-  apply_redactions (self, events);
+  redacted = apply_redactions (self, events);
 
   /* Working out a name can mean reading every member: only when it may change. */
   for (guint i = 0; i < events->len; i++)
@@ -917,8 +917,9 @@ _matrix_room_append_timeline (MatrixRoom *self,
       }
 
   /* The tracker has cached the batch already: after a state change, the
-   * whole timeline names the preview's sender anew. */
-  if (state_changed && self->timeline_restored)
+   * whole timeline names the preview's sender anew, and after a redaction
+   * the batch itself may hold a message that is no longer there. */
+  if ((state_changed || redacted) && self->timeline_restored)
     update_from_all_events (self);
   else
     update_from_events (self, events, FALSE);
@@ -933,7 +934,9 @@ on_older_redactions (GPtrArray *redactions,
 {
   MatrixRoom *self = user_data;
 
-  apply_redactions (self, redactions);
+  if (!apply_redactions (self, redactions))
+    return;
+  update_from_all_events (self);
   save_list_summary (self);
 }
 
