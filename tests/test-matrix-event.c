@@ -52,6 +52,30 @@ test_from_json (void)
   g_assert_cmpint (json_object_get_int_member (matrix_event_get_unsigned (event), "age"), ==, 10);
 }
 
+/* unsigned.prev_content is read as carefully as the content. */
+static void
+test_prev_content (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixEvent) renamed = event_from ("!r:x",
+    "{\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+    " \"content\": {\"membership\": \"join\", \"displayname\": \"Robert\"}, \"event_id\": \"$m\","
+    " \"origin_server_ts\": 1, \"unsigned\": {\"prev_content\": {\"membership\": \"join\","
+    " \"displayname\": \"Bob\", \"avatar_url\": 7}}}", &error);
+  g_autoptr(MatrixEvent) odd = event_from ("!r:x",
+    "{\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+    " \"content\": {\"membership\": \"leave\"}, \"event_id\": \"$n\","
+    " \"origin_server_ts\": 1, \"unsigned\": {\"prev_content\": \"Bob\"}}", &error);
+  g_autoptr(MatrixEvent) message = event_from ("!r:x", MESSAGE, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (matrix_event_get_prev_content_string (renamed, "displayname"), ==, "Bob");
+  g_assert_cmpstr (matrix_event_get_prev_content_string (renamed, "membership"), ==, "join");
+  g_assert_null (matrix_event_get_prev_content_string (renamed, "avatar_url"));
+  g_assert_null (matrix_event_get_prev_content_string (odd, "displayname"));
+  g_assert_null (matrix_event_get_prev_content_string (message, "body"));
+}
+
 static void
 test_state_key_makes_state_event (void)
 {
@@ -413,6 +437,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/matrix/event/from-json", test_from_json);
+  g_test_add_func ("/matrix/event/prev-content", test_prev_content);
   g_test_add_func ("/matrix/event/state-key-makes-state-event", test_state_key_makes_state_event);
   g_test_add_func ("/matrix/event/state-event-requires-state-key", test_state_event_requires_state_key);
   g_test_add_func ("/matrix/event/invalid-is-error", test_invalid);

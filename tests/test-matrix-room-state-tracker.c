@@ -347,6 +347,119 @@ static const char restore_sync[] =
   "    \"content\": {\"membership\": \"invite\"}}]}}}"
   "}}";
 
+/* One event of @type in @room_id's timeline; @extra goes before "content". */
+static char *
+event_room (const char *room_id,
+            const char *type,
+            const char *sender,
+            const char *extra,
+            const char *content,
+            gint64      ts)
+{
+  static guint counter;
+
+  return g_strdup_printf ("\"%s\": {\"timeline\": {\"events\": [{\"type\": \"%s\", \"sender\": \"%s\","
+                          " \"event_id\": \"$ev%u\", \"origin_server_ts\": %" G_GINT64_FORMAT ", %s"
+                          " \"content\": %s}], \"limited\": false}}",
+                          room_id, type, sender, ++counter, ts, extra, content);
+}
+
+/* Rooms are ordered by what people care about (messages, a room's creation,
+ * our own membership), as Element's bump events: a member renaming
+ * themselves, another joining, a reaction or an edit leaves a room where it is. */
+static void
+test_rooms_sorted_by_bump_events (void)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (server), store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autofree char *a1 = message_room ("!a", "$a1", 1000);
+  g_autofree char *b1 = message_room ("!b", "$b1", 2000);
+  g_autofree char *rooms1 = g_strjoin (",", a1, b1, NULL);
+  g_autofree char *sync1 = join_sync ("t1", rooms1);
+  struct {
+    const char *type, *sender, *extra, *content;
+  } noise[] = {
+    /* Bob renames himself, then changes his avatar. */
+    { "m.room.member", "@bob:example.org",
+      "\"state_key\": \"@bob:example.org\", \"unsigned\": {\"prev_content\":"
+      " {\"membership\": \"join\", \"displayname\": \"Bob\"}},",
+      "{\"membership\": \"join\", \"displayname\": \"Robert\"}" },
+    { "m.room.member", "@bob:example.org",
+      "\"state_key\": \"@bob:example.org\", \"unsigned\": {\"prev_content\":"
+      " {\"membership\": \"join\", \"displayname\": \"Robert\"}},",
+      "{\"membership\": \"join\", \"displayname\": \"Robert\", \"avatar_url\": \"mxc://x/y\"}" },
+    /* Someone else joins; we change our own name. */
+    { "m.room.member", "@carol:example.org", "\"state_key\": \"@carol:example.org\",",
+      "{\"membership\": \"join\"}" },
+    { "m.room.member", "@alice:example.org",
+      "\"state_key\": \"@alice:example.org\", \"unsigned\": {\"prev_content\":"
+      " {\"membership\": \"join\"}},",
+      "{\"membership\": \"join\", \"displayname\": \"Alice\"}" },
+    { "m.reaction", "@bob:example.org", "",
+      "{\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$a1\", \"key\": \"+1\"}}" },
+    { "m.room.message", "@bob:example.org", "",
+      "{\"msgtype\": \"m.text\", \"body\": \"* fixed\", \"m.new_content\": {\"msgtype\": \"m.text\","
+      " \"body\": \"fixed\"}, \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$a1\"}}" },
+    { "m.room.topic", "@bob:example.org", "\"state_key\": \"\",", "{\"topic\": \"t\"}" },
+  };
+  g_autofree char *encrypted = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *unknown = NULL;
+  g_autofree char *sync = NULL;
+  g_autofree char *order_before = NULL;
+
+  sync_once (server, client, NULL, sync1);
+  assert_order (tracker, "!b !a");
+
+  for (guint i = 0; i < G_N_ELEMENTS (noise); i++)
+    {
+      g_autofree char *since = g_strdup_printf ("n%u", i);
+      g_autofree char *next = g_strdup_printf ("n%u", i + 1);
+      g_autofree char *room = event_room ("!a", noise[i].type, noise[i].sender, noise[i].extra,
+                                          noise[i].content, 3000 + i);
+      g_autofree char *body = join_sync (next, room);
+
+      sync_once (server, client, i == 0 ? "t1" : since, body);
+      assert_order (tracker, "!b !a");
+      g_assert_cmpint (matrix_room_get_last_activity (matrix_room_state_tracker_get_room (tracker, "!a")),
+                       ==, 1000);
+    }
+
+  /* An encrypted message counts, though we cannot read it. */
+  encrypted = event_room ("!a", "m.room.encrypted", "@bob:example.org", "",
+                          "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}", 4000);
+  g_free (sync);
+  sync = join_sync ("e1", encrypted);
+  sync_once (server, client, "n7", sync);
+  assert_order (tracker, "!a !b");
+
+  /* A room just made, and one whose timeline holds nothing that counts:
+   * its newest event places it until something does. */
+  created = event_room ("!c", "m.room.create", "@bob:example.org", "\"state_key\": \"\",", "{}", 5000);
+  unknown = event_room ("!d", "m.room.topic", "@bob:example.org", "\"state_key\": \"\",",
+                        "{\"topic\": \"t\"}", 3500);
+  g_free (sync);
+  sync = g_strdup_printf ("{\"next_batch\": \"e2\", \"rooms\": {\"join\": {%s, %s}}}", created, unknown);
+  sync_once (server, client, "e1", sync);
+  assert_order (tracker, "!c !a !d !b");
+
+  /* A new start orders the rooms alike. */
+  order_before = room_order (tracker);
+  g_clear_object (&tracker);
+  iterate_for (20);
+  g_assert_finalize_object (g_steal_pointer (&client));
+  round_trip_room_data (store);
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  assert_order (tracker, order_before);
+
+  g_clear_object (&tracker);
+  iterate_for (20);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 static void
 test_restore_from_store (void)
 {
@@ -429,6 +542,7 @@ main (int   argc,
   g_test_add_func ("/matrix/room-state-tracker/rooms/sorted-by-activity", test_rooms_sorted_by_activity);
   g_test_add_func ("/matrix/room-state-tracker/rooms/left-room-removed", test_left_room_removed);
   g_test_add_func ("/matrix/room-state-tracker/rooms/restore-from-store", test_restore_from_store);
+  g_test_add_func ("/matrix/room-state-tracker/rooms/sorted-by-bump-events", test_rooms_sorted_by_bump_events);
 
   return g_test_run ();
 }

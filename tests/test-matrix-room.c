@@ -315,10 +315,11 @@ test_properties (Fixture       *f,
 
   g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Porch");
   g_assert_cmpuint (n_name, ==, 1);
-  /* The newest message, on one line; the newest event of any type is the activity. */
+  /* The newest message, on one line; it is the activity too (a rename or a
+   * reaction is no news). */
   g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi there");
   g_assert_cmpuint (n_last, ==, 1);
-  g_assert_cmpint (matrix_room_get_last_activity (room), ==, 7002);
+  g_assert_cmpint (matrix_room_get_last_activity (room), ==, 7000);
   g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 3);
   g_assert_cmpuint (matrix_room_get_highlight_count (room), ==, 1);
   g_assert_cmpuint (n_unread, ==, 1);
@@ -526,6 +527,160 @@ test_avatar (Fixture       *f,
   g_assert_null (matrix_room_get_avatar_url (matrix_room_state_tracker_get_room (f->tracker, "!group:example.org")));
 }
 
+/* --- the preview ------------------------------------------------------------ */
+
+/* A room with Bob (as "Bob") and his message "hi". */
+static MatrixRoom *
+room_with_message (Fixture    *f,
+                   const char *room_id)
+{
+  g_autofree char *me = member (ME, "join", "Me");
+  g_autofree char *bob = member ("@bob:example.org", "join", "Bob");
+  g_autofree char *rooms = g_strdup_printf (
+    "{\"join\": {\"%s\": {\"state\": {\"events\": [%s, %s]},"
+    " \"timeline\": {\"limited\": false, \"events\": ["
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$hi\","
+    " \"origin_server_ts\": 5000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\"}}]}}}}",
+    room_id, me, bob);
+
+  sync_rooms (f, rooms);
+  return matrix_room_state_tracker_get_room (f->tracker, room_id);
+}
+
+/* A rename in the timeline (as a server sends it) renames the preview's
+ * sender at once, as it does the room's name, not only after a restart. */
+static void
+test_preview_follows_rename (Fixture       *f,
+                             gconstpointer  data)
+{
+  MatrixRoom *room = room_with_message (f, "!rename:example.org");
+  guint n_last = 0;
+
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi");
+  g_signal_connect (room, "notify::last-message", G_CALLBACK (count_notify), &n_last);
+
+  sync_rooms (f, "{\"join\": {\"!rename:example.org\": {\"timeline\": {\"limited\": false, \"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\","
+                 " \"sender\": \"@bob:example.org\", \"event_id\": \"$rename\", \"origin_server_ts\": 6000,"
+                 " \"content\": {\"membership\": \"join\", \"displayname\": \"Robert\"},"
+                 " \"unsigned\": {\"prev_content\": {\"membership\": \"join\", \"displayname\": \"Bob\"}}}]}}}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Robert: hi");
+  g_assert_cmpuint (n_last, ==, 1);
+
+  /* The same from the state section of a limited sync. */
+  sync_rooms (f, "{\"join\": {\"!rename:example.org\": {\"state\": {\"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\","
+                 " \"sender\": \"@bob:example.org\", \"event_id\": \"$rename2\", \"origin_server_ts\": 7000,"
+                 " \"content\": {\"membership\": \"join\", \"displayname\": \"Rob\"}}]}}}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Rob: hi");
+  g_assert_cmpuint (n_last, ==, 2);
+}
+
+/* Someone who left is still called by the name they had: a leave carries
+ * none, but the server sends what it replaced. */
+static void
+test_departed_member_name (Fixture       *f,
+                           gconstpointer  data)
+{
+  MatrixRoom *room = room_with_message (f, "!gone:example.org");
+
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Bob");
+  sync_rooms (f, "{\"join\": {\"!gone:example.org\": {\"timeline\": {\"limited\": false, \"events\": ["
+                 "{\"type\": \"m.room.member\", \"state_key\": \"@bob:example.org\","
+                 " \"sender\": \"@carol:example.org\", \"event_id\": \"$kick\", \"origin_server_ts\": 6000,"
+                 " \"content\": {\"membership\": \"leave\", \"reason\": \"spam\"},"
+                 " \"unsigned\": {\"prev_content\": {\"membership\": \"join\", \"displayname\": \"Bob\"}}}]}}}}");
+
+  assert_member_name (room, "@bob:example.org", "Bob");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi");
+  g_assert_cmpstr (matrix_room_get_display_name (room), ==, "Empty Room (was Bob)");
+}
+
+/* An edit of @target by @sender, saying @body (its fallback "* body"). */
+static char *
+edit_event (const char *event_id,
+            const char *sender,
+            const char *target,
+            const char *body,
+            gint64      ts)
+{
+  return g_strdup_printf ("{\"type\": \"m.room.message\", \"sender\": \"%s\", \"event_id\": \"%s\","
+                          " \"origin_server_ts\": %" G_GINT64_FORMAT ", \"content\": {\"msgtype\": \"m.text\","
+                          " \"body\": \"* %s\", \"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"%s\"},"
+                          " \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"%s\"}}}",
+                          sender, event_id, ts, body, body, target);
+}
+
+static void
+sync_timeline (Fixture    *f,
+               const char *room_id,
+               const char *events)
+{
+  g_autofree char *rooms = g_strdup_printf ("{\"join\": {\"%s\": {\"timeline\": {\"limited\": false,"
+                                            " \"events\": [%s]}}}}", room_id, events);
+
+  sync_rooms (f, rooms);
+}
+
+/* The preview is the newest message as it now reads: an edit changes it
+ * when it edits that message, and is never itself the preview; nor is a
+ * reaction. */
+static void
+test_preview_applies_edits (Fixture       *f,
+                            gconstpointer  data)
+{
+  MatrixRoom *room = room_with_message (f, "!edit:example.org");
+  g_autofree char *edit1 = edit_event ("$e1", "@bob:example.org", "$hi", "hello", 5001);
+  g_autofree char *old_edit = edit_event ("$e2", "@bob:example.org", "$older", "what", 5002);
+  g_autofree char *forged = edit_event ("$e3", "@carol:example.org", "$hi", "forged", 5003);
+  g_autofree char *next = g_strdup (
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$next\","
+    " \"origin_server_ts\": 6000, \"content\": {\"msgtype\": \"m.emote\", \"body\": \"waves\"}}");
+  g_autofree char *edit2 = g_strdup (
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$e4\","
+    " \"origin_server_ts\": 6001, \"content\": {\"msgtype\": \"m.emote\", \"body\": \"* waves (EDITED)\","
+    " \"m.new_content\": {\"msgtype\": \"m.emote\", \"body\": \"waves back\"},"
+    " \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$next\"}}}");
+  g_autofree char *next_and_edit = g_strjoin (",", next, edit2, NULL);
+  g_autofree char *edit3 = edit_event ("$e5", "@bob:example.org", "$next", "last word", 6002);
+
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hi");
+
+  sync_timeline (f, "!edit:example.org", edit1);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+
+  /* An edit of an older message, a reaction, an edit by someone else. */
+  sync_timeline (f, "!edit:example.org", old_edit);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+  sync_timeline (f, "!edit:example.org",
+                 "{\"type\": \"m.reaction\", \"sender\": \"@bob:example.org\", \"event_id\": \"$like\","
+                 " \"origin_server_ts\": 5005, \"content\": {\"m.relates_to\": {\"rel_type\": \"m.annotation\","
+                 " \"event_id\": \"$hi\", \"key\": \"x\"}}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+  sync_timeline (f, "!edit:example.org", forged);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: hello");
+
+  /* A message and its edit in one sync; then a later edit. */
+  sync_timeline (f, "!edit:example.org", next_and_edit);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
+  sync_timeline (f, "!edit:example.org", edit3);
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "Bob: last word");
+
+  /* The last edit deleted: the one before it shows again. */
+  sync_timeline (f, "!edit:example.org",
+                 "{\"type\": \"m.room.redaction\", \"sender\": \"@bob:example.org\", \"redacts\": \"$e5\","
+                 " \"event_id\": \"$r\", \"origin_server_ts\": 7000, \"content\": {}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
+
+  /* A message deleted in the very sync that brings it never shows. */
+  sync_timeline (f, "!edit:example.org",
+                 "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$oops\","
+                 " \"origin_server_ts\": 8000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"oops\"}},"
+                 "{\"type\": \"m.room.redaction\", \"sender\": \"@bob:example.org\", \"redacts\": \"$oops\","
+                 " \"event_id\": \"$r2\", \"origin_server_ts\": 8001, \"content\": {}}");
+  g_assert_cmpstr (matrix_room_get_last_message (room), ==, "* Bob waves back");
+}
+
 #define READ_MARKERS "/_matrix/client/v3/rooms/%21read%3Aexample.org/read_markers"
 
 static MatrixRoom *
@@ -679,6 +834,12 @@ main (int   argc,
   g_test_add ("/matrix/room/invite/join-fails", Fixture, NULL, fixture_setup,
               test_join_failure, fixture_teardown);
   g_test_add ("/matrix/room/avatar", Fixture, NULL, fixture_setup, test_avatar, fixture_teardown);
+  g_test_add ("/matrix/room/last-message/follows-a-rename", Fixture, NULL, fixture_setup,
+              test_preview_follows_rename, fixture_teardown);
+  g_test_add ("/matrix/room/member-name/departed-keeps-last-name", Fixture, NULL, fixture_setup,
+              test_departed_member_name, fixture_teardown);
+  g_test_add ("/matrix/room/last-message/edits-applied", Fixture, NULL, fixture_setup,
+              test_preview_applies_edits, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
               test_mark_read, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,

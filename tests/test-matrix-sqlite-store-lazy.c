@@ -1051,6 +1051,151 @@ test_summary_after_migration (void)
   remove_tree (dir);
 }
 
+/* The rooms' order after opening the store @lazy or whole. */
+static char *
+list_order (const char *dir,
+            gboolean    lazy)
+{
+  g_autoptr(MatrixStore) store = lazy ? open_lazy (dir) : open_whole (dir);
+  g_autoptr(MatrixClient) client = matrix_client_new ("http://127.0.0.1:1", store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autoptr(GString) order = g_string_new (NULL);
+  GListModel *model = G_LIST_MODEL (tracker);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MatrixRoom) room = g_list_model_get_item (model, i);
+
+      g_string_append_printf (order, "%s%s", i > 0 ? " " : "", matrix_room_get_room_id (room));
+    }
+
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+  return g_string_free (g_steal_pointer (&order), FALSE);
+}
+
+static const char bump_sync1[] =
+  "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {"
+  " \"!old:x\": {\"state\": {\"events\": ["
+  "   {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:x\","
+  "    \"content\": {\"name\": \"Old\"}, \"event_id\": \"$oldname\", \"origin_server_ts\": 1},"
+  "   {\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+  "    \"content\": {\"membership\": \"join\", \"displayname\": \"Bob\"},"
+  "    \"event_id\": \"$bob\", \"origin_server_ts\": 1}]},"
+  "  \"timeline\": {\"events\": ["
+  "   {\"type\": \"m.room.message\", \"sender\": \"@bob:x\", \"event_id\": \"$old\","
+  "    \"origin_server_ts\": 1000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"old\"}}],"
+  "   \"limited\": false}},"
+  " \"!new:x\": {\"timeline\": {\"events\": ["
+  "   {\"type\": \"m.room.message\", \"sender\": \"@carol:x\", \"event_id\": \"$new\","
+  "    \"origin_server_ts\": 2000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"new\"}}],"
+  "   \"limited\": false}}}}}";
+
+/* In the older room Bob renames himself and edits his message later than
+ * the other room's message. */
+static const char bump_sync2[] =
+  "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {"
+  " \"!old:x\": {\"timeline\": {\"events\": ["
+  "   {\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+  "    \"content\": {\"membership\": \"join\", \"displayname\": \"Robert\"},"
+  "    \"unsigned\": {\"prev_content\": {\"membership\": \"join\", \"displayname\": \"Bob\"}},"
+  "    \"event_id\": \"$rename\", \"origin_server_ts\": 3000},"
+  "   {\"type\": \"m.room.message\", \"sender\": \"@bob:x\", \"event_id\": \"$edit\","
+  "    \"origin_server_ts\": 3001, \"content\": {\"msgtype\": \"m.text\", \"body\": \"* older\","
+  "     \"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"older\"},"
+  "     \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$old\"}}}],"
+  "   \"limited\": false}}}}}";
+
+/* A profile change does not put a room above one with a newer message, in
+ * the list of a store opened whole, from its summaries, or the long way;
+ * nor does a summary of the older format, which counted it. */
+static void
+test_profile_change_keeps_order (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_whole (dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *summed = NULL;
+  g_autofree char *old_format = NULL;
+  g_autofree char *long_way = NULL;
+  g_autofree char *order = NULL;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, OWN);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, NULL, bump_sync1);
+  sync_once (server, client, "s1", bump_sync2);
+  g_assert_cmpint (matrix_room_get_last_activity (room_of (tracker, "!old:x")), ==, 1000);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+  g_assert_cmpuint (count_rows (dir, "SELECT count(*) FROM room_summaries WHERE "
+                                "room_id = '!old:x' AND last_activity = 1000"), ==, 1);
+
+  whole = list_order (dir, FALSE);
+  g_assert_cmpstr (whole, ==, "!new:x !old:x");
+  summed = list_order (dir, TRUE);
+  g_assert_cmpstr (summed, ==, "!new:x !old:x");
+
+  /* What an older Confab wrote: the rename as the room's activity. */
+  exec_on (dir, "UPDATE room_summaries SET format = 1, last_activity = 3001 WHERE room_id = '!old:x'");
+  old_format = list_order (dir, TRUE);
+  g_assert_cmpstr (old_format, ==, "!new:x !old:x");
+
+  /* Without summaries, the lazy open reads back past the edit to the message. */
+  exec_on (dir, "DELETE FROM room_summaries");
+  store = open_lazy (dir);
+  g_assert_false (matrix_store_is_room_loaded (store, "!old:x"));
+  close_store (&store);
+  long_way = list_order (dir, TRUE);
+  g_assert_cmpstr (long_way, ==, "!new:x !old:x");
+
+  remove_tree (dir);
+}
+
+/* The preview shows an edit applied, never the edit itself, in the list of
+ * a store opened whole, from its summaries, or the long way. */
+static void
+test_preview_with_edit (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_whole (dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *summed = NULL;
+  g_autofree char *long_way = NULL;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, OWN);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, NULL, bump_sync1);
+  sync_once (server, client, "s1", bump_sync2);
+  g_assert_cmpstr (matrix_room_get_last_message (room_of (tracker, "!old:x")), ==, "Robert: older");
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  whole = list_lines (dir, FALSE, FALSE);
+  g_assert_nonnull (strstr (whole, "!old:x: Old | (null) | (null) | Robert: older | 1000 |"));
+  summed = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpstr (summed, ==, whole);
+  exec_on (dir, "DELETE FROM room_summaries");
+  long_way = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpstr (long_way, ==, whole);
+
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1084,6 +1229,8 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/lazy/summary/bad-rows-fall-back", test_summary_bad_rows);
   ADD ("/matrix/sqlite-store/lazy/summary/forgotten-with-the-room", test_summary_forgotten);
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/after-migration", test_summary_after_migration);
+  g_test_add_func ("/matrix/sqlite-store/lazy/profile-change-keeps-order", test_profile_change_keeps_order);
+  g_test_add_func ("/matrix/sqlite-store/lazy/summary/preview-with-edit", test_preview_with_edit);
 
   status = g_test_run ();
 

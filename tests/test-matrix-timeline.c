@@ -782,6 +782,52 @@ test_redaction (Fixture       *f,
     }
 }
 
+/* History loaded with /messages holds the redactions of what was deleted
+ * before the room was opened: they are not shown (the server sends the
+ * messages they name already redacted, which then show once), and one that
+ * names an event the timeline has from before the gap redacts it. */
+static void
+test_load_older_redactions (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
+  g_autofree char *body = room_sync ("t2", "", m5, TRUE, "p2");
+  g_autofree char *r4 = redaction ("$r4", "$m3", FALSE);
+  g_autofree char *m3 = g_strdup_printf (
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$m3\","
+    " \"origin_server_ts\": 1003, \"content\": {}, \"unsigned\": {\"redacted_because\": %s}}", r4);
+  g_autofree char *r2 = redaction ("$r2", "$m1", TRUE);
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *m1 = message ("$m1", "one", 1001, NULL);
+  g_autofree char *page = g_strdup_printf ("{\"chunk\": [%s, %s, %s, %s, %s], \"start\": \"p2\", \"end\": \"p3\"}",
+                                           r4, m3, r2, m2, m1);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) cached = NULL;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  sync_once (f->server, f->client, "t1", body);
+  timeline = room_timeline (f);
+  assert_timeline (timeline, "$create $m1 gap:p2 $m5");
+
+  fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p2&limit=5", 200, page, FALSE);
+  matrix_timeline_load_older_async (timeline, 5, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_timeline_load_older_finish (timeline, result, &error));
+  g_assert_no_error (error);
+
+  assert_timeline (timeline, "$create $m1 $m2 $m3 $m5");
+  g_assert_true (matrix_event_is_redacted (_matrix_timeline_lookup_event (timeline, "$m3")));
+  g_assert_true (matrix_event_is_redacted (_matrix_timeline_lookup_event (timeline, "$m1")));
+  g_assert_false (matrix_event_is_redacted (_matrix_timeline_lookup_event (timeline, "$m2")));
+
+  /* The cached copy is redacted too, for the next start. */
+  cached = matrix_store_get_timeline_events (f->store, ROOM);
+  for (guint i = 0; i < cached->len; i++)
+    g_assert_cmpstr (matrix_event_get_content_string (g_ptr_array_index (cached, i), "body"), !=, "one");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -802,6 +848,8 @@ main (int   argc,
               test_load_older_reaches_start, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/reaches-create", Fixture, NULL, fixture_setup,
               test_load_older_reaches_create, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/redactions-not-shown", Fixture, NULL, fixture_setup,
+              test_load_older_redactions, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/invalid-response", Fixture, NULL, fixture_setup,
               test_load_older_error, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-after-put", Fixture, NULL, fixture_setup,

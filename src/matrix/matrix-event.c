@@ -633,6 +633,39 @@ matrix_event_get_content_string (MatrixEvent *self,
 }
 
 /**
+ * matrix_event_get_prev_content_string:
+ * @self: a #MatrixEvent
+ * @member: a member of the previous content
+ *
+ * A state event's `unsigned.prev_content` is the content of the state it
+ * replaced, as the server knew it: what a member was called before they
+ * renamed themselves or left, say. Servers send it with most state events,
+ * not with all; like the content, it is checked for its type.
+ *
+ * Returns: (transfer none) (nullable): the member of `unsigned.prev_content`
+ *   if it is a string, else %NULL
+ */
+const char *
+matrix_event_get_prev_content_string (MatrixEvent *self,
+                                      const char  *member)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  JsonObject *prev_content = NULL;
+  const char *value = NULL;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+
+  if (priv->unsigned_ == NULL ||
+      !_matrix_json_get_object (priv->unsigned_, NULL, "prev_content", FALSE, &prev_content, NULL) ||
+      prev_content == NULL ||
+      !_matrix_json_get_string (prev_content, NULL, member, FALSE, &value, NULL))
+    return NULL;
+
+  return value;
+}
+
+/**
  * matrix_event_get_transaction_id:
  * @self: a #MatrixEvent
  *

@@ -27,4 +27,14 @@ void        _matrix_room_set_invite       (MatrixRoom   *self,
 void        _matrix_room_set_membership   (MatrixRoom   *self,
                                            MatrixMembership membership);
 
+/* Whether the room list may show @event as its room's last message: an
+ * m.room.message with a body that edits no other (an edit shows in the
+ * preview of what it edits). Also what the SQLite store's lazy open reads
+ * a room's events back to, so the two agree. */
+gboolean    _matrix_room_event_is_preview (MatrixEvent  *event);
+/* Whether @event moves its room up the list (see matrix_room_get_last_activity()).
+ * Every preview bumps its room. */
+gboolean    _matrix_room_event_bumps      (MatrixEvent  *event,
+                                           const char   *own_user_id);
+
 G_END_DECLS

@@ -36,7 +36,9 @@ struct _MatrixRoom
   guint             notification_count;
   guint             highlight_count;
   gint64            last_activity;
+  gboolean          bumped;        /* last_activity is that of an event that bumps the room */
   char             *last_message;
+  char             *preview_event_id;  /* the message last_message shows */
   char             *inviter;
   gboolean          encrypted;
   /* The event the last read markers named (sent or being sent). */
@@ -146,6 +148,13 @@ compare_members (gconstpointer a,
   return g_strcmp0 (((const Member *) a)->user_id, ((const Member *) b)->user_id);
 }
 
+static gboolean
+is_present (const Member *member)
+{
+  return g_strcmp0 (member->membership, "join") == 0 ||
+         g_strcmp0 (member->membership, "invite") == 0;
+}
+
 /* Every m.room.member of the room, sorted by user id. The strings belong to
  * @keep, which holds the events or JSON objects they came from. */
 static GArray *
@@ -185,19 +194,17 @@ list_members (MatrixRoom *self,
           member.user_id = matrix_state_event_get_state_key (event);
           member.membership = content_string (content, "membership");
           member.displayname = nonempty (content_string (content, "displayname"));
+          /* Someone who left or was banned keeps the name they had: a
+           * leave carries none, the state it replaced did. */
+          if (member.displayname == NULL && !is_present (&member))
+            member.displayname =
+              nonempty (matrix_event_get_prev_content_string (MATRIX_EVENT (event), "displayname"));
           g_array_append_val (members, member);
         }
     }
 
   g_array_sort (members, compare_members);
   return members;
-}
-
-static gboolean
-is_present (const Member *member)
-{
-  return g_strcmp0 (member->membership, "join") == 0 ||
-         g_strcmp0 (member->membership, "invite") == 0;
 }
 
 static void
@@ -244,8 +251,9 @@ invalidate_members (MatrixRoom *self)
  * @user_id: a user id
  *
  * The name to show for a member: the display name of their m.room.member
- * event, followed by the user id when another member uses the same display
- * name; the user id when they have none.
+ * event (for someone who left, the one they had before, when the server
+ * sent it), followed by the user id when another member uses the same
+ * display name; the user id when they have none.
  *
  * Returns: (transfer full): the name
  */
@@ -591,20 +599,15 @@ set_last_activity (MatrixRoom *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ACTIVITY]);
 }
 
+/* "Alice: hi" for a message of @sender_id whose content (edits applied)
+ * is @content, which has a body. */
 static char *
-message_preview (MatrixRoom  *self,
-                 MatrixEvent *event)
+message_preview (MatrixRoom *self,
+                 const char *sender_id,
+                 JsonObject *content)
 {
-  JsonObject *content = matrix_event_get_content (event);
-  const char *body = content_string (content, "body");
-  g_autofree char *sender = NULL;
-  g_autofree char *line = NULL;
-
-  if (body == NULL)
-    return NULL;
-
-  line = g_strdelimit (g_strdup (body), "\r\n", ' ');
-  sender = matrix_room_dup_member_display_name (self, matrix_event_get_sender (event));
+  g_autofree char *sender = matrix_room_dup_member_display_name (self, sender_id);
+  g_autofree char *line = g_strdelimit (g_strdup (content_string (content, "body")), "\r\n", ' ');
 
   if (g_strcmp0 (content_string (content, "msgtype"), "m.emote") == 0)
     /* Translators: the preview of an emote: "* Alice waves" */
@@ -614,31 +617,205 @@ message_preview (MatrixRoom  *self,
   return g_strdup_printf (_("%s: %s"), sender, line);
 }
 
-/* The newest events go last in @events. */
-static void
-update_from_events (MatrixRoom *self,
-                    GPtrArray  *events)
+/* Whether @event replaces another (an edit): it says nothing new. */
+static gboolean
+is_replacement (MatrixEvent *event)
 {
-  gint64 newest = self->last_activity;
+  JsonObject *relation = NULL;
 
-  for (guint i = 0; i < events->len; i++)
-    newest = MAX (newest, matrix_event_get_origin_server_ts (g_ptr_array_index (events, i)));
+  return _matrix_json_get_object (matrix_event_get_content (event), NULL, "m.relates_to", FALSE,
+                                  &relation, NULL) &&
+         g_strcmp0 (content_string (relation, "rel_type"), "m.replace") == 0;
+}
+
+gboolean
+_matrix_room_event_is_preview (MatrixEvent *event)
+{
+  return g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0 &&
+         matrix_event_get_content_string (event, "body") != NULL &&
+         !is_replacement (event);
+}
+
+static gboolean
+is_edit (MatrixEvent *event)
+{
+  return g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0 &&
+         is_replacement (event);
+}
+
+/* The id of the event @edit replaces. */
+static const char *
+edited_event_id (MatrixEvent *edit)
+{
+  JsonObject *relation = NULL;
+
+  if (!_matrix_json_get_object (matrix_event_get_content (edit), NULL, "m.relates_to", FALSE,
+                                &relation, NULL))
+    return NULL;
+  return content_string (relation, "event_id");
+}
+
+/* The content @edit gives @message, or NULL when it is no edit of it that
+ * counts: only its own sender may edit a message, and the new content
+ * needs a body. */
+static JsonObject *
+edited_content (MatrixEvent *edit,
+                MatrixEvent *message)
+{
+  JsonObject *new_content = NULL;
+
+  if (g_strcmp0 (edited_event_id (edit), matrix_event_get_event_id (message)) != 0 ||
+      g_strcmp0 (matrix_event_get_sender (edit), matrix_event_get_sender (message)) != 0 ||
+      !_matrix_json_get_object (matrix_event_get_content (edit), NULL, "m.new_content", FALSE,
+                                &new_content, NULL) ||
+      content_string (new_content, "body") == NULL)
+    return NULL;
+  return new_content;
+}
+
+/* The newest message among @events (oldest first), and in @content what
+ * it now says: the content of its newest edit, else its own. Edits come
+ * after what they edit, so they are among the events read before it. */
+static MatrixEvent *
+find_preview (GPtrArray   *events,
+              JsonObject **content)
+{
+  g_autoptr(GPtrArray) edits = g_ptr_array_new ();  /* borrowed, newest first */
 
   for (guint i = events->len; i > 0; i--)
     {
       MatrixEvent *event = g_ptr_array_index (events, i - 1);
-      g_autofree char *preview = NULL;
 
-      if (g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") != 0)
+      if (is_edit (event))
+        g_ptr_array_add (edits, event);
+      if (!_matrix_room_event_is_preview (event))
         continue;
-      preview = message_preview (self, event);
-      if (preview == NULL)
-        continue;
-      if (set_string (&self->last_message, preview))
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
-      break;
+
+      *content = matrix_event_get_content (event);
+      for (guint j = 0; j < edits->len; j++)
+        {
+          JsonObject *edited = edited_content (g_ptr_array_index (edits, j), event);
+
+          if (edited != NULL)
+            {
+              *content = edited;
+              break;
+            }
+        }
+      return event;
     }
 
+  return NULL;
+}
+
+/* What people look at a room for, as Element's bump events and the sliding
+ * sync's default bump_event_types: what is said in it (edits aside), its
+ * creation, and our own comings and goings. A member renaming themselves,
+ * another joining, a reaction or a topic leave the room where it is. */
+static const char * const bump_types[] = {
+  "m.room.create",
+  "m.room.message",
+  "m.room.encrypted",
+  "m.sticker",
+  "m.call.invite",
+  "m.poll.start",
+  "org.matrix.msc3381.poll.start",
+  "m.beacon_info",
+};
+
+gboolean
+_matrix_room_event_bumps (MatrixEvent *event,
+                          const char  *own_user_id)
+{
+  const char *type = matrix_event_get_event_type (event);
+
+  if (g_strcmp0 (type, "m.room.member") == 0 && own_user_id != NULL &&
+      MATRIX_IS_STATE_EVENT (event) &&
+      g_strcmp0 (matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event)), own_user_id) == 0)
+    /* Our own profile changes are no news either: join to join. Without
+     * prev_content we cannot tell, and take it for a change. */
+    return g_strcmp0 (matrix_event_get_content_string (event, "membership"),
+                      matrix_event_get_prev_content_string (event, "membership")) != 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bump_types); i++)
+    if (g_strcmp0 (type, bump_types[i]) == 0)
+      return !is_replacement (event);
+
+  return FALSE;
+}
+
+static void update_from_all_events (MatrixRoom *self);
+
+/* The preview from @events (oldest first). With @whole they are every
+ * cached event of the room, and hold no message when it has none; else
+ * they are what a sync added, which changes the preview when it holds a
+ * newer message, or an edit of the one shown (whose content is needed). */
+static void
+update_preview (MatrixRoom *self,
+                GPtrArray  *events,
+                gboolean    whole)
+{
+  JsonObject *content = NULL;
+  MatrixEvent *message = find_preview (events, &content);
+  g_autofree char *preview = NULL;
+
+  if (message == NULL && !whole)
+    {
+      for (guint i = 0; self->preview_event_id != NULL && i < events->len; i++)
+        {
+          MatrixEvent *event = g_ptr_array_index (events, i);
+
+          if (is_edit (event) && g_strcmp0 (edited_event_id (event), self->preview_event_id) == 0)
+            {
+              update_from_all_events (self);
+              break;
+            }
+        }
+      return;
+    }
+
+  if (message != NULL)
+    preview = message_preview (self, matrix_event_get_sender (message), content);
+  set_string (&self->preview_event_id, message != NULL ? matrix_event_get_event_id (message) : NULL);
+  if (set_string (&self->last_message, preview))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
+}
+
+/* The newest events go last in @events; @whole as for update_preview().
+ * The room's activity is its newest event that bumps it; until it has seen
+ * one, its newest event of any kind, so that a room whose first events say
+ * nothing is not put last of all. */
+static void
+update_from_events (MatrixRoom *self,
+                    GPtrArray  *events,
+                    gboolean    whole)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+  gint64 newest, newest_bump = 0, newest_any = 0;
+  gboolean found_bump = FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i);
+      gint64 ts = matrix_event_get_origin_server_ts (event);
+
+      newest_any = MAX (newest_any, ts);
+      if (_matrix_room_event_bumps (event, own_id))
+        {
+          newest_bump = MAX (newest_bump, ts);
+          found_bump = TRUE;
+        }
+    }
+
+  if (self->bumped)
+    newest = MAX (self->last_activity, newest_bump);
+  else if (found_bump)
+    newest = newest_bump;
+  else
+    newest = MAX (self->last_activity, newest_any);
+  self->bumped = self->bumped || found_bump;
+
+  update_preview (self, events, whole);
   set_last_activity (self, newest);
 }
 
@@ -658,48 +835,36 @@ real_state_arrived (MatrixRoom *self)
   update_from_state (self);
 }
 
+/* From the whole cached timeline, when what the preview shows may be older
+ * than what changed: its sender renamed (the preview names them as the room
+ * now does, as a restart would), it or its newest edit redacted, an edit of
+ * it arriving. */
+static void
+update_from_all_events (MatrixRoom *self)
+{
+  g_autoptr(GPtrArray) events = NULL;
+
+  if (!self->timeline_restored)
+    return;
+  events = matrix_store_get_timeline_events (matrix_client_get_store (self->client), self->room_id);
+  update_from_events (self, events, TRUE);
+}
+
 void
 _matrix_room_state_changed (MatrixRoom *self)
 {
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   real_state_arrived (self);
-  if (self->timeline_restored)
-    {
-      /* The preview names its sender as the room now does, as it would
-       * after a restart (a rename, a namesake joining). */
-      g_autoptr(GPtrArray) events =
-        matrix_store_get_timeline_events (matrix_client_get_store (self->client), self->room_id);
-
-      update_from_events (self, events);
-    }
+  update_from_all_events (self);
   save_list_summary (self);
-}
-
-/* The preview again, from the timeline: after the newest message went. */
-static void
-recompute_last_message (MatrixRoom *self)
-{
-  GListModel *model = G_LIST_MODEL (self->timeline);
-  g_autofree char *preview = NULL;
-
-  for (guint i = g_list_model_get_n_items (model); i > 0 && preview == NULL; i--)
-    {
-      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
-      MatrixEvent *event = matrix_timeline_item_get_event (item);
-
-      if (event != NULL && g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0)
-        preview = message_preview (self, event);
-    }
-
-  if (set_string (&self->last_message, preview))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
 }
 
 /* Each redaction among @events removes the content of the event it names,
  * in the timeline, in the store's cache and, for the current state, there
- * too. An event this client never had is left to the server. */
-static void
+ * too. An event this client never had is left to the server. Returns
+ * whether an event lost its content: the preview may have shown it. */
+static gboolean
 apply_redactions (MatrixRoom *self,
                   GPtrArray  *events)
 {
@@ -740,8 +905,7 @@ apply_redactions (MatrixRoom *self,
 
   if (state_changed)
     update_from_state (self);
-  if (changed)
-    recompute_last_message (self);
+  return changed;
 }
 
 void
@@ -750,21 +914,44 @@ _matrix_room_append_timeline (MatrixRoom *self,
                               gboolean    limited,
                               const char *prev_batch)
 {
+  gboolean state_changed = FALSE, redacted;
+
   g_return_if_fail (MATRIX_IS_ROOM (self));
 
   _matrix_timeline_append_sync (self->timeline, events, limited, prev_batch);
-  apply_redactions (self, events);
+  redacted = apply_redactions (self, events);
 
   /* Working out a name can mean reading every member: only when it may change. */
   for (guint i = 0; i < events->len; i++)
     if (matrix_event_is_state (g_ptr_array_index (events, i)))
       {
+        state_changed = TRUE;
         real_state_arrived (self);
         break;
       }
 
-  update_from_events (self, events);
+  /* The tracker has cached the batch already: after a state change, the
+   * whole timeline names the preview's sender anew, and after a redaction
+   * the batch itself may hold a message that is no longer there. */
+  if ((state_changed || redacted) && self->timeline_restored)
+    update_from_all_events (self);
+  else
+    update_from_events (self, events, FALSE);
   save (self);
+}
+
+/* A page of older events held redactions: they may name events from before
+ * the page (a cached message deleted while we were away). */
+static void
+on_older_redactions (GPtrArray *redactions,
+                     gpointer   user_data)
+{
+  MatrixRoom *self = user_data;
+
+  if (!apply_redactions (self, redactions))
+    return;
+  update_from_all_events (self);
+  save_list_summary (self);
 }
 
 static gboolean
@@ -971,7 +1158,7 @@ _matrix_room_restore (MatrixRoom *self)
   if (self->timeline_restored || !restore_list_summary (self))
     {
       update_from_state (self);
-      update_from_events (self, events);
+      update_from_events (self, events, TRUE);
     }
   set_last_activity (self, MAX (self->last_activity, self->invite_ts));
   save_list_summary (self);
@@ -998,7 +1185,7 @@ _matrix_room_loaded (MatrixRoom *self)
 
   /* All the members are here now: names may tell more apart. */
   update_from_state (self);
-  update_from_events (self, events);
+  update_from_events (self, events, TRUE);
   set_last_activity (self, MAX (self->last_activity, self->invite_ts));
   save_list_summary (self);
 }
@@ -1079,6 +1266,7 @@ _matrix_room_new (MatrixClient *client,
   self->client = g_object_ref (client);
   self->room_id = g_strdup (room_id);
   self->timeline = _matrix_timeline_new (client, room_id);
+  _matrix_timeline_set_redactions_func (self->timeline, on_older_redactions, self);
   self->display_name = g_strdup (_("Empty Room"));
   return self;
 }
@@ -1204,8 +1392,15 @@ matrix_room_get_highlight_count (MatrixRoom *self)
  * matrix_room_get_last_activity:
  * @self: a #MatrixRoom
  *
- * Returns: the time of the newest event in ms since the epoch (for an
- *   invite, when it arrived), or 0
+ * What the room list is sorted by: the time of the newest event that
+ * bumps the room, as Element's bump events and the sliding sync's
+ * `bump_event_types` — a message (not an edit), an encrypted one, a
+ * sticker, a call or poll starting, the room's creation, our own membership
+ * changing. Renames, avatars, other members coming and going, reactions and
+ * other state leave it. A room with none of these yet takes its newest event.
+ *
+ * Returns: that time in ms since the epoch (for an invite, when it
+ *   arrived), or 0
  */
 gint64
 matrix_room_get_last_activity (MatrixRoom *self)
@@ -1218,6 +1413,10 @@ matrix_room_get_last_activity (MatrixRoom *self)
 /**
  * matrix_room_get_last_message:
  * @self: a #MatrixRoom
+ *
+ * The newest message as it now reads: an edit (`m.replace`) by its sender
+ * changes it, and is never the preview itself; reactions and redactions
+ * are not messages.
  *
  * Returns: (transfer none) (nullable): a plain-text preview of the newest
  *   message, such as "Alice: hi"; not escaped for markup
@@ -1523,6 +1722,9 @@ matrix_room_dispose (GObject *object)
 {
   MatrixRoom *self = MATRIX_ROOM (object);
 
+  /* Whoever still holds the timeline may load into it: not for us. */
+  if (self->timeline != NULL)
+    _matrix_timeline_set_redactions_func (self->timeline, NULL, NULL);
   g_clear_object (&self->timeline);
   g_clear_object (&self->client);
 
@@ -1539,6 +1741,7 @@ matrix_room_finalize (GObject *object)
   g_free (self->topic);
   g_free (self->avatar_url);
   g_free (self->last_message);
+  g_free (self->preview_event_id);
   g_free (self->inviter);
   g_clear_pointer (&self->summary, json_object_unref);
   g_clear_pointer (&self->unread, json_object_unref);

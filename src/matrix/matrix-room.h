@@ -34,8 +34,10 @@ G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
  *   m.room.avatar, or in an unnamed room of two the other member's avatar),
  *   membership (MatrixMembership), notification-count (uint),
  *   highlight-count (uint), last-activity (int64 ms since the epoch, of the
- *   newest timeline event; 0 when none), last-message (nullable plain text
- *   such as "Alice: hi", from the newest m.room.message; never markup-escaped),
+ *   newest timeline event that bumps the room: a message, not an edit, a
+ *   rename or a reaction; see matrix_room_get_last_activity(); 0 when none), last-message (nullable plain text
+ *   such as "Alice: hi", from the newest m.room.message that edits no other,
+ *   as its newest edit reads; never markup-escaped),
  *   inviter (user id of who invited us, nullable, for INVITE rooms),
  *   encrypted (boolean: the state has m.room.encryption; nothing is sent
  *   into it but redactions, see matrix_room_get_encrypted()),

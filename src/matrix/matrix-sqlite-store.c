@@ -7,6 +7,7 @@
 
 #include "matrix-event-private.h"
 #include "matrix-json-private.h"
+#include "matrix-room-private.h"
 #include "matrix-secret-private.h"
 #include "matrix-sqlite-store.h"
 #include "matrix-store-cache-private.h"
@@ -80,8 +81,11 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == MATRIX_SQLITE_STORE_SCHEMA_VERSION
 
 /* The meaning of a room_summaries row: rows of another format are not used
  * (the room is listed from its state, and its row rewritten once loaded).
- * Bump it when what MatrixRoom shows in a list changes. */
-#define SUMMARY_FORMAT 1
+ * Bump it when what MatrixRoom shows in a list changes.
+ * 2: last_activity is that of the newest event that bumps the room.
+ * 3: members who left are named as they were called (prev_content).
+ * 4: the preview shows a message's newest edit, never an edit itself. */
+#define SUMMARY_FORMAT 4
 #define SUMMARY_FORMAT_SQL G_STRINGIFY (SUMMARY_FORMAT)
 
 /* The string members of a list summary, in the order of their columns. */
@@ -861,18 +865,11 @@ list_members_needed (MatrixSqliteStore *self,
   return members->len > 0 ? g_steal_pointer (&members) : NULL;
 }
 
-static gboolean
-is_preview (MatrixEvent *event)
-{
-  JsonObject *content = matrix_event_get_content (event);
-
-  return g_strcmp0 (matrix_event_get_event_type (event), "m.room.message") == 0 &&
-         content != NULL && json_object_has_member (content, "body") &&
-         JSON_NODE_HOLDS_VALUE (json_object_get_member (content, "body"));
-}
-
 /* Reads the newest events of a room back to its newest message, which the
- * room list shows; returns that message's sender. */
+ * room list shows by MatrixRoom's own rule (an edit is no such message: what
+ * it edits is further back, and the edits read on the way apply to it);
+ * returns that message's sender. A message bumps its room, so what is read
+ * holds the event the room's place in the list comes from. */
 static char *
 load_newest_events (MatrixSqliteStore *self,
                     sqlite3_stmt      *stmt,
@@ -893,7 +890,7 @@ load_newest_events (MatrixSqliteStore *self,
           continue;
         }
       g_ptr_array_add (newest, event);
-      if (is_preview (event))
+      if (_matrix_room_event_is_preview (event))
         sender = g_strdup (matrix_event_get_sender (event));
     }
   sqlite3_reset (stmt);

@@ -40,6 +40,14 @@ void                _matrix_timeline_append_sync         (MatrixTimeline     *se
 /* The event with @event_id among the EVENT items, or NULL (borrowed). */
 MatrixEvent        *_matrix_timeline_lookup_event        (MatrixTimeline     *self,
                                                           const char         *event_id);
+/* Called with the redactions (MatrixEvent) a page of older events held,
+ * once the page is in the timeline: the room applies them, as it does a
+ * sync's, to what it has. */
+typedef void (*MatrixTimelineRedactionsFunc) (GPtrArray *redactions,
+                                              gpointer   user_data);
+void                _matrix_timeline_set_redactions_func (MatrixTimeline     *self,
+                                                          MatrixTimelineRedactionsFunc func,
+                                                          gpointer            user_data);
 /* Puts @event in place of the EVENT item with its id (a redacted copy). */
 gboolean            _matrix_timeline_replace_event       (MatrixTimeline     *self,
                                                           MatrixEvent        *event);

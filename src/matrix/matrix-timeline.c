@@ -32,6 +32,9 @@ struct _MatrixTimeline
   guint         n_echoes;    /* the last n_echoes items are LOCAL_ECHO */
   gboolean      loading;
   gboolean      at_start;
+
+  MatrixTimelineRedactionsFunc redactions_func;
+  gpointer                     redactions_data;
 };
 
 static void matrix_timeline_list_model_init (GListModelInterface *iface);
@@ -358,6 +361,17 @@ _matrix_timeline_replace_event (MatrixTimeline *self,
   return TRUE;
 }
 
+void
+_matrix_timeline_set_redactions_func (MatrixTimeline               *self,
+                                      MatrixTimelineRedactionsFunc  func,
+                                      gpointer                      user_data)
+{
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+
+  self->redactions_func = func;
+  self->redactions_data = user_data;
+}
+
 JsonArray *
 _matrix_timeline_dup_gaps (MatrixTimeline *self)
 {
@@ -445,6 +459,7 @@ fill_gap (MatrixTimeline     *self,
           const char         *end)
 {
   g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) redactions = g_ptr_array_new_with_free_func (g_object_unref);
   gboolean reached_known = FALSE, reached_start = FALSE;
   guint position, n_new = 0;
 
@@ -480,6 +495,13 @@ fill_gap (MatrixTimeline     *self,
       MatrixEvent *event = g_ptr_array_index (chunk, i - 1);
 
       g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
+      /* As in a sync, a redaction is not shown: the server sends what it
+       * removed already redacted, or the room redacts what it has. */
+      if (matrix_event_get_redacts (event) != NULL)
+        {
+          g_ptr_array_add (redactions, g_object_ref (event));
+          continue;
+        }
       g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
     }
 
@@ -487,6 +509,9 @@ fill_gap (MatrixTimeline     *self,
 
   if (reached_start && position == 0)
     set_at_start (self, TRUE);
+
+  if (redactions->len > 0 && self->redactions_func != NULL)
+    self->redactions_func (redactions, self->redactions_data);
 }
 
 static void

@@ -20,36 +20,140 @@ confab_event_dup_name (MatrixRoom *room,
   return name != NULL && *name != '\0' ? name : (g_free (name), g_strdup (user_id));
 }
 
+static const char *
+nonempty (const char *s)
+{
+  return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* A member who stays joined changed their name or avatar, as the previous
+ * content (when the server sent it) tells. */
+static char *
+describe_profile_change (MatrixEvent *event,
+                         const char  *user_id)
+{
+  const char *name = nonempty (matrix_event_get_content_string (event, "displayname"));
+  const char *old_name = nonempty (matrix_event_get_prev_content_string (event, "displayname"));
+  const char *avatar = nonempty (matrix_event_get_content_string (event, "avatar_url"));
+  const char *old_avatar = nonempty (matrix_event_get_prev_content_string (event, "avatar_url"));
+  gboolean avatar_changed = g_strcmp0 (avatar, old_avatar) != 0;
+
+  if (g_strcmp0 (name, old_name) != 0)
+    {
+      if (old_name != NULL && name != NULL)
+        return avatar_changed
+          ? g_strdup_printf (_("%s changed their name to %s and changed their avatar"), old_name, name)
+          : g_strdup_printf (_("%s changed their name to %s"), old_name, name);
+      if (name != NULL)
+        return avatar_changed
+          ? g_strdup_printf (_("%s set their name to %s and changed their avatar"), user_id, name)
+          : g_strdup_printf (_("%s set their name to %s"), user_id, name);
+      return avatar_changed
+        ? g_strdup_printf (_("%s removed their name and changed their avatar"), old_name)
+        : g_strdup_printf (_("%s removed their name"), old_name);
+    }
+
+  if (name == NULL)
+    name = user_id;
+  if (avatar_changed && avatar != NULL)
+    return g_strdup_printf (_("%s changed their avatar"), name);
+  if (avatar_changed)
+    return g_strdup_printf (_("%s removed their avatar"), name);
+  /* Something else of theirs changed, or the server sent no previous content. */
+  return g_strdup_printf (_("%s updated their profile"), name);
+}
+
 static char *
 describe_member (MatrixRoom  *room,
                  MatrixEvent *event,
                  const char  *sender)
 {
   const char *membership = matrix_event_get_content_string (event, "membership");
+  const char *prev_membership = matrix_event_get_prev_content_string (event, "membership");
   const char *target_id = matrix_state_event_get_state_key (MATRIX_STATE_EVENT (event));
   const char *displayname = matrix_event_get_content_string (event, "displayname");
+  const char *reason = nonempty (matrix_event_get_content_string (event, "reason"));
   g_autofree char *target = NULL;
   gboolean self_change = g_strcmp0 (target_id, matrix_event_get_sender (event)) == 0;
 
-  /* A join or invite carries the name the member has from then on. */
-  if (displayname != NULL && *displayname != '\0' &&
-      (g_strcmp0 (membership, "join") == 0 || g_strcmp0 (membership, "invite") == 0))
+  /* Join to join is no joining: a profile change (a redacted one has lost
+   * what changed). */
+  if (g_strcmp0 (membership, "join") == 0 && g_strcmp0 (prev_membership, "join") == 0)
+    {
+      if (!matrix_event_is_redacted (event))
+        return describe_profile_change (event, target_id);
+      target = confab_event_dup_name (room, target_id);
+      return g_strdup_printf (_("%s updated their profile"), target);
+    }
+
+  /* The name the event gives the member (a join or invite carries the one
+   * they have from then on), else the one they had before it (a leave or a
+   * ban carries none), else what the room knows. */
+  if (nonempty (displayname) != NULL)
     target = g_strdup (displayname);
+  else if (nonempty (matrix_event_get_prev_content_string (event, "displayname")) != NULL)
+    target = g_strdup (matrix_event_get_prev_content_string (event, "displayname"));
   else
     target = confab_event_dup_name (room, target_id);
 
   if (g_strcmp0 (membership, "join") == 0)
     return g_strdup_printf (_("%s joined"), target);
+
   if (g_strcmp0 (membership, "invite") == 0)
-    return g_strdup_printf (_("%s invited %s"), sender, target);
+    return reason != NULL
+      /* Translators: who invited whom, and why */
+      ? g_strdup_printf (_("%s invited %s: %s"), sender, target, reason)
+      : g_strdup_printf (_("%s invited %s"), sender, target);
+
   if (g_strcmp0 (membership, "leave") == 0 && self_change)
-    return g_strdup_printf (_("%s left"), target);
+    {
+      if (g_strcmp0 (prev_membership, "invite") == 0)
+        return reason != NULL
+          /* Translators: who declined an invitation, and why */
+          ? g_strdup_printf (_("%s rejected the invitation: %s"), target, reason)
+          : g_strdup_printf (_("%s rejected the invitation"), target);
+      if (g_strcmp0 (prev_membership, "knock") == 0)
+        return g_strdup_printf (_("%s no longer asks to join"), target);
+      return reason != NULL
+        /* Translators: who left, and why */
+        ? g_strdup_printf (_("%s left: %s"), target, reason)
+        : g_strdup_printf (_("%s left"), target);
+    }
+
   if (g_strcmp0 (membership, "leave") == 0)
-    return g_strdup_printf (_("%s removed %s"), sender, target);
+    {
+      if (g_strcmp0 (prev_membership, "invite") == 0)
+        return reason != NULL
+          /* Translators: who withdrew whose invitation, and why */
+          ? g_strdup_printf (_("%s withdrew the invitation of %s: %s"), sender, target, reason)
+          : g_strdup_printf (_("%s withdrew the invitation of %s"), sender, target);
+      if (g_strcmp0 (prev_membership, "ban") == 0)
+        return reason != NULL
+          /* Translators: who lifted whose ban, and why */
+          ? g_strdup_printf (_("%s unbanned %s: %s"), sender, target, reason)
+          : g_strdup_printf (_("%s unbanned %s"), sender, target);
+      if (g_strcmp0 (prev_membership, "knock") == 0)
+        return reason != NULL
+          /* Translators: who turned down whose request to join, and why */
+          ? g_strdup_printf (_("%s declined the request of %s to join: %s"), sender, target, reason)
+          : g_strdup_printf (_("%s declined the request of %s to join"), sender, target);
+      return reason != NULL
+        /* Translators: who removed (kicked) whom from the room, and why */
+        ? g_strdup_printf (_("%s removed %s: %s"), sender, target, reason)
+        : g_strdup_printf (_("%s removed %s"), sender, target);
+    }
+
   if (g_strcmp0 (membership, "ban") == 0)
-    return g_strdup_printf (_("%s banned %s"), sender, target);
+    return reason != NULL
+      /* Translators: who banned whom, and why */
+      ? g_strdup_printf (_("%s banned %s: %s"), sender, target, reason)
+      : g_strdup_printf (_("%s banned %s"), sender, target);
+
   if (g_strcmp0 (membership, "knock") == 0)
-    return g_strdup_printf (_("%s asked to join"), target);
+    return reason != NULL
+      /* Translators: who asked to join the room, and why */
+      ? g_strdup_printf (_("%s asked to join: %s"), target, reason)
+      : g_strdup_printf (_("%s asked to join"), target);
 
   return g_strdup_printf (_("%s changed the membership of %s"), sender, target);
 }
