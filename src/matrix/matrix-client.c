@@ -791,6 +791,55 @@ matrix_client_send_event_finish (MatrixClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * matrix_client_redact_event_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @event_id: the event to redact
+ * @reason: (nullable): why, shown to the room's members
+ * @txn_id: (nullable): a transaction id from matrix_client_new_transaction_id()
+ *   to retry an earlier redaction, or %NULL for a fresh one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the redaction's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Redacts an event with `PUT /rooms/{roomId}/redact/{eventId}/{txnId}`.
+ * Finish with matrix_client_send_event_finish().
+ */
+void
+matrix_client_redact_event_async (MatrixClient        *self,
+                                  const char          *room_id,
+                                  const char          *event_id,
+                                  const char          *reason,
+                                  const char          *txn_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *fresh_txn_id = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (event_id != NULL);
+
+  if (txn_id == NULL)
+    txn_id = fresh_txn_id = matrix_client_new_transaction_id (self);
+  if (reason != NULL)
+    json_object_set_string_member (content, "reason", reason);
+
+  path = matrix_client_build_path ("v3", "rooms", room_id, "redact", event_id, txn_id, NULL);
+  body = json_node_init_object (json_node_alloc (), content);
+
+  /* The answer is the send's: the new event's id. */
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_send_event_async);
+  request_async (self, "PUT", path, NULL, body, TRUE, cancellable, on_send_event_done, task);
+}
+
 /* --- rooms ---------------------------------------------------------------- */
 
 static void

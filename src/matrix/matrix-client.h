@@ -90,6 +90,14 @@ char         *matrix_client_send_event_finish     (MatrixClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
 
+void          matrix_client_redact_event_async    (MatrixClient         *self,
+                                                   const char           *room_id,
+                                                   const char           *event_id,
+                                                   const char           *reason,
+                                                   const char           *txn_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
 /* POST /join/{roomIdOrAlias}: joins (or accepts an invite to) a room; the
  * finish function returns the room id (transfer full). */
 void          matrix_client_join_room_async       (MatrixClient         *self,
