@@ -2,11 +2,13 @@
 #pragma once
 
 #include "matrix-event.h"
+#include "matrix-timeline-item.h"
 
 G_BEGIN_DECLS
 
 char *matrix_html_to_pango_markup  (const char  *html,
                                     gssize       length);
 char *matrix_event_dup_body_markup (MatrixEvent *event);
+char *matrix_timeline_item_dup_body_markup (MatrixTimelineItem *item);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-timeline-item"
 
+#include "matrix-content-private.h"
 #include "matrix-timeline-private.h"
 
 /**
@@ -24,9 +25,14 @@ struct _MatrixTimelineItem
   JsonObject             *content;
   char                   *txn_id;
   char                   *sent_event_id;
+  char                   *target_id;
   gint64                  local_ts;
   MatrixSendState         send_state;
   GError                 *send_error;
+  /* what a message shows, worked out when first asked */
+  char                   *body;
+  char                   *formatted_body;
+  gboolean                text_done;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, G_TYPE_OBJECT)
@@ -54,6 +60,9 @@ enum {
   PROP_TRANSACTION_ID,
   PROP_SEND_STATE,
   PROP_GAP_TOKEN,
+  PROP_MSGTYPE,
+  PROP_BODY,
+  PROP_FORMATTED_BODY,
   N_PROPS
 };
 
@@ -127,6 +136,20 @@ const char *
 _matrix_timeline_item_get_sent_event_id (MatrixTimelineItem *self)
 {
   return self->sent_event_id;
+}
+
+void
+_matrix_timeline_item_set_target_id (MatrixTimelineItem *self,
+                                     const char         *event_id)
+{
+  g_free (self->target_id);
+  self->target_id = g_strdup (event_id);
+}
+
+const char *
+_matrix_timeline_item_get_target_id (MatrixTimelineItem *self)
+{
+  return self->target_id;
 }
 
 /**
@@ -285,6 +308,107 @@ matrix_timeline_item_get_gap_token (MatrixTimelineItem *self)
   return self->gap_token;
 }
 
+/* The content a message shows. */
+static JsonObject *
+shown_content (MatrixTimelineItem *self)
+{
+  return matrix_timeline_item_get_content (self);
+}
+
+static const char *
+in_reply_to_id (MatrixTimelineItem *self)
+{
+  JsonObject *relates_to;
+
+  if (self->event != NULL)
+    return matrix_event_get_in_reply_to_id (self->event);
+
+  relates_to = _matrix_content_get_object (self->content, "m.relates_to");
+  return _matrix_content_get_string (_matrix_content_get_object (relates_to, "m.in_reply_to"),
+                                     "event_id");
+}
+
+static void
+ensure_text (MatrixTimelineItem *self)
+{
+  JsonObject *content;
+  const char *body, *formatted_body = NULL;
+
+  if (self->text_done)
+    return;
+  self->text_done = TRUE;
+
+  content = shown_content (self);
+  body = _matrix_content_get_string (content, "body");
+  if (g_strcmp0 (_matrix_content_get_string (content, "format"), "org.matrix.custom.html") == 0)
+    formatted_body = _matrix_content_get_string (content, "formatted_body");
+
+  /* A reply's quote of the original is shown from the original itself. */
+  if (in_reply_to_id (self) != NULL)
+    {
+      self->body = _matrix_content_strip_reply_fallback (body);
+      self->formatted_body = _matrix_content_strip_html_reply_fallback (formatted_body);
+    }
+  if (self->body == NULL)
+    self->body = g_strdup (body);
+  if (self->formatted_body == NULL)
+    self->formatted_body = g_strdup (formatted_body);
+}
+
+/**
+ * matrix_timeline_item_get_msgtype:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: (transfer none) (nullable): the `msgtype` of the message as it
+ *   shows now (`m.text`, `m.emote`, `m.notice`, `m.image`...), or %NULL
+ */
+const char *
+matrix_timeline_item_get_msgtype (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return _matrix_content_get_string (shown_content (self), "msgtype");
+}
+
+/**
+ * matrix_timeline_item_get_body:
+ * @self: a #MatrixTimelineItem
+ *
+ * What a message shows as plain text: its `body`, without the quote of the
+ * original that a reply from an older client starts with. For an echo, the
+ * body being sent.
+ *
+ * Returns: (transfer none) (nullable): the text, or %NULL if the content has
+ *   no string `body` (a redacted message, a state event)
+ */
+const char *
+matrix_timeline_item_get_body (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  ensure_text (self);
+  return self->body;
+}
+
+/**
+ * matrix_timeline_item_get_formatted_body:
+ * @self: a #MatrixTimelineItem
+ *
+ * The same text as HTML, when the message has it (`format`
+ * `org.matrix.custom.html`), without a reply's `<mx-reply>` quote. It is as
+ * the sender wrote it: render it with matrix_html_to_markup().
+ *
+ * Returns: (transfer none) (nullable): the HTML, or %NULL
+ */
+const char *
+matrix_timeline_item_get_formatted_body (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  ensure_text (self);
+  return self->formatted_body;
+}
+
 static void
 matrix_timeline_item_finalize (GObject *object)
 {
@@ -297,7 +421,10 @@ matrix_timeline_item_finalize (GObject *object)
   g_clear_pointer (&self->content, json_object_unref);
   g_free (self->txn_id);
   g_free (self->sent_event_id);
+  g_free (self->target_id);
   g_clear_error (&self->send_error);
+  g_free (self->body);
+  g_free (self->formatted_body);
 
   G_OBJECT_CLASS (matrix_timeline_item_parent_class)->finalize (object);
 }
@@ -342,6 +469,15 @@ matrix_timeline_item_get_property (GObject    *object,
     case PROP_GAP_TOKEN:
       g_value_set_string (value, self->gap_token);
       break;
+    case PROP_MSGTYPE:
+      g_value_set_string (value, matrix_timeline_item_get_msgtype (self));
+      break;
+    case PROP_BODY:
+      g_value_set_string (value, matrix_timeline_item_get_body (self));
+      break;
+    case PROP_FORMATTED_BODY:
+      g_value_set_string (value, matrix_timeline_item_get_formatted_body (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -381,6 +517,16 @@ matrix_timeline_item_class_init (MatrixTimelineItemClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_GAP_TOKEN] =
     g_param_spec_string ("gap-token", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_MSGTYPE] =
+    g_param_spec_string ("msgtype", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BODY] =
+    g_param_spec_string ("body", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FORMATTED_BODY] =
+    g_param_spec_string ("formatted-body", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -50,7 +50,8 @@ G_DECLARE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, MATRIX, TIMELINE
  * Properties (all read-only): kind (MatrixTimelineItemKind), event (MatrixEvent,
  * EVENT only), event-id, event-type, sender, content (JsonObject), origin-server-ts
  * (gint64 ms; the local time the send began for an echo), transaction-id (echoes),
- * send-state (MatrixSendState, notifies), gap-token (GAP only).
+ * send-state (MatrixSendState, notifies), gap-token (GAP only),
+ * msgtype, body, formatted-body (what a message shows: see the getters).
  * For a GAP, event-type, sender and content are NULL and origin-server-ts is 0.
  */
 
@@ -65,5 +66,9 @@ const char             *matrix_timeline_item_get_transaction_id   (MatrixTimelin
 MatrixSendState         matrix_timeline_item_get_send_state       (MatrixTimelineItem *self);
 const GError           *matrix_timeline_item_get_send_error       (MatrixTimelineItem *self);
 const char             *matrix_timeline_item_get_gap_token        (MatrixTimelineItem *self);
+
+const char             *matrix_timeline_item_get_msgtype          (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_body             (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_formatted_body   (MatrixTimelineItem *self);
 
 G_END_DECLS

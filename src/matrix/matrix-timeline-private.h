@@ -18,6 +18,10 @@ void                _matrix_timeline_item_set_send_state (MatrixTimelineItem *se
 void                _matrix_timeline_item_set_sent_event_id (MatrixTimelineItem *self,
                                                              const char         *event_id);
 const char         *_matrix_timeline_item_get_sent_event_id (MatrixTimelineItem *self);
+/* The event an echo that is not a row changes (reacts to, edits, redacts). */
+void                _matrix_timeline_item_set_target_id  (MatrixTimelineItem *self,
+                                                          const char         *event_id);
+const char         *_matrix_timeline_item_get_target_id  (MatrixTimelineItem *self);
 
 /* Built by the MatrixRoom that owns it. */
 MatrixTimeline     *_matrix_timeline_new                 (MatrixClient       *client,

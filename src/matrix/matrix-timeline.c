@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-timeline"
 
+#include "matrix-content-private.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-timeline-private.h"
@@ -29,11 +30,19 @@ struct _MatrixTimeline
   GHashTable   *event_ids;   /* ids of the EVENT items, borrowed from their events */
   GPtrArray    *sync_gaps;   /* JsonObject {"token", "before"}: what a restart needs */
   guint         n_echoes;    /* the last n_echoes items are LOCAL_ECHO */
+  /* Echoes of sends that are not rows (reactions, edits, redactions), by
+   * transaction id, until the server's copy comes or the send fails. */
+  GHashTable   *pending;
   gboolean      loading;
   gboolean      at_start;
 };
 
 static void matrix_timeline_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_ENUM_TYPE (MatrixMessageType, matrix_message_type,
+  G_DEFINE_ENUM_VALUE (MATRIX_MESSAGE_TEXT, "text"),
+  G_DEFINE_ENUM_VALUE (MATRIX_MESSAGE_EMOTE, "emote"),
+  G_DEFINE_ENUM_VALUE (MATRIX_MESSAGE_NOTICE, "notice"))
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (MatrixTimeline, matrix_timeline, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
@@ -193,6 +202,30 @@ replace_echo (MatrixTimeline *self,
                               position - first_echo + 1);
 }
 
+/* The server's copy of a send that is not a row has come: its echo is done. */
+static void
+settle_pending (MatrixTimeline *self,
+                MatrixEvent    *event)
+{
+  const char *txn_id = matrix_event_get_transaction_id (event);
+  const char *event_id = matrix_event_get_event_id (event);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_size (self->pending) == 0)
+    return;
+  if (txn_id != NULL && g_hash_table_remove (self->pending, txn_id))
+    return;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (_matrix_timeline_item_get_sent_event_id (value), event_id) == 0)
+      {
+        g_hash_table_iter_remove (&iter);
+        return;
+      }
+}
+
 void
 _matrix_timeline_append_sync (MatrixTimeline *self,
                               GPtrArray      *events,
@@ -221,6 +254,8 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
 
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
+
+      settle_pending (self, event);
 
       /* A redaction is not shown: the event it removes changes instead. */
       if (matrix_event_get_redacts (event) != NULL)
@@ -654,7 +689,20 @@ on_event_sent (GObject      *source,
   event_id = matrix_client_send_event_finish (MATRIX_CLIENT (source), result, &error);
 
   /* The server's copy may already have replaced the echo. */
-  if (g_ptr_array_find (self->items, echo, NULL))
+  if (g_hash_table_lookup (self->pending, matrix_timeline_item_get_transaction_id (echo)) == echo)
+    {
+      if (event_id != NULL)
+        {
+          _matrix_timeline_item_set_sent_event_id (echo, event_id);
+          _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_SENT, NULL);
+        }
+      else
+        {
+          _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_FAILED, error);
+          g_hash_table_remove (self->pending, matrix_timeline_item_get_transaction_id (echo));
+        }
+    }
+  else if (g_ptr_array_find (self->items, echo, NULL))
     {
       if (event_id != NULL)
         {
@@ -679,6 +727,16 @@ send_echo (MatrixTimeline     *self,
 {
   g_task_set_task_data (task, g_object_ref (echo), g_object_unref);
   _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_PENDING, NULL);
+  if (g_strcmp0 (matrix_timeline_item_get_event_type (echo), "m.room.redaction") == 0)
+    {
+      matrix_client_redact_event_async (self->client, self->room_id,
+                                        _matrix_timeline_item_get_target_id (echo),
+                                        _matrix_content_get_string (matrix_timeline_item_get_content (echo),
+                                                                    "reason"),
+                                        matrix_timeline_item_get_transaction_id (echo),
+                                        cancellable, on_event_sent, task);
+      return;
+    }
   matrix_client_send_event_async (self->client, self->room_id,
                                   matrix_timeline_item_get_event_type (echo),
                                   matrix_timeline_item_get_content (echo),
@@ -699,6 +757,66 @@ send_echo (MatrixTimeline     *self,
  * the timeline at once; the server's copy replaces it when a sync brings it.
  * If the send fails the echo becomes FAILED, for matrix_timeline_retry().
  */
+/* What @original shows now. */
+static JsonObject *
+shown_content (MatrixTimeline *self,
+               MatrixEvent    *original)
+{
+  return matrix_event_get_content (original);
+}
+
+/* Shows an echo of the event and sends it. A message is a row of its own
+ * at the end; anything that only changes another event (@target_id: a
+ * reaction, an edit, a redaction) waits in `pending` instead. */
+static void
+send_new (MatrixTimeline      *self,
+          const char          *event_type,
+          JsonObject          *content,
+          const char          *target_id,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          gpointer             source_tag)
+{
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autofree char *txn_id = NULL;
+  GTask *task;
+
+  txn_id = matrix_client_new_transaction_id (self->client);
+  echo = _matrix_timeline_item_new_local_echo (event_type, content,
+                                               matrix_client_get_user_id (self->client),
+                                               txn_id, g_get_real_time () / 1000);
+  if (target_id != NULL)
+    {
+      _matrix_timeline_item_set_target_id (echo, target_id);
+      g_hash_table_insert (self->pending, g_strdup (txn_id), g_object_ref (echo));
+    }
+  else
+    {
+      g_ptr_array_add (self->items, g_object_ref (echo));
+      self->n_echoes++;
+      g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  send_echo (self, echo, cancellable, task);
+}
+
+/**
+ * matrix_timeline_send_async:
+ * @self: a #MatrixTimeline
+ * @event_type: the event type, e.g. `m.room.message`
+ * @content: the content
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends a message event with @content as is: for event types the library
+ * has no method for. A LOCAL_ECHO item, PENDING, appears at the end of the
+ * timeline at once; the server's copy replaces it when a sync brings it.
+ * If the send fails the echo becomes FAILED, for matrix_timeline_retry().
+ */
 void
 matrix_timeline_send_async (MatrixTimeline      *self,
                             const char          *event_type,
@@ -707,25 +825,192 @@ matrix_timeline_send_async (MatrixTimeline      *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(MatrixTimelineItem) echo = NULL;
-  g_autofree char *txn_id = NULL;
-  GTask *task;
-
   g_return_if_fail (MATRIX_IS_TIMELINE (self));
   g_return_if_fail (event_type != NULL);
   g_return_if_fail (content != NULL);
 
-  txn_id = matrix_client_new_transaction_id (self->client);
-  echo = _matrix_timeline_item_new_local_echo (event_type, content,
-                                               matrix_client_get_user_id (self->client),
-                                               txn_id, g_get_real_time () / 1000);
-  g_ptr_array_add (self->items, g_object_ref (echo));
-  self->n_echoes++;
-  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  send_new (self, event_type, content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_async);
+}
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, matrix_timeline_send_async);
-  send_echo (self, echo, cancellable, task);
+/**
+ * matrix_timeline_send_message_async:
+ * @self: a #MatrixTimeline
+ * @type: text, emote or notice
+ * @body: the plain text
+ * @formatted_body: (nullable): the same as HTML (`org.matrix.custom.html`),
+ *   already sanitised, or %NULL for plain text only
+ * @mentions: (nullable) (array zero-terminated=1): the user ids the message
+ *   mentions (`m.mentions`), or %NULL for no one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an `m.room.message`, shown at once as a LOCAL_ECHO row (see
+ * matrix_timeline_send_async()).
+ */
+void
+matrix_timeline_send_message_async (MatrixTimeline      *self,
+                                    MatrixMessageType    type,
+                                    const char          *body,
+                                    const char          *formatted_body,
+                                    const char * const  *mentions,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (body != NULL);
+
+  content = _matrix_content_new_message (type, body, formatted_body, mentions,
+                                         matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_message_async);
+}
+
+/**
+ * matrix_timeline_send_reply_async:
+ * @self: a #MatrixTimeline
+ * @in_reply_to: the event answered
+ * @type: text, emote or notice
+ * @body: the plain text, without any quote of @in_reply_to
+ * @formatted_body: (nullable): the same as HTML, or %NULL
+ * @mentions: (nullable) (array zero-terminated=1): user ids mentioned; the
+ *   sender of @in_reply_to is added (unless it is us)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends a reply (`m.relates_to.m.in_reply_to`), without the fallback quote
+ * the spec no longer asks for. A reply to a message in a thread goes into
+ * that thread. Shown at once as a LOCAL_ECHO row.
+ */
+void
+matrix_timeline_send_reply_async (MatrixTimeline      *self,
+                                  MatrixEvent         *in_reply_to,
+                                  MatrixMessageType    type,
+                                  const char          *body,
+                                  const char          *formatted_body,
+                                  const char * const  *mentions,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_EVENT (in_reply_to));
+  g_return_if_fail (body != NULL);
+
+  content = _matrix_content_new_reply (in_reply_to, type, body, formatted_body, mentions,
+                                       matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_reply_async);
+}
+
+/**
+ * matrix_timeline_send_edit_async:
+ * @self: a #MatrixTimeline
+ * @original: the message to edit (the original, never an edit of it)
+ * @body: the new plain text
+ * @formatted_body: (nullable): the new text as HTML, or %NULL
+ * @mentions: (nullable) (array zero-terminated=1): every user id the new
+ *   text mentions; only those the message did not mention before are
+ *   notified
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the edit's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an edit (`m.relates_to.rel_type` `m.replace`, the new text in
+ * `m.new_content`, "* " and the text as the fallback body). It is not a
+ * row: it changes @original.
+ */
+void
+matrix_timeline_send_edit_async (MatrixTimeline      *self,
+                                 MatrixEvent         *original,
+                                 const char          *body,
+                                 const char          *formatted_body,
+                                 const char * const  *mentions,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_EVENT (original));
+  g_return_if_fail (body != NULL);
+
+  content = _matrix_content_new_edit (original, shown_content (self, original), body,
+                                      formatted_body, mentions,
+                                      matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, matrix_event_get_event_id (original),
+            cancellable, callback, user_data, matrix_timeline_send_edit_async);
+}
+
+/**
+ * matrix_timeline_send_reaction_async:
+ * @self: a #MatrixTimeline
+ * @event_id: the event reacted to
+ * @key: the reaction, usually one emoji
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the reaction's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an `m.reaction` (`m.annotation` of @event_id with @key). It is not
+ * a row. Remove it again with matrix_timeline_redact_async() on its event id.
+ */
+void
+matrix_timeline_send_reaction_async (MatrixTimeline      *self,
+                                     const char          *event_id,
+                                     const char          *key,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (event_id != NULL);
+  g_return_if_fail (key != NULL && *key != '\0');
+
+  content = _matrix_content_new_reaction (event_id, key);
+  send_new (self, "m.reaction", content, event_id, cancellable, callback, user_data,
+            matrix_timeline_send_reaction_async);
+}
+
+/**
+ * matrix_timeline_redact_async:
+ * @self: a #MatrixTimeline
+ * @event_id: the event to remove: a message, a reaction, an edit
+ * @reason: (nullable): why, or %NULL
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the redaction's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Redacts an event (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`). The
+ * redaction is not a row: the event it names changes when the server's
+ * copy of the redaction comes.
+ */
+void
+matrix_timeline_redact_async (MatrixTimeline      *self,
+                              const char          *event_id,
+                              const char          *reason,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (event_id != NULL);
+
+  if (reason != NULL)
+    json_object_set_string_member (content, "reason", reason);
+  send_new (self, "m.room.redaction", content, event_id, cancellable, callback, user_data,
+            matrix_timeline_redact_async);
 }
 
 /**
@@ -792,6 +1077,7 @@ matrix_timeline_finalize (GObject *object)
   g_ptr_array_unref (self->items);
   g_hash_table_unref (self->event_ids);
   g_ptr_array_unref (self->sync_gaps);
+  g_hash_table_unref (self->pending);
 
   G_OBJECT_CLASS (matrix_timeline_parent_class)->finalize (object);
 }
@@ -842,4 +1128,5 @@ matrix_timeline_init (MatrixTimeline *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->event_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->sync_gaps = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
