@@ -60,31 +60,6 @@ confab_event_row_get_item (ConfabEventRow *self)
   return self->item;
 }
 
-/* A member of an item's content, if it is a string. A local echo has no
- * MatrixEvent yet, only the content this client is sending. */
-static const char *
-item_content_string (MatrixTimelineItem *item,
-                     const char         *member)
-{
-  MatrixEvent *event = matrix_timeline_item_get_event (item);
-  JsonObject *content;
-  JsonNode *node;
-
-  if (event != NULL)
-    return matrix_event_get_content_string (event, member);
-
-  content = matrix_timeline_item_get_content (item);
-  if (content == NULL)
-    return NULL;
-
-  node = json_object_get_member (content, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static gboolean
 item_is_message (MatrixTimelineItem *item)
 {
@@ -97,7 +72,7 @@ item_is_message (MatrixTimelineItem *item)
     return FALSE;
 
   return g_strcmp0 (matrix_timeline_item_get_event_type (item), "m.room.message") == 0 &&
-         item_content_string (item, "body") != NULL;
+         matrix_timeline_item_get_body (item) != NULL;
 }
 
 static GDateTime *
@@ -217,17 +192,14 @@ show_body (ConfabEventRow     *self,
            MatrixTimelineItem *item,
            const char         *sender)
 {
-  MatrixEvent *event = matrix_timeline_item_get_event (item);
-  const char *msgtype = item_content_string (item, "msgtype");
-  const char *body = item_content_string (item, "body");
+  const char *msgtype = matrix_timeline_item_get_msgtype (item);
   gboolean emote = g_strcmp0 (msgtype, "m.emote") == 0;
   /* The library sanitises formatted bodies into markup and escapes plain
-   * ones; a local echo has no event yet and is shown as the plain text we
-   * typed. Nothing from the network reaches the markup unescaped. */
-  g_autofree char *markup = event != NULL ? matrix_event_dup_body_markup (event) : NULL;
+   * ones. Nothing from the network reaches the markup unescaped. */
+  g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
 
   if (markup == NULL)
-    markup = g_markup_escape_text (body != NULL ? body : "", -1);
+    markup = g_strdup ("");
 
   if (emote)
     {
