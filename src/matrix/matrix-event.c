@@ -1011,8 +1011,8 @@ kept_keys (const char *event_type,
  * @redaction: the m.room.redaction that removes it
  *
  * Returns: (transfer full): @self as the server sends it once redacted: the
- *   content stripped to what the spec keeps for its type, and `unsigned`
- *   holding `redacted_because`
+ *   content stripped to what the spec keeps for its type (and, for a
+ *   relation, its `m.relates_to`), and `unsigned` holding `redacted_because`
  */
 MatrixEvent *
 _matrix_event_new_redacted (MatrixEvent *self,
@@ -1042,6 +1042,12 @@ _matrix_event_new_redacted (MatrixEvent *self,
       json_object_unref (content);
       content = json_object_ref (priv->content);
     }
+  /* A relation (an edit, a reaction, a thread reply) keeps saying what it
+   * relates to, as MSC3389 proposes for later room versions: so the copy
+   * stays out of the timeline's rows after a restart, as the original was. */
+  else if (matrix_event_get_relation_type (self) != NULL)
+    json_object_set_member (content, "m.relates_to",
+                            json_node_copy (json_object_get_member (priv->content, "m.relates_to")));
   json_object_set_object_member (object, "content", content);
   json_object_set_object_member (unsigned_, "redacted_because", json_object_ref (json_node_get_object (because)));
   json_object_set_object_member (object, "unsigned", unsigned_);

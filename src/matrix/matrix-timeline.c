@@ -33,6 +33,13 @@ struct _MatrixTimeline
   /* Echoes of sends that are not rows (reactions, edits, redactions), by
    * transaction id, until the server's copy comes or the send fails. */
   GHashTable   *pending;
+  /* Relations (see the "relations" section) */
+  GHashTable   *rows;        /* event id → its EVENT item (borrowed) */
+  GHashTable   *hidden;      /* event id → MatrixEvent: a relation, no row */
+  GHashTable   *orphans;     /* event id → MatrixRelationSet of an event with no row */
+  GHashTable   *replies;     /* event id → GPtrArray of the items replying to it */
+  GHashTable   *fetched;     /* event id → MatrixTimelineItem of its own, for replies */
+  GHashTable   *fetching;    /* event id → GPtrArray of GTask waiting for its fetch */
   gboolean      loading;
   gboolean      at_start;
 };
@@ -173,6 +180,326 @@ has_events (MatrixTimeline *self)
   return self->items->len > self->n_echoes;
 }
 
+/* --- relations ------------------------------------------------------------------- */
+
+static const char *
+own_user (MatrixTimeline *self)
+{
+  return g_intern_string (matrix_client_get_user_id (self->client));
+}
+
+/* Edits, reactions and thread replies are not rows: they change the event
+ * they relate to. So is a reaction a server redacted (its relation gone
+ * with its content), which would otherwise show as an empty row. State
+ * events are always rows, whatever they say. */
+static gboolean
+is_hidden_relation (MatrixEvent *event)
+{
+  const char *rel_type;
+
+  if (matrix_event_is_state (event))
+    return FALSE;
+  rel_type = matrix_event_get_relation_type (event);
+  return g_strcmp0 (rel_type, "m.replace") == 0 || g_strcmp0 (rel_type, "m.annotation") == 0 ||
+         g_strcmp0 (rel_type, "m.thread") == 0 ||
+         g_strcmp0 (matrix_event_get_event_type (event), "m.reaction") == 0;
+}
+
+/* The relations of @event_id, with the row that shows them if there is one;
+ * made for an event that has none yet. */
+static MatrixRelationSet *
+relations_of (MatrixTimeline      *self,
+              const char          *event_id,
+              MatrixTimelineItem **row)
+{
+  MatrixRelationSet *relations;
+
+  *row = g_hash_table_lookup (self->rows, event_id);
+  if (*row != NULL)
+    return _matrix_timeline_item_ensure_relations (*row);
+
+  /* The event is not here (yet): keep them until it comes. */
+  relations = g_hash_table_lookup (self->orphans, event_id);
+  if (relations == NULL)
+    {
+      relations = _matrix_relation_set_new (own_user (self));
+      g_hash_table_insert (self->orphans, g_strdup (event_id), relations);
+    }
+  return relations;
+}
+
+static void
+relations_changed (MatrixTimelineItem     *row,
+                   MatrixRelationsChanged  changed)
+{
+  if (row != NULL && changed != 0)
+    _matrix_timeline_item_relations_changed (row, changed);
+}
+
+static void
+add_relation (MatrixTimeline *self,
+              MatrixEvent    *event)
+{
+  const char *target = matrix_event_get_related_event_id (event);
+  MatrixTimelineItem *row;
+  MatrixRelationSet *relations;
+
+  g_hash_table_replace (self->hidden, (gpointer) matrix_event_get_event_id (event), g_object_ref (event));
+  if (target == NULL)
+    return;
+  relations = relations_of (self, target, &row);
+  relations_changed (row, _matrix_relation_set_add (relations, event));
+}
+
+/* Counts a hidden relation again, or (@on FALSE) no more: a redaction of
+ * it, or the echo of one. */
+static void
+count_relation (MatrixTimeline *self,
+                MatrixEvent    *event,
+                gboolean        on)
+{
+  const char *target = matrix_event_get_related_event_id (event);
+  MatrixRelationSet *relations;
+  MatrixTimelineItem *row;
+
+  if (target == NULL)
+    return;
+  relations = relations_of (self, target, &row);
+  if (on)
+    relations_changed (row, _matrix_relation_set_add (relations, event));
+  else
+    relations_changed (row, _matrix_relation_set_remove (relations, matrix_event_get_event_id (event)));
+}
+
+/* An item of its own for an event that is no row: what a reply shows of an
+ * event replied to outside the timeline. */
+static MatrixTimelineItem *
+detached_item (MatrixTimeline *self,
+               const char     *event_id)
+{
+  MatrixTimelineItem *item = g_hash_table_lookup (self->fetched, event_id);
+  MatrixEvent *hidden;
+
+  if (item == NULL && (hidden = g_hash_table_lookup (self->hidden, event_id)) != NULL)
+    {
+      item = _matrix_timeline_item_new_event (hidden);
+      g_hash_table_insert (self->fetched, g_strdup (event_id), item);
+    }
+  return item;
+}
+
+/* A reply shows the event it answers: the row if there is one, else an
+ * item of its own; or it waits for it (a later sync, a backfill, or
+ * matrix_timeline_load_reply_async()). */
+static void
+resolve_reply (MatrixTimeline     *self,
+               MatrixTimelineItem *item)
+{
+  const char *target = matrix_timeline_item_get_in_reply_to_id (item);
+  MatrixTimelineItem *shown;
+  GPtrArray *waiting;
+
+  if (target == NULL)
+    return;
+
+  waiting = g_hash_table_lookup (self->replies, target);
+  if (waiting == NULL)
+    {
+      waiting = g_ptr_array_new_with_free_func (g_object_unref);
+      g_hash_table_insert (self->replies, g_strdup (target), waiting);
+    }
+  g_ptr_array_add (waiting, g_object_ref (item));
+
+  shown = g_hash_table_lookup (self->rows, target);
+  if (shown == NULL)
+    shown = detached_item (self, target);
+  if (shown != NULL)
+    _matrix_timeline_item_set_reply (item, MATRIX_REPLY_STATE_LOADED, shown);
+  else
+    _matrix_timeline_item_set_reply (item, g_hash_table_contains (self->fetching, target)
+                                             ? MATRIX_REPLY_STATE_LOADING
+                                             : MATRIX_REPLY_STATE_UNKNOWN, NULL);
+}
+
+/* Every reply to @event_id now shows @shown. */
+static void
+show_in_replies (MatrixTimeline     *self,
+                 const char         *event_id,
+                 MatrixTimelineItem *shown)
+{
+  GPtrArray *waiting = g_hash_table_lookup (self->replies, event_id);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    _matrix_timeline_item_set_reply (g_ptr_array_index (waiting, i), MATRIX_REPLY_STATE_LOADED, shown);
+}
+
+/* A row for @event, with the relations that came before it (or those of the
+ * row it replaces, @relations) and those the server bundled with it. */
+static MatrixTimelineItem *
+new_row (MatrixTimeline    *self,
+         MatrixEvent       *event,
+         MatrixRelationSet *relations)
+{
+  MatrixTimelineItem *item = _matrix_timeline_item_new_event (event);
+  const char *event_id = matrix_event_get_event_id (event);
+  g_autoptr(MatrixRelationSet) orphan = NULL;
+  g_autofree char *orphan_id = NULL;
+
+  _matrix_timeline_item_set_own_user_id (item, own_user (self));
+  g_hash_table_replace (self->rows, (gpointer) event_id, item);
+
+  if (relations == NULL &&
+      g_hash_table_steal_extended (self->orphans, event_id, (gpointer *) &orphan_id, (gpointer *) &orphan))
+    relations = orphan;
+  if (relations != NULL)
+    _matrix_timeline_item_take_relations (item, relations);
+  else if (_matrix_content_get_object (matrix_event_get_unsigned (event), "m.relations") != NULL)
+    relations_changed (item, _matrix_relation_set_add_bundled (_matrix_timeline_item_ensure_relations (item),
+                                                               event));
+
+  resolve_reply (self, item);
+  show_in_replies (self, event_id, item);
+  return item;
+}
+
+/* Takes in an event not seen before: a new row for it, or NULL when it is
+ * not one (a redaction, a relation). */
+static MatrixTimelineItem *
+take_event (MatrixTimeline *self,
+            MatrixEvent    *event)
+{
+  g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
+
+  /* A redaction is not shown: the event it removes changes instead. */
+  if (matrix_event_get_redacts (event) != NULL)
+    return NULL;
+  if (is_hidden_relation (event))
+    {
+      add_relation (self, event);
+      return NULL;
+    }
+  return new_row (self, event, NULL);
+}
+
+/* --- echoes of sends that are not rows ------------------------------------------ */
+
+/* What the echo of a reaction, an edit or a redaction changes, shown at
+ * once; @on FALSE takes it back. */
+static void
+show_echo (MatrixTimeline     *self,
+           MatrixTimelineItem *echo,
+           gboolean            on)
+{
+  const char *target = _matrix_timeline_item_get_target_id (echo);
+  const char *event_type = matrix_timeline_item_get_event_type (echo);
+  g_autofree char *echo_id = g_strconcat ("~", matrix_timeline_item_get_transaction_id (echo), NULL);
+  MatrixTimelineItem *row;
+  MatrixRelationSet *relations;
+  MatrixEvent *hidden;
+
+  if (g_strcmp0 (event_type, "m.room.redaction") == 0)
+    {
+      hidden = g_hash_table_lookup (self->hidden, target);
+      row = g_hash_table_lookup (self->rows, target);
+      if (hidden != NULL)
+        count_relation (self, hidden, !on);
+      else if (row != NULL)
+        _matrix_timeline_item_set_redacting (row, on);
+      return;
+    }
+
+  relations = relations_of (self, target, &row);
+  if (!on)
+    {
+      relations_changed (row, _matrix_relation_set_remove (relations, echo_id));
+      return;
+    }
+
+  if (g_strcmp0 (event_type, "m.reaction") == 0)
+    {
+      JsonObject *relates_to = _matrix_content_get_object (matrix_timeline_item_get_content (echo),
+                                                           "m.relates_to");
+
+      relations_changed (row, _matrix_relation_set_add_echo_reaction (relations, echo_id,
+                                                                      _matrix_content_get_string (relates_to, "key")));
+    }
+  else
+    {
+      /* An edit: shown as the event it will be. */
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(MatrixEvent) edit = NULL;
+
+      json_object_set_string_member (object, "type", event_type);
+      json_object_set_string_member (object, "sender", matrix_timeline_item_get_sender (echo));
+      json_object_set_string_member (object, "event_id", echo_id);
+      json_object_set_int_member (object, "origin_server_ts", matrix_timeline_item_get_origin_server_ts (echo));
+      json_object_set_object_member (object, "content",
+                                     json_object_ref (matrix_timeline_item_get_content (echo)));
+      edit = matrix_event_new_from_json (self->room_id, object, NULL);
+      if (edit != NULL)
+        relations_changed (row, _matrix_relation_set_add_echo_edit (relations, edit));
+    }
+}
+
+/* A reaction the server accepted counts under its real id at once, so
+ * that it can be taken back before the sync brings it. */
+static void
+settle_sent_reaction (MatrixTimeline     *self,
+                      MatrixTimelineItem *echo,
+                      const char         *event_id)
+{
+  g_autofree char *echo_id = NULL;
+  MatrixRelationsChanged changed;
+  MatrixRelationSet *relations;
+  MatrixTimelineItem *row;
+  JsonObject *relates_to;
+
+  if (g_strcmp0 (matrix_timeline_item_get_event_type (echo), "m.reaction") != 0)
+    return;
+
+  echo_id = g_strconcat ("~", matrix_timeline_item_get_transaction_id (echo), NULL);
+  relates_to = _matrix_content_get_object (matrix_timeline_item_get_content (echo), "m.relates_to");
+  relations = relations_of (self, _matrix_timeline_item_get_target_id (echo), &row);
+  /* Added first: the count never dips. */
+  changed = _matrix_relation_set_add_echo_reaction (relations, event_id,
+                                                    _matrix_content_get_string (relates_to, "key"));
+  changed |= _matrix_relation_set_remove (relations, echo_id);
+  relations_changed (row, changed);
+}
+
+/* The server's copy of a send that is not a row: its echo, now done. */
+static MatrixTimelineItem *
+steal_pending (MatrixTimeline *self,
+               MatrixEvent    *event)
+{
+  const char *txn_id = matrix_event_get_transaction_id (event);
+  const char *event_id = matrix_event_get_event_id (event);
+  MatrixTimelineItem *echo = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_size (self->pending) == 0)
+    return NULL;
+  if (txn_id != NULL && g_hash_table_lookup (self->pending, txn_id) != NULL)
+    {
+      echo = g_object_ref (g_hash_table_lookup (self->pending, txn_id));
+      g_hash_table_remove (self->pending, txn_id);
+      return echo;
+    }
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (_matrix_timeline_item_get_sent_event_id (value), event_id) == 0)
+      {
+        echo = g_object_ref (value);
+        g_hash_table_iter_remove (&iter);
+        return echo;
+      }
+  return NULL;
+}
+
+/* --- events coming in ------------------------------------------------------------ */
+
 /* Replaces the echo at @position by an EVENT item for @event. It leaves the
  * echo section, so it moves just before the first remaining echo. */
 static void
@@ -181,9 +508,10 @@ replace_echo (MatrixTimeline *self,
               MatrixEvent    *event)
 {
   guint first_echo = self->items->len - self->n_echoes;
-  g_autoptr(MatrixTimelineItem) item = _matrix_timeline_item_new_event (event);
+  g_autoptr(MatrixTimelineItem) item = NULL;
 
   g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
+  item = new_row (self, event, NULL);
   self->n_echoes--;
 
   if (position == first_echo)
@@ -200,30 +528,6 @@ replace_echo (MatrixTimeline *self,
   g_ptr_array_insert (self->items, first_echo, g_object_ref (item));
   g_list_model_items_changed (G_LIST_MODEL (self), first_echo, position - first_echo + 1,
                               position - first_echo + 1);
-}
-
-/* The server's copy of a send that is not a row has come: its echo is done. */
-static void
-settle_pending (MatrixTimeline *self,
-                MatrixEvent    *event)
-{
-  const char *txn_id = matrix_event_get_transaction_id (event);
-  const char *event_id = matrix_event_get_event_id (event);
-  GHashTableIter iter;
-  gpointer value;
-
-  if (g_hash_table_size (self->pending) == 0)
-    return;
-  if (txn_id != NULL && g_hash_table_remove (self->pending, txn_id))
-    return;
-
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (g_strcmp0 (_matrix_timeline_item_get_sent_event_id (value), event_id) == 0)
-      {
-        g_hash_table_iter_remove (&iter);
-        return;
-      }
 }
 
 void
@@ -250,21 +554,15 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
     {
       MatrixEvent *event = g_ptr_array_index (events, i);
       const char *event_id = matrix_event_get_event_id (event);
+      g_autoptr(MatrixTimelineItem) settled = NULL;
+      MatrixTimelineItem *row;
       guint position;
 
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
 
-      settle_pending (self, event);
-
-      /* A redaction is not shown: the event it removes changes instead. */
-      if (matrix_event_get_redacts (event) != NULL)
-        {
-          g_hash_table_add (self->event_ids, (gpointer) event_id);
-          continue;
-        }
-
-      if (find_echo_for (self, event, &position))
+      if (matrix_event_get_redacts (event) == NULL && !is_hidden_relation (event) &&
+          find_echo_for (self, event, &position))
         {
           guint n_before = added->len;
 
@@ -275,6 +573,15 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
           continue;
         }
 
+      /* The server's copy counts before the echo stops: no flicker. A
+       * redaction's echo stays until the room applies the redaction. */
+      settled = steal_pending (self, event);
+      row = take_event (self, event);
+      if (settled != NULL && matrix_event_get_redacts (event) == NULL)
+        show_echo (self, settled, FALSE);
+      if (row == NULL)
+        continue;
+
       if (want_gap)
         {
           g_ptr_array_add (added, _matrix_timeline_item_new_gap (prev_batch));
@@ -284,8 +591,7 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
       if (is_room_start (event))
         set_at_start (self, TRUE);
 
-      g_hash_table_add (self->event_ids, (gpointer) event_id);
-      g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
+      g_ptr_array_add (added, row);
     }
 
   insert_items (self, self->items->len - self->n_echoes, 0, added);
@@ -316,22 +622,25 @@ _matrix_timeline_restore (MatrixTimeline *self,
       add_sync_gap (self, token, before);
     }
 
+  /* Relations are stored as the events they are: counting them again
+   * rebuilds what they change. */
   for (guint i = 0; i < events->len; i++)
     {
       MatrixEvent *event = g_ptr_array_index (events, i);
       const char *event_id = matrix_event_get_event_id (event);
       const char *token = g_hash_table_lookup (gap_before, event_id);
+      MatrixTimelineItem *row;
 
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
-      g_hash_table_add (self->event_ids, (gpointer) event_id);
-      if (matrix_event_get_redacts (event) != NULL)
+      row = take_event (self, event);
+      if (row == NULL)
         continue;
       if (token != NULL)
         g_ptr_array_add (added, _matrix_timeline_item_new_gap (token));
       if (is_room_start (event))
         set_at_start (self, TRUE);
-      g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
+      g_ptr_array_add (added, row);
     }
 
   insert_items (self, 0, 0, added);
@@ -342,17 +651,15 @@ find_event_item (MatrixTimeline *self,
                  const char     *event_id,
                  guint          *position)
 {
-  for (guint i = self->items->len; i > 0; i--)
-    {
-      MatrixTimelineItem *item = g_ptr_array_index (self->items, i - 1);
+  MatrixTimelineItem *row = g_hash_table_lookup (self->rows, event_id);
 
-      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_EVENT &&
-          g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
-        {
-          *position = i - 1;
-          return TRUE;
-        }
-    }
+  /* Rows that change are mostly recent ones: look from the end. */
+  for (guint i = self->items->len; row != NULL && i > 0; i--)
+    if (g_ptr_array_index (self->items, i - 1) == row)
+      {
+        *position = i - 1;
+        return TRUE;
+      }
   return FALSE;
 }
 
@@ -360,13 +667,14 @@ MatrixEvent *
 _matrix_timeline_lookup_event (MatrixTimeline *self,
                                const char     *event_id)
 {
-  guint position;
+  MatrixTimelineItem *row;
 
   g_return_val_if_fail (MATRIX_IS_TIMELINE (self), NULL);
 
-  if (!g_hash_table_contains (self->event_ids, event_id) || !find_event_item (self, event_id, &position))
-    return NULL;
-  return matrix_timeline_item_get_event (g_ptr_array_index (self->items, position));
+  row = g_hash_table_lookup (self->rows, event_id);
+  if (row != NULL)
+    return matrix_timeline_item_get_event (row);
+  return g_hash_table_lookup (self->hidden, event_id);
 }
 
 gboolean
@@ -375,9 +683,21 @@ _matrix_timeline_replace_event (MatrixTimeline *self,
 {
   const char *event_id = matrix_event_get_event_id (event);
   MatrixTimelineItem *old;
+  MatrixEvent *hidden;
   guint position;
 
   g_return_val_if_fail (MATRIX_IS_TIMELINE (self), FALSE);
+
+  /* A relation redacted: what it changed changes back. It stays hidden. */
+  hidden = g_hash_table_lookup (self->hidden, event_id);
+  if (hidden != NULL)
+    {
+      count_relation (self, hidden, FALSE);
+      g_hash_table_remove (self->event_ids, event_id);
+      g_hash_table_add (self->event_ids, (gpointer) event_id);
+      g_hash_table_replace (self->hidden, (gpointer) event_id, g_object_ref (event));
+      return TRUE;
+    }
 
   if (!find_event_item (self, event_id, &position))
     return FALSE;
@@ -386,7 +706,8 @@ _matrix_timeline_replace_event (MatrixTimeline *self,
   g_hash_table_remove (self->event_ids, event_id);
   g_hash_table_add (self->event_ids, (gpointer) event_id);
   old = g_ptr_array_index (self->items, position);
-  g_ptr_array_index (self->items, position) = _matrix_timeline_item_new_event (event);
+  g_ptr_array_index (self->items, position) = new_row (self, event, _matrix_timeline_item_get_relations (old));
+  _matrix_timeline_item_set_redacting (old, FALSE);
   g_object_unref (old);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
   return TRUE;
@@ -511,10 +832,10 @@ fill_gap (MatrixTimeline     *self,
 
   for (guint i = n_new; i > 0; i--)
     {
-      MatrixEvent *event = g_ptr_array_index (chunk, i - 1);
+      MatrixTimelineItem *row = take_event (self, g_ptr_array_index (chunk, i - 1));
 
-      g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
-      g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
+      if (row != NULL)
+        g_ptr_array_add (added, row);
     }
 
   insert_items (self, position, 1, added);
@@ -667,6 +988,180 @@ matrix_timeline_load_older_finish (MatrixTimeline  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- the events replies answer --------------------------------------------------- */
+
+static void
+set_waiting_replies (MatrixTimeline   *self,
+                     const char       *event_id,
+                     MatrixReplyState  from,
+                     MatrixReplyState  to)
+{
+  GPtrArray *waiting = g_hash_table_lookup (self->replies, event_id);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    if (matrix_timeline_item_get_reply_state (g_ptr_array_index (waiting, i)) == from)
+      _matrix_timeline_item_set_reply (g_ptr_array_index (waiting, i), to, NULL);
+}
+
+/* The server will not give it: not a failure to try again. */
+static gboolean
+is_inaccessible (const GError *error)
+{
+  guint status = matrix_error_get_http_status (error);
+
+  return g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND) ||
+         g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN) ||
+         g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE) ||
+         status == 403 || status == 404;
+}
+
+typedef struct {
+  MatrixTimeline *timeline;
+  char           *event_id;
+} ReplyFetch;
+
+static void
+reply_fetch_free (ReplyFetch *fetch)
+{
+  g_object_unref (fetch->timeline);
+  g_free (fetch->event_id);
+  g_free (fetch);
+}
+
+static void
+on_reply_fetched (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ReplyFetch *fetch = user_data;
+  MatrixTimeline *self = fetch->timeline;
+  g_autoptr(GPtrArray) tasks = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(MatrixEvent) event = NULL;
+  g_autofree char *fetching_id = NULL;
+  MatrixTimelineItem *shown;
+  GError *error = NULL;
+
+  g_hash_table_steal_extended (self->fetching, fetch->event_id, (gpointer *) &fetching_id, (gpointer *) &tasks);
+
+  body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+  if (body != NULL)
+    event = matrix_event_new_from_json (self->room_id, body, &error);
+  if (event != NULL && g_strcmp0 (matrix_event_get_event_id (event), fetch->event_id) != 0)
+    {
+      g_clear_object (&event);
+      error = g_error_new (MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                           "The server answered with another event than %s", fetch->event_id);
+    }
+
+  if (event != NULL)
+    {
+      /* The row may have come meanwhile. */
+      shown = g_hash_table_lookup (self->rows, fetch->event_id);
+      if (shown == NULL)
+        {
+          shown = _matrix_timeline_item_new_event (event);
+          g_hash_table_replace (self->fetched, g_strdup (fetch->event_id), shown);
+        }
+      show_in_replies (self, fetch->event_id, shown);
+    }
+  else
+    set_waiting_replies (self, fetch->event_id, MATRIX_REPLY_STATE_LOADING,
+                         is_inaccessible (error) ? MATRIX_REPLY_STATE_INACCESSIBLE
+                                                 : MATRIX_REPLY_STATE_UNKNOWN);
+
+  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
+    {
+      if (error != NULL)
+        g_task_return_error (g_ptr_array_index (tasks, i), g_error_copy (error));
+      else
+        g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+    }
+  g_clear_error (&error);
+  reply_fetch_free (fetch);
+}
+
+/**
+ * matrix_timeline_load_reply_async:
+ * @self: a #MatrixTimeline
+ * @item: an item of @self that is a reply
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the event replied to is known, or could not be had
+ * @user_data: data for @callback
+ *
+ * Fetches the event @item replies to when the timeline does not have it
+ * (#MatrixTimelineItem:reply-state %MATRIX_REPLY_STATE_UNKNOWN), with
+ * `GET /rooms/{roomId}/event/{eventId}`: every reply to it then shows it
+ * (%MATRIX_REPLY_STATE_LOADED), or, when the server will not give it,
+ * %MATRIX_REPLY_STATE_INACCESSIBLE. Replies asking for one event share one
+ * request. Succeeds at once when there is nothing to fetch.
+ */
+void
+matrix_timeline_load_reply_async (MatrixTimeline      *self,
+                                  MatrixTimelineItem  *item,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+  const char *target;
+  GPtrArray *tasks;
+  ReplyFetch *fetch;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_TIMELINE_ITEM (item));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_timeline_load_reply_async);
+
+  target = matrix_timeline_item_get_in_reply_to_id (item);
+  if (target == NULL || matrix_timeline_item_get_reply_state (item) == MATRIX_REPLY_STATE_LOADED ||
+      matrix_timeline_item_get_reply_state (item) == MATRIX_REPLY_STATE_NONE)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  tasks = g_hash_table_lookup (self->fetching, target);
+  if (tasks != NULL)
+    {
+      g_ptr_array_add (tasks, g_steal_pointer (&task));
+      return;
+    }
+
+  tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (tasks, g_steal_pointer (&task));
+  g_hash_table_insert (self->fetching, g_strdup (target), tasks);
+  set_waiting_replies (self, target, MATRIX_REPLY_STATE_UNKNOWN, MATRIX_REPLY_STATE_LOADING);
+  set_waiting_replies (self, target, MATRIX_REPLY_STATE_INACCESSIBLE, MATRIX_REPLY_STATE_LOADING);
+
+  fetch = g_new0 (ReplyFetch, 1);
+  fetch->timeline = g_object_ref (self);
+  fetch->event_id = g_strdup (target);
+  path = matrix_client_build_path ("v3", "rooms", self->room_id, "event", target, NULL);
+  /* Shared by every reply waiting: one caller's cancellable does not end it. */
+  matrix_client_request_async (self->client, "GET", path, NULL, NULL, NULL, on_reply_fetched, fetch);
+}
+
+/**
+ * matrix_timeline_load_reply_finish:
+ * @self: a #MatrixTimeline
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the event replied to is shown
+ */
+gboolean
+matrix_timeline_load_reply_finish (MatrixTimeline  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- sending ---------------------------------------------------------------- */
 
 static void
@@ -695,10 +1190,13 @@ on_event_sent (GObject      *source,
         {
           _matrix_timeline_item_set_sent_event_id (echo, event_id);
           _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_SENT, NULL);
+          settle_sent_reaction (self, echo, event_id);
         }
       else
         {
+          /* Not a row, so nothing to retry from: what it changed changes back. */
           _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_FAILED, error);
+          show_echo (self, echo, FALSE);
           g_hash_table_remove (self->pending, matrix_timeline_item_get_transaction_id (echo));
         }
     }
@@ -762,6 +1260,13 @@ static JsonObject *
 shown_content (MatrixTimeline *self,
                MatrixEvent    *original)
 {
+  MatrixTimelineItem *row = g_hash_table_lookup (self->rows, matrix_event_get_event_id (original));
+  MatrixEvent *replacement = row != NULL ? matrix_timeline_item_get_replacement (row) : NULL;
+  JsonObject *new_content;
+
+  if (replacement != NULL &&
+      (new_content = _matrix_content_get_object (matrix_event_get_content (replacement), "m.new_content")) != NULL)
+    return new_content;
   return matrix_event_get_content (original);
 }
 
@@ -790,9 +1295,11 @@ send_new (MatrixTimeline      *self,
     {
       _matrix_timeline_item_set_target_id (echo, target_id);
       g_hash_table_insert (self->pending, g_strdup (txn_id), g_object_ref (echo));
+      show_echo (self, echo, TRUE);
     }
   else
     {
+      resolve_reply (self, echo);
       g_ptr_array_add (self->items, g_object_ref (echo));
       self->n_echoes++;
       g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
@@ -1062,7 +1569,17 @@ static void
 matrix_timeline_dispose (GObject *object)
 {
   MatrixTimeline *self = MATRIX_TIMELINE (object);
+  GHashTableIter iter;
+  gpointer value;
 
+  /* Replies hold what they answer, which may answer them back: break the
+   * circles so that the items go with the timeline. */
+  g_hash_table_iter_init (&iter, self->replies);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      _matrix_timeline_item_set_reply (g_ptr_array_index ((GPtrArray *) value, i),
+                                       MATRIX_REPLY_STATE_NONE, NULL);
+  g_hash_table_remove_all (self->replies);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (matrix_timeline_parent_class)->dispose (object);
@@ -1078,6 +1595,12 @@ matrix_timeline_finalize (GObject *object)
   g_hash_table_unref (self->event_ids);
   g_ptr_array_unref (self->sync_gaps);
   g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->rows);
+  g_hash_table_unref (self->hidden);
+  g_hash_table_unref (self->orphans);
+  g_hash_table_unref (self->replies);
+  g_hash_table_unref (self->fetched);
+  g_hash_table_unref (self->fetching);
 
   G_OBJECT_CLASS (matrix_timeline_parent_class)->finalize (object);
 }
@@ -1129,4 +1652,13 @@ matrix_timeline_init (MatrixTimeline *self)
   self->event_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->sync_gaps = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->rows = g_hash_table_new (g_str_hash, g_str_equal);
+  self->hidden = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->orphans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) _matrix_relation_set_unref);
+  self->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_ptr_array_unref);
+  self->fetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->fetching = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_ptr_array_unref);
 }

@@ -53,6 +53,15 @@ gboolean    matrix_timeline_load_older_finish (MatrixTimeline      *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 
+void        matrix_timeline_load_reply_async  (MatrixTimeline      *self,
+                                               MatrixTimelineItem  *item,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean    matrix_timeline_load_reply_finish (MatrixTimeline      *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
 void        matrix_timeline_send_async        (MatrixTimeline      *self,
                                                const char          *event_type,
                                                JsonObject          *content,
