@@ -41,6 +41,7 @@ struct _ConfabEventRow
   MatrixTimelineItem *item;
   MatrixTimeline     *timeline;
   gulong              send_state_handler;
+  gulong              body_handler;
   gulong              loading_handler;
 };
 
@@ -165,7 +166,10 @@ static void
 clear (ConfabEventRow *self)
 {
   if (self->item != NULL)
-    g_clear_signal_handler (&self->send_state_handler, self->item);
+    {
+      g_clear_signal_handler (&self->send_state_handler, self->item);
+      g_clear_signal_handler (&self->body_handler, self->item);
+    }
   if (self->timeline != NULL)
     g_clear_signal_handler (&self->loading_handler, self->timeline);
   g_clear_object (&self->item);
@@ -216,6 +220,18 @@ show_body (ConfabEventRow     *self,
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
   set_css_class (GTK_WIDGET (self->body_label), "confab-notice",
                  g_strcmp0 (msgtype, "m.notice") == 0);
+}
+
+/* An edit came (or went): the message shows its new text in place. */
+static void
+update_body (ConfabEventRow *self)
+{
+  g_autofree char *sender = NULL;
+
+  if (self->item == NULL || !item_is_message (self->item))
+    return;
+  sender = confab_event_dup_name (self->room, matrix_timeline_item_get_sender (self->item));
+  show_body (self, self->item, sender);
 }
 
 static void
@@ -300,6 +316,8 @@ confab_event_row_set_item (ConfabEventRow     *self,
       self->room = room ? g_object_ref (room) : NULL;
       self->send_state_handler =
         g_signal_connect_swapped (item, "notify::send-state", G_CALLBACK (update_send_state), self);
+      self->body_handler =
+        g_signal_connect_swapped (item, "notify::body", G_CALLBACK (update_body), self);
     }
   else if (item == NULL)
     {
