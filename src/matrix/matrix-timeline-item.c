@@ -520,10 +520,16 @@ _matrix_timeline_item_set_reply (MatrixTimelineItem *self,
                                  MatrixReplyState    state,
                                  MatrixTimelineItem *in_reply_to)
 {
-  gboolean state_changed = self->reply_state != state;
+  gboolean state_changed;
 
+  /* A reply to itself (what a server should never send) quotes nothing, and
+   * would hold itself. */
   if (in_reply_to == self)
-    in_reply_to = NULL;
+    {
+      in_reply_to = NULL;
+      state = MATRIX_REPLY_STATE_INACCESSIBLE;
+    }
+  state_changed = self->reply_state != state;
   self->reply_state = state;
   if (g_set_object (&self->in_reply_to, in_reply_to))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IN_REPLY_TO]);
