@@ -429,6 +429,37 @@ peer_send_text (Peer       *self,
 }
 
 char *
+peer_send_event (Peer       *self,
+                 const char *room_id,
+                 const char *event_type,
+                 const char *content)
+{
+  static guint txn;
+  g_autofree char *room = escape (room_id);
+  g_autofree char *type = escape (event_type);
+  g_autofree char *path = g_strdup_printf ("v3/rooms/%s/send/%s/peer-event-%u-%u",
+                                           room, type, (guint) getpid (), ++txn);
+  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, content);
+
+  return g_strdup (get_string (reply, "event_id"));
+}
+
+char *
+peer_redact (Peer       *self,
+             const char *room_id,
+             const char *event_id)
+{
+  static guint txn;
+  g_autofree char *room = escape (room_id);
+  g_autofree char *event = escape (event_id);
+  g_autofree char *path = g_strdup_printf ("v3/rooms/%s/redact/%s/peer-redact-%u-%u",
+                                           room, event, (guint) getpid (), ++txn);
+  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, "{}");
+
+  return g_strdup (get_string (reply, "event_id"));
+}
+
+char *
 peer_set_state (Peer       *self,
                 const char *room_id,
                 const char *event_type,

@@ -65,6 +65,16 @@ void        peer_leave               (Peer         *self,
 char       *peer_send_text           (Peer         *self,
                                       const char   *room_id,
                                       const char   *body);
+/* Sends an event of any type with @content (a JSON object text); returns
+ * its event id. */
+char       *peer_send_event          (Peer         *self,
+                                      const char   *room_id,
+                                      const char   *event_type,
+                                      const char   *content);
+/* Redacts @event_id; returns the redaction's event id. */
+char       *peer_redact              (Peer         *self,
+                                      const char   *room_id,
+                                      const char   *event_id);
 char       *peer_set_state           (Peer         *self,
                                       const char   *room_id,
                                       const char   *event_type,
