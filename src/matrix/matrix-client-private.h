@@ -20,6 +20,11 @@ void  _matrix_client_set_sync_watchdog_ms    (MatrixClient            *self,
 void  _matrix_client_set_max_body_size       (MatrixClient            *self,
                                               gsize                    max_size);
 
+/* A message was sent in @room_id: if the user said they were typing
+ * there, they stopped. */
+void  _matrix_client_stop_typing             (MatrixClient            *self,
+                                              const char              *room_id);
+
 gboolean _matrix_client_dispatch_sync_body (MatrixClient            *self,
                                             GBytes                  *body,
                                             GError                 **error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-timeline"
 
+#include "matrix-client-private.h"
 #include "matrix-content-private.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
@@ -1299,6 +1300,8 @@ send_new (MatrixTimeline      *self,
     }
   else
     {
+      /* The message typed is sent: the user no longer types. */
+      _matrix_client_stop_typing (self->client, self->room_id);
       resolve_reply (self, echo);
       g_ptr_array_add (self->items, g_object_ref (echo));
       self->n_echoes++;

@@ -71,6 +71,18 @@ assert_same_objects (JsonObject *a,
 }
 
 static void
+assert_same_object_arrays (GPtrArray *a,
+                           GPtrArray *b)
+{
+  g_assert_true ((a == NULL) == (b == NULL));
+  for (guint i = 0; a != NULL && i < MAX (a->len, b->len); i++)
+    {
+      g_assert_cmpuint (a->len, ==, b->len);
+      assert_same_objects (a->pdata[i], b->pdata[i]);
+    }
+}
+
+static void
 assert_same_events (GPtrArray *a,
                     GPtrArray *b)
 {
@@ -120,6 +132,8 @@ check_against_reference (GBytes *body)
       g_assert_cmpstr (room->prev_batch, ==, expected->prev_batch);
       assert_same_objects (room->summary, expected->summary);
       assert_same_objects (room->unread_notifications, expected->unread_notifications);
+      assert_same_object_arrays (room->ephemeral, expected->ephemeral);
+      assert_same_object_arrays (room->account_data, expected->account_data);
       assert_same_events (room->state, expected->state);
       assert_same_events (room->timeline, expected->timeline);
       g_assert_true ((room->invite_state == NULL) == (expected->invite_state == NULL));

@@ -99,6 +99,15 @@ JsonObject *peer_wait_for_event      (Peer         *self,
                                       const char   *sender,
                                       guint         timeout_ms);
 void        peer_mark_sync_position  (Peer         *self);
+/* Likewise for an ephemeral event (m.typing, m.receipt) of @type whose
+ * content @check accepts (NULL: any); returns its content. */
+JsonObject *peer_wait_for_ephemeral  (Peer         *self,
+                                      const char   *room_id,
+                                      const char   *type,
+                                      gboolean    (*check) (JsonObject *content,
+                                                            gpointer    data),
+                                      gpointer      data,
+                                      guint         timeout_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_free)
 

@@ -464,6 +464,128 @@ test_sent_as_the_spec_has_them (void)
   g_assert_null (find_row (timeline, edit));
 }
 
+
+/* --- typing and receipts ------------------------------------------------------- */
+
+typedef struct {
+  MatrixRoom *room;
+  const char *user_id;
+  const char *event_id;
+} RoomCheck;
+
+static gboolean
+is_typing (gpointer data)
+{
+  RoomCheck *check = data;
+
+  return g_strv_contains (matrix_room_get_typing_users (check->room), check->user_id);
+}
+
+static gboolean
+has_read (gpointer data)
+{
+  RoomCheck *check = data;
+
+  return g_strcmp0 (matrix_room_get_read_receipt (check->room, check->user_id), check->event_id) == 0;
+}
+
+static gboolean
+fully_read_at (gpointer data)
+{
+  RoomCheck *check = data;
+
+  return g_strcmp0 (matrix_room_get_fully_read (check->room), check->event_id) == 0;
+}
+
+static gboolean
+typing_includes (JsonObject *content,
+                 gpointer    user_id)
+{
+  JsonArray *ids = json_object_get_array_member (content, "user_ids");
+
+  for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
+    if (g_strcmp0 (json_array_get_string_element (ids, i), user_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+typing_excludes (JsonObject *content,
+                 gpointer    user_id)
+{
+  return !typing_includes (content, user_id);
+}
+
+static void
+test_typing_and_receipts (void)
+{
+  g_autoptr(Ours) ours = ours_new ("typist");
+  g_autoptr(Peer) peer = peer_new ("reader");
+  g_autofree char *room_id = joined_room (ours, peer, "Typing room");
+  g_autofree char *user_id = g_strdup (matrix_client_get_user_id (ours->client));
+  g_autofree char *message = NULL, *path = NULL, *escaped_room = NULL, *escaped_peer = NULL;
+  g_autofree char *mine = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) content = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *sent_result = NULL;
+  RoomCheck check;
+  MatrixRoom *room;
+
+  matrix_client_start_sync (ours->client);
+  message = peer_send_text (peer, room_id, "Are you there?");
+  wait_for_row (ours, room_id, message);
+  room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+
+  /* The peer types, and reads. */
+  escaped_room = g_uri_escape_string (room_id, NULL, FALSE);
+  escaped_peer = g_uri_escape_string (peer_get_user_id (peer), NULL, FALSE);
+  path = g_strdup_printf ("v3/rooms/%s/typing/%s", escaped_room, escaped_peer);
+  reply = peer_request (peer, "PUT", path, "{\"typing\": true, \"timeout\": 30000}", &error);
+  g_assert_no_error (error);
+  check = (RoomCheck) { room, peer_get_user_id (peer), message };
+  g_assert_true (test_iterate_until (is_typing, &check, INTEGRATION_TIMEOUT_MS));
+  g_free (path);
+  g_clear_pointer (&reply, json_object_unref);
+  path = g_strdup_printf ("v3/rooms/%s/receipt/m.read/%s", escaped_room, message);
+  reply = peer_request (peer, "POST", path, "{}", &error);
+  g_assert_no_error (error);
+  g_assert_true (test_iterate_until (has_read, &check, INTEGRATION_TIMEOUT_MS));
+
+  /* We type; the message we send says we stopped. */
+  peer_mark_sync_position (peer);
+  matrix_client_set_typing_async (ours->client, room_id, TRUE, 20000, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_set_typing_finish (ours->client, result, NULL));
+  content = peer_wait_for_ephemeral (peer, room_id, "m.typing", typing_includes, user_id,
+                                     INTEGRATION_TIMEOUT_MS);
+  g_clear_pointer (&content, json_object_unref);
+  matrix_timeline_send_message_async (matrix_room_get_timeline (room), MATRIX_MESSAGE_TEXT, "Yes!", NULL,
+                                      NULL, NULL, store_result, &sent_result);
+  mine = sent (matrix_room_get_timeline (room), &sent_result);
+  content = peer_wait_for_ephemeral (peer, room_id, "m.typing", typing_excludes, user_id,
+                                     INTEGRATION_TIMEOUT_MS);
+
+  /* Our fully-read marker comes back from the server as account data. */
+  wait_for_row (ours, room_id, mine);
+  g_clear_object (&result);
+  matrix_room_mark_read_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_room_mark_read_finish (room, result, NULL));
+  check = (RoomCheck) { room, user_id, mine };
+  g_assert_true (test_iterate_until (fully_read_at, &check, INTEGRATION_TIMEOUT_MS));
+  g_assert_true (test_iterate_until (has_read, &check, INTEGRATION_TIMEOUT_MS));
+
+  /* After a restart: the receipts and the marker, not who was typing. */
+  ours_close (ours);
+  ours_reopen (ours, user_id);
+  room = matrix_room_state_tracker_get_room (ours->tracker, room_id);
+  g_assert_cmpstr (matrix_room_get_fully_read (room), ==, mine);
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, peer_get_user_id (peer)), ==, message);
+  g_assert_null (matrix_room_get_typing_users (room)[0]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -473,6 +595,7 @@ main (int   argc,
   g_test_add_func ("/integration/relations/peer-relations-shown-live-and-after-restart",
                    test_peer_relations_shown);
   g_test_add_func ("/integration/relations/sent-as-the-spec-has-them", test_sent_as_the_spec_has_them);
+  g_test_add_func ("/integration/room/typing-and-receipts", test_typing_and_receipts);
 
   return g_test_run ();
 }
