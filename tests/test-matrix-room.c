@@ -826,7 +826,7 @@ test_receipt_sent (Fixture       *f,
                               200, "{}", FALSE);
   matrix_client_send_receipt_async (f->client, EPHEMERAL_ROOM, "$m1", TRUE, NULL, store_result, &result);
   wait_for_pointer ((gpointer *) &result, 5000);
-  g_assert_true (matrix_client_set_typing_finish (f->client, result, NULL));
+  g_assert_true (matrix_client_send_receipt_finish (f->client, result, NULL));
   g_assert_cmpstr (fake_homeserver_get_last_request (f->server)->path, ==,
                    "/_matrix/client/v3/rooms/" EPHEMERAL_ROOM "/receipt/m.read.private/$m1");
 }

@@ -1144,8 +1144,7 @@ _matrix_client_stop_typing (MatrixClient *self,
  * @user_data: data for @callback
  *
  * Sends a read receipt with `POST /rooms/{roomId}/receipt/{receiptType}/{eventId}`
- * (unthreaded: it covers the room's threads too). Finish with
- * matrix_client_set_typing_finish().
+ * (unthreaded: it covers the room's threads too).
  */
 void
 matrix_client_send_receipt_async (MatrixClient        *self,
@@ -1168,8 +1167,26 @@ matrix_client_send_receipt_async (MatrixClient        *self,
   path = matrix_client_build_path ("v3", "rooms", room_id, "receipt",
                                    private_ ? "m.read.private" : "m.read", event_id, NULL);
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, matrix_client_set_typing_async);
+  g_task_set_source_tag (task, matrix_client_send_receipt_async);
   request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_accepted, task);
+}
+
+/**
+ * matrix_client_send_receipt_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the receipt
+ */
+gboolean
+matrix_client_send_receipt_finish (MatrixClient  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* --- Media ------------------------------------------------------------------ */

@@ -151,6 +151,9 @@ void          matrix_client_send_receipt_async    (MatrixClient         *self,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
+gboolean      matrix_client_send_receipt_finish   (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
 /* Content URIs (mxc://server/media-id) and thumbnails of them, with the
  * authenticated media API (Matrix 1.11). */
 gboolean      matrix_mxc_uri_parse                (const char           *uri,
