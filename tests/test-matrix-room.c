@@ -807,6 +807,187 @@ test_mark_read_newer_event_keeps_counts (Fixture       *f,
   g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
 }
 
+
+/* --- typing and receipts ------------------------------------------------------ */
+
+#define EPHEMERAL_ROOM "!chat:example.org"
+
+static void
+sync_ephemeral (Fixture    *f,
+                const char *ephemeral,
+                const char *account_data)
+{
+  g_autofree char *rooms =
+    g_strdup_printf ("{\"join\": {\"" EPHEMERAL_ROOM "\": {"
+                     "\"timeline\": {\"events\": [{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\","
+                     " \"event_id\": \"$m%u\", \"origin_server_ts\": %u, \"content\": {\"msgtype\": \"m.text\","
+                     " \"body\": \"hi\"}}]},"
+                     "\"ephemeral\": {\"events\": [%s]}, \"account_data\": {\"events\": [%s]}}}}",
+                     f->n_syncs + 1, 1000 + f->n_syncs, ephemeral, account_data);
+
+  sync_rooms (f, rooms);
+}
+
+static void
+count_emission (guint *counter)
+{
+  (*counter)++;
+}
+
+static char *
+joined_strv (const char * const *strv)
+{
+  return g_strjoinv (" ", (GStrv) strv);
+}
+
+static void
+test_typing_users (Fixture       *f,
+                   gconstpointer  data)
+{
+  MatrixRoom *room;
+  g_autofree char *typing = NULL;
+  guint n_notify = 0;
+
+  /* We are never among those typing; an odd entry is left out. */
+  sync_ephemeral (f, "{\"type\": \"m.typing\", \"content\": {\"user_ids\": [\"@bob:example.org\","
+                     " \"" ME "\", 7, \"@carol:example.org\"]}}", "");
+  room = matrix_room_state_tracker_get_room (f->tracker, EPHEMERAL_ROOM);
+  typing = joined_strv (matrix_room_get_typing_users (room));
+  g_assert_cmpstr (typing, ==, "@bob:example.org @carol:example.org");
+  g_signal_connect_swapped (room, "notify::typing-users", G_CALLBACK (count_emission), &n_notify);
+
+  /* The same list again changes nothing; an empty one clears it. */
+  sync_ephemeral (f, "{\"type\": \"m.typing\", \"content\": {\"user_ids\": [\"@bob:example.org\","
+                     " \"@carol:example.org\"]}}", "");
+  g_assert_cmpuint (n_notify, ==, 0);
+  sync_ephemeral (f, "{\"type\": \"m.typing\", \"content\": {\"user_ids\": []}}, {\"type\": 5}", "");
+  g_assert_cmpuint (n_notify, ==, 1);
+  g_assert_null (matrix_room_get_typing_users (room)[0]);
+}
+
+static void
+test_receipts_and_fully_read (Fixture       *f,
+                              gconstpointer  data)
+{
+  MatrixRoom *room;
+  guint n_changed = 0;
+  g_auto(GStrv) readers = NULL;
+  g_autoptr(MatrixRoomStateTracker) restarted = NULL;
+
+  sync_ephemeral (f,
+                  "{\"type\": \"m.receipt\", \"content\": {"
+                  "  \"$m1\": {\"m.read\": {\"@bob:example.org\": {\"ts\": 10}, \"@carol:example.org\": {\"ts\": 11}}},"
+                  "  \"$x\": {\"m.read\": {\"@dave:example.org\": {\"ts\": 12, \"thread_id\": \"$root\"}}}}}",
+                  "{\"type\": \"m.fully_read\", \"content\": {\"event_id\": \"$m1\"}}");
+  room = matrix_room_state_tracker_get_room (f->tracker, EPHEMERAL_ROOM);
+  g_signal_connect_swapped (room, "receipts-changed", G_CALLBACK (count_emission), &n_changed);
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, "@bob:example.org"), ==, "$m1");
+  /* A receipt in another thread says nothing of the main timeline. */
+  g_assert_null (matrix_room_get_read_receipt (room, "@dave:example.org"));
+  readers = matrix_room_dup_readers (room, "$m1");
+  g_assert_cmpuint (g_strv_length (readers), ==, 2);
+  g_assert_cmpstr (readers[0], ==, "@bob:example.org");
+  g_assert_cmpstr (matrix_room_get_fully_read (room), ==, "$m1");
+
+  /* Bob reads on; an older receipt coming late does not move Carol back;
+   * our private receipt is newer than our public one. */
+  sync_ephemeral (f,
+                  "{\"type\": \"m.receipt\", \"content\": {"
+                  "  \"$m2\": {\"m.read\": {\"@bob:example.org\": {\"ts\": 20}, \"" ME "\": {\"ts\": 21}}},"
+                  "  \"$m0\": {\"m.read\": {\"@carol:example.org\": {\"ts\": 5}}},"
+                  "  \"$m3\": {\"m.read.private\": {\"" ME "\": {\"ts\": 30}}}}}",
+                  "{\"type\": \"m.fully_read\", \"content\": {\"event_id\": \"$m2\"}}");
+  g_assert_cmpuint (n_changed, ==, 1);
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, "@bob:example.org"), ==, "$m2");
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, "@carol:example.org"), ==, "$m1");
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, ME), ==, "$m3");
+  g_assert_cmpstr (matrix_room_get_fully_read (room), ==, "$m2");
+
+  /* Kept with the room: a restart still knows them. */
+  restarted = matrix_room_state_tracker_new (f->client);
+  room = matrix_room_state_tracker_get_room (restarted, EPHEMERAL_ROOM);
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, "@bob:example.org"), ==, "$m2");
+  g_assert_cmpstr (matrix_room_get_read_receipt (room, ME), ==, "$m3");
+  g_assert_cmpstr (matrix_room_get_fully_read (room), ==, "$m2");
+  g_assert_null (matrix_room_get_typing_users (room)[0]);
+}
+
+static void
+test_typing_sent_and_stopped (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  MatrixTimeline *timeline;
+  FakeRequest *request;
+  GPtrArray *requests;
+  guint n;
+
+  /* A room the client knows to be unencrypted: it may send there. */
+  store_add_room (f->store, EPHEMERAL_ROOM, FALSE);
+  sync_ephemeral (f, "", "");
+  timeline = matrix_room_get_timeline (matrix_room_state_tracker_get_room (f->tracker, EPHEMERAL_ROOM));
+
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/%21chat%3Aexample.org/typing/%40me%3Aexample.org",
+                              200, "{}", TRUE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/%21chat%3Aexample.org/send/m.room.message/*",
+                              200, "{\"event_id\": \"$sent\"}", FALSE);
+  matrix_client_set_typing_async (f->client, EPHEMERAL_ROOM, TRUE, 0, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_set_typing_finish (f->client, result, NULL));
+  request = fake_homeserver_get_last_request (f->server);
+  body = fake_request_parse_json (request);
+  g_assert_cmpstr (request->path, ==, "/_matrix/client/v3/rooms/" EPHEMERAL_ROOM "/typing/" ME);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (body), "typing"));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (body), "timeout"), ==, 30000);
+  g_clear_pointer (&body, json_node_unref);
+
+  /* Sending the message says we stopped. */
+  n = fake_homeserver_get_requests (f->server)->len;
+  matrix_timeline_send_message_async (timeline, MATRIX_MESSAGE_TEXT, "done typing", NULL, NULL, NULL,
+                                      NULL, NULL);
+  fake_homeserver_wait_for_requests (f->server, n + 2, 5000);
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = n; i < requests->len; i++)
+    {
+      request = requests->pdata[i];
+      if (g_str_has_suffix (request->path, "/typing/" ME))
+        body = fake_request_parse_json (request);
+    }
+  g_assert_nonnull (body);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (body), "typing"));
+  g_assert_false (json_object_has_member (json_node_get_object (body), "timeout"));
+
+  /* Once: the next message sends no typing at all. */
+  n = requests->len;
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/%21chat%3Aexample.org/send/m.room.message/*",
+                              200, "{\"event_id\": \"$sent2\"}", FALSE);
+  matrix_timeline_send_message_async (timeline, MATRIX_MESSAGE_TEXT, "again", NULL, NULL, NULL,
+                                      NULL, NULL);
+  fake_homeserver_wait_for_requests (f->server, n + 1, 5000);
+  iterate_for (50);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, n + 1);
+}
+
+static void
+test_receipt_sent (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fake_homeserver_queue_json (f->server, "POST",
+                              "/_matrix/client/v3/rooms/%21chat%3Aexample.org/receipt/m.read.private/%24m1",
+                              200, "{}", FALSE);
+  matrix_client_send_receipt_async (f->client, EPHEMERAL_ROOM, "$m1", TRUE, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_send_receipt_finish (f->client, result, NULL));
+  g_assert_cmpstr (fake_homeserver_get_last_request (f->server)->path, ==,
+                   "/_matrix/client/v3/rooms/" EPHEMERAL_ROOM "/receipt/m.read.private/$m1");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -840,6 +1021,14 @@ main (int   argc,
               test_departed_member_name, fixture_teardown);
   g_test_add ("/matrix/room/last-message/edits-applied", Fixture, NULL, fixture_setup,
               test_preview_applies_edits, fixture_teardown);
+  g_test_add ("/matrix/room/typing/users", Fixture, NULL, fixture_setup, test_typing_users,
+              fixture_teardown);
+  g_test_add ("/matrix/room/typing/sent-and-stopped-by-a-message", Fixture, NULL, fixture_setup,
+              test_typing_sent_and_stopped, fixture_teardown);
+  g_test_add ("/matrix/room/receipts/latest-and-fully-read-kept", Fixture, NULL, fixture_setup,
+              test_receipts_and_fully_read, fixture_teardown);
+  g_test_add ("/matrix/room/receipts/sent", Fixture, NULL, fixture_setup, test_receipt_sent,
+              fixture_teardown);
   g_test_add ("/matrix/room/mark-read/newest-event", Fixture, NULL, fixture_setup,
               test_mark_read, fixture_teardown);
   g_test_add ("/matrix/room/mark-read/failure-retried", Fixture, NULL, fixture_setup,

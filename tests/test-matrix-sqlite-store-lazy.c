@@ -675,6 +675,147 @@ test_encrypted_partial_room (Fixture       *fixture,
   close_store (&store);
 }
 
+/* --- relations ------------------------------------------------------------- */
+
+/* An edit, reactions (one redacted), a thread reply, a reply, and an edit
+ * redacted: the redacted copies are stored, and must stay out of the rows
+ * after a restart as their originals were. */
+static const char relations_sync[] =
+  "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"!named:x\": {"
+  "  \"timeline\": {\"events\": ["
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:x\", \"event_id\": \"$edit\","
+  "     \"origin_server_ts\": 2000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"* edited\","
+  "     \"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"message 1, edited\"},"
+  "     \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$t1\"}}},"
+  "    {\"type\": \"m.reaction\", \"sender\": \"@bob:x\", \"event_id\": \"$ra\", \"origin_server_ts\": 2001,"
+  "     \"content\": {\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$t2\", \"key\": \"+1\"}}},"
+  "    {\"type\": \"m.reaction\", \"sender\": \"@me:x\", \"event_id\": \"$rb\", \"origin_server_ts\": 2002,"
+  "     \"content\": {\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$t2\", \"key\": \"+1\"}}},"
+  "    {\"type\": \"m.reaction\", \"sender\": \"@carol:x\", \"event_id\": \"$rc\", \"origin_server_ts\": 2003,"
+  "     \"content\": {\"m.relates_to\": {\"rel_type\": \"m.annotation\", \"event_id\": \"$t2\", \"key\": \"-1\"}}},"
+  "    {\"type\": \"m.room.redaction\", \"sender\": \"@carol:x\", \"event_id\": \"$rd\", \"origin_server_ts\": 2004,"
+  "     \"content\": {\"redacts\": \"$rc\"}},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@bob:x\", \"event_id\": \"$edit2\","
+  "     \"origin_server_ts\": 2010, \"content\": {\"msgtype\": \"m.text\", \"body\": \"* oops\","
+  "     \"m.new_content\": {\"msgtype\": \"m.text\", \"body\": \"oops\"},"
+  "     \"m.relates_to\": {\"rel_type\": \"m.replace\", \"event_id\": \"$t1\"}}},"
+  "    {\"type\": \"m.room.redaction\", \"sender\": \"@bob:x\", \"event_id\": \"$rd2\", \"origin_server_ts\": 2011,"
+  "     \"content\": {\"redacts\": \"$edit2\"}},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@carol:x\", \"event_id\": \"$th\", \"origin_server_ts\": 2005,"
+  "     \"content\": {\"msgtype\": \"m.text\", \"body\": \"in a thread\","
+  "     \"m.relates_to\": {\"rel_type\": \"m.thread\", \"event_id\": \"$t3\"}}},"
+  "    {\"type\": \"m.room.message\", \"sender\": \"@carol:x\", \"event_id\": \"$reply\", \"origin_server_ts\": 2006,"
+  "     \"content\": {\"msgtype\": \"m.text\", \"body\": \"answer\","
+  "     \"m.relates_to\": {\"m.in_reply_to\": {\"event_id\": \"$t4\"}}}}],"
+  "   \"limited\": false}}}}}";
+
+static MatrixTimelineItem *
+item_of (GListModel *timeline,
+         const char *event_id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (timeline, i);
+
+      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
+        return item;  /* the timeline keeps it */
+    }
+  g_assert_not_reached ();
+}
+
+/* What the relations of the sync above show, in one line. */
+static char *
+describe_relations (GListModel *timeline)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  GListModel *reactions = matrix_timeline_item_get_reactions (item_of (timeline, "$t2"));
+  MatrixTimelineItem *reply = item_of (timeline, "$reply");
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (timeline, i);
+
+      g_string_append_printf (out, "%s ", matrix_timeline_item_get_event_id (item));
+    }
+  g_string_append_printf (out, "| %s |", matrix_timeline_item_get_body (item_of (timeline, "$t1")));
+  for (guint i = 0; i < g_list_model_get_n_items (reactions); i++)
+    {
+      g_autoptr(MatrixReaction) reaction = g_list_model_get_item (reactions, i);
+
+      g_string_append_printf (out, " %s:%u:%s", matrix_reaction_get_key (reaction),
+                              matrix_reaction_get_count (reaction),
+                              matrix_reaction_get_own_event_id (reaction));
+    }
+  g_string_append_printf (out, " | thread %u | reply to %s",
+                          matrix_timeline_item_get_thread_count (item_of (timeline, "$t3")),
+                          matrix_timeline_item_get_reply_state (reply) == MATRIX_REPLY_STATE_LOADED
+                            ? matrix_timeline_item_get_event_id (matrix_timeline_item_get_in_reply_to (reply))
+                            : "?");
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define RELATIONS_SHOWN \
+  "$t1 $t2 $t3 $t4 $t5 $member6 $reply | message 1, edited | +1:2:$rb | thread 1 | reply to $t4"
+
+static void
+test_relations_rebuilt (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *shown = NULL;
+  MatrixRoom *named;
+  GListModel *timeline;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, "s1", relations_sync);
+  named = room_of (tracker, "!named:x");
+  timeline = G_LIST_MODEL (matrix_room_get_timeline (named));
+  shown = describe_relations (timeline);
+  g_assert_cmpstr (shown, ==, RELATIONS_SHOWN);
+
+  wait_for_items (G_LIST_MODEL (tracker), 3);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  /* Opened lazily again: the relations are stored as the events they are,
+   * and counted again when the room loads. */
+  store = open_lazy (fixture->dir);
+  client = matrix_client_new ("http://127.0.0.1:1", store);
+  tracker = matrix_room_state_tracker_new (client);
+  named = room_of (tracker, "!named:x");
+  timeline = G_LIST_MODEL (matrix_room_get_timeline (named));
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 0);
+  matrix_room_load_async (named, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  g_assert_true (matrix_room_load_finish (named, result, NULL));
+  g_clear_object (&result);
+  g_free (shown);
+  shown = describe_relations (timeline);
+  g_assert_cmpstr (shown, ==, RELATIONS_SHOWN);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  /* And read whole at open. */
+  store = open_whole (fixture->dir);
+  client = matrix_client_new ("http://127.0.0.1:1", store);
+  tracker = matrix_room_state_tracker_new (client);
+  timeline = G_LIST_MODEL (matrix_room_get_timeline (room_of (tracker, "!named:x")));
+  g_free (shown);
+  shown = describe_relations (timeline);
+  g_assert_cmpstr (shown, ==, RELATIONS_SHOWN);
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+}
+
 /* --- list summaries ------------------------------------------------------- */
 
 /* What a room list shows of a room, as one line. */
@@ -1231,6 +1372,8 @@ main (int   argc,
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/after-migration", test_summary_after_migration);
   g_test_add_func ("/matrix/sqlite-store/lazy/profile-change-keeps-order", test_profile_change_keeps_order);
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/preview-with-edit", test_preview_with_edit);
+  g_test_add ("/matrix/sqlite-store/lazy/relations-rebuilt-on-load", Fixture, NULL, fixture_set_up,
+              test_relations_rebuilt, fixture_tear_down);
 
   status = g_test_run ();
 

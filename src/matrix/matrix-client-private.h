@@ -29,6 +29,11 @@ void  _matrix_client_set_plain_room_ttl_ms   (MatrixClient            *self,
 gboolean _matrix_client_may_send_unencrypted (const char *event_type,
                                               JsonObject *content);
 
+/* A message was sent in @room_id: if the user said they were typing
+ * there, they stopped. */
+void  _matrix_client_stop_typing             (MatrixClient            *self,
+                                              const char              *room_id);
+
 gboolean _matrix_client_dispatch_sync_body (MatrixClient            *self,
                                             GBytes                  *body,
                                             GError                 **error);

@@ -45,6 +45,7 @@ struct _MatrixClient
 
   char                    *txn_prefix;
   guint                    txn_counter;
+  GHashTable              *typing_rooms;  /* ids of rooms we said we are typing in */
   gsize                    max_body_size;
 
   /* The sync loop. */
@@ -85,6 +86,8 @@ enum {
   ROOM_STATE_UPDATES,
   ROOM_TIMELINE_UPDATES,
   ROOM_SUMMARY_UPDATES,
+  ROOM_EPHEMERAL_UPDATES,
+  ROOM_ACCOUNT_DATA_UPDATES,
   LEFT_ROOM,
   ROOM_INVITE,
   SYNCED,
@@ -1142,6 +1145,55 @@ matrix_client_send_event_finish (MatrixClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * matrix_client_redact_event_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @event_id: the event to redact
+ * @reason: (nullable): why, shown to the room's members
+ * @txn_id: (nullable): a transaction id from matrix_client_new_transaction_id()
+ *   to retry an earlier redaction, or %NULL for a fresh one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the redaction's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Redacts an event with `PUT /rooms/{roomId}/redact/{eventId}/{txnId}`.
+ * Finish with matrix_client_send_event_finish().
+ */
+void
+matrix_client_redact_event_async (MatrixClient        *self,
+                                  const char          *room_id,
+                                  const char          *event_id,
+                                  const char          *reason,
+                                  const char          *txn_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *fresh_txn_id = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (event_id != NULL);
+
+  if (txn_id == NULL)
+    txn_id = fresh_txn_id = matrix_client_new_transaction_id (self);
+  if (reason != NULL)
+    json_object_set_string_member (content, "reason", reason);
+
+  path = matrix_client_build_path ("v3", "rooms", room_id, "redact", event_id, txn_id, NULL);
+  body = json_node_init_object (json_node_alloc (), content);
+
+  /* The answer is the send's: the new event's id. */
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_send_event_async);
+  request_async (self, "PUT", path, NULL, body, TRUE, cancellable, on_send_event_done, task);
+}
+
 /* --- rooms ---------------------------------------------------------------- */
 
 static void
@@ -1340,6 +1392,148 @@ gboolean
 matrix_client_set_read_markers_finish (MatrixClient  *self,
                                        GAsyncResult  *result,
                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- typing and receipts ------------------------------------------------------ */
+
+/**
+ * matrix_client_set_typing_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @typing: whether the user is typing
+ * @timeout_ms: how long the server shows it without a new call (ignored
+ *   when @typing is %FALSE); 0 for 30 s
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the server answered
+ * @user_data: data for @callback
+ *
+ * Tells the room whether the user is typing, with
+ * `PUT /rooms/{roomId}/typing/{userId}`. Sending a message in the room
+ * (through its #MatrixTimeline) says the user stopped.
+ */
+void
+matrix_client_set_typing_async (MatrixClient        *self,
+                                const char          *room_id,
+                                gboolean             typing,
+                                guint                timeout_ms,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_set_typing_async);
+  if (matrix_client_get_user_id (self) == NULL)
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_NOT_LOGGED_IN, "Not logged in");
+      g_object_unref (task);
+      return;
+    }
+
+  json_object_set_boolean_member (content, "typing", typing);
+  if (typing)
+    {
+      json_object_set_int_member (content, "timeout", timeout_ms > 0 ? timeout_ms : 30000);
+      g_hash_table_add (self->typing_rooms, g_strdup (room_id));
+    }
+  else
+    g_hash_table_remove (self->typing_rooms, room_id);
+
+  path = matrix_client_build_path ("v3", "rooms", room_id, "typing",
+                                   matrix_client_get_user_id (self), NULL);
+  body = json_node_init_object (json_node_alloc (), content);
+  request_async (self, "PUT", path, NULL, body, TRUE, cancellable, on_accepted, task);
+}
+
+/**
+ * matrix_client_set_typing_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted it
+ */
+gboolean
+matrix_client_set_typing_finish (MatrixClient  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* A message was sent in @room_id: the user no longer types there. */
+void
+_matrix_client_stop_typing (MatrixClient *self,
+                            const char   *room_id)
+{
+  if (g_hash_table_contains (self->typing_rooms, room_id))
+    matrix_client_set_typing_async (self, room_id, FALSE, 0, NULL, NULL, NULL);
+}
+
+/**
+ * matrix_client_send_receipt_async:
+ * @self: a #MatrixClient
+ * @room_id: the room
+ * @event_id: the newest event the user has read
+ * @private_: %TRUE for a receipt only the user's own devices see
+ *   (`m.read.private`), %FALSE for a public one (`m.read`)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the server answered
+ * @user_data: data for @callback
+ *
+ * Sends a read receipt with `POST /rooms/{roomId}/receipt/{receiptType}/{eventId}`
+ * (unthreaded: it covers the room's threads too).
+ */
+void
+matrix_client_send_receipt_async (MatrixClient        *self,
+                                  const char          *room_id,
+                                  const char          *event_id,
+                                  gboolean             private_,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonNode) body = json_node_init_object (json_node_alloc (), empty);
+  GTask *task;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (event_id != NULL);
+
+  path = matrix_client_build_path ("v3", "rooms", room_id, "receipt",
+                                   private_ ? "m.read.private" : "m.read", event_id, NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_send_receipt_async);
+  request_async (self, "POST", path, NULL, body, TRUE, cancellable, on_accepted, task);
+}
+
+/**
+ * matrix_client_send_receipt_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the receipt
+ */
+gboolean
+matrix_client_send_receipt_finish (MatrixClient  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -1747,6 +1941,20 @@ emit_sync_signals (MatrixClient       *self,
         {
           g_signal_emit (self, signals[ROOM_SUMMARY_UPDATES], 0, room->room_id, room->summary,
                          room->unread_notifications);
+          if (!sync_is_current (self, cancellable))
+            return FALSE;
+        }
+
+      if (room->ephemeral != NULL)
+        {
+          g_signal_emit (self, signals[ROOM_EPHEMERAL_UPDATES], 0, room->room_id, room->ephemeral);
+          if (!sync_is_current (self, cancellable))
+            return FALSE;
+        }
+
+      if (room->account_data != NULL)
+        {
+          g_signal_emit (self, signals[ROOM_ACCOUNT_DATA_UPDATES], 0, room->room_id, room->account_data);
           if (!sync_is_current (self, cancellable))
             return FALSE;
         }
@@ -2294,6 +2502,7 @@ matrix_client_finalize (GObject *object)
   g_free (self->homeserver);
   g_free (self->sync_filter);
   g_free (self->txn_prefix);
+  g_hash_table_unref (self->typing_rooms);
   g_clear_error (&self->sync_error);
   g_hash_table_unref (self->encrypted_rooms);
   g_hash_table_unref (self->plain_rooms);
@@ -2424,6 +2633,35 @@ matrix_client_class_init (MatrixClientClass *klass)
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE,
                   JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-ephemeral-updates:
+   * @self: the client
+   * @room_id: the joined room
+   * @events: (element-type JsonObject): the room's `ephemeral` events
+   *   (`m.typing`, `m.receipt`), each with a string `type` and an object
+   *   `content`, to be validated further by whoever reads them
+   *
+   * After the room's timeline and summary; only when there are some.
+   */
+  signals[ROOM_EPHEMERAL_UPDATES] =
+    g_signal_new ("room-ephemeral-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-account-data-updates:
+   * @self: the client
+   * @room_id: the joined room
+   * @events: (element-type JsonObject): the room's `account_data` events
+   *   (`m.fully_read`...), as for #MatrixClient::room-ephemeral-updates
+   *
+   * After the room's ephemeral events; only when there are some.
+   */
+  signals[ROOM_ACCOUNT_DATA_UPDATES] =
+    g_signal_new ("room-account-data-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[LEFT_ROOM] =
     g_signal_new ("left-room", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
@@ -2448,6 +2686,7 @@ matrix_client_init (MatrixClient *self)
   g_autofree char *random = g_uuid_string_random ();
 
   self->backoff_s = MIN_BACKOFF_S;
+  self->typing_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->watchdog_ms = DEFAULT_WATCHDOG_MS;
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
   self->timeout_func = default_timeout_source;

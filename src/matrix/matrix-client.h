@@ -29,6 +29,12 @@ G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
  * ::room-summary-updates (const char *room_id, JsonObject *summary,
  *                         JsonObject *unread_notifications)
  *   A joined room's `summary` and `unread_notifications`, either may be NULL.
+ * ::room-ephemeral-updates (const char *room_id, GPtrArray *events)
+ *   A joined room's `ephemeral` events (JsonObject*: m.typing, m.receipt),
+ *   each with a string "type" and an object "content"; only when there are some.
+ * ::room-account-data-updates (const char *room_id, GPtrArray *events)
+ *   A joined room's `account_data` events (JsonObject*: m.fully_read...),
+ *   likewise.
  * ::left-room (const char *room_id)
  *   After the state and timeline of a room in `rooms.leave`.
  * ::room-invite (const char *room_id, GPtrArray *stripped_state)
@@ -92,6 +98,14 @@ char         *matrix_client_send_event_finish     (MatrixClient         *self,
 gboolean      matrix_client_is_room_encrypted     (MatrixClient         *self,
                                                    const char           *room_id);
 
+void          matrix_client_redact_event_async    (MatrixClient         *self,
+                                                   const char           *room_id,
+                                                   const char           *event_id,
+                                                   const char           *reason,
+                                                   const char           *txn_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
 /* POST /join/{roomIdOrAlias}: joins (or accepts an invite to) a room; the
  * finish function returns the room id (transfer full). */
 void          matrix_client_join_room_async       (MatrixClient         *self,
@@ -122,6 +136,26 @@ void          matrix_client_set_read_markers_async  (MatrixClient         *self,
 gboolean      matrix_client_set_read_markers_finish (MatrixClient         *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
+void          matrix_client_set_typing_async      (MatrixClient         *self,
+                                                   const char           *room_id,
+                                                   gboolean              typing,
+                                                   guint                 timeout_ms,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean      matrix_client_set_typing_finish     (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+void          matrix_client_send_receipt_async    (MatrixClient         *self,
+                                                   const char           *room_id,
+                                                   const char           *event_id,
+                                                   gboolean              private_,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean      matrix_client_send_receipt_finish   (MatrixClient         *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
 /* Content URIs (mxc://server/media-id) and thumbnails of them, with the
  * authenticated media API (Matrix 1.11). */
 gboolean      matrix_mxc_uri_parse                (const char           *uri,

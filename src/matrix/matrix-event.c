@@ -632,6 +632,114 @@ matrix_event_get_content_string (MatrixEvent *self,
   return json_node_get_string (node);
 }
 
+/* content["m.relates_to"], if it is an object. */
+static JsonObject *
+relates_to (MatrixEvent *self)
+{
+  MatrixEventPrivate *priv = matrix_event_get_instance_private (self);
+  JsonNode *node = json_object_get_member (priv->content, "m.relates_to");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+object_string (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/**
+ * matrix_event_get_relation_type:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none) (nullable): `content["m.relates_to"].rel_type`
+ *   (`m.replace`, `m.annotation`, `m.thread`, `m.reference`...) when it and
+ *   the related event's id are strings, else %NULL
+ */
+const char *
+matrix_event_get_relation_type (MatrixEvent *self)
+{
+  JsonObject *relation;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  relation = relates_to (self);
+  if (object_string (relation, "event_id") == NULL)
+    return NULL;
+  return object_string (relation, "rel_type");
+}
+
+/**
+ * matrix_event_get_related_event_id:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none) (nullable): the id of the event this one relates
+ *   to (`content["m.relates_to"].event_id`) when it has a relation type
+ */
+const char *
+matrix_event_get_related_event_id (MatrixEvent *self)
+{
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  if (matrix_event_get_relation_type (self) == NULL)
+    return NULL;
+  return object_string (relates_to (self), "event_id");
+}
+
+/**
+ * matrix_event_get_annotation_key:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none) (nullable): the key of an `m.annotation` (a
+ *   reaction's emoji), else %NULL
+ */
+const char *
+matrix_event_get_annotation_key (MatrixEvent *self)
+{
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  if (g_strcmp0 (matrix_event_get_relation_type (self), "m.annotation") != 0)
+    return NULL;
+  return object_string (relates_to (self), "key");
+}
+
+/**
+ * matrix_event_get_in_reply_to_id:
+ * @self: a #MatrixEvent
+ *
+ * Returns: (transfer none) (nullable): the id of the event this one replies
+ *   to (`content["m.relates_to"]["m.in_reply_to"].event_id`); %NULL for a
+ *   thread message that only falls back to a reply (`is_falling_back`)
+ */
+const char *
+matrix_event_get_in_reply_to_id (MatrixEvent *self)
+{
+  JsonObject *relation;
+  JsonNode *node, *falling_back;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  relation = relates_to (self);
+  if (relation == NULL)
+    return NULL;
+  falling_back = json_object_get_member (relation, "is_falling_back");
+  if (g_strcmp0 (object_string (relation, "rel_type"), "m.thread") == 0 &&
+      falling_back != NULL && JSON_NODE_HOLDS_VALUE (falling_back) &&
+      json_node_get_value_type (falling_back) == G_TYPE_BOOLEAN &&
+      json_node_get_boolean (falling_back))
+    return NULL;
+  node = json_object_get_member (relation, "m.in_reply_to");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return object_string (json_node_get_object (node), "event_id");
+}
+
 /**
  * matrix_event_get_prev_content_string:
  * @self: a #MatrixEvent
@@ -936,8 +1044,8 @@ kept_keys (const char *event_type,
  * @redaction: the m.room.redaction that removes it
  *
  * Returns: (transfer full): @self as the server sends it once redacted: the
- *   content stripped to what the spec keeps for its type, and `unsigned`
- *   holding `redacted_because`
+ *   content stripped to what the spec keeps for its type (and, for a
+ *   relation, its `m.relates_to`), and `unsigned` holding `redacted_because`
  */
 MatrixEvent *
 _matrix_event_new_redacted (MatrixEvent *self,
@@ -967,6 +1075,12 @@ _matrix_event_new_redacted (MatrixEvent *self,
       json_object_unref (content);
       content = json_object_ref (priv->content);
     }
+  /* A relation (an edit, a reaction, a thread reply) keeps saying what it
+   * relates to, as MSC3389 proposes for later room versions: so the copy
+   * stays out of the timeline's rows after a restart, as the original was. */
+  else if (matrix_event_get_relation_type (self) != NULL)
+    json_object_set_member (content, "m.relates_to",
+                            json_node_copy (json_object_get_member (priv->content, "m.relates_to")));
   json_object_set_object_member (object, "content", content);
   json_object_set_object_member (unsigned_, "redacted_because", json_object_ref (json_node_get_object (because)));
   json_object_set_object_member (object, "unsigned", unsigned_);

@@ -35,6 +35,10 @@ const char       *matrix_event_get_content_string     (MatrixEvent  *self,
                                                        const char   *member);
 const char       *matrix_event_get_prev_content_string (MatrixEvent *self,
                                                        const char   *member);
+const char       *matrix_event_get_relation_type      (MatrixEvent  *self);
+const char       *matrix_event_get_related_event_id   (MatrixEvent  *self);
+const char       *matrix_event_get_annotation_key     (MatrixEvent  *self);
+const char       *matrix_event_get_in_reply_to_id     (MatrixEvent  *self);
 const char       *matrix_event_get_transaction_id     (MatrixEvent  *self);
 const char       *matrix_event_get_redacts            (MatrixEvent  *self);
 gboolean          matrix_event_is_redacted            (MatrixEvent  *self);

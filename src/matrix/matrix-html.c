@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "matrix-html.h"
+#include "matrix-timeline-item.h"
 
 /**
  * SECTION:matrix-html
@@ -790,6 +791,17 @@ matrix_text_to_pango_markup (const char *text,
   return g_string_free (conv.out, FALSE);
 }
 
+static char *
+markup_of (const char *formatted,
+           const char *body)
+{
+  if (formatted != NULL)
+    return matrix_html_to_pango_markup (formatted, -1);
+  if (body == NULL)
+    return NULL;
+  return matrix_text_to_pango_markup (body, -1);
+}
+
 /**
  * matrix_event_dup_body_markup:
  * @event: an `m.room.message` event
@@ -804,18 +816,34 @@ matrix_text_to_pango_markup (const char *text,
 char *
 matrix_event_dup_body_markup (MatrixEvent *event)
 {
-  const char *format, *formatted, *body;
+  const char *format, *formatted;
 
   g_return_val_if_fail (MATRIX_IS_EVENT (event), NULL);
 
   format = matrix_event_get_content_string (event, "format");
   formatted = matrix_event_get_content_string (event, "formatted_body");
-  if (g_strcmp0 (format, "org.matrix.custom.html") == 0 && formatted != NULL)
-    return matrix_html_to_pango_markup (formatted, -1);
+  if (g_strcmp0 (format, "org.matrix.custom.html") != 0)
+    formatted = NULL;
 
-  body = matrix_event_get_content_string (event, "body");
-  if (body == NULL)
-    return NULL;
+  return markup_of (formatted, matrix_event_get_content_string (event, "body"));
+}
 
-  return matrix_text_to_pango_markup (body, -1);
+/**
+ * matrix_timeline_item_dup_body_markup:
+ * @item: a #MatrixTimelineItem
+ *
+ * What the message shows now as Pango markup, as
+ * matrix_event_dup_body_markup() makes it, from
+ * matrix_timeline_item_get_formatted_body() or matrix_timeline_item_get_body():
+ * its newest edit, without a reply's fallback quote; a local echo's text.
+ *
+ * Returns: (transfer full) (nullable): markup, or %NULL if there is no text
+ */
+char *
+matrix_timeline_item_dup_body_markup (MatrixTimelineItem *item)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (item), NULL);
+
+  return markup_of (matrix_timeline_item_get_formatted_body (item),
+                    matrix_timeline_item_get_body (item));
 }

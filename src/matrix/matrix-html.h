@@ -2,6 +2,7 @@
 #pragma once
 
 #include "matrix-event.h"
+#include "matrix-timeline-item.h"
 
 G_BEGIN_DECLS
 
@@ -10,5 +11,6 @@ char *matrix_html_to_pango_markup  (const char  *html,
 char *matrix_text_to_pango_markup  (const char  *text,
                                     gssize       length);
 char *matrix_event_dup_body_markup (MatrixEvent *event);
+char *matrix_timeline_item_dup_body_markup (MatrixTimelineItem *item);
 
 G_END_DECLS

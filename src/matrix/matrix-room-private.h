@@ -22,6 +22,12 @@ void        _matrix_room_append_timeline  (MatrixRoom   *self,
 void        _matrix_room_update_summary   (MatrixRoom   *self,
                                            JsonObject   *summary,
                                            JsonObject   *unread_notifications);
+/* A joined room's ephemeral events (m.typing, m.receipt) and account data
+ * (m.fully_read), JsonObject each. */
+void        _matrix_room_apply_ephemeral  (MatrixRoom   *self,
+                                           GPtrArray    *events);
+void        _matrix_room_apply_account_data (MatrixRoom *self,
+                                             GPtrArray  *events);
 void        _matrix_room_set_invite       (MatrixRoom   *self,
                                            GPtrArray    *stripped_state);
 void        _matrix_room_set_membership   (MatrixRoom   *self,

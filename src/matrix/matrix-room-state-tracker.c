@@ -28,6 +28,8 @@ struct _MatrixRoomStateTracker
   gulong        state_handler;
   gulong        timeline_handler;
   gulong        summary_handler;
+  gulong        ephemeral_handler;
+  gulong        account_data_handler;
   gulong        left_handler;
   gulong        invite_handler;
   gulong        loaded_handler;  /* on the client's store */
@@ -326,6 +328,34 @@ on_room_summary_updates (MatrixClient           *client,
 }
 
 static void
+on_room_ephemeral_updates (MatrixClient           *client,
+                           const char             *room_id,
+                           GPtrArray              *events,
+                           MatrixRoomStateTracker *self)
+{
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  _matrix_room_apply_ephemeral (room, events);
+  add_if_new (self, room, is_new);
+}
+
+static void
+on_room_account_data_updates (MatrixClient           *client,
+                              const char             *room_id,
+                              GPtrArray              *events,
+                              MatrixRoomStateTracker *self)
+{
+  g_autoptr(MatrixRoom) room = NULL;
+  gboolean is_new;
+
+  room = lookup_or_new_room (self, room_id, &is_new);
+  _matrix_room_apply_account_data (room, events);
+  add_if_new (self, room, is_new);
+}
+
+static void
 on_left_room (MatrixClient           *client,
               const char             *room_id,
               MatrixRoomStateTracker *self)
@@ -496,6 +526,10 @@ matrix_room_state_tracker_constructed (GObject *object)
                                              G_CALLBACK (on_room_timeline_updates), self);
   self->summary_handler = g_signal_connect (self->client, "room-summary-updates",
                                             G_CALLBACK (on_room_summary_updates), self);
+  self->ephemeral_handler = g_signal_connect (self->client, "room-ephemeral-updates",
+                                              G_CALLBACK (on_room_ephemeral_updates), self);
+  self->account_data_handler = g_signal_connect (self->client, "room-account-data-updates",
+                                                 G_CALLBACK (on_room_account_data_updates), self);
   self->left_handler = g_signal_connect (self->client, "left-room",
                                          G_CALLBACK (on_left_room), self);
   self->invite_handler = g_signal_connect (self->client, "room-invite",
@@ -518,6 +552,8 @@ matrix_room_state_tracker_dispose (GObject *object)
       g_clear_signal_handler (&self->state_handler, self->client);
       g_clear_signal_handler (&self->timeline_handler, self->client);
       g_clear_signal_handler (&self->summary_handler, self->client);
+      g_clear_signal_handler (&self->ephemeral_handler, self->client);
+      g_clear_signal_handler (&self->account_data_handler, self->client);
       g_clear_signal_handler (&self->left_handler, self->client);
       g_clear_signal_handler (&self->invite_handler, self->client);
       g_clear_signal_handler (&self->loaded_handler, matrix_client_get_store (self->client));

@@ -6,6 +6,7 @@
 #include "matrix-json-private.h"
 #include "matrix-room-private.h"
 #include "matrix-store.h"
+#include "matrix-receipts-private.h"
 #include "matrix-timeline-private.h"
 
 #define MAX_HEROES 5
@@ -54,6 +55,9 @@ struct _MatrixRoom
   GPtrArray        *invite_state;  /* JsonObject; NULL unless invited */
   gint64            invite_ts;
 
+  /* Who types, where each member read, our fully-read marker. */
+  MatrixReceipts   *receipts;
+
   /* Built on demand, dropped when the state changes. */
   GHashTable       *member_names;  /* user id → displayname (joined or invited) */
   GHashTable       *name_counts;   /* displayname → how many members use it */
@@ -80,10 +84,19 @@ enum {
   PROP_INVITER,
   PROP_ENCRYPTED,
   PROP_TIMELINE,
+  PROP_TYPING_USERS,
+  PROP_FULLY_READ,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  RECEIPTS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* --- state access ---------------------------------------------------------- */
 
@@ -584,6 +597,7 @@ save (MatrixRoom *self)
     json_object_set_array_member (data, "timeline_gaps", _matrix_timeline_dup_gaps (self->timeline));
   else if (self->stored_gaps != NULL)
     json_object_set_array_member (data, "timeline_gaps", json_array_ref (self->stored_gaps));
+  _matrix_receipts_save (self->receipts, data);
 
   matrix_store_set_room_data (matrix_client_get_store (self->client), self->room_id, data);
   save_list_summary (self);
@@ -1019,6 +1033,107 @@ _matrix_room_update_summary (MatrixRoom *self,
   save (self);
 }
 
+static void
+receipts_changed (MatrixRoom            *self,
+                  MatrixReceiptsChanged  changed)
+{
+  if (changed & MATRIX_RECEIPTS_CHANGED_TYPING)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING_USERS]);
+  if (changed & MATRIX_RECEIPTS_CHANGED_FULLY_READ)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FULLY_READ]);
+  if (changed & MATRIX_RECEIPTS_CHANGED_RECEIPTS)
+    g_signal_emit (self, signals[RECEIPTS_CHANGED], 0);
+  /* Who types is not kept: it is stale by the next start. */
+  if (changed & (MATRIX_RECEIPTS_CHANGED_RECEIPTS | MATRIX_RECEIPTS_CHANGED_FULLY_READ))
+    save (self);
+}
+
+void
+_matrix_room_apply_ephemeral (MatrixRoom *self,
+                              GPtrArray  *events)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  receipts_changed (self, _matrix_receipts_apply_ephemeral (self->receipts, events,
+                                                            matrix_client_get_user_id (self->client)));
+}
+
+void
+_matrix_room_apply_account_data (MatrixRoom *self,
+                                 GPtrArray  *events)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  receipts_changed (self, _matrix_receipts_apply_account_data (self->receipts, events));
+}
+
+/**
+ * matrix_room_get_typing_users:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the user ids of the
+ *   members typing now (never the user), in the order the server gave
+ */
+const char * const *
+matrix_room_get_typing_users (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return _matrix_receipts_get_typing (self->receipts);
+}
+
+/**
+ * matrix_room_get_read_receipt:
+ * @self: a #MatrixRoom
+ * @user_id: a member
+ *
+ * Returns: (transfer none) (nullable): the id of the newest event @user_id
+ *   has read, by their latest read receipt (public, or for the user also
+ *   private), or %NULL when none is known
+ */
+const char *
+matrix_room_get_read_receipt (MatrixRoom *self,
+                              const char *user_id)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  return _matrix_receipts_get_receipt (self->receipts, user_id);
+}
+
+/**
+ * matrix_room_dup_readers:
+ * @self: a #MatrixRoom
+ * @event_id: an event
+ *
+ * Returns: (transfer full): the members whose read receipt is at @event_id,
+ *   sorted; where to show who has read up to there
+ */
+GStrv
+matrix_room_dup_readers (MatrixRoom *self,
+                         const char *event_id)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+  g_return_val_if_fail (event_id != NULL, NULL);
+
+  return _matrix_receipts_dup_readers (self->receipts, event_id);
+}
+
+/**
+ * matrix_room_get_fully_read:
+ * @self: a #MatrixRoom
+ *
+ * Returns: (transfer none) (nullable): the event the user's fully-read
+ *   marker (`m.fully_read`) is at: where "new messages" start
+ */
+const char *
+matrix_room_get_fully_read (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return _matrix_receipts_get_fully_read (self->receipts);
+}
+
 static const char *
 find_inviter (MatrixRoom *self)
 {
@@ -1144,6 +1259,8 @@ _matrix_room_restore (MatrixRoom *self)
     self->summary = json_object_ref (summary);
   if (unread != NULL)
     self->unread = json_object_ref (unread);
+  if (data != NULL)
+    _matrix_receipts_restore (self->receipts, data);
 
   if (matrix_store_is_room_loaded (store, self->room_id))
     _matrix_timeline_restore (self->timeline, events, gaps);
@@ -1748,6 +1865,7 @@ matrix_room_finalize (GObject *object)
   g_free (self->read_event_id);
   g_clear_pointer (&self->invite_state, g_ptr_array_unref);
   g_clear_pointer (&self->stored_gaps, json_array_unref);
+  _matrix_receipts_free (self->receipts);
   invalidate_members (self);
 
   G_OBJECT_CLASS (matrix_room_parent_class)->finalize (object);
@@ -1799,6 +1917,12 @@ matrix_room_get_property (GObject    *object,
     case PROP_TIMELINE:
       g_value_set_object (value, self->timeline);
       break;
+    case PROP_TYPING_USERS:
+      g_value_set_boxed (value, _matrix_receipts_get_typing (self->receipts));
+      break;
+    case PROP_FULLY_READ:
+      g_value_set_string (value, _matrix_receipts_get_fully_read (self->receipts));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1833,8 +1957,25 @@ matrix_room_class_init (MatrixRoomClass *klass)
   properties[PROP_TIMELINE] =
     g_param_spec_object ("timeline", NULL, NULL, MATRIX_TYPE_TIMELINE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TYPING_USERS] =
+    g_param_spec_boxed ("typing-users", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FULLY_READ] =
+    g_param_spec_string ("fully-read", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * MatrixRoom::receipts-changed:
+   * @self: the room
+   *
+   * Read receipts moved: matrix_room_get_read_receipt() and
+   * matrix_room_dup_readers() may answer otherwise.
+   */
+  signals[RECEIPTS_CHANGED] =
+    g_signal_new ("receipts-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -1842,4 +1983,5 @@ matrix_room_init (MatrixRoom *self)
 {
   self->membership = MATRIX_MEMBERSHIP_JOIN;
   self->timeline_restored = TRUE;
+  self->receipts = _matrix_receipts_new ();
 }

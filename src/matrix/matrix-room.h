@@ -41,7 +41,9 @@ G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
  *   inviter (user id of who invited us, nullable, for INVITE rooms),
  *   encrypted (boolean: the state has m.room.encryption; nothing is sent
  *   into it but redactions, see matrix_room_get_encrypted()),
- *   timeline (MatrixTimeline).
+ *   timeline (MatrixTimeline), typing-users (GStrv: who types now, never
+ *   the user), fully-read (the event of the user's m.fully_read marker).
+ * Signal ::receipts-changed (): members' read receipts moved.
  */
 
 MatrixClient     *matrix_room_get_client               (MatrixRoom          *self);
@@ -59,6 +61,12 @@ gboolean          matrix_room_get_encrypted            (MatrixRoom          *sel
 MatrixTimeline   *matrix_room_get_timeline             (MatrixRoom          *self);
 char             *matrix_room_dup_member_display_name  (MatrixRoom          *self,
                                                         const char          *user_id);
+const char * const *matrix_room_get_typing_users       (MatrixRoom          *self);
+const char       *matrix_room_get_read_receipt         (MatrixRoom          *self,
+                                                        const char          *user_id);
+GStrv             matrix_room_dup_readers              (MatrixRoom          *self,
+                                                        const char          *event_id);
+const char       *matrix_room_get_fully_read           (MatrixRoom          *self);
 
 void              matrix_room_join_async               (MatrixRoom          *self,
                                                         GCancellable        *cancellable,

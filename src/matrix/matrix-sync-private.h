@@ -24,6 +24,8 @@ typedef struct {
   JsonObject        *summary;               /* nullable */
   JsonObject        *unread_notifications;  /* nullable */
   GPtrArray         *invite_state;  /* JsonObject, validated stripped state; INVITE only */
+  GPtrArray         *ephemeral;     /* JsonObject {type, content}; JOIN only, nullable */
+  GPtrArray         *account_data;  /* JsonObject {type, content}; JOIN only, nullable */
 } MatrixSyncRoom;
 
 typedef struct {
@@ -40,6 +42,12 @@ void                _matrix_sync_response_free  (MatrixSyncResponse *response);
 /* Whether @object is a valid stripped state event (an invite's). */
 gboolean            _matrix_sync_validate_stripped_event (JsonObject  *object,
                                                           GError     **error);
+
+/* The events of a room's `ephemeral` or `account_data` (@section): each
+ * object with a string "type" and an object "content", others left out
+ * silently (nothing else of the room depends on them). NULL when @section is
+ * not an object holding an "events" array, or holds no valid event. */
+GPtrArray          *_matrix_sync_basic_events            (JsonNode    *section);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MatrixSyncResponse, _matrix_sync_response_free)
 

@@ -24,7 +24,38 @@ sync_room_free (MatrixSyncRoom *room)
   g_clear_pointer (&room->summary, json_object_unref);
   g_clear_pointer (&room->unread_notifications, json_object_unref);
   g_clear_pointer (&room->invite_state, g_ptr_array_unref);
+  g_clear_pointer (&room->ephemeral, g_ptr_array_unref);
+  g_clear_pointer (&room->account_data, g_ptr_array_unref);
   g_free (room);
+}
+
+GPtrArray *
+_matrix_sync_basic_events (JsonNode *section)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  JsonNode *array;
+
+  if (section == NULL || !JSON_NODE_HOLDS_OBJECT (section))
+    return NULL;
+  array = json_object_get_member (json_node_get_object (section), "events");
+  if (array == NULL || !JSON_NODE_HOLDS_ARRAY (array))
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (array)); i++)
+    {
+      JsonNode *node = json_array_get_element (json_node_get_array (array), i);
+      JsonObject *event, *content;
+      const char *type;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) ||
+          !_matrix_json_get_string (event = json_node_get_object (node), NULL, "type", TRUE, &type, NULL) ||
+          !_matrix_json_get_object (event, NULL, "content", TRUE, &content, NULL))
+        continue;
+      if (events == NULL)
+        events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      g_ptr_array_add (events, json_object_ref (event));
+    }
+  return g_steal_pointer (&events);
 }
 
 /* An empty response, to which rooms and notes are added. */
@@ -100,6 +131,8 @@ typedef struct {
   Block     invite_state;
   JsonNode *summary;
   JsonNode *unread_notifications;
+  JsonNode *ephemeral;
+  JsonNode *account_data;
 } Room;
 
 typedef struct {
@@ -151,6 +184,8 @@ room_clear (Room *room)
   block_clear (&room->invite_state);
   g_clear_pointer (&room->summary, json_node_unref);
   g_clear_pointer (&room->unread_notifications, json_node_unref);
+  g_clear_pointer (&room->ephemeral, json_node_unref);
+  g_clear_pointer (&room->account_data, json_node_unref);
 }
 
 static void
@@ -351,6 +386,10 @@ read_room (MatrixJsonReader   *reader,
         read_node (reader, &room->summary);
       else if (g_str_equal (name, "unread_notifications"))
         read_node (reader, &room->unread_notifications);
+      else if (kind == MATRIX_SYNC_ROOM_JOIN && g_str_equal (name, "ephemeral"))
+        read_node (reader, &room->ephemeral);
+      else if (kind == MATRIX_SYNC_ROOM_JOIN && g_str_equal (name, "account_data"))
+        read_node (reader, &room->account_data);
       else
         _matrix_json_reader_skip (reader);
     }
@@ -521,6 +560,8 @@ check_room (MatrixSyncResponse  *response,
   out->prev_batch = g_strdup (prev_batch);
   out->summary = summary != NULL ? json_object_ref (summary) : NULL;
   out->unread_notifications = unread != NULL ? json_object_ref (unread) : NULL;
+  out->ephemeral = _matrix_sync_basic_events (room->ephemeral);
+  out->account_data = _matrix_sync_basic_events (room->account_data);
 
   if (state)
     {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "matrix-timeline-item"
 
+#include "matrix-content-private.h"
 #include "matrix-timeline-private.h"
 
 /**
@@ -24,9 +25,22 @@ struct _MatrixTimelineItem
   JsonObject             *content;
   char                   *txn_id;
   char                   *sent_event_id;
+  char                   *target_id;
   gint64                  local_ts;
   MatrixSendState         send_state;
   GError                 *send_error;
+  /* what a message shows, worked out when first asked */
+  char                   *body;
+  char                   *formatted_body;
+  gboolean                text_done;
+  /* relations */
+  const char             *own_user_id;  /* interned */
+  MatrixRelationSet      *relations;
+  MatrixEvent            *replacement;
+  gboolean                redacting;
+  MatrixReplyState        reply_state;
+  MatrixTimelineItem     *in_reply_to;
+  GListModel             *no_reactions;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, G_TYPE_OBJECT)
@@ -35,6 +49,13 @@ G_DEFINE_ENUM_TYPE (MatrixTimelineItemKind, matrix_timeline_item_kind,
   G_DEFINE_ENUM_VALUE (MATRIX_TIMELINE_ITEM_EVENT, "event"),
   G_DEFINE_ENUM_VALUE (MATRIX_TIMELINE_ITEM_GAP, "gap"),
   G_DEFINE_ENUM_VALUE (MATRIX_TIMELINE_ITEM_LOCAL_ECHO, "local-echo"))
+
+G_DEFINE_ENUM_TYPE (MatrixReplyState, matrix_reply_state,
+  G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_UNKNOWN, "unknown"),
+  G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_LOADING, "loading"),
+  G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_LOADED, "loaded"),
+  G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_INACCESSIBLE, "inaccessible"))
 
 G_DEFINE_ENUM_TYPE (MatrixSendState, matrix_send_state,
   G_DEFINE_ENUM_VALUE (MATRIX_SEND_STATE_NONE, "none"),
@@ -54,6 +75,16 @@ enum {
   PROP_TRANSACTION_ID,
   PROP_SEND_STATE,
   PROP_GAP_TOKEN,
+  PROP_MSGTYPE,
+  PROP_BODY,
+  PROP_FORMATTED_BODY,
+  PROP_EDITED,
+  PROP_REPLACEMENT,
+  PROP_REPLY_STATE,
+  PROP_IN_REPLY_TO,
+  PROP_THREAD_COUNT,
+  PROP_THREAD_LATEST,
+  PROP_REDACTING,
   N_PROPS
 };
 
@@ -127,6 +158,20 @@ const char *
 _matrix_timeline_item_get_sent_event_id (MatrixTimelineItem *self)
 {
   return self->sent_event_id;
+}
+
+void
+_matrix_timeline_item_set_target_id (MatrixTimelineItem *self,
+                                     const char         *event_id)
+{
+  g_free (self->target_id);
+  self->target_id = g_strdup (event_id);
+}
+
+const char *
+_matrix_timeline_item_get_target_id (MatrixTimelineItem *self)
+{
+  return self->target_id;
 }
 
 /**
@@ -285,6 +330,395 @@ matrix_timeline_item_get_gap_token (MatrixTimelineItem *self)
   return self->gap_token;
 }
 
+/* The content a message shows: its newest edit's, else its own. */
+static JsonObject *
+shown_content (MatrixTimelineItem *self)
+{
+  if (self->replacement != NULL)
+    return _matrix_content_get_object (matrix_event_get_content (self->replacement), "m.new_content");
+  return matrix_timeline_item_get_content (self);
+}
+
+static const char *
+in_reply_to_id (MatrixTimelineItem *self)
+{
+  JsonObject *relates_to;
+
+  if (self->event != NULL)
+    return matrix_event_get_in_reply_to_id (self->event);
+
+  relates_to = _matrix_content_get_object (self->content, "m.relates_to");
+  return _matrix_content_get_string (_matrix_content_get_object (relates_to, "m.in_reply_to"),
+                                     "event_id");
+}
+
+static void
+ensure_text (MatrixTimelineItem *self)
+{
+  JsonObject *content;
+  const char *body, *formatted_body = NULL;
+
+  if (self->text_done)
+    return;
+  self->text_done = TRUE;
+
+  content = shown_content (self);
+  body = _matrix_content_get_string (content, "body");
+  if (g_strcmp0 (_matrix_content_get_string (content, "format"), "org.matrix.custom.html") == 0)
+    formatted_body = _matrix_content_get_string (content, "formatted_body");
+
+  /* A reply's quote of the original is shown from the original itself. */
+  if (in_reply_to_id (self) != NULL)
+    {
+      self->body = _matrix_content_strip_reply_fallback (body);
+      self->formatted_body = _matrix_content_strip_html_reply_fallback (formatted_body);
+    }
+  if (self->body == NULL)
+    self->body = g_strdup (body);
+  if (self->formatted_body == NULL)
+    self->formatted_body = g_strdup (formatted_body);
+}
+
+/**
+ * matrix_timeline_item_get_msgtype:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: (transfer none) (nullable): the `msgtype` of the message as it
+ *   shows now (`m.text`, `m.emote`, `m.notice`, `m.image`...), or %NULL
+ */
+const char *
+matrix_timeline_item_get_msgtype (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return _matrix_content_get_string (shown_content (self), "msgtype");
+}
+
+/**
+ * matrix_timeline_item_get_body:
+ * @self: a #MatrixTimelineItem
+ *
+ * What a message shows as plain text: its `body`, without the quote of the
+ * original that a reply from an older client starts with. For an echo, the
+ * body being sent.
+ *
+ * Returns: (transfer none) (nullable): the text, or %NULL if the content has
+ *   no string `body` (a redacted message, a state event)
+ */
+const char *
+matrix_timeline_item_get_body (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  ensure_text (self);
+  return self->body;
+}
+
+/**
+ * matrix_timeline_item_get_formatted_body:
+ * @self: a #MatrixTimelineItem
+ *
+ * The same text as HTML, when the message has it (`format`
+ * `org.matrix.custom.html`), without a reply's `<mx-reply>` quote. It is as
+ * the sender wrote it: render it with matrix_html_to_markup().
+ *
+ * Returns: (transfer none) (nullable): the HTML, or %NULL
+ */
+const char *
+matrix_timeline_item_get_formatted_body (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  ensure_text (self);
+  return self->formatted_body;
+}
+
+/* --- relations ------------------------------------------------------------------- */
+
+void
+_matrix_timeline_item_set_own_user_id (MatrixTimelineItem *self,
+                                       const char         *own_user_id)
+{
+  self->own_user_id = own_user_id;
+}
+
+MatrixRelationSet *
+_matrix_timeline_item_get_relations (MatrixTimelineItem *self)
+{
+  return self->relations;
+}
+
+MatrixRelationSet *
+_matrix_timeline_item_ensure_relations (MatrixTimelineItem *self)
+{
+  if (self->relations == NULL)
+    self->relations = _matrix_relation_set_new (self->own_user_id);
+  return self->relations;
+}
+
+static void
+update_replacement (MatrixTimelineItem *self)
+{
+  MatrixEvent *replacement = NULL;
+  gboolean was_edited = self->replacement != NULL;
+
+  /* A redacted message shows nothing, whatever its edits said. */
+  if (self->relations != NULL && self->event != NULL && !matrix_event_is_redacted (self->event))
+    replacement = _matrix_relation_set_get_replacement (self->relations, self->event);
+  if (replacement == self->replacement)
+    return;
+
+  g_set_object (&self->replacement, replacement);
+  g_clear_pointer (&self->body, g_free);
+  g_clear_pointer (&self->formatted_body, g_free);
+  self->text_done = FALSE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPLACEMENT]);
+  if (was_edited != (replacement != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MSGTYPE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FORMATTED_BODY]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_matrix_timeline_item_take_relations (MatrixTimelineItem *self,
+                                      MatrixRelationSet  *relations)
+{
+  g_clear_pointer (&self->relations, _matrix_relation_set_unref);
+  self->relations = relations != NULL ? _matrix_relation_set_ref (relations) : NULL;
+  update_replacement (self);
+}
+
+void
+_matrix_timeline_item_relations_changed (MatrixTimelineItem    *self,
+                                         MatrixRelationsChanged changed)
+{
+  if (changed & MATRIX_RELATIONS_CHANGED_EDITS)
+    update_replacement (self);
+  if (changed & MATRIX_RELATIONS_CHANGED_THREAD)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_COUNT]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_LATEST]);
+    }
+}
+
+void
+_matrix_timeline_item_set_redacting (MatrixTimelineItem *self,
+                                     gboolean            redacting)
+{
+  if (self->redacting == redacting)
+    return;
+  self->redacting = redacting;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REDACTING]);
+}
+
+void
+_matrix_timeline_item_set_reply (MatrixTimelineItem *self,
+                                 MatrixReplyState    state,
+                                 MatrixTimelineItem *in_reply_to)
+{
+  gboolean state_changed;
+
+  /* A reply to itself (what a server should never send) quotes nothing, and
+   * would hold itself. */
+  if (in_reply_to == self)
+    {
+      in_reply_to = NULL;
+      state = MATRIX_REPLY_STATE_INACCESSIBLE;
+    }
+  state_changed = self->reply_state != state;
+  self->reply_state = state;
+  if (g_set_object (&self->in_reply_to, in_reply_to))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IN_REPLY_TO]);
+  if (state_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPLY_STATE]);
+}
+
+/**
+ * matrix_timeline_item_get_edited:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: whether the message shows an edit of it (its original sender's,
+ *   by the spec's rules), including one the user is sending
+ */
+gboolean
+matrix_timeline_item_get_edited (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), FALSE);
+
+  return self->replacement != NULL;
+}
+
+/**
+ * matrix_timeline_item_get_replacement:
+ * @self: a #MatrixTimelineItem
+ *
+ * The edit the message shows: the newest valid `m.replace` (by
+ * origin_server_ts, then event id), or the one the user is sending. The
+ * item keeps its own event, id and place; only what it shows changes.
+ *
+ * Returns: (transfer none) (nullable): the edit, or %NULL
+ */
+MatrixEvent *
+matrix_timeline_item_get_replacement (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return self->replacement;
+}
+
+/**
+ * matrix_timeline_item_dup_edits:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: (transfer container) (element-type MatrixEvent): the message's
+ *   edit history: every valid edit known, oldest first
+ */
+GPtrArray *
+matrix_timeline_item_dup_edits (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  if (self->relations == NULL || self->event == NULL)
+    return g_ptr_array_new_with_free_func (g_object_unref);
+  return _matrix_relation_set_dup_edits (self->relations, self->event);
+}
+
+/**
+ * matrix_timeline_item_get_reactions:
+ * @self: a #MatrixTimelineItem
+ *
+ * The reactions to the event, one #MatrixReaction per key, in the order
+ * the keys first came. The model changes in place as reactions come and go
+ * (and a #MatrixReaction notifies its count); it stays the same object for
+ * the item's life.
+ *
+ * Returns: (transfer none): a #GListModel of #MatrixReaction
+ */
+GListModel *
+matrix_timeline_item_get_reactions (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  if (self->kind != MATRIX_TIMELINE_ITEM_EVENT)
+    {
+      /* Nothing can react to what has no event id. */
+      if (self->no_reactions == NULL)
+        self->no_reactions = G_LIST_MODEL (g_list_store_new (MATRIX_TYPE_REACTION));
+      return self->no_reactions;
+    }
+  return _matrix_relation_set_get_reactions (_matrix_timeline_item_ensure_relations (self));
+}
+
+/**
+ * matrix_timeline_item_get_in_reply_to_id:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: (transfer none) (nullable): the id of the event this message
+ *   replies to, or %NULL
+ */
+const char *
+matrix_timeline_item_get_in_reply_to_id (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return in_reply_to_id (self);
+}
+
+/**
+ * matrix_timeline_item_get_reply_state:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: whether the event replied to is known
+ */
+MatrixReplyState
+matrix_timeline_item_get_reply_state (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), MATRIX_REPLY_STATE_NONE);
+
+  return self->reply_state;
+}
+
+/**
+ * matrix_timeline_item_get_in_reply_to:
+ * @self: a #MatrixTimelineItem
+ *
+ * The event this message replies to: the timeline's own item for it (so it
+ * shows that message's edits), or an item of its own for an event outside
+ * the timeline. A redacted one is shown redacted.
+ *
+ * Returns: (transfer none) (nullable): the item replied to, when
+ *   #MatrixTimelineItem:reply-state is %MATRIX_REPLY_STATE_LOADED
+ */
+MatrixTimelineItem *
+matrix_timeline_item_get_in_reply_to (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return self->in_reply_to;
+}
+
+/**
+ * matrix_timeline_item_get_thread_count:
+ * @self: a #MatrixTimelineItem
+ *
+ * Thread replies are not rows of the timeline; their root counts them.
+ *
+ * Returns: how many replies the thread this event starts has; 0 when it
+ *   starts none
+ */
+guint
+matrix_timeline_item_get_thread_count (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), 0);
+
+  return self->relations != NULL ? _matrix_relation_set_get_thread_count (self->relations) : 0;
+}
+
+/**
+ * matrix_timeline_item_get_thread_latest:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: (transfer none) (nullable): the newest reply in the thread this
+ *   event starts, or %NULL
+ */
+MatrixEvent *
+matrix_timeline_item_get_thread_latest (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return self->relations != NULL ? _matrix_relation_set_get_thread_latest (self->relations) : NULL;
+}
+
+/**
+ * matrix_timeline_item_get_redacting:
+ * @self: a #MatrixTimelineItem
+ *
+ * Returns: whether the user is redacting the event: from
+ *   matrix_timeline_redact_async() until the server's redaction comes (the
+ *   item is then replaced by its redacted copy) or the redaction fails
+ */
+gboolean
+matrix_timeline_item_get_redacting (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), FALSE);
+
+  return self->redacting;
+}
+
+static void
+matrix_timeline_item_dispose (GObject *object)
+{
+  MatrixTimelineItem *self = MATRIX_TIMELINE_ITEM (object);
+
+  g_clear_object (&self->in_reply_to);
+
+  G_OBJECT_CLASS (matrix_timeline_item_parent_class)->dispose (object);
+}
+
 static void
 matrix_timeline_item_finalize (GObject *object)
 {
@@ -297,7 +731,13 @@ matrix_timeline_item_finalize (GObject *object)
   g_clear_pointer (&self->content, json_object_unref);
   g_free (self->txn_id);
   g_free (self->sent_event_id);
+  g_free (self->target_id);
   g_clear_error (&self->send_error);
+  g_free (self->body);
+  g_free (self->formatted_body);
+  g_clear_pointer (&self->relations, _matrix_relation_set_unref);
+  g_clear_object (&self->replacement);
+  g_clear_object (&self->no_reactions);
 
   G_OBJECT_CLASS (matrix_timeline_item_parent_class)->finalize (object);
 }
@@ -342,6 +782,36 @@ matrix_timeline_item_get_property (GObject    *object,
     case PROP_GAP_TOKEN:
       g_value_set_string (value, self->gap_token);
       break;
+    case PROP_MSGTYPE:
+      g_value_set_string (value, matrix_timeline_item_get_msgtype (self));
+      break;
+    case PROP_BODY:
+      g_value_set_string (value, matrix_timeline_item_get_body (self));
+      break;
+    case PROP_FORMATTED_BODY:
+      g_value_set_string (value, matrix_timeline_item_get_formatted_body (self));
+      break;
+    case PROP_EDITED:
+      g_value_set_boolean (value, self->replacement != NULL);
+      break;
+    case PROP_REPLACEMENT:
+      g_value_set_object (value, self->replacement);
+      break;
+    case PROP_REPLY_STATE:
+      g_value_set_enum (value, self->reply_state);
+      break;
+    case PROP_IN_REPLY_TO:
+      g_value_set_object (value, self->in_reply_to);
+      break;
+    case PROP_THREAD_COUNT:
+      g_value_set_uint (value, matrix_timeline_item_get_thread_count (self));
+      break;
+    case PROP_THREAD_LATEST:
+      g_value_set_object (value, matrix_timeline_item_get_thread_latest (self));
+      break;
+    case PROP_REDACTING:
+      g_value_set_boolean (value, self->redacting);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -352,6 +822,7 @@ matrix_timeline_item_class_init (MatrixTimelineItemClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = matrix_timeline_item_dispose;
   object_class->finalize = matrix_timeline_item_finalize;
   object_class->get_property = matrix_timeline_item_get_property;
 
@@ -381,6 +852,37 @@ matrix_timeline_item_class_init (MatrixTimelineItemClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_GAP_TOKEN] =
     g_param_spec_string ("gap-token", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_MSGTYPE] =
+    g_param_spec_string ("msgtype", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BODY] =
+    g_param_spec_string ("body", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FORMATTED_BODY] =
+    g_param_spec_string ("formatted-body", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EDITED] =
+    g_param_spec_boolean ("edited", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REPLACEMENT] =
+    g_param_spec_object ("replacement", NULL, NULL, MATRIX_TYPE_EVENT,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REPLY_STATE] =
+    g_param_spec_enum ("reply-state", NULL, NULL, MATRIX_TYPE_REPLY_STATE, MATRIX_REPLY_STATE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_IN_REPLY_TO] =
+    g_param_spec_object ("in-reply-to", NULL, NULL, MATRIX_TYPE_TIMELINE_ITEM,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_THREAD_COUNT] =
+    g_param_spec_uint ("thread-count", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_THREAD_LATEST] =
+    g_param_spec_object ("thread-latest", NULL, NULL, MATRIX_TYPE_EVENT,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REDACTING] =
+    g_param_spec_boolean ("redacting", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

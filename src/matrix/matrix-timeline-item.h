@@ -38,6 +38,28 @@ typedef enum {
   MATRIX_SEND_STATE_SENT,
 } MatrixSendState;
 
+/**
+ * MatrixReplyState:
+ * @MATRIX_REPLY_STATE_NONE: the item is not a reply
+ * @MATRIX_REPLY_STATE_UNKNOWN: a reply to an event the timeline does not have
+ *   (yet): matrix_timeline_load_reply_async() asks the server for it
+ * @MATRIX_REPLY_STATE_LOADING: the event replied to is being fetched
+ * @MATRIX_REPLY_STATE_LOADED: matrix_timeline_item_get_in_reply_to() is the
+ *   event replied to
+ * @MATRIX_REPLY_STATE_INACCESSIBLE: the server would not give the event
+ *   replied to (it does not exist, or the user may not see it)
+ */
+typedef enum {
+  MATRIX_REPLY_STATE_NONE,
+  MATRIX_REPLY_STATE_UNKNOWN,
+  MATRIX_REPLY_STATE_LOADING,
+  MATRIX_REPLY_STATE_LOADED,
+  MATRIX_REPLY_STATE_INACCESSIBLE,
+} MatrixReplyState;
+
+#define MATRIX_TYPE_REPLY_STATE (matrix_reply_state_get_type ())
+GType matrix_reply_state_get_type (void) G_GNUC_CONST;
+
 #define MATRIX_TYPE_TIMELINE_ITEM_KIND (matrix_timeline_item_kind_get_type ())
 GType matrix_timeline_item_kind_get_type (void) G_GNUC_CONST;
 #define MATRIX_TYPE_SEND_STATE (matrix_send_state_get_type ())
@@ -50,7 +72,13 @@ G_DECLARE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, MATRIX, TIMELINE
  * Properties (all read-only): kind (MatrixTimelineItemKind), event (MatrixEvent,
  * EVENT only), event-id, event-type, sender, content (JsonObject), origin-server-ts
  * (gint64 ms; the local time the send began for an echo), transaction-id (echoes),
- * send-state (MatrixSendState, notifies), gap-token (GAP only).
+ * send-state (MatrixSendState, notifies), gap-token (GAP only),
+ * msgtype, body, formatted-body (what a message shows now: see the getters),
+ * edited (gboolean), replacement (MatrixEvent: the newest valid edit),
+ * reply-state (MatrixReplyState), in-reply-to (MatrixTimelineItem),
+ * thread-count (guint), thread-latest (MatrixEvent), redacting (gboolean).
+ * Each of these notifies when it changes; the reactions are a #GListModel
+ * of #MatrixReaction that changes in place.
  * For a GAP, event-type, sender and content are NULL and origin-server-ts is 0.
  */
 
@@ -65,5 +93,20 @@ const char             *matrix_timeline_item_get_transaction_id   (MatrixTimelin
 MatrixSendState         matrix_timeline_item_get_send_state       (MatrixTimelineItem *self);
 const GError           *matrix_timeline_item_get_send_error       (MatrixTimelineItem *self);
 const char             *matrix_timeline_item_get_gap_token        (MatrixTimelineItem *self);
+
+const char             *matrix_timeline_item_get_msgtype          (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_body             (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_formatted_body   (MatrixTimelineItem *self);
+
+gboolean                matrix_timeline_item_get_edited           (MatrixTimelineItem *self);
+MatrixEvent            *matrix_timeline_item_get_replacement      (MatrixTimelineItem *self);
+GPtrArray              *matrix_timeline_item_dup_edits            (MatrixTimelineItem *self);
+GListModel             *matrix_timeline_item_get_reactions        (MatrixTimelineItem *self);
+const char             *matrix_timeline_item_get_in_reply_to_id   (MatrixTimelineItem *self);
+MatrixReplyState        matrix_timeline_item_get_reply_state      (MatrixTimelineItem *self);
+MatrixTimelineItem     *matrix_timeline_item_get_in_reply_to      (MatrixTimelineItem *self);
+guint                   matrix_timeline_item_get_thread_count     (MatrixTimelineItem *self);
+MatrixEvent            *matrix_timeline_item_get_thread_latest    (MatrixTimelineItem *self);
+gboolean                matrix_timeline_item_get_redacting        (MatrixTimelineItem *self);
 
 G_END_DECLS

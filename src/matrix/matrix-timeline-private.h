@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "matrix-relations-private.h"
 #include "matrix-timeline.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,25 @@ void                _matrix_timeline_item_set_send_state (MatrixTimelineItem *se
 void                _matrix_timeline_item_set_sent_event_id (MatrixTimelineItem *self,
                                                              const char         *event_id);
 const char         *_matrix_timeline_item_get_sent_event_id (MatrixTimelineItem *self);
+/* The event an echo that is not a row changes (reacts to, edits, redacts). */
+void                _matrix_timeline_item_set_target_id  (MatrixTimelineItem *self,
+                                                          const char         *event_id);
+const char         *_matrix_timeline_item_get_target_id  (MatrixTimelineItem *self);
+/* Relations: the set an EVENT item shows (made when first needed, for
+ * @own_user_id, an interned string), or the one it takes over. */
+void                _matrix_timeline_item_set_own_user_id (MatrixTimelineItem *self,
+                                                           const char         *own_user_id);
+MatrixRelationSet  *_matrix_timeline_item_get_relations  (MatrixTimelineItem *self);
+MatrixRelationSet  *_matrix_timeline_item_ensure_relations (MatrixTimelineItem *self);
+void                _matrix_timeline_item_take_relations (MatrixTimelineItem *self,
+                                                          MatrixRelationSet  *relations);
+void                _matrix_timeline_item_relations_changed (MatrixTimelineItem    *self,
+                                                             MatrixRelationsChanged changed);
+void                _matrix_timeline_item_set_redacting  (MatrixTimelineItem *self,
+                                                          gboolean            redacting);
+void                _matrix_timeline_item_set_reply      (MatrixTimelineItem *self,
+                                                          MatrixReplyState    state,
+                                                          MatrixTimelineItem *in_reply_to);
 
 /* Built by the MatrixRoom that owns it. */
 MatrixTimeline     *_matrix_timeline_new                 (MatrixClient       *client,

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-timeline"
 
 #include "matrix-client-private.h"
+#include "matrix-content-private.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-timeline-private.h"
@@ -30,6 +31,16 @@ struct _MatrixTimeline
   GHashTable   *event_ids;   /* ids of the EVENT items, borrowed from their events */
   GPtrArray    *sync_gaps;   /* JsonObject {"token", "before"}: what a restart needs */
   guint         n_echoes;    /* the last n_echoes items are LOCAL_ECHO */
+  /* Echoes of sends that are not rows (reactions, edits, redactions), by
+   * transaction id, until the server's copy comes or the send fails. */
+  GHashTable   *pending;
+  /* Relations (see the "relations" section) */
+  GHashTable   *rows;        /* event id → its EVENT item (borrowed) */
+  GHashTable   *hidden;      /* event id → MatrixEvent: a relation, no row */
+  GHashTable   *orphans;     /* event id → MatrixRelationSet of an event with no row */
+  GHashTable   *replies;     /* event id → GPtrArray of the items replying to it */
+  GHashTable   *fetched;     /* event id → MatrixTimelineItem of its own, for replies */
+  GHashTable   *fetching;    /* event id → GPtrArray of GTask waiting for its fetch */
   gboolean      loading;
   gboolean      at_start;
 
@@ -38,6 +49,11 @@ struct _MatrixTimeline
 };
 
 static void matrix_timeline_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_ENUM_TYPE (MatrixMessageType, matrix_message_type,
+  G_DEFINE_ENUM_VALUE (MATRIX_MESSAGE_TEXT, "text"),
+  G_DEFINE_ENUM_VALUE (MATRIX_MESSAGE_EMOTE, "emote"),
+  G_DEFINE_ENUM_VALUE (MATRIX_MESSAGE_NOTICE, "notice"))
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (MatrixTimeline, matrix_timeline, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
@@ -168,6 +184,326 @@ has_events (MatrixTimeline *self)
   return self->items->len > self->n_echoes;
 }
 
+/* --- relations ------------------------------------------------------------------- */
+
+static const char *
+own_user (MatrixTimeline *self)
+{
+  return g_intern_string (matrix_client_get_user_id (self->client));
+}
+
+/* Edits, reactions and thread replies are not rows: they change the event
+ * they relate to. So is a reaction a server redacted (its relation gone
+ * with its content), which would otherwise show as an empty row. State
+ * events are always rows, whatever they say. */
+static gboolean
+is_hidden_relation (MatrixEvent *event)
+{
+  const char *rel_type;
+
+  if (matrix_event_is_state (event))
+    return FALSE;
+  rel_type = matrix_event_get_relation_type (event);
+  return g_strcmp0 (rel_type, "m.replace") == 0 || g_strcmp0 (rel_type, "m.annotation") == 0 ||
+         g_strcmp0 (rel_type, "m.thread") == 0 ||
+         g_strcmp0 (matrix_event_get_event_type (event), "m.reaction") == 0;
+}
+
+/* The relations of @event_id, with the row that shows them if there is one;
+ * made for an event that has none yet. */
+static MatrixRelationSet *
+relations_of (MatrixTimeline      *self,
+              const char          *event_id,
+              MatrixTimelineItem **row)
+{
+  MatrixRelationSet *relations;
+
+  *row = g_hash_table_lookup (self->rows, event_id);
+  if (*row != NULL)
+    return _matrix_timeline_item_ensure_relations (*row);
+
+  /* The event is not here (yet): keep them until it comes. */
+  relations = g_hash_table_lookup (self->orphans, event_id);
+  if (relations == NULL)
+    {
+      relations = _matrix_relation_set_new (own_user (self));
+      g_hash_table_insert (self->orphans, g_strdup (event_id), relations);
+    }
+  return relations;
+}
+
+static void
+relations_changed (MatrixTimelineItem     *row,
+                   MatrixRelationsChanged  changed)
+{
+  if (row != NULL && changed != 0)
+    _matrix_timeline_item_relations_changed (row, changed);
+}
+
+static void
+add_relation (MatrixTimeline *self,
+              MatrixEvent    *event)
+{
+  const char *target = matrix_event_get_related_event_id (event);
+  MatrixTimelineItem *row;
+  MatrixRelationSet *relations;
+
+  g_hash_table_replace (self->hidden, (gpointer) matrix_event_get_event_id (event), g_object_ref (event));
+  if (target == NULL)
+    return;
+  relations = relations_of (self, target, &row);
+  relations_changed (row, _matrix_relation_set_add (relations, event));
+}
+
+/* Counts a hidden relation again, or (@on FALSE) no more: a redaction of
+ * it, or the echo of one. */
+static void
+count_relation (MatrixTimeline *self,
+                MatrixEvent    *event,
+                gboolean        on)
+{
+  const char *target = matrix_event_get_related_event_id (event);
+  MatrixRelationSet *relations;
+  MatrixTimelineItem *row;
+
+  if (target == NULL)
+    return;
+  relations = relations_of (self, target, &row);
+  if (on)
+    relations_changed (row, _matrix_relation_set_add (relations, event));
+  else
+    relations_changed (row, _matrix_relation_set_remove (relations, matrix_event_get_event_id (event)));
+}
+
+/* An item of its own for an event that is no row: what a reply shows of an
+ * event replied to outside the timeline. */
+static MatrixTimelineItem *
+detached_item (MatrixTimeline *self,
+               const char     *event_id)
+{
+  MatrixTimelineItem *item = g_hash_table_lookup (self->fetched, event_id);
+  MatrixEvent *hidden;
+
+  if (item == NULL && (hidden = g_hash_table_lookup (self->hidden, event_id)) != NULL)
+    {
+      item = _matrix_timeline_item_new_event (hidden);
+      g_hash_table_insert (self->fetched, g_strdup (event_id), item);
+    }
+  return item;
+}
+
+/* A reply shows the event it answers: the row if there is one, else an
+ * item of its own; or it waits for it (a later sync, a backfill, or
+ * matrix_timeline_load_reply_async()). */
+static void
+resolve_reply (MatrixTimeline     *self,
+               MatrixTimelineItem *item)
+{
+  const char *target = matrix_timeline_item_get_in_reply_to_id (item);
+  MatrixTimelineItem *shown;
+  GPtrArray *waiting;
+
+  if (target == NULL)
+    return;
+
+  waiting = g_hash_table_lookup (self->replies, target);
+  if (waiting == NULL)
+    {
+      waiting = g_ptr_array_new_with_free_func (g_object_unref);
+      g_hash_table_insert (self->replies, g_strdup (target), waiting);
+    }
+  g_ptr_array_add (waiting, g_object_ref (item));
+
+  shown = g_hash_table_lookup (self->rows, target);
+  if (shown == NULL)
+    shown = detached_item (self, target);
+  if (shown != NULL)
+    _matrix_timeline_item_set_reply (item, MATRIX_REPLY_STATE_LOADED, shown);
+  else
+    _matrix_timeline_item_set_reply (item, g_hash_table_contains (self->fetching, target)
+                                             ? MATRIX_REPLY_STATE_LOADING
+                                             : MATRIX_REPLY_STATE_UNKNOWN, NULL);
+}
+
+/* Every reply to @event_id now shows @shown. */
+static void
+show_in_replies (MatrixTimeline     *self,
+                 const char         *event_id,
+                 MatrixTimelineItem *shown)
+{
+  GPtrArray *waiting = g_hash_table_lookup (self->replies, event_id);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    _matrix_timeline_item_set_reply (g_ptr_array_index (waiting, i), MATRIX_REPLY_STATE_LOADED, shown);
+}
+
+/* A row for @event, with the relations that came before it (or those of the
+ * row it replaces, @relations) and those the server bundled with it. */
+static MatrixTimelineItem *
+new_row (MatrixTimeline    *self,
+         MatrixEvent       *event,
+         MatrixRelationSet *relations)
+{
+  MatrixTimelineItem *item = _matrix_timeline_item_new_event (event);
+  const char *event_id = matrix_event_get_event_id (event);
+  g_autoptr(MatrixRelationSet) orphan = NULL;
+  g_autofree char *orphan_id = NULL;
+
+  _matrix_timeline_item_set_own_user_id (item, own_user (self));
+  g_hash_table_replace (self->rows, (gpointer) event_id, item);
+
+  if (relations == NULL &&
+      g_hash_table_steal_extended (self->orphans, event_id, (gpointer *) &orphan_id, (gpointer *) &orphan))
+    relations = orphan;
+  if (relations != NULL)
+    _matrix_timeline_item_take_relations (item, relations);
+  else if (_matrix_content_get_object (matrix_event_get_unsigned (event), "m.relations") != NULL)
+    relations_changed (item, _matrix_relation_set_add_bundled (_matrix_timeline_item_ensure_relations (item),
+                                                               event));
+
+  resolve_reply (self, item);
+  show_in_replies (self, event_id, item);
+  return item;
+}
+
+/* Takes in an event not seen before: a new row for it, or NULL when it is
+ * not one (a redaction, a relation). */
+static MatrixTimelineItem *
+take_event (MatrixTimeline *self,
+            MatrixEvent    *event)
+{
+  g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
+
+  /* A redaction is not shown: the event it removes changes instead. */
+  if (matrix_event_get_redacts (event) != NULL)
+    return NULL;
+  if (is_hidden_relation (event))
+    {
+      add_relation (self, event);
+      return NULL;
+    }
+  return new_row (self, event, NULL);
+}
+
+/* --- echoes of sends that are not rows ------------------------------------------ */
+
+/* What the echo of a reaction, an edit or a redaction changes, shown at
+ * once; @on FALSE takes it back. */
+static void
+show_echo (MatrixTimeline     *self,
+           MatrixTimelineItem *echo,
+           gboolean            on)
+{
+  const char *target = _matrix_timeline_item_get_target_id (echo);
+  const char *event_type = matrix_timeline_item_get_event_type (echo);
+  g_autofree char *echo_id = g_strconcat ("~", matrix_timeline_item_get_transaction_id (echo), NULL);
+  MatrixTimelineItem *row;
+  MatrixRelationSet *relations;
+  MatrixEvent *hidden;
+
+  if (g_strcmp0 (event_type, "m.room.redaction") == 0)
+    {
+      hidden = g_hash_table_lookup (self->hidden, target);
+      row = g_hash_table_lookup (self->rows, target);
+      if (hidden != NULL)
+        count_relation (self, hidden, !on);
+      else if (row != NULL)
+        _matrix_timeline_item_set_redacting (row, on);
+      return;
+    }
+
+  relations = relations_of (self, target, &row);
+  if (!on)
+    {
+      relations_changed (row, _matrix_relation_set_remove (relations, echo_id));
+      return;
+    }
+
+  if (g_strcmp0 (event_type, "m.reaction") == 0)
+    {
+      JsonObject *relates_to = _matrix_content_get_object (matrix_timeline_item_get_content (echo),
+                                                           "m.relates_to");
+
+      relations_changed (row, _matrix_relation_set_add_echo_reaction (relations, echo_id,
+                                                                      _matrix_content_get_string (relates_to, "key")));
+    }
+  else
+    {
+      /* An edit: shown as the event it will be. */
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(MatrixEvent) edit = NULL;
+
+      json_object_set_string_member (object, "type", event_type);
+      json_object_set_string_member (object, "sender", matrix_timeline_item_get_sender (echo));
+      json_object_set_string_member (object, "event_id", echo_id);
+      json_object_set_int_member (object, "origin_server_ts", matrix_timeline_item_get_origin_server_ts (echo));
+      json_object_set_object_member (object, "content",
+                                     json_object_ref (matrix_timeline_item_get_content (echo)));
+      edit = matrix_event_new_from_json (self->room_id, object, NULL);
+      if (edit != NULL)
+        relations_changed (row, _matrix_relation_set_add_echo_edit (relations, edit));
+    }
+}
+
+/* A reaction the server accepted counts under its real id at once, so
+ * that it can be taken back before the sync brings it. */
+static void
+settle_sent_reaction (MatrixTimeline     *self,
+                      MatrixTimelineItem *echo,
+                      const char         *event_id)
+{
+  g_autofree char *echo_id = NULL;
+  MatrixRelationsChanged changed;
+  MatrixRelationSet *relations;
+  MatrixTimelineItem *row;
+  JsonObject *relates_to;
+
+  if (g_strcmp0 (matrix_timeline_item_get_event_type (echo), "m.reaction") != 0)
+    return;
+
+  echo_id = g_strconcat ("~", matrix_timeline_item_get_transaction_id (echo), NULL);
+  relates_to = _matrix_content_get_object (matrix_timeline_item_get_content (echo), "m.relates_to");
+  relations = relations_of (self, _matrix_timeline_item_get_target_id (echo), &row);
+  /* Added first: the count never dips. */
+  changed = _matrix_relation_set_add_echo_reaction (relations, event_id,
+                                                    _matrix_content_get_string (relates_to, "key"));
+  changed |= _matrix_relation_set_remove (relations, echo_id);
+  relations_changed (row, changed);
+}
+
+/* The server's copy of a send that is not a row: its echo, now done. */
+static MatrixTimelineItem *
+steal_pending (MatrixTimeline *self,
+               MatrixEvent    *event)
+{
+  const char *txn_id = matrix_event_get_transaction_id (event);
+  const char *event_id = matrix_event_get_event_id (event);
+  MatrixTimelineItem *echo = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_size (self->pending) == 0)
+    return NULL;
+  if (txn_id != NULL && g_hash_table_lookup (self->pending, txn_id) != NULL)
+    {
+      echo = g_object_ref (g_hash_table_lookup (self->pending, txn_id));
+      g_hash_table_remove (self->pending, txn_id);
+      return echo;
+    }
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (_matrix_timeline_item_get_sent_event_id (value), event_id) == 0)
+      {
+        echo = g_object_ref (value);
+        g_hash_table_iter_remove (&iter);
+        return echo;
+      }
+  return NULL;
+}
+
+/* --- events coming in ------------------------------------------------------------ */
+
 /* Replaces the echo at @position by an EVENT item for @event. It leaves the
  * echo section, so it moves just before the first remaining echo. */
 static void
@@ -176,9 +512,10 @@ replace_echo (MatrixTimeline *self,
               MatrixEvent    *event)
 {
   guint first_echo = self->items->len - self->n_echoes;
-  g_autoptr(MatrixTimelineItem) item = _matrix_timeline_item_new_event (event);
+  g_autoptr(MatrixTimelineItem) item = NULL;
 
   g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
+  item = new_row (self, event, NULL);
   self->n_echoes--;
 
   if (position == first_echo)
@@ -221,19 +558,15 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
     {
       MatrixEvent *event = g_ptr_array_index (events, i);
       const char *event_id = matrix_event_get_event_id (event);
+      g_autoptr(MatrixTimelineItem) settled = NULL;
+      MatrixTimelineItem *row;
       guint position;
 
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
 
-      /* A redaction is not shown: the event it removes changes instead. */
-      if (matrix_event_get_redacts (event) != NULL)
-        {
-          g_hash_table_add (self->event_ids, (gpointer) event_id);
-          continue;
-        }
-
-      if (find_echo_for (self, event, &position))
+      if (matrix_event_get_redacts (event) == NULL && !is_hidden_relation (event) &&
+          find_echo_for (self, event, &position))
         {
           guint n_before = added->len;
 
@@ -244,6 +577,15 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
           continue;
         }
 
+      /* The server's copy counts before the echo stops: no flicker. A
+       * redaction's echo stays until the room applies the redaction. */
+      settled = steal_pending (self, event);
+      row = take_event (self, event);
+      if (settled != NULL && matrix_event_get_redacts (event) == NULL)
+        show_echo (self, settled, FALSE);
+      if (row == NULL)
+        continue;
+
       if (want_gap)
         {
           g_ptr_array_add (added, _matrix_timeline_item_new_gap (prev_batch));
@@ -253,8 +595,7 @@ _matrix_timeline_append_sync (MatrixTimeline *self,
       if (is_room_start (event))
         set_at_start (self, TRUE);
 
-      g_hash_table_add (self->event_ids, (gpointer) event_id);
-      g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
+      g_ptr_array_add (added, row);
     }
 
   insert_items (self, self->items->len - self->n_echoes, 0, added);
@@ -285,22 +626,25 @@ _matrix_timeline_restore (MatrixTimeline *self,
       add_sync_gap (self, token, before);
     }
 
+  /* Relations are stored as the events they are: counting them again
+   * rebuilds what they change. */
   for (guint i = 0; i < events->len; i++)
     {
       MatrixEvent *event = g_ptr_array_index (events, i);
       const char *event_id = matrix_event_get_event_id (event);
       const char *token = g_hash_table_lookup (gap_before, event_id);
+      MatrixTimelineItem *row;
 
       if (g_hash_table_contains (self->event_ids, event_id))
         continue;
-      g_hash_table_add (self->event_ids, (gpointer) event_id);
-      if (matrix_event_get_redacts (event) != NULL)
+      row = take_event (self, event);
+      if (row == NULL)
         continue;
       if (token != NULL)
         g_ptr_array_add (added, _matrix_timeline_item_new_gap (token));
       if (is_room_start (event))
         set_at_start (self, TRUE);
-      g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
+      g_ptr_array_add (added, row);
     }
 
   insert_items (self, 0, 0, added);
@@ -311,17 +655,15 @@ find_event_item (MatrixTimeline *self,
                  const char     *event_id,
                  guint          *position)
 {
-  for (guint i = self->items->len; i > 0; i--)
-    {
-      MatrixTimelineItem *item = g_ptr_array_index (self->items, i - 1);
+  MatrixTimelineItem *row = g_hash_table_lookup (self->rows, event_id);
 
-      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_EVENT &&
-          g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
-        {
-          *position = i - 1;
-          return TRUE;
-        }
-    }
+  /* Rows that change are mostly recent ones: look from the end. */
+  for (guint i = self->items->len; row != NULL && i > 0; i--)
+    if (g_ptr_array_index (self->items, i - 1) == row)
+      {
+        *position = i - 1;
+        return TRUE;
+      }
   return FALSE;
 }
 
@@ -329,13 +671,14 @@ MatrixEvent *
 _matrix_timeline_lookup_event (MatrixTimeline *self,
                                const char     *event_id)
 {
-  guint position;
+  MatrixTimelineItem *row;
 
   g_return_val_if_fail (MATRIX_IS_TIMELINE (self), NULL);
 
-  if (!g_hash_table_contains (self->event_ids, event_id) || !find_event_item (self, event_id, &position))
-    return NULL;
-  return matrix_timeline_item_get_event (g_ptr_array_index (self->items, position));
+  row = g_hash_table_lookup (self->rows, event_id);
+  if (row != NULL)
+    return matrix_timeline_item_get_event (row);
+  return g_hash_table_lookup (self->hidden, event_id);
 }
 
 gboolean
@@ -344,9 +687,21 @@ _matrix_timeline_replace_event (MatrixTimeline *self,
 {
   const char *event_id = matrix_event_get_event_id (event);
   MatrixTimelineItem *old;
+  MatrixEvent *hidden;
   guint position;
 
   g_return_val_if_fail (MATRIX_IS_TIMELINE (self), FALSE);
+
+  /* A relation redacted: what it changed changes back. It stays hidden. */
+  hidden = g_hash_table_lookup (self->hidden, event_id);
+  if (hidden != NULL)
+    {
+      count_relation (self, hidden, FALSE);
+      g_hash_table_remove (self->event_ids, event_id);
+      g_hash_table_add (self->event_ids, (gpointer) event_id);
+      g_hash_table_replace (self->hidden, (gpointer) event_id, g_object_ref (event));
+      return TRUE;
+    }
 
   if (!find_event_item (self, event_id, &position))
     return FALSE;
@@ -355,7 +710,8 @@ _matrix_timeline_replace_event (MatrixTimeline *self,
   g_hash_table_remove (self->event_ids, event_id);
   g_hash_table_add (self->event_ids, (gpointer) event_id);
   old = g_ptr_array_index (self->items, position);
-  g_ptr_array_index (self->items, position) = _matrix_timeline_item_new_event (event);
+  g_ptr_array_index (self->items, position) = new_row (self, event, _matrix_timeline_item_get_relations (old));
+  _matrix_timeline_item_set_redacting (old, FALSE);
   g_object_unref (old);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
   return TRUE;
@@ -493,16 +849,15 @@ fill_gap (MatrixTimeline     *self,
   for (guint i = n_new; i > 0; i--)
     {
       MatrixEvent *event = g_ptr_array_index (chunk, i - 1);
+      MatrixTimelineItem *row;
 
-      g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
       /* As in a sync, a redaction is not shown: the server sends what it
        * removed already redacted, or the room redacts what it has. */
       if (matrix_event_get_redacts (event) != NULL)
-        {
-          g_ptr_array_add (redactions, g_object_ref (event));
-          continue;
-        }
-      g_ptr_array_add (added, _matrix_timeline_item_new_event (event));
+        g_ptr_array_add (redactions, g_object_ref (event));
+      row = take_event (self, event);
+      if (row != NULL)
+        g_ptr_array_add (added, row);
     }
 
   insert_items (self, position, 1, added);
@@ -658,6 +1013,180 @@ matrix_timeline_load_older_finish (MatrixTimeline  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- the events replies answer --------------------------------------------------- */
+
+static void
+set_waiting_replies (MatrixTimeline   *self,
+                     const char       *event_id,
+                     MatrixReplyState  from,
+                     MatrixReplyState  to)
+{
+  GPtrArray *waiting = g_hash_table_lookup (self->replies, event_id);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    if (matrix_timeline_item_get_reply_state (g_ptr_array_index (waiting, i)) == from)
+      _matrix_timeline_item_set_reply (g_ptr_array_index (waiting, i), to, NULL);
+}
+
+/* The server will not give it: not a failure to try again. */
+static gboolean
+is_inaccessible (const GError *error)
+{
+  guint status = matrix_error_get_http_status (error);
+
+  return g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND) ||
+         g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN) ||
+         g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE) ||
+         status == 403 || status == 404;
+}
+
+typedef struct {
+  MatrixTimeline *timeline;
+  char           *event_id;
+} ReplyFetch;
+
+static void
+reply_fetch_free (ReplyFetch *fetch)
+{
+  g_object_unref (fetch->timeline);
+  g_free (fetch->event_id);
+  g_free (fetch);
+}
+
+static void
+on_reply_fetched (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ReplyFetch *fetch = user_data;
+  MatrixTimeline *self = fetch->timeline;
+  g_autoptr(GPtrArray) tasks = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(MatrixEvent) event = NULL;
+  g_autofree char *fetching_id = NULL;
+  MatrixTimelineItem *shown;
+  GError *error = NULL;
+
+  g_hash_table_steal_extended (self->fetching, fetch->event_id, (gpointer *) &fetching_id, (gpointer *) &tasks);
+
+  body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+  if (body != NULL)
+    event = matrix_event_new_from_json (self->room_id, body, &error);
+  if (event != NULL && g_strcmp0 (matrix_event_get_event_id (event), fetch->event_id) != 0)
+    {
+      g_clear_object (&event);
+      error = g_error_new (MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                           "The server answered with another event than %s", fetch->event_id);
+    }
+
+  if (event != NULL)
+    {
+      /* The row may have come meanwhile. */
+      shown = g_hash_table_lookup (self->rows, fetch->event_id);
+      if (shown == NULL)
+        {
+          shown = _matrix_timeline_item_new_event (event);
+          g_hash_table_replace (self->fetched, g_strdup (fetch->event_id), shown);
+        }
+      show_in_replies (self, fetch->event_id, shown);
+    }
+  else
+    set_waiting_replies (self, fetch->event_id, MATRIX_REPLY_STATE_LOADING,
+                         is_inaccessible (error) ? MATRIX_REPLY_STATE_INACCESSIBLE
+                                                 : MATRIX_REPLY_STATE_UNKNOWN);
+
+  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
+    {
+      if (error != NULL)
+        g_task_return_error (g_ptr_array_index (tasks, i), g_error_copy (error));
+      else
+        g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+    }
+  g_clear_error (&error);
+  reply_fetch_free (fetch);
+}
+
+/**
+ * matrix_timeline_load_reply_async:
+ * @self: a #MatrixTimeline
+ * @item: an item of @self that is a reply
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the event replied to is known, or could not be had
+ * @user_data: data for @callback
+ *
+ * Fetches the event @item replies to when the timeline does not have it
+ * (#MatrixTimelineItem:reply-state %MATRIX_REPLY_STATE_UNKNOWN), with
+ * `GET /rooms/{roomId}/event/{eventId}`: every reply to it then shows it
+ * (%MATRIX_REPLY_STATE_LOADED), or, when the server will not give it,
+ * %MATRIX_REPLY_STATE_INACCESSIBLE. Replies asking for one event share one
+ * request. Succeeds at once when there is nothing to fetch.
+ */
+void
+matrix_timeline_load_reply_async (MatrixTimeline      *self,
+                                  MatrixTimelineItem  *item,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+  const char *target;
+  GPtrArray *tasks;
+  ReplyFetch *fetch;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_TIMELINE_ITEM (item));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_timeline_load_reply_async);
+
+  target = matrix_timeline_item_get_in_reply_to_id (item);
+  if (target == NULL || matrix_timeline_item_get_reply_state (item) == MATRIX_REPLY_STATE_LOADED ||
+      matrix_timeline_item_get_reply_state (item) == MATRIX_REPLY_STATE_NONE)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  tasks = g_hash_table_lookup (self->fetching, target);
+  if (tasks != NULL)
+    {
+      g_ptr_array_add (tasks, g_steal_pointer (&task));
+      return;
+    }
+
+  tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (tasks, g_steal_pointer (&task));
+  g_hash_table_insert (self->fetching, g_strdup (target), tasks);
+  set_waiting_replies (self, target, MATRIX_REPLY_STATE_UNKNOWN, MATRIX_REPLY_STATE_LOADING);
+  set_waiting_replies (self, target, MATRIX_REPLY_STATE_INACCESSIBLE, MATRIX_REPLY_STATE_LOADING);
+
+  fetch = g_new0 (ReplyFetch, 1);
+  fetch->timeline = g_object_ref (self);
+  fetch->event_id = g_strdup (target);
+  path = matrix_client_build_path ("v3", "rooms", self->room_id, "event", target, NULL);
+  /* Shared by every reply waiting: one caller's cancellable does not end it. */
+  matrix_client_request_async (self->client, "GET", path, NULL, NULL, NULL, on_reply_fetched, fetch);
+}
+
+/**
+ * matrix_timeline_load_reply_finish:
+ * @self: a #MatrixTimeline
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the event replied to is shown
+ */
+gboolean
+matrix_timeline_load_reply_finish (MatrixTimeline  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- sending ---------------------------------------------------------------- */
 
 static void
@@ -680,7 +1209,23 @@ on_event_sent (GObject      *source,
   event_id = matrix_client_send_event_finish (MATRIX_CLIENT (source), result, &error);
 
   /* The server's copy may already have replaced the echo. */
-  if (g_ptr_array_find (self->items, echo, NULL))
+  if (g_hash_table_lookup (self->pending, matrix_timeline_item_get_transaction_id (echo)) == echo)
+    {
+      if (event_id != NULL)
+        {
+          _matrix_timeline_item_set_sent_event_id (echo, event_id);
+          _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_SENT, NULL);
+          settle_sent_reaction (self, echo, event_id);
+        }
+      else
+        {
+          /* Not a row, so nothing to retry from: what it changed changes back. */
+          _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_FAILED, error);
+          show_echo (self, echo, FALSE);
+          g_hash_table_remove (self->pending, matrix_timeline_item_get_transaction_id (echo));
+        }
+    }
+  else if (g_ptr_array_find (self->items, echo, NULL))
     {
       if (event_id != NULL)
         {
@@ -705,6 +1250,16 @@ send_echo (MatrixTimeline     *self,
 {
   g_task_set_task_data (task, g_object_ref (echo), g_object_unref);
   _matrix_timeline_item_set_send_state (echo, MATRIX_SEND_STATE_PENDING, NULL);
+  if (g_strcmp0 (matrix_timeline_item_get_event_type (echo), "m.room.redaction") == 0)
+    {
+      matrix_client_redact_event_async (self->client, self->room_id,
+                                        _matrix_timeline_item_get_target_id (echo),
+                                        _matrix_content_get_string (matrix_timeline_item_get_content (echo),
+                                                                    "reason"),
+                                        matrix_timeline_item_get_transaction_id (echo),
+                                        cancellable, on_event_sent, task);
+      return;
+    }
   matrix_client_send_event_async (self->client, self->room_id,
                                   matrix_timeline_item_get_event_type (echo),
                                   matrix_timeline_item_get_content (echo),
@@ -729,28 +1284,44 @@ send_echo (MatrixTimeline     *self,
  * when sending leaves a FAILED echo with that error, and a retry fails
  * the same way (see matrix_client_send_event_async()).
  */
-void
-matrix_timeline_send_async (MatrixTimeline      *self,
-                            const char          *event_type,
-                            JsonObject          *content,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+/* What @original shows now. */
+static JsonObject *
+shown_content (MatrixTimeline *self,
+               MatrixEvent    *original)
+{
+  MatrixTimelineItem *row = g_hash_table_lookup (self->rows, matrix_event_get_event_id (original));
+  MatrixEvent *replacement = row != NULL ? matrix_timeline_item_get_replacement (row) : NULL;
+  JsonObject *new_content;
+
+  if (replacement != NULL &&
+      (new_content = _matrix_content_get_object (matrix_event_get_content (replacement), "m.new_content")) != NULL)
+    return new_content;
+  return matrix_event_get_content (original);
+}
+
+/* Shows an echo of the event and sends it. A message is a row of its own
+ * at the end; anything that only changes another event (@target_id: a
+ * reaction, an edit, a redaction) waits in `pending` instead. */
+static void
+send_new (MatrixTimeline      *self,
+          const char          *event_type,
+          JsonObject          *content,
+          const char          *target_id,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          gpointer             source_tag)
 {
   g_autoptr(MatrixTimelineItem) echo = NULL;
   g_autofree char *txn_id = NULL;
   GTask *task;
-
-  g_return_if_fail (MATRIX_IS_TIMELINE (self));
-  g_return_if_fail (event_type != NULL);
-  g_return_if_fail (content != NULL);
 
   /* No echo for what cannot be sent: the client refuses it anyway. */
   if (matrix_client_is_room_encrypted (self->client, self->room_id) &&
       !_matrix_client_may_send_unencrypted (event_type, content))
     {
       task = g_task_new (self, cancellable, callback, user_data);
-      g_task_set_source_tag (task, matrix_timeline_send_async);
+      g_task_set_source_tag (task, source_tag);
       g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED,
                                "Room %s is encrypted, and this client cannot encrypt: "
                                "the event was not sent", self->room_id);
@@ -762,13 +1333,235 @@ matrix_timeline_send_async (MatrixTimeline      *self,
   echo = _matrix_timeline_item_new_local_echo (event_type, content,
                                                matrix_client_get_user_id (self->client),
                                                txn_id, g_get_real_time () / 1000);
-  g_ptr_array_add (self->items, g_object_ref (echo));
-  self->n_echoes++;
-  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  if (target_id != NULL)
+    {
+      _matrix_timeline_item_set_target_id (echo, target_id);
+      g_hash_table_insert (self->pending, g_strdup (txn_id), g_object_ref (echo));
+      show_echo (self, echo, TRUE);
+    }
+  else
+    {
+      /* The message typed is sent: the user no longer types. */
+      _matrix_client_stop_typing (self->client, self->room_id);
+      resolve_reply (self, echo);
+      g_ptr_array_add (self->items, g_object_ref (echo));
+      self->n_echoes++;
+      g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+    }
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, matrix_timeline_send_async);
+  g_task_set_source_tag (task, source_tag);
   send_echo (self, echo, cancellable, task);
+}
+
+/**
+ * matrix_timeline_send_async:
+ * @self: a #MatrixTimeline
+ * @event_type: the event type, e.g. `m.room.message`
+ * @content: the content
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends a message event with @content as is: for event types the library
+ * has no method for. A LOCAL_ECHO item, PENDING, appears at the end of the
+ * timeline at once; the server's copy replaces it when a sync brings it.
+ * If the send fails the echo becomes FAILED, for matrix_timeline_retry().
+ */
+void
+matrix_timeline_send_async (MatrixTimeline      *self,
+                            const char          *event_type,
+                            JsonObject          *content,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (event_type != NULL);
+  g_return_if_fail (content != NULL);
+
+  send_new (self, event_type, content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_async);
+}
+
+/**
+ * matrix_timeline_send_message_async:
+ * @self: a #MatrixTimeline
+ * @type: text, emote or notice
+ * @body: the plain text
+ * @formatted_body: (nullable): the same as HTML (`org.matrix.custom.html`),
+ *   already sanitised, or %NULL for plain text only
+ * @mentions: (nullable) (array zero-terminated=1): the user ids the message
+ *   mentions (`m.mentions`), or %NULL for no one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an `m.room.message`, shown at once as a LOCAL_ECHO row (see
+ * matrix_timeline_send_async()).
+ */
+void
+matrix_timeline_send_message_async (MatrixTimeline      *self,
+                                    MatrixMessageType    type,
+                                    const char          *body,
+                                    const char          *formatted_body,
+                                    const char * const  *mentions,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (body != NULL);
+
+  content = _matrix_content_new_message (type, body, formatted_body, mentions,
+                                         matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_message_async);
+}
+
+/**
+ * matrix_timeline_send_reply_async:
+ * @self: a #MatrixTimeline
+ * @in_reply_to: the event answered
+ * @type: text, emote or notice
+ * @body: the plain text, without any quote of @in_reply_to
+ * @formatted_body: (nullable): the same as HTML, or %NULL
+ * @mentions: (nullable) (array zero-terminated=1): user ids mentioned; the
+ *   sender of @in_reply_to is added (unless it is us)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends a reply (`m.relates_to.m.in_reply_to`), without the fallback quote
+ * the spec no longer asks for. A reply to a message in a thread goes into
+ * that thread. Shown at once as a LOCAL_ECHO row.
+ */
+void
+matrix_timeline_send_reply_async (MatrixTimeline      *self,
+                                  MatrixEvent         *in_reply_to,
+                                  MatrixMessageType    type,
+                                  const char          *body,
+                                  const char          *formatted_body,
+                                  const char * const  *mentions,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_EVENT (in_reply_to));
+  g_return_if_fail (body != NULL);
+
+  content = _matrix_content_new_reply (in_reply_to, type, body, formatted_body, mentions,
+                                       matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_reply_async);
+}
+
+/**
+ * matrix_timeline_send_edit_async:
+ * @self: a #MatrixTimeline
+ * @original: the message to edit (the original, never an edit of it)
+ * @body: the new plain text
+ * @formatted_body: (nullable): the new text as HTML, or %NULL
+ * @mentions: (nullable) (array zero-terminated=1): every user id the new
+ *   text mentions; only those the message did not mention before are
+ *   notified
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the edit's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an edit (`m.relates_to.rel_type` `m.replace`, the new text in
+ * `m.new_content`, "* " and the text as the fallback body). It is not a
+ * row: it changes @original.
+ */
+void
+matrix_timeline_send_edit_async (MatrixTimeline      *self,
+                                 MatrixEvent         *original,
+                                 const char          *body,
+                                 const char          *formatted_body,
+                                 const char * const  *mentions,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_EVENT (original));
+  g_return_if_fail (body != NULL);
+
+  content = _matrix_content_new_edit (original, shown_content (self, original), body,
+                                      formatted_body, mentions,
+                                      matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, matrix_event_get_event_id (original),
+            cancellable, callback, user_data, matrix_timeline_send_edit_async);
+}
+
+/**
+ * matrix_timeline_send_reaction_async:
+ * @self: a #MatrixTimeline
+ * @event_id: the event reacted to
+ * @key: the reaction, usually one emoji
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the reaction's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an `m.reaction` (`m.annotation` of @event_id with @key). It is not
+ * a row. Remove it again with matrix_timeline_redact_async() on its event id.
+ */
+void
+matrix_timeline_send_reaction_async (MatrixTimeline      *self,
+                                     const char          *event_id,
+                                     const char          *key,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (event_id != NULL);
+  g_return_if_fail (key != NULL && *key != '\0');
+
+  content = _matrix_content_new_reaction (event_id, key);
+  send_new (self, "m.reaction", content, event_id, cancellable, callback, user_data,
+            matrix_timeline_send_reaction_async);
+}
+
+/**
+ * matrix_timeline_redact_async:
+ * @self: a #MatrixTimeline
+ * @event_id: the event to remove: a message, a reaction, an edit
+ * @reason: (nullable): why, or %NULL
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the redaction's event id, or an error
+ * @user_data: data for @callback
+ *
+ * Redacts an event (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`). The
+ * redaction is not a row: the event it names changes when the server's
+ * copy of the redaction comes.
+ */
+void
+matrix_timeline_redact_async (MatrixTimeline      *self,
+                              const char          *event_id,
+                              const char          *reason,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (event_id != NULL);
+
+  if (reason != NULL)
+    json_object_set_string_member (content, "reason", reason);
+  send_new (self, "m.room.redaction", content, event_id, cancellable, callback, user_data,
+            matrix_timeline_redact_async);
 }
 
 /**
@@ -820,7 +1613,17 @@ static void
 matrix_timeline_dispose (GObject *object)
 {
   MatrixTimeline *self = MATRIX_TIMELINE (object);
+  GHashTableIter iter;
+  gpointer value;
 
+  /* Replies hold what they answer, which may answer them back: break the
+   * circles so that the items go with the timeline. */
+  g_hash_table_iter_init (&iter, self->replies);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      _matrix_timeline_item_set_reply (g_ptr_array_index ((GPtrArray *) value, i),
+                                       MATRIX_REPLY_STATE_NONE, NULL);
+  g_hash_table_remove_all (self->replies);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (matrix_timeline_parent_class)->dispose (object);
@@ -835,6 +1638,13 @@ matrix_timeline_finalize (GObject *object)
   g_ptr_array_unref (self->items);
   g_hash_table_unref (self->event_ids);
   g_ptr_array_unref (self->sync_gaps);
+  g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->rows);
+  g_hash_table_unref (self->hidden);
+  g_hash_table_unref (self->orphans);
+  g_hash_table_unref (self->replies);
+  g_hash_table_unref (self->fetched);
+  g_hash_table_unref (self->fetching);
 
   G_OBJECT_CLASS (matrix_timeline_parent_class)->finalize (object);
 }
@@ -885,4 +1695,14 @@ matrix_timeline_init (MatrixTimeline *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->event_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->sync_gaps = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->rows = g_hash_table_new (g_str_hash, g_str_equal);
+  self->hidden = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->orphans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) _matrix_relation_set_unref);
+  self->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_ptr_array_unref);
+  self->fetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->fetching = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_ptr_array_unref);
 }

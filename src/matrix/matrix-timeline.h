@@ -9,6 +9,22 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MatrixMessageType:
+ * @MATRIX_MESSAGE_TEXT: an ordinary message (`m.text`)
+ * @MATRIX_MESSAGE_EMOTE: an action, shown after the sender's name (`m.emote`)
+ * @MATRIX_MESSAGE_NOTICE: a message from a bot, which other bots do not
+ *   answer (`m.notice`)
+ */
+typedef enum {
+  MATRIX_MESSAGE_TEXT,
+  MATRIX_MESSAGE_EMOTE,
+  MATRIX_MESSAGE_NOTICE,
+} MatrixMessageType;
+
+#define MATRIX_TYPE_MESSAGE_TYPE (matrix_message_type_get_type ())
+GType matrix_message_type_get_type (void) G_GNUC_CONST;
+
 #define MATRIX_TYPE_TIMELINE (matrix_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixTimeline, matrix_timeline, MATRIX, TIMELINE, GObject)
 
@@ -37,6 +53,15 @@ gboolean    matrix_timeline_load_older_finish (MatrixTimeline      *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 
+void        matrix_timeline_load_reply_async  (MatrixTimeline      *self,
+                                               MatrixTimelineItem  *item,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean    matrix_timeline_load_reply_finish (MatrixTimeline      *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
 void        matrix_timeline_send_async        (MatrixTimeline      *self,
                                                const char          *event_type,
                                                JsonObject          *content,
@@ -48,5 +73,45 @@ char       *matrix_timeline_send_finish       (MatrixTimeline      *self,
                                                GError             **error);
 void        matrix_timeline_retry             (MatrixTimeline      *self,
                                                MatrixTimelineItem  *item);
+
+/* Each of these builds the event's content and sends it as
+ * matrix_timeline_send_async() does; finish with matrix_timeline_send_finish(). */
+void        matrix_timeline_send_message_async  (MatrixTimeline      *self,
+                                                 MatrixMessageType    type,
+                                                 const char          *body,
+                                                 const char          *formatted_body,
+                                                 const char * const  *mentions,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void        matrix_timeline_send_reply_async    (MatrixTimeline      *self,
+                                                 MatrixEvent         *in_reply_to,
+                                                 MatrixMessageType    type,
+                                                 const char          *body,
+                                                 const char          *formatted_body,
+                                                 const char * const  *mentions,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void        matrix_timeline_send_edit_async     (MatrixTimeline      *self,
+                                                 MatrixEvent         *original,
+                                                 const char          *body,
+                                                 const char          *formatted_body,
+                                                 const char * const  *mentions,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void        matrix_timeline_send_reaction_async (MatrixTimeline      *self,
+                                                 const char          *event_id,
+                                                 const char          *key,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void        matrix_timeline_redact_async        (MatrixTimeline      *self,
+                                                 const char          *event_id,
+                                                 const char          *reason,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
 
 G_END_DECLS

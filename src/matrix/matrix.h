@@ -8,6 +8,7 @@
 #include "matrix-event.h"
 #include "matrix-html.h"
 #include "matrix-memory-store.h"
+#include "matrix-reaction.h"
 #include "matrix-room.h"
 #include "matrix-room-state-tracker.h"
 #include "matrix-secret.h"

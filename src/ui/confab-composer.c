@@ -149,9 +149,8 @@ send_activated (GtkWidget  *widget,
 {
   ConfabComposer *self = CONFAB_COMPOSER (widget);
   g_autofree char *text = get_text (self);
-  g_autoptr(JsonObject) content = NULL;
   const char *body = text;
-  const char *msgtype = "m.text";
+  MatrixMessageType type = MATRIX_MESSAGE_TEXT;
   char *stripped;
 
   if (!can_send (self))
@@ -164,7 +163,7 @@ send_activated (GtkWidget  *widget,
 
   if (g_str_has_prefix (body, "/me "))
     {
-      msgtype = "m.emote";
+      type = MATRIX_MESSAGE_EMOTE;
       body = g_strchug ((char *) body + strlen ("/me "));
       if (*body == '\0')
         return;
@@ -175,12 +174,8 @@ send_activated (GtkWidget  *widget,
       body++;
     }
 
-  content = json_object_new ();
-  json_object_set_string_member (content, "msgtype", msgtype);
-  json_object_set_string_member (content, "body", body);
-
-  matrix_timeline_send_async (matrix_room_get_timeline (self->room), "m.room.message", content,
-                              NULL, on_sent, NULL);
+  matrix_timeline_send_message_async (matrix_room_get_timeline (self->room), type, body, NULL, NULL,
+                                      NULL, on_sent, NULL);
 
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
 }

@@ -42,6 +42,7 @@ struct _ConfabEventRow
   MatrixTimelineItem *item;
   MatrixTimeline     *timeline;
   gulong              send_state_handler;
+  gulong              body_handler;
   gulong              loading_handler;
   gboolean            body_pressed;
 };
@@ -62,31 +63,6 @@ confab_event_row_get_item (ConfabEventRow *self)
   return self->item;
 }
 
-/* A member of an item's content, if it is a string. A local echo has no
- * MatrixEvent yet, only the content this client is sending. */
-static const char *
-item_content_string (MatrixTimelineItem *item,
-                     const char         *member)
-{
-  MatrixEvent *event = matrix_timeline_item_get_event (item);
-  JsonObject *content;
-  JsonNode *node;
-
-  if (event != NULL)
-    return matrix_event_get_content_string (event, member);
-
-  content = matrix_timeline_item_get_content (item);
-  if (content == NULL)
-    return NULL;
-
-  node = json_object_get_member (content, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static gboolean
 item_is_message (MatrixTimelineItem *item)
 {
@@ -99,7 +75,7 @@ item_is_message (MatrixTimelineItem *item)
     return FALSE;
 
   return g_strcmp0 (matrix_timeline_item_get_event_type (item), "m.room.message") == 0 &&
-         item_content_string (item, "body") != NULL;
+         matrix_timeline_item_get_body (item) != NULL;
 }
 
 static GDateTime *
@@ -192,7 +168,10 @@ static void
 clear (ConfabEventRow *self)
 {
   if (self->item != NULL)
-    g_clear_signal_handler (&self->send_state_handler, self->item);
+    {
+      g_clear_signal_handler (&self->send_state_handler, self->item);
+      g_clear_signal_handler (&self->body_handler, self->item);
+    }
   if (self->timeline != NULL)
     g_clear_signal_handler (&self->loading_handler, self->timeline);
   g_clear_object (&self->item);
@@ -219,18 +198,15 @@ show_body (ConfabEventRow     *self,
            MatrixTimelineItem *item,
            const char         *sender)
 {
-  MatrixEvent *event = matrix_timeline_item_get_event (item);
-  const char *msgtype = item_content_string (item, "msgtype");
-  const char *body = item_content_string (item, "body");
+  const char *msgtype = matrix_timeline_item_get_msgtype (item);
   gboolean emote = g_strcmp0 (msgtype, "m.emote") == 0;
   /* The library sanitises formatted bodies into markup and escapes plain
-   * ones, their bare URLs made links; a local echo has no event yet and is
-   * shown as the plain text we typed. Nothing from the network reaches the
-   * markup unescaped. */
-  g_autofree char *markup = event != NULL ? matrix_event_dup_body_markup (event) : NULL;
+   * ones, their bare URLs made links, as a local echo's text is. Nothing
+   * from the network reaches the markup unescaped. */
+  g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
 
   if (markup == NULL)
-    markup = matrix_text_to_pango_markup (body != NULL ? body : "", -1);
+    markup = g_strdup ("");
 
   if (emote)
     {
@@ -247,6 +223,18 @@ show_body (ConfabEventRow     *self,
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
   set_css_class (GTK_WIDGET (self->body_label), "confab-notice",
                  g_strcmp0 (msgtype, "m.notice") == 0);
+}
+
+/* An edit came (or went): the message shows its new text in place. */
+static void
+update_body (ConfabEventRow *self)
+{
+  g_autofree char *sender = NULL;
+
+  if (self->item == NULL || !item_is_message (self->item))
+    return;
+  sender = confab_event_dup_name (self->room, matrix_timeline_item_get_sender (self->item));
+  show_body (self, self->item, sender);
 }
 
 static void
@@ -331,6 +319,8 @@ confab_event_row_set_item (ConfabEventRow     *self,
       self->room = room ? g_object_ref (room) : NULL;
       self->send_state_handler =
         g_signal_connect_swapped (item, "notify::send-state", G_CALLBACK (update_send_state), self);
+      self->body_handler =
+        g_signal_connect_swapped (item, "notify::body", G_CALLBACK (update_body), self);
     }
   else if (item == NULL)
     {

@@ -71,6 +71,18 @@ assert_same_objects (JsonObject *a,
 }
 
 static void
+assert_same_object_arrays (GPtrArray *a,
+                           GPtrArray *b)
+{
+  g_assert_true ((a == NULL) == (b == NULL));
+  for (guint i = 0; a != NULL && i < MAX (a->len, b->len); i++)
+    {
+      g_assert_cmpuint (a->len, ==, b->len);
+      assert_same_objects (a->pdata[i], b->pdata[i]);
+    }
+}
+
+static void
 assert_same_events (GPtrArray *a,
                     GPtrArray *b)
 {
@@ -120,6 +132,8 @@ check_against_reference (GBytes *body)
       g_assert_cmpstr (room->prev_batch, ==, expected->prev_batch);
       assert_same_objects (room->summary, expected->summary);
       assert_same_objects (room->unread_notifications, expected->unread_notifications);
+      assert_same_object_arrays (room->ephemeral, expected->ephemeral);
+      assert_same_object_arrays (room->account_data, expected->account_data);
       assert_same_events (room->state, expected->state);
       assert_same_events (room->timeline, expected->timeline);
       g_assert_true ((room->invite_state == NULL) == (expected->invite_state == NULL));
@@ -129,6 +143,43 @@ check_against_reference (GBytes *body)
           for (guint j = 0; j < room->invite_state->len; j++)
             assert_same_objects (room->invite_state->pdata[j], expected->invite_state->pdata[j]);
         }
+    }
+}
+
+/* What relations make a row show: edits, reactions, replies, threads. Only
+ * reads; the point is that none of it crashes, leaks or loops on what came. */
+static void
+walk_timeline (MatrixTimeline *timeline)
+{
+  GListModel *model = G_LIST_MODEL (timeline);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i);
+      g_autoptr(GPtrArray) edits = matrix_timeline_item_dup_edits (item);
+      g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
+      GListModel *reactions = matrix_timeline_item_get_reactions (item);
+      MatrixTimelineItem *reply = matrix_timeline_item_get_in_reply_to (item);
+
+      matrix_timeline_item_get_msgtype (item);
+      matrix_timeline_item_get_formatted_body (item);
+      g_assert_true (matrix_timeline_item_get_edited (item) ==
+                     (matrix_timeline_item_get_replacement (item) != NULL));
+      g_assert_true (!matrix_timeline_item_get_edited (item) || edits->len > 0);
+      for (guint j = 0; j < g_list_model_get_n_items (reactions); j++)
+        {
+          g_autoptr(MatrixReaction) reaction = g_list_model_get_item (reactions, j);
+          g_auto(GStrv) senders = matrix_reaction_dup_senders (reaction);
+
+          g_assert_cmpuint (matrix_reaction_get_count (reaction), >=, g_strv_length (senders));
+          g_assert_cmpuint (matrix_reaction_get_count (reaction), >, 0);
+        }
+      g_assert_true ((reply != NULL) ==
+                     (matrix_timeline_item_get_reply_state (item) == MATRIX_REPLY_STATE_LOADED));
+      if (reply != NULL)
+        matrix_timeline_item_get_body (reply);
+      matrix_timeline_item_get_thread_count (item);
+      matrix_timeline_item_get_thread_latest (item);
     }
 }
 
@@ -169,6 +220,7 @@ confab_fuzz_sync (const guint8 *data,
       g_autoptr(GHashTable) names = matrix_room_state_tracker_get_all_state_for_type (tracker, room_ids[i],
                                                                                        "m.room.name");
       g_autoptr(GPtrArray) timeline = matrix_store_get_timeline_events (store, room_ids[i]);
+      MatrixRoom *room = matrix_room_state_tracker_get_room (tracker, room_ids[i]);
       GHashTableIter iter;
       gpointer key, value;
 
@@ -176,5 +228,20 @@ confab_fuzz_sync (const guint8 *data,
       while (g_hash_table_iter_next (&iter, &key, &value))
         g_assert_cmpstr (key, ==, matrix_state_event_get_state_key (value));
       check_events (timeline, FALSE);
+      if (room != NULL)
+        walk_timeline (matrix_room_get_timeline (room));
     }
+
+  /* What a restart rebuilds from the store, relations counted again. */
+  {
+    g_autoptr(MatrixClient) again = matrix_client_new ("http://127.0.0.1:9", store);
+    g_autoptr(MatrixRoomStateTracker) restored = matrix_room_state_tracker_new (again);
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (restored)); i++)
+      {
+        g_autoptr(MatrixRoom) room = g_list_model_get_item (G_LIST_MODEL (restored), i);
+
+        walk_timeline (matrix_room_get_timeline (room));
+      }
+  }
 }

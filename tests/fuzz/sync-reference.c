@@ -118,6 +118,11 @@ parse_room (MatrixSyncResponse  *response,
   room->prev_batch = g_strdup (prev_batch);
   room->summary = summary != NULL ? json_object_ref (summary) : NULL;
   room->unread_notifications = unread != NULL ? json_object_ref (unread) : NULL;
+  if (kind == MATRIX_SYNC_ROOM_JOIN)
+    {
+      room->ephemeral = _matrix_sync_basic_events (json_object_get_member (object, "ephemeral"));
+      room->account_data = _matrix_sync_basic_events (json_object_get_member (object, "account_data"));
+    }
 
   if (state != NULL)
     {

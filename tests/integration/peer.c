@@ -429,6 +429,37 @@ peer_send_text (Peer       *self,
 }
 
 char *
+peer_send_event (Peer       *self,
+                 const char *room_id,
+                 const char *event_type,
+                 const char *content)
+{
+  static guint txn;
+  g_autofree char *room = escape (room_id);
+  g_autofree char *type = escape (event_type);
+  g_autofree char *path = g_strdup_printf ("v3/rooms/%s/send/%s/peer-event-%u-%u",
+                                           room, type, (guint) getpid (), ++txn);
+  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, content);
+
+  return g_strdup (get_string (reply, "event_id"));
+}
+
+char *
+peer_redact (Peer       *self,
+             const char *room_id,
+             const char *event_id)
+{
+  static guint txn;
+  g_autofree char *room = escape (room_id);
+  g_autofree char *event = escape (event_id);
+  g_autofree char *path = g_strdup_printf ("v3/rooms/%s/redact/%s/peer-redact-%u-%u",
+                                           room, event, (guint) getpid (), ++txn);
+  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, "{}");
+
+  return g_strdup (get_string (reply, "event_id"));
+}
+
+char *
 peer_set_state (Peer       *self,
                 const char *room_id,
                 const char *event_type,
@@ -559,6 +590,64 @@ find_event (JsonObject *sync,
     }
 
   return NULL;
+}
+
+/* The content of the first @type among @room_id's ephemeral events. */
+static JsonObject *
+find_ephemeral (JsonObject *sync,
+                const char *room_id,
+                const char *type)
+{
+  JsonObject *rooms, *join, *room, *ephemeral;
+  JsonArray *events;
+
+  if (!json_object_has_member (sync, "rooms") ||
+      !json_object_has_member ((rooms = json_object_get_object_member (sync, "rooms")), "join") ||
+      !json_object_has_member ((join = json_object_get_object_member (rooms, "join")), room_id))
+    return NULL;
+  room = json_object_get_object_member (join, room_id);
+  if (!json_object_has_member (room, "ephemeral"))
+    return NULL;
+  ephemeral = json_object_get_object_member (room, "ephemeral");
+  events = json_object_get_array_member (ephemeral, "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+
+      if (member_matches (event, "type", type))
+        return json_object_ref (json_object_get_object_member (event, "content"));
+    }
+  return NULL;
+}
+
+JsonObject *
+peer_wait_for_ephemeral (Peer       *self,
+                         const char *room_id,
+                         const char *type,
+                         gboolean  (*check) (JsonObject *content, gpointer data),
+                         gpointer    data,
+                         guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  g_assert_nonnull (self->since);
+
+  for (;;)
+    {
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      g_autoptr(JsonObject) sync = NULL;
+      JsonObject *content;
+
+      if (left_ms <= 0)
+        g_error ("%s did not see the %s it waited for in %s within %u ms", self->user_id, type,
+                 room_id, timeout_ms);
+
+      sync = peer_sync (self, (guint) left_ms);
+      content = find_ephemeral (sync, room_id, type);
+      if (content != NULL && (check == NULL || check (content, data)))
+        return content;
+      g_clear_pointer (&content, json_object_unref);
+    }
 }
 
 JsonObject *

@@ -65,6 +65,16 @@ void        peer_leave               (Peer         *self,
 char       *peer_send_text           (Peer         *self,
                                       const char   *room_id,
                                       const char   *body);
+/* Sends an event of any type with @content (a JSON object text); returns
+ * its event id. */
+char       *peer_send_event          (Peer         *self,
+                                      const char   *room_id,
+                                      const char   *event_type,
+                                      const char   *content);
+/* Redacts @event_id; returns the redaction's event id. */
+char       *peer_redact              (Peer         *self,
+                                      const char   *room_id,
+                                      const char   *event_id);
 char       *peer_set_state           (Peer         *self,
                                       const char   *room_id,
                                       const char   *event_type,
@@ -89,6 +99,15 @@ JsonObject *peer_wait_for_event      (Peer         *self,
                                       const char   *sender,
                                       guint         timeout_ms);
 void        peer_mark_sync_position  (Peer         *self);
+/* Likewise for an ephemeral event (m.typing, m.receipt) of @type whose
+ * content @check accepts (NULL: any); returns its content. */
+JsonObject *peer_wait_for_ephemeral  (Peer         *self,
+                                      const char   *room_id,
+                                      const char   *type,
+                                      gboolean    (*check) (JsonObject *content,
+                                                            gpointer    data),
+                                      gpointer      data,
+                                      guint         timeout_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_free)
 

@@ -277,12 +277,11 @@ test_room_opens_at_newest (void)
   argv[7] = NULL;
 
   ui_count_scroll_warnings (&run.n_warnings);
-  run.app = G_APPLICATION (confab_application_new ());
+  run.app = G_APPLICATION (ui_test_get_application ());
   g_signal_connect (run.app, "activate", G_CALLBACK (on_activate), &run);
   g_assert_cmpint (g_application_run (run.app, 7, argv), ==, 0);
   g_assert_true (run.checked);
 
-  g_object_unref (run.app);
   g_unlink (password_path);
   peer_free (run.alice);
   g_free (run.busy_id);

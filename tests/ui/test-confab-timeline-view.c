@@ -780,15 +780,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   ui_test_init (&argc, &argv);
-
-  app = G_APPLICATION (confab_application_new ());
-  g_assert_true (g_application_register (app, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_false (g_application_get_is_remote (app));
+  app = G_APPLICATION (ui_test_get_application ());
 
   g_test_add ("/confab/timeline-view/open/click-shows-newest", Fixture, NULL,
               fixture_setup, test_click_opens_at_newest, fixture_teardown);
@@ -816,6 +811,5 @@ main (int   argc,
               fixture_setup, test_screenshot, fixture_teardown);
 
   status = g_test_run ();
-  g_object_unref (app);
   return status;
 }

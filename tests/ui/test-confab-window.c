@@ -760,6 +760,49 @@ test_composer_sends_with_local_echo (Fixture       *f,
 }
 
 static void
+test_timeline_edits_and_reactions_in_place (Fixture       *f,
+                                            gconstpointer  data)
+{
+  static const char *relations_sync =
+    "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!named:example.org\":{\"timeline\":{\"events\":["
+    "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$edit\","
+    "\"origin_server_ts\":1700000600000,\"content\":{\"msgtype\":\"m.text\",\"body\":\"* Hello, edited\","
+    "\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"Hello, edited\"},"
+    "\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$e1\"}}},"
+    "{\"type\":\"m.reaction\",\"sender\":\"@bob:example.org\",\"event_id\":\"$like\","
+    "\"origin_server_ts\":1700000600001,\"content\":{\"m.relates_to\":{\"rel_type\":\"m.annotation\","
+    "\"event_id\":\"$e2\",\"key\":\"👍\"}}}]}}}}}";
+  MatrixTimeline *timeline;
+  g_auto(GStrv) texts = NULL;
+  guint n_before;
+
+  f->stop_after_sync = TRUE;
+  start_with_sync (f, three_rooms_sync, FALSE);
+  g_assert_true (confab_window_select_room (f->window, "!named:example.org"));
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+  timeline = matrix_room_get_timeline (confab_window_get_room (f->window));
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=30000", 200, relations_sync, FALSE);
+  matrix_client_start_sync (f->client);
+  ui_wait_until (synced_twice, f, 5000, "second sync");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+
+  /* The message shows its edit where it was; neither the edit nor the
+   * reaction is a row of its own. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, n_before);
+  texts = timeline_texts (f);
+  assert_strv (texts, (const char *[]) {
+                 "Hello, edited",
+                 "Second line",
+                 "Bob changed the topic to Plans for the weekend",
+                 "Bob invited Carol",
+                 "Bob sent an event of type x.y",
+                 "* Alice waves",
+                 NULL });
+}
+
+static void
 test_composer_me_sends_emote (Fixture       *f,
                               gconstpointer  data)
 {
@@ -2169,6 +2212,8 @@ main (int   argc,
               fixture_setup, test_room_avatars, fixture_teardown);
   g_test_add ("/confab/window/room-list/keyboard-moves-between-rooms", Fixture, NULL,
               fixture_setup, test_keyboard_moves_between_rooms, fixture_teardown);
+  g_test_add ("/confab/window/timeline/edits-and-reactions-in-place", Fixture, NULL,
+              fixture_setup, test_timeline_edits_and_reactions_in_place, fixture_teardown);
   g_test_add ("/confab/window/menus-made-when-opened", Fixture, NULL,
               fixture_setup, test_menus_made_when_opened, fixture_teardown);
   g_test_add ("/confab/window/room-list/search-filters", Fixture, NULL,
