@@ -886,13 +886,83 @@ test_sync_rate_limited (Fixture       *f,
   matrix_client_start_sync (f->client);
   signal_recorder_wait_stopped (recorder, 5000);
 
-  /* The server's hint wins over the backoff, and does not grow it. */
+  /* The server's hint wins over the backoff when it is longer; the backoff
+   * grows with every failure, and is the floor of the next wait. */
   signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
-    expect_sync_failed (5), expect_sync_failed (2), expect_sync_failed (2), expect_sync_resumed (),
+    expect_sync_failed (5), expect_sync_failed (4), expect_sync_failed (8), expect_sync_resumed (),
   }, 4);
   g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 0), ==, 5000);
-  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 1), ==, 1500);
-  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 2), ==, 2000);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 1), ==, 4000);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 2), ==, 8000);
+}
+
+static void
+test_sync_rate_limited_zero_wait (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  const guint expected_ms[] = { 2000, 4000, 8000, 16000, 30000, 30000 };
+
+  /* A server asking for no wait at all, in either form: without a floor the
+   * client would hammer it with requests. */
+  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
+    {
+      if (i % 2 == 0)
+        fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 429, "application/json",
+                                    "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                                    (const char *[]) { "Retry-After", "0", NULL }, 0, FALSE);
+      else
+        fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 429,
+                                    "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 0}",
+                                    FALSE);
+    }
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  g_assert_cmpuint (f->clock->delays_ms->len, ==, G_N_ELEMENTS (expected_ms));
+  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
+    g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, i), ==, expected_ms[i]);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, G_N_ELEMENTS (expected_ms) + 1);
+}
+
+static void
+test_sync_rate_limited_capped (Fixture       *f,
+                               gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  /* An hour, a day in milliseconds, and more seconds than 64 bits hold. */
+  fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 429, "application/json",
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                              (const char *[]) { "Retry-After", "3600", NULL }, 0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 429,
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 86400000}",
+                              FALSE);
+  fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 429, "application/json",
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                              (const char *[]) { "Retry-After", "99999999999999999999999", NULL },
+                              0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (300), expect_sync_failed (300), expect_sync_failed (300),
+    expect_sync_resumed (),
+  }, 4);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, i), ==, 300000);
 }
 
 static void
@@ -1398,6 +1468,10 @@ add_tests (void)
               test_sync_unknown_token, fixture_teardown);
   g_test_add ("/matrix/client/sync/rate-limited", Fixture, NULL, fixture_setup,
               test_sync_rate_limited, fixture_teardown);
+  g_test_add ("/matrix/client/sync/rate-limited/zero-wait-gets-the-backoff", Fixture, NULL,
+              fixture_setup, test_sync_rate_limited_zero_wait, fixture_teardown);
+  g_test_add ("/matrix/client/sync/rate-limited/long-wait-capped", Fixture, NULL, fixture_setup,
+              test_sync_rate_limited_capped, fixture_teardown);
   g_test_add ("/matrix/client/sync/watchdog", Fixture, NULL, fixture_setup,
               test_sync_watchdog, fixture_teardown);
   g_test_add ("/matrix/client/sync/body-too-large", Fixture, NULL, fixture_setup,

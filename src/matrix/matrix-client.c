@@ -25,6 +25,10 @@
 #define DEFAULT_WATCHDOG_MS     (SYNC_TIMEOUT_MS + 15000)
 #define MIN_BACKOFF_S           2
 #define MAX_BACKOFF_S           30
+/* A 429's Retry-After is honoured between the backoff (a server asking for
+ * no wait at all gets no flood of requests) and this (a server asking for
+ * an hour does not silence the client for an hour). */
+#define MAX_RATE_LIMIT_WAIT_S   300
 #define READ_CHUNK_SIZE         (256 * 1024)
 /* Initial syncs of large accounts run to tens of megabytes; anything past
  * this is a server gone wrong and is refused rather than buffered. */
@@ -253,17 +257,25 @@ is_json (Response *response)
 }
 
 /* Reads the retry hint of a 429: the Retry-After header (seconds, current
- * spec) wins over the body's retry_after_ms (older servers). */
+ * spec) wins over the body's retry_after_ms (older servers). A number of
+ * seconds too big to hold saturates; an HTTP date is not used. */
 static gint64
 get_retry_after_ms (Response   *response,
                     JsonObject *body)
 {
+  const guint64 max_seconds = G_MAXINT64 / 1000;
   const char *header = soup_message_headers_get_one (response->headers, "Retry-After");
+  g_autoptr(GError) error = NULL;
   gint64 retry_after_ms = -1;
   guint64 seconds;
 
-  if (header != NULL && g_ascii_string_to_unsigned (header, 10, 0, 24 * 3600, &seconds, NULL))
-    return (gint64) seconds * 1000;
+  if (header != NULL)
+    {
+      if (g_ascii_string_to_unsigned (header, 10, 0, max_seconds, &seconds, &error))
+        return (gint64) seconds * 1000;
+      if (g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+        return (gint64) max_seconds * 1000;
+    }
 
   if (body != NULL &&
       _matrix_json_get_int (body, NULL, "retry_after_ms", FALSE, &retry_after_ms, NULL) &&
@@ -1290,17 +1302,23 @@ sync_failed (MatrixClient *self,
       return;
     }
 
-  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) && retry_after_ms >= 0)
+  delay_s = self->backoff_s;
+  delay_ms = delay_s * 1000;
+  self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
+
+  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) &&
+      retry_after_ms > (gint64) delay_ms)
     {
-      /* The server said how long to wait: do that rather than guess. */
-      delay_ms = (guint) MIN (retry_after_ms, (gint64) 3600 * 1000);
+      /* The server said how long to wait: do that rather than guess, within
+       * reason. */
+      if (retry_after_ms > (gint64) MAX_RATE_LIMIT_WAIT_S * 1000)
+        {
+          g_message ("The server asked to wait %" G_GINT64_FORMAT " s; waiting %u s",
+                     retry_after_ms / 1000, MAX_RATE_LIMIT_WAIT_S);
+          retry_after_ms = (gint64) MAX_RATE_LIMIT_WAIT_S * 1000;
+        }
+      delay_ms = (guint) retry_after_ms;
       delay_s = (delay_ms + 999) / 1000;
-    }
-  else
-    {
-      delay_s = self->backoff_s;
-      delay_ms = delay_s * 1000;
-      self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
     }
 
   g_message ("Sync failed (%s); retrying in %u s", error->message, delay_s);
