@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "test-matrix-client"
 
 #include "matrix-client-private.h"
+#include "matrix-json-private.h"
 #include "test-utils.h"
 
 #define SYNC "/_matrix/client/v3/sync"
@@ -742,6 +743,121 @@ test_sync_malformed (Fixture       *f,
 }
 
 static void
+collect_sync_error (MatrixClient *client,
+                    guint         delay_s,
+                    GPtrArray    *messages)
+{
+  const GError *error = matrix_client_get_sync_error (client);
+
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_ptr_array_add (messages, g_strdup (error->message));
+}
+
+static void
+test_sync_invalid_tokens_refused (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GString) huge = g_string_new (NULL);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *long_prev_batch = NULL;
+  g_autofree char *synced = NULL;
+  guint n_timeline = 0;
+
+  /* A 10 MB next_batch: stored, it would go into every later request. */
+  g_string_append (huge, "{\"next_batch\": \"");
+  for (guint i = 0; i < 10 * 1024 * 1024; i++)
+    g_string_append_c (huge, 'x');
+  g_string_append (huge, "\"}");
+  g_ptr_array_add (bodies, g_string_free (g_steal_pointer (&huge), FALSE));
+  /* One byte over the limit. */
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"next_batch\": \"%0*d\"}",
+                                            MATRIX_MAX_TOKEN_LENGTH + 1, 0));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"a b\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"a\\u0001b\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"a\\nb\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"t\u00f6k\"}"));
+  long_prev_batch = g_strdup_printf ("%0*d", MATRIX_MAX_TOKEN_LENGTH + 1, 0);
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"next_batch\": \"ok\", \"rooms\": {\"join\": {\"!r\": "
+                                            "{\"timeline\": {\"events\": [], \"limited\": true, "
+                                            "\"prev_batch\": \"%s\"}}}}}", long_prev_batch));
+
+  for (guint i = 0; i < bodies->len; i++)
+    fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                                g_ptr_array_index (bodies, i), FALSE);
+  /* The longest token allowed, of every character allowed. */
+  {
+    g_autoptr(GString) token = g_string_new (NULL);
+    g_autofree char *body = NULL, *query = NULL;
+
+    for (char c = '!'; c <= '~'; c++)
+      if (c != '"' && c != '\\')
+        g_string_append_c (token, c);
+    while (token->len < MATRIX_MAX_TOKEN_LENGTH)
+      g_string_append_c (token, 'z');
+    body = g_strdup_printf ("{\"next_batch\": \"%s\"}", token->str);
+    fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body, FALSE);
+  }
+
+  g_signal_connect (f->client, "sync-failed", G_CALLBACK (collect_sync_error), messages);
+  g_signal_connect_swapped (f->client, "room-timeline-updates", G_CALLBACK (on_any_signal),
+                            &n_timeline);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 20000);
+
+  /* Each was a failed sync naming the token, and nothing of it was stored. */
+  g_assert_cmpuint (messages->len, ==, bodies->len);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const char *message = g_ptr_array_index (messages, i);
+
+      g_test_message ("case %u: %s", i, message);
+      g_assert_nonnull (strstr (message, i + 1 < messages->len ? "next_batch" : "prev_batch"));
+      g_assert_nonnull (strstr (message, "not a token that can be sent back"));
+    }
+  g_assert_cmpuint (n_timeline, ==, 0);
+  {
+    g_auto(GStrv) rooms = matrix_store_get_room_ids (f->store);
+    g_assert_cmpuint (g_strv_length (rooms), ==, 0);
+  }
+  for (guint i = 0; i < fake_homeserver_get_requests (f->server)->len; i++)
+    g_assert_null (g_hash_table_lookup (((FakeRequest *) g_ptr_array_index (
+      fake_homeserver_get_requests (f->server), i))->query_params, "since"));
+
+  /* The good one is stored, and would be sent back as it came. */
+  g_assert_cmpuint (strlen (synced), ==, MATRIX_MAX_TOKEN_LENGTH);
+  g_assert_cmpstr (matrix_store_get_sync_token (f->store), ==, synced);
+}
+
+static void
+test_sync_stored_invalid_token_not_sent (Fixture       *f,
+                                         gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *synced = NULL;
+  FakeRequest *request;
+
+  /* A store written before tokens were checked. */
+  matrix_store_commit_async (f->store, "bad\ttoken", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 1000);
+  g_assert_true (matrix_store_commit_finish (f->store, result, NULL));
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"fresh\"}", FALSE);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*stored sync token cannot be sent back*");
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_test_assert_expected_messages ();
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_false (g_hash_table_contains (request->query_params, "since"));
+  g_assert_cmpstr (matrix_store_get_sync_token (f->store), ==, "fresh");
+}
+
+static void
 test_sync_deep_nesting (Fixture       *f,
                         gconstpointer  data)
 {
@@ -1460,6 +1576,10 @@ add_tests (void)
               test_sync_token_after_handlers, fixture_teardown);
   g_test_add ("/matrix/client/sync/malformed", Fixture, NULL, fixture_setup,
               test_sync_malformed, fixture_teardown);
+  g_test_add ("/matrix/client/sync/token/invalid-refused-and-not-stored", Fixture, NULL,
+              fixture_setup, test_sync_invalid_tokens_refused, fixture_teardown);
+  g_test_add ("/matrix/client/sync/token/stored-invalid-not-sent", Fixture, NULL, fixture_setup,
+              test_sync_stored_invalid_token_not_sent, fixture_teardown);
   g_test_add ("/matrix/client/sync/deep-nesting", Fixture, NULL, fixture_setup,
               test_sync_deep_nesting, fixture_teardown);
   g_test_add ("/matrix/client/sync/invalid-event-dropped", Fixture, NULL, fixture_setup,

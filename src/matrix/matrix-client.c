@@ -1648,6 +1648,13 @@ sync_request (MatrixClient *self)
 
   /* Read from the store every time: the token moves only with a commit. */
   since = matrix_store_get_sync_token (self->store);
+  if (since != NULL && !_matrix_token_is_valid (since))
+    {
+      /* Stored before tokens were checked; sending it would fail every
+       * request, so start over as a new client would. */
+      g_warning ("The stored sync token cannot be sent back; syncing from the start");
+      since = NULL;
+    }
 
   query[n++] = "timeout";
   query[n++] = G_STRINGIFY (SYNC_TIMEOUT_MS);
