@@ -111,6 +111,8 @@ main (int   argc,
   login.path = example_session_default_path ();
   store = matrix_memory_store_new ();
   client = matrix_client_new (argv[1], store);
+  /* What the user's list of sessions shows for the device this creates. */
+  matrix_client_set_device_display_name (client, "matrix-glib example bot");
 
   matrix_client_login_async (client, argv[2], password, NULL, on_logged_in, &login);
   g_main_loop_run (login.loop);

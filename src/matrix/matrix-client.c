@@ -7,6 +7,7 @@
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-sync-private.h"
+#include "matrix-version.h"
 
 /**
  * MatrixClient:
@@ -29,6 +30,7 @@
 /* Initial syncs of large accounts run to tens of megabytes; anything past
  * this is a server gone wrong and is refused rather than buffered. */
 #define DEFAULT_MAX_BODY_SIZE   ((gsize) 256 * 1024 * 1024)
+#define DEFAULT_USER_AGENT      "matrix-glib/" MATRIX_VERSION_S
 
 struct _MatrixClient
 {
@@ -38,6 +40,7 @@ struct _MatrixClient
   MatrixStore             *store;
   SoupSession             *session;
   char                    *sync_filter;
+  char                    *device_display_name;
 
   char                    *txn_prefix;
   guint                    txn_counter;
@@ -66,6 +69,8 @@ enum {
   PROP_USER_ID,
   PROP_DEVICE_ID,
   PROP_SYNC_FILTER,
+  PROP_USER_AGENT,
+  PROP_DEVICE_DISPLAY_NAME,
   N_PROPS
 };
 
@@ -559,6 +564,7 @@ matrix_client_login_async (MatrixClient        *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   const char *device_id;
+  const char *device_display_name;
   GTask *task;
 
   g_return_if_fail (MATRIX_IS_CLIENT (self));
@@ -579,8 +585,13 @@ matrix_client_login_async (MatrixClient        *self,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "password");
   json_builder_add_string_value (builder, password);
-  json_builder_set_member_name (builder, "initial_device_display_name");
-  json_builder_add_string_value (builder, "Confab");
+  device_display_name = self->device_display_name != NULL
+                        ? self->device_display_name : g_get_application_name ();
+  if (device_display_name != NULL)
+    {
+      json_builder_set_member_name (builder, "initial_device_display_name");
+      json_builder_add_string_value (builder, device_display_name);
+    }
   if (device_id != NULL)
     {
       json_builder_set_member_name (builder, "device_id");
@@ -1726,6 +1737,70 @@ matrix_client_new (const char  *homeserver,
 }
 
 /**
+ * matrix_client_get_user_agent:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none): the `User-Agent` the client sends; see
+ *   #MatrixClient:user-agent
+ */
+const char *
+matrix_client_get_user_agent (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return soup_session_get_user_agent (self->session);
+}
+
+/**
+ * matrix_client_set_user_agent:
+ * @self: a #MatrixClient
+ * @user_agent: (nullable): the `User-Agent` to send, such as `MyApp/1.0`,
+ *   or %NULL for the library's own
+ *
+ * Sets #MatrixClient:user-agent.
+ */
+void
+matrix_client_set_user_agent (MatrixClient *self,
+                              const char   *user_agent)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  g_object_set (self, "user-agent", user_agent, NULL);
+}
+
+/**
+ * matrix_client_get_device_display_name:
+ * @self: a #MatrixClient
+ *
+ * Returns: (transfer none) (nullable): the name given to a new device at
+ *   login, or %NULL for g_get_application_name()
+ */
+const char *
+matrix_client_get_device_display_name (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->device_display_name;
+}
+
+/**
+ * matrix_client_set_device_display_name:
+ * @self: a #MatrixClient
+ * @name: (nullable): the name a new device gets at login, such as the
+ *   application's name, or %NULL for g_get_application_name()
+ *
+ * Sets #MatrixClient:device-display-name.
+ */
+void
+matrix_client_set_device_display_name (MatrixClient *self,
+                                       const char   *name)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  g_object_set (self, "device-display-name", name, NULL);
+}
+
+/**
  * matrix_client_get_homeserver:
  * @self: a #MatrixClient
  *
@@ -1932,6 +2007,7 @@ matrix_client_finalize (GObject *object)
 
   g_free (self->homeserver);
   g_free (self->sync_filter);
+  g_free (self->device_display_name);
   g_free (self->txn_prefix);
   g_clear_error (&self->sync_error);
 
@@ -1963,6 +2039,12 @@ matrix_client_get_property (GObject    *object,
     case PROP_SYNC_FILTER:
       g_value_set_string (value, self->sync_filter);
       break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, soup_session_get_user_agent (self->session));
+      break;
+    case PROP_DEVICE_DISPLAY_NAME:
+      g_value_set_string (value, self->device_display_name);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1992,6 +2074,19 @@ matrix_client_set_property (GObject      *object,
     case PROP_SYNC_FILTER:
       matrix_client_set_sync_filter (self, g_value_get_string (value));
       break;
+    case PROP_USER_AGENT:
+      soup_session_set_user_agent (self->session,
+                                   g_value_get_string (value) != NULL
+                                     ? g_value_get_string (value) : DEFAULT_USER_AGENT);
+      break;
+    case PROP_DEVICE_DISPLAY_NAME:
+      if (g_strcmp0 (self->device_display_name, g_value_get_string (value)) != 0)
+        {
+          g_free (self->device_display_name);
+          self->device_display_name = g_value_dup_string (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2019,35 +2114,121 @@ matrix_client_class_init (MatrixClientClass *klass)
   object_class->get_property = matrix_client_get_property;
   object_class->set_property = matrix_client_set_property;
 
+  /**
+   * MatrixClient:homeserver:
+   *
+   * The base URL of the homeserver, such as `https://matrix.example.org`,
+   * without a trailing slash.
+   */
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:store:
+   *
+   * Where the session and everything synced are kept. Required.
+   */
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, MATRIX_TYPE_STORE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:user-id:
+   *
+   * The user logged in, as the store holds it, or %NULL.
+   */
   properties[PROP_USER_ID] =
     g_param_spec_string ("user-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:device-id:
+   *
+   * The device of the session, as the store holds it, or %NULL.
+   */
   properties[PROP_DEVICE_ID] =
     g_param_spec_string ("device-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:sync-filter:
+   *
+   * The `filter` parameter of every `/sync` request (a filter id or a JSON
+   * filter), or %NULL for none.
+   */
   properties[PROP_SYNC_FILTER] =
     g_param_spec_string ("sync-filter", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:user-agent:
+   *
+   * The `User-Agent` of every request, such as `MyApp/1.0`. %NULL (the
+   * default) sends `matrix-glib/` and the library's version.
+   */
+  properties[PROP_USER_AGENT] =
+    g_param_spec_string ("user-agent", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:device-display-name:
+   *
+   * The name a new device gets when matrix_client_login_async() creates it
+   * (`initial_device_display_name`), shown in the user's list of sessions.
+   * %NULL (the default) uses g_get_application_name().
+   */
+  properties[PROP_DEVICE_DISPLAY_NAME] =
+    g_param_spec_string ("device-display-name", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * MatrixClient::sync-failed:
+   * @self: the client
+   * @delay_s: how many seconds the loop waits before it retries
+   *
+   * A sync request failed; matrix_client_get_sync_error() tells why. The
+   * loop retries after @delay_s seconds: 2, doubling to 30, or what a
+   * rate-limited server asked for.
+   */
   signals[SYNC_FAILED] =
     g_signal_new ("sync-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * MatrixClient::sync-resumed:
+   * @self: the client
+   *
+   * The first successful sync after one or more failures.
+   */
   signals[SYNC_RESUMED] =
     g_signal_new ("sync-resumed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * MatrixClient::room-state-updates:
+   * @self: the client
+   * @room_id: the room
+   * @events: (element-type MatrixStateEvent): the `state` section of the
+   *   room in the response, in its order
+   *
+   * A room's state from a sync response, to apply before its timeline
+   * (#MatrixClient::room-timeline-updates). These events are never to be
+   * shown in a timeline. Emitted for every joined and left room of a
+   * response, in the order state, timeline, summary (then
+   * #MatrixClient::left-room for a left room).
+   */
   signals[ROOM_STATE_UPDATES] =
     g_signal_new ("room-state-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-timeline-updates:
+   * @self: the client
+   * @room_id: the room
+   * @events: (element-type MatrixEvent): the `timeline` section of the room,
+   *   oldest first; events with a state key are #MatrixStateEvent
+   * @limited: whether the server left events out before these (a gap)
+   * @prev_batch: (nullable): the token to fetch what came before these with
+   *   `/messages`
+   *
+   * A room's new timeline events from a sync response.
+   */
   signals[ROOM_TIMELINE_UPDATES] =
     g_signal_new ("room-timeline-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
@@ -2055,25 +2236,75 @@ matrix_client_class_init (MatrixClientClass *klass)
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_BOOLEAN,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-summary-updates:
+   * @self: the client
+   * @room_id: the room
+   * @summary: (nullable): the room's `summary` (heroes, member counts), if
+   *   the response has one
+   * @unread_notifications: (nullable): the room's `unread_notifications`
+   *   (`notification_count`, `highlight_count`), if the response has them
+   *
+   * A joined room's summary and unread counts from a sync response, after
+   * its timeline.
+   */
   signals[ROOM_SUMMARY_UPDATES] =
     g_signal_new ("room-summary-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE,
                   JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::left-room:
+   * @self: the client
+   * @room_id: the room
+   *
+   * The user left the room (or was kicked, or banned, or declined its
+   * invite): emitted after the room's state and timeline of `rooms.leave`.
+   */
   signals[LEFT_ROOM] =
     g_signal_new ("left-room", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-invite:
+   * @self: the client
+   * @room_id: the room the user is invited to
+   * @stripped_state: (element-type Json.Object): the invite's stripped state
+   *   events, each checked to have the strings `type`, `state_key` and
+   *   `sender` and the object `content` (invalid ones are left out)
+   *
+   * A room in `rooms.invite`, emitted after every joined and left room of
+   * the response. The user's own `m.room.member` event among
+   * @stripped_state names who invited them as its sender.
+   */
   signals[ROOM_INVITE] =
     g_signal_new ("room-invite", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::synced:
+   * @self: the client
+   * @next_batch: the response's sync token
+   *
+   * Everything a sync response carried has been handled and committed to
+   * the store together with @next_batch, now the store's sync token.
+   */
   signals[SYNCED] =
     g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::session-ended:
+   * @self: the client
+   * @soft_logout: whether the server keeps the device: the user may log
+   *   in again with the same device and keep the local data
+   *
+   * The server no longer accepts the access token (`M_UNKNOWN_TOKEN`); the
+   * sync loop has stopped. Without @soft_logout the access token and device
+   * id are gone from the store.
+   */
   signals[SESSION_ENDED] =
     g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
@@ -2088,11 +2319,11 @@ matrix_client_init (MatrixClient *self)
   self->watchdog_ms = DEFAULT_WATCHDOG_MS;
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
   self->timeout_func = default_timeout_source;
-  self->txn_prefix = g_strdup_printf ("confab.%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
+  self->txn_prefix = g_strdup_printf ("m%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
 
   /* The I/O timeout only catches a dead connection; the long-poll itself is
    * bounded by the sync watchdog. */
   self->session = soup_session_new_with_options ("timeout", 60,
-                                                 "user-agent", "Confab/" "0.1",
+                                                 "user-agent", DEFAULT_USER_AGENT,
                                                  NULL);
 }

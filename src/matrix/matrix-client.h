@@ -11,40 +11,10 @@ G_BEGIN_DECLS
 #define MATRIX_TYPE_CLIENT (matrix_client_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
 
-/*
- * Signals, in the order one sync response emits them:
- *
- * ::sync-failed (guint delay_s)
- *   A sync request failed; the loop waits @delay_s seconds and retries.
- *   matrix_client_get_sync_error() tells why.
- * ::sync-resumed ()
- *   The first successful sync after one or more failures.
- * ::room-state-updates (const char *room_id, GPtrArray *events)
- *   The `state` section of a room: MatrixStateEvent*, to apply before the
- *   timeline. Never to be shown in a timeline.
- * ::room-timeline-updates (const char *room_id, GPtrArray *events,
- *                          gboolean limited, const char *prev_batch)
- *   The `timeline` section of a room: MatrixEvent* (MatrixStateEvent* for
- *   events with a state key), oldest first.
- * ::room-summary-updates (const char *room_id, JsonObject *summary,
- *                         JsonObject *unread_notifications)
- *   A joined room's `summary` and `unread_notifications`, either may be NULL.
- * ::left-room (const char *room_id)
- *   After the state and timeline of a room in `rooms.leave`.
- * ::room-invite (const char *room_id, GPtrArray *stripped_state)
- *   A room in `rooms.invite`, after every joined and left room of the
- *   response. @stripped_state holds JsonObject*, each validated to have the
- *   strings "type", "state_key", "sender" and the object "content" (invalid
- *   ones are left out). Our own m.room.member event among them names the
- *   inviter as its sender.
- * ::synced (const char *next_batch)
- *   Everything the response carried has been handled and committed to the
- *   store together with its token.
- * ::session-ended (gboolean soft_logout)
- *   The server no longer accepts the access token (M_UNKNOWN_TOKEN). The sync
- *   loop has stopped. With @soft_logout the local data is kept and the user
- *   may log in again with the same device.
- */
+/* Signals, in the order one sync response emits them: sync-failed,
+ * sync-resumed, then per room room-state-updates, room-timeline-updates,
+ * room-summary-updates, left-room; room-invite; synced; and session-ended.
+ * Each is documented above its g_signal_new() in matrix-client.c. */
 
 MatrixClient *matrix_client_new                   (const char           *homeserver,
                                                    MatrixStore          *store);
@@ -59,6 +29,12 @@ const GError *matrix_client_get_sync_error        (MatrixClient         *self);
 const char   *matrix_client_get_sync_filter       (MatrixClient         *self);
 void          matrix_client_set_sync_filter       (MatrixClient         *self,
                                                    const char           *filter);
+const char   *matrix_client_get_user_agent        (MatrixClient         *self);
+void          matrix_client_set_user_agent        (MatrixClient         *self,
+                                                   const char           *user_agent);
+const char   *matrix_client_get_device_display_name (MatrixClient       *self);
+void          matrix_client_set_device_display_name (MatrixClient       *self,
+                                                     const char         *name);
 
 void          matrix_client_login_async           (MatrixClient         *self,
                                                    const char           *user,

@@ -288,8 +288,7 @@ format_names (GPtrArray *names,
 
   if (n_others > 0)
     /* Translators: a room named after its members: "Alice, Bob and 2 others" */
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u other", "%s and %u others",
-                                         n_others),
+    return g_strdup_printf (_matrix_ngettext ("%s and %u other", "%s and %u others", n_others),
                             head->str, n_others);
 
   if (n_head == 0)

@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-void matrix_secret_prefetch (const char *user_id,
+void matrix_secret_prefetch (const char *schema_name,
+                             const char *user_id,
                              const char *homeserver);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-sqlite-store"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -27,7 +28,7 @@
  * or, where none answers, to a file only the user can read.
  */
 
-#define DATABASE_NAME "confab.db"
+#define DEFAULT_DATABASE_NAME "matrix.db"
 #define SECRET_FILE_NAME "session-token"
 
 /* Each migration takes the schema from its index to the next version; a
@@ -215,6 +216,8 @@ struct _MatrixSqliteStore
   GObject        parent_instance;
 
   char          *directory;
+  char          *database_name;
+  char          *secret_schema;     /* NULL: the token is kept in a file, never the keyring */
   char          *db_path;
   char          *secret_path;
   char          *corrupt_file;
@@ -266,6 +269,8 @@ enum {
   PROP_USER_ID,
   PROP_HOMESERVER,
   PROP_LAZY,
+  PROP_DATABASE_NAME,
+  PROP_SECRET_SCHEMA,
   N_PROPS
 };
 
@@ -1191,7 +1196,7 @@ try_open (MatrixSqliteStore  *self,
   g_autofree char *wal_path = g_strconcat (writer->db_path, "-wal", NULL);
   gint64 started = g_get_monotonic_time ();
   /* SQLite folds the WAL into the file and removes it when the last
-   * connection closes: one left means Confab did not close the store. */
+   * connection closes: one left means the store was not closed. */
   gboolean unclean = g_file_test (wal_path, G_FILE_TEST_EXISTS);
   int version = 0;
   int rc;
@@ -1208,7 +1213,7 @@ try_open (MatrixSqliteStore  *self,
   sqlite3_busy_timeout (db, 5000);
 
   /* The version is read before anything writes, so that a database of a
-   * newer Confab is left exactly as it was. */
+   * newer matrix-glib is left exactly as it was. */
   if (!read_user_version (db, &version, &rc))
     {
       set_sqlite_error (db, rc, "Could not read the schema version", error);
@@ -1219,7 +1224,7 @@ try_open (MatrixSqliteStore  *self,
   if (version > MATRIX_SQLITE_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION,
-                   "The store %s has schema version %d, written by a newer Confab; this one "
+                   "The store %s has schema version %d, written by a newer matrix-glib; this one "
                    "reads up to version %d",
                    writer->db_path, version, MATRIX_SQLITE_STORE_SCHEMA_VERSION);
       sqlite3_close (db);
@@ -1922,8 +1927,8 @@ secret_next (MatrixSqliteStore *self)
         }
 
       self->secret_busy = TRUE;
-      _matrix_secret_store_async (op->user_id, op->homeserver, op->token, NULL,
-                                  on_secret_stored, g_object_ref (self));
+      _matrix_secret_store_async (self->secret_schema, op->user_id, op->homeserver, op->token,
+                                  NULL, on_secret_stored, g_object_ref (self));
     }
 
   if (!self->secret_busy && self->flush_waiters->len > 0)
@@ -2437,9 +2442,19 @@ on_opened (GObject      *source,
       return;
     }
 
+  if (self->secret_schema == NULL)
+    {
+      /* The application keeps its tokens out of the keyring. */
+      if (self->file_token != NULL)
+        g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+                             g_steal_pointer (&self->file_token));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
   cancellable = g_task_get_cancellable (task);
-  _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", cancellable,
-                               on_token_looked_up, g_steal_pointer (&task));
+  _matrix_secret_lookup_async (self->secret_schema, user_id, homeserver != NULL ? homeserver : "",
+                               cancellable, on_token_looked_up, g_steal_pointer (&task));
 }
 
 static void
@@ -2489,7 +2504,11 @@ matrix_sqlite_store_constructed (GObject *object)
   G_OBJECT_CLASS (matrix_sqlite_store_parent_class)->constructed (object);
 
   g_assert (self->directory != NULL);
-  self->db_path = g_build_filename (self->directory, DATABASE_NAME, NULL);
+  if (self->database_name == NULL)
+    self->database_name = g_strdup (DEFAULT_DATABASE_NAME);
+  if (self->secret_schema == NULL)
+    self->secret_backend = SECRET_FILE;
+  self->db_path = g_build_filename (self->directory, self->database_name, NULL);
   self->secret_path = g_build_filename (self->directory, SECRET_FILE_NAME, NULL);
 
   writer->jobs = g_async_queue_new ();
@@ -2523,6 +2542,8 @@ matrix_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->summaries, g_hash_table_unref);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
+  g_clear_pointer (&self->database_name, g_free);
+  g_clear_pointer (&self->secret_schema, g_free);
   g_clear_pointer (&self->user_id_hint, g_free);
   g_clear_pointer (&self->homeserver_hint, g_free);
   g_clear_pointer (&self->db_path, g_free);
@@ -2566,6 +2587,14 @@ matrix_sqlite_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->lazy);
       break;
 
+    case PROP_DATABASE_NAME:
+      g_value_set_string (value, self->database_name);
+      break;
+
+    case PROP_SECRET_SCHEMA:
+      g_value_set_string (value, self->secret_schema);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2599,6 +2628,14 @@ matrix_sqlite_store_set_property (GObject      *object,
 
     case PROP_LAZY:
       self->lazy = g_value_get_boolean (value);
+      break;
+
+    case PROP_DATABASE_NAME:
+      self->database_name = g_value_dup_string (value);
+      break;
+
+    case PROP_SECRET_SCHEMA:
+      self->secret_schema = g_value_dup_string (value);
       break;
 
     default:
@@ -2647,6 +2684,32 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   properties[PROP_CORRUPT_FILE] =
     g_param_spec_string ("corrupt-file", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:database-name:
+   *
+   * The name of the database file in #MatrixSqliteStore:directory, such as
+   * `myapp.db`. %NULL (the default) is `matrix.db`. A damaged file is set
+   * aside beside it as `NAME.corrupt-TIME`.
+   */
+  properties[PROP_DATABASE_NAME] =
+    g_param_spec_string ("database-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:secret-schema:
+   *
+   * The name of the Secret Service schema the access token is filed under
+   * (with the attributes `user-id` and `homeserver`), such as
+   * `org.example.MyApp.Session`: the application's own, so that two
+   * programs signed in as the same user never share a token. Where no
+   * Secret Service answers, the token goes to the file `session-token`
+   * (mode 0600) in the store's directory instead.
+   *
+   * %NULL (the default) keeps the token in that file only, never in the
+   * keyring: what a bot on a server wants.
+   */
+  properties[PROP_SECRET_SCHEMA] =
+    g_param_spec_string ("secret-schema", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -2667,18 +2730,24 @@ matrix_sqlite_store_init (MatrixSqliteStore *self)
 
 /**
  * matrix_sqlite_store_default_dir:
+ * @application: the application's folder in the user's data directory,
+ *   such as `myapp`
  * @user_id: a Matrix user id, such as `@alice:example.org`
  *
- * The user's own directory, `$XDG_DATA_HOME/confab/<user id>`, with every
- * character that could not safely be part of a file name escaped as `%XX`.
+ * A directory of the user's own for a store, `$XDG_DATA_HOME/APPLICATION/USER`,
+ * with every character of the user id that could not safely be part of a
+ * file name escaped as `%XX`.
  *
- * Returns: (transfer full): the directory
+ * Returns: (transfer full) (type filename): the directory
  */
 char *
-matrix_sqlite_store_default_dir (const char *user_id)
+matrix_sqlite_store_default_dir (const char *application,
+                                 const char *user_id)
 {
   g_autoptr(GString) escaped = g_string_new (NULL);
 
+  g_return_val_if_fail (application != NULL && *application != '\0', NULL);
+  g_return_val_if_fail (strchr (application, G_DIR_SEPARATOR) == NULL, NULL);
   g_return_val_if_fail (user_id != NULL, NULL);
 
   for (const char *p = user_id; *p != '\0'; p++)
@@ -2692,7 +2761,7 @@ matrix_sqlite_store_default_dir (const char *user_id)
         g_string_append_printf (escaped, "%%%02X", c);
     }
 
-  return g_build_filename (g_get_user_data_dir (), "confab", escaped->str, NULL);
+  return g_build_filename (g_get_user_data_dir (), application, escaped->str, NULL);
 }
 
 /**
@@ -2707,7 +2776,7 @@ matrix_sqlite_store_default_dir (const char *user_id)
  * Opens the store on its own thread: checks the database, migrates it to the
  * current schema, loads it into memory, and looks the access token up.
  * A damaged database is moved aside (see #MatrixSqliteStore:corrupt-file) and
- * the store starts empty; one from a newer Confab is refused, untouched.
+ * the store starts empty; one from a newer matrix-glib is refused, untouched.
  */
 void
 matrix_sqlite_store_new_async (const char          *directory,

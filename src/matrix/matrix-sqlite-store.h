@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * MatrixSqliteStoreError:
  * @MATRIX_SQLITE_STORE_ERROR_FAILED: SQLite reported an error
  * @MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION: the database was written by a newer
- *   Confab; it is left untouched
+ *   matrix-glib; it is left untouched
  *
  * Errors of the %MATRIX_SQLITE_STORE_ERROR domain.
  */
@@ -30,7 +30,8 @@ G_DECLARE_FINAL_TYPE (MatrixSqliteStore, matrix_sqlite_store, MATRIX, SQLITE_STO
 
 GQuark             matrix_sqlite_store_error_quark          (void);
 
-char              *matrix_sqlite_store_default_dir          (const char           *user_id);
+char              *matrix_sqlite_store_default_dir          (const char           *application,
+                                                             const char           *user_id);
 
 void               matrix_sqlite_store_new_async            (const char           *directory,
                                                              guint                 timeline_limit,

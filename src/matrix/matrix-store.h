@@ -48,7 +48,7 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  * @get_list_summary: the summary kept for a room that is not loaded yet
  *   (%NULL: never any)
  *
- * Where Confab keeps what it knows. Reads answer from memory and never block;
+ * Where a client keeps what it knows. Reads answer from memory and never block;
  * writes are gathered and made durable, with the sync token that covers them,
  * by one commit per sync response. Implementations: #MatrixMemoryStore,
  * #MatrixSqliteStore.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* The Confab Matrix library: everything an application includes. */
+/* matrix-glib: everything an application includes. */
 #include "matrix-client.h"
 #include "matrix-discovery.h"
 #include "matrix-error.h"
