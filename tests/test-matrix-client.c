@@ -1024,7 +1024,13 @@ test_build_path (Fixture       *f,
   g_autofree char *path = matrix_client_build_path ("v3", "rooms", "!a/b?c#d:e f", "state",
                                                     "m.room.member", "@u:x", NULL);
 
+  const char * const segments[] = { "v3", "rooms", "!a/b?c#d:e f", "state", "m.room.member", "@u:x",
+                                    NULL };
+  g_autofree char *from_array = matrix_client_build_pathv (segments);
+
   g_assert_cmpstr (path, ==, "v3/rooms/%21a%2Fb%3Fc%23d%3Ae%20f/state/m.room.member/%40u%3Ax");
+  /* The array form, for bindings, builds the same path. */
+  g_assert_cmpstr (from_array, ==, path);
 }
 
 /* --- rooms ------------------------------------------------------------------ */

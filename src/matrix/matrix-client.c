@@ -304,13 +304,13 @@ error_from_response (Response *response)
 }
 
 /**
- * matrix_client_build_path:
+ * matrix_client_build_path: (skip)
  * @first_segment: the first path segment, e.g. `v3`
  * @...: more segments, ending with %NULL
  *
  * Joins path segments with `/`, percent-encoding each one entirely, so a room
  * id such as `!abc:example.org` or a user-chosen transaction id can never
- * change the shape of the path.
+ * change the shape of the path. For matrix_client_request_async().
  *
  * Returns: (transfer full): the path, relative to `/_matrix/client/`
  */
@@ -331,6 +331,33 @@ matrix_client_build_path (const char *first_segment,
       segment = va_arg (args, const char *);
     }
   va_end (args);
+
+  return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+/**
+ * matrix_client_build_pathv: (rename-to matrix_client_build_path)
+ * @segments: (array zero-terminated=1): the path segments, e.g. `v3`,
+ *   `rooms`, a room id, `state`
+ *
+ * Like matrix_client_build_path(), with the segments in an array: joins them
+ * with `/`, percent-encoding each one entirely.
+ *
+ * Returns: (transfer full): the path, relative to `/_matrix/client/`
+ */
+char *
+matrix_client_build_pathv (const char * const *segments)
+{
+  g_autoptr(GString) path = g_string_new (NULL);
+
+  g_return_val_if_fail (segments != NULL && segments[0] != NULL, NULL);
+
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (path, '/');
+      g_string_append_uri_escaped (path, segments[i], NULL, FALSE);
+    }
 
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
@@ -464,8 +491,24 @@ request_async (MatrixClient        *self,
  * @callback: called with the result
  * @user_data: data for @callback
  *
- * Makes an authenticated client-server API request. For the library's other
- * types; applications call the typed methods.
+ * Makes an authenticated request to the client-server API: the supported way
+ * to reach an endpoint the library does not wrap (a profile, typing
+ * notices, room tags...). The typed methods are built on it.
+ *
+ * The request carries the access token and the client's `User-Agent`;
+ * @body is sent as JSON. A response that is not a JSON object, or an error
+ * response, fails with a #MatrixError that keeps the server's `errcode`,
+ * HTTP status and retry hint (matrix_error_get_errcode() and friends); the
+ * request is not retried, and nothing is written to the store. Build @path
+ * with matrix_client_build_path() or matrix_client_build_pathv(), so that
+ * ids can never change its shape:
+ *
+ * ```c
+ * g_autofree char *path = matrix_client_build_path ("v3", "profile", user_id,
+ *                                                   "displayname", NULL);
+ * matrix_client_request_async (client, "GET", path, NULL, NULL, NULL,
+ *                              on_display_name, self);
+ * ```
  */
 void
 matrix_client_request_async (MatrixClient        *self,
@@ -489,6 +532,8 @@ matrix_client_request_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_request_async().
  *
  * Returns: (transfer full) (nullable): the response body, a JSON object
  */
@@ -612,6 +657,8 @@ matrix_client_login_async (MatrixClient        *self,
  * @error: return location for a #GError; a wrong password is
  *   %MATRIX_ERROR_FORBIDDEN
  *
+ * Finishes matrix_client_login_async().
+ *
  * Returns: %TRUE when logged in
  */
 gboolean
@@ -686,6 +733,8 @@ matrix_client_logout_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_logout_async().
  *
  * Returns: %TRUE when logged out
  */
@@ -790,6 +839,8 @@ matrix_client_send_event_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_send_event_async().
+ *
  * Returns: (transfer full) (nullable): the id of the new event
  */
 char *
@@ -867,6 +918,8 @@ matrix_client_join_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_join_room_async().
+ *
  * Returns: (transfer full) (nullable): the id of the joined room
  */
 char *
@@ -935,6 +988,8 @@ matrix_client_leave_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_leave_room_async().
+ *
  * Returns: %TRUE if the server accepted
  */
 gboolean
@@ -993,6 +1048,8 @@ matrix_client_set_read_markers_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_set_read_markers_async().
  *
  * Returns: %TRUE if the server accepted the markers
  */
@@ -1168,6 +1225,8 @@ matrix_client_get_thumbnail_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_get_thumbnail_async().
+ *
  * Returns: (transfer full) (nullable): the image's bytes
  */
 GBytes *
@@ -1224,6 +1283,8 @@ matrix_client_create_room_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_create_room_async().
  *
  * Returns: (transfer full) (nullable): the id of the new room
  */
@@ -1724,6 +1785,11 @@ matrix_client_stop_sync (MatrixClient *self)
  * @homeserver: the homeserver's base URL, e.g. `https://matrix.example.org`
  * @store: where the session, the sync token and room data are kept
  *
+ * A client of @homeserver that keeps its session and what it syncs in @store.
+ * It makes no request until asked: log in with matrix_client_login_async(),
+ * or, when @store holds a session, start syncing with
+ * matrix_client_start_sync().
+ *
  * Returns: (transfer full): a new #MatrixClient
  */
 MatrixClient *
@@ -1739,6 +1805,8 @@ matrix_client_new (const char  *homeserver,
 /**
  * matrix_client_get_user_agent:
  * @self: a #MatrixClient
+ *
+ * The `User-Agent` of the client's requests.
  *
  * Returns: (transfer none): the `User-Agent` the client sends; see
  *   #MatrixClient:user-agent
@@ -1772,6 +1840,8 @@ matrix_client_set_user_agent (MatrixClient *self,
  * matrix_client_get_device_display_name:
  * @self: a #MatrixClient
  *
+ * The name a new device gets at login; see #MatrixClient:device-display-name.
+ *
  * Returns: (transfer none) (nullable): the name given to a new device at
  *   login, or %NULL for g_get_application_name()
  */
@@ -1804,6 +1874,8 @@ matrix_client_set_device_display_name (MatrixClient *self,
  * matrix_client_get_homeserver:
  * @self: a #MatrixClient
  *
+ * The base URL of the homeserver the client talks to.
+ *
  * Returns: (transfer none): the homeserver's base URL, without trailing slash
  */
 const char *
@@ -1817,6 +1889,8 @@ matrix_client_get_homeserver (MatrixClient *self)
 /**
  * matrix_client_get_store:
  * @self: a #MatrixClient
+ *
+ * The store the client keeps the session and synced data in.
  *
  * Returns: (transfer none): the store
  */
@@ -1832,6 +1906,8 @@ matrix_client_get_store (MatrixClient *self)
  * matrix_client_get_user_id:
  * @self: a #MatrixClient
  *
+ * The user of the session, as the store holds it.
+ *
  * Returns: (transfer none) (nullable): our user id, once logged in
  */
 const char *
@@ -1845,6 +1921,8 @@ matrix_client_get_user_id (MatrixClient *self)
 /**
  * matrix_client_get_device_id:
  * @self: a #MatrixClient
+ *
+ * The device of the session, as the store holds it.
  *
  * Returns: (transfer none) (nullable): our device id, once logged in
  */
@@ -1860,6 +1938,8 @@ matrix_client_get_device_id (MatrixClient *self)
  * matrix_client_is_logged_in:
  * @self: a #MatrixClient
  *
+ * Whether the client has a session to make requests with.
+ *
  * Returns: whether the store holds an access token
  */
 gboolean
@@ -1873,6 +1953,9 @@ matrix_client_is_logged_in (MatrixClient *self)
 /**
  * matrix_client_is_syncing:
  * @self: a #MatrixClient
+ *
+ * Whether matrix_client_start_sync() was called and the loop has not stopped
+ * since.
  *
  * Returns: whether the sync loop is running
  */
@@ -1888,6 +1971,9 @@ matrix_client_is_syncing (MatrixClient *self)
  * matrix_client_get_sync_error:
  * @self: a #MatrixClient
  *
+ * Why the sync loop is failing, while it is: set before each
+ * #MatrixClient::sync-failed and cleared by the next successful sync.
+ *
  * Returns: (transfer none) (nullable): why the last sync failed, while the
  *   loop is failing
  */
@@ -1902,6 +1988,8 @@ matrix_client_get_sync_error (MatrixClient *self)
 /**
  * matrix_client_get_sync_filter:
  * @self: a #MatrixClient
+ *
+ * The filter of every `/sync` request; see #MatrixClient:sync-filter.
  *
  * Returns: (transfer none) (nullable): the `filter` sent with /sync
  */

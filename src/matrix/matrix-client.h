@@ -136,6 +136,7 @@ JsonObject   *matrix_client_request_finish        (MatrixClient         *self,
                                                    GError              **error);
 char         *matrix_client_build_path            (const char           *first_segment,
                                                    ...) G_GNUC_NULL_TERMINATED;
+char         *matrix_client_build_pathv           (const char * const   *segments);
 
 void          matrix_client_start_sync            (MatrixClient         *self);
 void          matrix_client_stop_sync             (MatrixClient         *self);

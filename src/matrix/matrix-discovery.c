@@ -245,6 +245,8 @@ matrix_discover_homeserver_async (const char          *server_name_or_url,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_discover_homeserver_async().
+ *
  * Returns: (transfer full) (nullable): the homeserver's base URL, without a
  *   trailing slash, for matrix_client_new()
  */

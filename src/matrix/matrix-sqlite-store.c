@@ -250,6 +250,13 @@ typedef struct {
   char *token;
 } SecretOp;
 
+/**
+ * matrix_sqlite_store_error_quark:
+ *
+ * The error domain of #MatrixSqliteStore, %MATRIX_SQLITE_STORE_ERROR.
+ *
+ * Returns: the domain's quark
+ */
 G_DEFINE_QUARK (matrix-sqlite-store-error-quark, matrix_sqlite_store_error)
 
 static void matrix_sqlite_store_iface_init (MatrixStoreInterface *iface);
@@ -2653,9 +2660,20 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   object_class->get_property = matrix_sqlite_store_get_property;
   object_class->set_property = matrix_sqlite_store_set_property;
 
+  /**
+   * MatrixSqliteStore:directory:
+   *
+   * The directory of the store's files, created when missing; such as one from
+   * matrix_sqlite_store_default_dir().
+   */
   properties[PROP_DIRECTORY] =
     g_param_spec_string ("directory", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:timeline-limit:
+   *
+   * How many of the newest timeline events the store keeps per room.
+   */
   properties[PROP_TIMELINE_LIMIT] =
     g_param_spec_uint ("timeline-limit", NULL, NULL, 1, G_MAXUINT,
                        MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
@@ -2666,9 +2684,21 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
    * Where a damaged database was moved when the store opened, or %NULL: the
    * store then started empty, and the app may tell the user.
    */
+  /**
+   * MatrixSqliteStore:user-id:
+   *
+   * Whose store it is, for a database that does not say (a new one, or one set
+   * aside as damaged): the access token filed for that user is then found
+   * again. %NULL when not known.
+   */
   properties[PROP_USER_ID] =
     g_param_spec_string ("user-id", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:homeserver:
+   *
+   * The homeserver of #MatrixSqliteStore:user-id's session, or %NULL.
+   */
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
@@ -2877,6 +2907,9 @@ matrix_sqlite_store_new_lazy_async (const char          *directory,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_sqlite_store_new_async() and the other constructors, or
+ * g_async_initable_new_async() of a #MatrixSqliteStore.
+ *
  * Returns: (transfer full) (nullable): the open store, or %NULL
  */
 MatrixStore *
@@ -2892,6 +2925,8 @@ matrix_sqlite_store_new_finish (GAsyncResult  *result,
  * matrix_sqlite_store_get_directory:
  * @self: a #MatrixSqliteStore
  *
+ * The directory the store keeps its files in.
+ *
  * Returns: (transfer none): the store's directory
  */
 const char *
@@ -2905,6 +2940,9 @@ matrix_sqlite_store_get_directory (MatrixSqliteStore *self)
 /**
  * matrix_sqlite_store_get_database_path:
  * @self: a #MatrixSqliteStore
+ *
+ * The database file: #MatrixSqliteStore:database-name in the store's
+ * directory.
  *
  * Returns: (transfer none): the SQLite file
  */
@@ -2920,6 +2958,8 @@ matrix_sqlite_store_get_database_path (MatrixSqliteStore *self)
  * matrix_sqlite_store_get_corrupt_file:
  * @self: a #MatrixSqliteStore
  *
+ * Where a damaged database was set aside when the store opened.
+ *
  * Returns: (transfer none) (nullable): see #MatrixSqliteStore:corrupt-file
  */
 const char *
@@ -2933,6 +2973,8 @@ matrix_sqlite_store_get_corrupt_file (MatrixSqliteStore *self)
 /**
  * matrix_sqlite_store_get_secret_in_keyring:
  * @self: a #MatrixSqliteStore
+ *
+ * Where the access token is kept; see #MatrixSqliteStore:secret-schema.
  *
  * Returns: whether the access token is known to be kept by the Secret
  *   Service, rather than in the fallback file
@@ -2977,6 +3019,8 @@ matrix_sqlite_store_flush_async (MatrixSqliteStore   *self,
  * @self: a #MatrixSqliteStore
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_sqlite_store_flush_async().
  *
  * Returns: %TRUE once flushed
  */

@@ -20,9 +20,20 @@ typedef enum {
   MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION,
 } MatrixSqliteStoreError;
 
-/* The schema version this build writes. */
+/**
+ * MATRIX_SQLITE_STORE_SCHEMA_VERSION:
+ *
+ * The version of the database schema this library writes (SQLite's
+ * `user_version`). Older databases are migrated when opened; newer ones are
+ * refused with %MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION.
+ */
 #define MATRIX_SQLITE_STORE_SCHEMA_VERSION 2
-/* How many of the newest timeline events are kept per room, by default. */
+/**
+ * MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT:
+ *
+ * How many of the newest timeline events a #MatrixSqliteStore keeps per
+ * room, unless told otherwise (#MatrixSqliteStore:timeline-limit).
+ */
 #define MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT 500
 
 #define MATRIX_TYPE_SQLITE_STORE (matrix_sqlite_store_get_type ())

@@ -383,6 +383,8 @@ _matrix_timeline_new (MatrixClient *client,
  * matrix_timeline_get_room_id:
  * @self: a #MatrixTimeline
  *
+ * The room whose timeline this is.
+ *
  * Returns: (transfer none): the id of the room
  */
 const char *
@@ -397,6 +399,8 @@ matrix_timeline_get_room_id (MatrixTimeline *self)
  * matrix_timeline_get_loading:
  * @self: a #MatrixTimeline
  *
+ * Whether a matrix_timeline_load_older_async() is running.
+ *
  * Returns: whether older events are being loaded
  */
 gboolean
@@ -410,6 +414,8 @@ matrix_timeline_get_loading (MatrixTimeline *self)
 /**
  * matrix_timeline_get_at_start:
  * @self: a #MatrixTimeline
+ *
+ * Whether there is nothing older to load; see #MatrixTimeline:at-start.
  *
  * Returns: whether the room's first event is in the timeline
  */
@@ -620,6 +626,8 @@ matrix_timeline_load_older_async (MatrixTimeline      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_timeline_load_older_async().
+ *
  * Returns: %TRUE on success
  */
 gboolean
@@ -734,6 +742,8 @@ matrix_timeline_send_async (MatrixTimeline      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_timeline_send_async().
+ *
  * Returns: (transfer full) (nullable): the id of the sent event
  */
 char *
@@ -826,9 +836,20 @@ matrix_timeline_class_init (MatrixTimelineClass *klass)
   object_class->finalize = matrix_timeline_finalize;
   object_class->get_property = matrix_timeline_get_property;
 
+  /**
+   * MatrixTimeline:loading:
+   *
+   * Whether a matrix_timeline_load_older_async() is running.
+   */
   properties[PROP_LOADING] =
     g_param_spec_boolean ("loading", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimeline:at-start:
+   *
+   * Whether the room's first event is in the timeline, so there is nothing
+   * older to load.
+   */
   properties[PROP_AT_START] =
     g_param_spec_boolean ("at-start", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -15,3 +15,4 @@
 #include "matrix-store.h"
 #include "matrix-timeline.h"
 #include "matrix-timeline-item.h"
+#include "matrix-version.h"
