@@ -24,6 +24,8 @@ struct _ConfabLoginPage
   GtkWidget    *error_label;
   GtkWidget    *sign_in_button;
   GtkWidget    *spinner;
+  /* The widget of the form that had the focus when it went busy (weak). */
+  GtkWidget    *focus_before_busy;
 
   GCancellable *cancellable;
   char         *server;
@@ -129,10 +131,41 @@ form_complete (ConfabLoginPage *self)
   return (*homeserver != '\0' || strchr (user, ':') != NULL) && *user != '\0' && *password != '\0';
 }
 
+/* GTK 4.8 takes the focus from a widget made insensitive without telling
+ * it: a focused entry would go on blinking its cursor, and warn that it
+ * missed a focus-out event. So the focus leaves the form while its widgets
+ * still hear of it, and comes back when the form is usable again. */
+static void
+leave_form_focus (ConfabLoginPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    return;
+
+  g_set_weak_pointer (&self->focus_before_busy, focus);
+  gtk_root_set_focus (root, NULL);
+}
+
+static void
+restore_form_focus (ConfabLoginPage *self)
+{
+  GtkWidget *focus = self->focus_before_busy;
+
+  g_clear_weak_pointer (&self->focus_before_busy);
+  if (focus != NULL && gtk_widget_get_mapped (focus) &&
+      gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    gtk_widget_grab_focus (focus);
+}
+
 static void
 set_busy (ConfabLoginPage *self,
           gboolean         busy)
 {
+  if (busy)
+    leave_form_focus (self);
+
   gtk_widget_set_visible (self->spinner, busy);
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
   gtk_widget_set_sensitive (self->homeserver_row, !busy);
@@ -141,7 +174,10 @@ set_busy (ConfabLoginPage *self,
   gtk_widget_set_sensitive (self->sign_in_button, !busy && form_complete (self));
 
   if (!busy)
-    g_clear_object (&self->cancellable);
+    {
+      restore_form_focus (self);
+      g_clear_object (&self->cancellable);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -354,6 +390,7 @@ confab_login_page_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_weak_pointer (&self->focus_before_busy);
   g_clear_pointer (&self->server, g_free);
   g_clear_pointer (&self->saved_user_id, g_free);
   g_clear_pointer (&self->saved_device_id, g_free);

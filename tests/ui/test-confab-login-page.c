@@ -79,6 +79,60 @@ test_wrong_password (Fixture       *f,
   png = ui_save_png (GTK_WIDGET (f->window), "login-wrong-password.png");
 }
 
+static GtkWidget *
+password_row_of (Fixture *f)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->page), CONFAB_TYPE_LOGIN_PAGE,
+                                                    "password_row"));
+}
+
+static gboolean
+password_focused (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && gtk_widget_has_focus (focus) && GTK_IS_TEXT (focus) &&
+         gtk_widget_is_ancestor (focus, password_row_of (f));
+}
+
+static gboolean
+login_held (gpointer data)
+{
+  return fake_homeserver_get_n_held (data) == 1;
+}
+
+/* Enter in the password entry signs in: the form goes insensitive while it
+ * works. The focused entry must hear that it lost the focus (GTK 4.8 does
+ * not tell a widget made insensitive: its cursor would go on blinking, and
+ * GTK warns on the next frame, fatal in tests), and get it back when the
+ * form is usable again. */
+static void
+test_busy_form_gives_focus_back (Fixture       *f,
+                                 gconstpointer  data)
+{
+  GtkWidget *password_row = password_row_of (f);
+
+  fake_homeserver_queue_json (f->server, "GET", VERSIONS, 200, "{\"versions\":[\"v1.5\"]}", FALSE);
+  fake_homeserver_queue_held (f->server, "POST", LOGIN, 403, "application/json",
+                              "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invalid password\"}");
+  confab_login_page_fill (f->page, fake_homeserver_get_url (f->server), "alice", "wrong");
+  gtk_widget_grab_focus (password_row);
+  ui_wait_until (password_focused, f, 5000, "the password entry focused");
+
+  confab_login_page_submit (f->page);
+  g_assert_true (confab_login_page_get_busy (f->page));
+  g_assert_false (gtk_widget_is_sensitive (password_row));
+  g_assert_false (password_focused (f));
+  ui_wait_until (login_held, f->server, 5000, "the login request waiting");
+  ui_wait_frames (GTK_WIDGET (f->window), 3);
+
+  fake_homeserver_release (f->server);
+  ui_wait_until (page_idle, f, 5000, "login finished");
+  g_assert_cmpstr (error_text (f), ==, "Wrong user name or password.");
+  ui_wait_until (password_focused, f, 5000, "the password entry focused again");
+}
+
 static void
 test_no_server (Fixture       *f,
                 gconstpointer  data)
@@ -264,6 +318,8 @@ main (int   argc,
               fixture_setup, test_old_session_file_migrated, fixture_teardown);
   g_test_add ("/confab/login-page/wrong-password", Fixture, NULL,
               fixture_setup, test_wrong_password, fixture_teardown);
+  g_test_add ("/confab/login-page/busy-form-gives-focus-back", Fixture, NULL,
+              fixture_setup, test_busy_form_gives_focus_back, fixture_teardown);
   g_test_add ("/confab/login-page/no-server", Fixture, NULL,
               fixture_setup, test_no_server, fixture_teardown);
   g_test_add ("/confab/login-page/not-a-homeserver", Fixture, NULL,
