@@ -215,8 +215,6 @@ first_run (TestClient *reader,
 
   store = matrix_client_get_store (confab_window_get_client (window));
   g_object_add_weak_pointer (G_OBJECT (store), (gpointer *) &store);
-  /* Closed as a user closes it: focus leaves the page first. */
-  gtk_window_set_focus (GTK_WINDOW (window), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
   ui_wait_until (store_gone, &store, INTEGRATION_TIMEOUT_MS, "the first run's store closed");
   check->window = NULL;
