@@ -1576,7 +1576,12 @@ matrix_client_set_typing_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Returns: %TRUE if the server accepted it
+ * Finishes matrix_client_set_typing_async(). A failure only means the other
+ * members may go on seeing (or not see) the user typing until the server's
+ * timeout: it is no reason to stop the user.
+ *
+ * Returns: %TRUE if the server accepted it; %FALSE with @error set otherwise
+ *   (%MATRIX_ERROR_NOT_LOGGED_IN before a login)
  */
 gboolean
 matrix_client_set_typing_finish (MatrixClient  *self,

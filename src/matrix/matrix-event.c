@@ -717,6 +717,13 @@ object_string (JsonObject *object,
  * matrix_event_get_relation_type:
  * @self: a #MatrixEvent
  *
+ * How the event relates to another, to tell an edit, a reaction or a thread
+ * reply from a message of its own: such events change the row of the event
+ * they relate to (matrix_event_get_related_event_id()) rather than making a
+ * row. A plain reply has no relation type (see
+ * matrix_event_get_in_reply_to_id()), and neither has a malformed
+ * `m.relates_to`.
+ *
  * Returns: (transfer none) (nullable): `content["m.relates_to"].rel_type`
  *   (`m.replace`, `m.annotation`, `m.thread`, `m.reference`...) when it and
  *   the related event's id are strings, else %NULL
@@ -738,6 +745,11 @@ matrix_event_get_relation_type (MatrixEvent *self)
  * matrix_event_get_related_event_id:
  * @self: a #MatrixEvent
  *
+ * The event an edit replaces, a reaction annotates or a thread reply hangs
+ * from: where the event shows. %NULL whenever
+ * matrix_event_get_relation_type() is, so that a caller never follows half
+ * a relation.
+ *
  * Returns: (transfer none) (nullable): the id of the event this one relates
  *   to (`content["m.relates_to"].event_id`) when it has a relation type
  */
@@ -754,6 +766,9 @@ matrix_event_get_related_event_id (MatrixEvent *self)
 /**
  * matrix_event_get_annotation_key:
  * @self: a #MatrixEvent
+ *
+ * What a reaction says. Reactions to one event are counted per key (see
+ * #MatrixReaction), compared byte for byte.
  *
  * Returns: (transfer none) (nullable): the key of an `m.annotation` (a
  *   reaction's emoji), else %NULL
@@ -772,9 +787,13 @@ matrix_event_get_annotation_key (MatrixEvent *self)
  * matrix_event_get_in_reply_to_id:
  * @self: a #MatrixEvent
  *
- * Returns: (transfer none) (nullable): the id of the event this one replies
- *   to (`content["m.relates_to"]["m.in_reply_to"].event_id`); %NULL for a
- *   thread message that only falls back to a reply (`is_falling_back`)
+ * The event this one answers (`content["m.relates_to"]["m.in_reply_to"]`),
+ * to quote above it. A message in a thread carries an `m.in_reply_to` for
+ * clients that do not know threads; when it says so (`is_falling_back`) it
+ * is no reply, and this is %NULL.
+ *
+ * Returns: (transfer none) (nullable): the id of the event replied to, or
+ *   %NULL
  */
 const char *
 matrix_event_get_in_reply_to_id (MatrixEvent *self)

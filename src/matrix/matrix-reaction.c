@@ -159,6 +159,9 @@ _matrix_reaction_set_bundled_count (MatrixReaction *self,
  * matrix_reaction_get_key:
  * @self: a #MatrixReaction
  *
+ * What the reactions counted here say, usually an emoji. Keys are compared
+ * byte for byte, so two forms of one emoji are two reactions.
+ *
  * Returns: (transfer none): the key, as the senders wrote it
  */
 const char *
@@ -172,6 +175,10 @@ matrix_reaction_get_key (MatrixReaction *self)
 /**
  * matrix_reaction_get_count:
  * @self: a #MatrixReaction
+ *
+ * The number to show beside the key. Each sender counts once, the user's
+ * reaction still being sent included; where the server only gave a total
+ * (a bundled aggregation), that total counts if it is larger.
  *
  * Returns: how many people reacted with the key
  */
@@ -193,6 +200,10 @@ compare_ids (gconstpointer a,
 /**
  * matrix_reaction_dup_senders:
  * @self: a #MatrixReaction
+ *
+ * Who reacted with the key, to name them (in a tooltip, say). Only the
+ * senders whose reactions this client has seen: after a bundled count there
+ * may be fewer than matrix_reaction_get_count().
  *
  * Returns: (transfer full): the user ids of the senders known, sorted
  */
@@ -218,6 +229,9 @@ matrix_reaction_dup_senders (MatrixReaction *self)
  * @self: a #MatrixReaction
  * @user_id: a user id
  *
+ * Whether @user_id is among the senders known (see
+ * matrix_reaction_dup_senders()), without copying them all.
+ *
  * Returns: whether @user_id reacted with the key
  */
 gboolean
@@ -234,6 +248,10 @@ matrix_reaction_has_sender (MatrixReaction *self,
  * matrix_reaction_get_own:
  * @self: a #MatrixReaction
  *
+ * Whether to show the key as the user's: choosing it again should then take
+ * the reaction back rather than send another. A reaction still being sent
+ * counts, so that a second click cannot send a duplicate.
+ *
  * Returns: whether the user reacted with the key (or is sending it)
  */
 gboolean
@@ -247,6 +265,10 @@ matrix_reaction_get_own (MatrixReaction *self)
 /**
  * matrix_reaction_get_own_event_id:
  * @self: a #MatrixReaction
+ *
+ * The user's reaction, to take back with matrix_timeline_redact_async().
+ * A reaction still being sent has no event id yet: this is %NULL then,
+ * although matrix_reaction_get_own() is %TRUE.
  *
  * Returns: (transfer none) (nullable): the event id of the user's reaction,
  *   to redact it; %NULL when there is none, or while it is being sent
@@ -308,14 +330,38 @@ matrix_reaction_class_init (MatrixReactionClass *klass)
   object_class->finalize = matrix_reaction_finalize;
   object_class->get_property = matrix_reaction_get_property;
 
+  /**
+   * MatrixReaction:key:
+   *
+   * The key the reactions share, usually an emoji; it never changes. See
+   * matrix_reaction_get_key().
+   */
   properties[PROP_KEY] =
     g_param_spec_string ("key", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixReaction:count:
+   *
+   * How many people reacted with the key, as matrix_reaction_get_count()
+   * counts them. Notifies when it changes.
+   */
   properties[PROP_COUNT] =
     g_param_spec_uint ("count", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixReaction:own:
+   *
+   * Whether the user reacted with the key, or is sending such a reaction.
+   * Notifies when it changes.
+   */
   properties[PROP_OWN] =
     g_param_spec_boolean ("own", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixReaction:own-event-id:
+   *
+   * The event id of the user's reaction, to redact it; %NULL when the user
+   * has none or it is still being sent. Notifies when it changes.
+   */
   properties[PROP_OWN_EVENT_ID] =
     g_param_spec_string ("own-event-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -1070,6 +1070,10 @@ _matrix_room_apply_account_data (MatrixRoom *self,
  * matrix_room_get_typing_users:
  * @self: a #MatrixRoom
  *
+ * Who is typing in the room, from the server's `m.typing` updates, for a
+ * line such as "Alice is typing". #MatrixRoom:typing-users notifies when it
+ * changes. It is not stored: it would be stale by the next start.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the user ids of the
  *   members typing now (never the user), in the order the server gave
  */
@@ -1085,6 +1089,11 @@ matrix_room_get_typing_users (MatrixRoom *self)
  * matrix_room_get_read_receipt:
  * @self: a #MatrixRoom
  * @user_id: a member
+ *
+ * Where @user_id has read up to, to show them beside that event. Only the
+ * user's own private receipts (`m.read.private`) reach this client, so for
+ * anyone else it is their public one. #MatrixRoom::receipts-changed says
+ * when to ask again.
  *
  * Returns: (transfer none) (nullable): the id of the newest event @user_id
  *   has read, by their latest read receipt (public, or for the user also
@@ -1105,6 +1114,10 @@ matrix_room_get_read_receipt (MatrixRoom *self,
  * @self: a #MatrixRoom
  * @event_id: an event
  *
+ * The other way round from matrix_room_get_read_receipt(): everyone (the
+ * user included) whose receipt is at @event_id. #MatrixRoom::receipts-changed
+ * says when to ask again.
+ *
  * Returns: (transfer full): the members whose read receipt is at @event_id,
  *   sorted; where to show who has read up to there
  */
@@ -1121,6 +1134,12 @@ matrix_room_dup_readers (MatrixRoom *self,
 /**
  * matrix_room_get_fully_read:
  * @self: a #MatrixRoom
+ *
+ * Unlike a read receipt, the fully-read marker is private and shared by the
+ * user's clients (room account data), so a "new messages" line stays where
+ * the user left off on another device. It moves when the sync says so: after
+ * matrix_room_mark_read_async(), or when another client moved it. It is kept
+ * in the store.
  *
  * Returns: (transfer none) (nullable): the event the user's fully-read
  *   marker (`m.fully_read`) is at: where "new messages" start
@@ -2034,6 +2053,12 @@ matrix_room_class_init (MatrixRoomClass *klass)
    * %MATRIX_MEMBERSHIP_INVITE, or %NULL.
    */
   properties[PROP_INVITER] = g_param_spec_string ("inviter", NULL, NULL, NULL, flags);
+  /**
+   * MatrixRoom:encrypted:
+   *
+   * Whether the room is encrypted: see matrix_room_get_encrypted(). A room
+   * cannot be made unencrypted again, so this only ever turns %TRUE.
+   */
   properties[PROP_ENCRYPTED] = g_param_spec_boolean ("encrypted", NULL, NULL, FALSE, flags);
   /**
    * MatrixRoom:timeline:
@@ -2043,9 +2068,21 @@ matrix_room_class_init (MatrixRoomClass *klass)
   properties[PROP_TIMELINE] =
     g_param_spec_object ("timeline", NULL, NULL, MATRIX_TYPE_TIMELINE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixRoom:typing-users:
+   *
+   * The user ids of the members typing now, never the user's: see
+   * matrix_room_get_typing_users().
+   */
   properties[PROP_TYPING_USERS] =
     g_param_spec_boxed ("typing-users", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixRoom:fully-read:
+   *
+   * The event the user's fully-read marker is at, or %NULL: see
+   * matrix_room_get_fully_read().
+   */
   properties[PROP_FULLY_READ] =
     g_param_spec_string ("fully-read", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -2830,7 +2830,7 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
    * MatrixSqliteStore:token-pending:
    *
    * Whether the keyring has yet to answer for the access token of a store
-   * opened with %MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER; notified once it has,
+   * opened with #MatrixSqliteStore:token-later; notified once it has,
    * and the token (if any) is then the store's
    * %MATRIX_STORE_KEY_ACCESS_TOKEN.
    */
@@ -3115,7 +3115,12 @@ matrix_sqlite_store_get_secret_in_keyring (MatrixSqliteStore *self)
  * matrix_sqlite_store_get_token_pending:
  * @self: a #MatrixSqliteStore
  *
- * Returns: see #MatrixSqliteStore:token-pending
+ * Whether a store opened with #MatrixSqliteStore:token-later still waits
+ * for the keyring. Until it has answered, a missing access token does not
+ * mean the user is signed out: wait with
+ * matrix_sqlite_store_wait_for_token_async() before deciding so.
+ *
+ * Returns: %TRUE while the keyring has yet to answer
  */
 gboolean
 matrix_sqlite_store_get_token_pending (MatrixSqliteStore *self)
@@ -3186,7 +3191,12 @@ matrix_sqlite_store_wait_for_token_async (MatrixSqliteStore   *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Returns: %TRUE once the keyring has answered, %FALSE if cancelled
+ * Finishes matrix_sqlite_store_wait_for_token_async(). The keyring having
+ * answered does not mean it had a token: look at
+ * %MATRIX_STORE_KEY_ACCESS_TOKEN.
+ *
+ * Returns: %TRUE once the keyring has answered; %FALSE with
+ *   %G_IO_ERROR_CANCELLED if cancelled first
  */
 gboolean
 matrix_sqlite_store_wait_for_token_finish (MatrixSqliteStore  *self,

@@ -407,6 +407,10 @@ ensure_text (MatrixTimelineItem *self)
  * matrix_timeline_item_get_msgtype:
  * @self: a #MatrixTimelineItem
  *
+ * What kind of message the item shows, to set an emote or a notice apart
+ * from text, or to show an image as one. An edit may change it, so this is
+ * the `msgtype` of the newest edit's new content when there is one.
+ *
  * Returns: (transfer none) (nullable): the `msgtype` of the message as it
  *   shows now (`m.text`, `m.emote`, `m.notice`, `m.image`...), or %NULL
  */
@@ -565,8 +569,11 @@ _matrix_timeline_item_set_reply (MatrixTimelineItem *self,
  * matrix_timeline_item_get_edited:
  * @self: a #MatrixTimelineItem
  *
- * Returns: whether the message shows an edit of it (its original sender's,
- *   by the spec's rules), including one the user is sending
+ * Whether to mark the message as edited: it shows an edit of it (its
+ * original sender's, by the spec's rules), one the user is sending
+ * included. A redacted message is never edited, whatever edits came.
+ *
+ * Returns: %TRUE if #MatrixTimelineItem:replacement is set
  */
 gboolean
 matrix_timeline_item_get_edited (MatrixTimelineItem *self)
@@ -598,8 +605,12 @@ matrix_timeline_item_get_replacement (MatrixTimelineItem *self)
  * matrix_timeline_item_dup_edits:
  * @self: a #MatrixTimelineItem
  *
- * Returns: (transfer container) (element-type MatrixEvent): the message's
- *   edit history: every valid edit known, oldest first
+ * The message's edit history, to show its earlier versions: every valid
+ * edit this client has seen (the user's edits still being sent included),
+ * oldest first. The original is not in it: it is the item's own event.
+ *
+ * Returns: (transfer container) (element-type MatrixEvent): the edits;
+ *   empty for a message never edited, a gap or a local echo
  */
 GPtrArray *
 matrix_timeline_item_dup_edits (MatrixTimelineItem *self)
@@ -641,6 +652,11 @@ matrix_timeline_item_get_reactions (MatrixTimelineItem *self)
  * matrix_timeline_item_get_in_reply_to_id:
  * @self: a #MatrixTimelineItem
  *
+ * The event the message answers (see matrix_event_get_in_reply_to_id()),
+ * for a local echo the one the reply being sent answers. Known at once,
+ * where the event itself may have to be fetched (see
+ * #MatrixTimelineItem:reply-state).
+ *
  * Returns: (transfer none) (nullable): the id of the event this message
  *   replies to, or %NULL
  */
@@ -656,7 +672,12 @@ matrix_timeline_item_get_in_reply_to_id (MatrixTimelineItem *self)
  * matrix_timeline_item_get_reply_state:
  * @self: a #MatrixTimelineItem
  *
- * Returns: whether the event replied to is known
+ * Whether the event replied to can be quoted yet. Replies often answer
+ * events older than what the timeline holds; those start
+ * %MATRIX_REPLY_STATE_UNKNOWN until matrix_timeline_load_reply_async()
+ * fetches them.
+ *
+ * Returns: the state; %MATRIX_REPLY_STATE_NONE when the item is no reply
  */
 MatrixReplyState
 matrix_timeline_item_get_reply_state (MatrixTimelineItem *self)
@@ -706,6 +727,10 @@ matrix_timeline_item_get_thread_count (MatrixTimelineItem *self)
  * matrix_timeline_item_get_thread_latest:
  * @self: a #MatrixTimelineItem
  *
+ * The reply to show under a thread's root, as thread replies are not rows of
+ * the timeline: the newest of those this client has seen and the one the
+ * server's thread summary names.
+ *
  * Returns: (transfer none) (nullable): the newest reply in the thread this
  *   event starts, or %NULL
  */
@@ -721,9 +746,12 @@ matrix_timeline_item_get_thread_latest (MatrixTimelineItem *self)
  * matrix_timeline_item_get_redacting:
  * @self: a #MatrixTimelineItem
  *
- * Returns: whether the user is redacting the event: from
- *   matrix_timeline_redact_async() until the server's redaction comes (the
- *   item is then replaced by its redacted copy) or the redaction fails
+ * Whether to show the event as being removed: from
+ * matrix_timeline_redact_async() until the server's redaction comes (the
+ * item is then replaced by its redacted copy) or the redaction fails (it
+ * shows as before).
+ *
+ * Returns: %TRUE while the user's redaction of the event is under way
  */
 gboolean
 matrix_timeline_item_get_redacting (MatrixTimelineItem *self)
@@ -930,34 +958,93 @@ matrix_timeline_item_class_init (MatrixTimelineItemClass *klass)
    */
   properties[PROP_GAP_TOKEN] =
     g_param_spec_string ("gap-token", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
+  /**
+   * MatrixTimelineItem:msgtype:
+   *
+   * The `msgtype` of what the message shows now: see
+   * matrix_timeline_item_get_msgtype(). Notifies when an edit changes it.
+   */
   properties[PROP_MSGTYPE] =
     g_param_spec_string ("msgtype", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:body:
+   *
+   * What the message shows as plain text: see
+   * matrix_timeline_item_get_body(). Notifies when an edit changes it.
+   */
   properties[PROP_BODY] =
     g_param_spec_string ("body", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:formatted-body:
+   *
+   * What the message shows as HTML, or %NULL: see
+   * matrix_timeline_item_get_formatted_body(). Notifies when an edit changes it.
+   */
   properties[PROP_FORMATTED_BODY] =
     g_param_spec_string ("formatted-body", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:edited:
+   *
+   * Whether the message shows an edit of it: see
+   * matrix_timeline_item_get_edited().
+   */
   properties[PROP_EDITED] =
     g_param_spec_boolean ("edited", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:replacement:
+   *
+   * The edit the message shows, or %NULL: see
+   * matrix_timeline_item_get_replacement().
+   */
   properties[PROP_REPLACEMENT] =
     g_param_spec_object ("replacement", NULL, NULL, MATRIX_TYPE_EVENT,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:reply-state:
+   *
+   * Whether the event this message replies to can be quoted yet: see
+   * matrix_timeline_item_get_reply_state().
+   */
   properties[PROP_REPLY_STATE] =
     g_param_spec_enum ("reply-state", NULL, NULL, MATRIX_TYPE_REPLY_STATE, MATRIX_REPLY_STATE_NONE,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:in-reply-to:
+   *
+   * The item this message replies to, once #MatrixTimelineItem:reply-state
+   * is %MATRIX_REPLY_STATE_LOADED; %NULL otherwise.
+   */
   properties[PROP_IN_REPLY_TO] =
     g_param_spec_object ("in-reply-to", NULL, NULL, MATRIX_TYPE_TIMELINE_ITEM,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:thread-count:
+   *
+   * How many replies the thread this event starts has; 0 when it starts
+   * none.
+   */
   properties[PROP_THREAD_COUNT] =
     g_param_spec_uint ("thread-count", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:thread-latest:
+   *
+   * The newest reply in the thread this event starts, or %NULL: see
+   * matrix_timeline_item_get_thread_latest().
+   */
   properties[PROP_THREAD_LATEST] =
     g_param_spec_object ("thread-latest", NULL, NULL, MATRIX_TYPE_EVENT,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:redacting:
+   *
+   * Whether the user's redaction of the event is under way: see
+   * matrix_timeline_item_get_redacting().
+   */
   properties[PROP_REDACTING] =
     g_param_spec_boolean ("redacting", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

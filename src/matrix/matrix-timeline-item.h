@@ -52,6 +52,10 @@ typedef enum {
  *   event replied to
  * @MATRIX_REPLY_STATE_INACCESSIBLE: the server would not give the event
  *   replied to (it does not exist, or the user may not see it)
+ *
+ * Whether a reply can quote the event it answers
+ * (#MatrixTimelineItem:reply-state). Replies often answer events older than
+ * the timeline holds, so those are fetched only when a reply is shown.
  */
 typedef enum {
   MATRIX_REPLY_STATE_NONE,

@@ -1189,7 +1189,13 @@ matrix_timeline_load_reply_async (MatrixTimeline      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Returns: %TRUE once the event replied to is shown
+ * Finishes matrix_timeline_load_reply_async(). When the server did not give
+ * the event, the item's #MatrixTimelineItem:reply-state tells whether asking
+ * again may help (%MATRIX_REPLY_STATE_UNKNOWN) or not
+ * (%MATRIX_REPLY_STATE_INACCESSIBLE).
+ *
+ * Returns: %TRUE once the event replied to is shown, or when there was
+ *   nothing to fetch
  */
 gboolean
 matrix_timeline_load_reply_finish (MatrixTimeline  *self,

@@ -15,6 +15,11 @@ G_BEGIN_DECLS
  * @MATRIX_MESSAGE_EMOTE: an action, shown after the sender's name (`m.emote`)
  * @MATRIX_MESSAGE_NOTICE: a message from a bot, which other bots do not
  *   answer (`m.notice`)
+ *
+ * The kinds of text message matrix_timeline_send_message_async() and
+ * matrix_timeline_send_reply_async() send. Messages received may be of
+ * other kinds (images, files...): matrix_timeline_item_get_msgtype() gives
+ * theirs as a string.
  */
 typedef enum {
   MATRIX_MESSAGE_TEXT,
