@@ -3,11 +3,11 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-account.h"
 #include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-login-page.h"
 #include "confab-room-row.h"
-#include "confab-session.h"
 #include "confab-timeline-view.h"
 #include "confab-window.h"
 
@@ -65,14 +65,10 @@ struct _ConfabWindow
   GSettings              *settings;
   GCancellable           *cancellable;
 
+  ConfabAccount          *account;
+  /* The account's, while signed in: what the window is bound to. */
   MatrixClient           *client;
   MatrixRoomStateTracker *tracker;
-  /* The store of a session the server ended softly: signing in again as the
-   * same user reuses it, rooms and device id. */
-  MatrixStore            *saved_store;
-  /* A sign-in waiting for the local data of an ended session to go. */
-  MatrixClient           *pending_login;
-  guint                   n_forgetting;
   GtkCustomFilter        *joined_filter;
   GtkCustomFilter        *invited_filter;
   GtkStringFilter        *search_filter;
@@ -101,8 +97,6 @@ struct _ConfabWindow
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/* How long quitting waits for the store to be flushed. */
-#define CLOSE_TIMEOUT_MS 3000
 /* How long a room must stay in view before it is marked read: skimming
  * through rooms, or a burst of messages, sends one set of read markers. */
 #define MARK_READ_DELAY_MS 500
@@ -772,8 +766,6 @@ create_invite_row (gpointer item,
 
 /* Session */
 
-static void on_logged_in (ConfabWindow *self, MatrixClient *login_client);
-
 /* Shows the page @name of main_stack ("loading", "login" or "rooms"). */
 static void
 show_page (ConfabWindow *self,
@@ -781,6 +773,13 @@ show_page (ConfabWindow *self,
 {
   self->page_chosen = TRUE;
   gtk_stack_set_visible_child_name (self->main_stack, name);
+}
+
+static void
+on_logged_in (ConfabWindow *self,
+              MatrixClient *login_client)
+{
+  confab_account_adopt_login (self->account, login_client);
 }
 
 static ConfabLoginPage *
@@ -796,31 +795,19 @@ login_page (ConfabWindow *self)
   return self->login_page;
 }
 
-/* Flushes the store of the window's session and lets it go; the application
- * waits (a little) for the flush before it exits. */
 static void
-close_store (ConfabWindow *self,
-             MatrixStore  *store)
+show_login (ConfabWindow *self,
+            const char   *message)
 {
-  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
-
-  confab_session_close_store (store, application ? G_APPLICATION (application) : NULL,
-                              CLOSE_TIMEOUT_MS);
+  confab_login_page_reset (login_page (self));
+  confab_login_page_set_message (self->login_page, message);
+  show_page (self, "login");
 }
 
-/* Drops the client and everything on it. With @out_store, its store is
- * handed to the caller; otherwise it is flushed and closed. */
+/* Lets go of the client and everything shown of it. */
 static void
-clear_client_full (ConfabWindow  *self,
-                   MatrixStore  **out_store)
+unbind_client (ConfabWindow *self)
 {
-  g_autoptr(MatrixStore) store = NULL;
-
-  if (out_store != NULL)
-    *out_store = NULL;
-  if (self->client != NULL)
-    store = g_object_ref (matrix_client_get_store (self->client));
-
   hide_banner (self);
   withdraw_notifications (self);
   g_clear_pointer (&self->pending_room_id, g_free);
@@ -831,7 +818,6 @@ clear_client_full (ConfabWindow  *self,
 
   if (self->client != NULL)
     {
-      matrix_client_stop_sync (self->client);
       confab_avatar_loader_cancel_for_client (self->client);
       g_signal_handlers_disconnect_by_data (self->client, self);
     }
@@ -849,125 +835,22 @@ clear_client_full (ConfabWindow  *self,
   g_clear_object (&self->tracker);
   g_clear_object (&self->client);
 
-  if (store != NULL && out_store != NULL)
-    *out_store = g_steal_pointer (&store);
-  else if (store != NULL)
-    close_store (self, g_steal_pointer (&store));
-
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
 }
 
+/* Shows the rooms of the account's client. */
 static void
-clear_client (ConfabWindow *self)
-{
-  clear_client_full (self, NULL);
-}
-
-static void
-drop_saved_store (ConfabWindow *self)
-{
-  if (self->saved_store != NULL)
-    close_store (self, g_steal_pointer (&self->saved_store));
-  if (self->login_page != NULL)
-    confab_login_page_set_saved_session (self->login_page, NULL, NULL);
-}
-
-/* Keeps @store (transfer full), whose session ended softly or has no token,
- * for the next sign-in of its user. */
-static void
-keep_saved_store (ConfabWindow *self,
-                  MatrixStore  *store)
-{
-  drop_saved_store (self);
-  self->saved_store = store;
-  confab_login_page_set_saved_session (login_page (self),
-                                       matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID),
-                                       matrix_store_get_value (store, MATRIX_STORE_KEY_DEVICE_ID));
-}
-
-static void
-show_login (ConfabWindow *self,
-            const char   *message)
-{
-  confab_login_page_reset (login_page (self));
-  confab_login_page_set_message (self->login_page, message);
-  show_page (self, "login");
-}
-
-static void continue_login (ConfabWindow *self, MatrixClient *login_client);
-
-static void
-on_session_forgotten (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!confab_session_forget_finish (result, &error))
-    g_message ("Could not remove the saved session: %s", error->message);
-
-  self->n_forgetting--;
-  if (self->n_forgetting == 0 && self->pending_login != NULL)
-    {
-      g_autoptr(MatrixClient) login_client = g_steal_pointer (&self->pending_login);
-
-      continue_login (self, login_client);
-    }
-}
-
-/* Removes the session: session.ini, the access token and, with @store, the
- * account's local data (@store is taken). */
-static void
-forget_session (ConfabWindow *self,
-                MatrixStore  *store)
-{
-  self->n_forgetting++;
-  confab_session_forget_async (store, NULL, on_session_forgotten, g_object_ref (self));
-  g_clear_object (&store);
-}
-
-static void
-on_session_ended (MatrixClient *client,
-                  gboolean      soft_logout,
-                  ConfabWindow *self)
-{
-  g_autofree char *user_id = g_strdup (matrix_client_get_user_id (client));
-  g_autofree char *homeserver = g_strdup (matrix_client_get_homeserver (client));
-  MatrixStore *store = NULL;
-
-  clear_client_full (self, &store);
-  if (soft_logout)
-    {
-      /* The token is gone from the store already; the rooms and the device
-       * stay for the next sign-in. */
-      keep_saved_store (self, store);
-    }
-  else
-    forget_session (self, store);
-
-  confab_login_page_fill (login_page (self), homeserver, user_id, NULL);
-  show_login (self, _("Your session has ended. Sign in again to continue."));
-}
-
-void
-confab_window_set_client (ConfabWindow *self,
-                          MatrixClient *client)
+bind_client (ConfabWindow *self)
 {
   GtkListItemFactory *factory;
   GtkEveryFilter *every, *invited_every;
   GtkExpression *expression;
 
-  g_return_if_fail (CONFAB_IS_WINDOW (self));
-  g_return_if_fail (MATRIX_IS_CLIENT (client));
-
-  clear_client (self);
-
-  self->client = g_object_ref (client);
-  self->tracker = matrix_room_state_tracker_new (client);
+  self->client = g_object_ref (confab_account_get_client (self->account));
+  self->tracker = g_object_ref (confab_account_get_tracker (self->account));
 
   self->joined_filter = gtk_custom_filter_new (room_is_joined, NULL, NULL);
   self->invited_filter = gtk_custom_filter_new (room_is_invited, NULL, NULL);
@@ -1018,10 +901,9 @@ confab_window_set_client (ConfabWindow *self,
                            create_invite_row, self, NULL);
 
   g_signal_connect_swapped (self->tracker, "items-changed", G_CALLBACK (on_rooms_changed), self);
-  g_signal_connect (client, "synced", G_CALLBACK (on_synced), self);
-  g_signal_connect (client, "sync-failed", G_CALLBACK (on_sync_failed), self);
-  g_signal_connect (client, "sync-resumed", G_CALLBACK (on_sync_resumed), self);
-  g_signal_connect (client, "session-ended", G_CALLBACK (on_session_ended), self);
+  g_signal_connect (self->client, "synced", G_CALLBACK (on_synced), self);
+  g_signal_connect (self->client, "sync-failed", G_CALLBACK (on_sync_failed), self);
+  g_signal_connect (self->client, "sync-resumed", G_CALLBACK (on_sync_resumed), self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", TRUE);
@@ -1031,8 +913,65 @@ confab_window_set_client (ConfabWindow *self,
   update_rooms_visibility (self);
   show_page (self, "rooms");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
 
-  matrix_client_start_sync (client);
+static void
+on_account_state (ConfabWindow *self)
+{
+  switch (confab_account_get_state (self->account))
+    {
+    case CONFAB_ACCOUNT_STATE_SIGNED_OUT:
+      unbind_client (self);
+      break;
+    case CONFAB_ACCOUNT_STATE_LOADING:
+      unbind_client (self);
+      show_page (self, "loading");
+      break;
+    case CONFAB_ACCOUNT_STATE_SIGNED_IN:
+      unbind_client (self);
+      bind_client (self);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_login_needed (ConfabWindow *self,
+                 const char   *homeserver,
+                 const char   *user_id,
+                 const char   *message)
+{
+  show_login (self, message);
+  confab_login_page_fill (self->login_page, homeserver, user_id, NULL);
+}
+
+static void
+on_session_ended (ConfabWindow *self,
+                  const char   *homeserver,
+                  const char   *user_id)
+{
+  confab_login_page_fill (login_page (self), homeserver, user_id, NULL);
+  show_login (self, _("Your session has ended. Sign in again to continue."));
+}
+
+static void
+on_saved_session_changed (ConfabWindow *self,
+                          const char   *user_id,
+                          const char   *device_id)
+{
+  if (user_id != NULL || self->login_page != NULL)
+    confab_login_page_set_saved_session (login_page (self), user_id, device_id);
+}
+
+void
+confab_window_set_client (ConfabWindow *self,
+                          MatrixClient *client)
+{
+  g_return_if_fail (CONFAB_IS_WINDOW (self));
+  g_return_if_fail (MATRIX_IS_CLIENT (client));
+
+  confab_account_set_client (self->account, client);
 }
 
 gboolean
@@ -1091,173 +1030,13 @@ confab_window_get_room (ConfabWindow *self)
   return self->room;
 }
 
-static void
-on_session_saved (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!confab_session_save_finish (result, &error))
-    g_message ("Could not save the session: %s", error->message);
-}
-
-static void
-report_damage (ConfabWindow *self,
-               MatrixStore  *store)
-{
-  if (!MATRIX_IS_SQLITE_STORE (store) ||
-      matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)) == NULL)
-    return;
-
-  g_message ("The database was damaged and moved to %s",
-             matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store)));
-  confab_window_show_toast (self, _("The local copy of your rooms was damaged and has been set "
-                                    "aside. Confab is loading them again from the server."));
-}
-
-/* Moves the session of @login_client (signed in on a memory store) into
- * @store and shows it. */
-static void
-adopt_login (ConfabWindow *self,
-             MatrixClient *login_client,
-             MatrixStore  *store)
-{
-  static const char *keys[] = {
-    /* The keyring entry is filed under the user id and homeserver. */
-    MATRIX_STORE_KEY_HOMESERVER,
-    MATRIX_STORE_KEY_USER_ID,
-    MATRIX_STORE_KEY_DEVICE_ID,
-    MATRIX_STORE_KEY_ACCESS_TOKEN,
-  };
-  MatrixStore *login_store = matrix_client_get_store (login_client);
-  g_autoptr(MatrixClient) client = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    matrix_store_set_value (store, keys[i], matrix_store_get_value (login_store, keys[i]));
-
-  client = matrix_client_new (matrix_client_get_homeserver (login_client), store);
-  confab_session_save_async (client, NULL, on_session_saved, NULL);
-  confab_window_set_client (self, client);
-}
-
-static void
-on_login_store_opened (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(MatrixClient) login_client = g_steal_pointer (&self->pending_login);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MatrixStore) store = confab_session_open_store_finish (result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || login_client == NULL)
-    return;
-
-  if (store == NULL)
-    {
-      g_message ("Could not open the local data: %s", error->message);
-      show_login (self, NULL);
-      show_error (self, _("Could not open the local copy of your rooms"), error);
-      return;
-    }
-
-  report_damage (self, store);
-  adopt_login (self, login_client, store);
-}
-
-static void
-continue_login (ConfabWindow *self,
-                MatrixClient *login_client)
-{
-  const char *user_id = matrix_client_get_user_id (login_client);
-  MatrixStore *saved = self->saved_store;
-
-  if (saved != NULL &&
-      g_strcmp0 (matrix_store_get_value (saved, MATRIX_STORE_KEY_USER_ID), user_id) == 0)
-    {
-      g_autoptr(MatrixStore) store = g_steal_pointer (&self->saved_store);
-
-      confab_login_page_set_saved_session (login_page (self), NULL, NULL);
-      adopt_login (self, login_client, store);
-      return;
-    }
-
-  drop_saved_store (self);
-  show_page (self, "loading");
-  /* Waiting for the store; a new sign-in or the window going replaces it. */
-  g_set_object (&self->pending_login, login_client);
-  confab_session_open_store_async (user_id, matrix_client_get_homeserver (login_client),
-                                   self->cancellable, on_login_store_opened,
-                                   g_object_ref (self));
-}
-
-static void
-on_logged_in (ConfabWindow *self,
-              MatrixClient *login_client)
-{
-  clear_client (self);
-
-  /* The local data of an ended session may still be on its way out. */
-  if (self->n_forgetting > 0)
-    {
-      show_page (self, "loading");
-      g_set_object (&self->pending_login, login_client);
-      return;
-    }
-
-  continue_login (self, login_client);
-}
-
-static void
-on_session_loaded (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MatrixStore) store = confab_session_load_finish (result, &error);
-  g_autoptr(MatrixClient) client = NULL;
-  const char *homeserver;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  if (store == NULL)
-    {
-      if (error != NULL)
-        g_message ("Could not restore the session: %s", error->message);
-      show_login (self, error != NULL ? _("The saved session could not be read. Sign in again.")
-                                      : NULL);
-      return;
-    }
-
-  report_damage (self, store);
-  homeserver = matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER);
-
-  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
-    {
-      g_autofree char *user_id = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID));
-      g_autofree char *server = g_strdup (homeserver);
-
-      keep_saved_store (self, g_steal_pointer (&store));
-      show_login (self, NULL);
-      confab_login_page_fill (login_page (self), server, user_id, NULL);
-      return;
-    }
-
-  /* The rooms come from the store at once; the sync goes on from there. */
-  client = matrix_client_new (homeserver, store);
-  confab_window_set_client (self, client);
-}
-
 void
 confab_window_restore_session (ConfabWindow *self)
 {
   g_return_if_fail (CONFAB_IS_WINDOW (self));
 
   show_page (self, "loading");
-  confab_session_load_async (self->cancellable, on_session_loaded, g_object_ref (self));
+  confab_account_restore (self->account);
 }
 
 void
@@ -1268,7 +1047,7 @@ confab_window_sign_in (ConfabWindow *self,
 {
   g_return_if_fail (CONFAB_IS_WINDOW (self));
 
-  clear_client (self);
+  confab_account_sign_out (self->account);
   show_login (self, NULL);
   confab_login_page_fill (login_page (self), homeserver, user, password);
   if (password != NULL)
@@ -1278,41 +1057,11 @@ confab_window_sign_in (ConfabWindow *self,
 /* Actions */
 
 static void
-on_logged_out (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* Whatever the server said, the local session is over, and its data goes
-   * (once this client lets go of its store). */
-  if (!matrix_client_logout_finish (MATRIX_CLIENT (source), result, &error))
-    g_message ("Logging out failed: %s", error->message);
-
-  forget_session (self, g_object_ref (matrix_client_get_store (MATRIX_CLIENT (source))));
-  /* The count taken in logout_activated(). */
-  self->n_forgetting--;
-}
-
-static void
 logout_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  ConfabWindow *self = CONFAB_WINDOW (widget);
-  g_autoptr(MatrixClient) client = NULL;
-  g_autoptr(MatrixStore) store = NULL;
-
-  if (self->client == NULL)
-    return;
-
-  client = g_object_ref (self->client);
-  clear_client_full (self, &store);
-  /* Counted from now, so that signing in again waits for the data to go. */
-  self->n_forgetting++;
-  matrix_client_logout_async (client, NULL, on_logged_out, g_object_ref (self));
-  show_login (self, NULL);
+  confab_account_logout (CONFAB_WINDOW (widget)->account);
 }
 
 static void
@@ -1594,6 +1343,15 @@ set_menu_when_opened (GtkMenuButton *button,
 /* GObject */
 
 static void
+on_application_changed (ConfabWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->account != NULL)
+    confab_account_set_application (self->account, application ? G_APPLICATION (application) : NULL);
+}
+
+static void
 confab_window_show (GtkWidget *widget)
 {
   ConfabWindow *self = CONFAB_WINDOW (widget);
@@ -1616,10 +1374,13 @@ confab_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
-  clear_client (self);
-  if (self->saved_store != NULL)
-    close_store (self, g_steal_pointer (&self->saved_store));
-  g_clear_object (&self->pending_login);
+  if (self->account != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->account, self);
+      confab_account_shut_down (self->account);
+    }
+  unbind_client (self);
+  g_clear_object (&self->account);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
 
@@ -1691,6 +1452,14 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->account = confab_account_new ();
+  g_signal_connect_swapped (self->account, "notify::state", G_CALLBACK (on_account_state), self);
+  g_signal_connect_swapped (self->account, "login-needed", G_CALLBACK (on_login_needed), self);
+  g_signal_connect_swapped (self->account, "session-ended", G_CALLBACK (on_session_ended), self);
+  g_signal_connect_swapped (self->account, "saved-session-changed",
+                            G_CALLBACK (on_saved_session_changed), self);
+  g_signal_connect_swapped (self->account, "notice", G_CALLBACK (confab_window_show_toast), self);
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   set_menu_when_opened (self->add_menu_button, self->add_menu);
   set_menu_when_opened (self->primary_menu_button, self->primary_menu);
