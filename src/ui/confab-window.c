@@ -7,7 +7,7 @@
 #include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-login-page.h"
-#include "confab-room-row.h"
+#include "confab-sidebar.h"
 #include "confab-timeline-view.h"
 #include "confab-window.h"
 
@@ -30,31 +30,18 @@ struct _ConfabWindow
   GtkRevealer            *banner;
   GtkLabel               *banner_label;
   AdwLeaflet             *leaflet;
-  GtkWidget              *sidebar;
+  ConfabSidebar          *sidebar;
   GtkWidget              *leaflet_separator;
   GtkWidget              *content;
   GtkWidget              *back_button;
-  GtkSearchBar           *search_bar;
-  GtkSearchEntry         *search_entry;
-  GtkWidget              *invites_box;
-  GtkListBox             *invites_list;
-  GtkStack               *rooms_stack;
-  GtkListView            *rooms_view;
   AdwWindowTitle         *room_title;
-  GtkMenuButton          *add_menu_button;
-  GtkMenuButton          *primary_menu_button;
   GtkMenuButton          *room_menu_button;
-  GMenuModel             *add_menu;
-  GMenuModel             *primary_menu;
   GMenuModel             *room_menu;
   GtkStack               *content_stack;
 
   /* The open room's page, made when a room is first opened. */
   ConfabTimelineView     *timeline_view;
   ConfabComposer         *composer;
-  /* The page of rooms_stack for no rooms, or none found: made when first
-   * shown. */
-  AdwStatusPage          *rooms_empty_page;
   /* Made when first needed (login_page()): a start from a saved session
    * never shows it. */
   ConfabLoginPage        *login_page;
@@ -69,17 +56,6 @@ struct _ConfabWindow
   /* The account's, while signed in: what the window is bound to. */
   MatrixClient           *client;
   MatrixRoomStateTracker *tracker;
-  GtkCustomFilter        *joined_filter;
-  GtkCustomFilter        *invited_filter;
-  GtkStringFilter        *search_filter;
-  GtkFilterListModel     *joined_rooms;
-  /* What the list view shows of joined_rooms: a screenful in the first
-   * frame, then more each frame until all (see grow_listed_rooms). */
-  GtkSliceListModel      *listed_rooms;
-  guint                   grow_tick;
-  guint                   grow_frames;
-  GtkFilterListModel     *invited_rooms;
-  GtkSingleSelection     *selection;
 
   MatrixRoom             *room;
   GBinding               *title_binding;
@@ -189,22 +165,6 @@ on_sync_resumed (MatrixClient *client,
                  ConfabWindow *self)
 {
   hide_banner (self);
-}
-
-/* Rooms */
-
-static gboolean
-room_is_joined (gpointer item,
-                gpointer user_data)
-{
-  return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_JOIN;
-}
-
-static gboolean
-room_is_invited (gpointer item,
-                 gpointer user_data)
-{
-  return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_INVITE;
 }
 
 /* Read markers */
@@ -349,16 +309,11 @@ show_room (ConfabWindow *self,
 }
 
 static void
-on_selected_item_changed (ConfabWindow *self)
+on_room_selected (ConfabWindow *self,
+                  MatrixRoom   *room)
 {
-  MatrixRoom *room = gtk_single_selection_get_selected_item (self->selection);
-
-  /* The list reorders as rooms get activity; losing the selection for a
-   * moment must not close the room being read, and the selection moving
-   * along with the open room must not take the focus. */
-  if (room == NULL)
-    return;
-
+  /* The selection moving along with the open room must not take the
+   * focus. */
   if (room != self->room)
     {
       show_room (self, room);
@@ -367,14 +322,6 @@ on_selected_item_changed (ConfabWindow *self)
 
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
-}
-
-static void
-on_room_activated (ConfabWindow *self,
-                   guint         position)
-{
-  gtk_single_selection_set_selected (self->selection, position);
-  on_selected_item_changed (self);
 }
 
 static void
@@ -390,116 +337,9 @@ on_folded_changed (ConfabWindow *self)
 
   /* Folded, the sidebar is a plain list: nothing stays highlighted there,
    * so that choosing the room that was open opens it again. */
-  if (self->selection != NULL && adw_leaflet_get_folded (self->leaflet) &&
-      adw_leaflet_get_visible_child (self->leaflet) == self->sidebar)
-    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-}
-
-/* GtkListView (4.8) makes a row for up to 200 items whatever it shows, at
- * a millisecond or more each: made all at once, they would hold the first
- * frame of a long list back. It gets a screenful first, and more rows in
- * each following frame. */
-#define FIRST_LISTED_ROOMS 40   /* when the window's height is not known */
-#define MORE_LISTED_ROOMS_PER_FRAME 40
-/* The height of a room row (a 40 px avatar, 6 px above and below it): the
- * least it can be, so that a screenful is never short. */
-#define ROOM_ROW_MIN_HEIGHT 52
-
-/* How many rows fill the list in its first frame. The list's own height is
- * known only once it has been shown: the window's, a little more, stands in
- * for it. Rows beyond a screenful would only hold that frame back. */
-static guint
-rooms_in_first_frame (ConfabWindow *self)
-{
-  int width, height = gtk_widget_get_height (GTK_WIDGET (self));
-
-  if (height <= 0)
-    {
-      /* A maximized window not mapped yet: its size is not known. */
-      if (gtk_window_is_maximized (GTK_WINDOW (self)) ||
-          gtk_window_is_fullscreen (GTK_WINDOW (self)))
-        return FIRST_LISTED_ROOMS;
-      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-    }
-  if (height <= 0)
-    return FIRST_LISTED_ROOMS;
-
-  return (guint) height / ROOM_ROW_MIN_HEIGHT + 1;
-}
-
-static void
-list_all_rooms (ConfabWindow *self)
-{
-  if (self->grow_tick != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self->rooms_view), self->grow_tick);
-  self->grow_tick = 0;
-  if (self->listed_rooms != NULL)
-    gtk_slice_list_model_set_size (self->listed_rooms, G_MAXUINT);
-}
-
-static gboolean
-grow_listed_rooms (GtkWidget     *widget,
-                   GdkFrameClock *clock,
-                   gpointer       user_data)
-{
-  ConfabWindow *self = user_data;
-  guint size;
-
-  /* The first tick comes before the first frame is painted. */
-  if (self->grow_frames++ == 0)
-    return G_SOURCE_CONTINUE;
-
-  size = gtk_slice_list_model_get_size (self->listed_rooms) + MORE_LISTED_ROOMS_PER_FRAME;
-  if (size < g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms)))
-    {
-      gtk_slice_list_model_set_size (self->listed_rooms, size);
-      return G_SOURCE_CONTINUE;
-    }
-
-  self->grow_tick = 0;
-  gtk_slice_list_model_set_size (self->listed_rooms, G_MAXUINT);
-  return G_SOURCE_REMOVE;
-}
-
-/* GtkListView keeps the row at the top of its view in place when rows come
- * or move above it, so a room that arrives or moves to the top (a sync's
- * rooms, new activity) would push the list down, the newest room hidden
- * above it. A list that was at its top stays there. Connected after the
- * view: the adjustment still holds the value from before the change. */
-static void
-on_listed_rooms_changed (ConfabWindow *self,
-                         guint         position,
-                         guint         removed,
-                         guint         added)
-{
-  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->rooms_view));
-
-  if (added == 0 || g_list_model_get_n_items (G_LIST_MODEL (self->selection)) == 0 ||
-      gtk_adjustment_get_value (adjustment) > gtk_adjustment_get_lower (adjustment))
-    return;
-
-  gtk_widget_activate_action (GTK_WIDGET (self->rooms_view), "list.scroll-to-item", "u", 0);
-}
-
-static void
-select_position_of (ConfabWindow *self,
-                    MatrixRoom   *room)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms));
-
-  list_all_rooms (self);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(MatrixRoom) item = g_list_model_get_item (G_LIST_MODEL (self->joined_rooms), i);
-
-      if (item == room)
-        {
-          if (gtk_single_selection_get_selected (self->selection) != i)
-            gtk_single_selection_set_selected (self->selection, i);
-          return;
-        }
-    }
+  if (adw_leaflet_get_folded (self->leaflet) &&
+      adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->sidebar))
+    confab_sidebar_unselect (self->sidebar);
 }
 
 gboolean
@@ -517,73 +357,28 @@ confab_window_select_room (ConfabWindow *self,
   if (room == NULL || matrix_room_get_membership (room) != MATRIX_MEMBERSHIP_JOIN)
     return FALSE;
 
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  select_position_of (self, room);
+  confab_sidebar_clear_search (self->sidebar);
+  confab_sidebar_select_room (self->sidebar, room);
   show_room (self, room);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 
   return TRUE;
 }
 
-static AdwStatusPage *
-rooms_empty_page (ConfabWindow *self)
-{
-  if (self->rooms_empty_page == NULL)
-    {
-      self->rooms_empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
-      adw_status_page_set_icon_name (self->rooms_empty_page, "system-search-symbolic");
-      gtk_widget_add_css_class (GTK_WIDGET (self->rooms_empty_page), "compact");
-      gtk_stack_add_named (self->rooms_stack, GTK_WIDGET (self->rooms_empty_page), "empty");
-    }
-
-  return self->rooms_empty_page;
-}
-
-static void
-update_rooms_visibility (ConfabWindow *self)
-{
-  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->joined_rooms)) == 0;
-  gboolean invites = g_list_model_get_n_items (G_LIST_MODEL (self->invited_rooms)) > 0;
-
-  gtk_widget_set_visible (self->invites_box, invites);
-
-  /* An invite that matches the search is a result too. */
-  if (empty && invites && *search != '\0')
-    empty = FALSE;
-
-  if (empty && *search != '\0')
-    {
-      adw_status_page_set_title (rooms_empty_page (self), _("No Results"));
-      adw_status_page_set_description (self->rooms_empty_page, _("No room matches the search"));
-    }
-  else if (empty)
-    {
-      adw_status_page_set_title (rooms_empty_page (self), _("No Rooms"));
-      adw_status_page_set_description (self->rooms_empty_page,
-                                       _("Join a room or create one with the + button"));
-    }
-  gtk_stack_set_visible_child_name (self->rooms_stack, empty ? "empty" : "list");
-}
-
 static void
 on_rooms_changed (ConfabWindow *self)
 {
-  /* A room's membership can change without the tracker moving it. */
-  gtk_filter_changed (GTK_FILTER (self->joined_filter), GTK_FILTER_CHANGE_DIFFERENT);
-  gtk_filter_changed (GTK_FILTER (self->invited_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  confab_sidebar_refilter (self->sidebar);
 
   if (self->room != NULL &&
       matrix_room_get_membership (self->room) != MATRIX_MEMBERSHIP_JOIN)
     show_room (self, NULL);
   else if (self->room != NULL && !adw_leaflet_get_folded (self->leaflet))
-    select_position_of (self, self->room);
+    confab_sidebar_select_room (self->sidebar, self->room);
 
   if (self->pending_room_id != NULL &&
       confab_window_select_room (self, self->pending_room_id))
     g_clear_pointer (&self->pending_room_id, g_free);
-
-  update_rooms_visibility (self);
 }
 
 /* Desktop notifications */
@@ -703,67 +498,6 @@ on_synced (MatrixClient *client,
   update_notifications (self);
 }
 
-static void
-on_search_changed (ConfabWindow *self)
-{
-  gtk_string_filter_set_search (self->search_filter,
-                                gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
-  if (self->selection != NULL)
-    update_rooms_visibility (self);
-}
-
-static void
-on_search_activate (ConfabWindow *self)
-{
-  g_autoptr(MatrixRoom) room = NULL;
-
-  if (self->joined_rooms == NULL)
-    return;
-
-  room = g_list_model_get_item (G_LIST_MODEL (self->joined_rooms), 0);
-  if (room != NULL)
-    {
-      gtk_single_selection_set_selected (self->selection, 0);
-      on_selected_item_changed (self);
-      gtk_search_bar_set_search_mode (self->search_bar, FALSE);
-    }
-}
-
-static void
-setup_room_row (GtkSignalListItemFactory *factory,
-                GtkListItem              *item,
-                gpointer                  user_data)
-{
-  gtk_list_item_set_child (item, confab_room_row_new ());
-}
-
-static void
-bind_room_row (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
-{
-  confab_room_row_set_room (CONFAB_ROOM_ROW (gtk_list_item_get_child (item)),
-                            gtk_list_item_get_item (item));
-}
-
-static void
-unbind_room_row (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
-                 gpointer                  user_data)
-{
-  confab_room_row_set_room (CONFAB_ROOM_ROW (gtk_list_item_get_child (item)), NULL);
-}
-
-static GtkWidget *
-create_invite_row (gpointer item,
-                   gpointer user_data)
-{
-  GtkWidget *row = confab_room_row_new ();
-
-  confab_room_row_set_room (CONFAB_ROOM_ROW (row), item);
-  return row;
-}
-
 /* Session */
 
 /* Shows the page @name of main_stack ("loading", "login" or "rooms"). */
@@ -813,8 +547,7 @@ unbind_client (ConfabWindow *self)
   g_clear_pointer (&self->pending_room_id, g_free);
   show_room (self, NULL);
 
-  gtk_list_view_set_model (self->rooms_view, NULL);
-  gtk_list_box_bind_model (self->invites_list, NULL, NULL, NULL, NULL);
+  confab_sidebar_set_tracker (self->sidebar, NULL);
 
   if (self->client != NULL)
     {
@@ -824,14 +557,6 @@ unbind_client (ConfabWindow *self)
   if (self->tracker != NULL)
     g_signal_handlers_disconnect_by_data (self->tracker, self);
 
-  list_all_rooms (self);
-  g_clear_object (&self->selection);
-  g_clear_object (&self->listed_rooms);
-  g_clear_object (&self->joined_rooms);
-  g_clear_object (&self->invited_rooms);
-  g_clear_object (&self->joined_filter);
-  g_clear_object (&self->invited_filter);
-  g_clear_object (&self->search_filter);
   g_clear_object (&self->tracker);
   g_clear_object (&self->client);
 
@@ -845,60 +570,10 @@ unbind_client (ConfabWindow *self)
 static void
 bind_client (ConfabWindow *self)
 {
-  GtkListItemFactory *factory;
-  GtkEveryFilter *every, *invited_every;
-  GtkExpression *expression;
-
   self->client = g_object_ref (confab_account_get_client (self->account));
   self->tracker = g_object_ref (confab_account_get_tracker (self->account));
 
-  self->joined_filter = gtk_custom_filter_new (room_is_joined, NULL, NULL);
-  self->invited_filter = gtk_custom_filter_new (room_is_invited, NULL, NULL);
-  expression = gtk_property_expression_new (MATRIX_TYPE_ROOM, NULL, "display-name");
-  self->search_filter = gtk_string_filter_new (expression);
-  gtk_string_filter_set_match_mode (self->search_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
-  gtk_string_filter_set_ignore_case (self->search_filter, TRUE);
-  gtk_string_filter_set_search (self->search_filter,
-                                gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
-
-  every = gtk_every_filter_new ();
-  gtk_multi_filter_append (GTK_MULTI_FILTER (every), g_object_ref (GTK_FILTER (self->joined_filter)));
-  gtk_multi_filter_append (GTK_MULTI_FILTER (every), g_object_ref (GTK_FILTER (self->search_filter)));
-
-  self->joined_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
-                                                  GTK_FILTER (every));
-  /* The search filters invites as it filters the rooms. */
-  invited_every = gtk_every_filter_new ();
-  gtk_multi_filter_append (GTK_MULTI_FILTER (invited_every),
-                           g_object_ref (GTK_FILTER (self->invited_filter)));
-  gtk_multi_filter_append (GTK_MULTI_FILTER (invited_every),
-                           g_object_ref (GTK_FILTER (self->search_filter)));
-  self->invited_rooms = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->tracker)),
-                                                   GTK_FILTER (invited_every));
-  self->listed_rooms = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->joined_rooms)),
-                                                 0, rooms_in_first_frame (self));
-  self->grow_frames = 0;
-  self->grow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->rooms_view), grow_listed_rooms,
-                                                  self, NULL);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->listed_rooms)));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  g_signal_connect_swapped (self->selection, "notify::selected-item",
-                            G_CALLBACK (on_selected_item_changed), self);
-
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_room_row), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_room_row), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_room_row), self);
-  gtk_list_view_set_factory (self->rooms_view, factory);
-  g_object_unref (factory);
-  gtk_list_view_set_model (self->rooms_view, GTK_SELECTION_MODEL (self->selection));
-  g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (on_listed_rooms_changed),
-                           self, G_CONNECT_SWAPPED);
-
-  gtk_list_box_bind_model (self->invites_list, G_LIST_MODEL (self->invited_rooms),
-                           create_invite_row, self, NULL);
+  confab_sidebar_set_tracker (self->sidebar, self->tracker);
 
   g_signal_connect_swapped (self->tracker, "items-changed", G_CALLBACK (on_rooms_changed), self);
   g_signal_connect (self->client, "synced", G_CALLBACK (on_synced), self);
@@ -910,7 +585,6 @@ bind_client (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
 
-  update_rooms_visibility (self);
   show_page (self, "rooms");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
@@ -979,7 +653,7 @@ confab_window_get_rooms_listed (ConfabWindow *self)
 {
   g_return_val_if_fail (CONFAB_IS_WINDOW (self), FALSE);
 
-  return self->tracker != NULL && self->grow_tick == 0;
+  return confab_sidebar_get_rooms_listed (self->sidebar);
 }
 
 MatrixClient *
@@ -1072,8 +746,7 @@ search_activated (GtkWidget  *widget,
   ConfabWindow *self = CONFAB_WINDOW (widget);
 
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  confab_sidebar_start_search (self->sidebar);
 }
 
 /* win.previous-room / win.next-room: the room above or below the open one
@@ -1089,10 +762,10 @@ move_room_activated (GtkWidget  *widget,
   guint n, current = G_MAXUINT;
   g_autoptr(MatrixRoom) target = NULL;
 
-  if (self->joined_rooms == NULL)
+  rooms = confab_sidebar_get_joined_rooms (self->sidebar);
+  if (rooms == NULL)
     return;
 
-  rooms = G_LIST_MODEL (self->joined_rooms);
   n = g_list_model_get_n_items (rooms);
   for (guint i = 0; i < n && self->room != NULL; i++)
     {
@@ -1112,7 +785,7 @@ move_room_activated (GtkWidget  *widget,
 
   if (target != NULL)
     {
-      select_position_of (self, target);
+      confab_sidebar_select_room (self->sidebar, target);
       show_room (self, target);
       adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
     }
@@ -1401,6 +1074,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   g_type_ensure (CONFAB_TYPE_LOGIN_PAGE);
   g_type_ensure (CONFAB_TYPE_TIMELINE_VIEW);
   g_type_ensure (CONFAB_TYPE_COMPOSER);
+  g_type_ensure (CONFAB_TYPE_SIDEBAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/confab/Confab/confab-window.ui");
@@ -1413,23 +1087,11 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet_separator);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, back_button);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_bar);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_box);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, invites_list);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_stack);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, rooms_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, add_menu);
-  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, primary_menu);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
-  gtk_widget_class_bind_template_callback (widget_class, on_room_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folded_changed);
 
@@ -1460,9 +1122,6 @@ confab_window_init (ConfabWindow *self)
                             G_CALLBACK (on_saved_session_changed), self);
   g_signal_connect_swapped (self->account, "notice", G_CALLBACK (confab_window_show_toast), self);
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
-  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
-  set_menu_when_opened (self->add_menu_button, self->add_menu);
-  set_menu_when_opened (self->primary_menu_button, self->primary_menu);
   set_menu_when_opened (self->room_menu_button, self->room_menu);
 
   page = adw_leaflet_get_page (self->leaflet, self->leaflet_separator);
