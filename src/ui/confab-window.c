@@ -7,6 +7,7 @@
 #include "confab-avatar-loader.h"
 #include "confab-composer.h"
 #include "confab-login-page.h"
+#include "confab-notifier.h"
 #include "confab-sidebar.h"
 #include "confab-timeline-view.h"
 #include "confab-window.h"
@@ -66,9 +67,7 @@ struct _ConfabWindow
   guint                   countdown_source;
   guint                   mark_read_source;
 
-  /* room id → the notification count last seen (joined) or G_MAXUINT
-   * (invited), to notify only of what is new; NULL before the first sync. */
-  GHashTable             *seen_counts;
+  ConfabNotifier         *notifier;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -381,121 +380,14 @@ on_rooms_changed (ConfabWindow *self)
     g_clear_pointer (&self->pending_room_id, g_free);
 }
 
-/* Desktop notifications */
-
-static void
-send_room_notification (ConfabWindow *self,
-                        GApplication *app,
-                        MatrixRoom   *room,
-                        gboolean      invite)
-{
-  g_autoptr(GNotification) notification = NULL;
-  g_autoptr(GIcon) icon = g_themed_icon_new (APP_ID);
-  g_autofree char *id = g_strconcat ("room-", matrix_room_get_room_id (room), NULL);
-  g_autofree char *body = NULL;
-
-  notification = g_notification_new (matrix_room_get_display_name (room));
-  if (invite)
-    {
-      const char *inviter = matrix_room_get_inviter (room);
-      g_autofree char *name = inviter ? matrix_room_dup_member_display_name (room, inviter) : NULL;
-
-      body = name != NULL ? g_strdup_printf (_("%s invited you"), name) : g_strdup (_("You are invited"));
-    }
-  else
-    {
-      body = g_strdup (matrix_room_get_last_message (room));
-    }
-  if (body != NULL)
-    g_notification_set_body (notification, body);
-  g_notification_set_icon (notification, icon);
-  if (matrix_room_get_highlight_count (room) > 0)
-    g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
-  g_notification_set_default_action_and_target (notification, "app.open-room", "s",
-                                                matrix_room_get_room_id (room));
-  g_application_send_notification (app, id, notification);
-}
-
-static void
-withdraw_room_notification (GApplication *app,
-                            const char   *room_id)
-{
-  g_autofree char *id = g_strconcat ("room-", room_id, NULL);
-
-  g_application_withdraw_notification (app, id);
-}
-
-/* After each sync: a notification for each room whose count went up (the
- * server's push rules decide what counts) unless the user is looking at
- * it, and for each new invite; a room read again, or gone from the list,
- * loses its notification. Nothing on the first sync after sign-in or
- * start, which only catches up. */
-static void
-update_notifications (ConfabWindow *self)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  GListModel *rooms = G_LIST_MODEL (self->tracker);
-  g_autoptr(GHashTable) seen = g_steal_pointer (&self->seen_counts);
-  GHashTableIter iter;
-  gpointer room_id, value;
-
-  self->seen_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
-    {
-      g_autoptr(MatrixRoom) room = g_list_model_get_item (rooms, i);
-      const char *id = matrix_room_get_room_id (room);
-      gboolean invite = matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_INVITE;
-      guint count = invite ? G_MAXUINT : matrix_room_get_notification_count (room);
-      gboolean known = seen != NULL && g_hash_table_lookup_extended (seen, id, NULL, &value);
-      guint before = known ? GPOINTER_TO_UINT (value) : 0;
-
-      if (known)
-        g_hash_table_remove (seen, id);
-      g_hash_table_insert (self->seen_counts, g_strdup (id), GUINT_TO_POINTER (count));
-
-      if (app == NULL || seen == NULL)
-        continue;
-      if (count > before && !(room == self->room && room_shown (self)))
-        send_room_notification (self, G_APPLICATION (app), room, invite);
-      else if (count == 0 && before > 0)
-        withdraw_room_notification (G_APPLICATION (app), id);
-    }
-
-  /* Rooms no longer listed (left, or an invite declined). */
-  if (app != NULL && seen != NULL)
-    {
-      g_hash_table_iter_init (&iter, seen);
-      while (g_hash_table_iter_next (&iter, &room_id, &value))
-        if (GPOINTER_TO_UINT (value) > 0)
-          withdraw_room_notification (G_APPLICATION (app), room_id);
-    }
-}
-
-static void
-withdraw_notifications (ConfabWindow *self)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  GHashTableIter iter;
-  gpointer room_id, count;
-
-  if (self->seen_counts == NULL)
-    return;
-
-  g_hash_table_iter_init (&iter, self->seen_counts);
-  while (app != NULL && g_hash_table_iter_next (&iter, &room_id, &count))
-    if (GPOINTER_TO_UINT (count) > 0)
-      withdraw_room_notification (G_APPLICATION (app), room_id);
-  g_clear_pointer (&self->seen_counts, g_hash_table_unref);
-}
-
 static void
 on_synced (MatrixClient *client,
            const char   *next_batch,
            ConfabWindow *self)
 {
   on_rooms_changed (self);
-  update_notifications (self);
+  confab_notifier_update (self->notifier, G_LIST_MODEL (self->tracker),
+                          room_shown (self) ? self->room : NULL);
 }
 
 /* Session */
@@ -543,7 +435,7 @@ static void
 unbind_client (ConfabWindow *self)
 {
   hide_banner (self);
-  withdraw_notifications (self);
+  confab_notifier_withdraw_all (self->notifier);
   g_clear_pointer (&self->pending_room_id, g_free);
   show_room (self, NULL);
 
@@ -1022,6 +914,8 @@ on_application_changed (ConfabWindow *self)
 
   if (self->account != NULL)
     confab_account_set_application (self->account, application ? G_APPLICATION (application) : NULL);
+  if (self->notifier != NULL)
+    confab_notifier_set_application (self->notifier, application ? G_APPLICATION (application) : NULL);
 }
 
 static void
@@ -1051,9 +945,10 @@ confab_window_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->account, self);
       confab_account_shut_down (self->account);
+      unbind_client (self);
     }
-  unbind_client (self);
   g_clear_object (&self->account);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
 
@@ -1115,6 +1010,7 @@ confab_window_init (ConfabWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->account = confab_account_new ();
+  self->notifier = confab_notifier_new ();
   g_signal_connect_swapped (self->account, "notify::state", G_CALLBACK (on_account_state), self);
   g_signal_connect_swapped (self->account, "login-needed", G_CALLBACK (on_login_needed), self);
   g_signal_connect_swapped (self->account, "session-ended", G_CALLBACK (on_session_ended), self);
