@@ -3,72 +3,8 @@
 
 #include <glib/gi18n.h>
 
-#include "confab-account.h"
 #include "confab-avatar-loader.h"
-#include "confab-composer.h"
-#include "confab-login-page.h"
-#include "confab-notifier.h"
-#include "confab-sidebar.h"
-#include "confab-timeline-view.h"
-#include "confab-window.h"
-
-/**
- * ConfabWindow:
- *
- * The main window: the login page, or the rooms (a sidebar with invites and
- * joined rooms) beside the selected room's timeline and composer, in an
- * #AdwLeaflet that folds to one pane on narrow windows. It owns the
- * #MatrixClient of the session and its #MatrixRoomStateTracker, and shows
- * the sync loop's state in a banner.
- */
-struct _ConfabWindow
-{
-  AdwApplicationWindow    parent_instance;
-
-  /* template */
-  AdwToastOverlay        *toast_overlay;
-  GtkStack               *main_stack;
-  GtkRevealer            *banner;
-  GtkLabel               *banner_label;
-  AdwLeaflet             *leaflet;
-  ConfabSidebar          *sidebar;
-  GtkWidget              *leaflet_separator;
-  GtkWidget              *content;
-  GtkWidget              *back_button;
-  AdwWindowTitle         *room_title;
-  GtkMenuButton          *room_menu_button;
-  GMenuModel             *room_menu;
-  GtkStack               *content_stack;
-
-  /* The open room's page, made when a room is first opened. */
-  ConfabTimelineView     *timeline_view;
-  ConfabComposer         *composer;
-  /* Made when first needed (login_page()): a start from a saved session
-   * never shows it. */
-  ConfabLoginPage        *login_page;
-  /* Whether a page of main_stack was chosen; a window shown before that
-   * shows the login page. */
-  gboolean                page_chosen;
-
-  GSettings              *settings;
-  GCancellable           *cancellable;
-
-  ConfabAccount          *account;
-  /* The account's, while signed in: what the window is bound to. */
-  MatrixClient           *client;
-  MatrixRoomStateTracker *tracker;
-
-  MatrixRoom             *room;
-  GBinding               *title_binding;
-  GBinding               *subtitle_binding;
-  char                   *pending_room_id;
-
-  guint                   retry_seconds;
-  guint                   countdown_source;
-  guint                   mark_read_source;
-
-  ConfabNotifier         *notifier;
-};
+#include "confab-window-private.h"
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -95,10 +31,10 @@ confab_window_show_toast (ConfabWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
 }
 
-static void
-show_error (ConfabWindow *self,
-            const char   *what,
-            const GError *error)
+void
+_confab_window_show_error (ConfabWindow *self,
+                           const char   *what,
+                           const GError *error)
 {
   g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
 
@@ -258,9 +194,9 @@ ensure_room_page (ConfabWindow *self)
   gtk_stack_add_named (self->content_stack, box, "room");
 }
 
-static void
-show_room (ConfabWindow *self,
-           MatrixRoom   *room)
+void
+_confab_window_show_room (ConfabWindow *self,
+                          MatrixRoom   *room)
 {
   if (self->room == room)
     return;
@@ -315,7 +251,7 @@ on_room_selected (ConfabWindow *self,
    * focus. */
   if (room != self->room)
     {
-      show_room (self, room);
+      _confab_window_show_room (self, room);
       confab_composer_grab_focus (self->composer);
     }
 
@@ -358,7 +294,7 @@ confab_window_select_room (ConfabWindow *self,
 
   confab_sidebar_clear_search (self->sidebar);
   confab_sidebar_select_room (self->sidebar, room);
-  show_room (self, room);
+  _confab_window_show_room (self, room);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 
   return TRUE;
@@ -371,7 +307,7 @@ on_rooms_changed (ConfabWindow *self)
 
   if (self->room != NULL &&
       matrix_room_get_membership (self->room) != MATRIX_MEMBERSHIP_JOIN)
-    show_room (self, NULL);
+    _confab_window_show_room (self, NULL);
   else if (self->room != NULL && !adw_leaflet_get_folded (self->leaflet))
     confab_sidebar_select_room (self->sidebar, self->room);
 
@@ -437,7 +373,7 @@ unbind_client (ConfabWindow *self)
   hide_banner (self);
   confab_notifier_withdraw_all (self->notifier);
   g_clear_pointer (&self->pending_room_id, g_free);
-  show_room (self, NULL);
+  _confab_window_show_room (self, NULL);
 
   confab_sidebar_set_tracker (self->sidebar, NULL);
 
@@ -620,271 +556,6 @@ confab_window_sign_in (ConfabWindow *self,
     confab_login_page_submit (self->login_page);
 }
 
-/* Actions */
-
-static void
-logout_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  confab_account_logout (CONFAB_WINDOW (widget)->account);
-}
-
-static void
-search_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  ConfabWindow *self = CONFAB_WINDOW (widget);
-
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-  confab_sidebar_start_search (self->sidebar);
-}
-
-/* win.previous-room / win.next-room: the room above or below the open one
- * in the list as it is shown (activity order, search applied). */
-static void
-move_room_activated (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  ConfabWindow *self = CONFAB_WINDOW (widget);
-  int step = g_str_equal (action_name, "win.next-room") ? 1 : -1;
-  GListModel *rooms;
-  guint n, current = G_MAXUINT;
-  g_autoptr(MatrixRoom) target = NULL;
-
-  rooms = confab_sidebar_get_joined_rooms (self->sidebar);
-  if (rooms == NULL)
-    return;
-
-  n = g_list_model_get_n_items (rooms);
-  for (guint i = 0; i < n && self->room != NULL; i++)
-    {
-      g_autoptr(MatrixRoom) item = g_list_model_get_item (rooms, i);
-
-      if (item == self->room)
-        {
-          current = i;
-          break;
-        }
-    }
-
-  if (current == G_MAXUINT)
-    target = n > 0 ? g_list_model_get_item (rooms, step > 0 ? 0 : n - 1) : NULL;
-  else if ((step < 0 && current > 0) || (step > 0 && current + 1 < n))
-    target = g_list_model_get_item (rooms, current + step);
-
-  if (target != NULL)
-    {
-      confab_sidebar_select_room (self->sidebar, target);
-      show_room (self, target);
-      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
-    }
-}
-
-static void
-on_joined (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *room_id = matrix_client_join_room_finish (MATRIX_CLIENT (source), result, &error);
-
-  if (room_id == NULL)
-    {
-      show_error (self, _("Could not join the room"), error);
-      return;
-    }
-
-  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
-    {
-      g_free (self->pending_room_id);
-      self->pending_room_id = g_steal_pointer (&room_id);
-    }
-}
-
-static void
-on_created (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *room_id = matrix_client_create_room_finish (MATRIX_CLIENT (source), result, &error);
-
-  if (room_id == NULL)
-    {
-      show_error (self, _("Could not create the room"), error);
-      return;
-    }
-
-  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
-    {
-      g_free (self->pending_room_id);
-      self->pending_room_id = g_steal_pointer (&room_id);
-    }
-}
-
-static void
-on_entry_dialog_response (AdwMessageDialog *dialog,
-                          const char       *response,
-                          ConfabWindow     *self)
-{
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
-
-  if (self->client == NULL || *text == '\0')
-    return;
-
-  if (g_str_equal (response, "join"))
-    matrix_client_join_room_async (self->client, text, NULL, on_joined, g_object_ref (self));
-  else if (g_str_equal (response, "create"))
-    matrix_client_create_room_async (self->client, text, NULL, NULL, on_created,
-                                     g_object_ref (self));
-}
-
-static void
-on_dialog_entry_changed (GtkEditable      *entry,
-                         AdwMessageDialog *dialog)
-{
-  const char *text = gtk_editable_get_text (entry);
-  g_autofree char *stripped = g_strstrip (g_strdup (text));
-
-  adw_message_dialog_set_response_enabled (dialog,
-                                           adw_message_dialog_get_default_response (dialog),
-                                           *stripped != '\0');
-}
-
-/* Enter does what a click on the default button does: the response, once,
- * and the dialog closes (adw_message_dialog_response() alone would leave it
- * open for a second Enter). libadwaita makes that button the default widget. */
-static void
-on_dialog_entry_activate (GtkEntry         *entry,
-                          AdwMessageDialog *dialog)
-{
-  GtkWidget *button = gtk_window_get_default_widget (GTK_WINDOW (dialog));
-
-  if (button != NULL && gtk_widget_is_sensitive (button))
-    gtk_widget_activate (button);
-}
-
-static void
-ask_for_text (ConfabWindow *self,
-              const char   *heading,
-              const char   *body,
-              const char   *placeholder,
-              const char   *response,
-              const char   *response_label)
-{
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
-  GtkWidget *entry = gtk_entry_new ();
-
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), placeholder);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    response, response_label,
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), response);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), response, FALSE);
-  g_signal_connect_object (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog, 0);
-  g_signal_connect_object (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog, 0);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_entry_dialog_response), self);
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-join_room_activated (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  ask_for_text (CONFAB_WINDOW (widget),
-                _("Join a Room"),
-                _("Enter the address of the room, such as #gnome:matrix.org, or its ID."),
-                _("#room:server"),
-                "join", _("_Join"));
-}
-
-static void
-create_room_activated (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  ask_for_text (CONFAB_WINDOW (widget),
-                _("Create a Room"),
-                _("The new room is private: people join it when you invite them."),
-                _("Room name"),
-                "create", _("C_reate"));
-}
-
-static void
-on_left (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!matrix_room_leave_finish (MATRIX_ROOM (source), result, &error))
-    {
-      show_error (self, _("Could not leave the room"), error);
-      return;
-    }
-
-  if (self->room == MATRIX_ROOM (source))
-    {
-      show_room (self, NULL);
-      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-    }
-}
-
-static void
-on_leave_response (AdwMessageDialog *dialog,
-                   const char       *response,
-                   ConfabWindow     *self)
-{
-  MatrixRoom *room = g_object_get_data (G_OBJECT (dialog), "room");
-
-  if (g_str_equal (response, "leave") && room != NULL)
-    matrix_room_leave_async (room, NULL, on_left, g_object_ref (self));
-}
-
-static void
-leave_room_activated (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  ConfabWindow *self = CONFAB_WINDOW (widget);
-  GtkWidget *dialog;
-  g_autofree char *heading = NULL;
-
-  if (self->room == NULL)
-    return;
-
-  heading = g_strdup_printf (_("Leave “%s”?"), matrix_room_get_display_name (self->room));
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                   _("You will no longer receive its messages."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "leave", _("_Leave"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "room", g_object_ref (self->room), g_object_unref);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_leave_response), self);
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
 /* Menus */
 
 /* A menu button's popover is made when it is first opened (by a click or,
@@ -990,13 +661,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folded_changed);
 
-  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
-  gtk_widget_class_install_action (widget_class, "win.previous-room", NULL, move_room_activated);
-  gtk_widget_class_install_action (widget_class, "win.next-room", NULL, move_room_activated);
-  gtk_widget_class_install_action (widget_class, "win.join-room", NULL, join_room_activated);
-  gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
-  gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
+  _confab_window_class_install_actions (widget_class);
 }
 
 static void
