@@ -22,9 +22,22 @@
  */
 
 #define SYNC_TIMEOUT_MS         30000
-#define DEFAULT_WATCHDOG_MS     (SYNC_TIMEOUT_MS + 15000)
+/* A long-poll that has not answered this long after its timeout is given up
+ * on: a busy server answers well within the margin, a frozen one never. */
+#define DEFAULT_WATCHDOG_MS     (SYNC_TIMEOUT_MS + 5000)
+/* A request asked to answer at once (timeout=0: the retries after a
+ * failure) is given up on after this, so a server that went silent shows
+ * in seconds rather than after a long-poll. It doubles with each request in
+ * a row given up on, up to MAX_WATCHDOG_DOUBLINGS times, so a slow server still
+ * gets to answer. */
+#define DEFAULT_FIRST_BYTE_MS   10000
+#define MAX_WATCHDOG_DOUBLINGS  3
 #define MIN_BACKOFF_S           2
 #define MAX_BACKOFF_S           30
+/* A 429's Retry-After is honoured between the backoff (a server asking for
+ * no wait at all gets no flood of requests) and this (a server asking for
+ * an hour does not silence the client for an hour). */
+#define MAX_RATE_LIMIT_WAIT_S   300
 #define READ_CHUNK_SIZE         (256 * 1024)
 /* Initial syncs of large accounts run to tens of megabytes; anything past
  * this is a server gone wrong and is refused rather than buffered. */
@@ -54,10 +67,20 @@ struct _MatrixClient
   GSource                 *retry_source;
   GSource                 *watchdog_source;
   gboolean                 watchdog_fired;
+  guint                    request_watchdog_ms;  /* the armed watchdog's */
+  guint                    n_watchdog_trips;     /* requests in a row given up on */
+  gboolean                 request_in_flight;
+  gboolean                 request_is_long_poll;
+  /* The next request asks for an answer at once (timeout=0): after a
+   * failure, the first success ends the failing state without waiting
+   * for a long-poll. */
+  gboolean                 catch_up;
   guint                    backoff_s;
   gboolean                 sync_failing;
+  MatrixSyncFailure        sync_failure;
   GError                  *sync_error;
   guint                    watchdog_ms;
+  guint                    first_byte_ms;
   MatrixTimeoutSourceFunc  timeout_func;
   gpointer                 timeout_data;
 
@@ -66,9 +89,21 @@ struct _MatrixClient
   GHashTable              *encrypted_rooms;   /* room id set */
   GHashTable              *plain_rooms;       /* room id → gint64*, monotonic µs when known */
   guint                    plain_ttl_ms;
+  MatrixTimeoutSourceFunc  watchdog_func;
+  gpointer                 watchdog_data;
+  GNetworkMonitor         *network_monitor;
+  gulong                   network_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixClient, matrix_client, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (MatrixSyncFailure, matrix_sync_failure,
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_CONNECTION, "connection"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_RATE_LIMITED, "rate-limited"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_SERVER, "server"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_INVALID_RESPONSE, "invalid-response"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_OTHER, "other"))
 
 enum {
   PROP_0,
@@ -77,6 +112,7 @@ enum {
   PROP_USER_ID,
   PROP_DEVICE_ID,
   PROP_SYNC_FILTER,
+  PROP_SYNC_FAILURE,
   N_PROPS
 };
 
@@ -266,17 +302,25 @@ is_json (Response *response)
 }
 
 /* Reads the retry hint of a 429: the Retry-After header (seconds, current
- * spec) wins over the body's retry_after_ms (older servers). */
+ * spec) wins over the body's retry_after_ms (older servers). A number of
+ * seconds too big to hold saturates; an HTTP date is not used. */
 static gint64
 get_retry_after_ms (Response   *response,
                     JsonObject *body)
 {
+  const guint64 max_seconds = G_MAXINT64 / 1000;
   const char *header = soup_message_headers_get_one (response->headers, "Retry-After");
+  g_autoptr(GError) error = NULL;
   gint64 retry_after_ms = -1;
   guint64 seconds;
 
-  if (header != NULL && g_ascii_string_to_unsigned (header, 10, 0, 24 * 3600, &seconds, NULL))
-    return (gint64) seconds * 1000;
+  if (header != NULL)
+    {
+      if (g_ascii_string_to_unsigned (header, 10, 0, max_seconds, &seconds, &error))
+        return (gint64) seconds * 1000;
+      if (g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+        return (gint64) max_seconds * 1000;
+    }
 
   if (body != NULL &&
       _matrix_json_get_int (body, NULL, "retry_after_ms", FALSE, &retry_after_ms, NULL) &&
@@ -1810,9 +1854,61 @@ sync_is_current (MatrixClient *self,
          !g_cancellable_is_cancelled (cancellable);
 }
 
+/* What kind of trouble @error is, for a user: the network, the server
+ * saying no, or an answer that makes no sense. */
+static MatrixSyncFailure
+classify_failure (const GError *error)
+{
+  if (error->domain == MATRIX_ERROR)
+    {
+      switch ((MatrixError) error->code)
+        {
+        case MATRIX_ERROR_LIMIT_EXCEEDED:
+          return MATRIX_SYNC_FAILURE_RATE_LIMITED;
+        case MATRIX_ERROR_INVALID_JSON:
+        case MATRIX_ERROR_INVALID_RESPONSE:
+          return MATRIX_SYNC_FAILURE_INVALID_RESPONSE;
+        case MATRIX_ERROR_HTTP:
+        case MATRIX_ERROR_SERVER:
+        case MATRIX_ERROR_FORBIDDEN:
+        case MATRIX_ERROR_UNKNOWN_TOKEN:
+        case MATRIX_ERROR_MISSING_TOKEN:
+        case MATRIX_ERROR_NOT_FOUND:
+          return MATRIX_SYNC_FAILURE_SERVER;
+        case MATRIX_ERROR_FAILED:
+        case MATRIX_ERROR_NOT_LOGGED_IN:
+        default:
+          return MATRIX_SYNC_FAILURE_OTHER;
+        }
+    }
+
+  /* Refused, reset, unreachable, unresolvable, timed out. */
+  if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
+    return MATRIX_SYNC_FAILURE_CONNECTION;
+  /* libsoup could not make sense of the HTTP itself. */
+  if (error->domain == SOUP_SESSION_ERROR)
+    return MATRIX_SYNC_FAILURE_INVALID_RESPONSE;
+
+  return MATRIX_SYNC_FAILURE_OTHER;
+}
+
+static void
+set_sync_failure (MatrixClient      *self,
+                  MatrixSyncFailure  failure)
+{
+  if (self->sync_failure == failure)
+    return;
+
+  self->sync_failure = failure;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_FAILURE]);
+}
+
+/* @waited_ms: how long the failed request itself took to fail, when that
+ * was the watchdog's doing: it counts towards the wait. */
 static void
 sync_failed (MatrixClient *self,
-             GError       *error)
+             GError       *error,
+             guint         waited_ms)
 {
   gint64 retry_after_ms = matrix_error_get_retry_after_ms (error);
   guint delay_ms, delay_s;
@@ -1835,23 +1931,35 @@ sync_failed (MatrixClient *self,
       return;
     }
 
-  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) && retry_after_ms >= 0)
+  delay_ms = self->backoff_s * 1000;
+  self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
+
+  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) &&
+      retry_after_ms > (gint64) delay_ms)
     {
-      /* The server said how long to wait: do that rather than guess. */
-      delay_ms = (guint) MIN (retry_after_ms, (gint64) 3600 * 1000);
-      delay_s = (delay_ms + 999) / 1000;
+      /* The server said how long to wait: do that rather than guess, within
+       * reason. */
+      if (retry_after_ms > (gint64) MAX_RATE_LIMIT_WAIT_S * 1000)
+        {
+          g_message ("The server asked to wait %" G_GINT64_FORMAT " s; waiting %u s",
+                     retry_after_ms / 1000, MAX_RATE_LIMIT_WAIT_S);
+          retry_after_ms = (gint64) MAX_RATE_LIMIT_WAIT_S * 1000;
+        }
+      delay_ms = (guint) retry_after_ms;
     }
-  else
-    {
-      delay_s = self->backoff_s;
-      delay_ms = delay_s * 1000;
-      self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
-    }
+
+  /* A request that hung until the watchdog gave up on it has waited its
+   * share already; a new one asked to answer at once is better sent now,
+   * to be there the moment the server answers again. */
+  delay_ms = delay_ms > waited_ms ? delay_ms - waited_ms : 0;
+  delay_s = (delay_ms + 999) / 1000;
 
   g_message ("Sync failed (%s); retrying in %u s", error->message, delay_s);
   g_clear_error (&self->sync_error);
   self->sync_error = error;
   self->sync_failing = TRUE;
+  self->catch_up = TRUE;
+  set_sync_failure (self, classify_failure (error));
 
   g_signal_emit (self, signals[SYNC_FAILED], 0, delay_s);
 
@@ -1879,7 +1987,7 @@ on_sync_committed (GObject      *source,
   if (!matrix_store_commit_finish (MATRIX_STORE (source), result, &error))
     {
       if (sync_is_current (self, cancellable))
-        sync_failed (self, error);
+        sync_failed (self, error, 0);
       else
         g_error_free (error);
       return;
@@ -1903,11 +2011,16 @@ emit_sync_signals (MatrixClient       *self,
   for (guint i = 0; i < response->dropped->len; i++)
     g_warning ("Left out an invalid event: %s", (char *) g_ptr_array_index (response->dropped, i));
 
+  /* Caught up: back to long-polls. */
+  self->catch_up = FALSE;
+  self->n_watchdog_trips = 0;
+
   if (self->sync_failing)
     {
       self->sync_failing = FALSE;
       self->backoff_s = MIN_BACKOFF_S;
       g_clear_error (&self->sync_error);
+      set_sync_failure (self, MATRIX_SYNC_FAILURE_NONE);
       g_signal_emit (self, signals[SYNC_RESUMED], 0);
       if (!sync_is_current (self, cancellable))
         return FALSE;
@@ -2016,7 +2129,7 @@ on_sync_rooms_loaded (GObject      *source,
       !sync_is_current (self, cancellable))
     {
       if (error != NULL && sync_is_current (self, cancellable))
-        sync_failed (self, error);
+        sync_failed (self, error, 0);
       else
         g_clear_error (&error);
       return;
@@ -2095,7 +2208,7 @@ on_sync_parsed (GObject      *source,
 
   if (response == NULL)
     {
-      sync_failed (self, error);
+      sync_failed (self, error, 0);
       return;
     }
 
@@ -2116,7 +2229,10 @@ on_sync_sent (GObject      *source,
   response = send_message_finish (self, result, &error);
 
   if (self->sync_cancellable == cancellable)
-    clear_source (&self->watchdog_source);
+    {
+      clear_source (&self->watchdog_source);
+      self->request_in_flight = FALSE;
+    }
 
   if (self->watchdog_fired && self->sync_cancellable == cancellable)
     {
@@ -2127,11 +2243,18 @@ on_sync_sent (GObject      *source,
       g_clear_object (&self->sync_cancellable);
       self->sync_cancellable = g_cancellable_new ();
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "The server did not answer /sync in time");
-      sync_failed (self, error);
+                           "The server did not answer /sync within %u s",
+                           (self->request_watchdog_ms + 999) / 1000);
+      /* A silent long-poll tells nothing of how long an answer takes. */
+      if (!self->request_is_long_poll)
+        self->n_watchdog_trips++;
+      sync_failed (self, error, self->request_watchdog_ms);
       g_object_unref (cancellable);
       return;
     }
+
+  if (error != NULL || (response != NULL && !SOUP_STATUS_IS_SUCCESSFUL (response->status)))
+    self->n_watchdog_trips = 0;
 
   if (!sync_is_current (self, cancellable))
     {
@@ -2152,7 +2275,7 @@ on_sync_sent (GObject      *source,
 
   if (error != NULL)
     {
-      sync_failed (self, error);
+      sync_failed (self, error, 0);
       g_object_unref (cancellable);
       return;
     }
@@ -2173,7 +2296,7 @@ on_sync_watchdog (gpointer user_data)
 {
   MatrixClient *self = user_data;
 
-  g_debug ("No /sync answer after %u ms, giving up on this request", self->watchdog_ms);
+  g_debug ("No /sync answer after %u ms, giving up on this request", self->request_watchdog_ms);
   g_clear_pointer (&self->watchdog_source, g_source_unref);
   self->watchdog_fired = TRUE;
   g_cancellable_cancel (self->sync_cancellable);
@@ -2188,13 +2311,20 @@ sync_request (MatrixClient *self)
   const char *query[7] = { NULL, };
   const char *since;
   GError *error = NULL;
-  guint n = 0;
+  guint n = 0, base_ms;
 
   /* Read from the store every time: the token moves only with a commit. */
   since = matrix_store_get_sync_token (self->store);
+  if (since != NULL && !_matrix_token_is_valid (since))
+    {
+      /* Stored before tokens were checked; sending it would fail every
+       * request, so start over as a new client would. */
+      g_warning ("The stored sync token cannot be sent back; syncing from the start");
+      since = NULL;
+    }
 
   query[n++] = "timeout";
-  query[n++] = G_STRINGIFY (SYNC_TIMEOUT_MS);
+  query[n++] = self->catch_up ? "0" : G_STRINGIFY (SYNC_TIMEOUT_MS);
   if (since != NULL)
     {
       query[n++] = "since";
@@ -2209,17 +2339,59 @@ sync_request (MatrixClient *self)
   message = new_message (self, "GET", "v3/sync", query, NULL, TRUE, &error);
   if (message == NULL)
     {
-      sync_failed (self, error);
+      sync_failed (self, error, 0);
       return;
     }
 
-  self->watchdog_source = g_timeout_source_new (self->watchdog_ms);
+  /* A long-poll may take its timeout; a request for an answer at once has
+   * no reason to take long, unless it is an initial sync, which a server
+   * may take a while to put together. */
+  self->request_is_long_poll = !self->catch_up && since != NULL;
+  base_ms = self->catch_up && since != NULL ? MIN (self->first_byte_ms, self->watchdog_ms)
+                                            : self->watchdog_ms;
+  self->request_watchdog_ms = base_ms << MIN (self->n_watchdog_trips, MAX_WATCHDOG_DOUBLINGS);
+  /* A request replaced after its watchdog went off is not this one's. */
+  self->watchdog_fired = FALSE;
+  self->watchdog_source = self->watchdog_func (self->request_watchdog_ms, self->watchdog_data);
   g_source_set_callback (self->watchdog_source, on_sync_watchdog, self, NULL);
   g_source_set_name (self->watchdog_source, "[matrix-client] sync watchdog");
   g_source_attach (self->watchdog_source, g_main_context_get_thread_default ());
 
+  self->request_in_flight = TRUE;
   send_message_async (self, message, self->sync_cancellable, on_sync_sent,
                       g_object_ref (self->sync_cancellable));
+}
+
+/* The network came back, or changed: a failing loop tries again now, on a
+ * new connection, rather than after its backoff or its watchdog. A healthy
+ * one is left alone (monitors report changes of routes that are not ours). */
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    gpointer         user_data)
+{
+  MatrixClient *self = user_data;
+
+  if (!available || !self->syncing || !self->sync_failing)
+    return;
+
+  g_debug ("The network changed: retrying /sync now");
+  self->n_watchdog_trips = 0;
+
+  if (self->retry_source != NULL)
+    {
+      clear_source (&self->retry_source);
+      sync_request (self);
+    }
+  else if (self->request_in_flight)
+    {
+      clear_source (&self->watchdog_source);
+      self->request_in_flight = FALSE;
+      g_cancellable_cancel (self->sync_cancellable);
+      g_clear_object (&self->sync_cancellable);
+      self->sync_cancellable = g_cancellable_new ();
+      sync_request (self);
+    }
 }
 
 /**
@@ -2242,6 +2414,9 @@ matrix_client_start_sync (MatrixClient *self)
   self->syncing = TRUE;
   self->sync_cancellable = g_cancellable_new ();
   self->watchdog_fired = FALSE;
+  self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+  self->network_changed_id = g_signal_connect (self->network_monitor, "network-changed",
+                                               G_CALLBACK (on_network_changed), self);
   sync_request (self);
 }
 
@@ -2262,8 +2437,11 @@ matrix_client_stop_sync (MatrixClient *self)
     return;
 
   self->syncing = FALSE;
+  self->request_in_flight = FALSE;
   clear_source (&self->retry_source);
   clear_source (&self->watchdog_source);
+  g_clear_signal_handler (&self->network_changed_id, self->network_monitor);
+  g_clear_object (&self->network_monitor);
   g_cancellable_cancel (self->sync_cancellable);
   g_clear_object (&self->sync_cancellable);
 }
@@ -2387,6 +2565,26 @@ matrix_client_get_sync_error (MatrixClient *self)
 }
 
 /**
+ * matrix_client_get_sync_failure:
+ * @self: a #MatrixClient
+ *
+ * What kind of trouble the sync loop is in, for telling a user ("Connection
+ * lost", "Rate limited by the server", ...); matrix_client_get_sync_error()
+ * has the details. Set before #MatrixClient::sync-failed is emitted, and
+ * back to %MATRIX_SYNC_FAILURE_NONE before #MatrixClient::sync-resumed;
+ * #MatrixClient:sync-failure notifies each change.
+ *
+ * Returns: the kind of the last failure, while the loop is failing
+ */
+MatrixSyncFailure
+matrix_client_get_sync_failure (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), MATRIX_SYNC_FAILURE_NONE);
+
+  return self->sync_failure;
+}
+
+/**
  * matrix_client_get_sync_filter:
  * @self: a #MatrixClient
  *
@@ -2467,6 +2665,22 @@ _matrix_client_set_sync_watchdog_ms (MatrixClient *self,
 }
 
 void
+_matrix_client_set_first_byte_timeout_ms (MatrixClient *self,
+                                          guint         timeout_ms)
+{
+  self->first_byte_ms = timeout_ms;
+}
+
+void
+_matrix_client_set_watchdog_source_func (MatrixClient            *self,
+                                         MatrixTimeoutSourceFunc  func,
+                                         gpointer                 user_data)
+{
+  self->watchdog_func = func != NULL ? func : default_timeout_source;
+  self->watchdog_data = user_data;
+}
+
+void
 _matrix_client_set_max_body_size (MatrixClient *self,
                                   gsize         max_size)
 {
@@ -2534,6 +2748,9 @@ matrix_client_get_property (GObject    *object,
       break;
     case PROP_SYNC_FILTER:
       g_value_set_string (value, self->sync_filter);
+      break;
+    case PROP_SYNC_FAILURE:
+      g_value_set_enum (value, self->sync_failure);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2606,6 +2823,15 @@ matrix_client_class_init (MatrixClientClass *klass)
   properties[PROP_SYNC_FILTER] =
     g_param_spec_string ("sync-filter", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:sync-failure:
+   *
+   * See matrix_client_get_sync_failure().
+   */
+  properties[PROP_SYNC_FAILURE] =
+    g_param_spec_enum ("sync-failure", NULL, NULL, MATRIX_TYPE_SYNC_FAILURE,
+                       MATRIX_SYNC_FAILURE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -2688,11 +2914,13 @@ matrix_client_init (MatrixClient *self)
   self->backoff_s = MIN_BACKOFF_S;
   self->typing_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->watchdog_ms = DEFAULT_WATCHDOG_MS;
+  self->first_byte_ms = DEFAULT_FIRST_BYTE_MS;
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
   self->timeout_func = default_timeout_source;
   self->encrypted_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->plain_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->plain_ttl_ms = DEFAULT_PLAIN_TTL_MS;
+  self->watchdog_func = default_timeout_source;
   self->txn_prefix = g_strdup_printf ("confab.%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
 
   /* The I/O timeout only catches a dead connection; the long-poll itself is

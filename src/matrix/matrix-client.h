@@ -8,6 +8,35 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MatrixSyncFailure:
+ * @MATRIX_SYNC_FAILURE_NONE: the sync loop is not failing
+ * @MATRIX_SYNC_FAILURE_CONNECTION: the server could not be reached, or did
+ *   not answer in time (a #G_IO_ERROR or #G_RESOLVER_ERROR)
+ * @MATRIX_SYNC_FAILURE_RATE_LIMITED: the server asked the client to slow
+ *   down (HTTP 429, `M_LIMIT_EXCEEDED`)
+ * @MATRIX_SYNC_FAILURE_SERVER: the server answered with an error status
+ * @MATRIX_SYNC_FAILURE_INVALID_RESPONSE: the server's answer is not a sync
+ *   response the client can use (not JSON, not the schema, too large, a
+ *   token that cannot be sent back)
+ * @MATRIX_SYNC_FAILURE_OTHER: anything else, such as the store failing to
+ *   save a response
+ *
+ * What kind of trouble the sync loop is in: see
+ * matrix_client_get_sync_failure().
+ */
+typedef enum {
+  MATRIX_SYNC_FAILURE_NONE,
+  MATRIX_SYNC_FAILURE_CONNECTION,
+  MATRIX_SYNC_FAILURE_RATE_LIMITED,
+  MATRIX_SYNC_FAILURE_SERVER,
+  MATRIX_SYNC_FAILURE_INVALID_RESPONSE,
+  MATRIX_SYNC_FAILURE_OTHER,
+} MatrixSyncFailure;
+
+#define MATRIX_TYPE_SYNC_FAILURE (matrix_sync_failure_get_type ())
+GType matrix_sync_failure_get_type (void) G_GNUC_CONST;
+
 #define MATRIX_TYPE_CLIENT (matrix_client_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
 
@@ -15,10 +44,15 @@ G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
  * Signals, in the order one sync response emits them:
  *
  * ::sync-failed (guint delay_s)
- *   A sync request failed; the loop waits @delay_s seconds and retries.
- *   matrix_client_get_sync_error() tells why.
+ *   A sync request failed; the loop waits @delay_s seconds (0: it retries at
+ *   once) and retries, asking for an answer at once (timeout=0), so the
+ *   first success comes without a long-poll's wait. It may retry sooner
+ *   when the network changes. matrix_client_get_sync_failure() tells what
+ *   kind of failure it was and matrix_client_get_sync_error() the details:
+ *   both are set before the signal (the signal keeps its one argument).
  * ::sync-resumed ()
- *   The first successful sync after one or more failures.
+ *   The first successful sync after one or more failures; the failure kind
+ *   is back to MATRIX_SYNC_FAILURE_NONE.
  * ::room-state-updates (const char *room_id, GPtrArray *events)
  *   The `state` section of a room: MatrixStateEvent*, to apply before the
  *   timeline. Never to be shown in a timeline.
@@ -62,6 +96,7 @@ const char   *matrix_client_get_device_id         (MatrixClient         *self);
 gboolean      matrix_client_is_logged_in          (MatrixClient         *self);
 gboolean      matrix_client_is_syncing            (MatrixClient         *self);
 const GError *matrix_client_get_sync_error        (MatrixClient         *self);
+MatrixSyncFailure matrix_client_get_sync_failure (MatrixClient         *self);
 const char   *matrix_client_get_sync_filter       (MatrixClient         *self);
 void          matrix_client_set_sync_filter       (MatrixClient         *self,
                                                    const char           *filter);

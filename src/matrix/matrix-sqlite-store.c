@@ -240,6 +240,11 @@ struct _MatrixSqliteStore
   char          *file_token;
 
   SecretBackend  secret_backend;
+  /* Opened without waiting for the keyring: the token comes later. */
+  gboolean       token_later;
+  gboolean       token_pending;
+  gboolean       token_set_meanwhile;
+  GPtrArray     *token_waiters; /* GTask*: matrix_sqlite_store_wait_for_token_async() */
   GQueue         secret_ops;    /* SecretOp*, in the order they were set */
   gboolean       secret_busy;
   GPtrArray     *flush_waiters; /* GTask*: flushes waiting for the secret queue */
@@ -252,6 +257,11 @@ typedef struct {
 } SecretOp;
 
 G_DEFINE_QUARK (matrix-sqlite-store-error-quark, matrix_sqlite_store_error)
+
+G_DEFINE_FLAGS_TYPE (MatrixSqliteStoreOpenFlags, matrix_sqlite_store_open_flags,
+  G_DEFINE_ENUM_VALUE (MATRIX_SQLITE_STORE_OPEN_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SQLITE_STORE_OPEN_LAZY, "lazy"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER, "token-later"))
 
 static void matrix_sqlite_store_iface_init (MatrixStoreInterface *iface);
 static void matrix_sqlite_store_initable_iface_init (GAsyncInitableIface *iface);
@@ -270,6 +280,8 @@ enum {
   PROP_USER_ID,
   PROP_HOMESERVER,
   PROP_LAZY,
+  PROP_TOKEN_LATER,
+  PROP_TOKEN_PENDING,
   N_PROPS
 };
 
@@ -1972,6 +1984,9 @@ sqlite_set_value (MatrixStore *store,
 
   if (g_str_equal (key, MATRIX_STORE_KEY_ACCESS_TOKEN))
     {
+      /* Newer than whatever the keyring still has to say. */
+      if (self->token_pending)
+        self->token_set_meanwhile = TRUE;
       queue_secret (self, value);
     }
   else
@@ -2363,15 +2378,20 @@ matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
 /* --- GAsyncInitable ------------------------------------------------------- */
 
 static void
-on_token_looked_up (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+wipe_token (char *token)
 {
-  g_autoptr(GTask) task = user_data;
-  MatrixSqliteStore *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = _matrix_secret_lookup_finish (result, &error);
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+  g_free (token);
+}
 
+/* What the keyring said about the token: @token (transfer full) or
+ * @error, and where the token lives from now on. */
+static void
+take_looked_up_token (MatrixSqliteStore *self,
+                      char              *token,
+                      const GError      *error)
+{
   if (error != NULL)
     {
       note_no_keyring (error);
@@ -2379,6 +2399,15 @@ on_token_looked_up (GObject      *source,
     }
   else
     self->secret_backend = SECRET_KEYRING;
+
+  /* A token set (a new sign-in) or removed (a logout) while the keyring
+   * took its time is the one that holds. */
+  if (self->token_set_meanwhile)
+    {
+      wipe_token (token);
+      g_clear_pointer (&self->file_token, wipe_token);
+      return;
+    }
 
   if (token != NULL)
     g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
@@ -2392,9 +2421,61 @@ on_token_looked_up (GObject      *source,
       if (self->secret_backend == SECRET_KEYRING)
         queue_secret (self, self->file_token);
     }
-  g_clear_pointer (&self->file_token, g_free);
+  g_clear_pointer (&self->file_token, wipe_token);
+}
 
+static void
+on_token_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  char *token = _matrix_secret_lookup_finish (result, &error);
+
+  take_looked_up_token (self, token, error);
   g_task_return_boolean (task, TRUE);
+}
+
+/* The lookup of a store that did not wait for it: it does not keep the
+ * store alive (a keyring may take the whole D-Bus timeout to answer, and a
+ * closed store is not kept open for that). */
+static void
+on_token_looked_up_later (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  g_autoptr(MatrixSqliteStore) self = g_weak_ref_get (ref);
+  g_autoptr(GPtrArray) waiters = NULL;
+  g_autoptr(GError) error = NULL;
+  char *token = _matrix_secret_lookup_finish (result, &error);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (self == NULL)
+    {
+      wipe_token (token);
+      return;
+    }
+
+  take_looked_up_token (self, token, error);
+  self->token_pending = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_PENDING]);
+
+  waiters = g_steal_pointer (&self->token_waiters);
+  self->token_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *waiter = g_ptr_array_index (waiters, i);
+      GCancellable *cancellable = g_task_get_cancellable (waiter);
+      gulong handler = GPOINTER_TO_SIZE (g_task_get_task_data (waiter));
+
+      if (handler != 0)
+        g_signal_handler_disconnect (cancellable, handler);
+      g_task_return_boolean (waiter, TRUE);
+    }
 }
 
 static void
@@ -2430,6 +2511,21 @@ on_opened (GObject      *source,
     {
       /* No session: nothing to look up, and no keyring to wake up. */
       g_clear_pointer (&self->file_token, g_free);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (self->token_later)
+    {
+      GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+      /* Reading never waits for the keyring: the store is open now, and
+       * the token follows (matrix_sqlite_store_wait_for_token_async()).
+       * No cancellable, so that a lookup started ahead is taken over. */
+      g_weak_ref_init (ref, self);
+      self->token_pending = TRUE;
+      _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", NULL,
+                                   on_token_looked_up_later, ref);
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -2514,6 +2610,7 @@ matrix_sqlite_store_finalize (GObject *object)
 
   g_queue_clear_full (&self->secret_ops, (GDestroyNotify) secret_op_free);
   g_clear_pointer (&self->flush_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->token_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->cache, _matrix_store_cache_free);
   g_clear_pointer (&self->partial_rooms, g_hash_table_unref);
@@ -2563,6 +2660,14 @@ matrix_sqlite_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->lazy);
       break;
 
+    case PROP_TOKEN_LATER:
+      g_value_set_boolean (value, self->token_later);
+      break;
+
+    case PROP_TOKEN_PENDING:
+      g_value_set_boolean (value, self->token_pending);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2596,6 +2701,10 @@ matrix_sqlite_store_set_property (GObject      *object,
 
     case PROP_LAZY:
       self->lazy = g_value_get_boolean (value);
+      break;
+
+    case PROP_TOKEN_LATER:
+      self->token_later = g_value_get_boolean (value);
       break;
 
     default:
@@ -2644,6 +2753,27 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   properties[PROP_CORRUPT_FILE] =
     g_param_spec_string ("corrupt-file", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:token-later:
+   *
+   * Whether opening is done once the database is read, without waiting for
+   * the keyring to hand over the access token; see
+   * #MatrixSqliteStore:token-pending.
+   */
+  properties[PROP_TOKEN_LATER] =
+    g_param_spec_boolean ("token-later", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:token-pending:
+   *
+   * Whether the keyring has yet to answer for the access token of a store
+   * opened with %MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER; notified once it has,
+   * and the token (if any) is then the store's
+   * %MATRIX_STORE_KEY_ACCESS_TOKEN.
+   */
+  properties[PROP_TOKEN_PENDING] =
+    g_param_spec_boolean ("token-pending", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -2657,6 +2787,7 @@ matrix_sqlite_store_init (MatrixSqliteStore *self)
                                            (GDestroyNotify) json_object_unref);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->token_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->secret_ops);
 }
 
@@ -2801,6 +2932,50 @@ matrix_sqlite_store_new_lazy_async (const char          *directory,
 }
 
 /**
+ * matrix_sqlite_store_open_async:
+ * @directory: the store's folder, e.g. from matrix_sqlite_store_default_dir()
+ * @user_id: (nullable): the user the store belongs to, if the caller knows
+ * @homeserver: (nullable): the homeserver of the session
+ * @flags: how to open it
+ * @timeline_limit: events kept per room, or 0 for the default
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the store is open
+ * @user_data: data for @callback
+ *
+ * Opens the store as the other constructors do, as @flags say:
+ * %MATRIX_SQLITE_STORE_OPEN_LAZY reads as matrix_sqlite_store_new_lazy_async()
+ * does; with %MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER the store is open once
+ * the database is read, whatever the keyring does: the access token is
+ * looked up meanwhile, #MatrixSqliteStore:token-pending says when it is
+ * known, and matrix_sqlite_store_wait_for_token_async() waits for it. An
+ * application uses that to show what is stored at once, and to sync once
+ * the token is there.
+ */
+void
+matrix_sqlite_store_open_async (const char                 *directory,
+                                const char                 *user_id,
+                                const char                 *homeserver,
+                                MatrixSqliteStoreOpenFlags  flags,
+                                guint                       timeline_limit,
+                                GCancellable               *cancellable,
+                                GAsyncReadyCallback         callback,
+                                gpointer                    user_data)
+{
+  g_return_if_fail (directory != NULL);
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
+                              callback, user_data,
+                              "directory", directory,
+                              "user-id", user_id,
+                              "homeserver", homeserver,
+                              "lazy", (flags & MATRIX_SQLITE_STORE_OPEN_LAZY) != 0,
+                              "token-later", (flags & MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER) != 0,
+                              "timeline-limit", timeline_limit > 0
+                                ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
+                              NULL);
+}
+
+/**
  * matrix_sqlite_store_new_finish:
  * @result: the #GAsyncResult
  * @error: return location for a #GError
@@ -2871,6 +3046,93 @@ matrix_sqlite_store_get_secret_in_keyring (MatrixSqliteStore *self)
   g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), FALSE);
 
   return self->secret_backend == SECRET_KEYRING;
+}
+
+/**
+ * matrix_sqlite_store_get_token_pending:
+ * @self: a #MatrixSqliteStore
+ *
+ * Returns: see #MatrixSqliteStore:token-pending
+ */
+gboolean
+matrix_sqlite_store_get_token_pending (MatrixSqliteStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), FALSE);
+
+  return self->token_pending;
+}
+
+static void
+on_token_wait_cancelled (GCancellable *cancellable,
+                         GTask        *task)
+{
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  guint index;
+
+  if (!g_ptr_array_find (self->token_waiters, task, &index))
+    return;
+
+  g_signal_handler_disconnect (cancellable, GPOINTER_TO_SIZE (g_task_get_task_data (task)));
+  g_ptr_array_steal_index (self->token_waiters, index);
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+}
+
+/**
+ * matrix_sqlite_store_wait_for_token_async:
+ * @self: a #MatrixSqliteStore
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called once the keyring has answered
+ * @user_data: data for @callback
+ *
+ * Waits until #MatrixSqliteStore:token-pending is %FALSE: at once for a
+ * store that waited for the keyring when it opened. The token, if there is
+ * one, is then the store's %MATRIX_STORE_KEY_ACCESS_TOKEN.
+ */
+void
+matrix_sqlite_store_wait_for_token_async (MatrixSqliteStore   *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gulong handler = 0;
+
+  g_return_if_fail (MATRIX_IS_SQLITE_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_sqlite_store_wait_for_token_async);
+
+  if (!self->token_pending)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (cancellable != NULL)
+    handler = g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_token_wait_cancelled), task);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (handler), NULL);
+  g_ptr_array_add (self->token_waiters, g_steal_pointer (&task));
+}
+
+/**
+ * matrix_sqlite_store_wait_for_token_finish:
+ * @self: a #MatrixSqliteStore
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the keyring has answered, %FALSE if cancelled
+ */
+gboolean
+matrix_sqlite_store_wait_for_token_finish (MatrixSqliteStore  *self,
+                                           GAsyncResult       *result,
+                                           GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -20,6 +20,25 @@ typedef enum {
   MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION,
 } MatrixSqliteStoreError;
 
+/**
+ * MatrixSqliteStoreOpenFlags:
+ * @MATRIX_SQLITE_STORE_OPEN_NONE: read everything, and wait for the keyring
+ * @MATRIX_SQLITE_STORE_OPEN_LAZY: read what a room list needs of each room;
+ *   the rest when a room is loaded
+ * @MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER: be open once the database is read;
+ *   the access token follows when the keyring answers
+ *
+ * How matrix_sqlite_store_open_async() opens a store.
+ */
+typedef enum {
+  MATRIX_SQLITE_STORE_OPEN_NONE        = 0,
+  MATRIX_SQLITE_STORE_OPEN_LAZY        = 1 << 0,
+  MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER = 1 << 1,
+} MatrixSqliteStoreOpenFlags;
+
+#define MATRIX_TYPE_SQLITE_STORE_OPEN_FLAGS (matrix_sqlite_store_open_flags_get_type ())
+GType matrix_sqlite_store_open_flags_get_type (void) G_GNUC_CONST;
+
 /* The schema version this build writes. */
 #define MATRIX_SQLITE_STORE_SCHEMA_VERSION 2
 /* How many of the newest timeline events are kept per room, by default. */
@@ -51,6 +70,14 @@ void               matrix_sqlite_store_new_lazy_async       (const char         
                                                              GCancellable         *cancellable,
                                                              GAsyncReadyCallback   callback,
                                                              gpointer              user_data);
+void               matrix_sqlite_store_open_async           (const char           *directory,
+                                                             const char           *user_id,
+                                                             const char           *homeserver,
+                                                             MatrixSqliteStoreOpenFlags flags,
+                                                             guint                 timeline_limit,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
 MatrixStore       *matrix_sqlite_store_new_finish           (GAsyncResult         *result,
                                                              GError              **error);
 
@@ -58,6 +85,14 @@ const char        *matrix_sqlite_store_get_directory        (MatrixSqliteStore  
 const char        *matrix_sqlite_store_get_database_path    (MatrixSqliteStore    *self);
 const char        *matrix_sqlite_store_get_corrupt_file     (MatrixSqliteStore    *self);
 gboolean           matrix_sqlite_store_get_secret_in_keyring (MatrixSqliteStore   *self);
+gboolean           matrix_sqlite_store_get_token_pending    (MatrixSqliteStore    *self);
+void               matrix_sqlite_store_wait_for_token_async (MatrixSqliteStore    *self,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
+gboolean           matrix_sqlite_store_wait_for_token_finish (MatrixSqliteStore   *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
 
 void               matrix_sqlite_store_flush_async          (MatrixSqliteStore    *self,
                                                              GCancellable         *cancellable,

@@ -257,6 +257,68 @@ on_session_ended (MatrixClient  *client,
   g_signal_emit (self, signals[SESSION_ENDED], 0, homeserver, user_id, soft_logout);
 }
 
+static gboolean
+token_pending (MatrixStore *store)
+{
+  return MATRIX_IS_SQLITE_STORE (store) &&
+         matrix_sqlite_store_get_token_pending (MATRIX_SQLITE_STORE (store));
+}
+
+/* A saved session without a token: signed out. Its store is kept for the
+ * next sign-in of the same user, and the login page filled in. */
+static void
+sign_out_keeping (ConfabAccount *self,
+                  MatrixStore   *store)
+{
+  g_autofree char *user_id = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID));
+  g_autofree char *server = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER));
+
+  keep_saved_store (self, store);
+  login_needed (self, server, user_id, NULL);
+}
+
+static void
+on_token_known (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ConfabAccount) self = user_data;
+  MatrixStore *store = MATRIX_STORE (source);
+  g_autoptr(MatrixStore) kept = NULL;
+
+  if (!matrix_sqlite_store_wait_for_token_finish (MATRIX_SQLITE_STORE (store), result, NULL) ||
+      self->client == NULL || matrix_client_get_store (self->client) != store)
+    return;
+
+  if (matrix_client_is_logged_in (self->client))
+    {
+      matrix_client_start_sync (self->client);
+      return;
+    }
+
+  /* The keyring had no token for this session after all. */
+  clear_client_full (self, &kept);
+  sign_out_keeping (self, g_steal_pointer (&kept));
+}
+
+/* Syncing needs the access token: a store still waiting for the keyring
+ * shows its rooms meanwhile, and the loop starts once the token is known. */
+static void
+start_sync (ConfabAccount *self)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+
+  if (!token_pending (store))
+    {
+      matrix_client_start_sync (self->client);
+      return;
+    }
+
+  g_debug ("Waiting for the keyring before syncing");
+  matrix_sqlite_store_wait_for_token_async (MATRIX_SQLITE_STORE (store), self->cancellable,
+                                            on_token_known, g_object_ref (self));
+}
+
 void
 confab_account_set_client (ConfabAccount *self,
                            MatrixClient  *client)
@@ -271,7 +333,7 @@ confab_account_set_client (ConfabAccount *self,
   g_signal_connect (client, "session-ended", G_CALLBACK (on_session_ended), self);
   set_state (self, CONFAB_ACCOUNT_STATE_SIGNED_IN);
 
-  matrix_client_start_sync (client);
+  start_sync (self);
 }
 
 static void
@@ -421,17 +483,14 @@ on_session_loaded (GObject      *source,
   report_damage (self, store);
   homeserver = matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER);
 
-  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
+  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL && !token_pending (store))
     {
-      g_autofree char *user_id = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID));
-      g_autofree char *server = g_strdup (homeserver);
-
-      keep_saved_store (self, g_steal_pointer (&store));
-      login_needed (self, server, user_id, NULL);
+      sign_out_keeping (self, g_steal_pointer (&store));
       return;
     }
 
-  /* The rooms come from the store at once; the sync goes on from there. */
+  /* The rooms come from the store at once; the sync goes on from there,
+   * once the keyring has handed over the token (see start_sync()). */
   client = matrix_client_new (homeserver, store);
   confab_account_set_client (self, client);
 }

@@ -10,6 +10,13 @@
 
 #define GROUP "Session"
 
+/* Lazy: the window shows the room list from what opening reads, and a
+ * room's members and timeline are read when it is opened or synced. Token
+ * later: what is stored shows whatever the keyring does (a keyring that
+ * does not answer takes D-Bus's 25 s to fail); only syncing and sending
+ * wait for the token. */
+#define STORE_FLAGS (MATRIX_SQLITE_STORE_OPEN_LAZY | MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER)
+
 /* What session.ini holds. The access token lives in the store (keyring); the
  * sync token and the rooms too. */
 static const char *keys[] = {
@@ -240,8 +247,8 @@ confab_session_prefetch (void)
    * now, on a thread, the token is there when the store asks. */
   matrix_secret_prefetch (prefetch->user_id, prefetch->homeserver);
   directory = matrix_sqlite_store_default_dir (prefetch->user_id);
-  matrix_sqlite_store_new_lazy_async (directory, prefetch->user_id, prefetch->homeserver, 0, NULL,
-                                      on_prefetched, prefetch);
+  matrix_sqlite_store_open_async (directory, prefetch->user_id, prefetch->homeserver, STORE_FLAGS, 0,
+                                  NULL, on_prefetched, prefetch);
 }
 
 /* Takes the prefetched store of this session over, if there is one. */
@@ -281,11 +288,9 @@ confab_session_open_store_async (const char          *user_id,
     return;
 
   directory = matrix_sqlite_store_default_dir (user_id);
-  /* Knowing the session lets a reset store find its token again. Lazy: the
-   * window shows the room list from what opening reads, and a room's
-   * members and timeline are read when it is opened or synced. */
-  matrix_sqlite_store_new_lazy_async (directory, user_id, homeserver, 0, cancellable,
-                                      on_store_opened, task);
+  /* Knowing the session lets a reset store find its token again. */
+  matrix_sqlite_store_open_async (directory, user_id, homeserver, STORE_FLAGS, 0, cancellable,
+                                  on_store_opened, task);
 }
 
 MatrixStore *

@@ -65,6 +65,7 @@ struct _ConfabWindow
   char                   *pending_room_id;
 
   guint                   retry_seconds;
+  MatrixSyncFailure       sync_failure;
   guint                   countdown_source;
   guint                   mark_read_source;
 

@@ -43,15 +43,42 @@ _confab_window_show_error (ConfabWindow *self,
 
 /* Sync status banner */
 
+static const char *
+sync_failure_reason (MatrixSyncFailure failure)
+{
+  switch (failure)
+    {
+    case MATRIX_SYNC_FAILURE_RATE_LIMITED:
+      return _("Rate limited by the server");
+    case MATRIX_SYNC_FAILURE_SERVER:
+      return _("The server is having problems");
+    case MATRIX_SYNC_FAILURE_INVALID_RESPONSE:
+      return _("The server sent an answer Confab cannot use");
+    case MATRIX_SYNC_FAILURE_OTHER:
+      return _("Could not sync");
+    case MATRIX_SYNC_FAILURE_NONE:
+    case MATRIX_SYNC_FAILURE_CONNECTION:
+    default:
+      return _("Connection lost");
+    }
+}
+
 static void
 update_banner (ConfabWindow *self)
 {
+  const char *reason = sync_failure_reason (self->sync_failure);
   g_autofree char *text = NULL;
 
-  if (self->retry_seconds > 0)
-    text = g_strdup_printf (_("Connection lost — retrying in %u s"), self->retry_seconds);
+  /* A server asking for minutes of quiet gets them counted in minutes. */
+  if (self->retry_seconds >= 120)
+    /* Translators: the reason the sync failed, then minutes */
+    text = g_strdup_printf (_("%s — retrying in %u min"), reason, (self->retry_seconds + 59) / 60);
+  else if (self->retry_seconds > 0)
+    /* Translators: the reason the sync failed, then seconds */
+    text = g_strdup_printf (_("%s — retrying in %u s"), reason, self->retry_seconds);
   else
-    text = g_strdup (_("Connection lost — retrying now…"));
+    /* Translators: the reason the sync failed */
+    text = g_strdup_printf (_("%s — retrying now…"), reason);
 
   gtk_label_set_text (self->banner_label, text);
 }
@@ -87,6 +114,7 @@ on_sync_failed (MatrixClient *client,
                 ConfabWindow *self)
 {
   self->retry_seconds = delay_s;
+  self->sync_failure = matrix_client_get_sync_failure (client);
   update_banner (self);
   gtk_revealer_set_reveal_child (self->banner, TRUE);
 
