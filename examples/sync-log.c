@@ -307,7 +307,7 @@ main (int   argc,
           g_printerr ("Give --store, or --user to use that user's default store\n");
           return 2;
         }
-      store_dir = matrix_sqlite_store_default_dir (user);
+      store_dir = matrix_sqlite_store_default_dir ("matrix-glib-sync-log", user);
     }
 
   if (password_file != NULL)

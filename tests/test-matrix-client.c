@@ -227,6 +227,55 @@ test_login_keeps_device (Fixture       *f,
                    "ABCDEFG");
 }
 
+/* The library names no application: by default it says it is matrix-glib
+ * and names a new device after the program; an app passes its own names. */
+static void
+test_login_names_from_app (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  FakeRequest *request;
+  const char *login_reply = "{\"user_id\": \"@bob:example.org\", \"access_token\": \"t\","
+                            " \"device_id\": \"DEV1\"}";
+
+  g_assert_cmpstr (matrix_client_get_user_agent (client), ==, "matrix-glib/" MATRIX_VERSION_S);
+  g_assert_null (matrix_client_get_device_display_name (client));
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 200, login_reply, FALSE);
+  matrix_client_login_async (client, "bob", "pw", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_login_finish (client, result, NULL));
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "User-Agent"), ==,
+                   "matrix-glib/" MATRIX_VERSION_S);
+  body = fake_request_parse_json (request);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body),
+                                                  "initial_device_display_name"), ==,
+                   g_get_application_name ());
+  g_clear_pointer (&body, json_node_unref);
+  g_clear_object (&result);
+
+  matrix_client_set_user_agent (client, "MyApp/1.0");
+  matrix_client_set_device_display_name (client, "MyApp on a laptop");
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 200, login_reply, FALSE);
+  matrix_client_login_async (client, "bob", "pw", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_login_finish (client, result, NULL));
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "User-Agent"), ==, "MyApp/1.0");
+  body = fake_request_parse_json (request);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body),
+                                                  "initial_device_display_name"), ==,
+                   "MyApp on a laptop");
+
+  /* Back to the library's own. */
+  matrix_client_set_user_agent (client, NULL);
+  g_assert_cmpstr (matrix_client_get_user_agent (client), ==, "matrix-glib/" MATRIX_VERSION_S);
+}
+
 static void
 test_logout (Fixture       *f,
              gconstpointer  data)
@@ -1802,7 +1851,13 @@ test_build_path (Fixture       *f,
   g_autofree char *path = matrix_client_build_path ("v3", "rooms", "!a/b?c#d:e f", "state",
                                                     "m.room.member", "@u:x", NULL);
 
+  const char * const segments[] = { "v3", "rooms", "!a/b?c#d:e f", "state", "m.room.member", "@u:x",
+                                    NULL };
+  g_autofree char *from_array = matrix_client_build_pathv (segments);
+
   g_assert_cmpstr (path, ==, "v3/rooms/%21a%2Fb%3Fc%23d%3Ae%20f/state/m.room.member/%40u%3Ax");
+  /* The array form, for bindings, builds the same path. */
+  g_assert_cmpstr (from_array, ==, path);
 }
 
 /* --- rooms ------------------------------------------------------------------ */
@@ -2125,6 +2180,8 @@ add_tests (void)
               test_login_wrong_password, fixture_teardown);
   g_test_add ("/matrix/client/login/keeps-device", Fixture, NULL, fixture_setup,
               test_login_keeps_device, fixture_teardown);
+  g_test_add ("/matrix/client/login/names-from-app", Fixture, NULL, fixture_setup,
+              test_login_names_from_app, fixture_teardown);
   g_test_add ("/matrix/client/logout", Fixture, NULL, fixture_setup, test_logout,
               fixture_teardown);
   g_test_add ("/matrix/client/login/not-logged-in", Fixture, NULL, fixture_setup,

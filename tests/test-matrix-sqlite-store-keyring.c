@@ -13,8 +13,11 @@
  * temporary HOME. Its own program, since libsecret keeps one connection to
  * the Secret Service per process. */
 
+/* The application names the schema; the store files tokens under it. */
+#define SECRET_SCHEMA_NAME "org.example.Test.Session"
+
 static const SecretSchema schema = {
-  "io.github.confab.Confab.Session", SECRET_SCHEMA_NONE,
+  SECRET_SCHEMA_NAME, SECRET_SCHEMA_NONE,
   {
     { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
@@ -37,7 +40,11 @@ open_store (const char *dir)
   g_autoptr(GError) error = NULL;
   MatrixStore *store;
 
-  matrix_sqlite_store_new_async (dir, 0, NULL, store_result, &result);
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              store_result, &result,
+                              "directory", dir,
+                              "secret-schema", SECRET_SCHEMA_NAME,
+                              NULL);
   wait_for_pointer ((gpointer *) &result, 20000);
   store = matrix_sqlite_store_new_finish (result, &error);
   g_assert_no_error (error);
@@ -52,9 +59,15 @@ open_store_token_later (const char *dir)
   g_autoptr(GError) error = NULL;
   MatrixStore *store;
 
-  matrix_sqlite_store_open_async (dir, USER_ID, HOMESERVER,
-                                  MATRIX_SQLITE_STORE_OPEN_LAZY | MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER,
-                                  0, NULL, store_result, &result);
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              store_result, &result,
+                              "directory", dir,
+                              "secret-schema", SECRET_SCHEMA_NAME,
+                              "user-id", USER_ID,
+                              "homeserver", HOMESERVER,
+                              "lazy", TRUE,
+                              "token-later", TRUE,
+                              NULL);
   /* Far less than a frozen keyring's D-Bus timeout (25 s). */
   wait_for_pointer ((gpointer *) &result, 5000);
   store = matrix_sqlite_store_new_finish (result, &error);
@@ -141,10 +154,10 @@ test_keyring (void)
 {
   g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_autoptr(GSubprocess) daemon = NULL;
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "confab", "store", NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "app", "store", NULL);
   g_autofree char *secret_path = g_build_filename (dir, "session-token", NULL);
-  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
-  g_autofree char *wal_path = g_build_filename (dir, "confab.db-wal", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "matrix.db", NULL);
+  g_autofree char *wal_path = g_build_filename (dir, "matrix.db-wal", NULL);
   g_autofree char *stored = NULL;
   g_autoptr(MatrixStore) store = NULL;
 

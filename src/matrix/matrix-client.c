@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-client"
 
 #include <libsoup/soup.h>
@@ -7,6 +7,7 @@
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-sync-private.h"
+#include "matrix-version.h"
 
 /**
  * MatrixClient:
@@ -46,6 +47,7 @@
  * as the server said or a sync last showed it (a syncing client hears of
  * the change from its sync). */
 #define DEFAULT_PLAIN_TTL_MS    60000
+#define DEFAULT_USER_AGENT      "matrix-glib/" MATRIX_VERSION_S
 
 struct _MatrixClient
 {
@@ -55,6 +57,7 @@ struct _MatrixClient
   MatrixStore             *store;
   SoupSession             *session;
   char                    *sync_filter;
+  char                    *device_display_name;
 
   char                    *txn_prefix;
   guint                    txn_counter;
@@ -113,6 +116,8 @@ enum {
   PROP_DEVICE_ID,
   PROP_SYNC_FILTER,
   PROP_SYNC_FAILURE,
+  PROP_USER_AGENT,
+  PROP_DEVICE_DISPLAY_NAME,
   N_PROPS
 };
 
@@ -356,13 +361,13 @@ error_from_response (Response *response)
 }
 
 /**
- * matrix_client_build_path:
+ * matrix_client_build_path: (skip)
  * @first_segment: the first path segment, e.g. `v3`
  * @...: more segments, ending with %NULL
  *
  * Joins path segments with `/`, percent-encoding each one entirely, so a room
  * id such as `!abc:example.org` or a user-chosen transaction id can never
- * change the shape of the path.
+ * change the shape of the path. For matrix_client_request_async().
  *
  * Returns: (transfer full): the path, relative to `/_matrix/client/`
  */
@@ -383,6 +388,33 @@ matrix_client_build_path (const char *first_segment,
       segment = va_arg (args, const char *);
     }
   va_end (args);
+
+  return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+/**
+ * matrix_client_build_pathv: (rename-to matrix_client_build_path)
+ * @segments: (array zero-terminated=1): the path segments, e.g. `v3`,
+ *   `rooms`, a room id, `state`
+ *
+ * Like matrix_client_build_path(), with the segments in an array: joins them
+ * with `/`, percent-encoding each one entirely.
+ *
+ * Returns: (transfer full): the path, relative to `/_matrix/client/`
+ */
+char *
+matrix_client_build_pathv (const char * const *segments)
+{
+  g_autoptr(GString) path = g_string_new (NULL);
+
+  g_return_val_if_fail (segments != NULL && segments[0] != NULL, NULL);
+
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (path, '/');
+      g_string_append_uri_escaped (path, segments[i], NULL, FALSE);
+    }
 
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
@@ -524,10 +556,28 @@ request_async (MatrixClient        *self,
  * @callback: called with the result
  * @user_data: data for @callback
  *
- * Makes an authenticated client-server API request. For the library's other
- * types; applications call the typed methods. A request to
- * `/rooms/{roomId}/send/…` is held to the same rule as
- * matrix_client_send_event_async(): nothing readable into an encrypted room.
+ * Makes an authenticated request to the client-server API: the supported way
+ * to reach an endpoint the library does not wrap (a profile, typing
+ * notices, room tags...). The typed methods are built on it.
+ *
+ * The request carries the access token and the client's `User-Agent`;
+ * @body is sent as JSON. A response that is not a JSON object, or an error
+ * response, fails with a #MatrixError that keeps the server's `errcode`,
+ * HTTP status and retry hint (matrix_error_get_errcode() and friends); the
+ * request is not retried, and nothing is written to the store. Build @path
+ * with matrix_client_build_path() or matrix_client_build_pathv(), so that
+ * ids can never change its shape:
+ *
+ * ```c
+ * g_autofree char *path = matrix_client_build_path ("v3", "profile", user_id,
+ *                                                   "displayname", NULL);
+ * matrix_client_request_async (client, "GET", path, NULL, NULL, NULL,
+ *                              on_display_name, self);
+ * ```
+ *
+ * A request to `/rooms/{roomId}/send/…` is held to the same rule as
+ * matrix_client_send_event_async(): nothing readable goes into an encrypted
+ * room (%MATRIX_ERROR_ROOM_ENCRYPTED).
  */
 void
 matrix_client_request_async (MatrixClient        *self,
@@ -551,6 +601,8 @@ matrix_client_request_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_request_async().
  *
  * Returns: (transfer full) (nullable): the response body, a JSON object
  */
@@ -950,6 +1002,7 @@ matrix_client_login_async (MatrixClient        *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   const char *device_id;
+  const char *device_display_name;
   GTask *task;
 
   g_return_if_fail (MATRIX_IS_CLIENT (self));
@@ -970,8 +1023,13 @@ matrix_client_login_async (MatrixClient        *self,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "password");
   json_builder_add_string_value (builder, password);
-  json_builder_set_member_name (builder, "initial_device_display_name");
-  json_builder_add_string_value (builder, "Confab");
+  device_display_name = self->device_display_name != NULL
+                        ? self->device_display_name : g_get_application_name ();
+  if (device_display_name != NULL)
+    {
+      json_builder_set_member_name (builder, "initial_device_display_name");
+      json_builder_add_string_value (builder, device_display_name);
+    }
   if (device_id != NULL)
     {
       json_builder_set_member_name (builder, "device_id");
@@ -991,6 +1049,8 @@ matrix_client_login_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError; a wrong password is
  *   %MATRIX_ERROR_FORBIDDEN
+ *
+ * Finishes matrix_client_login_async().
  *
  * Returns: %TRUE when logged in
  */
@@ -1066,6 +1126,8 @@ matrix_client_logout_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_logout_async().
  *
  * Returns: %TRUE when logged out
  */
@@ -1176,6 +1238,8 @@ matrix_client_send_event_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_send_event_async().
  *
  * Returns: (transfer full) (nullable): the id of the new event
  */
@@ -1303,6 +1367,8 @@ matrix_client_join_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_join_room_async().
+ *
  * Returns: (transfer full) (nullable): the id of the joined room
  */
 char *
@@ -1371,6 +1437,8 @@ matrix_client_leave_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_leave_room_async().
+ *
  * Returns: %TRUE if the server accepted
  */
 gboolean
@@ -1429,6 +1497,8 @@ matrix_client_set_read_markers_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_set_read_markers_async().
  *
  * Returns: %TRUE if the server accepted the markers
  */
@@ -1571,6 +1641,8 @@ matrix_client_send_receipt_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_send_receipt_async().
  *
  * Returns: %TRUE if the server accepted the receipt
  */
@@ -1746,6 +1818,8 @@ matrix_client_get_thumbnail_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_get_thumbnail_async().
+ *
  * Returns: (transfer full) (nullable): the image's bytes
  */
 GBytes *
@@ -1802,6 +1876,8 @@ matrix_client_create_room_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_create_room_async().
  *
  * Returns: (transfer full) (nullable): the id of the new room
  */
@@ -2453,6 +2529,11 @@ matrix_client_stop_sync (MatrixClient *self)
  * @homeserver: the homeserver's base URL, e.g. `https://matrix.example.org`
  * @store: where the session, the sync token and room data are kept
  *
+ * A client of @homeserver that keeps its session and what it syncs in @store.
+ * It makes no request until asked: log in with matrix_client_login_async(),
+ * or, when @store holds a session, start syncing with
+ * matrix_client_start_sync().
+ *
  * Returns: (transfer full): a new #MatrixClient
  */
 MatrixClient *
@@ -2466,8 +2547,78 @@ matrix_client_new (const char  *homeserver,
 }
 
 /**
+ * matrix_client_get_user_agent:
+ * @self: a #MatrixClient
+ *
+ * The `User-Agent` of the client's requests.
+ *
+ * Returns: (transfer none): the `User-Agent` the client sends; see
+ *   #MatrixClient:user-agent
+ */
+const char *
+matrix_client_get_user_agent (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return soup_session_get_user_agent (self->session);
+}
+
+/**
+ * matrix_client_set_user_agent:
+ * @self: a #MatrixClient
+ * @user_agent: (nullable): the `User-Agent` to send, such as `MyApp/1.0`,
+ *   or %NULL for the library's own
+ *
+ * Sets #MatrixClient:user-agent.
+ */
+void
+matrix_client_set_user_agent (MatrixClient *self,
+                              const char   *user_agent)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  g_object_set (self, "user-agent", user_agent, NULL);
+}
+
+/**
+ * matrix_client_get_device_display_name:
+ * @self: a #MatrixClient
+ *
+ * The name a new device gets at login; see #MatrixClient:device-display-name.
+ *
+ * Returns: (transfer none) (nullable): the name given to a new device at
+ *   login, or %NULL for g_get_application_name()
+ */
+const char *
+matrix_client_get_device_display_name (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->device_display_name;
+}
+
+/**
+ * matrix_client_set_device_display_name:
+ * @self: a #MatrixClient
+ * @name: (nullable): the name a new device gets at login, such as the
+ *   application's name, or %NULL for g_get_application_name()
+ *
+ * Sets #MatrixClient:device-display-name.
+ */
+void
+matrix_client_set_device_display_name (MatrixClient *self,
+                                       const char   *name)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  g_object_set (self, "device-display-name", name, NULL);
+}
+
+/**
  * matrix_client_get_homeserver:
  * @self: a #MatrixClient
+ *
+ * The base URL of the homeserver the client talks to.
  *
  * Returns: (transfer none): the homeserver's base URL, without trailing slash
  */
@@ -2483,6 +2634,8 @@ matrix_client_get_homeserver (MatrixClient *self)
  * matrix_client_get_store:
  * @self: a #MatrixClient
  *
+ * The store the client keeps the session and synced data in.
+ *
  * Returns: (transfer none): the store
  */
 MatrixStore *
@@ -2496,6 +2649,8 @@ matrix_client_get_store (MatrixClient *self)
 /**
  * matrix_client_get_user_id:
  * @self: a #MatrixClient
+ *
+ * The user of the session, as the store holds it.
  *
  * Returns: (transfer none) (nullable): our user id, once logged in
  */
@@ -2511,6 +2666,8 @@ matrix_client_get_user_id (MatrixClient *self)
  * matrix_client_get_device_id:
  * @self: a #MatrixClient
  *
+ * The device of the session, as the store holds it.
+ *
  * Returns: (transfer none) (nullable): our device id, once logged in
  */
 const char *
@@ -2524,6 +2681,8 @@ matrix_client_get_device_id (MatrixClient *self)
 /**
  * matrix_client_is_logged_in:
  * @self: a #MatrixClient
+ *
+ * Whether the client has a session to make requests with.
  *
  * Returns: whether the store holds an access token
  */
@@ -2539,6 +2698,9 @@ matrix_client_is_logged_in (MatrixClient *self)
  * matrix_client_is_syncing:
  * @self: a #MatrixClient
  *
+ * Whether matrix_client_start_sync() was called and the loop has not stopped
+ * since.
+ *
  * Returns: whether the sync loop is running
  */
 gboolean
@@ -2552,6 +2714,9 @@ matrix_client_is_syncing (MatrixClient *self)
 /**
  * matrix_client_get_sync_error:
  * @self: a #MatrixClient
+ *
+ * Why the sync loop is failing, while it is: set before each
+ * #MatrixClient::sync-failed and cleared by the next successful sync.
  *
  * Returns: (transfer none) (nullable): why the last sync failed, while the
  *   loop is failing
@@ -2587,6 +2752,8 @@ matrix_client_get_sync_failure (MatrixClient *self)
 /**
  * matrix_client_get_sync_filter:
  * @self: a #MatrixClient
+ *
+ * The filter of every `/sync` request; see #MatrixClient:sync-filter.
  *
  * Returns: (transfer none) (nullable): the `filter` sent with /sync
  */
@@ -2715,6 +2882,7 @@ matrix_client_finalize (GObject *object)
 
   g_free (self->homeserver);
   g_free (self->sync_filter);
+  g_free (self->device_display_name);
   g_free (self->txn_prefix);
   g_hash_table_unref (self->typing_rooms);
   g_clear_error (&self->sync_error);
@@ -2752,6 +2920,12 @@ matrix_client_get_property (GObject    *object,
     case PROP_SYNC_FAILURE:
       g_value_set_enum (value, self->sync_failure);
       break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, soup_session_get_user_agent (self->session));
+      break;
+    case PROP_DEVICE_DISPLAY_NAME:
+      g_value_set_string (value, self->device_display_name);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2781,6 +2955,19 @@ matrix_client_set_property (GObject      *object,
     case PROP_SYNC_FILTER:
       matrix_client_set_sync_filter (self, g_value_get_string (value));
       break;
+    case PROP_USER_AGENT:
+      soup_session_set_user_agent (self->session,
+                                   g_value_get_string (value) != NULL
+                                     ? g_value_get_string (value) : DEFAULT_USER_AGENT);
+      break;
+    case PROP_DEVICE_DISPLAY_NAME:
+      if (g_strcmp0 (self->device_display_name, g_value_get_string (value)) != 0)
+        {
+          g_free (self->device_display_name);
+          self->device_display_name = g_value_dup_string (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2808,18 +2995,45 @@ matrix_client_class_init (MatrixClientClass *klass)
   object_class->get_property = matrix_client_get_property;
   object_class->set_property = matrix_client_set_property;
 
+  /**
+   * MatrixClient:homeserver:
+   *
+   * The base URL of the homeserver, such as `https://matrix.example.org`,
+   * without a trailing slash.
+   */
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:store:
+   *
+   * Where the session and everything synced are kept. Required.
+   */
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, MATRIX_TYPE_STORE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:user-id:
+   *
+   * The user logged in, as the store holds it, or %NULL.
+   */
   properties[PROP_USER_ID] =
     g_param_spec_string ("user-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:device-id:
+   *
+   * The device of the session, as the store holds it, or %NULL.
+   */
   properties[PROP_DEVICE_ID] =
     g_param_spec_string ("device-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:sync-filter:
+   *
+   * The `filter` parameter of every `/sync` request (a filter id or a JSON
+   * filter), or %NULL for none.
+   */
   properties[PROP_SYNC_FILTER] =
     g_param_spec_string ("sync-filter", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -2832,20 +3046,84 @@ matrix_client_class_init (MatrixClientClass *klass)
     g_param_spec_enum ("sync-failure", NULL, NULL, MATRIX_TYPE_SYNC_FAILURE,
                        MATRIX_SYNC_FAILURE_NONE,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:user-agent:
+   *
+   * The `User-Agent` of every request, such as `MyApp/1.0`. %NULL (the
+   * default) sends `matrix-glib/` and the library's version.
+   */
+  properties[PROP_USER_AGENT] =
+    g_param_spec_string ("user-agent", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:device-display-name:
+   *
+   * The name a new device gets when matrix_client_login_async() creates it
+   * (`initial_device_display_name`), shown in the user's list of sessions.
+   * %NULL (the default) uses g_get_application_name().
+   */
+  properties[PROP_DEVICE_DISPLAY_NAME] =
+    g_param_spec_string ("device-display-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * MatrixClient::sync-failed:
+   * @self: the client
+   * @delay_s: how many seconds the loop waits before it retries
+   *
+   * A sync request failed; matrix_client_get_sync_failure() tells what kind
+   * of failure it was and matrix_client_get_sync_error() the details, both
+   * set before the signal. The loop retries after @delay_s seconds (0: at
+   * once): 2, doubling to 30, or what a rate-limited server asked for (at
+   * least the backoff, at most 5 minutes); sooner when the network changes.
+   * A retry asks for an answer at once (`timeout=0`), so the first success
+   * comes without a long-poll's wait.
+   */
   signals[SYNC_FAILED] =
     g_signal_new ("sync-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * MatrixClient::sync-resumed:
+   * @self: the client
+   *
+   * The first successful sync after one or more failures; the failure kind
+   * is back to %MATRIX_SYNC_FAILURE_NONE.
+   */
   signals[SYNC_RESUMED] =
     g_signal_new ("sync-resumed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * MatrixClient::room-state-updates:
+   * @self: the client
+   * @room_id: the room
+   * @events: (element-type MatrixStateEvent): the `state` section of the
+   *   room in the response, in its order
+   *
+   * A room's state from a sync response, to apply before its timeline
+   * (#MatrixClient::room-timeline-updates). These events are never to be
+   * shown in a timeline. Emitted for every joined and left room of a
+   * response, in the order state, timeline, summary (then
+   * #MatrixClient::left-room for a left room).
+   */
   signals[ROOM_STATE_UPDATES] =
     g_signal_new ("room-state-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-timeline-updates:
+   * @self: the client
+   * @room_id: the room
+   * @events: (element-type MatrixEvent): the `timeline` section of the room,
+   *   oldest first; events with a state key are #MatrixStateEvent
+   * @limited: whether the server left events out before these (a gap)
+   * @prev_batch: (nullable): the token to fetch what came before these with
+   *   `/messages`
+   *
+   * A room's new timeline events from a sync response.
+   */
   signals[ROOM_TIMELINE_UPDATES] =
     g_signal_new ("room-timeline-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
@@ -2853,6 +3131,18 @@ matrix_client_class_init (MatrixClientClass *klass)
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_BOOLEAN,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-summary-updates:
+   * @self: the client
+   * @room_id: the room
+   * @summary: (nullable): the room's `summary` (heroes, member counts), if
+   *   the response has one
+   * @unread_notifications: (nullable): the room's `unread_notifications`
+   *   (`notification_count`, `highlight_count`), if the response has them
+   *
+   * A joined room's summary and unread counts from a sync response, after
+   * its timeline.
+   */
   signals[ROOM_SUMMARY_UPDATES] =
     g_signal_new ("room-summary-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
@@ -2888,19 +3178,57 @@ matrix_client_class_init (MatrixClientClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::left-room:
+   * @self: the client
+   * @room_id: the room
+   *
+   * The user left the room (or was kicked, or banned, or declined its
+   * invite): emitted after the room's state and timeline of `rooms.leave`.
+   */
   signals[LEFT_ROOM] =
     g_signal_new ("left-room", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-invite:
+   * @self: the client
+   * @room_id: the room the user is invited to
+   * @stripped_state: (element-type Json.Object): the invite's stripped state
+   *   events, each checked to have the strings `type`, `state_key` and
+   *   `sender` and the object `content` (invalid ones are left out)
+   *
+   * A room in `rooms.invite`, emitted after every joined and left room of
+   * the response. The user's own `m.room.member` event among
+   * @stripped_state names who invited them as its sender.
+   */
   signals[ROOM_INVITE] =
     g_signal_new ("room-invite", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::synced:
+   * @self: the client
+   * @next_batch: the response's sync token
+   *
+   * Everything a sync response carried has been handled and committed to
+   * the store together with @next_batch, now the store's sync token.
+   */
   signals[SYNCED] =
     g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::session-ended:
+   * @self: the client
+   * @soft_logout: whether the server keeps the device: the user may log
+   *   in again with the same device and keep the local data
+   *
+   * The server no longer accepts the access token (`M_UNKNOWN_TOKEN`); the
+   * sync loop has stopped. Without @soft_logout the access token and device
+   * id are gone from the store.
+   */
   signals[SESSION_ENDED] =
     g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
@@ -2921,11 +3249,11 @@ matrix_client_init (MatrixClient *self)
   self->plain_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->plain_ttl_ms = DEFAULT_PLAIN_TTL_MS;
   self->watchdog_func = default_timeout_source;
-  self->txn_prefix = g_strdup_printf ("confab.%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
+  self->txn_prefix = g_strdup_printf ("m%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
 
   /* The I/O timeout only catches a dead connection; the long-poll itself is
    * bounded by the sync watchdog. */
   self->session = soup_session_new_with_options ("timeout", 60,
-                                                 "user-agent", "Confab/" "0.1",
+                                                 "user-agent", DEFAULT_USER_AGENT,
                                                  NULL);
 }

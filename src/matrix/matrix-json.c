@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-json"
 
 #include <math.h>
@@ -264,7 +264,7 @@ _matrix_json_get_array (JsonObject   *object,
 
 /* --- reading JSON text ----------------------------------------------------
  *
- * Confab reads JSON text itself and builds json-glib's tree (JsonNode,
+ * The library reads JSON text itself and builds json-glib's tree (JsonNode,
  * JsonObject, JsonArray) through json-glib's public API, so every caller
  * keeps json-glib's data model. json_parser_load_from_data() was over half
  * of an initial sync, almost all of it in its GScanner-based tokenizer

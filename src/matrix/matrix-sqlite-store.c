@@ -1,7 +1,8 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-sqlite-store"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -28,7 +29,7 @@
  * or, where none answers, to a file only the user can read.
  */
 
-#define DATABASE_NAME "confab.db"
+#define DEFAULT_DATABASE_NAME "matrix.db"
 #define SECRET_FILE_NAME "session-token"
 
 /* Each migration takes the schema from its index to the next version; a
@@ -219,6 +220,8 @@ struct _MatrixSqliteStore
   GObject        parent_instance;
 
   char          *directory;
+  char          *database_name;
+  char          *secret_schema;     /* NULL: the token is kept in a file, never the keyring */
   char          *db_path;
   char          *secret_path;
   char          *corrupt_file;
@@ -256,12 +259,14 @@ typedef struct {
   char *token;
 } SecretOp;
 
+/**
+ * matrix_sqlite_store_error_quark:
+ *
+ * The error domain of #MatrixSqliteStore, %MATRIX_SQLITE_STORE_ERROR.
+ *
+ * Returns: the domain's quark
+ */
 G_DEFINE_QUARK (matrix-sqlite-store-error-quark, matrix_sqlite_store_error)
-
-G_DEFINE_FLAGS_TYPE (MatrixSqliteStoreOpenFlags, matrix_sqlite_store_open_flags,
-  G_DEFINE_ENUM_VALUE (MATRIX_SQLITE_STORE_OPEN_NONE, "none"),
-  G_DEFINE_ENUM_VALUE (MATRIX_SQLITE_STORE_OPEN_LAZY, "lazy"),
-  G_DEFINE_ENUM_VALUE (MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER, "token-later"))
 
 static void matrix_sqlite_store_iface_init (MatrixStoreInterface *iface);
 static void matrix_sqlite_store_initable_iface_init (GAsyncInitableIface *iface);
@@ -282,6 +287,8 @@ enum {
   PROP_LAZY,
   PROP_TOKEN_LATER,
   PROP_TOKEN_PENDING,
+  PROP_DATABASE_NAME,
+  PROP_SECRET_SCHEMA,
   N_PROPS
 };
 
@@ -1200,7 +1207,7 @@ try_open (MatrixSqliteStore  *self,
   g_autofree char *wal_path = g_strconcat (writer->db_path, "-wal", NULL);
   gint64 started = g_get_monotonic_time ();
   /* SQLite folds the WAL into the file and removes it when the last
-   * connection closes: one left means Confab did not close the store. */
+   * connection closes: one left means the store was not closed. */
   gboolean unclean = g_file_test (wal_path, G_FILE_TEST_EXISTS);
   int version = 0;
   int rc;
@@ -1217,7 +1224,7 @@ try_open (MatrixSqliteStore  *self,
   sqlite3_busy_timeout (db, 5000);
 
   /* The version is read before anything writes, so that a database of a
-   * newer Confab is left exactly as it was. */
+   * newer matrix-glib is left exactly as it was. */
   if (!read_user_version (db, &version, &rc))
     {
       set_sqlite_error (db, rc, "Could not read the schema version", error);
@@ -1228,7 +1235,7 @@ try_open (MatrixSqliteStore  *self,
   if (version > MATRIX_SQLITE_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION,
-                   "The store %s has schema version %d, written by a newer Confab; this one "
+                   "The store %s has schema version %d, written by a newer matrix-glib; this one "
                    "reads up to version %d",
                    writer->db_path, version, MATRIX_SQLITE_STORE_SCHEMA_VERSION);
       sqlite3_close (db);
@@ -1931,8 +1938,8 @@ secret_next (MatrixSqliteStore *self)
         }
 
       self->secret_busy = TRUE;
-      _matrix_secret_store_async (op->user_id, op->homeserver, op->token, NULL,
-                                  on_secret_stored, g_object_ref (self));
+      _matrix_secret_store_async (self->secret_schema, op->user_id, op->homeserver, op->token,
+                                  NULL, on_secret_stored, g_object_ref (self));
     }
 
   if (!self->secret_busy && self->flush_waiters->len > 0)
@@ -2515,6 +2522,16 @@ on_opened (GObject      *source,
       return;
     }
 
+  if (self->secret_schema == NULL)
+    {
+      /* The application keeps its tokens out of the keyring. */
+      if (self->file_token != NULL)
+        g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+                             g_steal_pointer (&self->file_token));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
   if (self->token_later)
     {
       GWeakRef *ref = g_new0 (GWeakRef, 1);
@@ -2524,15 +2541,16 @@ on_opened (GObject      *source,
        * No cancellable, so that a lookup started ahead is taken over. */
       g_weak_ref_init (ref, self);
       self->token_pending = TRUE;
-      _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", NULL,
+      _matrix_secret_lookup_async (self->secret_schema, user_id,
+                                   homeserver != NULL ? homeserver : "", NULL,
                                    on_token_looked_up_later, ref);
       g_task_return_boolean (task, TRUE);
       return;
     }
 
   cancellable = g_task_get_cancellable (task);
-  _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", cancellable,
-                               on_token_looked_up, g_steal_pointer (&task));
+  _matrix_secret_lookup_async (self->secret_schema, user_id, homeserver != NULL ? homeserver : "",
+                               cancellable, on_token_looked_up, g_steal_pointer (&task));
 }
 
 static void
@@ -2582,7 +2600,11 @@ matrix_sqlite_store_constructed (GObject *object)
   G_OBJECT_CLASS (matrix_sqlite_store_parent_class)->constructed (object);
 
   g_assert (self->directory != NULL);
-  self->db_path = g_build_filename (self->directory, DATABASE_NAME, NULL);
+  if (self->database_name == NULL)
+    self->database_name = g_strdup (DEFAULT_DATABASE_NAME);
+  if (self->secret_schema == NULL)
+    self->secret_backend = SECRET_FILE;
+  self->db_path = g_build_filename (self->directory, self->database_name, NULL);
   self->secret_path = g_build_filename (self->directory, SECRET_FILE_NAME, NULL);
 
   writer->jobs = g_async_queue_new ();
@@ -2617,6 +2639,8 @@ matrix_sqlite_store_finalize (GObject *object)
   g_clear_pointer (&self->summaries, g_hash_table_unref);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
+  g_clear_pointer (&self->database_name, g_free);
+  g_clear_pointer (&self->secret_schema, g_free);
   g_clear_pointer (&self->user_id_hint, g_free);
   g_clear_pointer (&self->homeserver_hint, g_free);
   g_clear_pointer (&self->db_path, g_free);
@@ -2668,6 +2692,14 @@ matrix_sqlite_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->token_pending);
       break;
 
+    case PROP_DATABASE_NAME:
+      g_value_set_string (value, self->database_name);
+      break;
+
+    case PROP_SECRET_SCHEMA:
+      g_value_set_string (value, self->secret_schema);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2707,6 +2739,14 @@ matrix_sqlite_store_set_property (GObject      *object,
       self->token_later = g_value_get_boolean (value);
       break;
 
+    case PROP_DATABASE_NAME:
+      self->database_name = g_value_dup_string (value);
+      break;
+
+    case PROP_SECRET_SCHEMA:
+      self->secret_schema = g_value_dup_string (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2722,9 +2762,20 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   object_class->get_property = matrix_sqlite_store_get_property;
   object_class->set_property = matrix_sqlite_store_set_property;
 
+  /**
+   * MatrixSqliteStore:directory:
+   *
+   * The directory of the store's files, created when missing; such as one from
+   * matrix_sqlite_store_default_dir().
+   */
   properties[PROP_DIRECTORY] =
     g_param_spec_string ("directory", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:timeline-limit:
+   *
+   * How many of the newest timeline events the store keeps per room.
+   */
   properties[PROP_TIMELINE_LIMIT] =
     g_param_spec_uint ("timeline-limit", NULL, NULL, 1, G_MAXUINT,
                        MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
@@ -2735,9 +2786,21 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
    * Where a damaged database was moved when the store opened, or %NULL: the
    * store then started empty, and the app may tell the user.
    */
+  /**
+   * MatrixSqliteStore:user-id:
+   *
+   * Whose store it is, for a database that does not say (a new one, or one set
+   * aside as damaged): the access token filed for that user is then found
+   * again. %NULL when not known.
+   */
   properties[PROP_USER_ID] =
     g_param_spec_string ("user-id", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:homeserver:
+   *
+   * The homeserver of #MatrixSqliteStore:user-id's session, or %NULL.
+   */
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
@@ -2774,6 +2837,32 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   properties[PROP_TOKEN_PENDING] =
     g_param_spec_boolean ("token-pending", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:database-name:
+   *
+   * The name of the database file in #MatrixSqliteStore:directory, such as
+   * `myapp.db`. %NULL (the default) is `matrix.db`. A damaged file is set
+   * aside beside it as `NAME.corrupt-TIME`.
+   */
+  properties[PROP_DATABASE_NAME] =
+    g_param_spec_string ("database-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:secret-schema:
+   *
+   * The name of the Secret Service schema the access token is filed under
+   * (with the attributes `user-id` and `homeserver`), such as
+   * `org.example.MyApp.Session`: the application's own, so that two
+   * programs signed in as the same user never share a token. Where no
+   * Secret Service answers, the token goes to the file `session-token`
+   * (mode 0600) in the store's directory instead.
+   *
+   * %NULL (the default) keeps the token in that file only, never in the
+   * keyring: what a bot on a server wants.
+   */
+  properties[PROP_SECRET_SCHEMA] =
+    g_param_spec_string ("secret-schema", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -2795,18 +2884,24 @@ matrix_sqlite_store_init (MatrixSqliteStore *self)
 
 /**
  * matrix_sqlite_store_default_dir:
+ * @application: the application's folder in the user's data directory,
+ *   such as `myapp`
  * @user_id: a Matrix user id, such as `@alice:example.org`
  *
- * The user's own directory, `$XDG_DATA_HOME/confab/<user id>`, with every
- * character that could not safely be part of a file name escaped as `%XX`.
+ * A directory of the user's own for a store, `$XDG_DATA_HOME/APPLICATION/USER`,
+ * with every character of the user id that could not safely be part of a
+ * file name escaped as `%XX`.
  *
- * Returns: (transfer full): the directory
+ * Returns: (transfer full) (type filename): the directory
  */
 char *
-matrix_sqlite_store_default_dir (const char *user_id)
+matrix_sqlite_store_default_dir (const char *application,
+                                 const char *user_id)
 {
   g_autoptr(GString) escaped = g_string_new (NULL);
 
+  g_return_val_if_fail (application != NULL && *application != '\0', NULL);
+  g_return_val_if_fail (strchr (application, G_DIR_SEPARATOR) == NULL, NULL);
   g_return_val_if_fail (user_id != NULL, NULL);
 
   for (const char *p = user_id; *p != '\0'; p++)
@@ -2820,7 +2915,7 @@ matrix_sqlite_store_default_dir (const char *user_id)
         g_string_append_printf (escaped, "%%%02X", c);
     }
 
-  return g_build_filename (g_get_user_data_dir (), "confab", escaped->str, NULL);
+  return g_build_filename (g_get_user_data_dir (), application, escaped->str, NULL);
 }
 
 /**
@@ -2835,7 +2930,7 @@ matrix_sqlite_store_default_dir (const char *user_id)
  * Opens the store on its own thread: checks the database, migrates it to the
  * current schema, loads it into memory, and looks the access token up.
  * A damaged database is moved aside (see #MatrixSqliteStore:corrupt-file) and
- * the store starts empty; one from a newer Confab is refused, untouched.
+ * the store starts empty; one from a newer matrix-glib is refused, untouched.
  */
 void
 matrix_sqlite_store_new_async (const char          *directory,
@@ -2932,53 +3027,12 @@ matrix_sqlite_store_new_lazy_async (const char          *directory,
 }
 
 /**
- * matrix_sqlite_store_open_async:
- * @directory: the store's folder, e.g. from matrix_sqlite_store_default_dir()
- * @user_id: (nullable): the user the store belongs to, if the caller knows
- * @homeserver: (nullable): the homeserver of the session
- * @flags: how to open it
- * @timeline_limit: events kept per room, or 0 for the default
- * @cancellable: (nullable): a #GCancellable
- * @callback: called when the store is open
- * @user_data: data for @callback
- *
- * Opens the store as the other constructors do, as @flags say:
- * %MATRIX_SQLITE_STORE_OPEN_LAZY reads as matrix_sqlite_store_new_lazy_async()
- * does; with %MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER the store is open once
- * the database is read, whatever the keyring does: the access token is
- * looked up meanwhile, #MatrixSqliteStore:token-pending says when it is
- * known, and matrix_sqlite_store_wait_for_token_async() waits for it. An
- * application uses that to show what is stored at once, and to sync once
- * the token is there.
- */
-void
-matrix_sqlite_store_open_async (const char                 *directory,
-                                const char                 *user_id,
-                                const char                 *homeserver,
-                                MatrixSqliteStoreOpenFlags  flags,
-                                guint                       timeline_limit,
-                                GCancellable               *cancellable,
-                                GAsyncReadyCallback         callback,
-                                gpointer                    user_data)
-{
-  g_return_if_fail (directory != NULL);
-
-  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
-                              callback, user_data,
-                              "directory", directory,
-                              "user-id", user_id,
-                              "homeserver", homeserver,
-                              "lazy", (flags & MATRIX_SQLITE_STORE_OPEN_LAZY) != 0,
-                              "token-later", (flags & MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER) != 0,
-                              "timeline-limit", timeline_limit > 0
-                                ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
-                              NULL);
-}
-
-/**
  * matrix_sqlite_store_new_finish:
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_sqlite_store_new_async() and the other constructors, or
+ * g_async_initable_new_async() of a #MatrixSqliteStore.
  *
  * Returns: (transfer full) (nullable): the open store, or %NULL
  */
@@ -2995,6 +3049,8 @@ matrix_sqlite_store_new_finish (GAsyncResult  *result,
  * matrix_sqlite_store_get_directory:
  * @self: a #MatrixSqliteStore
  *
+ * The directory the store keeps its files in.
+ *
  * Returns: (transfer none): the store's directory
  */
 const char *
@@ -3008,6 +3064,9 @@ matrix_sqlite_store_get_directory (MatrixSqliteStore *self)
 /**
  * matrix_sqlite_store_get_database_path:
  * @self: a #MatrixSqliteStore
+ *
+ * The database file: #MatrixSqliteStore:database-name in the store's
+ * directory.
  *
  * Returns: (transfer none): the SQLite file
  */
@@ -3023,6 +3082,8 @@ matrix_sqlite_store_get_database_path (MatrixSqliteStore *self)
  * matrix_sqlite_store_get_corrupt_file:
  * @self: a #MatrixSqliteStore
  *
+ * Where a damaged database was set aside when the store opened.
+ *
  * Returns: (transfer none) (nullable): see #MatrixSqliteStore:corrupt-file
  */
 const char *
@@ -3036,6 +3097,8 @@ matrix_sqlite_store_get_corrupt_file (MatrixSqliteStore *self)
 /**
  * matrix_sqlite_store_get_secret_in_keyring:
  * @self: a #MatrixSqliteStore
+ *
+ * Where the access token is kept; see #MatrixSqliteStore:secret-schema.
  *
  * Returns: whether the access token is known to be kept by the Secret
  *   Service, rather than in the fallback file
@@ -3167,6 +3230,8 @@ matrix_sqlite_store_flush_async (MatrixSqliteStore   *self,
  * @self: a #MatrixSqliteStore
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_sqlite_store_flush_async().
  *
  * Returns: %TRUE once flushed
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include "matrix-store.h"
@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * MatrixSqliteStoreError:
  * @MATRIX_SQLITE_STORE_ERROR_FAILED: SQLite reported an error
  * @MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION: the database was written by a newer
- *   Confab; it is left untouched
+ *   matrix-glib; it is left untouched
  *
  * Errors of the %MATRIX_SQLITE_STORE_ERROR domain.
  */
@@ -21,27 +21,19 @@ typedef enum {
 } MatrixSqliteStoreError;
 
 /**
- * MatrixSqliteStoreOpenFlags:
- * @MATRIX_SQLITE_STORE_OPEN_NONE: read everything, and wait for the keyring
- * @MATRIX_SQLITE_STORE_OPEN_LAZY: read what a room list needs of each room;
- *   the rest when a room is loaded
- * @MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER: be open once the database is read;
- *   the access token follows when the keyring answers
+ * MATRIX_SQLITE_STORE_SCHEMA_VERSION:
  *
- * How matrix_sqlite_store_open_async() opens a store.
+ * The version of the database schema this library writes (SQLite's
+ * `user_version`). Older databases are migrated when opened; newer ones are
+ * refused with %MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION.
  */
-typedef enum {
-  MATRIX_SQLITE_STORE_OPEN_NONE        = 0,
-  MATRIX_SQLITE_STORE_OPEN_LAZY        = 1 << 0,
-  MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER = 1 << 1,
-} MatrixSqliteStoreOpenFlags;
-
-#define MATRIX_TYPE_SQLITE_STORE_OPEN_FLAGS (matrix_sqlite_store_open_flags_get_type ())
-GType matrix_sqlite_store_open_flags_get_type (void) G_GNUC_CONST;
-
-/* The schema version this build writes. */
 #define MATRIX_SQLITE_STORE_SCHEMA_VERSION 2
-/* How many of the newest timeline events are kept per room, by default. */
+/**
+ * MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT:
+ *
+ * How many of the newest timeline events a #MatrixSqliteStore keeps per
+ * room, unless told otherwise (#MatrixSqliteStore:timeline-limit).
+ */
 #define MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT 500
 
 #define MATRIX_TYPE_SQLITE_STORE (matrix_sqlite_store_get_type ())
@@ -49,7 +41,8 @@ G_DECLARE_FINAL_TYPE (MatrixSqliteStore, matrix_sqlite_store, MATRIX, SQLITE_STO
 
 GQuark             matrix_sqlite_store_error_quark          (void);
 
-char              *matrix_sqlite_store_default_dir          (const char           *user_id);
+char              *matrix_sqlite_store_default_dir          (const char           *application,
+                                                             const char           *user_id);
 
 void               matrix_sqlite_store_new_async            (const char           *directory,
                                                              guint                 timeline_limit,
@@ -66,14 +59,6 @@ void               matrix_sqlite_store_new_for_session_async (const char        
 void               matrix_sqlite_store_new_lazy_async       (const char           *directory,
                                                              const char           *user_id,
                                                              const char           *homeserver,
-                                                             guint                 timeline_limit,
-                                                             GCancellable         *cancellable,
-                                                             GAsyncReadyCallback   callback,
-                                                             gpointer              user_data);
-void               matrix_sqlite_store_open_async           (const char           *directory,
-                                                             const char           *user_id,
-                                                             const char           *homeserver,
-                                                             MatrixSqliteStoreOpenFlags flags,
                                                              guint                 timeline_limit,
                                                              GCancellable         *cancellable,
                                                              GAsyncReadyCallback   callback,

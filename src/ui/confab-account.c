@@ -381,7 +381,7 @@ adopt_into (ConfabAccount *self,
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     matrix_store_set_value (store, keys[i], matrix_store_get_value (login_store, keys[i]));
 
-  client = matrix_client_new (matrix_client_get_homeserver (login_client), store);
+  client = confab_session_new_client (matrix_client_get_homeserver (login_client), store);
   confab_session_save_async (client, NULL, on_session_saved, NULL);
   confab_account_set_client (self, client);
 }
@@ -491,7 +491,7 @@ on_session_loaded (GObject      *source,
 
   /* The rooms come from the store at once; the sync goes on from there,
    * once the keyring has handed over the token (see start_sync()). */
-  client = matrix_client_new (homeserver, store);
+  client = confab_session_new_client (homeserver, store);
   confab_account_set_client (self, client);
 }
 
