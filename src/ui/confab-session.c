@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-session"
 
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 
