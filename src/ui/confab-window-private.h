@@ -16,11 +16,11 @@ G_BEGIN_DECLS
 /**
  * ConfabWindow:
  *
- * The main window: the login page, or the rooms (a sidebar with invites and
- * joined rooms) beside the selected room's timeline and composer, in an
- * #AdwLeaflet that folds to one pane on narrow windows. It owns the
- * #MatrixClient of the session and its #MatrixRoomStateTracker, and shows
- * the sync loop's state in a banner.
+ * The main window: the login page, or the rooms (the #ConfabSidebar)
+ * beside the selected room's timeline and composer, in an #AdwLeaflet that
+ * folds to one pane on narrow windows. It shows what its #ConfabAccount
+ * holds (the session's client and room tracker), the sync loop's state in a
+ * banner, and sends desktop notifications through its #ConfabNotifier.
  */
 struct _ConfabWindow
 {
