@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-application"
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -46,7 +48,7 @@ confab_application_new (void)
   return g_object_new (CONFAB_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/io/github/confab/Confab",
+                       "resource-base-path", RESOURCE_BASE_PATH,
                        NULL);
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-avatar-loader"
 
+#include "config.h"
+
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "confab-avatar-loader.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-event-description"
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "confab-event-description.h"

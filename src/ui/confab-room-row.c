@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-room-row"
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "confab-avatar-loader.h"
 #include "confab-room-row.h"
-#include "confab-window.h"
 
 /**
  * ConfabRoomRow:
@@ -235,11 +236,10 @@ report_error (ConfabRoomRow *self,
               const char    *what,
               const GError  *error)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
 
-  if (CONFAB_IS_WINDOW (root))
-    confab_window_show_toast (CONFAB_WINDOW (root), text);
+  /* The window shows it, if the row is still in one. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", text);
 }
 
 static void

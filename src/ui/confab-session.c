@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-session"
 
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -11,10 +13,12 @@
 #define GROUP "Session"
 
 /* What Confab calls the things the library keeps for it. Every Confab so far
- * has used these, so a saved session carries on. */
-#define APP_DIR       "confab"
+ * has used these, so a saved session carries on; the development profile
+ * keeps its own (config.h), so that it runs beside the stable app without
+ * touching its session. */
+#define APP_DIR       DATA_DIR_NAME
 #define DATABASE_NAME "confab.db"
-#define SECRET_SCHEMA "io.github.confab.Confab.Session"
+#define SECRET_SCHEMA APP_ID ".Session"
 
 /* What session.ini holds. The access token lives in the store (keyring); the
  * sync token and the rooms too. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-startup-report"
 
+#include "config.h"
+
 #include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>

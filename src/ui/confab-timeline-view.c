@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-timeline-view"
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "confab-event-row.h"
 #include "confab-timeline-view.h"
-#include "confab-window.h"
 
 /* How close to an edge (in pixels) counts as being at it. */
 #define EDGE_PX 24
@@ -245,7 +246,6 @@ on_load_older_done (GObject      *source,
   if (!matrix_timeline_load_older_finish (MATRIX_TIMELINE (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
       g_autofree char *text = g_strdup_printf (_("Could not load older messages: %s"),
                                                error->message);
 
@@ -256,8 +256,7 @@ on_load_older_done (GObject      *source,
           self->placing_unread = FALSE;
           queue_check (self);
         }
-      if (CONFAB_IS_WINDOW (root))
-        confab_window_show_toast (CONFAB_WINDOW (root), text);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", text);
     }
 }
 

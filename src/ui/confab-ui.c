@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "confab-ui"
 
+#include "config.h"
+
 #include "confab-ui.h"
 
 #include "confab-composer.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-confab-notifications"
 
+#include "config.h"
+
 /* Desktop notifications, received as GNOME Shell receives them: the test
  * owns org.gtk.Notifications on the private session bus (tools/run-tests
  * gives one), so GApplication's GTK backend delivers them here, over D-Bus. */

@@ -145,7 +145,7 @@ assert_login_page_shown (Fixture *f)
 static guint
 n_room_rows (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
 
   return rows->len;
@@ -410,7 +410,7 @@ static gboolean
 all_rooms_listed (gpointer data)
 {
   Fixture *f = data;
-  GtkListView *view = GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"));
+  GtkListView *view = GTK_LIST_VIEW (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view"));
 
   return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (view))) == MANY_ROOMS;
 }

@@ -178,7 +178,7 @@ template_child (gpointer    widget,
 static GStrv
 room_list_names (Fixture *f)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   double last_y = -1;
@@ -222,7 +222,7 @@ test_room_list_names_in_activity_order (Fixture       *f,
   assert_strv (names, (const char *[]) { "Bob", "Named Room", "#alias:example.org", NULL });
 
   /* The preview and the unread badge of the named room. */
-  view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
   g_assert_cmpuint (rows->len, ==, 3);
   g_assert_true (ui_child_visible (rows->pdata[1], CONFAB_TYPE_ROOM_ROW, "badge_label"));
@@ -243,9 +243,9 @@ test_room_list_search_filters (Fixture       *f,
   start_with_sync (f, three_rooms_sync, TRUE);
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
-  entry = template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry");
+  entry = ui_sidebar_child (GTK_WIDGET (f->window), "search_entry");
   g_assert_true (gtk_search_bar_get_search_mode (
-                   GTK_SEARCH_BAR (template_child (f->window, CONFAB_TYPE_WINDOW, "search_bar"))));
+                   GTK_SEARCH_BAR (ui_sidebar_child (GTK_WIDGET (f->window), "search_bar"))));
   gtk_editable_set_text (GTK_EDITABLE (entry), "named");
   g_signal_emit_by_name (entry, "search-changed");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
@@ -254,7 +254,7 @@ test_room_list_search_filters (Fixture       *f,
   assert_strv (names, (const char *[]) { "Named Room", NULL });
 
   /* Nothing found: the list gives way to a page that says so. */
-  rooms_stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_stack"));
+  rooms_stack = GTK_STACK (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_stack"));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (rooms_stack), ==, "list");
   gtk_editable_set_text (GTK_EDITABLE (entry), "no such room");
   g_signal_emit_by_name (entry, "search-changed");
@@ -292,8 +292,12 @@ test_menus_made_when_opened (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (menus); i++)
     {
-      GtkMenuButton *button = GTK_MENU_BUTTON (template_child (f->window, CONFAB_TYPE_WINDOW,
-                                                               menus[i].button));
+      /* The room menu is the window's; the others are the room list's. */
+      GtkMenuButton *button = GTK_MENU_BUTTON (g_str_equal (menus[i].button, "room_menu_button")
+                                               ? template_child (f->window, CONFAB_TYPE_WINDOW,
+                                                                 menus[i].button)
+                                               : ui_sidebar_child (GTK_WIDGET (f->window),
+                                                                   menus[i].button));
       GMenuModel *model, *section;
       g_autofree char *action = NULL;
 
@@ -1200,7 +1204,7 @@ test_invites_listed_apart_and_accepted (Fixture       *f,
 
   start_with_sync (f, invite_sync, TRUE);
 
-  invites_box = template_child (f->window, CONFAB_TYPE_WINDOW, "invites_box");
+  invites_box = ui_sidebar_child (GTK_WIDGET (f->window), "invites_box");
   g_assert_true (gtk_widget_get_visible (invites_box));
   rows = ui_find_widgets (invites_box, CONFAB_TYPE_ROOM_ROW);
   g_assert_cmpuint (rows->len, ==, 1);
@@ -1213,7 +1217,7 @@ test_invites_listed_apart_and_accepted (Fixture       *f,
   accept = buttons->pdata[0];
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (accept)), ==, "_Accept");
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (buttons->pdata[1])), ==, "_Decline");
-  joined_buttons = ui_find_widgets (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"),
+  joined_buttons = ui_find_widgets (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view"),
                                     GTK_TYPE_BUTTON);
   g_assert_cmpuint (joined_buttons->len, ==, 0);
 
@@ -1249,7 +1253,7 @@ static const char *two_invites_sync =
 static char *
 invite_names (Fixture *f)
 {
-  GtkWidget *invites_box = template_child (f->window, CONFAB_TYPE_WINDOW, "invites_box");
+  GtkWidget *invites_box = ui_sidebar_child (GTK_WIDGET (f->window), "invites_box");
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) names = NULL;
@@ -1268,10 +1272,10 @@ search_for (Fixture    *f,
             const char *text)
 {
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL);
-  gtk_editable_set_text (GTK_EDITABLE (template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry")),
+  gtk_editable_set_text (GTK_EDITABLE (ui_sidebar_child (GTK_WIDGET (f->window), "search_entry")),
                          text);
   /* GtkSearchEntry reports a change after a short delay. */
-  g_signal_emit_by_name (template_child (f->window, CONFAB_TYPE_WINDOW, "search_entry"), "search-changed");
+  g_signal_emit_by_name (ui_sidebar_child (GTK_WIDGET (f->window), "search_entry"), "search-changed");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
 }
 
@@ -1284,7 +1288,7 @@ test_invites_follow_search (Fixture       *f,
   char *names;
 
   start_with_sync (f, two_invites_sync, TRUE);
-  rooms_stack = GTK_STACK (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_stack"));
+  rooms_stack = GTK_STACK (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_stack"));
   names = invite_names (f);
   g_assert_cmpstr (names, ==, "Bus Drivers | Book Club");
   g_free (names);
@@ -1438,7 +1442,7 @@ test_narrow_window_folds (Fixture       *f,
   AdwLeaflet *leaflet = ADW_LEAFLET (template_child (f->window, CONFAB_TYPE_WINDOW, "leaflet"));
   GtkWidget *sidebar = template_child (f->window, CONFAB_TYPE_WINDOW, "sidebar");
   GtkWidget *content = template_child (f->window, CONFAB_TYPE_WINDOW, "content");
-  GtkListView *rooms_view = GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"));
+  GtkListView *rooms_view = GTK_LIST_VIEW (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view"));
   GtkSingleSelection *selection;
   g_autofree char *png = NULL;
 
@@ -1708,7 +1712,7 @@ static gboolean
 badge_hidden (gpointer data)
 {
   Fixture *f = data;
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
 
   for (guint i = 0; i < rows->len; i++)
@@ -1820,7 +1824,7 @@ static GtkWidget *
 room_row_named (Fixture    *f,
                 const char *name)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
 
   for (guint i = 0; i < rows->len; i++)
@@ -1937,7 +1941,7 @@ test_keyboard_moves_between_rooms (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.previous-room", NULL);
   g_assert_cmpstr (open_room_id (f), ==, "!named:example.org");
   g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (
-    gtk_list_view_get_model (GTK_LIST_VIEW (template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view"))))),
+    gtk_list_view_get_model (GTK_LIST_VIEW (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view"))))),
     ==, 1);
 }
 
@@ -2145,8 +2149,7 @@ many_rooms_sync (guint n)
 static GtkAdjustment *
 rooms_vadjustment (Fixture *f)
 {
-  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (template_child (f->window, CONFAB_TYPE_WINDOW,
-                                                                          "rooms_view")));
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view")));
 }
 
 /* The list is at its top, and the first room's row is whole in view. */
@@ -2154,7 +2157,7 @@ static void
 assert_list_at_top (Fixture    *f,
                     const char *first)
 {
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   g_auto(GStrv) names = NULL;
   graphene_point_t point;
   GtkWidget *row;

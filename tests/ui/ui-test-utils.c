@@ -196,6 +196,21 @@ ui_child_label (GtkWidget  *widget,
   return gtk_label_get_text (GTK_LABEL (child));
 }
 
+GtkWidget *
+ui_sidebar_child (GtkWidget  *window,
+                  const char *name)
+{
+  GObject *sidebar = gtk_widget_get_template_child (window, g_type_from_name ("ConfabWindow"),
+                                                    "sidebar");
+  GObject *child;
+
+  g_assert_nonnull (sidebar);
+  child = gtk_widget_get_template_child (GTK_WIDGET (sidebar), g_type_from_name ("ConfabSidebar"),
+                                         name);
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
 gboolean
 ui_child_visible (GtkWidget  *widget,
                   GType       type,

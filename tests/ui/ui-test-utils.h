@@ -53,6 +53,9 @@ const char *ui_child_label        (GtkWidget    *widget,
 gboolean    ui_child_visible      (GtkWidget    *widget,
                                    GType         type,
                                    const char   *name);
+/* The template child @name of @window's room list (its ConfabSidebar). */
+GtkWidget  *ui_sidebar_child      (GtkWidget    *window,
+                                   const char   *name);
 
 /* Renders @widget as it is on screen to @name in the test build folder and
  * returns the path. */

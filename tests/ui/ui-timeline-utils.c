@@ -173,7 +173,7 @@ void
 ui_click_room (ConfabWindow *window,
                const char   *name)
 {
-  GtkWidget *view = template_child (window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (window), "rooms_view");
   GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (view)));
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
 

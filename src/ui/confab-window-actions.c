@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "confab-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "confab-window-private.h"
+
+/* The window's actions: logging out, searching and moving between rooms,
+ * joining, creating and leaving rooms, and showing a toast for its
+ * children (win.show-toast). */
+
+static void
+logout_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  confab_account_logout (CONFAB_WINDOW (widget)->account);
+}
+
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  confab_sidebar_start_search (self->sidebar);
+}
+
+/* win.previous-room / win.next-room: the room above or below the open one
+ * in the list as it is shown (activity order, search applied). */
+static void
+move_room_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  int step = g_str_equal (action_name, "win.next-room") ? 1 : -1;
+  GListModel *rooms;
+  guint n, current = G_MAXUINT;
+  g_autoptr(MatrixRoom) target = NULL;
+
+  rooms = confab_sidebar_get_joined_rooms (self->sidebar);
+  if (rooms == NULL)
+    return;
+
+  n = g_list_model_get_n_items (rooms);
+  for (guint i = 0; i < n && self->room != NULL; i++)
+    {
+      g_autoptr(MatrixRoom) item = g_list_model_get_item (rooms, i);
+
+      if (item == self->room)
+        {
+          current = i;
+          break;
+        }
+    }
+
+  if (current == G_MAXUINT)
+    target = n > 0 ? g_list_model_get_item (rooms, step > 0 ? 0 : n - 1) : NULL;
+  else if ((step < 0 && current > 0) || (step > 0 && current + 1 < n))
+    target = g_list_model_get_item (rooms, current + step);
+
+  if (target != NULL)
+    {
+      confab_sidebar_select_room (self->sidebar, target);
+      _confab_window_show_room (self, target);
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+    }
+}
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = matrix_client_join_room_finish (MATRIX_CLIENT (source), result, &error);
+
+  if (room_id == NULL)
+    {
+      _confab_window_show_error (self, _("Could not join the room"), error);
+      return;
+    }
+
+  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
+    {
+      g_free (self->pending_room_id);
+      self->pending_room_id = g_steal_pointer (&room_id);
+    }
+}
+
+static void
+on_created (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = matrix_client_create_room_finish (MATRIX_CLIENT (source), result, &error);
+
+  if (room_id == NULL)
+    {
+      _confab_window_show_error (self, _("Could not create the room"), error);
+      return;
+    }
+
+  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
+    {
+      g_free (self->pending_room_id);
+      self->pending_room_id = g_steal_pointer (&room_id);
+    }
+}
+
+static void
+on_entry_dialog_response (AdwMessageDialog *dialog,
+                          const char       *response,
+                          ConfabWindow     *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (self->client == NULL || *text == '\0')
+    return;
+
+  if (g_str_equal (response, "join"))
+    matrix_client_join_room_async (self->client, text, NULL, on_joined, g_object_ref (self));
+  else if (g_str_equal (response, "create"))
+    matrix_client_create_room_async (self->client, text, NULL, NULL, on_created,
+                                     g_object_ref (self));
+}
+
+static void
+on_dialog_entry_changed (GtkEditable      *entry,
+                         AdwMessageDialog *dialog)
+{
+  const char *text = gtk_editable_get_text (entry);
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  adw_message_dialog_set_response_enabled (dialog,
+                                           adw_message_dialog_get_default_response (dialog),
+                                           *stripped != '\0');
+}
+
+/* Enter does what a click on the default button does: the response, once,
+ * and the dialog closes (adw_message_dialog_response() alone would leave it
+ * open for a second Enter). libadwaita makes that button the default widget. */
+static void
+on_dialog_entry_activate (GtkEntry         *entry,
+                          AdwMessageDialog *dialog)
+{
+  GtkWidget *button = gtk_window_get_default_widget (GTK_WINDOW (dialog));
+
+  if (button != NULL && gtk_widget_is_sensitive (button))
+    gtk_widget_activate (button);
+}
+
+static void
+ask_for_text (ConfabWindow *self,
+              const char   *heading,
+              const char   *body,
+              const char   *placeholder,
+              const char   *response,
+              const char   *response_label)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), placeholder);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    response, response_label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response,
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), response);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), response, FALSE);
+  g_signal_connect_object (entry, "changed", G_CALLBACK (on_dialog_entry_changed), dialog, 0);
+  g_signal_connect_object (entry, "activate", G_CALLBACK (on_dialog_entry_activate), dialog, 0);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_entry_dialog_response), self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+join_room_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ask_for_text (CONFAB_WINDOW (widget),
+                _("Join a Room"),
+                _("Enter the address of the room, such as #gnome:matrix.org, or its ID."),
+                _("#room:server"),
+                "join", _("_Join"));
+}
+
+static void
+create_room_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ask_for_text (CONFAB_WINDOW (widget),
+                _("Create a Room"),
+                _("The new room is private: people join it when you invite them."),
+                _("Room name"),
+                "create", _("C_reate"));
+}
+
+static void
+on_left (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_leave_finish (MATRIX_ROOM (source), result, &error))
+    {
+      _confab_window_show_error (self, _("Could not leave the room"), error);
+      return;
+    }
+
+  if (self->room == MATRIX_ROOM (source))
+    {
+      _confab_window_show_room (self, NULL);
+      adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+    }
+}
+
+static void
+on_leave_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   ConfabWindow     *self)
+{
+  MatrixRoom *room = g_object_get_data (G_OBJECT (dialog), "room");
+
+  if (g_str_equal (response, "leave") && room != NULL)
+    matrix_room_leave_async (room, NULL, on_left, g_object_ref (self));
+}
+
+static void
+leave_room_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  GtkWidget *dialog;
+  g_autofree char *heading = NULL;
+
+  if (self->room == NULL)
+    return;
+
+  heading = g_strdup_printf (_("Leave “%s”?"), matrix_room_get_display_name (self->room));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("You will no longer receive its messages."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "leave", _("_Leave"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "room", g_object_ref (self->room), g_object_unref);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_leave_response), self);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.show-toast (s): what a child widget has to tell the user (plain
+ * text). */
+static void
+show_toast_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  confab_window_show_toast (CONFAB_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+void
+_confab_window_class_install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.previous-room", NULL, move_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.next-room", NULL, move_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.join-room", NULL, join_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
+}
