@@ -45,6 +45,17 @@ message_menu_free (MessageMenu *menu)
   g_free (menu);
 }
 
+GActionGroup *
+confab_message_menu_get_actions (ConfabEventRow *row)
+{
+  MessageMenu *menu;
+
+  g_return_val_if_fail (CONFAB_IS_EVENT_ROW (row), NULL);
+
+  menu = menu_of (row);
+  return menu ? G_ACTION_GROUP (menu->actions) : NULL;
+}
+
 char *
 confab_message_link (const char *room_id,
                      const char *event_id)

@@ -17,6 +17,8 @@ void confab_message_menu_attach (ConfabEventRow *row);
 void confab_message_menu_popup  (ConfabEventRow *row,
                                  double          x,
                                  double          y);
+/* The "message" actions of @row's menu. */
+GActionGroup *confab_message_menu_get_actions (ConfabEventRow *row);
 /* The link to @event_id in @room_id that any Matrix client opens. */
 char *confab_message_link       (const char     *room_id,
                                  const char     *event_id);
