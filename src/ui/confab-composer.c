@@ -5,6 +5,7 @@
 
 #include "confab-composer.h"
 #include "confab-event-description.h"
+#include "confab-mention-completion.h"
 #include "confab-reply-quote.h"
 #include "confab-typing-indicator.h"
 
@@ -56,6 +57,7 @@ struct _ConfabComposer
   GHashTable  *drafts;
 
   GSimpleActionGroup *actions;
+  ConfabMentionCompletion *completion;
   ComposerMode        mode;
   MatrixTimelineItem *target;
   guint               user_action_depth;
@@ -119,6 +121,7 @@ on_buffer_changed (ConfabComposer *self)
 
   text = get_text (self);
   set_typing (self, *text != '\0');
+  confab_mention_completion_update (self->completion);
 }
 
 static void
@@ -186,6 +189,7 @@ set_mode (ConfabComposer     *self,
       if (old_mode == MODE_EDIT)
         gtk_text_buffer_set_text (buffer, "", -1);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.cancel", FALSE);
+  self->completion = confab_mention_completion_new (self->text_view, GTK_WIDGET (self));
       return;
     }
 
@@ -346,6 +350,7 @@ confab_composer_set_room (ConfabComposer *self,
 
   gtk_text_buffer_set_text (buffer, draft ? draft : "", -1);
   confab_typing_indicator_set_room (self->typing_indicator, room);
+  confab_mention_completion_set_room (self->completion, room);
   update_sensitivity (self);
 }
 
@@ -370,6 +375,40 @@ on_sent (GObject      *source,
     g_debug ("Sending failed: %s", error->message);
 }
 
+/* The user ids of the members named in @body (as the completion put them
+ * there), and @body as CommonMark with each name a link to its member:
+ * what becomes a pill. */
+static GStrv
+collect_mentions (ConfabComposer  *self,
+                  const char      *body,
+                  char           **markdown)
+{
+  GHashTable *names = confab_mention_completion_get_mentions (self->completion);
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  g_autoptr(GString) out = g_string_new (body);
+  GHashTableIter iter;
+  gpointer name, user_id;
+
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, &name, &user_id))
+    {
+      g_autofree char *link = NULL;
+      const char *found = strstr (out->str, name);
+
+      if (found == NULL)
+        continue;
+      g_strv_builder_add (ids, user_id);
+      /* A name that would break the link's text stays plain. */
+      if (strpbrk (name, "[]\\") != NULL)
+        continue;
+      link = g_strdup_printf ("[%s](https://matrix.to/#/%s)", (char *) name, (char *) user_id);
+      g_string_replace (out, name, link, 1);
+    }
+
+  *markdown = g_string_free (g_steal_pointer (&out), FALSE);
+  return g_strv_builder_end (ids);
+}
+
 static void
 send_activated (GtkWidget  *widget,
                 const char *action_name,
@@ -380,6 +419,10 @@ send_activated (GtkWidget  *widget,
   const char *body = text;
   MatrixMessageType type = MATRIX_MESSAGE_TEXT;
   MatrixTimeline *timeline;
+  g_auto(GStrv) mentions = NULL;
+  g_autofree char *markdown = NULL;
+  g_autofree char *formatted = NULL;
+  const char * const *ids;
   char *stripped;
 
   if (!can_send (self))
@@ -403,15 +446,21 @@ send_activated (GtkWidget  *widget,
       body++;
     }
 
+  mentions = collect_mentions (self, body, &markdown);
+  /* Only a message with formatting has a formatted body. */
+  formatted = matrix_markdown_to_html (markdown);
+  ids = g_strv_length (mentions) > 0 ? (const char * const *) mentions : NULL;
+
   timeline = matrix_room_get_timeline (self->room);
   if (self->mode == MODE_EDIT && type == MATRIX_MESSAGE_TEXT)
     matrix_timeline_send_edit_async (timeline, matrix_timeline_item_get_event (self->target),
-                                     body, NULL, NULL, NULL, on_sent, NULL);
+                                     body, formatted, ids, NULL, on_sent, NULL);
   else if (self->mode == MODE_REPLY)
     matrix_timeline_send_reply_async (timeline, matrix_timeline_item_get_event (self->target),
-                                      type, body, NULL, NULL, NULL, on_sent, NULL);
+                                      type, body, formatted, ids, NULL, on_sent, NULL);
   else
-    matrix_timeline_send_message_async (timeline, type, body, NULL, NULL, NULL, on_sent, NULL);
+    matrix_timeline_send_message_async (timeline, type, body, formatted, ids, NULL, on_sent, NULL);
+  confab_mention_completion_clear (self->completion);
 
   /* The library has said the user stopped typing. */
   self->typing = FALSE;
@@ -427,6 +476,9 @@ on_key_pressed (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 ConfabComposer        *self)
 {
+  if (confab_mention_completion_key (self->completion, keyval))
+    return GDK_EVENT_STOP;
+
   if (keyval == GDK_KEY_Escape && self->mode != MODE_NONE)
     {
       set_mode (self, MODE_NONE, NULL);
@@ -467,6 +519,7 @@ confab_composer_dispose (GObject *object)
   g_clear_object (&self->room);
   g_clear_object (&self->target);
   g_clear_object (&self->actions);
+  g_clear_object (&self->completion);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);

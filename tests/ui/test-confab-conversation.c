@@ -806,6 +806,72 @@ test_composer_sends_typing (Fixture       *f,
   g_assert_false (json_object_get_boolean_member (body, "typing"));
 }
 
+static gboolean
+two_sends (gpointer data)
+{
+  Fixture *f = data;
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = requests->pdata[i];
+
+      n += g_str_equal (request->method, "PUT") &&
+           g_str_has_prefix (request->path, ROOM_PATH "/send/m.room.message/");
+    }
+  return n >= 2;
+}
+
+/* "@" and the start of a name lists the members it matches; Tab puts the
+ * name in. The message mentions them (m.mentions, a pill in the formatted
+ * body), and its Markdown is rendered; a message without formatting has no
+ * formatted body. */
+static void
+test_composer_mentions_and_markdown (Fixture       *f,
+                                     gconstpointer  data)
+{
+  GtkWidget *composer;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) plain = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *user_ids;
+
+  open_conversation (f);
+  composer = confab_window_get_composer (f->window);
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/typing/@alice:example.org", 200, "{}", TRUE);
+
+  type_text (f, "@ca");
+  g_assert_true (press_key (f, GDK_KEY_Tab, 0));
+  text = composer_text (f);
+  g_assert_cmpstr (text, ==, "Carol ");
+  type_text (f, "please **look**");
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/send/m.room.message/*", 200,
+                              "{\"event_id\":\"$md\"}", FALSE);
+  g_assert_true (press_key (f, GDK_KEY_Return, 0));
+  body = wait_for_request (f, "PUT", ROOM_PATH "/send/m.room.message/");
+  g_assert_cmpstr (json_object_get_string_member (body, "body"), ==, "Carol please **look**");
+  g_assert_cmpstr (json_object_get_string_member (body, "format"), ==, "org.matrix.custom.html");
+  g_assert_cmpstr (json_object_get_string_member (body, "formatted_body"), ==,
+                   "<p><a href=\"https://matrix.to/#/@carol:example.org\">Carol</a> please "
+                   "<strong>look</strong></p>");
+  user_ids = json_object_get_array_member (member_object (body, "m.mentions", NULL), "user_ids");
+  g_assert_cmpuint (json_array_get_length (user_ids), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (user_ids, 0), ==, "@carol:example.org");
+  (void) composer;
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/send/m.room.message/*", 200,
+                              "{\"event_id\":\"$plain\"}", FALSE);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (composer_text_view (f)), "just text", -1);
+  g_assert_true (press_key (f, GDK_KEY_Return, 0));
+  ui_wait_until (two_sends, f, 5000, "second send");
+  plain = wait_for_request (f, "PUT", ROOM_PATH "/send/m.room.message/");
+  g_assert_cmpstr (json_object_get_string_member (plain, "body"), ==, "just text");
+  g_assert_false (json_object_has_member (plain, "formatted_body"));
+  g_assert_false (json_object_has_member (plain, "format"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -826,6 +892,8 @@ main (int   argc,
               fixture_setup, test_menu_copies, fixture_teardown);
   g_test_add ("/confab/conversation/composer/up-edits-escape-cancels", Fixture, NULL,
               fixture_setup, test_composer_up_and_escape, fixture_teardown);
+  g_test_add ("/confab/conversation/composer/mentions-and-markdown", Fixture, NULL,
+              fixture_setup, test_composer_mentions_and_markdown, fixture_teardown);
   g_test_add ("/confab/conversation/composer/sends-typing", Fixture, NULL,
               fixture_setup, test_composer_sends_typing, fixture_teardown);
 
