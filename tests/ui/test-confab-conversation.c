@@ -57,7 +57,10 @@ static const char *conversation_sync =
                   "{\"msgtype\":\"m.text\",\"body\":\"* " LONG_BODY "!\","
                   "\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"" LONG_BODY "!\"},"
                   "\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$m2\"}}") ","
-  "    " MESSAGE ("$m4", "@bob:example.org", "1700000400000", "Alice, could you look at the build?") ","
+  "    " RELATED ("$m4", "m.room.message", "@bob:example.org", "1700000400000",
+                  "{\"msgtype\":\"m.text\",\"body\":\"Alice, could you look at the build?\","
+                  "\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<a href=\\\"https://matrix.to/#/"
+                  "@alice:example.org\\\">Alice</a>, could you look at the build?\"}") ","
   "    " REACTION ("$r1", "@bob:example.org", "$m2", "👍") ","
   "    " REACTION ("$r2", "@carol:example.org", "$m2", "👍") ","
   "    " REACTION ("$r3", "@carol:example.org", "$m1", "🎉") ","
