@@ -294,6 +294,8 @@ matrix_room_dup_member_display_name (MatrixRoom *self,
  * matrix_room_dup_member_ids:
  * @self: a #MatrixRoom
  *
+ * Lists who is in the room (or invited to it), as the room's state says.
+ *
  * Returns: (transfer full): the user ids of the room's joined and invited
  *   members, sorted: whom a message can mention
  */

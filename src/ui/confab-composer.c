@@ -189,7 +189,6 @@ set_mode (ConfabComposer     *self,
       if (old_mode == MODE_EDIT)
         gtk_text_buffer_set_text (buffer, "", -1);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.cancel", FALSE);
-  self->completion = confab_mention_completion_new (self->text_view, GTK_WIDGET (self));
       return;
     }
 
@@ -519,6 +518,8 @@ confab_composer_dispose (GObject *object)
   g_clear_object (&self->room);
   g_clear_object (&self->target);
   g_clear_object (&self->actions);
+  if (self->completion != NULL)
+    confab_mention_completion_set_room (self->completion, NULL);
   g_clear_object (&self->completion);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -587,6 +588,7 @@ confab_composer_init (ConfabComposer *self)
   g_signal_connect_swapped (buffer, "end-user-action", G_CALLBACK (on_end_user_action), self);
   g_signal_connect_swapped (buffer, "changed", G_CALLBACK (on_buffer_changed), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.cancel", FALSE);
+  self->completion = confab_mention_completion_new (self->text_view, GTK_WIDGET (self));
 
   self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 

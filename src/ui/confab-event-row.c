@@ -199,6 +199,14 @@ clear (ConfabEventRow *self)
   g_clear_object (&self->item);
   g_clear_object (&self->timeline);
   g_clear_object (&self->room);
+  /* An unbound row keeps nothing of the session alive (disposed, it has
+   * no parts left). */
+  if (self->reply_quote != NULL)
+    {
+      confab_reply_quote_set_item (self->reply_quote, NULL, NULL);
+      confab_reaction_bar_set_item (self->reaction_bar, NULL, NULL);
+      confab_read_receipts_fill (self->receipts_box, NULL, NULL);
+    }
 }
 
 static void
