@@ -9,6 +9,7 @@
 #include "confab-timeline-view.h"
 #include "confab-window.h"
 #include "ui-test-utils.h"
+#include "ui-timeline-utils.h"
 
 /* The message menu, the composer's reply and edit modes, and how a
  * conversation shows replies, edits, reactions, threads, mentions, typing
@@ -133,15 +134,22 @@ synced_once (gpointer data)
 }
 
 static void
-open_conversation (Fixture *f)
+open_conversation_with (Fixture    *f,
+                        const char *sync)
 {
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, conversation_sync, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, sync, FALSE);
   fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
                               "application/json", "{\"next_batch\":\"s1\"}");
   confab_window_set_client (f->window, f->client);
   ui_wait_until (synced_once, f, 5000, "first sync");
   g_assert_true (confab_window_select_room (f->window, ROOM));
   ui_wait_frames (GTK_WIDGET (f->window), 4);
+}
+
+static void
+open_conversation (Fixture *f)
+{
+  open_conversation_with (f, conversation_sync);
 }
 
 static GtkWidget *
@@ -875,6 +883,30 @@ test_composer_mentions_and_markdown (Fixture       *f,
   g_assert_false (json_object_has_member (plain, "format"));
 }
 
+/* With the fully-read marker in the timeline, "New messages" is above the
+ * first message from others after it ($m3; $m2 is the user's own), not
+ * where the notification count alone would put it ($m4, the last one). */
+static void
+test_divider_at_fully_read_marker (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GString) sync = g_string_new (conversation_sync);
+  GtkWidget *row;
+  double top;
+
+  g_assert_cmpuint (g_string_replace (sync, "\"notification_count\":0",
+                                      "\"notification_count\":1", 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (sync, "\"ephemeral\":{",
+                                      "\"account_data\":{\"events\":[{\"type\":\"m.fully_read\","
+                                      "\"content\":{\"event_id\":\"$m1\"}}]},\"ephemeral\":{", 1), ==, 1);
+  open_conversation_with (f, sync->str);
+
+  row = ui_timeline_divider_row (f->window, &top);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (matrix_timeline_item_get_event_id (confab_event_row_get_item (CONFAB_EVENT_ROW (row))),
+                   ==, "$m3");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -883,6 +915,8 @@ main (int   argc,
 
   g_test_add ("/confab/conversation/shown", Fixture, NULL,
               fixture_setup, test_conversation_shown, fixture_teardown);
+  g_test_add ("/confab/conversation/divider-at-fully-read-marker", Fixture, NULL,
+              fixture_setup, test_divider_at_fully_read_marker, fixture_teardown);
   g_test_add ("/confab/conversation/menu/reply", Fixture, NULL,
               fixture_setup, test_menu_reply, fixture_teardown);
   g_test_add ("/confab/conversation/menu/edit-own-only", Fixture, NULL,
