@@ -62,6 +62,61 @@ test_allowed_tags (void)
                   "<span foreground=\"#00ff00\" background=\"#000000\">g</span>");
 }
 
+/* A matrix.to link to a user is a mention: a pill with the name alone. A
+ * link to anything else there (a room, an event) stays a link. */
+static void
+test_mention_pills (void)
+{
+  assert_renders ("Hi <a href=\"https://matrix.to/#/@bob:example.org\">Bob</a>!",
+                  "Hi <a href=\"https://matrix.to/#/@bob:example.org\"><span weight=\"bold\" "
+                  "background=\"#3584e4\" bgalpha=\"22%\">Bob</span></a>!");
+  assert_renders ("<a href=\"https://matrix.to/#/@bob:example.org/x\">Bob</a>",
+                  "<a href=\"https://matrix.to/#/@bob:example.org/x\">Bob</a> "
+                  "(https://matrix.to/#/@bob:example.org/x)");
+  assert_renders ("<a href=\"https://matrix.to/#/@b&quot;ob:example.org\">Bob</a>",
+                  "<a href=\"https://matrix.to/#/@b&quot;ob:example.org\">Bob</a> "
+                  "(https://matrix.to/#/@b&quot;ob:example.org)");
+}
+
+static void
+test_markdown_formatting (void)
+{
+  g_autofree char *bold = matrix_markdown_to_html ("**bold** and _it_");
+  g_autofree char *list = matrix_markdown_to_html ("- one\n- two");
+  g_autofree char *code = matrix_markdown_to_html ("`a < b`");
+  g_autofree char *lines = matrix_markdown_to_html ("*a*\nb");
+  g_autofree char *link = matrix_markdown_to_html ("[Bob](https://matrix.to/#/@bob:example.org)");
+
+  g_assert_cmpstr (bold, ==, "<p><strong>bold</strong> and <em>it</em></p>");
+  g_assert_cmpstr (list, ==, "<ul>\n<li>one</li>\n<li>two</li>\n</ul>");
+  g_assert_cmpstr (code, ==, "<p><code>a &lt; b</code></p>");
+  /* A new line in the composer is a line break, as in chat. */
+  g_assert_cmpstr (lines, ==, "<p><em>a</em><br />\nb</p>");
+  g_assert_cmpstr (link, ==, "<p><a href=\"https://matrix.to/#/@bob:example.org\">Bob</a></p>");
+}
+
+/* Text with no formatting is sent with its plain body only. */
+static void
+test_markdown_plain (void)
+{
+  g_assert_null (matrix_markdown_to_html ("Hello there"));
+  g_assert_null (matrix_markdown_to_html ("two\nlines\n\nand a paragraph"));
+  g_assert_null (matrix_markdown_to_html (""));
+  g_assert_null (matrix_markdown_to_html ("a < b & c"));
+}
+
+static void
+test_markdown_raw_html (void)
+{
+  g_autofree char *html = matrix_markdown_to_html ("**x** <script>alert(1)</script>");
+  g_autofree char *markup = NULL;
+
+  g_assert_null (strstr (html, "<script"));
+  markup = matrix_html_to_pango_markup (html, -1);
+  /* The tags are left out; what stood between them is text. */
+  g_assert_cmpstr (markup, ==, "<b>x</b> alert(1)");
+}
+
 static void
 test_links_show_target (void)
 {
@@ -270,6 +325,10 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/matrix/html/allowed-tags", test_allowed_tags);
+  g_test_add_func ("/matrix/html/mentions-as-pills", test_mention_pills);
+  g_test_add_func ("/matrix/markdown/formatting-rendered", test_markdown_formatting);
+  g_test_add_func ("/matrix/markdown/plain-text-has-no-html", test_markdown_plain);
+  g_test_add_func ("/matrix/markdown/raw-html-left-out", test_markdown_raw_html);
   g_test_add_func ("/matrix/html/links-show-target", test_links_show_target);
   g_test_add_func ("/matrix/html/images-not-fetched", test_images_not_fetched);
   g_test_add_func ("/matrix/html/attacks", test_attacks);

@@ -1051,6 +1051,35 @@ matrix_event_to_string (MatrixEvent *self)
 }
 
 /**
+ * matrix_event_dup_json:
+ * @self: a #MatrixEvent
+ *
+ * The event as JSON indented for people to read: what a "view source"
+ * shows.
+ *
+ * Returns: (transfer full): the event as indented JSON text
+ */
+char *
+matrix_event_dup_json (MatrixEvent *self)
+{
+  g_autofree char *compact = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = NULL;
+
+  g_return_val_if_fail (MATRIX_IS_EVENT (self), NULL);
+
+  compact = matrix_event_to_string (self);
+  if (!json_parser_load_from_data (parser, compact, -1, NULL))
+    return g_steal_pointer (&compact);
+
+  generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  return json_generator_to_data (generator, NULL);
+}
+
+/**
  * matrix_event_get_redacts:
  * @self: a #MatrixEvent
  *

@@ -47,6 +47,7 @@ gboolean          matrix_event_equal                  (MatrixEvent  *a,
                                                        MatrixEvent  *b);
 JsonNode         *matrix_event_to_json                (MatrixEvent  *self);
 char             *matrix_event_to_string              (MatrixEvent  *self);
+char             *matrix_event_dup_json               (MatrixEvent  *self);
 
 const char       *matrix_state_event_get_state_key    (MatrixStateEvent *self);
 

@@ -114,6 +114,21 @@ is_hex_colour (const char *value)
   return TRUE;
 }
 
+/* How a mention of a user (a matrix.to link to a user id) is shown. */
+#define PILL_ATTRIBUTES "weight=\"bold\" background=\"#3584e4\" bgalpha=\"22%\""
+
+static gboolean
+is_user_pill (const char *href)
+{
+  const char *user;
+
+  if (href == NULL || !g_str_has_prefix (href, "https://matrix.to/#/@"))
+    return FALSE;
+  user = href + strlen ("https://matrix.to/#/");
+
+  return strpbrk (user, "/?#\"<>&' ") == NULL && strchr (user, ':') != NULL;
+}
+
 static gboolean
 is_allowed_link (const char *href)
 {
@@ -352,7 +367,16 @@ open_element (Converter  *conv,
     {
       g_autofree char *href = get_attribute (attributes, "href");
 
-      if (is_allowed_link (href))
+      if (is_user_pill (href))
+        {
+          g_autofree char *escaped = g_markup_escape_text (href, -1);
+
+          /* A mention: the user's name as a pill, not followed by the
+           * link as another link with a different text would be. */
+          dynamic_opener = g_strconcat ("<a href=\"", escaped, "\"><span " PILL_ATTRIBUTES ">", NULL);
+          tag.closer = g_strdup ("</span></a>");
+        }
+      else if (is_allowed_link (href))
         {
           g_autofree char *escaped = g_markup_escape_text (href, -1);
 

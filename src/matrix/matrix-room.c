@@ -290,6 +290,36 @@ matrix_room_dup_member_display_name (MatrixRoom *self,
   return g_strdup (name);
 }
 
+/**
+ * matrix_room_dup_member_ids:
+ * @self: a #MatrixRoom
+ *
+ * Lists who is in the room (or invited to it), as the room's state says.
+ *
+ * Returns: (transfer full): the user ids of the room's joined and invited
+ *   members, sorted: whom a message can mention
+ */
+GStrv
+matrix_room_dup_member_ids (MatrixRoom *self)
+{
+  g_autoptr(GPtrArray) keep = NULL;
+  g_autoptr(GArray) members = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  members = list_members (self, &keep);
+  for (guint i = 0; i < members->len; i++)
+    {
+      const Member *member = &g_array_index (members, Member, i);
+
+      if (member->user_id != NULL && is_present (member))
+        g_strv_builder_add (builder, member->user_id);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 /* --- the display name --------------------------------------------------------- */
 
 /* "Alice", "Alice and Bob", "Alice, Bob and Carol"; with @n_others > 0,

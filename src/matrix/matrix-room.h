@@ -63,6 +63,7 @@ gboolean          matrix_room_get_encrypted            (MatrixRoom          *sel
 MatrixTimeline   *matrix_room_get_timeline             (MatrixRoom          *self);
 char             *matrix_room_dup_member_display_name  (MatrixRoom          *self,
                                                         const char          *user_id);
+GStrv             matrix_room_dup_member_ids           (MatrixRoom          *self);
 const char * const *matrix_room_get_typing_users       (MatrixRoom          *self);
 const char       *matrix_room_get_read_receipt         (MatrixRoom          *self,
                                                         const char          *user_id);

@@ -7,6 +7,7 @@
 #include "matrix-error.h"
 #include "matrix-event.h"
 #include "matrix-html.h"
+#include "matrix-markdown.h"
 #include "matrix-memory-store.h"
 #include "matrix-reaction.h"
 #include "matrix-room.h"

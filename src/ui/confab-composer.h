@@ -15,5 +15,8 @@ MatrixRoom *confab_composer_get_room   (ConfabComposer *self);
 void        confab_composer_set_room   (ConfabComposer *self,
                                         MatrixRoom     *room);
 void        confab_composer_grab_focus (ConfabComposer *self);
+/* "reply" and "edit", each taking an event id: for the room page to insert
+ * as "conversation", where the timeline's message menus find them. */
+GActionGroup *confab_composer_get_actions (ConfabComposer *self);
 
 G_END_DECLS

@@ -254,3 +254,76 @@ confab_event_describe (MatrixRoom  *room,
 
   return g_strdup_printf (_("%s sent an event of type %s"), sender, type ? type : "?");
 }
+
+char *
+confab_thread_summary (MatrixRoom         *room,
+                       MatrixTimelineItem *root)
+{
+  guint n = matrix_timeline_item_get_thread_count (root);
+  MatrixEvent *latest = matrix_timeline_item_get_thread_latest (root);
+  g_autofree char *count = g_strdup_printf (ngettext ("%u reply", "%u replies", n), n);
+  const char *body = latest ? matrix_event_get_content_string (latest, "body") : NULL;
+  g_autofree char *sender = NULL;
+  g_autofree char *line = NULL;
+
+  if (body == NULL)
+    return g_steal_pointer (&count);
+
+  sender = confab_event_dup_name (room, matrix_event_get_sender (latest));
+  line = g_utf8_strlen (body, -1) > 120 ? g_utf8_substring (body, 0, 120) : g_strdup (body);
+  g_strdelimit (line, "\n\r\t", ' ');
+  /* Translators: a thread's reply count, then who wrote its newest reply and what */
+  return g_strdup_printf (_("%s · %s: %s"), count, sender, line);
+}
+
+static gboolean
+contains_word (const char *text,
+               const char *word)
+{
+  g_autofree char *folded_text = NULL;
+  g_autofree char *folded_word = NULL;
+  const char *found;
+  gsize length;
+
+  if (word == NULL || *word == '\0')
+    return FALSE;
+
+  folded_text = g_utf8_casefold (text, -1);
+  folded_word = g_utf8_casefold (word, -1);
+  length = strlen (folded_word);
+  for (found = strstr (folded_text, folded_word); found != NULL;
+       found = strstr (found + 1, folded_word))
+    {
+      gunichar before = found > folded_text ?
+        g_utf8_get_char (g_utf8_prev_char (found)) : ' ';
+      gunichar after = g_utf8_get_char (found + length);
+
+      if (!g_unichar_isalnum (before) && (after == 0 || !g_unichar_isalnum (after)))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+gboolean
+confab_item_mentions_user (MatrixRoom         *room,
+                           MatrixTimelineItem *item)
+{
+  const char *own, *body;
+  g_autofree char *name = NULL;
+
+  if (room == NULL || item == NULL)
+    return FALSE;
+
+  own = matrix_client_get_user_id (matrix_room_get_client (room));
+  body = matrix_timeline_item_get_body (item);
+  if (own == NULL || body == NULL ||
+      g_strcmp0 (matrix_timeline_item_get_sender (item), own) == 0)
+    return FALSE;
+
+  if (strstr (body, own) != NULL)
+    return TRUE;
+  name = matrix_room_dup_member_display_name (room, own);
+
+  return name != NULL && contains_word (body, name);
+}

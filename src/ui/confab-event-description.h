@@ -16,4 +16,12 @@ char *confab_event_describe (MatrixRoom  *room,
 char *confab_event_dup_name (MatrixRoom  *room,
                              const char  *user_id);
 
+/* Under a thread's root: "3 replies · Bob: the newest reply". */
+char     *confab_thread_summary     (MatrixRoom         *room,
+                                     MatrixTimelineItem *root);
+/* Whether @item's message names the user (their id or display name): a
+ * message to highlight. */
+gboolean  confab_item_mentions_user (MatrixRoom         *room,
+                                     MatrixTimelineItem *item);
+
 G_END_DECLS

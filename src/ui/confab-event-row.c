@@ -7,6 +7,10 @@
 
 #include "confab-event-description.h"
 #include "confab-event-row.h"
+#include "confab-message-menu.h"
+#include "confab-reaction-bar.h"
+#include "confab-read-receipts.h"
+#include "confab-reply-quote.h"
 #include "confab-wrap-bin.h"
 
 /* Messages from one sender less than this far apart share one header. */
@@ -37,6 +41,12 @@ struct _ConfabEventRow
   GtkWidget          *retry_button;
   GtkLabel           *description_label;
   GtkWidget          *gap_box;
+  ConfabReplyQuote   *reply_quote;
+  GtkWidget          *edited_label;
+  ConfabReactionBar  *reaction_bar;
+  GtkLabel           *thread_label;
+  GtkBox             *receipts_box;
+  GtkWidget          *menu_button;
   GtkSpinner         *gap_spinner;
   GtkLabel           *gap_label;
 
@@ -46,6 +56,7 @@ struct _ConfabEventRow
   gulong              send_state_handler;
   gulong              body_handler;
   gulong              loading_handler;
+  gulong              receipts_handler;
   gboolean            body_pressed;
 };
 
@@ -63,6 +74,14 @@ confab_event_row_get_item (ConfabEventRow *self)
   g_return_val_if_fail (CONFAB_IS_EVENT_ROW (self), NULL);
 
   return self->item;
+}
+
+MatrixRoom *
+confab_event_row_get_room (ConfabEventRow *self)
+{
+  g_return_val_if_fail (CONFAB_IS_EVENT_ROW (self), NULL);
+
+  return self->room;
 }
 
 static gboolean
@@ -173,12 +192,23 @@ clear (ConfabEventRow *self)
     {
       g_clear_signal_handler (&self->send_state_handler, self->item);
       g_clear_signal_handler (&self->body_handler, self->item);
+      g_signal_handlers_disconnect_by_data (self->item, self);
     }
+  if (self->room != NULL)
+    g_clear_signal_handler (&self->receipts_handler, self->room);
   if (self->timeline != NULL)
     g_clear_signal_handler (&self->loading_handler, self->timeline);
   g_clear_object (&self->item);
   g_clear_object (&self->timeline);
   g_clear_object (&self->room);
+  /* An unbound row keeps nothing of the session alive (disposed, it has
+   * no parts left). */
+  if (self->reply_quote != NULL)
+    {
+      confab_reply_quote_set_item (self->reply_quote, NULL, NULL);
+      confab_reaction_bar_set_item (self->reaction_bar, NULL, NULL);
+      confab_read_receipts_fill (self->receipts_box, NULL, NULL);
+    }
 }
 
 static void
@@ -225,6 +255,39 @@ show_body (ConfabEventRow     *self,
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
   set_css_class (GTK_WIDGET (self->body_label), "confab-notice",
                  g_strcmp0 (msgtype, "m.notice") == 0);
+  set_css_class (GTK_WIDGET (self), "confab-mention", confab_item_mentions_user (self->room, item));
+}
+
+/* What a message shows besides its text: the quote of what it answers,
+ * "(edited)", its reactions, its thread and who has read up to it. */
+static void
+update_relations (ConfabEventRow *self)
+{
+  gboolean message = self->item != NULL && item_is_message (self->item);
+  guint n_replies = message ? matrix_timeline_item_get_thread_count (self->item) : 0;
+
+  confab_reply_quote_set_item (self->reply_quote, self->room, message ? self->item : NULL);
+  gtk_widget_set_visible (self->edited_label,
+                          message && matrix_timeline_item_get_edited (self->item));
+  confab_reaction_bar_set_item (self->reaction_bar, self->room, self->item);
+  if (n_replies > 0)
+    {
+      g_autofree char *summary = confab_thread_summary (self->room, self->item);
+
+      gtk_label_set_text (self->thread_label, summary);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->thread_label), n_replies > 0);
+  gtk_widget_set_visible (self->menu_button,
+                          self->item != NULL &&
+                          matrix_timeline_item_get_kind (self->item) != MATRIX_TIMELINE_ITEM_GAP);
+}
+
+static void
+update_receipts (ConfabEventRow *self)
+{
+  const char *event_id = self->item ? matrix_timeline_item_get_event_id (self->item) : NULL;
+
+  confab_read_receipts_fill (self->receipts_box, self->room, event_id);
 }
 
 /* An edit came (or went): the message shows its new text in place. */
@@ -323,6 +386,15 @@ confab_event_row_set_item (ConfabEventRow     *self,
         g_signal_connect_swapped (item, "notify::send-state", G_CALLBACK (update_send_state), self);
       self->body_handler =
         g_signal_connect_swapped (item, "notify::body", G_CALLBACK (update_body), self);
+      g_signal_connect_swapped (item, "notify::edited", G_CALLBACK (update_relations), self);
+      g_signal_connect_swapped (item, "notify::reply-state", G_CALLBACK (update_relations), self);
+      g_signal_connect_swapped (item, "notify::thread-count", G_CALLBACK (update_relations), self);
+      g_signal_connect_swapped (item, "notify::thread-latest", G_CALLBACK (update_relations), self);
+      if (room != NULL)
+        self->receipts_handler = g_signal_connect_swapped (room, "receipts-changed",
+                                                           G_CALLBACK (update_receipts), self);
+      update_relations (self);
+      update_receipts (self);
     }
   else if (item == NULL)
     {
@@ -373,6 +445,19 @@ confab_event_row_set_item (ConfabEventRow     *self,
   gtk_widget_set_visible (self->gap_box, gap);
 
   update_send_state (self);
+}
+
+static void
+on_menu_clicked (ConfabEventRow *self)
+{
+  graphene_point_t point;
+
+  if (!gtk_widget_compute_point (self->menu_button, GTK_WIDGET (self),
+                                 &GRAPHENE_POINT_INIT (gtk_widget_get_width (self->menu_button) / 2.f,
+                                                       gtk_widget_get_height (self->menu_button)),
+                                 &point))
+    point = GRAPHENE_POINT_INIT (-1, -1);
+  confab_message_menu_popup (self, point.x, point.y);
 }
 
 static void
@@ -441,6 +526,8 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   object_class->dispose = confab_event_row_dispose;
 
   g_type_ensure (CONFAB_TYPE_WRAP_BIN);
+  g_type_ensure (CONFAB_TYPE_REPLY_QUOTE);
+  g_type_ensure (CONFAB_TYPE_REACTION_BAR);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "confab-event-row");
@@ -459,7 +546,14 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_spinner);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, reply_quote);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, edited_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, reaction_bar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, thread_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, receipts_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_menu_clicked);
 }
 
 static void
@@ -482,4 +576,6 @@ confab_event_row_init (ConfabEventRow *self)
   focus = gtk_event_controller_focus_new ();
   g_signal_connect_swapped (focus, "enter", G_CALLBACK (on_body_focus_enter), self);
   gtk_widget_add_controller (GTK_WIDGET (self->body_label), focus);
+
+  confab_message_menu_attach (self);
 }

@@ -18,5 +18,6 @@ void                confab_event_row_set_item (ConfabEventRow     *self,
                                                MatrixTimelineItem *item,
                                                MatrixTimelineItem *previous);
 MatrixTimelineItem *confab_event_row_get_item (ConfabEventRow     *self);
+MatrixRoom         *confab_event_row_get_room (ConfabEventRow     *self);
 
 G_END_DECLS

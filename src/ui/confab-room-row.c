@@ -30,6 +30,7 @@ struct _ConfabRoomRow
   GtkWidget  *accept_button;
   GtkWidget  *decline_button;
   GtkLabel   *badge_label;
+  GtkLabel   *mention_label;
 
   MatrixRoom   *room;
   GPtrArray    *bindings;
@@ -166,6 +167,19 @@ update (ConfabRoomRow *self)
       gtk_label_set_text (self->badge_label, text);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->badge_label), count > 0);
+
+  /* Mentions (the server's highlight count) apart from the unread count. */
+  count = matrix_room_get_highlight_count (room);
+  if (count > 0)
+    {
+      g_autofree char *text = count > 99 ? g_strdup ("@99+") : g_strdup_printf ("@%u", count);
+      g_autofree char *description =
+        g_strdup_printf (ngettext ("%u mention", "%u mentions", count), count);
+
+      gtk_label_set_text (self->mention_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->mention_label), description);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->mention_label), count > 0);
 
   if (matrix_room_get_membership (room) == MATRIX_MEMBERSHIP_INVITE)
     {
@@ -380,6 +394,7 @@ confab_room_row_class_init (ConfabRoomRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, preview_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, text_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, badge_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabRoomRow, mention_label);
 }
 
 static void

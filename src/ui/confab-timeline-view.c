@@ -18,6 +18,9 @@
  * of, when a room opens: beyond that, it opens at the newest message, with
  * no divider. */
 #define MAX_UNREAD_SOUGHT 150
+/* How many pages of older events a jump to a replied-to message loads
+ * before it gives up. */
+#define MAX_JUMP_LOADS 10
 
 /**
  * ConfabTimelineView:
@@ -37,11 +40,15 @@
  * is painted that the newest row is drawn where it should be.
  *
  * A room with unread messages shows a "New messages" divider above the
- * first of them, and opens there if they do not fit in the view. The
- * library knows how many there are (the server's notification count), not
- * which (it does not read the m.fully_read marker or receipts): the first
- * unread is taken to be that many messages from others back from the end,
- * counted when the room opens.
+ * first of them, and opens there if they do not fit in the view. That is
+ * the first message from others after the user's fully-read marker
+ * (#MatrixRoom:fully-read) when the timeline has it; without the marker,
+ * or with it further back than the timeline goes, it is estimated from
+ * the server's notification count: that many messages from others back
+ * from the end, counted when the room opens.
+ *
+ * "timeline.jump-to" (an event id) scrolls to that event, loading older
+ * events until it is found (a reply's quote activates it).
  */
 struct _ConfabTimelineView
 {
@@ -58,6 +65,8 @@ struct _ConfabTimelineView
   GtkAdjustment  *vadjustment;
   GdkFrameClock  *frame_clock;
   MatrixTimelineItem *first_unread;
+  char           *jump_target;
+  guint           n_jump_loads;
 
   guint           refresh_source;
   gulong          after_paint_handler;
@@ -260,6 +269,56 @@ on_load_older_done (GObject      *source,
     }
 }
 
+static gboolean
+is_unread_candidate (MatrixTimelineItem *item,
+                     const char         *own)
+{
+  MatrixEvent *event = matrix_timeline_item_get_event (item);
+  const char *type;
+
+  if (matrix_timeline_item_get_kind (item) != MATRIX_TIMELINE_ITEM_EVENT ||
+      matrix_event_is_state (event) || g_strcmp0 (matrix_event_get_sender (event), own) == 0)
+    return FALSE;
+  type = matrix_event_get_event_type (event);
+
+  return g_strcmp0 (type, "m.room.message") == 0 || g_strcmp0 (type, "m.room.encrypted") == 0 ||
+         g_strcmp0 (type, "m.sticker") == 0;
+}
+
+/* The first message from others after the fully-read marker. Returns
+ * FALSE if the timeline does not have the marker's event (or runs into a
+ * gap before it). */
+static gboolean
+find_after_fully_read (ConfabTimelineView  *self,
+                       MatrixTimelineItem **first_unread)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+  const char *fully_read = matrix_room_get_fully_read (self->room);
+  const char *own = matrix_client_get_user_id (matrix_room_get_client (self->room));
+  g_autoptr(MatrixTimelineItem) candidate = NULL;
+
+  *first_unread = NULL;
+  if (fully_read == NULL)
+    return FALSE;
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+
+      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP)
+        return FALSE;
+      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), fully_read) == 0)
+        {
+          *first_unread = g_steal_pointer (&candidate);
+          return TRUE;
+        }
+      if (is_unread_candidate (item, own))
+        g_set_object (&candidate, item);
+    }
+
+  return FALSE;
+}
+
 /* The first of the last @unread_at_open messages from others. Own
  * messages end the count (the server counts only what came after the
  * user's last message), and so does the room's start. Returns FALSE if
@@ -271,6 +330,9 @@ find_first_unread (ConfabTimelineView  *self,
   GListModel *model = G_LIST_MODEL (self->timeline);
   const char *own = matrix_client_get_user_id (matrix_room_get_client (self->room));
   guint remaining = self->unread_at_open;
+
+  if (find_after_fully_read (self, first_unread))
+    return TRUE;
 
   *first_unread = NULL;
   for (guint i = g_list_model_get_n_items (model); i > 0 && remaining > 0; i--)
@@ -324,6 +386,92 @@ update_first_unread (ConfabTimelineView *self)
   self->first_unread = g_steal_pointer (&first);
   if (self->refresh_source == 0)
     self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
+}
+
+static guint
+position_of_id (ConfabTimelineView *self,
+                const char         *event_id)
+{
+  GListModel *model = G_LIST_MODEL (self->timeline);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
+
+      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
+        return i - 1;
+    }
+
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void continue_jump (ConfabTimelineView *self);
+
+static void
+on_jump_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ConfabTimelineView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_timeline_load_older_finish (MATRIX_TIMELINE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_clear_pointer (&self->jump_target, g_free);
+      return;
+    }
+  if (source == (GObject *) self->timeline)
+    continue_jump (self);
+}
+
+static void
+continue_jump (ConfabTimelineView *self)
+{
+  guint position;
+
+  if (self->jump_target == NULL || self->timeline == NULL)
+    return;
+
+  position = position_of_id (self, self->jump_target);
+  if (position != GTK_INVALID_LIST_POSITION)
+    {
+      g_clear_pointer (&self->jump_target, g_free);
+      self->stick_to_bottom = FALSE;
+      self->placing_unread = FALSE;
+      gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                  position);
+      queue_check (self);
+      return;
+    }
+
+  if (matrix_timeline_get_at_start (self->timeline) || self->n_jump_loads >= MAX_JUMP_LOADS)
+    {
+      g_clear_pointer (&self->jump_target, g_free);
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
+                                  _("The message is not in the loaded history"));
+      return;
+    }
+
+  if (!matrix_timeline_get_loading (self->timeline))
+    {
+      self->n_jump_loads++;
+      matrix_timeline_load_older_async (self->timeline, LOAD_OLDER_LIMIT, self->cancellable,
+                                        on_jump_loaded, g_object_ref (self));
+    }
+}
+
+static void
+jump_to_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
+
+  g_free (self->jump_target);
+  self->jump_target = g_variant_dup_string (parameter, NULL);
+  self->n_jump_loads = 0;
+  continue_jump (self);
 }
 
 /* Whether the view goes on loading older events to find the first unread
@@ -584,6 +732,7 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
   g_clear_object (&self->selection);
   g_clear_object (&self->timeline);
   g_clear_object (&self->first_unread);
+  g_clear_pointer (&self->jump_target, g_free);
   g_set_object (&self->room, room);
 
   self->stick_to_bottom = TRUE;
@@ -791,6 +940,8 @@ confab_timeline_view_class_init (ConfabTimelineViewClass *klass)
                                                "/io/github/confab/Confab/confab-timeline-view.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabTimelineView, scroller);
   gtk_widget_class_bind_template_child (widget_class, ConfabTimelineView, list_view);
+
+  gtk_widget_class_install_action (widget_class, "timeline.jump-to", "s", jump_to_activated);
 }
 
 static void

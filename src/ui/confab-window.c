@@ -221,6 +221,9 @@ ensure_room_page (ConfabWindow *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->timeline_view));
   self->composer = CONFAB_COMPOSER (confab_composer_new ());
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->composer));
+  /* Where the timeline's message menus find "Reply" and "Edit". */
+  gtk_widget_insert_action_group (box, "conversation",
+                                  confab_composer_get_actions (self->composer));
   gtk_stack_add_named (self->content_stack, box, "room");
 }
 
