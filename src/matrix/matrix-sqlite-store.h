@@ -21,7 +21,7 @@ typedef enum {
 } MatrixSqliteStoreError;
 
 /* The schema version this build writes. */
-#define MATRIX_SQLITE_STORE_SCHEMA_VERSION 2
+#define MATRIX_SQLITE_STORE_SCHEMA_VERSION 3
 /* How many of the newest timeline events are kept per room, by default. */
 #define MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT 500
 
