@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-room-state-tracker"
 
 #include "matrix-room-private.h"
+#include "matrix-timeline-private.h"
 #include "matrix-room-state-tracker.h"
 
 /**
@@ -34,6 +35,7 @@ struct _MatrixRoomStateTracker
   gulong        invite_handler;
   gulong        loaded_handler;  /* on the client's store */
   gulong        synced_handler;
+  gulong        resumed_handler;
 
   GHashTable   *rooms_by_id;  /* room id → MatrixRoom, every room we are in or invited to */
   GPtrArray    *rooms;        /* the same rooms, in list order (see batch_source) */
@@ -485,6 +487,19 @@ on_synced (MatrixClient           *client,
   flush_batch (self);
 }
 
+/* One handler for every room's timeline: a first sync may bring thousands. */
+static void
+on_sync_resumed (MatrixClient           *client,
+                 MatrixRoomStateTracker *self)
+{
+  GHashTableIter iter;
+  gpointer room;
+
+  g_hash_table_iter_init (&iter, self->rooms_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    _matrix_timeline_retry_failed (matrix_room_get_timeline (room));
+}
+
 static void
 restore_rooms (MatrixRoomStateTracker *self)
 {
@@ -627,6 +642,8 @@ matrix_room_state_tracker_constructed (GObject *object)
   self->invite_handler = g_signal_connect (self->client, "room-invite",
                                            G_CALLBACK (on_room_invite), self);
   self->synced_handler = g_signal_connect (self->client, "synced", G_CALLBACK (on_synced), self);
+  self->resumed_handler = g_signal_connect (self->client, "sync-resumed",
+                                            G_CALLBACK (on_sync_resumed), self);
   /* Whoever asked the store for a room (the client before a sync touches
    * it, the app opening it), its timeline fills as it arrives. */
   self->loaded_handler = g_signal_connect (matrix_client_get_store (self->client), "room-loaded",
@@ -650,6 +667,7 @@ matrix_room_state_tracker_dispose (GObject *object)
       g_clear_signal_handler (&self->left_handler, self->client);
       g_clear_signal_handler (&self->invite_handler, self->client);
       g_clear_signal_handler (&self->synced_handler, self->client);
+      g_clear_signal_handler (&self->resumed_handler, self->client);
       g_clear_signal_handler (&self->loaded_handler, matrix_client_get_store (self->client));
     }
   if (self->batch_source != NULL)
