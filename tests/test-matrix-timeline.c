@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-matrix-timeline"
 
+#include "matrix-json-private.h"
 #include "matrix-timeline-private.h"
 #include "test-utils.h"
 
@@ -370,6 +371,67 @@ test_load_older_error (Fixture       *f,
   g_assert_false (matrix_timeline_get_loading (timeline));
   /* The gap stays, to be tried again. */
   assert_timeline (timeline, "gap:p1 $m3");
+}
+
+static void
+test_load_older_invalid_end_token (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *long_token = g_strdup_printf ("%0*d", MATRIX_MAX_TOKEN_LENGTH + 1, 0);
+  const char *tokens[] = { long_token, "a b", "p\\u0000q" };
+  MatrixTimeline *timeline;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  /* A gap holding any of these would fail every later load. */
+  for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+    {
+      g_autofree char *page = g_strdup_printf ("{\"chunk\": [%s], \"start\": \"p1\", \"end\": \"%s\"}",
+                                               m2, tokens[i]);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200, page,
+                                  FALSE);
+      matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+      wait_for_pointer ((gpointer *) &result, 5000);
+      g_assert_false (matrix_timeline_load_older_finish (timeline, result, &error));
+      g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+      g_assert_nonnull (strstr (error->message, "messages.end"));
+      assert_timeline (timeline, "gap:p1 $m3");
+    }
+}
+
+static void
+test_restore_drops_invalid_gap_token (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autofree char *m4 = message ("$m4", "four", 1004, NULL);
+  g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
+  g_autofree char *events_json = g_strconcat ("[", m4, ",", m5, "]", NULL);
+  g_autoptr(GPtrArray) events = events_from_json (ROOM, events_json);
+  g_autoptr(JsonObject) data_ = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  MatrixRoom *room;
+
+  /* A store written before gap tokens were checked. */
+  data_ = _matrix_json_parse_object ("{\"membership\": \"join\", \"timeline_gaps\": ["
+                                     "{\"token\": \"bad token\", \"before\": \"$m5\"},"
+                                     "{\"token\": \"good\", \"before\": \"$m4\"}]}", -1, NULL);
+  matrix_store_add_timeline_events (f->store, ROOM, events);
+  matrix_store_set_room_data (f->store, ROOM, data_);
+
+  g_test_expect_message ("matrix-timeline", G_LOG_LEVEL_WARNING, "*gap whose token cannot be sent back*");
+  tracker = matrix_room_state_tracker_new (f->client);
+  g_test_assert_expected_messages ();
+
+  room = matrix_room_state_tracker_get_room (tracker, ROOM);
+  g_assert_nonnull (room);
+  assert_timeline (matrix_room_get_timeline (room), "gap:good $m4 $m5");
 }
 
 static JsonObject *
@@ -844,6 +906,12 @@ echo_settled (gpointer data)
   return state == MATRIX_SEND_STATE_SENT || state == MATRIX_SEND_STATE_FAILED;
 }
 
+static gboolean
+echo_sent (gpointer data)
+{
+  return matrix_timeline_item_get_send_state (data) == MATRIX_SEND_STATE_SENT;
+}
+
 #define wait_until(check, data, timeout_ms, what) \
   g_assert_true (test_iterate_until ((check), (data), (timeout_ms)) || (g_printerr ("%s\n", (what)), FALSE))
 
@@ -915,7 +983,8 @@ test_local_echo_retried_when_sync_resumes (Fixture       *f,
   FakeClock *clock = fake_clock_new (f->client);
   g_autofree char *body = room_sync ("t2", "", "", FALSE, "p1");
   g_autofree char *txn_id = NULL;
-  FakeRequest *request;
+  GPtrArray *requests;
+  guint n_puts = 0;
   MatrixTimeline *timeline;
 
   sync_room_start (f);
@@ -931,13 +1000,26 @@ test_local_echo_retried_when_sync_resumes (Fixture       *f,
   /* The server is down for one sync, then back. */
   fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/sync?since=t1&timeout=30000",
                               502, "{}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/sync?timeout=0&since=t1",
+                              200, body, FALSE);
+  fake_homeserver_queue_held (f->server, "GET", "/_matrix/client/v3/sync?since=t2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\": \"t2\"}");
   fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$back\"}", FALSE);
-  sync_once (f->server, f->client, "t1", body);
-  wait_until (echo_settled, echo, 5000, "the send was answered");
+  matrix_client_start_sync (f->client);
+  wait_until (echo_sent, echo, 5000, "the send was sent again");
   g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_SENT);
-  request = fake_homeserver_get_last_request (f->server);
-  g_assert_cmpstr (request->method, ==, "PUT");
-  g_assert_true (g_str_has_suffix (request->path, txn_id));
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+
+      if (g_str_equal (request->method, "PUT"))
+        {
+          g_assert_true (g_str_has_suffix (request->path, txn_id));
+          n_puts++;
+        }
+    }
+  g_assert_cmpuint (n_puts, ==, 2);
 
   matrix_client_stop_sync (f->client);
   iterate_for (20);
@@ -991,6 +1073,10 @@ main (int   argc,
               test_load_older_redactions, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/invalid-response", Fixture, NULL, fixture_setup,
               test_load_older_error, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/invalid-end-token-refused", Fixture, NULL,
+              fixture_setup, test_load_older_invalid_end_token, fixture_teardown);
+  g_test_add ("/matrix/timeline/restore/invalid-gap-token-left-out", Fixture, NULL, fixture_setup,
+              test_restore_drops_invalid_gap_token, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-after-put", Fixture, NULL, fixture_setup,
               test_local_echo_put_first, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-before-put", Fixture, NULL, fixture_setup,
