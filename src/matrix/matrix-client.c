@@ -1576,6 +1576,8 @@ matrix_client_set_typing_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_set_typing_async().
+ *
  * Returns: %TRUE if the server accepted it
  */
 gboolean

@@ -2384,7 +2384,10 @@ test_ten_thousand_rooms_first_sync (Fixture       *f,
                   watchdog.longest / 1000);
   names = room_list_names (f);
   g_assert_cmpstr (names[0], ==, "Room 09999");
-  g_assert_cmpint (watchdog.longest, <, 500 * G_TIME_SPAN_MILLISECOND);
+  /* Here about 0.2 s, most of it the client handing out the sync's 10,000
+   * rooms in one go; a second leaves room for a loaded or sanitised run
+   * (before the list changed once per sync: 24 s). */
+  g_assert_cmpint (watchdog.longest, <, 1000 * G_TIME_SPAN_MILLISECOND);
 }
 
 int
