@@ -430,6 +430,9 @@ matrix_store_set_pending_send (MatrixStore *self,
  * @self: a #MatrixStore
  * @room_id: a room id
  *
+ * The sends of a room that had not reached it when they were last kept:
+ * what a restart shows and sends again.
+ *
  * Returns: (transfer container) (element-type JsonObject): the sends kept
  *   with matrix_store_set_pending_send() for the room, oldest first. Do not
  *   change them.
