@@ -190,7 +190,7 @@ test_rooms_sorted_by_activity (void)
 
   sync_once (server, client, NULL, sync1);
   assert_order (tracker, "!b !c !a");
-  items_changed_recorder_check (changes, "0,0,1 0,0,1 1,0,1");
+  items_changed_recorder_check (changes, "0,0,3");
   first = g_list_model_get_item (G_LIST_MODEL (tracker), 0);
   g_assert_true (first == matrix_room_state_tracker_get_room (tracker, "!b"));
   g_assert_null (matrix_room_state_tracker_get_room (tracker, "!nowhere"));
@@ -530,6 +530,64 @@ test_restore_from_store (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* A first sync of 10,000 rooms changes the list once, and so does a later
+ * sync moving many of them: whoever filters or sorts the list (the app's
+ * room list) does it once per sync, not once per room. */
+static void
+test_one_change_per_sync (void)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (server), store);
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (client);
+  g_autoptr(ItemsChangedRecorder) changes = items_changed_recorder_new (G_LIST_MODEL (tracker));
+  g_autoptr(GString) rooms1 = g_string_new (NULL);
+  g_autoptr(GString) rooms2 = g_string_new (NULL);
+  g_autofree char *sync1 = NULL, *sync2 = NULL;
+  g_autoptr(MatrixRoom) first = NULL, last = NULL;
+
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *room_id = g_strdup_printf ("!r%05u", i);
+      g_autofree char *event_id = g_strdup_printf ("$e%05u", i);
+      g_autofree char *room = message_room (room_id, event_id, 1000 + i);
+
+      g_string_append_printf (rooms1, "%s%s", i > 0 ? "," : "", room);
+    }
+  /* Every tenth room has news, the oldest first. */
+  for (guint i = 0; i < 10000; i += 10)
+    {
+      g_autofree char *room_id = g_strdup_printf ("!r%05u", i);
+      g_autofree char *event_id = g_strdup_printf ("$n%05u", i);
+      g_autofree char *room = message_room (room_id, event_id, 100000 + i);
+
+      g_string_append_printf (rooms2, "%s%s", i > 0 ? "," : "", room);
+    }
+  sync1 = join_sync ("t1", rooms1->str);
+  sync2 = join_sync ("t2", rooms2->str);
+
+  sync_once (server, client, NULL, sync1);
+  items_changed_recorder_check (changes, "0,0,10000");
+  first = g_list_model_get_item (G_LIST_MODEL (tracker), 0);
+  last = g_list_model_get_item (G_LIST_MODEL (tracker), 9999);
+  g_assert_cmpstr (matrix_room_get_room_id (first), ==, "!r09999");
+  g_assert_cmpstr (matrix_room_get_room_id (last), ==, "!r00000");
+  g_clear_object (&first);
+  g_clear_object (&last);
+
+  sync_once (server, client, "t1", sync2);
+  /* !r00000 was last and is now the 1000th; !r09999 stays in the list's middle. */
+  items_changed_recorder_check (changes, "0,10000,10000");
+  first = g_list_model_get_item (G_LIST_MODEL (tracker), 0);
+  g_assert_cmpstr (matrix_room_get_room_id (first), ==, "!r09990");
+  g_clear_object (&first);
+
+  g_clear_pointer (&changes, items_changed_recorder_free);
+  g_clear_object (&tracker);
+  iterate_for (20);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -543,6 +601,7 @@ main (int   argc,
   g_test_add_func ("/matrix/room-state-tracker/rooms/left-room-removed", test_left_room_removed);
   g_test_add_func ("/matrix/room-state-tracker/rooms/restore-from-store", test_restore_from_store);
   g_test_add_func ("/matrix/room-state-tracker/rooms/sorted-by-bump-events", test_rooms_sorted_by_bump_events);
+  g_test_add_func ("/matrix/room-state-tracker/rooms/one-change-per-sync", test_one_change_per_sync);
 
   return g_test_run ();
 }

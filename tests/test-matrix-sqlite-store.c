@@ -1297,6 +1297,78 @@ test_session_found_after_reset (Fixture       *fixture,
   close_store (&store);
 }
 
+/* A message typed while the sync is stuck is on disk before any commit,
+ * and goes once its server copy came (or with its room). */
+static JsonObject *
+pending_send_new (const char *txn_id,
+                  const char *body)
+{
+  JsonObject *send = json_object_new ();
+  JsonObject *content = json_object_new ();
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", body);
+  json_object_set_string_member (send, "txn_id", txn_id);
+  json_object_set_string_member (send, "type", "m.room.message");
+  json_object_set_object_member (send, "content", content);
+  return send;
+}
+
+static char *
+pending_bodies (MatrixStore *store,
+                const char  *room_id)
+{
+  g_autoptr(GPtrArray) sends = matrix_store_get_pending_sends (store, room_id);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < sends->len; i++)
+    {
+      JsonObject *content = json_object_get_object_member (g_ptr_array_index (sends, i), "content");
+
+      g_string_append_printf (out, "%s%s", i > 0 ? " " : "",
+                              json_object_get_string_member (content, "body"));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+test_pending_sends_kept (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autoptr(JsonObject) one = pending_send_new ("t.1", "one");
+  g_autoptr(JsonObject) two = pending_send_new ("t.2", "two");
+  g_autoptr(JsonObject) three = pending_send_new ("t.3", "three");
+  g_autofree char *bodies = NULL;
+
+  matrix_store_set_pending_send (store, "!a:example.org", "t.1", one);
+  matrix_store_set_pending_send (store, "!a:example.org", "t.2", two);
+  matrix_store_set_pending_send (store, "!b:example.org", "t.3", three);
+  matrix_store_set_pending_send (store, "!a:example.org", "t.1", NULL);
+  bodies = pending_bodies (store, "!a:example.org");
+  g_assert_cmpstr (bodies, ==, "two");
+  g_clear_pointer (&bodies, g_free);
+  /* No commit: the sync is stuck. */
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  bodies = pending_bodies (store, "!a:example.org");
+  g_assert_cmpstr (bodies, ==, "two");
+  g_clear_pointer (&bodies, g_free);
+  bodies = pending_bodies (store, "!b:example.org");
+  g_assert_cmpstr (bodies, ==, "three");
+  g_clear_pointer (&bodies, g_free);
+
+  matrix_store_forget_room (store, "!b:example.org");
+  commit (store, "token1");
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  bodies = pending_bodies (store, "!b:example.org");
+  g_assert_cmpstr (bodies, ==, "");
+  close_store (&store);
+}
+
 /* --- schema versions ------------------------------------------------------ */
 
 static void
@@ -1306,7 +1378,7 @@ test_schema_new (Fixture       *fixture,
   g_autoptr(MatrixStore) store = open_store (fixture->dir);
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *dump = NULL;
-  g_autofree char *expected = read_expected ("schema-v2.dump");
+  g_autofree char *expected = read_expected ("schema-v3.dump");
 
   close_store (&store);
   dump = dump_db (db_path);
@@ -1342,14 +1414,15 @@ test_schema_v1_unchanged (Fixture       *fixture,
   g_assert_cmpstr (dump, ==, expected);
 }
 
-/* Version 2's content opens as it is, its summary kept. */
+/* Version 2's content opens as it is, its summary kept; version 3 adds
+ * the (empty) table of sends not sent yet. */
 static void
 test_schema_v2_unchanged (Fixture       *fixture,
                           gconstpointer  data)
 {
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *dump = NULL;
-  g_autofree char *expected = read_expected ("content-v2.dump");
+  g_autofree char *expected = read_expected ("content-v2-migrated.dump");
   g_autoptr(MatrixStore) store = NULL;
   g_autoptr(JsonObject) summary = NULL;
 
@@ -1361,6 +1434,35 @@ test_schema_v2_unchanged (Fixture       *fixture,
   /* Opened whole: the room is loaded, and shows what it computes. */
   summary = matrix_store_get_list_summary (store, "!room:example.org");
   g_assert_null (summary);
+  close_store (&store);
+
+  dump = dump_db (db_path);
+  g_assert_cmpstr (dump, ==, expected);
+}
+
+/* Version 3's content opens as it is, its message not sent yet read back
+ * for the room to send again. */
+static void
+test_schema_v3_unchanged (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *db_path = database_path (fixture->dir);
+  g_autofree char *dump = NULL;
+  g_autofree char *expected = read_expected ("content-v3.dump");
+  g_autoptr(MatrixStore) store = NULL;
+  g_autoptr(GPtrArray) sends = NULL;
+  JsonObject *send;
+
+  g_assert_true (g_mkdir_with_parents (fixture->dir, 0700) == 0);
+  load_fixture (db_path, "content-v3.sql");
+
+  store = open_store (fixture->dir);
+  sends = matrix_store_get_pending_sends (store, "!room:example.org");
+  g_assert_cmpuint (sends->len, ==, 1);
+  send = g_ptr_array_index (sends, 0);
+  g_assert_cmpstr (json_object_get_string_member (send, "txn_id"), ==, "m1700000000000.Ab3d.1");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (send, "content"), "body"),
+                   ==, "not sent yet");
   close_store (&store);
 
   dump = dump_db (db_path);
@@ -1383,7 +1485,7 @@ test_schema_future_refused (Fixture       *fixture,
   load_fixture (db_path, "content-v1.sql");
   {
     sqlite3 *db = open_db (db_path);
-    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 3; CREATE TABLE from_the_future (x)",
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 4; CREATE TABLE from_the_future (x)",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
@@ -1458,6 +1560,8 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/schema/new-gets-current", test_schema_new);
   ADD ("/matrix/sqlite-store/schema/v1-unchanged", test_schema_v1_unchanged);
   ADD ("/matrix/sqlite-store/schema/v2-unchanged", test_schema_v2_unchanged);
+  ADD ("/matrix/sqlite-store/schema/v3-unchanged", test_schema_v3_unchanged);
+  ADD ("/matrix/sqlite-store/pending-sends/kept-without-commit", test_pending_sends_kept);
   ADD ("/matrix/sqlite-store/schema/future-refused-untouched", test_schema_future_refused);
   g_test_add_func ("/matrix/sqlite-store/default-dir-escaped", test_default_dir);
 

@@ -890,6 +890,165 @@ test_load_older_redactions (Fixture       *f,
     g_assert_cmpstr (matrix_event_get_content_string (g_ptr_array_index (cached, i), "body"), !=, "one");
 }
 
+static guint
+count_pending_sends (MatrixStore *store)
+{
+  g_autoptr(GPtrArray) sends = matrix_store_get_pending_sends (store, ROOM);
+
+  return sends->len;
+}
+
+static gboolean
+echo_settled (gpointer data)
+{
+  MatrixSendState state = matrix_timeline_item_get_send_state (data);
+
+  return state == MATRIX_SEND_STATE_SENT || state == MATRIX_SEND_STATE_FAILED;
+}
+
+static gboolean
+echo_sent (gpointer data)
+{
+  return matrix_timeline_item_get_send_state (data) == MATRIX_SEND_STATE_SENT;
+}
+
+#define wait_until(check, data, timeout_ms, what) \
+  g_assert_true (test_iterate_until ((check), (data), (timeout_ms)) || (g_printerr ("%s\n", (what)), FALSE))
+
+/* A message that could not be sent is kept in the store; after a restart it
+ * shows again and is sent with the same transaction id, and the store lets
+ * go of it once the server's copy comes. */
+static void
+test_local_echo_survives_restart (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("typed offline");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autoptr(MatrixTimelineItem) restored = NULL;
+  g_autofree char *txn_id = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *body = NULL;
+  FakeRequest *request;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 502, "{}", FALSE);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, NULL, NULL);
+  echo = last_item (timeline);
+  txn_id = g_strdup (matrix_timeline_item_get_transaction_id (echo));
+  g_assert_cmpuint (count_pending_sends (f->store), ==, 1);
+  wait_until (echo_settled, echo, 5000, "the send failed");
+  assert_timeline (timeline, "$create $m1 echo:failed");
+  g_clear_object (&echo);
+
+  /* Quit, and start again on the same store. */
+  matrix_client_stop_sync (f->client);
+  iterate_for (20);
+  g_clear_object (&f->tracker);
+  g_assert_finalize_object (g_steal_pointer (&f->client));
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$late\"}", FALSE);
+  f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  f->tracker = matrix_room_state_tracker_new (f->client);
+  timeline = room_timeline (f);
+
+  assert_timeline (timeline, "$create $m1 echo:pending");
+  restored = last_item (timeline);
+  g_assert_cmpstr (matrix_timeline_item_get_transaction_id (restored), ==, txn_id);
+  g_assert_cmpstr (json_object_get_string_member (matrix_timeline_item_get_content (restored), "body"),
+                   ==, "typed offline");
+  wait_until (echo_settled, restored, 5000, "the send was answered");
+  assert_timeline (timeline, "$create $m1 echo:sent");
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_true (g_str_has_suffix (request->path, txn_id));
+  /* Sent, but kept until the sync brings it: a quit now must not lose it. */
+  g_assert_cmpuint (count_pending_sends (f->store), ==, 1);
+
+  copy = own_copy ("$late", "typed offline", txn_id);
+  body = room_sync ("t2", "", copy, FALSE, "p1");
+  sync_once (f->server, f->client, "t1", body);
+  assert_timeline (timeline, "$create $m1 $late");
+  g_assert_cmpuint (count_pending_sends (f->store), ==, 0);
+}
+
+/* "Not sent" does not wait for Retry: when the sync comes back after a
+ * failure, what failed is sent again, with its transaction id. */
+static void
+test_local_echo_retried_when_sync_resumes (Fixture       *f,
+                                           gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("while down");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  FakeClock *clock = fake_clock_new (f->client);
+  g_autofree char *body = room_sync ("t2", "", "", FALSE, "p1");
+  g_autofree char *txn_id = NULL;
+  GPtrArray *requests;
+  guint n_puts = 0;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 502, "{}", FALSE);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, NULL, NULL);
+  echo = last_item (timeline);
+  txn_id = g_strdup (matrix_timeline_item_get_transaction_id (echo));
+  wait_until (echo_settled, echo, 5000, "the send failed");
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_FAILED);
+
+  /* The server is down for one sync, then back. */
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/sync?since=t1&timeout=30000",
+                              502, "{}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/sync?timeout=0&since=t1",
+                              200, body, FALSE);
+  fake_homeserver_queue_held (f->server, "GET", "/_matrix/client/v3/sync?since=t2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\": \"t2\"}");
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 200, "{\"event_id\": \"$back\"}", FALSE);
+  matrix_client_start_sync (f->client);
+  wait_until (echo_sent, echo, 5000, "the send was sent again");
+  g_assert_cmpint (matrix_timeline_item_get_send_state (echo), ==, MATRIX_SEND_STATE_SENT);
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+
+      if (g_str_equal (request->method, "PUT"))
+        {
+          g_assert_true (g_str_has_suffix (request->path, txn_id));
+          n_puts++;
+        }
+    }
+  g_assert_cmpuint (n_puts, ==, 2);
+
+  matrix_client_stop_sync (f->client);
+  iterate_for (20);
+  fake_clock_free (clock);
+}
+
+/* A message given up leaves the timeline and the store. */
+static void
+test_local_echo_discard (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(JsonObject) content = text_content ("never mind");
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  MatrixTimeline *timeline;
+
+  sync_room_start (f);
+  timeline = room_timeline (f);
+
+  fake_homeserver_queue_json (f->server, "PUT", SEND "*", 502, "{}", FALSE);
+  matrix_timeline_send_async (timeline, "m.room.message", content, NULL, NULL, NULL);
+  echo = last_item (timeline);
+  wait_until (echo_settled, echo, 5000, "the send failed");
+  g_assert_cmpuint (count_pending_sends (f->store), ==, 1);
+
+  matrix_timeline_discard (timeline, echo);
+  assert_timeline (timeline, "$create $m1");
+  g_assert_cmpuint (count_pending_sends (f->store), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -928,6 +1087,12 @@ main (int   argc,
               test_send_encrypted_refused, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/retry-refused-once-encrypted", Fixture, NULL,
               fixture_setup, test_retry_refused_once_encrypted, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/survives-restart", Fixture, NULL, fixture_setup,
+              test_local_echo_survives_restart, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/retried-when-sync-resumes", Fixture, NULL, fixture_setup,
+              test_local_echo_retried_when_sync_resumes, fixture_teardown);
+  g_test_add ("/matrix/timeline/local-echo/discard", Fixture, NULL, fixture_setup,
+              test_local_echo_discard, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/failure-retry-same-txn", Fixture, NULL, fixture_setup,
               test_local_echo_failure_retry, fixture_teardown);
 

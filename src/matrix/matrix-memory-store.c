@@ -320,6 +320,22 @@ memory_commit_finish (MatrixStore   *store,
 }
 
 static void
+memory_set_pending_send (MatrixStore *store,
+                         const char  *room_id,
+                         const char  *txn_id,
+                         JsonObject  *send)
+{
+  _matrix_store_cache_set_pending_send (MATRIX_MEMORY_STORE (store)->cache, room_id, txn_id, send);
+}
+
+static GPtrArray *
+memory_get_pending_sends (MatrixStore *store,
+                          const char  *room_id)
+{
+  return _matrix_store_cache_get_pending_sends (MATRIX_MEMORY_STORE (store)->cache, room_id);
+}
+
+static void
 matrix_memory_store_iface_init (MatrixStoreInterface *iface)
 {
   iface->get_value = memory_get_value;
@@ -336,6 +352,8 @@ matrix_memory_store_iface_init (MatrixStoreInterface *iface)
   iface->forget_room = memory_forget_room;
   iface->commit_async = memory_commit_async;
   iface->commit_finish = memory_commit_finish;
+  iface->set_pending_send = memory_set_pending_send;
+  iface->get_pending_sends = memory_get_pending_sends;
 }
 
 static void

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-room-state-tracker"
 
 #include "matrix-room-private.h"
+#include "matrix-timeline-private.h"
 #include "matrix-room-state-tracker.h"
 
 /**
@@ -33,9 +34,15 @@ struct _MatrixRoomStateTracker
   gulong        left_handler;
   gulong        invite_handler;
   gulong        loaded_handler;  /* on the client's store */
+  gulong        synced_handler;
+  gulong        resumed_handler;
 
   GHashTable   *rooms_by_id;  /* room id → MatrixRoom, every room we are in or invited to */
-  GPtrArray    *rooms;        /* the same rooms, in list order */
+  GPtrArray    *rooms;        /* the same rooms, in list order (see batch_source) */
+  /* While a sync's signals are applied, the list waits: rooms_by_id changes
+   * at once, rooms (what the model shows) once, when the batch ends. */
+  GSource      *batch_source;
+  gboolean      batch_dirty;
 };
 
 static void matrix_room_state_tracker_list_model_init (GListModelInterface *iface);
@@ -125,11 +132,81 @@ find_position (MatrixRoomStateTracker *self,
   return lo;
 }
 
+/* The list as rooms_by_id has it now, emitted as one change: the span
+ * between what stayed in place at its start and at its end. */
+static void
+flush_batch (MatrixRoomStateTracker *self)
+{
+  g_autoptr(GPtrArray) old = NULL;
+  GHashTableIter iter;
+  gpointer room;
+  guint prefix = 0, suffix = 0;
+
+  if (self->batch_source != NULL)
+    {
+      g_source_destroy (self->batch_source);
+      g_clear_pointer (&self->batch_source, g_source_unref);
+    }
+  if (!self->batch_dirty)
+    return;
+  self->batch_dirty = FALSE;
+
+  old = g_steal_pointer (&self->rooms);
+  self->rooms = g_ptr_array_new_full (g_hash_table_size (self->rooms_by_id), g_object_unref);
+  g_hash_table_iter_init (&iter, self->rooms_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    g_ptr_array_add (self->rooms, g_object_ref (room));
+  g_ptr_array_sort (self->rooms, compare_room_pointers);
+
+  while (prefix < old->len && prefix < self->rooms->len &&
+         old->pdata[prefix] == self->rooms->pdata[prefix])
+    prefix++;
+  while (suffix < old->len - prefix && suffix < self->rooms->len - prefix &&
+         old->pdata[old->len - 1 - suffix] == self->rooms->pdata[self->rooms->len - 1 - suffix])
+    suffix++;
+
+  if (prefix + suffix < MAX (old->len, self->rooms->len))
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix, old->len - prefix - suffix,
+                                self->rooms->len - prefix - suffix);
+}
+
+static gboolean
+on_batch_end (gpointer user_data)
+{
+  flush_batch (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A sync brings its rooms one signal at a time; a first sync may bring
+ * thousands. The list changes once for all of them: when the client says the
+ * sync is committed, or as soon as its signals are all out, whichever comes
+ * first (a commit that fails is never announced). */
+static void
+begin_batch (MatrixRoomStateTracker *self)
+{
+  if (self->batch_source != NULL)
+    return;
+
+  self->batch_source = g_idle_source_new ();
+  g_source_set_priority (self->batch_source, G_PRIORITY_HIGH);
+  g_source_set_callback (self->batch_source, on_batch_end, self, NULL);
+  g_source_set_static_name (self->batch_source, "[matrix-room-state-tracker] list batch");
+  g_source_attach (self->batch_source, g_main_context_get_thread_default ());
+}
+
 static void
 insert_room (MatrixRoomStateTracker *self,
              MatrixRoom             *room)
 {
-  guint position = find_position (self, room);
+  guint position;
+
+  if (self->batch_source != NULL)
+    {
+      self->batch_dirty = TRUE;
+      return;
+    }
+
+  position = find_position (self, room);
 
   g_ptr_array_insert (self->rooms, position, g_object_ref (room));
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
@@ -141,6 +218,12 @@ on_room_activity (MatrixRoom             *room,
                   MatrixRoomStateTracker *self)
 {
   guint old_position, new_position;
+
+  if (self->batch_source != NULL)
+    {
+      self->batch_dirty = TRUE;
+      return;
+    }
 
   if (!g_ptr_array_find (self->rooms, room, &old_position))
     return;
@@ -174,7 +257,9 @@ drop_room (MatrixRoomStateTracker *self,
     return;
 
   g_signal_handlers_disconnect_by_data (room, self);
-  if (g_ptr_array_find (self->rooms, room, &position))
+  if (self->batch_source != NULL)
+    self->batch_dirty = TRUE;
+  else if (g_ptr_array_find (self->rooms, room, &position))
     {
       g_ptr_array_remove_index (self->rooms, position);
       g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
@@ -210,6 +295,7 @@ lookup_or_new_room (MatrixRoomStateTracker *self,
 {
   MatrixRoom *room = g_hash_table_lookup (self->rooms_by_id, room_id);
 
+  begin_batch (self);
   *is_new = room == NULL;
   if (room != NULL)
     return g_object_ref (room);
@@ -394,6 +480,27 @@ on_store_room_loaded (MatrixStore            *store,
 }
 
 static void
+on_synced (MatrixClient           *client,
+           const char             *next_batch,
+           MatrixRoomStateTracker *self)
+{
+  flush_batch (self);
+}
+
+/* One handler for every room's timeline: a first sync may bring thousands. */
+static void
+on_sync_resumed (MatrixClient           *client,
+                 MatrixRoomStateTracker *self)
+{
+  GHashTableIter iter;
+  gpointer room;
+
+  g_hash_table_iter_init (&iter, self->rooms_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    _matrix_timeline_retry_failed (matrix_room_get_timeline (room));
+}
+
+static void
 restore_rooms (MatrixRoomStateTracker *self)
 {
   g_auto(GStrv) room_ids = matrix_store_get_room_ids (matrix_client_get_store (self->client));
@@ -546,6 +653,9 @@ matrix_room_state_tracker_constructed (GObject *object)
                                          G_CALLBACK (on_left_room), self);
   self->invite_handler = g_signal_connect (self->client, "room-invite",
                                            G_CALLBACK (on_room_invite), self);
+  self->synced_handler = g_signal_connect (self->client, "synced", G_CALLBACK (on_synced), self);
+  self->resumed_handler = g_signal_connect (self->client, "sync-resumed",
+                                            G_CALLBACK (on_sync_resumed), self);
   /* Whoever asked the store for a room (the client before a sync touches
    * it, the app opening it), its timeline fills as it arrives. */
   self->loaded_handler = g_signal_connect (matrix_client_get_store (self->client), "room-loaded",
@@ -568,7 +678,14 @@ matrix_room_state_tracker_dispose (GObject *object)
       g_clear_signal_handler (&self->account_data_handler, self->client);
       g_clear_signal_handler (&self->left_handler, self->client);
       g_clear_signal_handler (&self->invite_handler, self->client);
+      g_clear_signal_handler (&self->synced_handler, self->client);
+      g_clear_signal_handler (&self->resumed_handler, self->client);
       g_clear_signal_handler (&self->loaded_handler, matrix_client_get_store (self->client));
+    }
+  if (self->batch_source != NULL)
+    {
+      g_source_destroy (self->batch_source);
+      g_clear_pointer (&self->batch_source, g_source_unref);
     }
   if (self->rooms_by_id != NULL)
     {

@@ -1319,6 +1319,9 @@ _matrix_room_restore (MatrixRoom *self)
       self->timeline_restored = FALSE;
       self->stored_gaps = gaps != NULL ? json_array_ref (gaps) : NULL;
     }
+  /* Echoes follow whatever the timeline holds, loaded or not: what was
+   * not sent before the last quit is sent now. */
+  _matrix_timeline_restore_sends (self->timeline);
   apply_unread (self);
   if (self->timeline_restored || !restore_list_summary (self))
     {

@@ -76,6 +76,14 @@ static const char * const migrations[] = {
   "  last_activity INTEGER NOT NULL,"
   "  inviter TEXT"
   ");",
+  /* 2 → 3: sends that have not reached their room yet, written as they are
+   * made (not with a sync's commit), so that a quit does not lose them. */
+  "CREATE TABLE pending_sends ("
+  "  room_id TEXT NOT NULL,"
+  "  txn_id TEXT NOT NULL,"
+  "  send TEXT NOT NULL,"
+  "  PRIMARY KEY (room_id, txn_id)"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == MATRIX_SQLITE_STORE_SCHEMA_VERSION);
@@ -104,6 +112,7 @@ typedef enum {
   OP_SET_ROOM_DATA,
   OP_FORGET_ROOM,
   OP_SET_SUMMARY,
+  OP_SET_PENDING_SEND,
 } OpKind;
 
 typedef struct {
@@ -120,6 +129,7 @@ typedef struct {
    * taken out of the JSON on the main thread. */
   char        *summary[N_SUMMARY_STRINGS];
   gint64       last_activity;
+  char        *txn_id;     /* OP_SET_PENDING_SEND; text NULL removes it */
 } Op;
 
 typedef enum {
@@ -158,9 +168,12 @@ enum {
   STMT_FORGET_STATE,
   STMT_FORGET_TIMELINE,
   STMT_FORGET_ROOM_DATA,
+  STMT_FORGET_PENDING_SENDS,
   STMT_FORGET_SUMMARY,
   STMT_SET_SUMMARY,
   STMT_SET_SYNC_TOKEN,
+  STMT_SET_PENDING_SEND,
+  STMT_DELETE_PENDING_SEND,
   N_STMTS
 };
 
@@ -191,11 +204,15 @@ static const char * const statements[N_STMTS] = {
   [STMT_FORGET_STATE] = "DELETE FROM room_state WHERE room_id = ?1",
   [STMT_FORGET_TIMELINE] = "DELETE FROM timeline_events WHERE room_id = ?1",
   [STMT_FORGET_ROOM_DATA] = "DELETE FROM rooms WHERE room_id = ?1",
+  [STMT_FORGET_PENDING_SENDS] = "DELETE FROM pending_sends WHERE room_id = ?1",
   [STMT_FORGET_SUMMARY] = "DELETE FROM room_summaries WHERE room_id = ?1",
   [STMT_SET_SUMMARY] = "INSERT OR REPLACE INTO room_summaries (room_id, format, last_activity, "
                        "display_name, topic, avatar_url, last_message, inviter) "
                        "VALUES (?1, " SUMMARY_FORMAT_SQL ", ?2, ?3, ?4, ?5, ?6, ?7)",
   [STMT_SET_SYNC_TOKEN] = "INSERT OR REPLACE INTO sync_token (id, next_batch) VALUES (1, ?1)",
+  [STMT_SET_PENDING_SEND] = "INSERT OR REPLACE INTO pending_sends (room_id, txn_id, send) "
+                            "VALUES (?1, ?2, ?3)",
+  [STMT_DELETE_PENDING_SEND] = "DELETE FROM pending_sends WHERE room_id = ?1 AND txn_id = ?2",
 };
 
 /* What the writer thread owns. It outlives the store if the store's last
@@ -299,6 +316,7 @@ op_free (Op *op)
 {
   g_free (op->room_id);
   g_free (op->text);
+  g_free (op->txn_id);
   g_clear_object (&op->event);
   for (guint i = 0; i < N_SUMMARY_STRINGS; i++)
     g_free (op->summary[i]);
@@ -448,7 +466,7 @@ read_user_version (sqlite3  *db,
 
 /* What a lazy store reads whole when it opens. */
 static const char * const list_tables[] = {
-  "session_values", "sync_token", "rooms", "room_summaries", NULL
+  "session_values", "sync_token", "rooms", "room_summaries", "pending_sends", NULL
 };
 
 /* Returns FALSE when the file is damaged; the message says how. With
@@ -1127,6 +1145,39 @@ load_room_lists (MatrixSqliteStore  *self,
   return SQLITE_OK;
 }
 
+/* Few and small, and what a restart must send again: read whole at open,
+ * lazy or not. */
+static int
+load_pending_sends (MatrixSqliteStore  *self,
+                    sqlite3            *db,
+                    GError            **error)
+{
+  static const char *query = "SELECT room_id, txn_id, send FROM pending_sends ORDER BY rowid";
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, query, -1, &stmt, NULL);
+
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *room_id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *txn_id = (const char *) sqlite3_column_text (stmt, 1);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonObject) send = object_from_text ((const char *) sqlite3_column_text (stmt, 2),
+                                                     &local_error);
+
+      rc = SQLITE_OK;
+      if (send == NULL)
+        g_warning ("Left out a stored send in %s: %s", room_id, local_error->message);
+      else
+        _matrix_store_cache_set_pending_send (self->cache, room_id, txn_id, send);
+    }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  if (rc != SQLITE_OK)
+    set_sqlite_error (db, rc, query, error);
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
 static int
 load_caches (MatrixSqliteStore  *self,
              sqlite3            *db,
@@ -1170,6 +1221,9 @@ load_caches (MatrixSqliteStore  *self,
         set_sqlite_error (db, rc, queries[q], error);
       sqlite3_finalize (stmt);
     }
+
+  if (rc == SQLITE_OK)
+    rc = load_pending_sends (self, db, error);
 
   if (rc == SQLITE_OK && self->lazy)
     return load_room_lists (self, db, error);
@@ -1692,6 +1746,14 @@ apply_op (Commit  *commit,
           sqlite3_bind_null (stmt, 3 + i);
       return step_done (stmt, error);
 
+    case OP_SET_PENDING_SEND:
+      stmt = stmts[op->text != NULL ? STMT_SET_PENDING_SEND : STMT_DELETE_PENDING_SEND];
+      bind_text (stmt, 1, op->room_id);
+      bind_text (stmt, 2, op->txn_id);
+      if (op->text != NULL)
+        bind_text (stmt, 3, op->text);
+      return step_done (stmt, error);
+
     default:
       g_assert_not_reached ();
     }
@@ -2138,6 +2200,38 @@ sqlite_forget_room (MatrixStore *store,
 }
 
 static void
+sqlite_set_pending_send (MatrixStore *store,
+                         const char  *room_id,
+                         const char  *txn_id,
+                         JsonObject  *send)
+{
+  MatrixSqliteStore *self = MATRIX_SQLITE_STORE (store);
+  g_autoptr(JsonNode) node = NULL;
+  GPtrArray *ops;
+  Op *op;
+
+  if (!_matrix_store_cache_set_pending_send (self->cache, room_id, txn_id, send))
+    return;
+
+  /* Not covered by a sync token, and made while the sync may be stuck:
+   * written at once, in a transaction of its own, as session values are. */
+  ops = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
+  if (send != NULL)
+    node = json_node_init_object (json_node_alloc (), send);
+  op = op_new (OP_SET_PENDING_SEND, room_id, node != NULL ? _matrix_json_to_string (node) : NULL, NULL);
+  op->txn_id = g_strdup (txn_id);
+  g_ptr_array_add (ops, op);
+  job_push (self->writer, JOB_COMMIT, NULL, ops, NULL);
+}
+
+static GPtrArray *
+sqlite_get_pending_sends (MatrixStore *store,
+                          const char  *room_id)
+{
+  return _matrix_store_cache_get_pending_sends (MATRIX_SQLITE_STORE (store)->cache, room_id);
+}
+
+static void
 sqlite_set_list_summary (MatrixStore *store,
                          const char  *room_id,
                          JsonObject  *summary)
@@ -2380,6 +2474,8 @@ matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
   iface->load_rooms_finish = sqlite_load_rooms_finish;
   iface->set_list_summary = sqlite_set_list_summary;
   iface->get_list_summary = sqlite_get_list_summary;
+  iface->set_pending_send = sqlite_set_pending_send;
+  iface->get_pending_sends = sqlite_get_pending_sends;
 }
 
 /* --- GAsyncInitable ------------------------------------------------------- */

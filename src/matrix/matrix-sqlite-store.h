@@ -27,7 +27,7 @@ typedef enum {
  * `user_version`). Older databases are migrated when opened; newer ones are
  * refused with %MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION.
  */
-#define MATRIX_SQLITE_STORE_SCHEMA_VERSION 2
+#define MATRIX_SQLITE_STORE_SCHEMA_VERSION 3
 /**
  * MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT:
  *

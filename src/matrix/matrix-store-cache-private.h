@@ -18,6 +18,7 @@ typedef struct {
   GHashTable *timelines;  /* room id -> GPtrArray of MatrixEvent, oldest first */
   GHashTable *event_ids;  /* room id -> set of the event ids in its timeline */
   GHashTable *room_data;  /* room id -> JsonObject */
+  GHashTable *pending_sends;  /* room id -> GPtrArray of JsonObject, oldest first */
 } MatrixStoreCache;
 
 MatrixStoreCache *_matrix_store_cache_new            (void);
@@ -54,6 +55,13 @@ JsonObject       *_matrix_store_cache_get_room_data  (MatrixStoreCache *cache,
                                                       const char       *room_id);
 void              _matrix_store_cache_forget_room    (MatrixStoreCache *cache,
                                                       const char       *room_id);
+/* @send NULL removes the send with @txn_id. Returns whether it changed. */
+gboolean          _matrix_store_cache_set_pending_send (MatrixStoreCache *cache,
+                                                        const char       *room_id,
+                                                        const char       *txn_id,
+                                                        JsonObject       *send);
+GPtrArray        *_matrix_store_cache_get_pending_sends (MatrixStoreCache *cache,
+                                                         const char       *room_id);
 /* For what is read from disk after the cache was written to: the cache is
  * newer, so it wins. */
 gboolean          _matrix_store_cache_merge_state    (MatrixStoreCache *cache,

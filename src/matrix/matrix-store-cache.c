@@ -19,6 +19,7 @@ _matrix_store_cache_new (void)
   cache->timelines = new_string_table ((GDestroyNotify) g_ptr_array_unref);
   cache->event_ids = new_string_table ((GDestroyNotify) g_hash_table_unref);
   cache->room_data = new_string_table ((GDestroyNotify) json_object_unref);
+  cache->pending_sends = new_string_table ((GDestroyNotify) g_ptr_array_unref);
   return cache;
 }
 
@@ -30,6 +31,7 @@ _matrix_store_cache_free (MatrixStoreCache *cache)
   g_hash_table_unref (cache->timelines);
   g_hash_table_unref (cache->event_ids);
   g_hash_table_unref (cache->room_data);
+  g_hash_table_unref (cache->pending_sends);
   g_free (cache);
 }
 
@@ -41,6 +43,7 @@ _matrix_store_cache_clear (MatrixStoreCache *cache)
   g_hash_table_remove_all (cache->timelines);
   g_hash_table_remove_all (cache->event_ids);
   g_hash_table_remove_all (cache->room_data);
+  g_hash_table_remove_all (cache->pending_sends);
 }
 
 /* Returns whether the value changed. A NULL value removes the key. */
@@ -255,6 +258,72 @@ _matrix_store_cache_forget_room (MatrixStoreCache *cache,
   g_hash_table_remove (cache->timelines, room_id);
   g_hash_table_remove (cache->event_ids, room_id);
   g_hash_table_remove (cache->room_data, room_id);
+  g_hash_table_remove (cache->pending_sends, room_id);
+}
+
+static gboolean
+find_pending_send (GPtrArray  *sends,
+                   const char *txn_id,
+                   guint      *index)
+{
+  for (guint i = 0; sends != NULL && i < sends->len; i++)
+    {
+      JsonObject *send = g_ptr_array_index (sends, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (send, "txn_id", NULL), txn_id) == 0)
+        {
+          *index = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+_matrix_store_cache_set_pending_send (MatrixStoreCache *cache,
+                                      const char       *room_id,
+                                      const char       *txn_id,
+                                      JsonObject       *send)
+{
+  GPtrArray *sends = g_hash_table_lookup (cache->pending_sends, room_id);
+  guint index;
+
+  if (send == NULL)
+    {
+      if (!find_pending_send (sends, txn_id, &index))
+        return FALSE;
+      g_ptr_array_remove_index (sends, index);
+      if (sends->len == 0)
+        g_hash_table_remove (cache->pending_sends, room_id);
+      return TRUE;
+    }
+
+  if (sends == NULL)
+    {
+      sends = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      g_hash_table_insert (cache->pending_sends, g_strdup (room_id), sends);
+    }
+  if (find_pending_send (sends, txn_id, &index))
+    {
+      json_object_unref (g_ptr_array_index (sends, index));
+      g_ptr_array_index (sends, index) = json_object_ref (send);
+    }
+  else
+    g_ptr_array_add (sends, json_object_ref (send));
+  return TRUE;
+}
+
+/* (transfer container) */
+GPtrArray *
+_matrix_store_cache_get_pending_sends (MatrixStoreCache *cache,
+                                       const char       *room_id)
+{
+  GPtrArray *sends = g_hash_table_lookup (cache->pending_sends, room_id);
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; sends != NULL && i < sends->len; i++)
+    g_ptr_array_add (copy, json_object_ref (g_ptr_array_index (sends, i)));
+  return copy;
 }
 
 /* Sets @event unless the cache has state for its (room, type, state key)

@@ -395,6 +395,64 @@ matrix_store_get_list_summary (MatrixStore *self,
 }
 
 /**
+ * matrix_store_set_pending_send:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ * @txn_id: the send's transaction id
+ * @send: (nullable): what is being sent (`txn_id`, `type`, `content`,
+ *   `origin_server_ts`), or %NULL once the server's copy arrived or the
+ *   send was given up
+ *
+ * Keeps a send that has not reached the room yet, so that it survives a
+ * quit and can be sent again with the same transaction id. Unlike the
+ * sync's writes it is written at once, in a transaction of its own: a send
+ * is typed while the sync may be stuck. Stores that cannot keep it ignore it.
+ */
+void
+matrix_store_set_pending_send (MatrixStore *self,
+                               const char  *room_id,
+                               const char  *txn_id,
+                               JsonObject  *send)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_if_fail (MATRIX_IS_STORE (self));
+  g_return_if_fail (room_id != NULL);
+  g_return_if_fail (txn_id != NULL);
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->set_pending_send != NULL)
+    iface->set_pending_send (self, room_id, txn_id, send);
+}
+
+/**
+ * matrix_store_get_pending_sends:
+ * @self: a #MatrixStore
+ * @room_id: a room id
+ *
+ * The sends of a room that had not reached it when they were last kept:
+ * what a restart shows and sends again.
+ *
+ * Returns: (transfer container) (element-type JsonObject): the sends kept
+ *   with matrix_store_set_pending_send() for the room, oldest first. Do not
+ *   change them.
+ */
+GPtrArray *
+matrix_store_get_pending_sends (MatrixStore *self,
+                                const char  *room_id)
+{
+  MatrixStoreInterface *iface;
+
+  g_return_val_if_fail (MATRIX_IS_STORE (self), NULL);
+  g_return_val_if_fail (room_id != NULL, NULL);
+
+  iface = MATRIX_STORE_GET_IFACE (self);
+  if (iface->get_pending_sends == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  return iface->get_pending_sends (self, room_id);
+}
+
+/**
  * matrix_store_load_rooms_async:
  * @self: a #MatrixStore
  * @room_ids: (array zero-terminated=1): the rooms to load

@@ -145,6 +145,12 @@ struct _MatrixStoreInterface
                                             JsonObject           *summary);
   JsonObject       *(*get_list_summary)    (MatrixStore          *self,
                                             const char           *room_id);
+  void              (*set_pending_send)    (MatrixStore          *self,
+                                            const char           *room_id,
+                                            const char           *txn_id,
+                                            JsonObject           *send);
+  GPtrArray        *(*get_pending_sends)   (MatrixStore          *self,
+                                            const char           *room_id);
 };
 
 const char       *matrix_store_get_value           (MatrixStore          *self,
@@ -200,6 +206,12 @@ void              matrix_store_set_list_summary    (MatrixStore          *self,
                                                     const char           *room_id,
                                                     JsonObject           *summary);
 JsonObject       *matrix_store_get_list_summary    (MatrixStore          *self,
+                                                    const char           *room_id);
+void              matrix_store_set_pending_send    (MatrixStore          *self,
+                                                    const char           *room_id,
+                                                    const char           *txn_id,
+                                                    JsonObject           *send);
+GPtrArray        *matrix_store_get_pending_sends   (MatrixStore          *self,
                                                     const char           *room_id);
 
 G_END_DECLS

@@ -44,6 +44,8 @@ MatrixTimeline     *_matrix_timeline_new                 (MatrixClient       *cl
                                                           const char         *room_id);
 /* Restores a cached timeline: @events (oldest first) with the gaps that
  * _matrix_timeline_dup_gaps() described. */
+void                _matrix_timeline_restore_sends       (MatrixTimeline     *self);
+void                _matrix_timeline_retry_failed        (MatrixTimeline     *self);
 void                _matrix_timeline_restore             (MatrixTimeline     *self,
                                                           GPtrArray          *events,
                                                           JsonArray          *gaps);

@@ -502,6 +502,34 @@ steal_pending (MatrixTimeline *self,
   return NULL;
 }
 
+/* --- sends kept across restarts ------------------------------------------ */
+
+/* A message echo is kept in the store until the server's copy comes, so a
+ * quit does not lose it: the next start shows it again and sends it with
+ * the same transaction id, which the server never makes two events of. */
+static void
+keep_send (MatrixTimeline     *self,
+           MatrixTimelineItem *echo)
+{
+  g_autoptr(JsonObject) send = json_object_new ();
+
+  json_object_set_string_member (send, "txn_id", matrix_timeline_item_get_transaction_id (echo));
+  json_object_set_string_member (send, "type", matrix_timeline_item_get_event_type (echo));
+  json_object_set_object_member (send, "content",
+                                 json_object_ref (matrix_timeline_item_get_content (echo)));
+  json_object_set_int_member (send, "origin_server_ts", matrix_timeline_item_get_origin_server_ts (echo));
+  matrix_store_set_pending_send (matrix_client_get_store (self->client), self->room_id,
+                                 matrix_timeline_item_get_transaction_id (echo), send);
+}
+
+static void
+forget_send (MatrixTimeline     *self,
+             MatrixTimelineItem *echo)
+{
+  matrix_store_set_pending_send (matrix_client_get_store (self->client), self->room_id,
+                                 matrix_timeline_item_get_transaction_id (echo), NULL);
+}
+
 /* --- events coming in ------------------------------------------------------------ */
 
 /* Replaces the echo at @position by an EVENT item for @event. It leaves the
@@ -514,6 +542,8 @@ replace_echo (MatrixTimeline *self,
   guint first_echo = self->items->len - self->n_echoes;
   g_autoptr(MatrixTimelineItem) item = NULL;
 
+  /* The server has it: nothing left to send again after a restart. */
+  forget_send (self, g_ptr_array_index (self->items, position));
   g_hash_table_add (self->event_ids, (gpointer) matrix_event_get_event_id (event));
   item = new_row (self, event, NULL);
   self->n_echoes--;
@@ -1350,6 +1380,7 @@ send_new (MatrixTimeline      *self,
       g_ptr_array_add (self->items, g_object_ref (echo));
       self->n_echoes++;
       g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+      keep_send (self, echo);
     }
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1617,6 +1648,129 @@ matrix_timeline_retry (MatrixTimeline     *self,
   task = g_task_new (self, NULL, NULL, NULL);
   g_task_set_source_tag (task, matrix_timeline_retry);
   send_echo (self, item, NULL, task);
+}
+
+static gboolean
+is_echo_of (MatrixTimeline *self,
+            const char     *txn_id)
+{
+  for (guint i = self->items->len - self->n_echoes; i < self->items->len; i++)
+    if (g_strcmp0 (matrix_timeline_item_get_transaction_id (g_ptr_array_index (self->items, i)),
+                   txn_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+resend (MatrixTimeline     *self,
+        MatrixTimelineItem *echo)
+{
+  GTask *task = g_task_new (self, NULL, NULL, NULL);
+
+  g_task_set_source_tag (task, resend);
+  send_echo (self, echo, NULL, task);
+}
+
+/* Shows the sends the store kept from an earlier run, after what the
+ * timeline has, and sends them again with their transaction ids. */
+void
+_matrix_timeline_restore_sends (MatrixTimeline *self)
+{
+  g_autoptr(GPtrArray) sends = NULL;
+  const char *user_id = matrix_client_get_user_id (self->client);
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+
+  if (user_id == NULL)
+    return;
+
+  sends = matrix_store_get_pending_sends (matrix_client_get_store (self->client), self->room_id);
+  for (guint i = 0; i < sends->len; i++)
+    {
+      JsonObject *send = g_ptr_array_index (sends, i);
+      g_autoptr(MatrixTimelineItem) echo = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *txn_id, *event_type;
+      JsonObject *content;
+      gint64 ts = 0;
+
+      /* What a store holds is read back as carefully as the network. */
+      if (!_matrix_json_get_string (send, "pending send", "txn_id", TRUE, &txn_id, &error) ||
+          !_matrix_json_get_string (send, "pending send", "type", TRUE, &event_type, &error) ||
+          !_matrix_json_get_object (send, "pending send", "content", TRUE, &content, &error) ||
+          !_matrix_json_get_int (send, "pending send", "origin_server_ts", FALSE, &ts, &error))
+        {
+          g_warning ("Left out a stored send in %s: %s", self->room_id, error->message);
+          continue;
+        }
+      if (is_echo_of (self, txn_id))
+        continue;
+
+      echo = _matrix_timeline_item_new_local_echo (event_type, content, user_id, txn_id, ts);
+      resolve_reply (self, echo);
+      g_ptr_array_add (self->items, g_object_ref (echo));
+      self->n_echoes++;
+      g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+      resend (self, echo);
+    }
+}
+
+/* The connection is back (the client's sync resumed): what failed is sent
+ * again, as Retry would. A room that turned out encrypted refuses it again,
+ * so it is left alone. */
+void
+_matrix_timeline_retry_failed (MatrixTimeline *self)
+{
+  g_autoptr(GPtrArray) failed = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+
+  if (self->n_echoes == 0)
+    return;
+
+  failed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = self->items->len - self->n_echoes; i < self->items->len; i++)
+    {
+      MatrixTimelineItem *echo = g_ptr_array_index (self->items, i);
+      const GError *error = matrix_timeline_item_get_send_error (echo);
+
+      if (matrix_timeline_item_get_send_state (echo) == MATRIX_SEND_STATE_FAILED &&
+          !g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED))
+        g_ptr_array_add (failed, g_object_ref (echo));
+    }
+
+  for (guint i = 0; i < failed->len; i++)
+    resend (self, g_ptr_array_index (failed, i));
+}
+
+/**
+ * matrix_timeline_discard:
+ * @self: a #MatrixTimeline
+ * @item: a FAILED local echo of @self
+ *
+ * Gives up sending the echo: it leaves the timeline, and the store forgets
+ * it, so a restart does not send it again.
+ */
+void
+matrix_timeline_discard (MatrixTimeline     *self,
+                         MatrixTimelineItem *item)
+{
+  guint position;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_TIMELINE_ITEM (item));
+  g_return_if_fail (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_LOCAL_ECHO);
+
+  if (matrix_timeline_item_get_send_state (item) != MATRIX_SEND_STATE_FAILED ||
+      !g_ptr_array_find (self->items, item, &position) ||
+      position < self->items->len - self->n_echoes)
+    return;
+
+  forget_send (self, item);
+  self->n_echoes--;
+  g_ptr_array_remove_index (self->items, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
 }
 
 static void

@@ -78,6 +78,8 @@ char       *matrix_timeline_send_finish       (MatrixTimeline      *self,
                                                GError             **error);
 void        matrix_timeline_retry             (MatrixTimeline      *self,
                                                MatrixTimelineItem  *item);
+void        matrix_timeline_discard           (MatrixTimeline      *self,
+                                               MatrixTimelineItem  *item);
 
 /* Each of these builds the event's content and sends it as
  * matrix_timeline_send_async() does; finish with matrix_timeline_send_finish(). */

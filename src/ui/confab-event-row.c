@@ -22,7 +22,7 @@
  * One #MatrixTimelineItem: a message with its sender and time (the header
  * hidden when it continues the previous sender's messages), a one-line
  * description of any other event, or a gap in the history. A local echo
- * shows "Sending…", and "Not sent" with a Retry button if the send failed.
+ * shows "Sending…", and "Not sent" with Retry and Discard buttons if the send failed.
  * A message's text can be selected and copied; its links (a formatted
  * body's, or bare URLs in a plain one, from the library) open in a browser.
  */
@@ -39,6 +39,7 @@ struct _ConfabEventRow
   GtkLabel           *body_label;
   GtkLabel           *status_label;
   GtkWidget          *retry_button;
+  GtkWidget          *discard_button;
   GtkLabel           *description_label;
   GtkWidget          *gap_box;
   ConfabReplyQuote   *reply_quote;
@@ -154,6 +155,7 @@ update_send_state (ConfabEventRow *self)
       gtk_widget_add_css_class (GTK_WIDGET (self), "pending");
       gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
       gtk_widget_set_visible (self->retry_button, FALSE);
+      gtk_widget_set_visible (self->discard_button, FALSE);
       break;
 
     case MATRIX_SEND_STATE_FAILED:
@@ -163,6 +165,7 @@ update_send_state (ConfabEventRow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
       gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
       gtk_widget_set_visible (self->retry_button, TRUE);
+      gtk_widget_set_visible (self->discard_button, TRUE);
       break;
 
     case MATRIX_SEND_STATE_NONE:
@@ -170,6 +173,7 @@ update_send_state (ConfabEventRow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self), "pending");
       gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
       gtk_widget_set_visible (self->retry_button, FALSE);
+      gtk_widget_set_visible (self->discard_button, FALSE);
       break;
     }
 }
@@ -469,6 +473,15 @@ on_retry_clicked (ConfabEventRow *self)
   matrix_timeline_retry (matrix_room_get_timeline (self->room), self->item);
 }
 
+static void
+on_discard_clicked (ConfabEventRow *self)
+{
+  if (self->item == NULL || self->room == NULL)
+    return;
+
+  matrix_timeline_discard (matrix_room_get_timeline (self->room), self->item);
+}
+
 /* Pressing on a message's text gives the label the focus, to select and
  * copy from, and GtkListView then scrolls the focused row whole into view:
  * a message cut off at an edge would jump under the pointer as the
@@ -542,6 +555,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, discard_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, description_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, gap_spinner);
@@ -554,6 +568,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_menu_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_discard_clicked);
 }
 
 static void

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "integration-test-relations"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 
 #include "integration-utils.h"
 
@@ -586,6 +587,103 @@ test_typing_and_receipts (void)
   g_assert_null (matrix_room_get_typing_users (room)[0]);
 }
 
+typedef struct {
+  MatrixStore *store;
+  const char  *room_id;
+} PendingCheck;
+
+static gboolean
+nothing_pending (gpointer data)
+{
+  PendingCheck *check = data;
+  g_autoptr(GPtrArray) sends = matrix_store_get_pending_sends (check->store, check->room_id);
+
+  return sends->len == 0;
+}
+
+static guint
+count_bodies (JsonArray  *chunk,
+              const char *body)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    {
+      JsonObject *event = json_array_get_object_element (chunk, i);
+      JsonObject *content = json_object_get_object_member (event, "content");
+
+      n += content != NULL &&
+           g_strcmp0 (json_object_get_string_member_with_default (content, "body", NULL), body) == 0;
+    }
+  return n;
+}
+
+static gboolean
+echo_sent (gpointer data)
+{
+  return matrix_timeline_item_get_send_state (data) == MATRIX_SEND_STATE_SENT;
+}
+
+/* A message typed while the server is frozen is kept in the store; the app
+ * quits; the server comes back; the next start shows the message and sends
+ * it with the same transaction id. The first request may still reach the
+ * server once it thaws: the room holds the message once all the same. */
+static void
+test_unsent_message_survives_restart (void)
+{
+  g_autoptr(Ours) ours = ours_new ("unsent");
+  g_autoptr(Peer) peer = peer_new ("unsent-peer");
+  g_autofree char *room_id = joined_room (ours, peer, "Unsent room");
+  g_autofree char *user_id = g_strdup (matrix_client_get_user_id (ours->client));
+  g_autoptr(GCancellable) quit = g_cancellable_new ();
+  g_autoptr(MatrixTimelineItem) echo = NULL;
+  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr(JsonArray) chunk = NULL;
+  g_autofree char *first = NULL, *txn_id = NULL;
+  const char *body = "Typed while the server was frozen";
+  PendingCheck pending;
+  GPid pid = synapse_get_pid ();
+  MatrixTimeline *timeline;
+  guint n;
+
+  matrix_client_start_sync (ours->client);
+  first = peer_send_text (peer, room_id, "Still there?");
+  wait_for_row (ours, room_id, first);
+  timeline = room_timeline (ours, room_id);
+  peer_mark_sync_position (peer);
+
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  matrix_timeline_send_message_async (timeline, MATRIX_MESSAGE_TEXT, body, NULL, NULL, quit, NULL, NULL);
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  echo = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+  txn_id = g_strdup (matrix_timeline_item_get_transaction_id (echo));
+  g_clear_object (&echo);
+  /* Quit while the request hangs. */
+  g_cancellable_cancel (quit);
+  ours_close (ours);
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+
+  ours_reopen (ours, user_id);
+  timeline = room_timeline (ours, room_id);
+  g_assert_nonnull (timeline);
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_assert_cmpuint (n, >, 0);
+  echo = g_list_model_get_item (G_LIST_MODEL (timeline), n - 1);
+  g_assert_cmpint (matrix_timeline_item_get_kind (echo), ==, MATRIX_TIMELINE_ITEM_LOCAL_ECHO);
+  g_assert_cmpstr (matrix_timeline_item_get_transaction_id (echo), ==, txn_id);
+  g_assert_true (test_iterate_until (echo_sent, echo, INTEGRATION_TIMEOUT_MS));
+
+  seen = peer_sees (peer, ours, room_id, "m.room.message", body);
+  g_assert_nonnull (seen);
+  /* Our sync brings the server's copy: the store lets go of the send. */
+  matrix_client_start_sync (ours->client);
+  pending = (PendingCheck) { ours->store, room_id };
+  g_assert_true (test_iterate_until (nothing_pending, &pending, INTEGRATION_TIMEOUT_MS));
+
+  chunk = peer_get_messages (peer, room_id, 50);
+  g_assert_cmpuint (count_bodies (chunk, body), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -596,6 +694,8 @@ main (int   argc,
                    test_peer_relations_shown);
   g_test_add_func ("/integration/relations/sent-as-the-spec-has-them", test_sent_as_the_spec_has_them);
   g_test_add_func ("/integration/room/typing-and-receipts", test_typing_and_receipts);
+  g_test_add_func ("/integration/room/unsent-message-survives-restart",
+                   test_unsent_message_survives_restart);
 
   return g_test_run ();
 }
