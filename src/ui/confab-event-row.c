@@ -5,6 +5,7 @@
 
 #include "confab-event-description.h"
 #include "confab-event-row.h"
+#include "confab-message-body.h"
 #include "confab-wrap-bin.h"
 
 /* Messages from one sender less than this far apart share one header. */
@@ -30,6 +31,7 @@ struct _ConfabEventRow
   GtkLabel           *sender_label;
   GtkLabel           *time_label;
   GtkWidget          *message_box;
+  ConfabMessageBody  *message_body;
   GtkLabel           *body_label;
   GtkLabel           *status_label;
   GtkWidget          *retry_button;
@@ -204,20 +206,29 @@ show_body (ConfabEventRow     *self,
    * ones, their bare URLs made links, as a local echo's text is. Nothing
    * from the network reaches the markup unescaped. */
   g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
+  const char *body = matrix_timeline_item_get_body (item);
 
   if (markup == NULL)
     markup = g_strdup ("");
+  if (body == NULL)
+    body = "";
 
+  /* A long message shows its start: the library bounds the markup, the
+   * message body folds it. */
   if (emote)
     {
+      /* The name and the action each keep their own direction. */
       g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
-      g_autofree char *text = g_strdup_printf ("* %s %s", escaped_sender, markup);
+      g_autofree char *isolated_sender = matrix_text_isolate (escaped_sender);
+      g_autofree char *isolated_markup = matrix_text_isolate (markup);
+      g_autofree char *text = g_strdup_printf ("* %s %s", isolated_sender, isolated_markup);
+      g_autofree char *plain = g_strdup_printf ("* %s %s", sender, body);
 
-      gtk_label_set_markup (self->body_label, text);
+      confab_message_body_set_text (self->message_body, text, plain);
     }
   else
     {
-      gtk_label_set_markup (self->body_label, markup);
+      confab_message_body_set_text (self->message_body, markup, body);
     }
 
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
@@ -259,7 +270,12 @@ show_message (ConfabEventRow     *self,
                 date != NULL && previous_date != NULL && same_day (date, previous_date);
     }
 
-  gtk_label_set_text (self->sender_label, sender);
+  {
+    /* What follows the name in the header keeps its direction. */
+    g_autofree char *isolated = matrix_text_isolate (sender);
+
+    gtk_label_set_text (self->sender_label, isolated);
+  }
   if (date != NULL)
     {
       g_autofree char *time = g_date_time_format (date, "%H:%M");
@@ -438,6 +454,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
 
   object_class->dispose = confab_event_row_dispose;
 
+  g_type_ensure (CONFAB_TYPE_MESSAGE_BODY);
   g_type_ensure (CONFAB_TYPE_WRAP_BIN);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -450,6 +467,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, sender_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_body);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, retry_button);

@@ -305,6 +305,26 @@ ensure_room_page (ConfabWindow *self)
   gtk_stack_add_named (self->content_stack, box, "room");
 }
 
+/* A topic can be 64 KB: the title bar shows its first line, ended there. */
+static gboolean
+topic_to_subtitle (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  const char *topic = g_value_get_string (from);
+  g_autofree char *start = NULL;
+
+  if (topic == NULL || *topic == '\0')
+    {
+      g_value_set_string (to, topic);
+      return TRUE;
+    }
+  start = matrix_text_preview (topic, 200, 1);
+  g_value_take_string (to, matrix_text_isolate (start));
+  return TRUE;
+}
+
 static void
 show_room (ConfabWindow *self,
            MatrixRoom   *room)
@@ -336,9 +356,10 @@ show_room (ConfabWindow *self,
       self->title_binding = g_object_bind_property (room, "display-name",
                                                     self->room_title, "title",
                                                     G_BINDING_SYNC_CREATE);
-      self->subtitle_binding = g_object_bind_property (room, "topic",
-                                                       self->room_title, "subtitle",
-                                                       G_BINDING_SYNC_CREATE);
+      self->subtitle_binding = g_object_bind_property_full (room, "topic",
+                                                            self->room_title, "subtitle",
+                                                            G_BINDING_SYNC_CREATE,
+                                                            topic_to_subtitle, NULL, NULL, NULL);
       gtk_stack_set_visible_child_name (self->content_stack, "room");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", TRUE);
       g_signal_connect_swapped (matrix_room_get_timeline (room), "items-changed",
@@ -1554,7 +1575,11 @@ leave_room_activated (GtkWidget  *widget,
   if (self->room == NULL)
     return;
 
-  heading = g_strdup_printf (_("Leave “%s”?"), matrix_room_get_display_name (self->room));
+  {
+    g_autofree char *name = matrix_text_isolate (matrix_room_get_display_name (self->room));
+
+    heading = g_strdup_printf (_("Leave “%s”?"), name);
+  }
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
                                    _("You will no longer receive its messages."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
