@@ -73,6 +73,21 @@ test_preview_reads_only_start (void)
   g_assert_false (matrix_text_is_long ("short\ntext", 4000, 30));
 }
 
+/* An emoji costs several letters to lay out, and counts so. */
+static void
+test_preview_emoji_weigh_more (void)
+{
+  GString *emoji = g_string_new (NULL);
+  g_autofree char *preview = NULL;
+
+  for (guint i = 0; i < 100; i++)
+    g_string_append (emoji, "😀");
+  preview = matrix_text_preview (emoji->str, 80, 0);
+  g_assert_cmpuint (g_utf8_strlen (preview, -1), <, 20);
+  g_assert_true (matrix_text_is_long (emoji->str, 500, 0));
+  g_string_free (emoji, TRUE);
+}
+
 static void
 test_preview_invalid_utf8 (void)
 {
@@ -161,6 +176,28 @@ test_bound_drops_stray_closers (void)
 }
 
 static void
+test_break_runs (void)
+{
+  g_autofree char *word = g_strnfill (2 * MATRIX_TEXT_MAX_RUN + 10, 'w');
+  g_autofree char *broken = matrix_text_break_runs (word, FALSE);
+  g_autofree char *link = g_strdup_printf ("<a href=\"https://x/%s\">%s</a> &amp; ok", word, word);
+  g_autofree char *broken_link = matrix_text_break_runs (link, TRUE);
+  g_auto(GStrv) pieces = g_strsplit (broken, "\u200B", -1);
+  g_autofree char *short_text = matrix_text_break_runs ("short words stay", FALSE);
+
+  g_assert_cmpuint (g_strv_length (pieces), ==, 3);
+  g_assert_cmpuint (strlen (pieces[0]), ==, MATRIX_TEXT_MAX_RUN);
+  g_assert_cmpstr (short_text, ==, "short words stay");
+  /* The link's target is kept whole; its text is broken. */
+  {
+    g_autofree char *target = g_strdup_printf ("<a href=\"https://x/%s\">", word);
+
+    g_assert_true (g_str_has_prefix (broken_link, target));
+  }
+  g_assert_true (g_str_has_suffix (broken_link, "</a> &amp; ok"));
+}
+
+static void
 test_isolate (void)
 {
   g_autofree char *isolated = matrix_text_isolate ("Mallory" RLO);
@@ -227,12 +264,14 @@ main (int   argc,
   g_test_add_func ("/matrix/text/preview/cuts-at-lines", test_preview_cuts_lines);
   g_test_add_func ("/matrix/text/preview/cuts-at-grapheme-boundary", test_preview_grapheme_boundary);
   g_test_add_func ("/matrix/text/preview/reads-only-its-start", test_preview_reads_only_start);
+  g_test_add_func ("/matrix/text/preview/emoji-weigh-more", test_preview_emoji_weigh_more);
   g_test_add_func ("/matrix/text/preview/invalid-utf8-made-valid", test_preview_invalid_utf8);
   g_test_add_func ("/matrix/text/truncate-bytes/at-grapheme-boundary", test_truncate_bytes);
   g_test_add_func ("/matrix/text/bound/caps-stacked-marks", test_bound_caps_marks);
   g_test_add_func ("/matrix/text/bound/caps-emoji-joins", test_bound_caps_joins);
   g_test_add_func ("/matrix/text/bound/closes-overrides-and-isolates", test_bound_closes_override);
   g_test_add_func ("/matrix/text/bound/drops-stray-closers", test_bound_drops_stray_closers);
+  g_test_add_func ("/matrix/text/break-runs/long-words-get-a-break", test_break_runs);
   g_test_add_func ("/matrix/text/isolate/override-ends-inside", test_isolate);
   g_test_add_func ("/matrix/text/isolate/markup-stays-markup", test_isolate_markup_stays_markup);
   g_test_add_func ("/matrix/text/name/strips-invisible", test_name_strips_invisible);

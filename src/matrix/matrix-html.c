@@ -795,13 +795,15 @@ matrix_text_to_pango_markup (const char *text,
 /* A message's markup costs at most so much to lay out, whatever it holds:
  * its text cut at %MATRIX_TEXT_MAX_BODY_BYTES, and bounded as
  * matrix_text_bound() does (marks and joins capped, every bidirectional
- * control it opens closed at the end of its line). */
+ * control it opens closed at the end of its line) and its long words given
+ * places to break (matrix_text_break_runs()). */
 static char *
 markup_of (const char *formatted,
            const char *body)
 {
   g_autofree char *cut = NULL;
   g_autofree char *markup = NULL;
+  g_autofree char *bounded = NULL;
 
   if (formatted == NULL && body == NULL)
     return NULL;
@@ -812,7 +814,8 @@ markup_of (const char *formatted,
     markup = matrix_html_to_pango_markup (cut, -1);
   else
     markup = matrix_text_to_pango_markup (cut, -1);
-  return matrix_text_bound (markup, -1);
+  bounded = matrix_text_bound (markup, -1);
+  return matrix_text_break_runs (bounded, TRUE);
 }
 
 /**

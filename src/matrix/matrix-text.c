@@ -25,8 +25,12 @@
 #define ZWJ 0x200D
 #define PDF 0x202C
 #define PDI 0x2069
-/* Deeper than this the Unicode Bidirectional Algorithm ignores them anyway. */
-#define MAX_BIDI_DEPTH 125
+/* Deeper than any real text nests (the Unicode Bidirectional Algorithm
+ * allows 125): each level is a run of its own to shape. */
+#define MAX_BIDI_DEPTH 16
+/* What a character costs in a preview's length; an emoji costs as much as
+ * this many letters to shape, a color glyph of layers from a large font. */
+#define EMOJI_WEIGHT 8
 
 static gboolean
 is_extender (gunichar c)
@@ -105,8 +109,15 @@ matrix_text_truncate_bytes (const char *text,
   return g_strndup (valid, end - valid);
 }
 
-/* Where a preview of at most @max_chars characters and @max_lines lines
- * (0: any) of @text ends, at a grapheme boundary. */
+static gboolean
+is_emoji (gunichar c)
+{
+  return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || c == ZWJ;
+}
+
+/* Where a preview of at most @max_chars characters (an emoji counting as
+ * %EMOJI_WEIGHT) and @max_lines lines (0: any) of @text ends, at a
+ * grapheme boundary. */
 static const char *
 preview_end (const char *text,
              gsize       max_chars,
@@ -118,12 +129,14 @@ preview_end (const char *text,
 
   while (*p != '\0')
     {
-      if (chars == max_chars)
+      gsize weight = is_emoji (g_utf8_get_char (p)) ? EMOJI_WEIGHT : 1;
+
+      if (chars + weight > max_chars)
         return boundary_before (text, p);
       if (*p == '\n' && max_lines > 0 && ++lines > max_lines)
         return p;
       p = g_utf8_next_char (p);
-      chars++;
+      chars += weight;
     }
   return p;
 }
@@ -134,7 +147,8 @@ preview_end (const char *text,
  * @max_chars: the most characters a short text has
  * @max_lines: the most lines a short text has, or 0 for any
  *
- * Whether @text has more than @max_chars characters or @max_lines lines.
+ * Whether @text has more than @max_chars characters or @max_lines lines,
+ * an emoji counting as several characters as for matrix_text_preview().
  * It reads no further than that.
  *
  * Returns: %TRUE if it is longer
@@ -162,6 +176,7 @@ matrix_text_is_long (const char *text,
  * The start of @text, for a place that shows only a start (a list of
  * rooms, a notification, a quote, a long message folded): at most
  * @max_chars characters and @max_lines lines, cut at a grapheme boundary
+ * (an emoji counts as several characters: it costs as much to lay out)
  * and followed by "…" when cut. Only that start of @text is read.
  *
  * Returns: (transfer full): the preview
@@ -321,6 +336,71 @@ matrix_text_bound (const char *text,
     }
   bidi_close_all (&bidi, out);
 
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * matrix_text_break_runs:
+ * @text: UTF-8 text (invalid sequences are replaced), or Pango markup if @markup
+ * @markup: whether @text is markup, whose tags and entities are kept whole
+ *
+ * @text with a ZERO WIDTH SPACE after every %MATRIX_TEXT_MAX_RUN
+ * characters of a run without white space, where a grapheme ends. A
+ * wrapping layout breaks a line inside a word only by trying each
+ * character of it in turn, again on every line: a word of 60,000
+ * characters takes seconds to lay out, and the same word in pieces a few
+ * milliseconds. Copied, the text keeps the spaces.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+matrix_text_break_runs (const char *text,
+                        gboolean    markup)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+  guint run = 0;
+  gunichar previous = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (strlen (valid) + strlen (valid) / MATRIX_TEXT_MAX_RUN * 3 + 1);
+  for (const char *p = valid; *p != '\0'; )
+    {
+      gunichar c = g_utf8_get_char (p);
+      const char *next = g_utf8_next_char (p);
+
+      if (markup && (c == '<' || c == '&'))
+        {
+          const char *end = strchr (p, c == '<' ? '>' : ';');
+
+          next = end != NULL ? end + 1 : p + strlen (p);
+          g_string_append_len (out, p, next - p);
+          if (c == '<')
+            {
+              p = next;
+              continue;
+            }
+        }
+      else if (g_unichar_isspace (c) || c == 0x200B)
+        {
+          run = 0;
+          g_string_append_len (out, p, next - p);
+        }
+      else
+        {
+          if (run >= MATRIX_TEXT_MAX_RUN && !is_extender (c) && previous != ZWJ)
+            {
+              g_string_append (out, "\u200B");
+              run = 0;
+            }
+          g_string_append_len (out, p, next - p);
+        }
+      run++;
+      previous = c;
+      p = next;
+    }
   return g_string_free (out, FALSE);
 }
 

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 #define MATRIX_TEXT_MAX_JOINS 8
 /* A display name longer than this (in bytes) is cut. */
 #define MATRIX_TEXT_MAX_NAME_BYTES 255
+/* A run of characters without a space longer than this gets a place to break. */
+#define MATRIX_TEXT_MAX_RUN 64
 /* A message body longer than this (in bytes) is cut before it is shown. */
 #define MATRIX_TEXT_MAX_BODY_BYTES (64 * 1024)
 /* A room topic longer than this (in bytes) is cut before it is shown. */
@@ -23,6 +25,8 @@ char     *matrix_text_truncate_bytes      (const char *text,
                                            gsize       max_bytes);
 char     *matrix_text_bound               (const char *text,
                                            gssize      length);
+char     *matrix_text_break_runs          (const char *text,
+                                           gboolean    markup);
 char     *matrix_text_isolate             (const char *text);
 char     *matrix_text_dup_name            (const char *name);
 gboolean  matrix_text_looks_like_user_id  (const char *name);

@@ -204,32 +204,9 @@ show_body (ConfabEventRow     *self,
   gboolean emote = g_strcmp0 (msgtype, "m.emote") == 0;
   /* The library sanitises formatted bodies into markup and escapes plain
    * ones, their bare URLs made links, as a local echo's text is. Nothing
-   * from the network reaches the markup unescaped. */
-  g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
-  const char *body = matrix_timeline_item_get_body (item);
-
-  if (markup == NULL)
-    markup = g_strdup ("");
-  if (body == NULL)
-    body = "";
-
-  /* A long message shows its start: the library bounds the markup, the
-   * message body folds it. */
-  if (emote)
-    {
-      /* The name and the action each keep their own direction. */
-      g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
-      g_autofree char *isolated_sender = matrix_text_isolate (escaped_sender);
-      g_autofree char *isolated_markup = matrix_text_isolate (markup);
-      g_autofree char *text = g_strdup_printf ("* %s %s", isolated_sender, isolated_markup);
-      g_autofree char *plain = g_strdup_printf ("* %s %s", sender, body);
-
-      confab_message_body_set_text (self->message_body, text, plain);
-    }
-  else
-    {
-      confab_message_body_set_text (self->message_body, markup, body);
-    }
+   * from the network reaches the markup unescaped. A long message shows
+   * its start. */
+  confab_message_body_set_message (self->message_body, item, emote ? sender : NULL);
 
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
   set_css_class (GTK_WIDGET (self->body_label), "confab-notice",

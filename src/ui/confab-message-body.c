@@ -13,8 +13,9 @@
  *
  * A message's text in a wrapping label, folded when it is long: beyond
  * %CONFAB_MESSAGE_BODY_MAX_CHARS characters or %CONFAB_MESSAGE_BODY_MAX_LINES
- * lines it shows its start (as plain text, its bare links kept) and a
- * "Show more" button that shows it whole, and "Show less" again.
+ * lines it shows its start (%CONFAB_MESSAGE_BODY_START_CHARS characters or
+ * %CONFAB_MESSAGE_BODY_START_LINES lines, as plain text with its bare links
+ * kept) and a "Show more" button that shows it whole, and "Show less" again.
  *
  * Anyone in a room decides how long a message is, and a long one costs its
  * layout on every row that shows it: folded, a row costs the same whatever
@@ -29,7 +30,9 @@ struct _ConfabMessageBody
   GtkLabel  *label;
   GtkWidget *more_button;
 
-  char      *markup;          /* the whole text */
+  MatrixTimelineItem *item;
+  char      *emote_sender;    /* the name an emote starts with, or NULL */
+  char      *markup;          /* the whole text, once it is shown */
   char      *preview_markup;  /* its start, or NULL if it is short */
   gboolean   expanded;
 };
@@ -73,47 +76,88 @@ confab_message_body_set_label (ConfabMessageBody *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL]);
 }
 
+/* "* Alice waves": the name and the action each keep their direction. */
+static char *
+emote_markup (const char *sender,
+              const char *markup)
+{
+  g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
+  g_autofree char *isolated_sender = matrix_text_isolate (escaped_sender);
+  g_autofree char *isolated_markup = matrix_text_isolate (markup);
+
+  return g_strdup_printf ("* %s %s", isolated_sender, isolated_markup);
+}
+
+/* The whole message's markup: only made when it is shown, since a long
+ * message is most often not. */
+static const char *
+ensure_markup (ConfabMessageBody *self)
+{
+  g_autofree char *markup = NULL;
+
+  if (self->markup != NULL)
+    return self->markup;
+  if (self->item != NULL)
+    markup = matrix_timeline_item_dup_body_markup (self->item);
+  if (markup == NULL)
+    markup = g_strdup ("");
+  self->markup = self->emote_sender != NULL ? emote_markup (self->emote_sender, markup)
+                                            : g_steal_pointer (&markup);
+  return self->markup;
+}
+
 static void
 show (ConfabMessageBody *self)
 {
   gboolean folded = self->preview_markup != NULL && !self->expanded;
 
   if (self->label != NULL)
-    gtk_label_set_markup (self->label, folded ? self->preview_markup : self->markup);
+    {
+      gtk_label_set_markup (self->label, folded ? self->preview_markup : ensure_markup (self));
+    }
   gtk_widget_set_visible (self->more_button, self->preview_markup != NULL);
   gtk_button_set_label (GTK_BUTTON (self->more_button),
                         folded ? _("Show more") : _("Show less"));
 }
 
 /**
- * confab_message_body_set_text:
+ * confab_message_body_set_message:
  * @self: a #ConfabMessageBody
- * @markup: the message as label markup
- * @plain: the same as plain text, of which a long message shows the start
+ * @item: (nullable): a message
+ * @emote_sender: (nullable): for an emote, the name of its sender, which
+ *   it starts with
  *
- * Shows a message, folded if it is long.
+ * Shows @item's text (its newest edit), folded if it is long.
  */
 void
-confab_message_body_set_text (ConfabMessageBody *self,
-                              const char        *markup,
-                              const char        *plain)
+confab_message_body_set_message (ConfabMessageBody  *self,
+                                 MatrixTimelineItem *item,
+                                 const char         *emote_sender)
 {
-  g_return_if_fail (CONFAB_IS_MESSAGE_BODY (self));
-  g_return_if_fail (markup != NULL);
-  g_return_if_fail (plain != NULL);
+  const char *body;
 
-  g_free (self->markup);
-  self->markup = g_strdup (markup);
+  g_return_if_fail (CONFAB_IS_MESSAGE_BODY (self));
+  g_return_if_fail (item == NULL || MATRIX_IS_TIMELINE_ITEM (item));
+
+  g_set_object (&self->item, item);
+  g_free (self->emote_sender);
+  self->emote_sender = g_strdup (emote_sender);
+  g_clear_pointer (&self->markup, g_free);
   g_clear_pointer (&self->preview_markup, g_free);
   self->expanded = FALSE;
 
-  if (matrix_text_is_long (plain, CONFAB_MESSAGE_BODY_MAX_CHARS, CONFAB_MESSAGE_BODY_MAX_LINES))
+  body = item != NULL ? matrix_timeline_item_get_body (item) : NULL;
+  if (body != NULL &&
+      matrix_text_is_long (body, CONFAB_MESSAGE_BODY_MAX_CHARS, CONFAB_MESSAGE_BODY_MAX_LINES))
     {
-      g_autofree char *start = matrix_text_preview (plain, CONFAB_MESSAGE_BODY_MAX_CHARS,
-                                                    CONFAB_MESSAGE_BODY_MAX_LINES);
+      g_autofree char *start = matrix_text_preview (body, CONFAB_MESSAGE_BODY_START_CHARS,
+                                                    CONFAB_MESSAGE_BODY_START_LINES);
       g_autofree char *start_markup = matrix_text_to_pango_markup (start, -1);
+      g_autofree char *bound = matrix_text_bound (start_markup, -1);
+      g_autofree char *bounded = matrix_text_break_runs (bound, TRUE);
 
-      self->preview_markup = matrix_text_bound (start_markup, -1);
+      self->preview_markup = emote_sender != NULL ? emote_markup (emote_sender, bounded)
+                                                  : g_steal_pointer (&bounded);
     }
 
   show (self);
@@ -146,6 +190,75 @@ on_more_clicked (ConfabMessageBody *self)
   confab_message_body_set_expanded (self, !self->expanded);
 }
 
+/* As the wrap bin does, a width never depends on a height: a box would
+ * search for the narrowest width that fits a height, laying the text out
+ * at each width it tries. */
+static void
+confab_message_body_measure (GtkWidget      *widget,
+                             GtkOrientation  orientation,
+                             int             for_size,
+                             int            *minimum,
+                             int            *natural,
+                             int            *minimum_baseline,
+                             int            *natural_baseline)
+{
+  ConfabMessageBody *self = CONFAB_MESSAGE_BODY (widget);
+  GtkWidget *children[] = { self->wrap_bin, self->more_button };
+
+  *minimum = *natural = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    {
+      int child_min, child_nat;
+
+      if (!gtk_widget_get_visible (children[i]))
+        continue;
+      gtk_widget_measure (children[i], orientation,
+                          orientation == GTK_ORIENTATION_HORIZONTAL ? -1 : for_size,
+                          &child_min, &child_nat, NULL, NULL);
+      if (orientation == GTK_ORIENTATION_HORIZONTAL)
+        {
+          *minimum = MAX (*minimum, child_min);
+          *natural = MAX (*natural, child_nat);
+        }
+      else
+        {
+          *minimum += child_min;
+          *natural += child_nat;
+        }
+    }
+}
+
+static void
+confab_message_body_size_allocate (GtkWidget *widget,
+                                   int        width,
+                                   int        height,
+                                   int        baseline)
+{
+  ConfabMessageBody *self = CONFAB_MESSAGE_BODY (widget);
+  int button_height = 0, button_width = 0;
+
+  if (gtk_widget_get_visible (self->more_button))
+    {
+      int unused;
+
+      gtk_widget_measure (self->more_button, GTK_ORIENTATION_VERTICAL, -1,
+                          &button_height, &unused, NULL, NULL);
+      gtk_widget_measure (self->more_button, GTK_ORIENTATION_HORIZONTAL, -1,
+                          &unused, &button_width, NULL, NULL);
+      button_width = MIN (button_width, width);
+      gtk_widget_allocate (self->more_button, button_width, button_height, -1,
+                           gsk_transform_translate (NULL,
+                                                    &GRAPHENE_POINT_INIT (0, MAX (0, height - button_height))));
+    }
+  gtk_widget_allocate (self->wrap_bin, width, MAX (0, height - button_height), -1, NULL);
+}
+
+static GtkSizeRequestMode
+confab_message_body_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
 static void
 confab_message_body_dispose (GObject *object)
 {
@@ -163,6 +276,8 @@ confab_message_body_finalize (GObject *object)
 {
   ConfabMessageBody *self = CONFAB_MESSAGE_BODY (object);
 
+  g_clear_object (&self->item);
+  g_free (self->emote_sender);
   g_free (self->markup);
   g_free (self->preview_markup);
 
@@ -221,16 +336,15 @@ confab_message_body_class_init (ConfabMessageBodyClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  widget_class->measure = confab_message_body_measure;
+  widget_class->size_allocate = confab_message_body_size_allocate;
+  widget_class->get_request_mode = confab_message_body_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "confab-message-body");
 }
 
 static void
 confab_message_body_init (ConfabMessageBody *self)
 {
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_VERTICAL);
-
   self->wrap_bin = confab_wrap_bin_new ();
   gtk_widget_set_hexpand (self->wrap_bin, TRUE);
   gtk_widget_set_parent (self->wrap_bin, GTK_WIDGET (self));

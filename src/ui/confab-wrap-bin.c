@@ -160,6 +160,18 @@ measure_child (ConfabWrapBin  *self,
   *entry = (CachedSize) { key, *minimum, *natural };
 }
 
+/* The width the last wrap bin was given. One not allocated yet is most
+ * likely as wide as that (a row of a list, as wide as the row before it):
+ * a better guess than the width of its text on one line, which gives a
+ * height far too small, and takes a layout that is good for nothing else. */
+static int last_width;
+
+static int
+width_guess (void)
+{
+  return last_width;
+}
+
 static void
 confab_wrap_bin_measure (GtkWidget      *widget,
                          GtkOrientation  orientation,
@@ -183,14 +195,17 @@ confab_wrap_bin_measure (GtkWidget      *widget,
     }
   else if (for_size < 0)
     {
-      /* A height without a width: at the width it has, else at its natural
-       * width (for a label, its text on one line, laid out once). */
+      /* A height without a width: at the width it has, else at the width
+       * the last wrap bin was given, else at its natural width (for a
+       * label, its text on one line). */
       for_size = gtk_widget_get_width (widget);
       if (for_size <= 0)
         {
           int unused;
 
-          measure_child (self, GTK_ORIENTATION_HORIZONTAL, -1, &unused, &for_size);
+          for_size = width_guess ();
+          if (for_size <= 0)
+            measure_child (self, GTK_ORIENTATION_HORIZONTAL, -1, &unused, &for_size);
           self->guessed_width = for_size;
         }
     }
@@ -208,6 +223,7 @@ confab_wrap_bin_size_allocate (GtkWidget *widget,
 
   if (self->child != NULL && gtk_widget_get_visible (self->child))
     gtk_widget_allocate (self->child, width, height, -1, NULL);
+  last_width = width;
 
   /* Whoever took the guess (a list view's natural height, say) keeps it
    * until told: tell them, now that the real width is known. */

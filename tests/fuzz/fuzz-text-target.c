@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <pango/pango.h>
+
 #include "matrix.h"
 
 #include "fuzz-targets.h"
@@ -75,6 +77,10 @@ confab_fuzz_text (const guint8 *data,
   g_autofree char *bounded = matrix_text_bound ((const char *) data, size);
   g_autofree char *isolated = matrix_text_isolate (text);
   g_autofree char *name = matrix_text_dup_name (text);
+  g_autofree char *broken = matrix_text_break_runs (text, FALSE);
+  g_autofree char *markup = matrix_text_to_pango_markup (text, -1);
+  g_autofree char *broken_markup = matrix_text_break_runs (markup, TRUE);
+  guint run = 0;
 
   g_assert_true (g_utf8_validate (preview, -1, NULL));
   g_assert_cmpuint (g_utf8_strlen (preview, -1), <=, 65);
@@ -89,6 +95,21 @@ confab_fuzz_text (const guint8 *data,
   g_assert_true (g_str_has_suffix (isolated, "\u2069"));
   isolated[strlen (isolated) - strlen ("\u2069")] = '\0';
   g_assert_true (bidi_balanced (isolated + strlen ("\u2068")));
+
+  /* No run of more than so many characters without a place to break, and
+   * markup stays markup (links aside, which Pango does not know). */
+  g_assert_true (g_utf8_validate (broken, -1, NULL));
+  for (const char *p = broken; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      run = g_unichar_isspace (c) || c == 0x200B ? 0 : run + 1;
+      /* A grapheme is not cut: its marks and joins (capped only by bound) may follow. */
+      if (!g_unichar_ismark (c) && c != 0x200D && c < 0xFE00)
+        g_assert_cmpuint (run, <=, 4 * MATRIX_TEXT_MAX_RUN + 1024);
+    }
+  if (strstr (markup, "<a ") == NULL)
+    g_assert_true (pango_parse_markup (broken_markup, -1, 0, NULL, NULL, NULL, NULL));
 
   if (name != NULL)
     {
