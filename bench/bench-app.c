@@ -57,6 +57,7 @@
 #include "bench-common.h"
 #include "bench-server.h"
 #include "confab-application.h"
+#include "confab-session.h"
 #include "confab-timeline-view.h"
 #include "confab-window.h"
 #include "matrix-sqlite-store.h"
@@ -496,6 +497,39 @@ remove_tree (const char *path)
 /* --- cold start: the real binary on a filled store ------------------------ */
 
 #define COLD_USER "@me:example.org"
+
+/* The user's store as the app names and opens it (confab-session.c). */
+static char *
+app_store_dir (void)
+{
+  return confab_session_get_store_dir (COLD_USER);
+}
+
+/* @directory: NULL for the app's own */
+static void
+open_app_store_async (const char          *directory,
+                      const char          *homeserver,
+                      guint                timeline_limit,
+                      gboolean             lazy,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autofree char *app_directory = directory == NULL ? app_store_dir () : NULL;
+
+  if (directory == NULL)
+    directory = app_directory;
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              callback, user_data,
+                              "directory", directory,
+                              "database-name", "confab.db",
+                              "secret-schema", "io.github.confab.Confab.Session",
+                              "user-id", COLD_USER,
+                              "homeserver", homeserver,
+                              "lazy", lazy,
+                              "timeline-limit", timeline_limit > 0
+                                ? timeline_limit : MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
+                              NULL);
+}
 #define SETTLE_SECONDS 3
 
 typedef struct {
@@ -560,14 +594,12 @@ fill_store (const char  *homeserver,
             guint        timeline_limit,
             GError     **error)
 {
-  g_autofree char *directory = matrix_sqlite_store_default_dir (COLD_USER);
   g_autoptr(MatrixClient) client = NULL;
   g_autoptr(MatrixRoomStateTracker) tracker = NULL;
   Fill fill = { g_main_loop_new (NULL, FALSE), NULL, NULL, FALSE };
   gboolean ok;
 
-  matrix_sqlite_store_new_for_session_async (directory, COLD_USER, homeserver, timeline_limit,
-                                             NULL, on_fill_store_open, &fill);
+  open_app_store_async (NULL, homeserver, timeline_limit, FALSE, on_fill_store_open, &fill);
   g_main_loop_run (fill.loop);
   if (fill.store != NULL)
     {
@@ -858,8 +890,7 @@ store_load_main (const char *directory,
   double open_ms, open_cpu_ms;
   glong open_rss;
 
-  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, NULL, timeline_limit, NULL,
-                                      on_load_store_open, &load);
+  open_app_store_async (directory, NULL, timeline_limit, TRUE, on_load_store_open, &load);
   g_main_loop_run (load.loop);
   if (load.store == NULL)
     {
@@ -898,7 +929,7 @@ measure_store_load (const char  *self_path,
                     JsonObject  *report,
                     GError     **error)
 {
-  g_autofree char *directory = matrix_sqlite_store_default_dir (COLD_USER);
+  g_autofree char *directory = app_store_dir ();
   g_autofree char *out = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   const char *argv[] = { self_path, "--store-load", directory, NULL };
@@ -1141,7 +1172,7 @@ big_timeline_main (const char *self_path,
   }
 
   /* Opened as the app opens it (confab-session.c), with the larger limit. */
-  directory = matrix_sqlite_store_default_dir (COLD_USER);
+  directory = app_store_dir ();
   database = g_file_new_build_filename (directory, "confab.db", NULL);
   info = g_file_query_info (database, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
                             NULL, &error);
@@ -1150,8 +1181,7 @@ big_timeline_main (const char *self_path,
   open.loop = g_main_loop_new (NULL, FALSE);
   t0 = g_get_monotonic_time ();
   cpu0 = bench_cpu_ms ();
-  matrix_sqlite_store_new_lazy_async (directory, COLD_USER, homeserver, timeline_limit, NULL,
-                                      on_load_store_open, &open);
+  open_app_store_async (NULL, homeserver, timeline_limit, TRUE, on_load_store_open, &open);
   g_main_loop_run (open.loop);
   g_main_loop_unref (open.loop);
   if (open.store == NULL)

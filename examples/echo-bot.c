@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "confab-echo-bot"
+#define G_LOG_DOMAIN "example-echo-bot"
 
 /* The seed's echo bot: echoes every m.text message from others as an
  * m.notice with the same body, and stops on "!quit". It uses the session that
- * `login` saved, and saves the sync token after every sync, so a restart
- * carries on where it left off instead of echoing old messages again.
+ * `login` saved; the store writes the sync token to that file with every
+ * sync, so a restart carries on where it left off instead of echoing old
+ * messages again. examples/echo-bot.py is the same bot in Python.
  *
  * It prints "ready" on standard output once its first sync is done. */
 
@@ -16,10 +17,8 @@
 typedef struct {
   GMainLoop    *loop;
   MatrixClient *client;
-  char         *path;
   gboolean      first_sync;
   gboolean      quitting;
-  guint         saving;
   int           status;
 } EchoBot;
 
@@ -62,8 +61,7 @@ on_room_timeline_updates (MatrixClient *client,
 
       if (g_str_equal (body, "!quit"))
         {
-          /* Finish this sync, so its token is saved and "!quit" is not
-           * seen again on the next start; then stop. */
+          /* Finish this sync, so that its token is saved; then stop. */
           bot->quitting = TRUE;
           return;
         }
@@ -74,22 +72,6 @@ on_room_timeline_updates (MatrixClient *client,
       matrix_client_send_event_async (client, room_id, "m.room.message", content, NULL, NULL,
                                       on_sent, bot);
     }
-}
-
-static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  EchoBot *bot = user_data;
-  g_autoptr(GError) error = NULL;
-
-  bot->saving--;
-  if (!example_session_save_finish (result, &error))
-    g_printerr ("Could not save the session: %s\n", error->message);
-
-  if (bot->quitting && bot->saving == 0)
-    g_main_loop_quit (bot->loop);
 }
 
 static void
@@ -104,11 +86,13 @@ on_synced (MatrixClient *client,
       fflush (stdout);
     }
 
+  /* The session file holds this sync's token already: "!quit" is not
+   * seen again on the next start. */
   if (bot->quitting)
-    matrix_client_stop_sync (client);
-
-  bot->saving++;
-  example_session_save_async (matrix_client_get_store (client), bot->path, NULL, on_saved, bot);
+    {
+      matrix_client_stop_sync (client);
+      g_main_loop_quit (bot->loop);
+    }
 }
 
 static void
@@ -138,23 +122,22 @@ main (int   argc,
 {
   g_autoptr(MatrixStore) store = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *path = example_session_default_path ();
   const char *homeserver;
   EchoBot bot = { 0, };
 
-  bot.path = example_session_default_path ();
-  store = example_session_load (bot.path, &error);
+  store = matrix_memory_store_new_for_file (path, &error);
   if (store == NULL)
     {
-      g_printerr ("No session (%s); run the login example first\n", error->message);
-      g_free (bot.path);
+      g_printerr ("Could not read the session (%s); run the login example again\n",
+                  error->message);
       return 1;
     }
 
   homeserver = matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER);
   if (homeserver == NULL || matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
     {
-      g_printerr ("The session in %s is not logged in; run the login example first\n", bot.path);
-      g_free (bot.path);
+      g_printerr ("No session in %s; run the login example first\n", path);
       return 1;
     }
 
@@ -179,6 +162,5 @@ main (int   argc,
   matrix_client_stop_sync (bot.client);
   g_clear_object (&bot.client);
   g_main_loop_unref (bot.loop);
-  g_free (bot.path);
   return bot.status;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "confab-login"
+#define G_LOG_DOMAIN "example-login"
 
 /* The seed's login script: logs in with a password and keeps the session in
  * the examples' session file, for echo-bot to use.
@@ -9,14 +9,24 @@
  * Without --password-stdin the password is read from CONFAB_PASSWORD, or
  * asked for on the terminal. */
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 
 #include "example-session.h"
 
+static const char * const session_keys[] = {
+  MATRIX_STORE_KEY_HOMESERVER,
+  MATRIX_STORE_KEY_USER_ID,
+  MATRIX_STORE_KEY_DEVICE_ID,
+  MATRIX_STORE_KEY_ACCESS_TOKEN,
+};
+
 typedef struct {
-  GMainLoop *loop;
-  char      *path;
-  int        status;
+  GMainLoop   *loop;
+  char        *path;
+  MatrixStore *saved;
+  int          status;
 } Login;
 
 static void
@@ -27,7 +37,7 @@ on_saved (GObject      *source,
   Login *login = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!example_session_save_finish (result, &error))
+  if (!matrix_memory_store_save_finish (MATRIX_MEMORY_STORE (source), result, &error))
     {
       g_printerr ("Could not save the session to %s: %s\n", login->path, error->message);
       login->status = 1;
@@ -53,9 +63,26 @@ on_logged_in (GObject      *source,
       return;
     }
 
+  /* The new session replaces any saved one, sync token and all; only now,
+   * so a failed login keeps it. */
+  if (g_unlink (login->path) != 0 && errno != ENOENT)
+    g_printerr ("Could not remove the old session %s: %s\n", login->path, g_strerror (errno));
+  login->saved = matrix_memory_store_new_for_file (login->path, &error);
+  if (login->saved == NULL)
+    {
+      g_printerr ("Could not save the session to %s: %s\n", login->path, error->message);
+      login->status = 1;
+      g_main_loop_quit (login->loop);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (session_keys); i++)
+    matrix_store_set_value (login->saved, session_keys[i],
+                            matrix_store_get_value (matrix_client_get_store (client),
+                                                    session_keys[i]));
+
   g_print ("Logged in as %s (device %s); session saved to %s\n",
            matrix_client_get_user_id (client), matrix_client_get_device_id (client), login->path);
-  example_session_save_async (matrix_client_get_store (client), login->path, NULL, on_saved, login);
+  matrix_memory_store_save_async (MATRIX_MEMORY_STORE (login->saved), NULL, on_saved, login);
 }
 
 static char *
@@ -111,11 +138,14 @@ main (int   argc,
   login.path = example_session_default_path ();
   store = matrix_memory_store_new ();
   client = matrix_client_new (argv[1], store);
+  /* What the user's list of sessions shows for the device this creates. */
+  matrix_client_set_device_display_name (client, "matrix-glib example bot");
 
   matrix_client_login_async (client, argv[2], password, NULL, on_logged_in, &login);
   g_main_loop_run (login.loop);
 
   g_main_loop_unref (login.loop);
+  g_clear_object (&login.saved);
   g_free (login.path);
   return login.status;
 }

@@ -6,20 +6,24 @@
  * durable. Kill it at any moment and start it again: it carries on from the
  * stored sync token, and nothing is lost or stored twice.
  *
- *   sync-log --store DIR [--homeserver URL --user NAME --password PW]
+ *   sync-log --store DIR [--homeserver URL --user NAME --password-file FILE]
  *   sync-log --store DIR --dump      # every stored timeline event, and exit
  *
- * Without a stored session it logs in with --homeserver, --user and
- * --password. */
+ * Without a stored session it logs in with --homeserver, --user and the
+ * password read from --password-file (its first line; `-` reads standard
+ * input). The password never goes on the command line, where every user of
+ * the machine could read it in /proc/PID/cmdline. */
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "matrix.h"
 
 static char *store_dir;
 static char *homeserver;
 static char *user;
+static char *password_file;
 static char *password;
 static int timeline_limit;
 static int sync_timeline_limit;
@@ -30,7 +34,8 @@ static const GOptionEntry entries[] = {
     "The store's directory (default: the user's)", "DIR" },
   { "homeserver", 'h', 0, G_OPTION_ARG_STRING, &homeserver, "Homeserver to log in to", "URL" },
   { "user", 'u', 0, G_OPTION_ARG_STRING, &user, "User to log in as", "NAME" },
-  { "password", 'p', 0, G_OPTION_ARG_STRING, &password, "Password to log in with", "PASSWORD" },
+  { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &password_file,
+    "Read the password to log in with from FILE (- for standard input)", "FILE" },
   { "timeline-limit", 0, 0, G_OPTION_ARG_INT, &timeline_limit,
     "Timeline events the store keeps per room", "N" },
   { "sync-timeline-limit", 0, 0, G_OPTION_ARG_INT, &sync_timeline_limit,
@@ -215,7 +220,7 @@ on_store_opened (GObject      *source,
     url = homeserver;
   if (url == NULL)
     {
-      g_printerr ("No session in the store: give --homeserver, --user and --password\n");
+      g_printerr ("No session in the store: give --homeserver, --user and --password-file\n");
       log->status = 1;
       g_main_loop_quit (log->loop);
       return;
@@ -230,13 +235,45 @@ on_store_opened (GObject      *source,
 
   if (user == NULL || password == NULL)
     {
-      g_printerr ("Not logged in: give --user and --password\n");
+      g_printerr ("Not logged in: give --user and --password-file\n");
       log->status = 1;
       g_main_loop_quit (log->loop);
       return;
     }
 
   matrix_client_login_async (log->client, user, password, NULL, on_logged_in, log);
+}
+
+/* The first line of @path, or of standard input for `-`. */
+static char *
+read_password (const char  *path,
+               GError     **error)
+{
+  g_autofree char *text = NULL;
+  char *newline;
+
+  if (g_str_equal (path, "-"))
+    {
+      char buffer[1024];
+
+      if (fgets (buffer, sizeof buffer, stdin) == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               "Nothing to read on standard input");
+          return NULL;
+        }
+      text = g_strdup (buffer);
+      memset (buffer, 0, sizeof buffer);
+    }
+  else if (!g_file_get_contents (path, &text, NULL, error))
+    {
+      return NULL;
+    }
+
+  newline = strpbrk (text, "\r\n");
+  if (newline != NULL)
+    *newline = '\0';
+  return g_steal_pointer (&text);
 }
 
 static gboolean
@@ -270,7 +307,17 @@ main (int   argc,
           g_printerr ("Give --store, or --user to use that user's default store\n");
           return 2;
         }
-      store_dir = matrix_sqlite_store_default_dir (user);
+      store_dir = matrix_sqlite_store_default_dir ("matrix-glib-sync-log", user);
+    }
+
+  if (password_file != NULL)
+    {
+      password = read_password (password_file, &error);
+      if (password == NULL)
+        {
+          g_printerr ("Could not read the password: %s\n", error->message);
+          return 2;
+        }
     }
 
   log.loop = g_main_loop_new (NULL, FALSE);
@@ -294,6 +341,9 @@ main (int   argc,
   g_free (store_dir);
   g_free (homeserver);
   g_free (user);
+  g_free (password_file);
+  if (password != NULL)
+    memset (password, 0, strlen (password));
   g_free (password);
   return log.status;
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "test-matrix-client"
 
 #include "matrix-client-private.h"
+#include "matrix-json-private.h"
 #include "test-utils.h"
 
 #define SYNC "/_matrix/client/v3/sync"
@@ -47,7 +48,8 @@ test_sync_retry (Fixture       *f,
   g_autoptr(SignalRecorder) recorder = NULL;
 
   fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 500, "Error", FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  /* The retry asks for an answer at once. */
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"token\"}", FALSE);
   fake_homeserver_queue_json (f->server, "GET", SYNC "?since=token&timeout=30000", 200,
                               "{\"next_batch\":\"token\"}", TRUE);
@@ -223,6 +225,55 @@ test_login_keeps_device (Fixture       *f,
   body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "device_id"), ==,
                    "ABCDEFG");
+}
+
+/* The library names no application: by default it says it is matrix-glib
+ * and names a new device after the program; an app passes its own names. */
+static void
+test_login_names_from_app (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) client = matrix_client_new (fake_homeserver_get_url (f->server), store);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  FakeRequest *request;
+  const char *login_reply = "{\"user_id\": \"@bob:example.org\", \"access_token\": \"t\","
+                            " \"device_id\": \"DEV1\"}";
+
+  g_assert_cmpstr (matrix_client_get_user_agent (client), ==, "matrix-glib/" MATRIX_VERSION_S);
+  g_assert_null (matrix_client_get_device_display_name (client));
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 200, login_reply, FALSE);
+  matrix_client_login_async (client, "bob", "pw", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_login_finish (client, result, NULL));
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "User-Agent"), ==,
+                   "matrix-glib/" MATRIX_VERSION_S);
+  body = fake_request_parse_json (request);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body),
+                                                  "initial_device_display_name"), ==,
+                   g_get_application_name ());
+  g_clear_pointer (&body, json_node_unref);
+  g_clear_object (&result);
+
+  matrix_client_set_user_agent (client, "MyApp/1.0");
+  matrix_client_set_device_display_name (client, "MyApp on a laptop");
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/login", 200, login_reply, FALSE);
+  matrix_client_login_async (client, "bob", "pw", NULL, on_bool_done, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_login_finish (client, result, NULL));
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "User-Agent"), ==, "MyApp/1.0");
+  body = fake_request_parse_json (request);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body),
+                                                  "initial_device_display_name"), ==,
+                   "MyApp on a laptop");
+
+  /* Back to the library's own. */
+  matrix_client_set_user_agent (client, NULL);
+  g_assert_cmpstr (matrix_client_get_user_agent (client), ==, "matrix-glib/" MATRIX_VERSION_S);
 }
 
 static void
@@ -720,9 +771,10 @@ test_sync_backoff_growth (Fixture       *f,
   const guint expected_ms[] = { 2000, 4000, 8000, 16000, 30000, 30000, 30000 };
   gint64 started = g_get_monotonic_time ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
-    fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 503, "down", FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 503, "down", FALSE);
+  for (guint i = 1; i < G_N_ELEMENTS (expected_ms); i++)
+    fake_homeserver_queue (f->server, "GET", SYNC "?timeout=0", 503, "down", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"t\"}", FALSE);
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -750,11 +802,12 @@ test_sync_backoff_resets (Fixture       *f,
   g_autoptr(SignalRecorder) recorder = NULL;
 
   fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 500, "x", FALSE);
-  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 500, "x", FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=0", 500, "x", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"a\"}", FALSE);
+  /* Caught up: a long-poll again. */
   fake_homeserver_queue (f->server, "GET", SYNC "?since=a&timeout=30000", 500, "x", FALSE);
-  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=a&timeout=30000", 200,
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=a&timeout=0", 200,
                               "application/json", "{\"next_batch\":\"a\"}");
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -963,9 +1016,9 @@ test_sync_malformed (Fixture       *f,
   GPtrArray *signals;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 200, cases[i].content_type,
-                                cases[i].body, NULL, 0, FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+    fake_homeserver_queue_full (f->server, "GET", i == 0 ? SYNC "?timeout=30000" : SYNC "?timeout=0",
+                                200, cases[i].content_type, cases[i].body, NULL, 0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"good\"}", FALSE);
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -999,6 +1052,121 @@ test_sync_malformed (Fixture       *f,
 }
 
 static void
+collect_sync_error (MatrixClient *client,
+                    guint         delay_s,
+                    GPtrArray    *messages)
+{
+  const GError *error = matrix_client_get_sync_error (client);
+
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_ptr_array_add (messages, g_strdup (error->message));
+}
+
+static void
+test_sync_invalid_tokens_refused (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GString) huge = g_string_new (NULL);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *long_prev_batch = NULL;
+  g_autofree char *synced = NULL;
+  guint n_timeline = 0;
+
+  /* A 10 MB next_batch: stored, it would go into every later request. */
+  g_string_append (huge, "{\"next_batch\": \"");
+  for (guint i = 0; i < 10 * 1024 * 1024; i++)
+    g_string_append_c (huge, 'x');
+  g_string_append (huge, "\"}");
+  g_ptr_array_add (bodies, g_string_free (g_steal_pointer (&huge), FALSE));
+  /* One byte over the limit. */
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"next_batch\": \"%0*d\"}",
+                                            MATRIX_MAX_TOKEN_LENGTH + 1, 0));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"a b\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"a\\u0001b\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"a\\nb\"}"));
+  g_ptr_array_add (bodies, g_strdup ("{\"next_batch\": \"t\u00f6k\"}"));
+  long_prev_batch = g_strdup_printf ("%0*d", MATRIX_MAX_TOKEN_LENGTH + 1, 0);
+  g_ptr_array_add (bodies, g_strdup_printf ("{\"next_batch\": \"ok\", \"rooms\": {\"join\": {\"!r\": "
+                                            "{\"timeline\": {\"events\": [], \"limited\": true, "
+                                            "\"prev_batch\": \"%s\"}}}}}", long_prev_batch));
+
+  for (guint i = 0; i < bodies->len; i++)
+    fake_homeserver_queue_json (f->server, "GET", i == 0 ? SYNC "?timeout=30000" : SYNC "?timeout=0",
+                                200, g_ptr_array_index (bodies, i), FALSE);
+  /* The longest token allowed, of every character allowed. */
+  {
+    g_autoptr(GString) token = g_string_new (NULL);
+    g_autofree char *body = NULL, *query = NULL;
+
+    for (char c = '!'; c <= '~'; c++)
+      if (c != '"' && c != '\\')
+        g_string_append_c (token, c);
+    while (token->len < MATRIX_MAX_TOKEN_LENGTH)
+      g_string_append_c (token, 'z');
+    body = g_strdup_printf ("{\"next_batch\": \"%s\"}", token->str);
+    fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200, body, FALSE);
+  }
+
+  g_signal_connect (f->client, "sync-failed", G_CALLBACK (collect_sync_error), messages);
+  g_signal_connect_swapped (f->client, "room-timeline-updates", G_CALLBACK (on_any_signal),
+                            &n_timeline);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 20000);
+
+  /* Each was a failed sync naming the token, and nothing of it was stored. */
+  g_assert_cmpuint (messages->len, ==, bodies->len);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const char *message = g_ptr_array_index (messages, i);
+
+      g_test_message ("case %u: %s", i, message);
+      g_assert_nonnull (strstr (message, i + 1 < messages->len ? "next_batch" : "prev_batch"));
+      g_assert_nonnull (strstr (message, "not a token that can be sent back"));
+    }
+  g_assert_cmpuint (n_timeline, ==, 0);
+  {
+    g_auto(GStrv) rooms = matrix_store_get_room_ids (f->store);
+    g_assert_cmpuint (g_strv_length (rooms), ==, 0);
+  }
+  for (guint i = 0; i < fake_homeserver_get_requests (f->server)->len; i++)
+    g_assert_null (g_hash_table_lookup (((FakeRequest *) g_ptr_array_index (
+      fake_homeserver_get_requests (f->server), i))->query_params, "since"));
+
+  /* The good one is stored, and would be sent back as it came. */
+  g_assert_cmpuint (strlen (synced), ==, MATRIX_MAX_TOKEN_LENGTH);
+  g_assert_cmpstr (matrix_store_get_sync_token (f->store), ==, synced);
+}
+
+static void
+test_sync_stored_invalid_token_not_sent (Fixture       *f,
+                                         gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *synced = NULL;
+  FakeRequest *request;
+
+  /* A store written before tokens were checked. */
+  matrix_store_commit_async (f->store, "bad\ttoken", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 1000);
+  g_assert_true (matrix_store_commit_finish (f->store, result, NULL));
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"fresh\"}", FALSE);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING, "*stored sync token cannot be sent back*");
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_test_assert_expected_messages ();
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_false (g_hash_table_contains (request->query_params, "since"));
+  g_assert_cmpstr (matrix_store_get_sync_token (f->store), ==, "fresh");
+}
+
+static void
 test_sync_deep_nesting (Fixture       *f,
                         gconstpointer  data)
 {
@@ -1015,7 +1183,7 @@ test_sync_deep_nesting (Fixture       *f,
   g_string_append_c (body, '}');
 
   fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body->str, FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"t\"}", FALSE);
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -1201,23 +1369,95 @@ test_sync_rate_limited (Fixture       *f,
   fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 429, "application/json",
                               "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 1000}",
                               (const char *[]) { "Retry-After", "5", NULL }, 0, FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 429,
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 429,
                               "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 1500}", FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 500, "{}", FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 500, "{}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"t\"}", FALSE);
 
   recorder = signal_recorder_new (f->client, names, stop_on);
   matrix_client_start_sync (f->client);
   signal_recorder_wait_stopped (recorder, 5000);
 
-  /* The server's hint wins over the backoff, and does not grow it. */
+  /* The server's hint wins over the backoff when it is longer; the backoff
+   * grows with every failure, and is the floor of the next wait. */
   signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
-    expect_sync_failed (5), expect_sync_failed (2), expect_sync_failed (2), expect_sync_resumed (),
+    expect_sync_failed (5), expect_sync_failed (4), expect_sync_failed (8), expect_sync_resumed (),
   }, 4);
   g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 0), ==, 5000);
-  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 1), ==, 1500);
-  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 2), ==, 2000);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 1), ==, 4000);
+  g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, 2), ==, 8000);
+}
+
+static void
+test_sync_rate_limited_zero_wait (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  const guint expected_ms[] = { 2000, 4000, 8000, 16000, 30000, 30000 };
+
+  /* A server asking for no wait at all, in either form: without a floor the
+   * client would hammer it with requests. */
+  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
+    {
+      const char *path = i == 0 ? SYNC "?timeout=30000" : SYNC "?timeout=0";
+
+      if (i % 2 == 0)
+        fake_homeserver_queue_full (f->server, "GET", path, 429, "application/json",
+                                    "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                                    (const char *[]) { "Retry-After", "0", NULL }, 0, FALSE);
+      else
+        fake_homeserver_queue_json (f->server, "GET", path, 429,
+                                    "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 0}",
+                                    FALSE);
+    }
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  g_assert_cmpuint (f->clock->delays_ms->len, ==, G_N_ELEMENTS (expected_ms));
+  for (guint i = 0; i < G_N_ELEMENTS (expected_ms); i++)
+    g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, i), ==, expected_ms[i]);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, G_N_ELEMENTS (expected_ms) + 1);
+}
+
+static void
+test_sync_rate_limited_capped (Fixture       *f,
+                               gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { "sync-resumed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+
+  /* An hour, a day in milliseconds, and more seconds than 64 bits hold. */
+  fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=30000", 429, "application/json",
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                              (const char *[]) { "Retry-After", "3600", NULL }, 0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 429,
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 86400000}",
+                              FALSE);
+  fake_homeserver_queue_full (f->server, "GET", SYNC "?timeout=0", 429, "application/json",
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                              (const char *[]) { "Retry-After", "99999999999999999999999", NULL },
+                              0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 5000);
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (300), expect_sync_failed (300), expect_sync_failed (300),
+    expect_sync_resumed (),
+  }, 4);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, i), ==, 300000);
 }
 
 static void
@@ -1232,7 +1472,7 @@ test_sync_watchdog (Fixture       *f,
   _matrix_client_set_sync_watchdog_ms (f->client, 200);
   fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=30000", 200, "application/json",
                               "{\"next_batch\":\"never\"}");
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"t\"}", FALSE);
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -1243,6 +1483,336 @@ test_sync_watchdog (Fixture       *f,
     expect_sync_failed (2), expect_sync_resumed (),
   }, 2);
   g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 2);
+}
+
+/* The sync loop's watchdogs: each deadline asked for is recorded, and the
+ * newest goes off only when the test says so, once its request has reached
+ * the server. */
+typedef struct {
+  GArray  *deadlines_ms;
+  GSource *newest;
+} WatchdogClock;
+
+static GSource *
+watchdog_clock_source (guint    delay_ms,
+                       gpointer user_data)
+{
+  WatchdogClock *clock = user_data;
+  GSource *source = g_timeout_source_new (G_MAXUINT);
+
+  g_array_append_val (clock->deadlines_ms, delay_ms);
+  g_clear_pointer (&clock->newest, g_source_unref);
+  clock->newest = g_source_ref (source);
+  return source;
+}
+
+static void
+watchdog_clock_init (WatchdogClock *clock,
+                     MatrixClient  *client)
+{
+  clock->deadlines_ms = g_array_new (FALSE, FALSE, sizeof (guint));
+  clock->newest = NULL;
+  _matrix_client_set_watchdog_source_func (client, watchdog_clock_source, clock);
+}
+
+/* The server stays silent past the deadline of the request in flight. */
+static void
+watchdog_clock_fire (WatchdogClock *clock)
+{
+  g_assert_nonnull (clock->newest);
+  g_assert_false (g_source_is_destroyed (clock->newest));
+  g_source_set_ready_time (clock->newest, 0);
+}
+
+static void
+watchdog_clock_clear (WatchdogClock *clock)
+{
+  g_clear_pointer (&clock->newest, g_source_unref);
+  g_array_unref (clock->deadlines_ms);
+}
+
+static void
+assert_deadlines (WatchdogClock *clock,
+                  const guint   *expected_ms,
+                  guint          n)
+{
+  g_assert_cmpuint (clock->deadlines_ms->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_test_message ("deadline %u", i);
+      g_assert_cmpuint (g_array_index (clock->deadlines_ms, guint, i), ==, expected_ms[i]);
+    }
+}
+
+static void
+test_sync_silent_server_detected_fast (Fixture       *f,
+                                       gconstpointer  data)
+{
+  const guint expected_ms[] = {
+    35000,                                      /* the initial sync */
+    35000,                                      /* a long-poll, silent */
+    10000, 20000, 40000, 80000, 80000,          /* retries, silent */
+    80000,                                      /* the retry that is answered */
+    35000,                                      /* a long-poll again */
+  };
+  const char *names[] = { "sync-failed", "sync-resumed", NULL };
+  const char *stop_on[] = { NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  WatchdogClock watchdogs;
+  guint n_requests = 0;
+
+  watchdog_clock_init (&watchdogs, f->client);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "{\"next_batch\":\"s\"}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"never\"}");
+  for (guint i = 0; i < 5; i++)
+    fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s&timeout=0", 200,
+                                "application/json", "{\"next_batch\":\"never\"}");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s&timeout=0", 200,
+                              "{\"next_batch\":\"s2\"}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s3\"}");
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+
+  /* The server goes silent during a long-poll and stays so for five more
+   * requests, each given up on at its deadline. */
+  for (n_requests = 2; n_requests <= 7; n_requests++)
+    {
+      fake_homeserver_wait_for_requests (f->server, n_requests, 5000);
+      watchdog_clock_fire (&watchdogs);
+      wait_for_count (&signal_recorder_get_signals (recorder)->len, n_requests - 1, 5000);
+      g_assert_cmpint (matrix_client_get_sync_failure (f->client), ==,
+                       MATRIX_SYNC_FAILURE_CONNECTION);
+      g_assert_error (matrix_client_get_sync_error (f->client), G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    }
+  fake_homeserver_wait_for_requests (f->server, 9, 5000);
+
+  /* A long-poll may take its 30 s and a margin; a retry asks for an answer
+   * at once and is given up on after 10 s, then twice as long each time
+   * (a slow server still gets to answer), up to 80 s. */
+  assert_deadlines (&watchdogs, expected_ms, G_N_ELEMENTS (expected_ms));
+  for (guint i = 2; i < 8; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (fake_homeserver_get_requests (f->server), i);
+
+      g_assert_cmpstr (g_hash_table_lookup (request->query_params, "timeout"), ==, "0");
+    }
+
+  /* Each of them waited longer than the backoff: the next one goes out at
+   * once, to be there when the server answers again. */
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_sync_failed (0), expect_sync_failed (0), expect_sync_failed (0),
+    expect_sync_failed (0), expect_sync_failed (0), expect_sync_failed (0),
+    expect_sync_resumed (),
+  }, 7);
+  for (guint i = 0; i < f->clock->delays_ms->len; i++)
+    g_assert_cmpuint (g_array_index (f->clock->delays_ms, guint, i), ==, 0);
+  g_assert_cmpint (matrix_client_get_sync_failure (f->client), ==, MATRIX_SYNC_FAILURE_NONE);
+
+  matrix_client_stop_sync (f->client);
+  watchdog_clock_clear (&watchdogs);
+}
+
+static void
+test_sync_initial_retry_keeps_long_deadline (Fixture       *f,
+                                             gconstpointer  data)
+{
+  const guint expected_ms[] = { 35000, 70000 };
+  WatchdogClock watchdogs;
+  guint failed = 0;
+
+  /* An initial sync may take a server long to put together, asked to
+   * answer at once or not. */
+  watchdog_clock_init (&watchdogs, f->client);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"never\"}");
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=0", 200,
+                              "application/json", "{\"next_batch\":\"s\"}");
+  g_signal_connect_swapped (f->client, "sync-failed", G_CALLBACK (on_any_signal), &failed);
+
+  matrix_client_start_sync (f->client);
+  fake_homeserver_wait_for_requests (f->server, 1, 5000);
+  watchdog_clock_fire (&watchdogs);
+  wait_for_count (&failed, 1, 5000);
+  fake_homeserver_wait_for_requests (f->server, 2, 5000);
+
+  assert_deadlines (&watchdogs, expected_ms, G_N_ELEMENTS (expected_ms));
+  matrix_client_stop_sync (f->client);
+  watchdog_clock_clear (&watchdogs);
+}
+
+static void
+record_failure_kind (MatrixClient *client,
+                     guint         delay_s,
+                     GArray       *kinds)
+{
+  MatrixSyncFailure kind = matrix_client_get_sync_failure (client);
+
+  g_array_append_val (kinds, kind);
+}
+
+static void
+check_no_failure_kind (MatrixClient *client,
+                       gboolean     *resumed)
+{
+  g_assert_cmpint (matrix_client_get_sync_failure (client), ==, MATRIX_SYNC_FAILURE_NONE);
+  *resumed = TRUE;
+}
+
+static void
+test_sync_failure_kinds (Fixture       *f,
+                         gconstpointer  data)
+{
+  const MatrixSyncFailure expected[] = {
+    MATRIX_SYNC_FAILURE_SERVER,
+    MATRIX_SYNC_FAILURE_RATE_LIMITED,
+    MATRIX_SYNC_FAILURE_INVALID_RESPONSE,
+    MATRIX_SYNC_FAILURE_INVALID_RESPONSE,
+    MATRIX_SYNC_FAILURE_CONNECTION,
+  };
+  g_autoptr(GArray) kinds = g_array_new (FALSE, FALSE, sizeof (MatrixSyncFailure));
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) refused = NULL;
+  g_autofree char *url = NULL;
+  gboolean resumed = FALSE;
+  WatchdogClock watchdogs;
+  FakeClock *clock;
+  guint notified = 0;
+  guint16 port;
+
+  watchdog_clock_init (&watchdogs, f->client);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 502,
+                              "{\"errcode\": \"M_UNKNOWN\", \"error\": \"Bad gateway\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 429,
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 10}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200, "nope", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
+                              "{\"next_batch\": \"a b\"}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=0", 200,
+                              "application/json", "{\"next_batch\":\"never\"}");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+
+  /* The kind is there for a sync-failed handler to read, and gone for a
+   * sync-resumed one. */
+  g_signal_connect (f->client, "sync-failed", G_CALLBACK (record_failure_kind), kinds);
+  g_signal_connect (f->client, "sync-resumed", G_CALLBACK (check_no_failure_kind), &resumed);
+  g_signal_connect_swapped (f->client, "notify::sync-failure", G_CALLBACK (on_any_signal), &notified);
+
+  matrix_client_start_sync (f->client);
+  fake_homeserver_wait_for_requests (f->server, 5, 5000);
+  watchdog_clock_fire (&watchdogs);
+  wait_for_flag (&resumed, 5000);
+  matrix_client_stop_sync (f->client);
+
+  g_assert_cmpuint (kinds->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < kinds->len; i++)
+    g_assert_cmpint (g_array_index (kinds, MatrixSyncFailure, i), ==, expected[i]);
+  /* One notification per change, the last back to none. */
+  g_assert_cmpuint (notified, ==, 5);
+
+  /* Nothing listens on a port that was just freed: refused at once. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_assert_cmpuint (port, !=, 0);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  refused = matrix_client_new (url, store);
+  clock = fake_clock_new (refused);
+  g_array_set_size (kinds, 0);
+  g_signal_connect (refused, "sync-failed", G_CALLBACK (record_failure_kind), kinds);
+  matrix_client_start_sync (refused);
+  wait_for_count (&kinds->len, 1, 5000);
+  matrix_client_stop_sync (refused);
+  g_assert_cmpint (g_array_index (kinds, MatrixSyncFailure, 0), ==, MATRIX_SYNC_FAILURE_CONNECTION);
+  g_assert_error (matrix_client_get_sync_error (refused), G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  unref_and_wait_finalized (g_steal_pointer (&refused), 5000);
+  fake_clock_free (clock);
+  watchdog_clock_clear (&watchdogs);
+}
+
+/* Retry waits that go off only when released. */
+typedef struct {
+  GArray  *delays_ms;
+  GSource *held;
+} HeldClock;
+
+static GSource *
+held_clock_source (guint    delay_ms,
+                   gpointer user_data)
+{
+  HeldClock *clock = user_data;
+  GSource *source = g_timeout_source_new (G_MAXUINT);
+
+  g_array_append_val (clock->delays_ms, delay_ms);
+  g_clear_pointer (&clock->held, g_source_unref);
+  clock->held = g_source_ref (source);
+  return source;
+}
+
+static void
+emit_network_changed (gboolean available)
+{
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", available);
+}
+
+static void
+test_sync_network_change_retries_now (Fixture       *f,
+                                      gconstpointer  data)
+{
+  HeldClock clock = { g_array_new (FALSE, FALSE, sizeof (guint)), NULL };
+  guint failed = 0, resumed = 0;
+  FakeRequest *request;
+
+  _matrix_client_set_timeout_source_func (f->client, held_clock_source, &clock);
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=30000", 503, "down", FALSE);
+  fake_homeserver_queue (f->server, "GET", SYNC "?timeout=0", 503, "down", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?timeout=0", 200,
+                              "application/json", "{\"next_batch\":\"never\"}");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
+                              "{\"next_batch\":\"t\"}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=t&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"t2\"}");
+  g_signal_connect_swapped (f->client, "sync-failed", G_CALLBACK (on_any_signal), &failed);
+  g_signal_connect_swapped (f->client, "sync-resumed", G_CALLBACK (on_any_signal), &resumed);
+
+  matrix_client_start_sync (f->client);
+  wait_for_count (&failed, 1, 5000);
+  g_assert_cmpuint (g_array_index (clock.delays_ms, guint, 0), ==, 2000);
+
+  /* Losing the network is no news to a failing loop. */
+  emit_network_changed (FALSE);
+  iterate_for (50);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 1);
+
+  /* The network is back: no waiting out the backoff. */
+  emit_network_changed (TRUE);
+  wait_for_count (&failed, 2, 5000);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 2);
+
+  /* A retry in flight on the old network is replaced by one on the new. */
+  g_source_set_ready_time (clock.held, 0);
+  fake_homeserver_wait_for_requests (f->server, 3, 5000);
+  g_assert_cmpuint (fake_homeserver_get_n_held (f->server), ==, 1);
+  emit_network_changed (TRUE);
+  wait_for_count (&resumed, 1, 5000);
+  g_assert_cmpuint (failed, ==, 2);
+  request = g_ptr_array_index (fake_homeserver_get_requests (f->server), 3);
+  g_assert_cmpstr (g_hash_table_lookup (request->query_params, "timeout"), ==, "0");
+
+  /* A healthy long-poll is left alone. */
+  fake_homeserver_wait_for_requests (f->server, 5, 5000);
+  emit_network_changed (TRUE);
+  iterate_for (100);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 5);
+  g_assert_cmpuint (fake_homeserver_get_n_held (f->server), ==, 1);
+
+  matrix_client_stop_sync (f->client);
+  g_clear_pointer (&clock.held, g_source_unref);
+  g_array_unref (clock.delays_ms);
 }
 
 static void
@@ -1260,7 +1830,7 @@ test_sync_body_too_large (Fixture       *f,
 
   _matrix_client_set_max_body_size (f->client, 1024);
   fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, big->str, FALSE);
-  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200,
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=0", 200,
                               "{\"next_batch\":\"small\"}", FALSE);
 
   recorder = signal_recorder_new (f->client, names, stop_on);
@@ -1349,7 +1919,13 @@ test_build_path (Fixture       *f,
   g_autofree char *path = matrix_client_build_path ("v3", "rooms", "!a/b?c#d:e f", "state",
                                                     "m.room.member", "@u:x", NULL);
 
+  const char * const segments[] = { "v3", "rooms", "!a/b?c#d:e f", "state", "m.room.member", "@u:x",
+                                    NULL };
+  g_autofree char *from_array = matrix_client_build_pathv (segments);
+
   g_assert_cmpstr (path, ==, "v3/rooms/%21a%2Fb%3Fc%23d%3Ae%20f/state/m.room.member/%40u%3Ax");
+  /* The array form, for bindings, builds the same path. */
+  g_assert_cmpstr (from_array, ==, path);
 }
 
 /* --- rooms ------------------------------------------------------------------ */
@@ -1672,6 +2248,8 @@ add_tests (void)
               test_login_wrong_password, fixture_teardown);
   g_test_add ("/matrix/client/login/keeps-device", Fixture, NULL, fixture_setup,
               test_login_keeps_device, fixture_teardown);
+  g_test_add ("/matrix/client/login/names-from-app", Fixture, NULL, fixture_setup,
+              test_login_names_from_app, fixture_teardown);
   g_test_add ("/matrix/client/logout", Fixture, NULL, fixture_setup, test_logout,
               fixture_teardown);
   g_test_add ("/matrix/client/login/not-logged-in", Fixture, NULL, fixture_setup,
@@ -1723,6 +2301,10 @@ add_tests (void)
               test_sync_token_after_handlers, fixture_teardown);
   g_test_add ("/matrix/client/sync/malformed", Fixture, NULL, fixture_setup,
               test_sync_malformed, fixture_teardown);
+  g_test_add ("/matrix/client/sync/token/invalid-refused-and-not-stored", Fixture, NULL,
+              fixture_setup, test_sync_invalid_tokens_refused, fixture_teardown);
+  g_test_add ("/matrix/client/sync/token/stored-invalid-not-sent", Fixture, NULL, fixture_setup,
+              test_sync_stored_invalid_token_not_sent, fixture_teardown);
   g_test_add ("/matrix/client/sync/deep-nesting", Fixture, NULL, fixture_setup,
               test_sync_deep_nesting, fixture_teardown);
   g_test_add ("/matrix/client/sync/oversized-event-dropped", Fixture, NULL, fixture_setup,
@@ -1735,8 +2317,20 @@ add_tests (void)
               test_sync_unknown_token, fixture_teardown);
   g_test_add ("/matrix/client/sync/rate-limited", Fixture, NULL, fixture_setup,
               test_sync_rate_limited, fixture_teardown);
+  g_test_add ("/matrix/client/sync/rate-limited/zero-wait-gets-the-backoff", Fixture, NULL,
+              fixture_setup, test_sync_rate_limited_zero_wait, fixture_teardown);
+  g_test_add ("/matrix/client/sync/rate-limited/long-wait-capped", Fixture, NULL, fixture_setup,
+              test_sync_rate_limited_capped, fixture_teardown);
   g_test_add ("/matrix/client/sync/watchdog", Fixture, NULL, fixture_setup,
               test_sync_watchdog, fixture_teardown);
+  g_test_add ("/matrix/client/sync/watchdog/silent-server-detected-fast", Fixture, NULL,
+              fixture_setup, test_sync_silent_server_detected_fast, fixture_teardown);
+  g_test_add ("/matrix/client/sync/watchdog/initial-retry-keeps-long-deadline", Fixture, NULL,
+              fixture_setup, test_sync_initial_retry_keeps_long_deadline, fixture_teardown);
+  g_test_add ("/matrix/client/sync/failure-kinds", Fixture, NULL, fixture_setup,
+              test_sync_failure_kinds, fixture_teardown);
+  g_test_add ("/matrix/client/sync/network-change-retries-now", Fixture, NULL, fixture_setup,
+              test_sync_network_change_retries_now, fixture_teardown);
   g_test_add ("/matrix/client/sync/body-too-large", Fixture, NULL, fixture_setup,
               test_sync_body_too_large, fixture_teardown);
   g_test_add ("/matrix/client/sync/huge-body-refused", Fixture, NULL, fixture_setup,

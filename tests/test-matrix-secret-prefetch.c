@@ -16,6 +16,8 @@
 #define HOMESERVER "http://127.0.0.1:1"
 #define TOKEN "syt_ZXJpbg_first_token"
 #define NEW_TOKEN "syt_ZXJpbg_second_token"
+#define SCHEMA "org.example.Test.Session"
+#define OTHER_SCHEMA "org.example.Other.Session"
 
 /* Not static: a variable nothing reads could be optimised away, and the bus
  * with it. */
@@ -29,7 +31,14 @@ open_store (const char *dir,
   g_autoptr(GError) error = NULL;
   MatrixStore *store;
 
-  matrix_sqlite_store_new_lazy_async (dir, user_id, HOMESERVER, 0, NULL, store_result, &result);
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              store_result, &result,
+                              "directory", dir,
+                              "user-id", user_id,
+                              "homeserver", HOMESERVER,
+                              "secret-schema", SCHEMA,
+                              "lazy", TRUE,
+                              NULL);
   wait_for_pointer ((gpointer *) &result, 20000);
   store = matrix_sqlite_store_new_finish (result, &error);
   g_assert_no_error (error);
@@ -55,8 +64,8 @@ test_prefetch (void)
 {
   g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_autoptr(GSubprocess) daemon = NULL;
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "confab", "store", NULL);
-  g_autofree char *other_dir = g_build_filename (g_get_user_data_dir (), "confab", "other", NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "app", "store", NULL);
+  g_autofree char *other_dir = g_build_filename (g_get_user_data_dir (), "app", "other", NULL);
   g_autoptr(MatrixStore) store = NULL;
 
   g_test_dbus_up (bus);
@@ -69,12 +78,12 @@ test_prefetch (void)
 
   /* Looked up ahead, or while the store reads its database: the store gets
    * the token either way. */
-  matrix_secret_prefetch (USER_ID, HOMESERVER);
+  matrix_secret_prefetch (SCHEMA, USER_ID, HOMESERVER);
   store = open_store (dir, USER_ID);
   g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, TOKEN);
 
   /* A token saved after the lookup started wins over what it found. */
-  matrix_secret_prefetch (USER_ID, HOMESERVER);
+  matrix_secret_prefetch (SCHEMA, USER_ID, HOMESERVER);
   save_token (store, NEW_TOKEN);
   g_assert_finalize_object (g_steal_pointer (&store));
   store = open_store (dir, USER_ID);
@@ -82,12 +91,19 @@ test_prefetch (void)
   g_assert_finalize_object (g_steal_pointer (&store));
 
   /* Another session's store is not given this one's token. */
-  matrix_secret_prefetch (USER_ID, HOMESERVER);
+  matrix_secret_prefetch (SCHEMA, USER_ID, HOMESERVER);
   store = open_store (other_dir, OTHER_USER_ID);
   g_assert_null (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN));
   g_assert_finalize_object (g_steal_pointer (&store));
 
   /* Still there for the store it was for. */
+  store = open_store (dir, USER_ID);
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, NEW_TOKEN);
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  /* A lookup for another application (another schema) is not given to
+   * this one's store, though user and homeserver match. */
+  matrix_secret_prefetch (OTHER_SCHEMA, USER_ID, HOMESERVER);
   store = open_store (dir, USER_ID);
   g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, NEW_TOKEN);
   g_assert_finalize_object (g_steal_pointer (&store));

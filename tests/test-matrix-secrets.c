@@ -66,9 +66,9 @@ test_token_never_logged (void)
                               FALSE);
   fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/sync?timeout=30000", 500,
                               "{\"errcode\": \"M_UNKNOWN\", \"error\": \"oops\"}", FALSE);
-  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/sync?timeout=30000", 429,
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/sync?timeout=0", 429,
                               "{\"errcode\": \"M_LIMIT_EXCEEDED\", \"retry_after_ms\": 10}", FALSE);
-  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/sync?timeout=30000", 200,
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/sync?timeout=0", 200,
                               "{\"next_batch\": \"n\", \"rooms\": {\"join\": {\"!r\": {\"timeline\": "
                               "{\"events\": [{\"type\": \"bad\"}]}}}}}", FALSE);
   fake_homeserver_queue_json (server, "PUT", "/_matrix/client/v3/rooms/!r/send/m.room.message/*", 200,

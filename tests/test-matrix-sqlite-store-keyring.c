@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include "test-utils.h"
 
@@ -12,8 +13,11 @@
  * temporary HOME. Its own program, since libsecret keeps one connection to
  * the Secret Service per process. */
 
+/* The application names the schema; the store files tokens under it. */
+#define SECRET_SCHEMA_NAME "org.example.Test.Session"
+
 static const SecretSchema schema = {
-  "io.github.confab.Confab.Session", SECRET_SCHEMA_NONE,
+  SECRET_SCHEMA_NAME, SECRET_SCHEMA_NONE,
   {
     { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
@@ -36,11 +40,58 @@ open_store (const char *dir)
   g_autoptr(GError) error = NULL;
   MatrixStore *store;
 
-  matrix_sqlite_store_new_async (dir, 0, NULL, store_result, &result);
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              store_result, &result,
+                              "directory", dir,
+                              "secret-schema", SECRET_SCHEMA_NAME,
+                              NULL);
   wait_for_pointer ((gpointer *) &result, 20000);
   store = matrix_sqlite_store_new_finish (result, &error);
   g_assert_no_error (error);
   return store;
+}
+
+/* Opened as the app opens it: not waiting for the keyring. */
+static MatrixStore *
+open_store_token_later (const char *dir)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              store_result, &result,
+                              "directory", dir,
+                              "secret-schema", SECRET_SCHEMA_NAME,
+                              "user-id", USER_ID,
+                              "homeserver", HOMESERVER,
+                              "lazy", TRUE,
+                              "token-later", TRUE,
+                              NULL);
+  /* Far less than a frozen keyring's D-Bus timeout (25 s). */
+  wait_for_pointer ((gpointer *) &result, 5000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+wait_for_token (MatrixStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_sqlite_store_wait_for_token_async (MATRIX_SQLITE_STORE (store), NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 30000);
+  g_assert_true (matrix_sqlite_store_wait_for_token_finish (MATRIX_SQLITE_STORE (store), result, NULL));
+  g_assert_false (matrix_sqlite_store_get_token_pending (MATRIX_SQLITE_STORE (store)));
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
 }
 
 static void
@@ -103,10 +154,10 @@ test_keyring (void)
 {
   g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_autoptr(GSubprocess) daemon = NULL;
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "confab", "store", NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "app", "store", NULL);
   g_autofree char *secret_path = g_build_filename (dir, "session-token", NULL);
-  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
-  g_autofree char *wal_path = g_build_filename (dir, "confab.db-wal", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "matrix.db", NULL);
+  g_autofree char *wal_path = g_build_filename (dir, "matrix.db-wal", NULL);
   g_autofree char *stored = NULL;
   g_autoptr(MatrixStore) store = NULL;
 
@@ -144,6 +195,57 @@ test_keyring (void)
   g_assert_false (file_contains (db_path, TOKEN));
   g_assert_false (file_contains (wal_path, TOKEN));
   g_assert_finalize_object (g_steal_pointer (&store));
+
+  /* A restart that does not wait for the keyring opens while the keyring
+   * does not answer; the token follows once it does. */
+  {
+    pid_t pid = atoi (g_subprocess_get_identifier (daemon));
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) cancelled = NULL;
+    g_autoptr(GError) error = NULL;
+    guint notified = 0;
+
+    g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+    store = open_store_token_later (dir);
+    g_assert_true (matrix_sqlite_store_get_token_pending (MATRIX_SQLITE_STORE (store)));
+    g_assert_null (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN));
+    g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
+    g_signal_connect (store, "notify::token-pending", G_CALLBACK (count_notify), &notified);
+
+    /* A waiter that gives up. */
+    matrix_sqlite_store_wait_for_token_async (MATRIX_SQLITE_STORE (store), cancellable, store_result,
+                                              &cancelled);
+    g_cancellable_cancel (cancellable);
+    wait_for_pointer ((gpointer *) &cancelled, 5000);
+    g_assert_false (matrix_sqlite_store_wait_for_token_finish (MATRIX_SQLITE_STORE (store), cancelled,
+                                                               &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_object (&cancelled);
+
+    g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+    wait_for_token (store);
+    g_assert_cmpuint (notified, ==, 1);
+    g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, TOKEN);
+    g_assert_true (matrix_sqlite_store_get_secret_in_keyring (MATRIX_SQLITE_STORE (store)));
+    g_assert_finalize_object (g_steal_pointer (&store));
+
+    /* A token set meanwhile (a new sign-in) is the one that holds. */
+    g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+    store = open_store_token_later (dir);
+    matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "newer");
+    g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+    wait_for_token (store);
+    g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, "newer");
+    matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, TOKEN);
+    flush (store);
+    g_assert_finalize_object (g_steal_pointer (&store));
+
+    /* A store closed before the keyring answers is not kept open for it. */
+    g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+    store = open_store_token_later (dir);
+    g_assert_finalize_object (g_steal_pointer (&store));
+    g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  }
 
   /* A restart finds it again. */
   store = open_store (dir);

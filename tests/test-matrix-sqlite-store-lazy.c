@@ -469,7 +469,7 @@ static void
 test_corrupt_rows (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *db_path = g_build_filename (fixture->dir, "confab.db", NULL);
+  g_autofree char *db_path = g_build_filename (fixture->dir, "matrix.db", NULL);
   g_autoptr(MatrixStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *ids = NULL;
@@ -889,7 +889,7 @@ static guint
 count_rows (const char *dir,
             const char *sql)
 {
-  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "matrix.db", NULL);
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   guint n;
@@ -907,7 +907,7 @@ static void
 exec_on (const char *dir,
          const char *sql)
 {
-  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "matrix.db", NULL);
   sqlite3 *db = NULL;
 
   g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
@@ -1161,7 +1161,7 @@ static void
 test_summary_after_migration (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
-  g_autofree char *db_path = g_build_filename (dir, "confab.db", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "matrix.db", NULL);
   g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", "content-v1.sql",
                                                     NULL);
   g_autofree char *sql = NULL;

@@ -64,6 +64,29 @@ open_store_full (const char  *dir,
   return matrix_sqlite_store_new_finish (result, error);
 }
 
+/* A store whose application names a keyring schema and a database file. */
+static MatrixStore *
+open_named_store (const char *dir,
+                  const char *database_name,
+                  const char *secret_schema)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixStore *store;
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, NULL,
+                              store_result, &result,
+                              "directory", dir,
+                              "database-name", database_name,
+                              "secret-schema", secret_schema,
+                              NULL);
+  wait_for_pointer ((gpointer *) &result, 10000);
+  store = matrix_sqlite_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_true (MATRIX_IS_SQLITE_STORE (store));
+  return store;
+}
+
 static MatrixStore *
 open_store (const char *dir)
 {
@@ -262,7 +285,7 @@ dump_db (const char *path)
 static char *
 database_path (const char *dir)
 {
-  return g_build_filename (dir, "confab.db", NULL);
+  return g_build_filename (dir, "matrix.db", NULL);
 }
 
 static void
@@ -996,6 +1019,8 @@ file_contains (const char *path,
   return FALSE;
 }
 
+#define TEST_SECRET_SCHEMA "org.example.Test.Session"
+
 static guint n_no_keyring_messages;
 
 static void
@@ -1014,7 +1039,7 @@ test_secret_file_fallback (Fixture       *fixture,
                            gconstpointer  data)
 {
   const char *token = "syt_c2VjcmV0_token_that_must_not_leak";
-  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autoptr(MatrixStore) store = open_named_store (fixture->dir, NULL, TEST_SECRET_SCHEMA);
   g_autofree char *secret_path = g_build_filename (fixture->dir, "session-token", NULL);
   g_autofree char *db_path = database_path (fixture->dir);
   g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
@@ -1036,7 +1061,7 @@ test_secret_file_fallback (Fixture       *fixture,
   g_assert_false (file_contains (db_path, token));
 
   /* The message is said once per process, not once per store. */
-  store = open_store (fixture->dir);
+  store = open_named_store (fixture->dir, NULL, TEST_SECRET_SCHEMA);
   g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, token);
 
   /* Logging out removes it. */
@@ -1049,6 +1074,71 @@ test_secret_file_fallback (Fixture       *fixture,
   g_assert_cmpuint (n_no_keyring_messages, ==, 1);
 }
 
+/* An application that names no keyring schema (a bot on a server) keeps
+ * the token in the 0600 file and never asks for a Secret Service. */
+static void
+test_secret_no_schema_file_only (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  const char *token = "syt_Ym90_token_of_a_bot";
+  g_autoptr(MatrixStore) store = open_store (fixture->dir);
+  g_autofree char *secret_path = g_build_filename (fixture->dir, "session-token", NULL);
+  guint messages_before = n_no_keyring_messages;
+  GStatBuf st;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, "@bot:x");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, token);
+  commit (store, "token1");
+  flush (store);
+  g_assert_false (matrix_sqlite_store_get_secret_in_keyring (MATRIX_SQLITE_STORE (store)));
+  g_assert_cmpint (g_stat (secret_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (file_contains (secret_path, token));
+  close_store (&store);
+
+  store = open_store (fixture->dir);
+  g_assert_cmpstr (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN), ==, token);
+  close_store (&store);
+
+  /* No lookup failed, since none was made. */
+  g_assert_cmpuint (n_no_keyring_messages, ==, messages_before);
+}
+
+/* The application names the database file; a damaged one is set aside
+ * under that name too. */
+static void
+test_database_name (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(MatrixStore) store = open_named_store (fixture->dir, "app.db", NULL);
+  g_autofree char *db_path = g_build_filename (fixture->dir, "app.db", NULL);
+  g_autofree char *default_path = database_path (fixture->dir);
+  g_autofree char *garbage = g_strnfill (8192, 'x');
+  const char *corrupt;
+
+  g_assert_cmpstr (matrix_sqlite_store_get_database_path (MATRIX_SQLITE_STORE (store)), ==, db_path);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, "@alice:x");
+  commit (store, "token1");
+  close_store (&store);
+  g_assert_true (g_file_test (db_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (default_path, G_FILE_TEST_EXISTS));
+
+  store = open_named_store (fixture->dir, "app.db", NULL);
+  g_assert_cmpstr (matrix_store_get_sync_token (store), ==, "token1");
+  close_store (&store);
+
+  g_assert_true (g_file_set_contents (db_path, garbage, -1, NULL));
+  g_test_expect_message ("matrix-sqlite-store", G_LOG_LEVEL_MESSAGE, "*");
+  store = open_named_store (fixture->dir, "app.db", NULL);
+  g_test_assert_expected_messages ();
+  corrupt = matrix_sqlite_store_get_corrupt_file (MATRIX_SQLITE_STORE (store));
+  g_assert_nonnull (corrupt);
+  g_assert_true (g_str_has_prefix (corrupt, db_path));
+  g_assert_true (g_str_has_prefix (corrupt + strlen (db_path), ".corrupt-"));
+  close_store (&store);
+}
+
 /* --- corruption ----------------------------------------------------------- */
 
 static GStrv
@@ -1059,7 +1149,7 @@ corrupt_files (const char *dir)
   const char *name;
 
   while ((name = g_dir_read_name (d)) != NULL)
-    if (g_str_has_prefix (name, "confab.db.corrupt-") && !g_str_has_suffix (name, "-wal") &&
+    if (g_str_has_prefix (name, "matrix.db.corrupt-") && !g_str_has_suffix (name, "-wal") &&
         !g_str_has_suffix (name, "-shm"))
       g_strv_builder_add (builder, name);
   return g_strv_builder_end (builder);
@@ -1308,19 +1398,19 @@ test_schema_future_refused (Fixture       *fixture,
   g_assert_cmpmem (after, after_length, before, before_length);
   dir = g_dir_open (fixture->dir, 0, NULL);
   while ((name = g_dir_read_name (dir)) != NULL)
-    g_assert_cmpstr (name, ==, "confab.db");
+    g_assert_cmpstr (name, ==, "matrix.db");
 }
 
 static void
 test_default_dir (void)
 {
-  g_autofree char *dir = matrix_sqlite_store_default_dir ("@alice:example.org");
-  g_autofree char *odd = matrix_sqlite_store_default_dir ("@../x/y:ex ample.org");
-  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "confab",
+  g_autofree char *dir = matrix_sqlite_store_default_dir ("myapp", "@alice:example.org");
+  g_autofree char *odd = matrix_sqlite_store_default_dir ("myapp", "@../x/y:ex ample.org");
+  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "myapp",
                                                 "@alice:example.org", NULL);
-  g_autofree char *expected_odd = g_build_filename (g_get_user_data_dir (), "confab",
+  g_autofree char *expected_odd = g_build_filename (g_get_user_data_dir (), "myapp",
                                                     "@..%2Fx%2Fy:ex%20ample.org", NULL);
-  g_autofree char *dots = matrix_sqlite_store_default_dir ("..");
+  g_autofree char *dots = matrix_sqlite_store_default_dir ("myapp", "..");
   g_autofree char *dots_name = g_path_get_basename (dots);
 
   g_assert_cmpstr (dir, ==, expected);
@@ -1359,6 +1449,8 @@ main (int   argc,
   ADD ("/matrix/sqlite-store/commit/reopen-many-in-order", test_reopen_many);
   ADD ("/matrix/sqlite-store/restart/instant-from-disk", test_restart_instant);
   ADD ("/matrix/sqlite-store/secret/file-fallback", test_secret_file_fallback);
+  ADD ("/matrix/sqlite-store/secret/no-schema-file-only", test_secret_no_schema_file_only);
+  ADD ("/matrix/sqlite-store/database-name/chosen-by-app", test_database_name);
   ADD ("/matrix/sqlite-store/corrupt/garbage-moved-aside", test_corrupt_garbage);
   ADD ("/matrix/sqlite-store/corrupt/truncated-moved-aside", test_corrupt_truncated);
   ADD ("/matrix/sqlite-store/session/kept-before-first-sync", test_session_kept_before_first_sync);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-matrix-timeline"
 
+#include "matrix-json-private.h"
 #include "matrix-timeline-private.h"
 #include "test-utils.h"
 
@@ -370,6 +371,67 @@ test_load_older_error (Fixture       *f,
   g_assert_false (matrix_timeline_get_loading (timeline));
   /* The gap stays, to be tried again. */
   assert_timeline (timeline, "gap:p1 $m3");
+}
+
+static void
+test_load_older_invalid_end_token (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autofree char *m3 = message ("$m3", "three", 1003, NULL);
+  g_autofree char *body = room_sync ("t1", "", m3, TRUE, "p1");
+  g_autofree char *m2 = message ("$m2", "two", 1002, NULL);
+  g_autofree char *long_token = g_strdup_printf ("%0*d", MATRIX_MAX_TOKEN_LENGTH + 1, 0);
+  const char *tokens[] = { long_token, "a b", "p\\u0000q" };
+  MatrixTimeline *timeline;
+
+  sync_once (f->server, f->client, NULL, body);
+  timeline = room_timeline (f);
+
+  /* A gap holding any of these would fail every later load. */
+  for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+    {
+      g_autofree char *page = g_strdup_printf ("{\"chunk\": [%s], \"start\": \"p1\", \"end\": \"%s\"}",
+                                               m2, tokens[i]);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      fake_homeserver_queue_json (f->server, "GET", MESSAGES "?dir=b&from=p1&limit=50", 200, page,
+                                  FALSE);
+      matrix_timeline_load_older_async (timeline, 0, NULL, store_result, &result);
+      wait_for_pointer ((gpointer *) &result, 5000);
+      g_assert_false (matrix_timeline_load_older_finish (timeline, result, &error));
+      g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+      g_assert_nonnull (strstr (error->message, "messages.end"));
+      assert_timeline (timeline, "gap:p1 $m3");
+    }
+}
+
+static void
+test_restore_drops_invalid_gap_token (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autofree char *m4 = message ("$m4", "four", 1004, NULL);
+  g_autofree char *m5 = message ("$m5", "five", 1005, NULL);
+  g_autofree char *events_json = g_strconcat ("[", m4, ",", m5, "]", NULL);
+  g_autoptr(GPtrArray) events = events_from_json (ROOM, events_json);
+  g_autoptr(JsonObject) data_ = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  MatrixRoom *room;
+
+  /* A store written before gap tokens were checked. */
+  data_ = _matrix_json_parse_object ("{\"membership\": \"join\", \"timeline_gaps\": ["
+                                     "{\"token\": \"bad token\", \"before\": \"$m5\"},"
+                                     "{\"token\": \"good\", \"before\": \"$m4\"}]}", -1, NULL);
+  matrix_store_add_timeline_events (f->store, ROOM, events);
+  matrix_store_set_room_data (f->store, ROOM, data_);
+
+  g_test_expect_message ("matrix-timeline", G_LOG_LEVEL_WARNING, "*gap whose token cannot be sent back*");
+  tracker = matrix_room_state_tracker_new (f->client);
+  g_test_assert_expected_messages ();
+
+  room = matrix_room_state_tracker_get_room (tracker, ROOM);
+  g_assert_nonnull (room);
+  assert_timeline (matrix_room_get_timeline (room), "gap:good $m4 $m5");
 }
 
 static JsonObject *
@@ -852,6 +914,10 @@ main (int   argc,
               test_load_older_redactions, fixture_teardown);
   g_test_add ("/matrix/timeline/load-older/invalid-response", Fixture, NULL, fixture_setup,
               test_load_older_error, fixture_teardown);
+  g_test_add ("/matrix/timeline/load-older/invalid-end-token-refused", Fixture, NULL,
+              fixture_setup, test_load_older_invalid_end_token, fixture_teardown);
+  g_test_add ("/matrix/timeline/restore/invalid-gap-token-left-out", Fixture, NULL, fixture_setup,
+              test_restore_drops_invalid_gap_token, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-after-put", Fixture, NULL, fixture_setup,
               test_local_echo_put_first, fixture_teardown);
   g_test_add ("/matrix/timeline/local-echo/replaced-before-put", Fixture, NULL, fixture_setup,

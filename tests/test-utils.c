@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-utils"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include "test-utils.h"
 #include "matrix-client-private.h"
 
@@ -574,6 +577,12 @@ items_changed_recorder_check (ItemsChangedRecorder *self,
   g_assert_cmpstr (actual, ==, expected);
 }
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 GSubprocess *
 test_keyring_start (void)
 {
@@ -589,6 +598,9 @@ test_keyring_start (void)
   g_assert_cmpint (g_mkdir_with_parents (runtime_dir, 0700), ==, 0);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                         G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* A test that fails (or freezes the keyring with SIGSTOP) must not leave
+   * it running, holding the test's stderr open. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime_dir, TRUE);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include "matrix-client.h"
@@ -13,10 +13,20 @@ typedef GSource *(*MatrixTimeoutSourceFunc) (guint    delay_ms,
 void  _matrix_client_set_timeout_source_func (MatrixClient            *self,
                                               MatrixTimeoutSourceFunc  func,
                                               gpointer                 user_data);
-/* How long one /sync may take in all before it is given up on (the
- * long-poll's 30 s plus a margin); tests shorten it. */
+/* How long one long-poll /sync may take in all before it is given up on
+ * (its 30 s plus a margin); tests shorten it. */
 void  _matrix_client_set_sync_watchdog_ms    (MatrixClient            *self,
                                               guint                    watchdog_ms);
+/* How long a request for an answer at once (timeout=0, the retries after a
+ * failure) may take before it is given up on; tests shorten it. */
+void  _matrix_client_set_first_byte_timeout_ms (MatrixClient          *self,
+                                                guint                  timeout_ms);
+/* How the sync loop arms its watchdogs: a source that fires once after
+ * @delay_ms. Tests replace it to see each request's deadline and to give up
+ * on a request when they choose. */
+void  _matrix_client_set_watchdog_source_func (MatrixClient           *self,
+                                               MatrixTimeoutSourceFunc func,
+                                               gpointer                user_data);
 void  _matrix_client_set_max_body_size       (MatrixClient            *self,
                                               gsize                    max_size);
 /* How long a client that does not sync trusts that a room is not encrypted

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-client"
 
 #include <libsoup/soup.h>
@@ -7,6 +7,7 @@
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-sync-private.h"
+#include "matrix-version.h"
 
 /**
  * MatrixClient:
@@ -22,9 +23,22 @@
  */
 
 #define SYNC_TIMEOUT_MS         30000
-#define DEFAULT_WATCHDOG_MS     (SYNC_TIMEOUT_MS + 15000)
+/* A long-poll that has not answered this long after its timeout is given up
+ * on: a busy server answers well within the margin, a frozen one never. */
+#define DEFAULT_WATCHDOG_MS     (SYNC_TIMEOUT_MS + 5000)
+/* A request asked to answer at once (timeout=0: the retries after a
+ * failure) is given up on after this, so a server that went silent shows
+ * in seconds rather than after a long-poll. It doubles with each request in
+ * a row given up on, up to MAX_WATCHDOG_DOUBLINGS times, so a slow server still
+ * gets to answer. */
+#define DEFAULT_FIRST_BYTE_MS   10000
+#define MAX_WATCHDOG_DOUBLINGS  3
 #define MIN_BACKOFF_S           2
 #define MAX_BACKOFF_S           30
+/* A 429's Retry-After is honoured between the backoff (a server asking for
+ * no wait at all gets no flood of requests) and this (a server asking for
+ * an hour does not silence the client for an hour). */
+#define MAX_RATE_LIMIT_WAIT_S   300
 #define READ_CHUNK_SIZE         (256 * 1024)
 /* Initial syncs of large accounts run to tens of megabytes; anything past
  * this is a server gone wrong and is refused rather than buffered. */
@@ -33,6 +47,7 @@
  * as the server said or a sync last showed it (a syncing client hears of
  * the change from its sync). */
 #define DEFAULT_PLAIN_TTL_MS    60000
+#define DEFAULT_USER_AGENT      "matrix-glib/" MATRIX_VERSION_S
 
 struct _MatrixClient
 {
@@ -42,6 +57,7 @@ struct _MatrixClient
   MatrixStore             *store;
   SoupSession             *session;
   char                    *sync_filter;
+  char                    *device_display_name;
 
   char                    *txn_prefix;
   guint                    txn_counter;
@@ -54,10 +70,20 @@ struct _MatrixClient
   GSource                 *retry_source;
   GSource                 *watchdog_source;
   gboolean                 watchdog_fired;
+  guint                    request_watchdog_ms;  /* the armed watchdog's */
+  guint                    n_watchdog_trips;     /* requests in a row given up on */
+  gboolean                 request_in_flight;
+  gboolean                 request_is_long_poll;
+  /* The next request asks for an answer at once (timeout=0): after a
+   * failure, the first success ends the failing state without waiting
+   * for a long-poll. */
+  gboolean                 catch_up;
   guint                    backoff_s;
   gboolean                 sync_failing;
+  MatrixSyncFailure        sync_failure;
   GError                  *sync_error;
   guint                    watchdog_ms;
+  guint                    first_byte_ms;
   MatrixTimeoutSourceFunc  timeout_func;
   gpointer                 timeout_data;
 
@@ -66,9 +92,21 @@ struct _MatrixClient
   GHashTable              *encrypted_rooms;   /* room id set */
   GHashTable              *plain_rooms;       /* room id → gint64*, monotonic µs when known */
   guint                    plain_ttl_ms;
+  MatrixTimeoutSourceFunc  watchdog_func;
+  gpointer                 watchdog_data;
+  GNetworkMonitor         *network_monitor;
+  gulong                   network_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixClient, matrix_client, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (MatrixSyncFailure, matrix_sync_failure,
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_CONNECTION, "connection"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_RATE_LIMITED, "rate-limited"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_SERVER, "server"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_INVALID_RESPONSE, "invalid-response"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SYNC_FAILURE_OTHER, "other"))
 
 enum {
   PROP_0,
@@ -77,6 +115,9 @@ enum {
   PROP_USER_ID,
   PROP_DEVICE_ID,
   PROP_SYNC_FILTER,
+  PROP_SYNC_FAILURE,
+  PROP_USER_AGENT,
+  PROP_DEVICE_DISPLAY_NAME,
   N_PROPS
 };
 
@@ -266,17 +307,25 @@ is_json (Response *response)
 }
 
 /* Reads the retry hint of a 429: the Retry-After header (seconds, current
- * spec) wins over the body's retry_after_ms (older servers). */
+ * spec) wins over the body's retry_after_ms (older servers). A number of
+ * seconds too big to hold saturates; an HTTP date is not used. */
 static gint64
 get_retry_after_ms (Response   *response,
                     JsonObject *body)
 {
+  const guint64 max_seconds = G_MAXINT64 / 1000;
   const char *header = soup_message_headers_get_one (response->headers, "Retry-After");
+  g_autoptr(GError) error = NULL;
   gint64 retry_after_ms = -1;
   guint64 seconds;
 
-  if (header != NULL && g_ascii_string_to_unsigned (header, 10, 0, 24 * 3600, &seconds, NULL))
-    return (gint64) seconds * 1000;
+  if (header != NULL)
+    {
+      if (g_ascii_string_to_unsigned (header, 10, 0, max_seconds, &seconds, &error))
+        return (gint64) seconds * 1000;
+      if (g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+        return (gint64) max_seconds * 1000;
+    }
 
   if (body != NULL &&
       _matrix_json_get_int (body, NULL, "retry_after_ms", FALSE, &retry_after_ms, NULL) &&
@@ -312,13 +361,13 @@ error_from_response (Response *response)
 }
 
 /**
- * matrix_client_build_path:
+ * matrix_client_build_path: (skip)
  * @first_segment: the first path segment, e.g. `v3`
  * @...: more segments, ending with %NULL
  *
  * Joins path segments with `/`, percent-encoding each one entirely, so a room
  * id such as `!abc:example.org` or a user-chosen transaction id can never
- * change the shape of the path.
+ * change the shape of the path. For matrix_client_request_async().
  *
  * Returns: (transfer full): the path, relative to `/_matrix/client/`
  */
@@ -339,6 +388,33 @@ matrix_client_build_path (const char *first_segment,
       segment = va_arg (args, const char *);
     }
   va_end (args);
+
+  return g_string_free (g_steal_pointer (&path), FALSE);
+}
+
+/**
+ * matrix_client_build_pathv: (rename-to matrix_client_build_path)
+ * @segments: (array zero-terminated=1): the path segments, e.g. `v3`,
+ *   `rooms`, a room id, `state`
+ *
+ * Like matrix_client_build_path(), with the segments in an array: joins them
+ * with `/`, percent-encoding each one entirely.
+ *
+ * Returns: (transfer full): the path, relative to `/_matrix/client/`
+ */
+char *
+matrix_client_build_pathv (const char * const *segments)
+{
+  g_autoptr(GString) path = g_string_new (NULL);
+
+  g_return_val_if_fail (segments != NULL && segments[0] != NULL, NULL);
+
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (path, '/');
+      g_string_append_uri_escaped (path, segments[i], NULL, FALSE);
+    }
 
   return g_string_free (g_steal_pointer (&path), FALSE);
 }
@@ -480,10 +556,28 @@ request_async (MatrixClient        *self,
  * @callback: called with the result
  * @user_data: data for @callback
  *
- * Makes an authenticated client-server API request. For the library's other
- * types; applications call the typed methods. A request to
- * `/rooms/{roomId}/send/…` is held to the same rule as
- * matrix_client_send_event_async(): nothing readable into an encrypted room.
+ * Makes an authenticated request to the client-server API: the supported way
+ * to reach an endpoint the library does not wrap (a profile, typing
+ * notices, room tags...). The typed methods are built on it.
+ *
+ * The request carries the access token and the client's `User-Agent`;
+ * @body is sent as JSON. A response that is not a JSON object, or an error
+ * response, fails with a #MatrixError that keeps the server's `errcode`,
+ * HTTP status and retry hint (matrix_error_get_errcode() and friends); the
+ * request is not retried, and nothing is written to the store. Build @path
+ * with matrix_client_build_path() or matrix_client_build_pathv(), so that
+ * ids can never change its shape:
+ *
+ * ```c
+ * g_autofree char *path = matrix_client_build_path ("v3", "profile", user_id,
+ *                                                   "displayname", NULL);
+ * matrix_client_request_async (client, "GET", path, NULL, NULL, NULL,
+ *                              on_display_name, self);
+ * ```
+ *
+ * A request to `/rooms/{roomId}/send/…` is held to the same rule as
+ * matrix_client_send_event_async(): nothing readable goes into an encrypted
+ * room (%MATRIX_ERROR_ROOM_ENCRYPTED).
  */
 void
 matrix_client_request_async (MatrixClient        *self,
@@ -507,6 +601,8 @@ matrix_client_request_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_request_async().
  *
  * Returns: (transfer full) (nullable): the response body, a JSON object
  */
@@ -906,6 +1002,7 @@ matrix_client_login_async (MatrixClient        *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   const char *device_id;
+  const char *device_display_name;
   GTask *task;
 
   g_return_if_fail (MATRIX_IS_CLIENT (self));
@@ -926,8 +1023,13 @@ matrix_client_login_async (MatrixClient        *self,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "password");
   json_builder_add_string_value (builder, password);
-  json_builder_set_member_name (builder, "initial_device_display_name");
-  json_builder_add_string_value (builder, "Confab");
+  device_display_name = self->device_display_name != NULL
+                        ? self->device_display_name : g_get_application_name ();
+  if (device_display_name != NULL)
+    {
+      json_builder_set_member_name (builder, "initial_device_display_name");
+      json_builder_add_string_value (builder, device_display_name);
+    }
   if (device_id != NULL)
     {
       json_builder_set_member_name (builder, "device_id");
@@ -947,6 +1049,8 @@ matrix_client_login_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError; a wrong password is
  *   %MATRIX_ERROR_FORBIDDEN
+ *
+ * Finishes matrix_client_login_async().
  *
  * Returns: %TRUE when logged in
  */
@@ -1022,6 +1126,8 @@ matrix_client_logout_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_logout_async().
  *
  * Returns: %TRUE when logged out
  */
@@ -1132,6 +1238,8 @@ matrix_client_send_event_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_send_event_async().
  *
  * Returns: (transfer full) (nullable): the id of the new event
  */
@@ -1259,6 +1367,8 @@ matrix_client_join_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_join_room_async().
+ *
  * Returns: (transfer full) (nullable): the id of the joined room
  */
 char *
@@ -1327,6 +1437,8 @@ matrix_client_leave_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_leave_room_async().
+ *
  * Returns: %TRUE if the server accepted
  */
 gboolean
@@ -1385,6 +1497,8 @@ matrix_client_set_read_markers_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_set_read_markers_async().
  *
  * Returns: %TRUE if the server accepted the markers
  */
@@ -1527,6 +1641,8 @@ matrix_client_send_receipt_async (MatrixClient        *self,
  * @self: a #MatrixClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_client_send_receipt_async().
  *
  * Returns: %TRUE if the server accepted the receipt
  */
@@ -1702,6 +1818,8 @@ matrix_client_get_thumbnail_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_get_thumbnail_async().
+ *
  * Returns: (transfer full) (nullable): the image's bytes
  */
 GBytes *
@@ -1759,6 +1877,8 @@ matrix_client_create_room_async (MatrixClient        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_create_room_async().
+ *
  * Returns: (transfer full) (nullable): the id of the new room
  */
 char *
@@ -1810,9 +1930,61 @@ sync_is_current (MatrixClient *self,
          !g_cancellable_is_cancelled (cancellable);
 }
 
+/* What kind of trouble @error is, for a user: the network, the server
+ * saying no, or an answer that makes no sense. */
+static MatrixSyncFailure
+classify_failure (const GError *error)
+{
+  if (error->domain == MATRIX_ERROR)
+    {
+      switch ((MatrixError) error->code)
+        {
+        case MATRIX_ERROR_LIMIT_EXCEEDED:
+          return MATRIX_SYNC_FAILURE_RATE_LIMITED;
+        case MATRIX_ERROR_INVALID_JSON:
+        case MATRIX_ERROR_INVALID_RESPONSE:
+          return MATRIX_SYNC_FAILURE_INVALID_RESPONSE;
+        case MATRIX_ERROR_HTTP:
+        case MATRIX_ERROR_SERVER:
+        case MATRIX_ERROR_FORBIDDEN:
+        case MATRIX_ERROR_UNKNOWN_TOKEN:
+        case MATRIX_ERROR_MISSING_TOKEN:
+        case MATRIX_ERROR_NOT_FOUND:
+          return MATRIX_SYNC_FAILURE_SERVER;
+        case MATRIX_ERROR_FAILED:
+        case MATRIX_ERROR_NOT_LOGGED_IN:
+        default:
+          return MATRIX_SYNC_FAILURE_OTHER;
+        }
+    }
+
+  /* Refused, reset, unreachable, unresolvable, timed out. */
+  if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
+    return MATRIX_SYNC_FAILURE_CONNECTION;
+  /* libsoup could not make sense of the HTTP itself. */
+  if (error->domain == SOUP_SESSION_ERROR)
+    return MATRIX_SYNC_FAILURE_INVALID_RESPONSE;
+
+  return MATRIX_SYNC_FAILURE_OTHER;
+}
+
+static void
+set_sync_failure (MatrixClient      *self,
+                  MatrixSyncFailure  failure)
+{
+  if (self->sync_failure == failure)
+    return;
+
+  self->sync_failure = failure;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_FAILURE]);
+}
+
+/* @waited_ms: how long the failed request itself took to fail, when that
+ * was the watchdog's doing: it counts towards the wait. */
 static void
 sync_failed (MatrixClient *self,
-             GError       *error)
+             GError       *error,
+             guint         waited_ms)
 {
   gint64 retry_after_ms = matrix_error_get_retry_after_ms (error);
   guint delay_ms, delay_s;
@@ -1835,23 +2007,35 @@ sync_failed (MatrixClient *self,
       return;
     }
 
-  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) && retry_after_ms >= 0)
+  delay_ms = self->backoff_s * 1000;
+  self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
+
+  if (g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_LIMIT_EXCEEDED) &&
+      retry_after_ms > (gint64) delay_ms)
     {
-      /* The server said how long to wait: do that rather than guess. */
-      delay_ms = (guint) MIN (retry_after_ms, (gint64) 3600 * 1000);
-      delay_s = (delay_ms + 999) / 1000;
+      /* The server said how long to wait: do that rather than guess, within
+       * reason. */
+      if (retry_after_ms > (gint64) MAX_RATE_LIMIT_WAIT_S * 1000)
+        {
+          g_message ("The server asked to wait %" G_GINT64_FORMAT " s; waiting %u s",
+                     retry_after_ms / 1000, MAX_RATE_LIMIT_WAIT_S);
+          retry_after_ms = (gint64) MAX_RATE_LIMIT_WAIT_S * 1000;
+        }
+      delay_ms = (guint) retry_after_ms;
     }
-  else
-    {
-      delay_s = self->backoff_s;
-      delay_ms = delay_s * 1000;
-      self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
-    }
+
+  /* A request that hung until the watchdog gave up on it has waited its
+   * share already; a new one asked to answer at once is better sent now,
+   * to be there the moment the server answers again. */
+  delay_ms = delay_ms > waited_ms ? delay_ms - waited_ms : 0;
+  delay_s = (delay_ms + 999) / 1000;
 
   g_message ("Sync failed (%s); retrying in %u s", error->message, delay_s);
   g_clear_error (&self->sync_error);
   self->sync_error = error;
   self->sync_failing = TRUE;
+  self->catch_up = TRUE;
+  set_sync_failure (self, classify_failure (error));
 
   g_signal_emit (self, signals[SYNC_FAILED], 0, delay_s);
 
@@ -1879,7 +2063,7 @@ on_sync_committed (GObject      *source,
   if (!matrix_store_commit_finish (MATRIX_STORE (source), result, &error))
     {
       if (sync_is_current (self, cancellable))
-        sync_failed (self, error);
+        sync_failed (self, error, 0);
       else
         g_error_free (error);
       return;
@@ -1903,11 +2087,16 @@ emit_sync_signals (MatrixClient       *self,
   for (guint i = 0; i < response->dropped->len; i++)
     g_warning ("Left out an invalid event: %s", (char *) g_ptr_array_index (response->dropped, i));
 
+  /* Caught up: back to long-polls. */
+  self->catch_up = FALSE;
+  self->n_watchdog_trips = 0;
+
   if (self->sync_failing)
     {
       self->sync_failing = FALSE;
       self->backoff_s = MIN_BACKOFF_S;
       g_clear_error (&self->sync_error);
+      set_sync_failure (self, MATRIX_SYNC_FAILURE_NONE);
       g_signal_emit (self, signals[SYNC_RESUMED], 0);
       if (!sync_is_current (self, cancellable))
         return FALSE;
@@ -2016,7 +2205,7 @@ on_sync_rooms_loaded (GObject      *source,
       !sync_is_current (self, cancellable))
     {
       if (error != NULL && sync_is_current (self, cancellable))
-        sync_failed (self, error);
+        sync_failed (self, error, 0);
       else
         g_clear_error (&error);
       return;
@@ -2095,7 +2284,7 @@ on_sync_parsed (GObject      *source,
 
   if (response == NULL)
     {
-      sync_failed (self, error);
+      sync_failed (self, error, 0);
       return;
     }
 
@@ -2116,7 +2305,10 @@ on_sync_sent (GObject      *source,
   response = send_message_finish (self, result, &error);
 
   if (self->sync_cancellable == cancellable)
-    clear_source (&self->watchdog_source);
+    {
+      clear_source (&self->watchdog_source);
+      self->request_in_flight = FALSE;
+    }
 
   if (self->watchdog_fired && self->sync_cancellable == cancellable)
     {
@@ -2127,11 +2319,18 @@ on_sync_sent (GObject      *source,
       g_clear_object (&self->sync_cancellable);
       self->sync_cancellable = g_cancellable_new ();
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "The server did not answer /sync in time");
-      sync_failed (self, error);
+                           "The server did not answer /sync within %u s",
+                           (self->request_watchdog_ms + 999) / 1000);
+      /* A silent long-poll tells nothing of how long an answer takes. */
+      if (!self->request_is_long_poll)
+        self->n_watchdog_trips++;
+      sync_failed (self, error, self->request_watchdog_ms);
       g_object_unref (cancellable);
       return;
     }
+
+  if (error != NULL || (response != NULL && !SOUP_STATUS_IS_SUCCESSFUL (response->status)))
+    self->n_watchdog_trips = 0;
 
   if (!sync_is_current (self, cancellable))
     {
@@ -2152,7 +2351,7 @@ on_sync_sent (GObject      *source,
 
   if (error != NULL)
     {
-      sync_failed (self, error);
+      sync_failed (self, error, 0);
       g_object_unref (cancellable);
       return;
     }
@@ -2173,7 +2372,7 @@ on_sync_watchdog (gpointer user_data)
 {
   MatrixClient *self = user_data;
 
-  g_debug ("No /sync answer after %u ms, giving up on this request", self->watchdog_ms);
+  g_debug ("No /sync answer after %u ms, giving up on this request", self->request_watchdog_ms);
   g_clear_pointer (&self->watchdog_source, g_source_unref);
   self->watchdog_fired = TRUE;
   g_cancellable_cancel (self->sync_cancellable);
@@ -2188,13 +2387,20 @@ sync_request (MatrixClient *self)
   const char *query[7] = { NULL, };
   const char *since;
   GError *error = NULL;
-  guint n = 0;
+  guint n = 0, base_ms;
 
   /* Read from the store every time: the token moves only with a commit. */
   since = matrix_store_get_sync_token (self->store);
+  if (since != NULL && !_matrix_token_is_valid (since))
+    {
+      /* Stored before tokens were checked; sending it would fail every
+       * request, so start over as a new client would. */
+      g_warning ("The stored sync token cannot be sent back; syncing from the start");
+      since = NULL;
+    }
 
   query[n++] = "timeout";
-  query[n++] = G_STRINGIFY (SYNC_TIMEOUT_MS);
+  query[n++] = self->catch_up ? "0" : G_STRINGIFY (SYNC_TIMEOUT_MS);
   if (since != NULL)
     {
       query[n++] = "since";
@@ -2209,17 +2415,59 @@ sync_request (MatrixClient *self)
   message = new_message (self, "GET", "v3/sync", query, NULL, TRUE, &error);
   if (message == NULL)
     {
-      sync_failed (self, error);
+      sync_failed (self, error, 0);
       return;
     }
 
-  self->watchdog_source = g_timeout_source_new (self->watchdog_ms);
+  /* A long-poll may take its timeout; a request for an answer at once has
+   * no reason to take long, unless it is an initial sync, which a server
+   * may take a while to put together. */
+  self->request_is_long_poll = !self->catch_up && since != NULL;
+  base_ms = self->catch_up && since != NULL ? MIN (self->first_byte_ms, self->watchdog_ms)
+                                            : self->watchdog_ms;
+  self->request_watchdog_ms = base_ms << MIN (self->n_watchdog_trips, MAX_WATCHDOG_DOUBLINGS);
+  /* A request replaced after its watchdog went off is not this one's. */
+  self->watchdog_fired = FALSE;
+  self->watchdog_source = self->watchdog_func (self->request_watchdog_ms, self->watchdog_data);
   g_source_set_callback (self->watchdog_source, on_sync_watchdog, self, NULL);
   g_source_set_name (self->watchdog_source, "[matrix-client] sync watchdog");
   g_source_attach (self->watchdog_source, g_main_context_get_thread_default ());
 
+  self->request_in_flight = TRUE;
   send_message_async (self, message, self->sync_cancellable, on_sync_sent,
                       g_object_ref (self->sync_cancellable));
+}
+
+/* The network came back, or changed: a failing loop tries again now, on a
+ * new connection, rather than after its backoff or its watchdog. A healthy
+ * one is left alone (monitors report changes of routes that are not ours). */
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    gpointer         user_data)
+{
+  MatrixClient *self = user_data;
+
+  if (!available || !self->syncing || !self->sync_failing)
+    return;
+
+  g_debug ("The network changed: retrying /sync now");
+  self->n_watchdog_trips = 0;
+
+  if (self->retry_source != NULL)
+    {
+      clear_source (&self->retry_source);
+      sync_request (self);
+    }
+  else if (self->request_in_flight)
+    {
+      clear_source (&self->watchdog_source);
+      self->request_in_flight = FALSE;
+      g_cancellable_cancel (self->sync_cancellable);
+      g_clear_object (&self->sync_cancellable);
+      self->sync_cancellable = g_cancellable_new ();
+      sync_request (self);
+    }
 }
 
 /**
@@ -2242,6 +2490,9 @@ matrix_client_start_sync (MatrixClient *self)
   self->syncing = TRUE;
   self->sync_cancellable = g_cancellable_new ();
   self->watchdog_fired = FALSE;
+  self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+  self->network_changed_id = g_signal_connect (self->network_monitor, "network-changed",
+                                               G_CALLBACK (on_network_changed), self);
   sync_request (self);
 }
 
@@ -2262,8 +2513,11 @@ matrix_client_stop_sync (MatrixClient *self)
     return;
 
   self->syncing = FALSE;
+  self->request_in_flight = FALSE;
   clear_source (&self->retry_source);
   clear_source (&self->watchdog_source);
+  g_clear_signal_handler (&self->network_changed_id, self->network_monitor);
+  g_clear_object (&self->network_monitor);
   g_cancellable_cancel (self->sync_cancellable);
   g_clear_object (&self->sync_cancellable);
 }
@@ -2274,6 +2528,11 @@ matrix_client_stop_sync (MatrixClient *self)
  * matrix_client_new:
  * @homeserver: the homeserver's base URL, e.g. `https://matrix.example.org`
  * @store: where the session, the sync token and room data are kept
+ *
+ * A client of @homeserver that keeps its session and what it syncs in @store.
+ * It makes no request until asked: log in with matrix_client_login_async(),
+ * or, when @store holds a session, start syncing with
+ * matrix_client_start_sync().
  *
  * Returns: (transfer full): a new #MatrixClient
  */
@@ -2288,8 +2547,78 @@ matrix_client_new (const char  *homeserver,
 }
 
 /**
+ * matrix_client_get_user_agent:
+ * @self: a #MatrixClient
+ *
+ * The `User-Agent` of the client's requests.
+ *
+ * Returns: (transfer none): the `User-Agent` the client sends; see
+ *   #MatrixClient:user-agent
+ */
+const char *
+matrix_client_get_user_agent (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return soup_session_get_user_agent (self->session);
+}
+
+/**
+ * matrix_client_set_user_agent:
+ * @self: a #MatrixClient
+ * @user_agent: (nullable): the `User-Agent` to send, such as `MyApp/1.0`,
+ *   or %NULL for the library's own
+ *
+ * Sets #MatrixClient:user-agent.
+ */
+void
+matrix_client_set_user_agent (MatrixClient *self,
+                              const char   *user_agent)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  g_object_set (self, "user-agent", user_agent, NULL);
+}
+
+/**
+ * matrix_client_get_device_display_name:
+ * @self: a #MatrixClient
+ *
+ * The name a new device gets at login; see #MatrixClient:device-display-name.
+ *
+ * Returns: (transfer none) (nullable): the name given to a new device at
+ *   login, or %NULL for g_get_application_name()
+ */
+const char *
+matrix_client_get_device_display_name (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), NULL);
+
+  return self->device_display_name;
+}
+
+/**
+ * matrix_client_set_device_display_name:
+ * @self: a #MatrixClient
+ * @name: (nullable): the name a new device gets at login, such as the
+ *   application's name, or %NULL for g_get_application_name()
+ *
+ * Sets #MatrixClient:device-display-name.
+ */
+void
+matrix_client_set_device_display_name (MatrixClient *self,
+                                       const char   *name)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  g_object_set (self, "device-display-name", name, NULL);
+}
+
+/**
  * matrix_client_get_homeserver:
  * @self: a #MatrixClient
+ *
+ * The base URL of the homeserver the client talks to.
  *
  * Returns: (transfer none): the homeserver's base URL, without trailing slash
  */
@@ -2305,6 +2634,8 @@ matrix_client_get_homeserver (MatrixClient *self)
  * matrix_client_get_store:
  * @self: a #MatrixClient
  *
+ * The store the client keeps the session and synced data in.
+ *
  * Returns: (transfer none): the store
  */
 MatrixStore *
@@ -2318,6 +2649,8 @@ matrix_client_get_store (MatrixClient *self)
 /**
  * matrix_client_get_user_id:
  * @self: a #MatrixClient
+ *
+ * The user of the session, as the store holds it.
  *
  * Returns: (transfer none) (nullable): our user id, once logged in
  */
@@ -2333,6 +2666,8 @@ matrix_client_get_user_id (MatrixClient *self)
  * matrix_client_get_device_id:
  * @self: a #MatrixClient
  *
+ * The device of the session, as the store holds it.
+ *
  * Returns: (transfer none) (nullable): our device id, once logged in
  */
 const char *
@@ -2346,6 +2681,8 @@ matrix_client_get_device_id (MatrixClient *self)
 /**
  * matrix_client_is_logged_in:
  * @self: a #MatrixClient
+ *
+ * Whether the client has a session to make requests with.
  *
  * Returns: whether the store holds an access token
  */
@@ -2361,6 +2698,9 @@ matrix_client_is_logged_in (MatrixClient *self)
  * matrix_client_is_syncing:
  * @self: a #MatrixClient
  *
+ * Whether matrix_client_start_sync() was called and the loop has not stopped
+ * since.
+ *
  * Returns: whether the sync loop is running
  */
 gboolean
@@ -2375,6 +2715,9 @@ matrix_client_is_syncing (MatrixClient *self)
  * matrix_client_get_sync_error:
  * @self: a #MatrixClient
  *
+ * Why the sync loop is failing, while it is: set before each
+ * #MatrixClient::sync-failed and cleared by the next successful sync.
+ *
  * Returns: (transfer none) (nullable): why the last sync failed, while the
  *   loop is failing
  */
@@ -2387,8 +2730,30 @@ matrix_client_get_sync_error (MatrixClient *self)
 }
 
 /**
+ * matrix_client_get_sync_failure:
+ * @self: a #MatrixClient
+ *
+ * What kind of trouble the sync loop is in, for telling a user ("Connection
+ * lost", "Rate limited by the server", ...); matrix_client_get_sync_error()
+ * has the details. Set before #MatrixClient::sync-failed is emitted, and
+ * back to %MATRIX_SYNC_FAILURE_NONE before #MatrixClient::sync-resumed;
+ * #MatrixClient:sync-failure notifies each change.
+ *
+ * Returns: the kind of the last failure, while the loop is failing
+ */
+MatrixSyncFailure
+matrix_client_get_sync_failure (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), MATRIX_SYNC_FAILURE_NONE);
+
+  return self->sync_failure;
+}
+
+/**
  * matrix_client_get_sync_filter:
  * @self: a #MatrixClient
+ *
+ * The filter of every `/sync` request; see #MatrixClient:sync-filter.
  *
  * Returns: (transfer none) (nullable): the `filter` sent with /sync
  */
@@ -2467,6 +2832,22 @@ _matrix_client_set_sync_watchdog_ms (MatrixClient *self,
 }
 
 void
+_matrix_client_set_first_byte_timeout_ms (MatrixClient *self,
+                                          guint         timeout_ms)
+{
+  self->first_byte_ms = timeout_ms;
+}
+
+void
+_matrix_client_set_watchdog_source_func (MatrixClient            *self,
+                                         MatrixTimeoutSourceFunc  func,
+                                         gpointer                 user_data)
+{
+  self->watchdog_func = func != NULL ? func : default_timeout_source;
+  self->watchdog_data = user_data;
+}
+
+void
 _matrix_client_set_max_body_size (MatrixClient *self,
                                   gsize         max_size)
 {
@@ -2501,6 +2882,7 @@ matrix_client_finalize (GObject *object)
 
   g_free (self->homeserver);
   g_free (self->sync_filter);
+  g_free (self->device_display_name);
   g_free (self->txn_prefix);
   g_hash_table_unref (self->typing_rooms);
   g_clear_error (&self->sync_error);
@@ -2535,6 +2917,15 @@ matrix_client_get_property (GObject    *object,
     case PROP_SYNC_FILTER:
       g_value_set_string (value, self->sync_filter);
       break;
+    case PROP_SYNC_FAILURE:
+      g_value_set_enum (value, self->sync_failure);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, soup_session_get_user_agent (self->session));
+      break;
+    case PROP_DEVICE_DISPLAY_NAME:
+      g_value_set_string (value, self->device_display_name);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2564,6 +2955,19 @@ matrix_client_set_property (GObject      *object,
     case PROP_SYNC_FILTER:
       matrix_client_set_sync_filter (self, g_value_get_string (value));
       break;
+    case PROP_USER_AGENT:
+      soup_session_set_user_agent (self->session,
+                                   g_value_get_string (value) != NULL
+                                     ? g_value_get_string (value) : DEFAULT_USER_AGENT);
+      break;
+    case PROP_DEVICE_DISPLAY_NAME:
+      if (g_strcmp0 (self->device_display_name, g_value_get_string (value)) != 0)
+        {
+          g_free (self->device_display_name);
+          self->device_display_name = g_value_dup_string (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2591,35 +2995,135 @@ matrix_client_class_init (MatrixClientClass *klass)
   object_class->get_property = matrix_client_get_property;
   object_class->set_property = matrix_client_set_property;
 
+  /**
+   * MatrixClient:homeserver:
+   *
+   * The base URL of the homeserver, such as `https://matrix.example.org`,
+   * without a trailing slash.
+   */
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:store:
+   *
+   * Where the session and everything synced are kept. Required.
+   */
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, MATRIX_TYPE_STORE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:user-id:
+   *
+   * The user logged in, as the store holds it, or %NULL.
+   */
   properties[PROP_USER_ID] =
     g_param_spec_string ("user-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:device-id:
+   *
+   * The device of the session, as the store holds it, or %NULL.
+   */
   properties[PROP_DEVICE_ID] =
     g_param_spec_string ("device-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:sync-filter:
+   *
+   * The `filter` parameter of every `/sync` request (a filter id or a JSON
+   * filter), or %NULL for none.
+   */
   properties[PROP_SYNC_FILTER] =
     g_param_spec_string ("sync-filter", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:sync-failure:
+   *
+   * See matrix_client_get_sync_failure().
+   */
+  properties[PROP_SYNC_FAILURE] =
+    g_param_spec_enum ("sync-failure", NULL, NULL, MATRIX_TYPE_SYNC_FAILURE,
+                       MATRIX_SYNC_FAILURE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:user-agent:
+   *
+   * The `User-Agent` of every request, such as `MyApp/1.0`. %NULL (the
+   * default) sends `matrix-glib/` and the library's version.
+   */
+  properties[PROP_USER_AGENT] =
+    g_param_spec_string ("user-agent", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:device-display-name:
+   *
+   * The name a new device gets when matrix_client_login_async() creates it
+   * (`initial_device_display_name`), shown in the user's list of sessions.
+   * %NULL (the default) uses g_get_application_name().
+   */
+  properties[PROP_DEVICE_DISPLAY_NAME] =
+    g_param_spec_string ("device-display-name", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * MatrixClient::sync-failed:
+   * @self: the client
+   * @delay_s: how many seconds the loop waits before it retries
+   *
+   * A sync request failed; matrix_client_get_sync_failure() tells what kind
+   * of failure it was and matrix_client_get_sync_error() the details, both
+   * set before the signal. The loop retries after @delay_s seconds (0: at
+   * once): 2, doubling to 30, or what a rate-limited server asked for (at
+   * least the backoff, at most 5 minutes); sooner when the network changes.
+   * A retry asks for an answer at once (`timeout=0`), so the first success
+   * comes without a long-poll's wait.
+   */
   signals[SYNC_FAILED] =
     g_signal_new ("sync-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * MatrixClient::sync-resumed:
+   * @self: the client
+   *
+   * The first successful sync after one or more failures; the failure kind
+   * is back to %MATRIX_SYNC_FAILURE_NONE.
+   */
   signals[SYNC_RESUMED] =
     g_signal_new ("sync-resumed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * MatrixClient::room-state-updates:
+   * @self: the client
+   * @room_id: the room
+   * @events: (element-type MatrixStateEvent): the `state` section of the
+   *   room in the response, in its order
+   *
+   * A room's state from a sync response, to apply before its timeline
+   * (#MatrixClient::room-timeline-updates). These events are never to be
+   * shown in a timeline. Emitted for every joined and left room of a
+   * response, in the order state, timeline, summary (then
+   * #MatrixClient::left-room for a left room).
+   */
   signals[ROOM_STATE_UPDATES] =
     g_signal_new ("room-state-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-timeline-updates:
+   * @self: the client
+   * @room_id: the room
+   * @events: (element-type MatrixEvent): the `timeline` section of the room,
+   *   oldest first; events with a state key are #MatrixStateEvent
+   * @limited: whether the server left events out before these (a gap)
+   * @prev_batch: (nullable): the token to fetch what came before these with
+   *   `/messages`
+   *
+   * A room's new timeline events from a sync response.
+   */
   signals[ROOM_TIMELINE_UPDATES] =
     g_signal_new ("room-timeline-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 4,
@@ -2627,6 +3131,18 @@ matrix_client_class_init (MatrixClientClass *klass)
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_BOOLEAN,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-summary-updates:
+   * @self: the client
+   * @room_id: the room
+   * @summary: (nullable): the room's `summary` (heroes, member counts), if
+   *   the response has one
+   * @unread_notifications: (nullable): the room's `unread_notifications`
+   *   (`notification_count`, `highlight_count`), if the response has them
+   *
+   * A joined room's summary and unread counts from a sync response, after
+   * its timeline.
+   */
   signals[ROOM_SUMMARY_UPDATES] =
     g_signal_new ("room-summary-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
@@ -2662,19 +3178,57 @@ matrix_client_class_init (MatrixClientClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::left-room:
+   * @self: the client
+   * @room_id: the room
+   *
+   * The user left the room (or was kicked, or banned, or declined its
+   * invite): emitted after the room's state and timeline of `rooms.leave`.
+   */
   signals[LEFT_ROOM] =
     g_signal_new ("left-room", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::room-invite:
+   * @self: the client
+   * @room_id: the room the user is invited to
+   * @stripped_state: (element-type Json.Object): the invite's stripped state
+   *   events, each checked to have the strings `type`, `state_key` and
+   *   `sender` and the object `content` (invalid ones are left out)
+   *
+   * A room in `rooms.invite`, emitted after every joined and left room of
+   * the response. The user's own `m.room.member` event among
+   * @stripped_state names who invited them as its sender.
+   */
   signals[ROOM_INVITE] =
     g_signal_new ("room-invite", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::synced:
+   * @self: the client
+   * @next_batch: the response's sync token
+   *
+   * Everything a sync response carried has been handled and committed to
+   * the store together with @next_batch, now the store's sync token.
+   */
   signals[SYNCED] =
     g_signal_new ("synced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::session-ended:
+   * @self: the client
+   * @soft_logout: whether the server keeps the device: the user may log
+   *   in again with the same device and keep the local data
+   *
+   * The server no longer accepts the access token (`M_UNKNOWN_TOKEN`); the
+   * sync loop has stopped. Without @soft_logout the access token and device
+   * id are gone from the store.
+   */
   signals[SESSION_ENDED] =
     g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
@@ -2688,16 +3242,18 @@ matrix_client_init (MatrixClient *self)
   self->backoff_s = MIN_BACKOFF_S;
   self->typing_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->watchdog_ms = DEFAULT_WATCHDOG_MS;
+  self->first_byte_ms = DEFAULT_FIRST_BYTE_MS;
   self->max_body_size = DEFAULT_MAX_BODY_SIZE;
   self->timeout_func = default_timeout_source;
   self->encrypted_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->plain_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->plain_ttl_ms = DEFAULT_PLAIN_TTL_MS;
-  self->txn_prefix = g_strdup_printf ("confab.%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
+  self->watchdog_func = default_timeout_source;
+  self->txn_prefix = g_strdup_printf ("m%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
 
   /* The I/O timeout only catches a dead connection; the long-poll itself is
    * bounded by the sync watchdog. */
   self->session = soup_session_new_with_options ("timeout", 60,
-                                                 "user-agent", "Confab/" "0.1",
+                                                 "user-agent", DEFAULT_USER_AGENT,
                                                  NULL);
 }

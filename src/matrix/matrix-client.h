@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include <gio/gio.h>
@@ -8,49 +8,42 @@
 
 G_BEGIN_DECLS
 
+/**
+ * MatrixSyncFailure:
+ * @MATRIX_SYNC_FAILURE_NONE: the sync loop is not failing
+ * @MATRIX_SYNC_FAILURE_CONNECTION: the server could not be reached, or did
+ *   not answer in time (a #G_IO_ERROR or #G_RESOLVER_ERROR)
+ * @MATRIX_SYNC_FAILURE_RATE_LIMITED: the server asked the client to slow
+ *   down (HTTP 429, `M_LIMIT_EXCEEDED`)
+ * @MATRIX_SYNC_FAILURE_SERVER: the server answered with an error status
+ * @MATRIX_SYNC_FAILURE_INVALID_RESPONSE: the server's answer is not a sync
+ *   response the client can use (not JSON, not the schema, too large, a
+ *   token that cannot be sent back)
+ * @MATRIX_SYNC_FAILURE_OTHER: anything else, such as the store failing to
+ *   save a response
+ *
+ * What kind of trouble the sync loop is in: see
+ * matrix_client_get_sync_failure().
+ */
+typedef enum {
+  MATRIX_SYNC_FAILURE_NONE,
+  MATRIX_SYNC_FAILURE_CONNECTION,
+  MATRIX_SYNC_FAILURE_RATE_LIMITED,
+  MATRIX_SYNC_FAILURE_SERVER,
+  MATRIX_SYNC_FAILURE_INVALID_RESPONSE,
+  MATRIX_SYNC_FAILURE_OTHER,
+} MatrixSyncFailure;
+
+#define MATRIX_TYPE_SYNC_FAILURE (matrix_sync_failure_get_type ())
+GType matrix_sync_failure_get_type (void) G_GNUC_CONST;
+
 #define MATRIX_TYPE_CLIENT (matrix_client_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
 
-/*
- * Signals, in the order one sync response emits them:
- *
- * ::sync-failed (guint delay_s)
- *   A sync request failed; the loop waits @delay_s seconds and retries.
- *   matrix_client_get_sync_error() tells why.
- * ::sync-resumed ()
- *   The first successful sync after one or more failures.
- * ::room-state-updates (const char *room_id, GPtrArray *events)
- *   The `state` section of a room: MatrixStateEvent*, to apply before the
- *   timeline. Never to be shown in a timeline.
- * ::room-timeline-updates (const char *room_id, GPtrArray *events,
- *                          gboolean limited, const char *prev_batch)
- *   The `timeline` section of a room: MatrixEvent* (MatrixStateEvent* for
- *   events with a state key), oldest first.
- * ::room-summary-updates (const char *room_id, JsonObject *summary,
- *                         JsonObject *unread_notifications)
- *   A joined room's `summary` and `unread_notifications`, either may be NULL.
- * ::room-ephemeral-updates (const char *room_id, GPtrArray *events)
- *   A joined room's `ephemeral` events (JsonObject*: m.typing, m.receipt),
- *   each with a string "type" and an object "content"; only when there are some.
- * ::room-account-data-updates (const char *room_id, GPtrArray *events)
- *   A joined room's `account_data` events (JsonObject*: m.fully_read...),
- *   likewise.
- * ::left-room (const char *room_id)
- *   After the state and timeline of a room in `rooms.leave`.
- * ::room-invite (const char *room_id, GPtrArray *stripped_state)
- *   A room in `rooms.invite`, after every joined and left room of the
- *   response. @stripped_state holds JsonObject*, each validated to have the
- *   strings "type", "state_key", "sender" and the object "content" (invalid
- *   ones are left out). Our own m.room.member event among them names the
- *   inviter as its sender.
- * ::synced (const char *next_batch)
- *   Everything the response carried has been handled and committed to the
- *   store together with its token.
- * ::session-ended (gboolean soft_logout)
- *   The server no longer accepts the access token (M_UNKNOWN_TOKEN). The sync
- *   loop has stopped. With @soft_logout the local data is kept and the user
- *   may log in again with the same device.
- */
+/* Signals, in the order one sync response emits them: sync-failed,
+ * sync-resumed, then per room room-state-updates, room-timeline-updates,
+ * room-summary-updates, left-room; room-invite; synced; and session-ended.
+ * Each is documented above its g_signal_new() in matrix-client.c. */
 
 MatrixClient *matrix_client_new                   (const char           *homeserver,
                                                    MatrixStore          *store);
@@ -62,9 +55,16 @@ const char   *matrix_client_get_device_id         (MatrixClient         *self);
 gboolean      matrix_client_is_logged_in          (MatrixClient         *self);
 gboolean      matrix_client_is_syncing            (MatrixClient         *self);
 const GError *matrix_client_get_sync_error        (MatrixClient         *self);
+MatrixSyncFailure matrix_client_get_sync_failure (MatrixClient         *self);
 const char   *matrix_client_get_sync_filter       (MatrixClient         *self);
 void          matrix_client_set_sync_filter       (MatrixClient         *self,
                                                    const char           *filter);
+const char   *matrix_client_get_user_agent        (MatrixClient         *self);
+void          matrix_client_set_user_agent        (MatrixClient         *self,
+                                                   const char           *user_agent);
+const char   *matrix_client_get_device_display_name (MatrixClient       *self);
+void          matrix_client_set_device_display_name (MatrixClient       *self,
+                                                     const char         *name);
 
 void          matrix_client_login_async           (MatrixClient         *self,
                                                    const char           *user,
@@ -196,6 +196,7 @@ JsonObject   *matrix_client_request_finish        (MatrixClient         *self,
                                                    GError              **error);
 char         *matrix_client_build_path            (const char           *first_segment,
                                                    ...) G_GNUC_NULL_TERMINATED;
+char         *matrix_client_build_pathv           (const char * const   *segments);
 
 void          matrix_client_start_sync            (MatrixClient         *self);
 void          matrix_client_stop_sync             (MatrixClient         *self);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-discovery"
 
 #include <libsoup/soup.h>
@@ -244,6 +244,8 @@ matrix_discover_homeserver_async (const char          *server_name_or_url,
  * matrix_discover_homeserver_finish:
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_discover_homeserver_async().
  *
  * Returns: (transfer full) (nullable): the homeserver's base URL, without a
  *   trailing slash, for matrix_client_new()

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-error"
 
 #include "matrix-error.h"
@@ -34,6 +34,14 @@ matrix_error_private_clear (MatrixErrorPrivate *priv)
   g_clear_pointer (&priv->errcode, g_free);
 }
 
+/**
+ * matrix_error_quark:
+ *
+ * The error domain of the library's requests, %MATRIX_ERROR. Its errors
+ * carry what the server said; see matrix_error_get_errcode().
+ *
+ * Returns: the domain's quark
+ */
 G_DEFINE_EXTENDED_ERROR (MatrixError, matrix_error)
 
 /* Errors of other domains have no private part: asking is not a programming error. */
@@ -64,6 +72,10 @@ static const struct {
  * @message: (nullable): the server's `error` text, or a description
  * @retry_after_ms: the server's retry hint, or -1
  * @soft_logout: the `soft_logout` flag of an `M_UNKNOWN_TOKEN` response
+ *
+ * An error for a server's error response, with the extended data
+ * matrix_error_get_errcode() and friends read. The code is the #MatrixError
+ * that @errcode maps to.
  *
  * Returns: (transfer full): a new #GError in the %MATRIX_ERROR domain
  */
@@ -102,6 +114,8 @@ matrix_error_new_from_response (guint       http_status,
  * matrix_error_get_errcode:
  * @error: a #GError
  *
+ * The Matrix `errcode` of an error built from a server response.
+ *
  * Returns: (nullable): the server's `errcode` (e.g. `M_FORBIDDEN`), or %NULL
  */
 const char *
@@ -115,6 +129,8 @@ matrix_error_get_errcode (const GError *error)
 /**
  * matrix_error_get_http_status:
  * @error: a #GError
+ *
+ * The HTTP status of an error built from a server response.
  *
  * Returns: the HTTP status the error came with, or 0
  */
@@ -130,6 +146,9 @@ matrix_error_get_http_status (const GError *error)
  * matrix_error_get_retry_after_ms:
  * @error: a #GError
  *
+ * How long a rate-limited server (`M_LIMIT_EXCEEDED`) asked the client to
+ * wait.
+ *
  * Returns: how long the server asked us to wait, in milliseconds, or -1
  */
 gint64
@@ -143,6 +162,8 @@ matrix_error_get_retry_after_ms (const GError *error)
 /**
  * matrix_error_get_soft_logout:
  * @error: a #GError
+ *
+ * Whether the server keeps the device of a session it ended.
  *
  * Returns: whether an `M_UNKNOWN_TOKEN` error was a soft logout
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-event"
 
 #include "matrix-error.h"
@@ -34,6 +34,14 @@ struct _MatrixStateEvent
 };
 
 G_DEFINE_TYPE_WITH_PRIVATE (MatrixEvent, matrix_event, G_TYPE_OBJECT)
+/**
+ * MatrixStateEvent:
+ *
+ * A #MatrixEvent with a state key: one that sets part of a room's state,
+ * such as its name (`m.room.name`, state key "") or a member
+ * (`m.room.member`, the user id as state key). A room's current state is
+ * the newest state event for each type and state key.
+ */
 G_DEFINE_FINAL_TYPE (MatrixStateEvent, matrix_state_event, MATRIX_TYPE_EVENT)
 
 enum {
@@ -110,24 +118,60 @@ matrix_event_class_init (MatrixEventClass *klass)
   object_class->finalize = matrix_event_finalize;
   object_class->get_property = matrix_event_get_property;
 
+  /**
+   * MatrixEvent:room-id:
+   *
+   * The room the event belongs to.
+   */
   properties[PROP_ROOM_ID] =
     g_param_spec_string ("room-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixEvent:event-type:
+   *
+   * The event's `type`, such as `m.room.message`.
+   */
   properties[PROP_EVENT_TYPE] =
     g_param_spec_string ("event-type", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixEvent:sender:
+   *
+   * The user id of who sent the event.
+   */
   properties[PROP_SENDER] =
     g_param_spec_string ("sender", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixEvent:event-id:
+   *
+   * The event's `event_id`.
+   */
   properties[PROP_EVENT_ID] =
     g_param_spec_string ("event-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixEvent:origin-server-ts:
+   *
+   * When the sender's homeserver received the event, in milliseconds since the
+   * Unix epoch.
+   */
   properties[PROP_ORIGIN_SERVER_TS] =
     g_param_spec_int64 ("origin-server-ts", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixEvent:content:
+   *
+   * The event's `content`, a JSON object: read it, never change it.
+   */
   properties[PROP_CONTENT] =
     g_param_spec_boxed ("content", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixEvent:unsigned:
+   *
+   * The event's `unsigned` data, or %NULL.
+   */
   properties[PROP_UNSIGNED] =
     g_param_spec_boxed ("unsigned", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -497,6 +541,8 @@ matrix_state_event_new_from_json (const char  *room_id,
  * matrix_event_get_room_id:
  * @self: a #MatrixEvent
  *
+ * The room the event belongs to.
+ *
  * Returns: (transfer none): the room id
  */
 const char *
@@ -512,6 +558,8 @@ matrix_event_get_room_id (MatrixEvent *self)
 /**
  * matrix_event_get_event_type:
  * @self: a #MatrixEvent
+ *
+ * The event's `type`.
  *
  * Returns: (transfer none): the event type, e.g. `m.room.message`
  */
@@ -529,6 +577,8 @@ matrix_event_get_event_type (MatrixEvent *self)
  * matrix_event_get_sender:
  * @self: a #MatrixEvent
  *
+ * Who sent the event.
+ *
  * Returns: (transfer none): the user id of the sender
  */
 const char *
@@ -544,6 +594,8 @@ matrix_event_get_sender (MatrixEvent *self)
 /**
  * matrix_event_get_event_id:
  * @self: a #MatrixEvent
+ *
+ * The event's `event_id`.
  *
  * Returns: (transfer none): the event id
  */
@@ -561,6 +613,8 @@ matrix_event_get_event_id (MatrixEvent *self)
  * matrix_event_get_origin_server_ts:
  * @self: a #MatrixEvent
  *
+ * When the sender's homeserver received the event.
+ *
  * Returns: the server's timestamp, in milliseconds since the Unix epoch
  */
 gint64
@@ -577,6 +631,8 @@ matrix_event_get_origin_server_ts (MatrixEvent *self)
  * matrix_event_get_content:
  * @self: a #MatrixEvent
  *
+ * The event's `content`, as the server sent it (validated to be an object).
+ *
  * Returns: (transfer none): the event content. Do not modify it.
  */
 JsonObject *
@@ -592,6 +648,9 @@ matrix_event_get_content (MatrixEvent *self)
 /**
  * matrix_event_get_unsigned:
  * @self: a #MatrixEvent
+ *
+ * The event's `unsigned` data: what the server adds, such as `transaction_id`
+ * or `redacted_because`.
  *
  * Returns: (transfer none) (nullable): the `unsigned` data, if the event had any
  */
@@ -801,6 +860,8 @@ matrix_event_get_transaction_id (MatrixEvent *self)
  * matrix_event_is_state:
  * @self: a #MatrixEvent
  *
+ * Whether the event has a state key.
+ *
  * Returns: whether the event is a #MatrixStateEvent
  */
 gboolean
@@ -812,6 +873,9 @@ matrix_event_is_state (MatrixEvent *self)
 /**
  * matrix_state_event_get_state_key:
  * @self: a #MatrixStateEvent
+ *
+ * What the state event is about, within its type: a user id for
+ * `m.room.member`, the empty string for most others.
  *
  * Returns: (transfer none): the state key (often the empty string)
  */
@@ -951,6 +1015,8 @@ _matrix_event_append_json (MatrixEvent *self,
  * matrix_event_to_string:
  * @self: a #MatrixEvent
  *
+ * The event as JSON text, for logs and debugging.
+ *
  * Returns: (transfer full): the event as compact JSON text
  */
 char *
@@ -968,6 +1034,8 @@ matrix_event_to_string (MatrixEvent *self)
 /**
  * matrix_event_get_redacts:
  * @self: a #MatrixEvent
+ *
+ * The event a redaction removes.
  *
  * Returns: (transfer none) (nullable): for an `m.room.redaction`, the id of
  *   the event it removes: its `redacts` member, which room version 11 moved
@@ -993,6 +1061,8 @@ matrix_event_get_redacts (MatrixEvent *self)
 /**
  * matrix_event_is_redacted:
  * @self: a #MatrixEvent
+ *
+ * Whether the event is the redacted copy of one a redaction removed.
  *
  * Returns: whether the event has been redacted (its `unsigned` names the
  *   redaction that removed its content)

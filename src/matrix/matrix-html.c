@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-html"
 
 #include <string.h>
@@ -525,6 +525,10 @@ parse_tag (Converter  *conv,
  * matrix_html_to_pango_markup:
  * @html: `formatted_body` HTML, from anyone
  * @length: its length in bytes, or -1 if nul-terminated
+ *
+ * Turns the HTML of a message's `formatted_body` into Pango markup for a
+ * label: only the tags the spec allows, links showing where they really lead,
+ * no image fetched, nesting capped. Anything else is dropped or escaped.
  *
  * Returns: (transfer full): well-formed Pango markup saying only what the
  *   spec's allowed HTML can say

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -68,6 +68,25 @@ gboolean    _matrix_json_node_get_array  (JsonNode     *node,
                                           const char   *member,
                                           gboolean      required,
                                           JsonArray   **out,
+                                          GError      **error);
+
+/* Sync and pagination tokens: at most this many bytes (a real server's are
+ * well under a hundred; a URL should stay under the 8 KiB many HTTP servers
+ * and proxies accept). */
+#define MATRIX_MAX_TOKEN_LENGTH 4096
+
+gboolean    _matrix_token_is_valid       (const char   *token);
+gboolean    _matrix_json_get_token       (JsonObject   *object,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          const char  **out,
+                                          GError      **error);
+gboolean    _matrix_json_node_get_token  (JsonNode     *node,
+                                          const char   *where,
+                                          const char   *member,
+                                          gboolean      required,
+                                          const char  **out,
                                           GError      **error);
 JsonNode   *_matrix_json_parse         (const char   *data,
                                         gssize        length,

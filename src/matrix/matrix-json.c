@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-json"
 
 #include <math.h>
@@ -137,6 +137,71 @@ _matrix_json_node_get_array (JsonNode     *node,
   return TRUE;
 }
 
+/**
+ * _matrix_token_is_valid:
+ * @token: (nullable): a sync or pagination token
+ *
+ * Tokens are opaque, but the client sends each one back as a query
+ * parameter: one that cannot go into a request (control or non-ASCII
+ * characters, megabytes of text) would fail every request after it, and,
+ * stored, every start after that. So a token is 1 to
+ * %MATRIX_MAX_TOKEN_LENGTH printable ASCII characters without spaces.
+ *
+ * Returns: whether @token may be stored and sent back
+ */
+gboolean
+_matrix_token_is_valid (const char *token)
+{
+  gsize length = 0;
+
+  if (token == NULL)
+    return FALSE;
+
+  for (const char *c = token; *c != '\0'; c++, length++)
+    if (length >= MATRIX_MAX_TOKEN_LENGTH || !g_ascii_isgraph (*c))
+      return FALSE;
+
+  return length > 0;
+}
+
+/* A string member that is a token (see _matrix_token_is_valid()). */
+gboolean
+_matrix_json_node_get_token (JsonNode     *node,
+                             const char   *where,
+                             const char   *member,
+                             gboolean      required,
+                             const char  **out,
+                             GError      **error)
+{
+  if (!_matrix_json_node_get_string (node, where, member, required, out, error))
+    return FALSE;
+
+  if (*out != NULL && !_matrix_token_is_valid (*out))
+    {
+      *out = NULL;
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                   "%s%s%s: not a token that can be sent back (expected 1 to %u printable "
+                   "ASCII characters without spaces)",
+                   where != NULL ? where : "", where != NULL ? "." : "", member,
+                   MATRIX_MAX_TOKEN_LENGTH);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+_matrix_json_get_token (JsonObject   *object,
+                        const char   *where,
+                        const char   *member,
+                        gboolean      required,
+                        const char  **out,
+                        GError      **error)
+{
+  return _matrix_json_node_get_token (json_object_get_member (object, member), where, member,
+                                      required, out, error);
+}
+
 gboolean
 _matrix_json_get_string (JsonObject   *object,
                          const char   *where,
@@ -199,7 +264,7 @@ _matrix_json_get_array (JsonObject   *object,
 
 /* --- reading JSON text ----------------------------------------------------
  *
- * Confab reads JSON text itself and builds json-glib's tree (JsonNode,
+ * The library reads JSON text itself and builds json-glib's tree (JsonNode,
  * JsonObject, JsonArray) through json-glib's public API, so every caller
  * keeps json-glib's data model. json_parser_load_from_data() was over half
  * of an initial sync, almost all of it in its GScanner-based tokenizer

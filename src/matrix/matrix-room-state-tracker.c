@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-room-state-tracker"
 
 #include "matrix-room-private.h"
@@ -416,6 +416,8 @@ restore_rooms (MatrixRoomStateTracker *self)
  * @self: a #MatrixRoomStateTracker
  * @room_id: a room id
  *
+ * The room with id @room_id.
+ *
  * Returns: (transfer none) (nullable): the room, if we are in it or invited
  */
 MatrixRoom *
@@ -432,6 +434,9 @@ matrix_room_state_tracker_get_room (MatrixRoomStateTracker *self,
  * matrix_room_state_tracker_new:
  * @client: the client whose sync to follow
  *
+ * A tracker of the rooms of @client: it restores the rooms @client's store
+ * knows at once, then follows the client's sync.
+ *
  * Returns: (transfer full): a new tracker
  */
 MatrixRoomStateTracker *
@@ -445,6 +450,8 @@ matrix_room_state_tracker_new (MatrixClient *client)
 /**
  * matrix_room_state_tracker_get_client:
  * @self: a #MatrixRoomStateTracker
+ *
+ * The client whose rooms the tracker keeps.
  *
  * Returns: (transfer none): the client
  */
@@ -462,6 +469,8 @@ matrix_room_state_tracker_get_client (MatrixRoomStateTracker *self)
  * @room_id: a room id
  * @event_type: a state event type
  * @state_key: (nullable): a state key; %NULL means the empty key
+ *
+ * The current state of a room for a type and state key.
  *
  * Returns: (transfer full) (nullable): the current state event, or %NULL
  */
@@ -484,6 +493,9 @@ matrix_room_state_tracker_get_state (MatrixRoomStateTracker *self,
  * @self: a #MatrixRoomStateTracker
  * @room_id: a room id
  * @event_type: a state event type
+ *
+ * The current state of one type in a room, by state key, such as every
+ * `m.room.member` event.
  *
  * Returns: (transfer full) (element-type utf8 MatrixStateEvent): state key →
  *   current state event, for every state key of @event_type in the room
@@ -620,6 +632,11 @@ matrix_room_state_tracker_class_init (MatrixRoomStateTrackerClass *klass)
   object_class->get_property = matrix_room_state_tracker_get_property;
   object_class->set_property = matrix_room_state_tracker_set_property;
 
+  /**
+   * MatrixRoomStateTracker:client:
+   *
+   * The client whose sync the tracker follows.
+   */
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL, MATRIX_TYPE_CLIENT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-room"
 
 #include "matrix-event-private.h"
@@ -318,8 +318,7 @@ format_names (GPtrArray *names,
 
   if (n_others > 0)
     /* Translators: a room named after its members: "Alice, Bob and 2 others" */
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u other", "%s and %u others",
-                                         n_others),
+    return g_strdup_printf (_matrix_ngettext ("%s and %u other", "%s and %u others", n_others),
                             head->str, n_others);
 
   if (n_head == 0)
@@ -1376,6 +1375,8 @@ matrix_room_load_async (MatrixRoom          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_room_load_async().
+ *
  * Returns: %TRUE once the room's members and cached timeline are in memory
  */
 gboolean
@@ -1408,6 +1409,8 @@ _matrix_room_new (MatrixClient *client,
  * matrix_room_get_client:
  * @self: a #MatrixRoom
  *
+ * The client the room came from.
+ *
  * Returns: (transfer none): the client
  */
 MatrixClient *
@@ -1421,6 +1424,8 @@ matrix_room_get_client (MatrixRoom *self)
 /**
  * matrix_room_get_room_id:
  * @self: a #MatrixRoom
+ *
+ * The room's id, such as `!abc:example.org`.
  *
  * Returns: (transfer none): the room id
  */
@@ -1453,6 +1458,8 @@ matrix_room_get_display_name (MatrixRoom *self)
  * matrix_room_get_topic:
  * @self: a #MatrixRoom
  *
+ * The room's `m.room.topic`.
+ *
  * Returns: (transfer none) (nullable): the topic
  */
 const char *
@@ -1466,6 +1473,8 @@ matrix_room_get_topic (MatrixRoom *self)
 /**
  * matrix_room_get_avatar_url:
  * @self: a #MatrixRoom
+ *
+ * The room's image; see #MatrixRoom:avatar-url.
  *
  * Returns: (transfer none) (nullable): the `mxc://` URL of the avatar
  */
@@ -1481,6 +1490,8 @@ matrix_room_get_avatar_url (MatrixRoom *self)
  * matrix_room_get_membership:
  * @self: a #MatrixRoom
  *
+ * Whether the user is in the room, invited to it, or left it.
+ *
  * Returns: our membership
  */
 MatrixMembership
@@ -1495,6 +1506,8 @@ matrix_room_get_membership (MatrixRoom *self)
  * matrix_room_get_notification_count:
  * @self: a #MatrixRoom
  *
+ * The server's count of unread events that notify the user.
+ *
  * Returns: the number of unread notifying events
  */
 guint
@@ -1508,6 +1521,8 @@ matrix_room_get_notification_count (MatrixRoom *self)
 /**
  * matrix_room_get_highlight_count:
  * @self: a #MatrixRoom
+ *
+ * The server's count of unread events that mention the user.
  *
  * Returns: the number of unread highlights (mentions)
  */
@@ -1564,6 +1579,8 @@ matrix_room_get_last_message (MatrixRoom *self)
  * matrix_room_get_inviter:
  * @self: a #MatrixRoom
  *
+ * Who invited the user to a room of %MATRIX_MEMBERSHIP_INVITE.
+ *
  * Returns: (transfer none) (nullable): who invited us, for an invited room
  */
 const char *
@@ -1596,6 +1613,8 @@ matrix_room_get_encrypted (MatrixRoom *self)
 /**
  * matrix_room_get_timeline:
  * @self: a #MatrixRoom
+ *
+ * The room's timeline: a #GListModel of #MatrixTimelineItem.
  *
  * Returns: (transfer none): the room's timeline
  */
@@ -1658,6 +1677,8 @@ matrix_room_join_async (MatrixRoom          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_room_join_async().
+ *
  * Returns: %TRUE if the room was joined
  */
 gboolean
@@ -1719,6 +1740,8 @@ matrix_room_leave_async (MatrixRoom          *self,
  * @self: a #MatrixRoom
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_room_leave_async().
  *
  * Returns: %TRUE if the room was left
  */
@@ -1833,6 +1856,8 @@ matrix_room_mark_read_async (MatrixRoom          *self,
  * @self: a #MatrixRoom
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_room_mark_read_async().
  *
  * Returns: %TRUE if the room is marked read (or already was)
  */
@@ -1952,22 +1977,83 @@ matrix_room_class_init (MatrixRoomClass *klass)
   object_class->finalize = matrix_room_finalize;
   object_class->get_property = matrix_room_get_property;
 
+  /**
+   * MatrixRoom:room-id:
+   *
+   * The room's id.
+   */
   properties[PROP_ROOM_ID] =
     g_param_spec_string ("room-id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixRoom:display-name:
+   *
+   * The room's name as the spec's algorithm makes it: its `m.room.name`, else
+   * its canonical alias, else its members' names ("Alice and Bob"), else
+   * "Empty Room" (translated). Never %NULL.
+   */
   properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
+  /**
+   * MatrixRoom:topic:
+   *
+   * The room's `m.room.topic`, or %NULL.
+   */
   properties[PROP_TOPIC] = g_param_spec_string ("topic", NULL, NULL, NULL, flags);
+  /**
+   * MatrixRoom:avatar-url:
+   *
+   * The `mxc://` URL of the room's `m.room.avatar`; in an unnamed room of two,
+   * the other member's avatar; or %NULL.
+   */
   properties[PROP_AVATAR_URL] = g_param_spec_string ("avatar-url", NULL, NULL, NULL, flags);
+  /**
+   * MatrixRoom:membership:
+   *
+   * Whether the user is in the room, invited to it, or left it.
+   */
   properties[PROP_MEMBERSHIP] =
     g_param_spec_enum ("membership", NULL, NULL, MATRIX_TYPE_MEMBERSHIP, MATRIX_MEMBERSHIP_JOIN, flags);
+  /**
+   * MatrixRoom:notification-count:
+   *
+   * How many unread events notify the user, as the server counts them.
+   */
   properties[PROP_NOTIFICATION_COUNT] =
     g_param_spec_uint ("notification-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /**
+   * MatrixRoom:highlight-count:
+   *
+   * How many unread events mention the user, as the server counts them.
+   */
   properties[PROP_HIGHLIGHT_COUNT] =
     g_param_spec_uint ("highlight-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /**
+   * MatrixRoom:last-activity:
+   *
+   * The time of the room's newest timeline event in milliseconds since the
+   * Unix epoch (for an invite, when it arrived), or 0.
+   */
   properties[PROP_LAST_ACTIVITY] =
     g_param_spec_int64 ("last-activity", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /**
+   * MatrixRoom:last-message:
+   *
+   * The newest message as plain text for a room list, such as "Alice: hi", or
+   * %NULL. It is not escaped for markup.
+   */
   properties[PROP_LAST_MESSAGE] = g_param_spec_string ("last-message", NULL, NULL, NULL, flags);
+  /**
+   * MatrixRoom:inviter:
+   *
+   * The user id of who invited the user, for a room of
+   * %MATRIX_MEMBERSHIP_INVITE, or %NULL.
+   */
   properties[PROP_INVITER] = g_param_spec_string ("inviter", NULL, NULL, NULL, flags);
   properties[PROP_ENCRYPTED] = g_param_spec_boolean ("encrypted", NULL, NULL, FALSE, flags);
+  /**
+   * MatrixRoom:timeline:
+   *
+   * The room's #MatrixTimeline.
+   */
   properties[PROP_TIMELINE] =
     g_param_spec_object ("timeline", NULL, NULL, MATRIX_TYPE_TIMELINE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include <gio/gio.h>
@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * @MATRIX_MEMBERSHIP_JOIN: we are in the room
  * @MATRIX_MEMBERSHIP_INVITE: we are invited (see #MatrixRoom:inviter)
  * @MATRIX_MEMBERSHIP_LEAVE: we left, were kicked, or declined
+ *
+ * The user's membership of a room (#MatrixRoom:membership).
  */
 typedef enum {
   MATRIX_MEMBERSHIP_JOIN,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include <gio/gio.h>
@@ -6,12 +6,14 @@
 G_BEGIN_DECLS
 
 /* Where MatrixSqliteStore keeps the access token: the Secret Service (the
- * GNOME keyring) under the schema "io.github.confab.Confab.Session", keyed by
- * user id and homeserver. Where no Secret Service answers, the caller falls
- * back to a file only the user can read, with the blocking helpers below, run
- * on its writer thread. */
+ * GNOME keyring) under the schema the application names (its
+ * secret-schema property), keyed by user id and homeserver. Where no Secret
+ * Service answers, or the application names no schema, the store keeps it in
+ * a file only the user can read, with the blocking helpers below, run on its
+ * writer thread. */
 
-void     _matrix_secret_lookup_async  (const char           *user_id,
+void     _matrix_secret_lookup_async  (const char           *schema_name,
+                                       const char           *user_id,
                                        const char           *homeserver,
                                        GCancellable         *cancellable,
                                        GAsyncReadyCallback   callback,
@@ -20,7 +22,8 @@ void     _matrix_secret_lookup_async  (const char           *user_id,
 char    *_matrix_secret_lookup_finish (GAsyncResult         *result,
                                        GError              **error);
 /* With a NULL token, removes the stored one. */
-void     _matrix_secret_store_async   (const char           *user_id,
+void     _matrix_secret_store_async   (const char           *schema_name,
+                                       const char           *user_id,
                                        const char           *homeserver,
                                        const char           *token,
                                        GCancellable         *cancellable,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-secret"
 
 #include <errno.h>
@@ -9,24 +9,21 @@
 #include "matrix-secret.h"
 #include "matrix-secret-private.h"
 
-static const SecretSchema *
-session_schema (void)
+/* The application names the schema (e.g. "org.example.App.Session"); a
+ * session's token is filed under it by user id and homeserver. */
+static SecretSchema *
+session_schema_new (const char *name)
 {
-  static const SecretSchema schema = {
-    "io.github.confab.Confab.Session", SECRET_SCHEMA_NONE,
-    {
-      { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    },
-  };
-
-  return &schema;
+  return secret_schema_new (name, SECRET_SCHEMA_NONE,
+                            "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING,
+                            "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING,
+                            NULL);
 }
 
 /* A token looked up ahead of the store that will ask for it (main thread
  * only). */
 typedef struct {
+  char      *schema_name;
   char      *user_id;
   char      *homeserver;
   gboolean   done;
@@ -52,6 +49,7 @@ prefetch_free (Prefetch *p)
   g_free (p->token);
   g_clear_error (&p->error);
   g_ptr_array_unref (p->waiters);
+  g_free (p->schema_name);
   g_free (p->user_id);
   g_free (p->homeserver);
   g_free (p);
@@ -84,13 +82,15 @@ prefetch_thread (GTask        *task,
                  GCancellable *cancellable)
 {
   char **session = task_data;
+  SecretSchema *schema = session_schema_new (session[0]);
   GError *error = NULL;
   char *secret;
 
   /* The blocking call runs a main context of its own in this thread: the
    * main thread is busy starting GTK meanwhile. */
-  secret = secret_password_lookup_sync (session_schema (), NULL, &error,
-                                        "user-id", session[0], "homeserver", session[1], NULL);
+  secret = secret_password_lookup_sync (schema, NULL, &error,
+                                        "user-id", session[1], "homeserver", session[2], NULL);
+  secret_schema_unref (schema);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -121,6 +121,8 @@ on_prefetched (GObject      *source,
 
 /**
  * matrix_secret_prefetch:
+ * @schema_name: the keyring schema the store files tokens under (see
+ *   #MatrixSqliteStore:secret-schema)
  * @user_id: the user id of a saved session
  * @homeserver: its homeserver, as its store holds it
  *
@@ -133,12 +135,14 @@ on_prefetched (GObject      *source,
  * removed meanwhile, or half a minute without a store asking, drops it.
  */
 void
-matrix_secret_prefetch (const char *user_id,
+matrix_secret_prefetch (const char *schema_name,
+                        const char *user_id,
                         const char *homeserver)
 {
   g_autoptr(GTask) task = NULL;
   char **session;
 
+  g_return_if_fail (schema_name != NULL);
   g_return_if_fail (user_id != NULL);
   g_return_if_fail (homeserver != NULL);
 
@@ -152,13 +156,15 @@ matrix_secret_prefetch (const char *user_id,
     }
 
   prefetch = g_new0 (Prefetch, 1);
+  prefetch->schema_name = g_strdup (schema_name);
   prefetch->user_id = g_strdup (user_id);
   prefetch->homeserver = g_strdup (homeserver);
   prefetch->waiters = g_ptr_array_new_with_free_func (g_object_unref);
 
-  session = g_new0 (char *, 3);
-  session[0] = g_strdup (user_id);
-  session[1] = g_strdup (homeserver);
+  session = g_new0 (char *, 4);
+  session[0] = g_strdup (schema_name);
+  session[1] = g_strdup (user_id);
+  session[2] = g_strdup (homeserver);
   task = g_task_new (NULL, NULL, on_prefetched, prefetch);
   g_task_set_source_tag (task, matrix_secret_prefetch);
   g_task_set_task_data (task, session, (GDestroyNotify) g_strfreev);
@@ -168,14 +174,16 @@ matrix_secret_prefetch (const char *user_id,
 /* Whether a lookup for this session can take the prefetched token. One
  * that can be cancelled does not wait for a lookup it cannot cancel. */
 static gboolean
-take_prefetched (const char   *user_id,
+take_prefetched (const char   *schema_name,
+                 const char   *user_id,
                  const char   *homeserver,
                  GCancellable *cancellable,
                  GTask        *task)
 {
   Prefetch *p = prefetch;
 
-  if (p == NULL || p->stale || g_strcmp0 (p->user_id, user_id) != 0 ||
+  if (p == NULL || p->stale || g_strcmp0 (p->schema_name, schema_name) != 0 ||
+      g_strcmp0 (p->user_id, user_id) != 0 ||
       g_strcmp0 (p->homeserver, homeserver) != 0)
     return FALSE;
 
@@ -195,10 +203,12 @@ take_prefetched (const char   *user_id,
 /* A token saved or removed for this session: what was looked up ahead no
  * longer holds. */
 static void
-drop_prefetched (const char *user_id,
+drop_prefetched (const char *schema_name,
+                 const char *user_id,
                  const char *homeserver)
 {
-  if (prefetch == NULL || g_strcmp0 (prefetch->user_id, user_id) != 0 ||
+  if (prefetch == NULL || g_strcmp0 (prefetch->schema_name, schema_name) != 0 ||
+      g_strcmp0 (prefetch->user_id, user_id) != 0 ||
       g_strcmp0 (prefetch->homeserver, homeserver) != 0)
     return;
 
@@ -226,22 +236,28 @@ on_looked_up (GObject      *source,
 }
 
 void
-_matrix_secret_lookup_async (const char          *user_id,
+_matrix_secret_lookup_async (const char          *schema_name,
+                             const char          *user_id,
                              const char          *homeserver,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  SecretSchema *schema;
 
   g_task_set_source_tag (task, _matrix_secret_lookup_async);
-  if (take_prefetched (user_id, homeserver, cancellable, task))
+  if (take_prefetched (schema_name, user_id, homeserver, cancellable, task))
     {
       g_object_unref (task);
       return;
     }
-  secret_password_lookup (session_schema (), cancellable, on_looked_up, task,
+  /* libsecret reads the schema during the call only. (Not g_autoptr: in
+   * libsecret 0.20 its cleanup function is g_object_unref, wrongly.) */
+  schema = session_schema_new (schema_name);
+  secret_password_lookup (schema, cancellable, on_looked_up, task,
                           "user-id", user_id, "homeserver", homeserver, NULL);
+  secret_schema_unref (schema);
 }
 
 char *
@@ -271,7 +287,8 @@ on_stored (GObject      *source,
 }
 
 void
-_matrix_secret_store_async (const char          *user_id,
+_matrix_secret_store_async (const char          *schema_name,
+                            const char          *user_id,
                             const char          *homeserver,
                             const char          *token,
                             GCancellable        *cancellable,
@@ -279,24 +296,31 @@ _matrix_secret_store_async (const char          *user_id,
                             gpointer             user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  SecretSchema *schema = session_schema_new (schema_name);
   g_autofree char *label = NULL;
+  const char *application;
 
   g_task_set_source_tag (task, _matrix_secret_store_async);
-  drop_prefetched (user_id, homeserver);
+  drop_prefetched (schema_name, user_id, homeserver);
   /* Only a marker of which call to finish: the token itself is not kept. */
   g_task_set_task_data (task, GINT_TO_POINTER (token != NULL), NULL);
 
   if (token == NULL)
     {
-      secret_password_clear (session_schema (), cancellable, on_stored, task,
+      secret_password_clear (schema, cancellable, on_stored, task,
                              "user-id", user_id, "homeserver", homeserver, NULL);
+      secret_schema_unref (schema);
       return;
     }
 
-  label = g_strdup_printf ("Confab session of %s", user_id);
-  secret_password_store (session_schema (), SECRET_COLLECTION_DEFAULT, label, token,
+  /* What a keyring manager shows: "MyApp session of @alice:example.org". */
+  application = g_get_application_name ();
+  label = g_strdup_printf ("%s session of %s", application != NULL ? application : "Matrix",
+                           user_id);
+  secret_password_store (schema, SECRET_COLLECTION_DEFAULT, label, token,
                          cancellable, on_stored, task,
                          "user-id", user_id, "homeserver", homeserver, NULL);
+  secret_schema_unref (schema);
 }
 
 gboolean

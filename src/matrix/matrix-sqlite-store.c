@@ -1,7 +1,8 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-sqlite-store"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -28,7 +29,7 @@
  * or, where none answers, to a file only the user can read.
  */
 
-#define DATABASE_NAME "confab.db"
+#define DEFAULT_DATABASE_NAME "matrix.db"
 #define SECRET_FILE_NAME "session-token"
 
 /* Each migration takes the schema from its index to the next version; a
@@ -219,6 +220,8 @@ struct _MatrixSqliteStore
   GObject        parent_instance;
 
   char          *directory;
+  char          *database_name;
+  char          *secret_schema;     /* NULL: the token is kept in a file, never the keyring */
   char          *db_path;
   char          *secret_path;
   char          *corrupt_file;
@@ -240,6 +243,11 @@ struct _MatrixSqliteStore
   char          *file_token;
 
   SecretBackend  secret_backend;
+  /* Opened without waiting for the keyring: the token comes later. */
+  gboolean       token_later;
+  gboolean       token_pending;
+  gboolean       token_set_meanwhile;
+  GPtrArray     *token_waiters; /* GTask*: matrix_sqlite_store_wait_for_token_async() */
   GQueue         secret_ops;    /* SecretOp*, in the order they were set */
   gboolean       secret_busy;
   GPtrArray     *flush_waiters; /* GTask*: flushes waiting for the secret queue */
@@ -251,6 +259,13 @@ typedef struct {
   char *token;
 } SecretOp;
 
+/**
+ * matrix_sqlite_store_error_quark:
+ *
+ * The error domain of #MatrixSqliteStore, %MATRIX_SQLITE_STORE_ERROR.
+ *
+ * Returns: the domain's quark
+ */
 G_DEFINE_QUARK (matrix-sqlite-store-error-quark, matrix_sqlite_store_error)
 
 static void matrix_sqlite_store_iface_init (MatrixStoreInterface *iface);
@@ -270,6 +285,10 @@ enum {
   PROP_USER_ID,
   PROP_HOMESERVER,
   PROP_LAZY,
+  PROP_TOKEN_LATER,
+  PROP_TOKEN_PENDING,
+  PROP_DATABASE_NAME,
+  PROP_SECRET_SCHEMA,
   N_PROPS
 };
 
@@ -1188,7 +1207,7 @@ try_open (MatrixSqliteStore  *self,
   g_autofree char *wal_path = g_strconcat (writer->db_path, "-wal", NULL);
   gint64 started = g_get_monotonic_time ();
   /* SQLite folds the WAL into the file and removes it when the last
-   * connection closes: one left means Confab did not close the store. */
+   * connection closes: one left means the store was not closed. */
   gboolean unclean = g_file_test (wal_path, G_FILE_TEST_EXISTS);
   int version = 0;
   int rc;
@@ -1205,7 +1224,7 @@ try_open (MatrixSqliteStore  *self,
   sqlite3_busy_timeout (db, 5000);
 
   /* The version is read before anything writes, so that a database of a
-   * newer Confab is left exactly as it was. */
+   * newer matrix-glib is left exactly as it was. */
   if (!read_user_version (db, &version, &rc))
     {
       set_sqlite_error (db, rc, "Could not read the schema version", error);
@@ -1216,7 +1235,7 @@ try_open (MatrixSqliteStore  *self,
   if (version > MATRIX_SQLITE_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, MATRIX_SQLITE_STORE_ERROR, MATRIX_SQLITE_STORE_ERROR_FUTURE_VERSION,
-                   "The store %s has schema version %d, written by a newer Confab; this one "
+                   "The store %s has schema version %d, written by a newer matrix-glib; this one "
                    "reads up to version %d",
                    writer->db_path, version, MATRIX_SQLITE_STORE_SCHEMA_VERSION);
       sqlite3_close (db);
@@ -1919,8 +1938,8 @@ secret_next (MatrixSqliteStore *self)
         }
 
       self->secret_busy = TRUE;
-      _matrix_secret_store_async (op->user_id, op->homeserver, op->token, NULL,
-                                  on_secret_stored, g_object_ref (self));
+      _matrix_secret_store_async (self->secret_schema, op->user_id, op->homeserver, op->token,
+                                  NULL, on_secret_stored, g_object_ref (self));
     }
 
   if (!self->secret_busy && self->flush_waiters->len > 0)
@@ -1972,6 +1991,9 @@ sqlite_set_value (MatrixStore *store,
 
   if (g_str_equal (key, MATRIX_STORE_KEY_ACCESS_TOKEN))
     {
+      /* Newer than whatever the keyring still has to say. */
+      if (self->token_pending)
+        self->token_set_meanwhile = TRUE;
       queue_secret (self, value);
     }
   else
@@ -2363,15 +2385,20 @@ matrix_sqlite_store_iface_init (MatrixStoreInterface *iface)
 /* --- GAsyncInitable ------------------------------------------------------- */
 
 static void
-on_token_looked_up (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+wipe_token (char *token)
 {
-  g_autoptr(GTask) task = user_data;
-  MatrixSqliteStore *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = _matrix_secret_lookup_finish (result, &error);
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+  g_free (token);
+}
 
+/* What the keyring said about the token: @token (transfer full) or
+ * @error, and where the token lives from now on. */
+static void
+take_looked_up_token (MatrixSqliteStore *self,
+                      char              *token,
+                      const GError      *error)
+{
   if (error != NULL)
     {
       note_no_keyring (error);
@@ -2379,6 +2406,15 @@ on_token_looked_up (GObject      *source,
     }
   else
     self->secret_backend = SECRET_KEYRING;
+
+  /* A token set (a new sign-in) or removed (a logout) while the keyring
+   * took its time is the one that holds. */
+  if (self->token_set_meanwhile)
+    {
+      wipe_token (token);
+      g_clear_pointer (&self->file_token, wipe_token);
+      return;
+    }
 
   if (token != NULL)
     g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
@@ -2392,9 +2428,61 @@ on_token_looked_up (GObject      *source,
       if (self->secret_backend == SECRET_KEYRING)
         queue_secret (self, self->file_token);
     }
-  g_clear_pointer (&self->file_token, g_free);
+  g_clear_pointer (&self->file_token, wipe_token);
+}
 
+static void
+on_token_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  char *token = _matrix_secret_lookup_finish (result, &error);
+
+  take_looked_up_token (self, token, error);
   g_task_return_boolean (task, TRUE);
+}
+
+/* The lookup of a store that did not wait for it: it does not keep the
+ * store alive (a keyring may take the whole D-Bus timeout to answer, and a
+ * closed store is not kept open for that). */
+static void
+on_token_looked_up_later (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  g_autoptr(MatrixSqliteStore) self = g_weak_ref_get (ref);
+  g_autoptr(GPtrArray) waiters = NULL;
+  g_autoptr(GError) error = NULL;
+  char *token = _matrix_secret_lookup_finish (result, &error);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (self == NULL)
+    {
+      wipe_token (token);
+      return;
+    }
+
+  take_looked_up_token (self, token, error);
+  self->token_pending = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_PENDING]);
+
+  waiters = g_steal_pointer (&self->token_waiters);
+  self->token_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *waiter = g_ptr_array_index (waiters, i);
+      GCancellable *cancellable = g_task_get_cancellable (waiter);
+      gulong handler = GPOINTER_TO_SIZE (g_task_get_task_data (waiter));
+
+      if (handler != 0)
+        g_signal_handler_disconnect (cancellable, handler);
+      g_task_return_boolean (waiter, TRUE);
+    }
 }
 
 static void
@@ -2434,9 +2522,35 @@ on_opened (GObject      *source,
       return;
     }
 
+  if (self->secret_schema == NULL)
+    {
+      /* The application keeps its tokens out of the keyring. */
+      if (self->file_token != NULL)
+        g_hash_table_insert (self->cache->values, g_strdup (MATRIX_STORE_KEY_ACCESS_TOKEN),
+                             g_steal_pointer (&self->file_token));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (self->token_later)
+    {
+      GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+      /* Reading never waits for the keyring: the store is open now, and
+       * the token follows (matrix_sqlite_store_wait_for_token_async()).
+       * No cancellable, so that a lookup started ahead is taken over. */
+      g_weak_ref_init (ref, self);
+      self->token_pending = TRUE;
+      _matrix_secret_lookup_async (self->secret_schema, user_id,
+                                   homeserver != NULL ? homeserver : "", NULL,
+                                   on_token_looked_up_later, ref);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
   cancellable = g_task_get_cancellable (task);
-  _matrix_secret_lookup_async (user_id, homeserver != NULL ? homeserver : "", cancellable,
-                               on_token_looked_up, g_steal_pointer (&task));
+  _matrix_secret_lookup_async (self->secret_schema, user_id, homeserver != NULL ? homeserver : "",
+                               cancellable, on_token_looked_up, g_steal_pointer (&task));
 }
 
 static void
@@ -2486,7 +2600,11 @@ matrix_sqlite_store_constructed (GObject *object)
   G_OBJECT_CLASS (matrix_sqlite_store_parent_class)->constructed (object);
 
   g_assert (self->directory != NULL);
-  self->db_path = g_build_filename (self->directory, DATABASE_NAME, NULL);
+  if (self->database_name == NULL)
+    self->database_name = g_strdup (DEFAULT_DATABASE_NAME);
+  if (self->secret_schema == NULL)
+    self->secret_backend = SECRET_FILE;
+  self->db_path = g_build_filename (self->directory, self->database_name, NULL);
   self->secret_path = g_build_filename (self->directory, SECRET_FILE_NAME, NULL);
 
   writer->jobs = g_async_queue_new ();
@@ -2514,12 +2632,15 @@ matrix_sqlite_store_finalize (GObject *object)
 
   g_queue_clear_full (&self->secret_ops, (GDestroyNotify) secret_op_free);
   g_clear_pointer (&self->flush_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->token_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->cache, _matrix_store_cache_free);
   g_clear_pointer (&self->partial_rooms, g_hash_table_unref);
   g_clear_pointer (&self->summaries, g_hash_table_unref);
   g_clear_pointer (&self->file_token, g_free);
   g_clear_pointer (&self->directory, g_free);
+  g_clear_pointer (&self->database_name, g_free);
+  g_clear_pointer (&self->secret_schema, g_free);
   g_clear_pointer (&self->user_id_hint, g_free);
   g_clear_pointer (&self->homeserver_hint, g_free);
   g_clear_pointer (&self->db_path, g_free);
@@ -2563,6 +2684,22 @@ matrix_sqlite_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->lazy);
       break;
 
+    case PROP_TOKEN_LATER:
+      g_value_set_boolean (value, self->token_later);
+      break;
+
+    case PROP_TOKEN_PENDING:
+      g_value_set_boolean (value, self->token_pending);
+      break;
+
+    case PROP_DATABASE_NAME:
+      g_value_set_string (value, self->database_name);
+      break;
+
+    case PROP_SECRET_SCHEMA:
+      g_value_set_string (value, self->secret_schema);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2598,6 +2735,18 @@ matrix_sqlite_store_set_property (GObject      *object,
       self->lazy = g_value_get_boolean (value);
       break;
 
+    case PROP_TOKEN_LATER:
+      self->token_later = g_value_get_boolean (value);
+      break;
+
+    case PROP_DATABASE_NAME:
+      self->database_name = g_value_dup_string (value);
+      break;
+
+    case PROP_SECRET_SCHEMA:
+      self->secret_schema = g_value_dup_string (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2613,9 +2762,20 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   object_class->get_property = matrix_sqlite_store_get_property;
   object_class->set_property = matrix_sqlite_store_set_property;
 
+  /**
+   * MatrixSqliteStore:directory:
+   *
+   * The directory of the store's files, created when missing; such as one from
+   * matrix_sqlite_store_default_dir().
+   */
   properties[PROP_DIRECTORY] =
     g_param_spec_string ("directory", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:timeline-limit:
+   *
+   * How many of the newest timeline events the store keeps per room.
+   */
   properties[PROP_TIMELINE_LIMIT] =
     g_param_spec_uint ("timeline-limit", NULL, NULL, 1, G_MAXUINT,
                        MATRIX_SQLITE_STORE_DEFAULT_TIMELINE_LIMIT,
@@ -2626,9 +2786,21 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
    * Where a damaged database was moved when the store opened, or %NULL: the
    * store then started empty, and the app may tell the user.
    */
+  /**
+   * MatrixSqliteStore:user-id:
+   *
+   * Whose store it is, for a database that does not say (a new one, or one set
+   * aside as damaged): the access token filed for that user is then found
+   * again. %NULL when not known.
+   */
   properties[PROP_USER_ID] =
     g_param_spec_string ("user-id", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:homeserver:
+   *
+   * The homeserver of #MatrixSqliteStore:user-id's session, or %NULL.
+   */
   properties[PROP_HOMESERVER] =
     g_param_spec_string ("homeserver", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
@@ -2644,6 +2816,53 @@ matrix_sqlite_store_class_init (MatrixSqliteStoreClass *klass)
   properties[PROP_CORRUPT_FILE] =
     g_param_spec_string ("corrupt-file", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:token-later:
+   *
+   * Whether opening is done once the database is read, without waiting for
+   * the keyring to hand over the access token; see
+   * #MatrixSqliteStore:token-pending.
+   */
+  properties[PROP_TOKEN_LATER] =
+    g_param_spec_boolean ("token-later", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:token-pending:
+   *
+   * Whether the keyring has yet to answer for the access token of a store
+   * opened with %MATRIX_SQLITE_STORE_OPEN_TOKEN_LATER; notified once it has,
+   * and the token (if any) is then the store's
+   * %MATRIX_STORE_KEY_ACCESS_TOKEN.
+   */
+  properties[PROP_TOKEN_PENDING] =
+    g_param_spec_boolean ("token-pending", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:database-name:
+   *
+   * The name of the database file in #MatrixSqliteStore:directory, such as
+   * `myapp.db`. %NULL (the default) is `matrix.db`. A damaged file is set
+   * aside beside it as `NAME.corrupt-TIME`.
+   */
+  properties[PROP_DATABASE_NAME] =
+    g_param_spec_string ("database-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixSqliteStore:secret-schema:
+   *
+   * The name of the Secret Service schema the access token is filed under
+   * (with the attributes `user-id` and `homeserver`), such as
+   * `org.example.MyApp.Session`: the application's own, so that two
+   * programs signed in as the same user never share a token. Where no
+   * Secret Service answers, the token goes to the file `session-token`
+   * (mode 0600) in the store's directory instead.
+   *
+   * %NULL (the default) keeps the token in that file only, never in the
+   * keyring: what a bot on a server wants.
+   */
+  properties[PROP_SECRET_SCHEMA] =
+    g_param_spec_string ("secret-schema", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -2657,6 +2876,7 @@ matrix_sqlite_store_init (MatrixSqliteStore *self)
                                            (GDestroyNotify) json_object_unref);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
   self->flush_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->token_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->secret_ops);
 }
 
@@ -2664,18 +2884,24 @@ matrix_sqlite_store_init (MatrixSqliteStore *self)
 
 /**
  * matrix_sqlite_store_default_dir:
+ * @application: the application's folder in the user's data directory,
+ *   such as `myapp`
  * @user_id: a Matrix user id, such as `@alice:example.org`
  *
- * The user's own directory, `$XDG_DATA_HOME/confab/<user id>`, with every
- * character that could not safely be part of a file name escaped as `%XX`.
+ * A directory of the user's own for a store, `$XDG_DATA_HOME/APPLICATION/USER`,
+ * with every character of the user id that could not safely be part of a
+ * file name escaped as `%XX`.
  *
- * Returns: (transfer full): the directory
+ * Returns: (transfer full) (type filename): the directory
  */
 char *
-matrix_sqlite_store_default_dir (const char *user_id)
+matrix_sqlite_store_default_dir (const char *application,
+                                 const char *user_id)
 {
   g_autoptr(GString) escaped = g_string_new (NULL);
 
+  g_return_val_if_fail (application != NULL && *application != '\0', NULL);
+  g_return_val_if_fail (strchr (application, G_DIR_SEPARATOR) == NULL, NULL);
   g_return_val_if_fail (user_id != NULL, NULL);
 
   for (const char *p = user_id; *p != '\0'; p++)
@@ -2689,7 +2915,7 @@ matrix_sqlite_store_default_dir (const char *user_id)
         g_string_append_printf (escaped, "%%%02X", c);
     }
 
-  return g_build_filename (g_get_user_data_dir (), "confab", escaped->str, NULL);
+  return g_build_filename (g_get_user_data_dir (), application, escaped->str, NULL);
 }
 
 /**
@@ -2704,7 +2930,7 @@ matrix_sqlite_store_default_dir (const char *user_id)
  * Opens the store on its own thread: checks the database, migrates it to the
  * current schema, loads it into memory, and looks the access token up.
  * A damaged database is moved aside (see #MatrixSqliteStore:corrupt-file) and
- * the store starts empty; one from a newer Confab is refused, untouched.
+ * the store starts empty; one from a newer matrix-glib is refused, untouched.
  */
 void
 matrix_sqlite_store_new_async (const char          *directory,
@@ -2805,6 +3031,9 @@ matrix_sqlite_store_new_lazy_async (const char          *directory,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_sqlite_store_new_async() and the other constructors, or
+ * g_async_initable_new_async() of a #MatrixSqliteStore.
+ *
  * Returns: (transfer full) (nullable): the open store, or %NULL
  */
 MatrixStore *
@@ -2820,6 +3049,8 @@ matrix_sqlite_store_new_finish (GAsyncResult  *result,
  * matrix_sqlite_store_get_directory:
  * @self: a #MatrixSqliteStore
  *
+ * The directory the store keeps its files in.
+ *
  * Returns: (transfer none): the store's directory
  */
 const char *
@@ -2833,6 +3064,9 @@ matrix_sqlite_store_get_directory (MatrixSqliteStore *self)
 /**
  * matrix_sqlite_store_get_database_path:
  * @self: a #MatrixSqliteStore
+ *
+ * The database file: #MatrixSqliteStore:database-name in the store's
+ * directory.
  *
  * Returns: (transfer none): the SQLite file
  */
@@ -2848,6 +3082,8 @@ matrix_sqlite_store_get_database_path (MatrixSqliteStore *self)
  * matrix_sqlite_store_get_corrupt_file:
  * @self: a #MatrixSqliteStore
  *
+ * Where a damaged database was set aside when the store opened.
+ *
  * Returns: (transfer none) (nullable): see #MatrixSqliteStore:corrupt-file
  */
 const char *
@@ -2862,6 +3098,8 @@ matrix_sqlite_store_get_corrupt_file (MatrixSqliteStore *self)
  * matrix_sqlite_store_get_secret_in_keyring:
  * @self: a #MatrixSqliteStore
  *
+ * Where the access token is kept; see #MatrixSqliteStore:secret-schema.
+ *
  * Returns: whether the access token is known to be kept by the Secret
  *   Service, rather than in the fallback file
  */
@@ -2871,6 +3109,93 @@ matrix_sqlite_store_get_secret_in_keyring (MatrixSqliteStore *self)
   g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), FALSE);
 
   return self->secret_backend == SECRET_KEYRING;
+}
+
+/**
+ * matrix_sqlite_store_get_token_pending:
+ * @self: a #MatrixSqliteStore
+ *
+ * Returns: see #MatrixSqliteStore:token-pending
+ */
+gboolean
+matrix_sqlite_store_get_token_pending (MatrixSqliteStore *self)
+{
+  g_return_val_if_fail (MATRIX_IS_SQLITE_STORE (self), FALSE);
+
+  return self->token_pending;
+}
+
+static void
+on_token_wait_cancelled (GCancellable *cancellable,
+                         GTask        *task)
+{
+  MatrixSqliteStore *self = g_task_get_source_object (task);
+  guint index;
+
+  if (!g_ptr_array_find (self->token_waiters, task, &index))
+    return;
+
+  g_signal_handler_disconnect (cancellable, GPOINTER_TO_SIZE (g_task_get_task_data (task)));
+  g_ptr_array_steal_index (self->token_waiters, index);
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+}
+
+/**
+ * matrix_sqlite_store_wait_for_token_async:
+ * @self: a #MatrixSqliteStore
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called once the keyring has answered
+ * @user_data: data for @callback
+ *
+ * Waits until #MatrixSqliteStore:token-pending is %FALSE: at once for a
+ * store that waited for the keyring when it opened. The token, if there is
+ * one, is then the store's %MATRIX_STORE_KEY_ACCESS_TOKEN.
+ */
+void
+matrix_sqlite_store_wait_for_token_async (MatrixSqliteStore   *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gulong handler = 0;
+
+  g_return_if_fail (MATRIX_IS_SQLITE_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_sqlite_store_wait_for_token_async);
+
+  if (!self->token_pending)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (cancellable != NULL)
+    handler = g_signal_connect (cancellable, "cancelled", G_CALLBACK (on_token_wait_cancelled), task);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (handler), NULL);
+  g_ptr_array_add (self->token_waiters, g_steal_pointer (&task));
+}
+
+/**
+ * matrix_sqlite_store_wait_for_token_finish:
+ * @self: a #MatrixSqliteStore
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the keyring has answered, %FALSE if cancelled
+ */
+gboolean
+matrix_sqlite_store_wait_for_token_finish (MatrixSqliteStore  *self,
+                                           GAsyncResult       *result,
+                                           GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -2905,6 +3230,8 @@ matrix_sqlite_store_flush_async (MatrixSqliteStore   *self,
  * @self: a #MatrixSqliteStore
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_sqlite_store_flush_async().
  *
  * Returns: %TRUE once flushed
  */

@@ -1,8 +1,22 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-store"
 
 #include "matrix-store.h"
 
+/**
+ * MatrixStore:
+ *
+ * Where a client keeps what it knows: the session, the sync token, each
+ * room's current state, metadata and newest timeline events. Reads answer
+ * from memory and never block; writes are gathered and made durable with
+ * the sync token that covers them, by one matrix_store_commit_async() per
+ * sync response, so that after a crash a store holds a response and its
+ * token, or neither.
+ *
+ * The library has two: #MatrixMemoryStore (bots and tests) and
+ * #MatrixSqliteStore (applications). See #MatrixStoreInterface to write
+ * another.
+ */
 G_DEFINE_INTERFACE (MatrixStore, matrix_store, G_TYPE_OBJECT)
 
 static void
@@ -25,6 +39,8 @@ matrix_store_default_init (MatrixStoreInterface *iface)
  * matrix_store_get_value:
  * @self: a #MatrixStore
  * @key: a key, such as %MATRIX_STORE_KEY_USER_ID
+ *
+ * A small named value, such as the user id of the session.
  *
  * Returns: (transfer none) (nullable): the value, or %NULL
  */
@@ -63,6 +79,8 @@ matrix_store_set_value (MatrixStore *self,
  * matrix_store_get_sync_token:
  * @self: a #MatrixStore
  *
+ * Where the next sync goes on from.
+ *
  * Returns: (transfer none) (nullable): the `next_batch` of the last committed
  *   sync response, or %NULL before the first one
  */
@@ -76,6 +94,8 @@ matrix_store_get_sync_token (MatrixStore *self)
  * matrix_store_set_state_event:
  * @self: a #MatrixStore
  * @event: the new current state for its (room, type, state key)
+ *
+ * Records the current state of the event's room for its type and state key.
  */
 void
 matrix_store_set_state_event (MatrixStore      *self,
@@ -93,6 +113,8 @@ matrix_store_set_state_event (MatrixStore      *self,
  * @room_id: a room id
  * @event_type: a state event type
  * @state_key: a state key
+ *
+ * A room's current state for a type and state key.
  *
  * Returns: (transfer full) (nullable): the current state event, or %NULL
  */
@@ -116,6 +138,8 @@ matrix_store_get_state_event (MatrixStore *self,
  * @room_id: a room id
  * @event_type: a state event type
  *
+ * A room's current state of one type.
+ *
  * Returns: (transfer container) (element-type MatrixStateEvent): every current
  *   state event of @event_type in the room, in no particular order
  */
@@ -135,6 +159,8 @@ matrix_store_get_state_events (MatrixStore *self,
  * matrix_store_get_room_ids:
  * @self: a #MatrixStore
  *
+ * Every room the store knows.
+ *
  * Returns: (transfer full): the ids of every room with stored state or timeline
  */
 GStrv
@@ -150,6 +176,9 @@ matrix_store_get_room_ids (MatrixStore *self)
  * @self: a #MatrixStore
  * @room_id: a room id
  * @events: (element-type MatrixEvent): events in server order
+ *
+ * Caches timeline events of a room, after those it has; an event whose id is
+ * cached already is not cached again.
  */
 void
 matrix_store_add_timeline_events (MatrixStore *self,
@@ -167,6 +196,8 @@ matrix_store_add_timeline_events (MatrixStore *self,
  * matrix_store_get_timeline_events:
  * @self: a #MatrixStore
  * @room_id: a room id
+ *
+ * The events the store keeps of a room's timeline.
  *
  * Returns: (transfer container) (element-type MatrixEvent): the cached
  *   timeline, oldest first
@@ -186,6 +217,8 @@ matrix_store_get_timeline_events (MatrixStore *self,
  * @self: a #MatrixStore
  * @room_id: a room id
  * @data: the room's metadata; the store keeps a reference, do not change it after
+ *
+ * Replaces a room's metadata.
  */
 void
 matrix_store_set_room_data (MatrixStore *self,
@@ -203,6 +236,9 @@ matrix_store_set_room_data (MatrixStore *self,
  * matrix_store_get_room_data:
  * @self: a #MatrixStore
  * @room_id: a room id
+ *
+ * A room's metadata: the JSON object the types that keep rooms store there
+ * (membership, summary, unread counts, gaps).
  *
  * Returns: (transfer full) (nullable): the room's metadata, or %NULL. Do not
  *   change it.
@@ -241,6 +277,10 @@ matrix_store_forget_room (MatrixStore *self,
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the commit is durable, or failed
  * @user_data: data for @callback
+ *
+ * Makes everything set since the last commit durable together with
+ * @next_batch, which becomes the store's sync token once it is. #MatrixClient
+ * commits once per sync response.
  */
 void
 matrix_store_commit_async (MatrixStore         *self,
@@ -262,6 +302,8 @@ matrix_store_commit_async (MatrixStore         *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_store_commit_async().
+ *
  * Returns: %TRUE once the changes and the sync token are durable
  */
 gboolean
@@ -278,6 +320,9 @@ matrix_store_commit_finish (MatrixStore   *self,
  * matrix_store_is_room_loaded:
  * @self: a #MatrixStore
  * @room_id: a room id
+ *
+ * Whether the store has the whole room in memory; see
+ * matrix_store_load_rooms_async().
  *
  * Returns: %TRUE when everything the store keeps of the room is in memory
  *   (always, for a room the store does not know); %FALSE while only what a
@@ -393,6 +438,8 @@ matrix_store_load_rooms_async (MatrixStore         *self,
  * @self: a #MatrixStore
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_store_load_rooms_async().
  *
  * Returns: %TRUE once the rooms are in memory
  */

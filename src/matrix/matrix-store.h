@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include <gio/gio.h>
@@ -7,11 +7,38 @@
 
 G_BEGIN_DECLS
 
-/* Well-known keys for matrix_store_get_value() / matrix_store_set_value(). */
+/**
+ * MATRIX_STORE_KEY_ACCESS_TOKEN:
+ *
+ * The key of the session's access token, for matrix_store_get_value() and
+ * matrix_store_set_value(). %NULL when logged out.
+ */
 #define MATRIX_STORE_KEY_ACCESS_TOKEN "access_token"
+/**
+ * MATRIX_STORE_KEY_USER_ID:
+ *
+ * The key of the session's user id, such as `@alice:example.org`.
+ */
 #define MATRIX_STORE_KEY_USER_ID      "user_id"
+/**
+ * MATRIX_STORE_KEY_DEVICE_ID:
+ *
+ * The key of the session's device id.
+ */
 #define MATRIX_STORE_KEY_DEVICE_ID    "device_id"
+/**
+ * MATRIX_STORE_KEY_HOMESERVER:
+ *
+ * The key of the session's homeserver URL.
+ */
 #define MATRIX_STORE_KEY_HOMESERVER   "homeserver"
+/**
+ * MATRIX_STORE_KEY_SYNC_TOKEN:
+ *
+ * The key of the sync token (read it with matrix_store_get_sync_token()).
+ * It is never set with matrix_store_set_value(): it moves only with
+ * matrix_store_commit_async().
+ */
 #define MATRIX_STORE_KEY_SYNC_TOKEN   "sync_token"
 
 #define MATRIX_TYPE_STORE (matrix_store_get_type ())
@@ -48,10 +75,10 @@ G_DECLARE_INTERFACE (MatrixStore, matrix_store, MATRIX, STORE, GObject)
  * @get_list_summary: the summary kept for a room that is not loaded yet
  *   (%NULL: never any)
  *
- * Where Confab keeps what it knows. Reads answer from memory and never block;
- * writes are gathered and made durable, with the sync token that covers them,
- * by one commit per sync response. Implementations: #MatrixMemoryStore,
- * #MatrixSqliteStore.
+ * The virtual functions of a #MatrixStore. All are required but
+ * @is_room_loaded, @load_rooms_async, @load_rooms_finish,
+ * @replace_timeline_event, @set_list_summary and @get_list_summary, whose
+ * %NULL means what is said above.
  *
  * A store may open with only part of a room in memory (see
  * matrix_store_is_room_loaded()): what a room list shows (room data, the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-sync"
 
 #include "matrix-error.h"
@@ -615,8 +615,8 @@ check_room (MatrixSyncResponse  *response,
                       &timeline_events, error) ||
        !_matrix_json_node_get_bool (room->timeline.limited, timeline_where, "limited", FALSE, &limited,
                                     error) ||
-       !_matrix_json_node_get_string (room->timeline.prev_batch, timeline_where, "prev_batch", FALSE,
-                                      &prev_batch, error)))
+       !_matrix_json_node_get_token (room->timeline.prev_batch, timeline_where, "prev_batch", FALSE,
+                                     &prev_batch, error)))
     return FALSE;
 
   out = add_sync_room (response, room, kind);
@@ -730,7 +730,7 @@ _matrix_sync_response_parse (GBytes  *body,
       }
 
   if (!_matrix_json_reader_finish (reader, error) ||
-      !_matrix_json_node_get_string (read.next_batch, NULL, "next_batch", TRUE, &next_batch, error) ||
+      !_matrix_json_node_get_token (read.next_batch, NULL, "next_batch", TRUE, &next_batch, error) ||
       !check_member (&read.rooms, NULL, "rooms", FALSE, JSON_NODE_OBJECT, &rooms, error))
     {
       body_clear (&read);

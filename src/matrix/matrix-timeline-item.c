@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-timeline-item"
 
 #include "matrix-content-private.h"
@@ -178,6 +178,8 @@ _matrix_timeline_item_get_target_id (MatrixTimelineItem *self)
  * matrix_timeline_item_get_kind:
  * @self: a #MatrixTimelineItem
  *
+ * Whether the item is an event, a gap or a local echo.
+ *
  * Returns: what the item is
  */
 MatrixTimelineItemKind
@@ -191,6 +193,8 @@ matrix_timeline_item_get_kind (MatrixTimelineItem *self)
 /**
  * matrix_timeline_item_get_event:
  * @self: a #MatrixTimelineItem
+ *
+ * The event an item of %MATRIX_TIMELINE_ITEM_EVENT shows.
  *
  * Returns: (transfer none) (nullable): the event of an EVENT item
  */
@@ -206,6 +210,8 @@ matrix_timeline_item_get_event (MatrixTimelineItem *self)
  * matrix_timeline_item_get_event_id:
  * @self: a #MatrixTimelineItem
  *
+ * The id of the event the item shows.
+ *
  * Returns: (transfer none) (nullable): the event id of an EVENT item
  */
 const char *
@@ -219,6 +225,8 @@ matrix_timeline_item_get_event_id (MatrixTimelineItem *self)
 /**
  * matrix_timeline_item_get_event_type:
  * @self: a #MatrixTimelineItem
+ *
+ * The type of the item's event or local echo.
  *
  * Returns: (transfer none) (nullable): the event type; %NULL for a gap
  */
@@ -234,6 +242,8 @@ matrix_timeline_item_get_event_type (MatrixTimelineItem *self)
  * matrix_timeline_item_get_sender:
  * @self: a #MatrixTimelineItem
  *
+ * Who sent the item's event or local echo.
+ *
  * Returns: (transfer none) (nullable): the sender's user id; %NULL for a gap
  */
 const char *
@@ -248,6 +258,8 @@ matrix_timeline_item_get_sender (MatrixTimelineItem *self)
  * matrix_timeline_item_get_content:
  * @self: a #MatrixTimelineItem
  *
+ * The content of the item's event or local echo.
+ *
  * Returns: (transfer none) (nullable): the event content; %NULL for a gap
  */
 JsonObject *
@@ -261,6 +273,8 @@ matrix_timeline_item_get_content (MatrixTimelineItem *self)
 /**
  * matrix_timeline_item_get_origin_server_ts:
  * @self: a #MatrixTimelineItem
+ *
+ * When the item's event was sent.
  *
  * Returns: the event's time in ms since the epoch; for an echo, the local
  *   time the send began; 0 for a gap
@@ -277,6 +291,9 @@ matrix_timeline_item_get_origin_server_ts (MatrixTimelineItem *self)
  * matrix_timeline_item_get_transaction_id:
  * @self: a #MatrixTimelineItem
  *
+ * The transaction id of a local echo, which the server's copy of the event
+ * carries too.
+ *
  * Returns: (transfer none) (nullable): the transaction id of an echo, or of
  *   an event this device sent
  */
@@ -292,6 +309,8 @@ matrix_timeline_item_get_transaction_id (MatrixTimelineItem *self)
  * matrix_timeline_item_get_send_state:
  * @self: a #MatrixTimelineItem
  *
+ * How the send of a local echo stands.
+ *
  * Returns: where the send of an echo stands; %MATRIX_SEND_STATE_NONE for others
  */
 MatrixSendState
@@ -306,6 +325,8 @@ matrix_timeline_item_get_send_state (MatrixTimelineItem *self)
  * matrix_timeline_item_get_send_error:
  * @self: a #MatrixTimelineItem
  *
+ * The error of a local echo whose send failed.
+ *
  * Returns: (transfer none) (nullable): why the send of a FAILED echo failed
  */
 const GError *
@@ -319,6 +340,9 @@ matrix_timeline_item_get_send_error (MatrixTimelineItem *self)
 /**
  * matrix_timeline_item_get_gap_token:
  * @self: a #MatrixTimelineItem
+ *
+ * Where loading older events goes on from, for an item of
+ * %MATRIX_TIMELINE_ITEM_GAP.
  *
  * Returns: (transfer none) (nullable): the pagination token of a gap
  */
@@ -826,30 +850,84 @@ matrix_timeline_item_class_init (MatrixTimelineItemClass *klass)
   object_class->finalize = matrix_timeline_item_finalize;
   object_class->get_property = matrix_timeline_item_get_property;
 
+  /**
+   * MatrixTimelineItem:kind:
+   *
+   * Whether the item is an event, a gap or a local echo.
+   */
   properties[PROP_KIND] =
     g_param_spec_enum ("kind", NULL, NULL, MATRIX_TYPE_TIMELINE_ITEM_KIND,
                        MATRIX_TIMELINE_ITEM_EVENT, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:event:
+   *
+   * The event of an item of %MATRIX_TIMELINE_ITEM_EVENT, or %NULL.
+   */
   properties[PROP_EVENT] =
     g_param_spec_object ("event", NULL, NULL, MATRIX_TYPE_EVENT,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:event-id:
+   *
+   * The id of the item's event, or %NULL for a gap and a local echo.
+   */
   properties[PROP_EVENT_ID] =
     g_param_spec_string ("event-id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:event-type:
+   *
+   * The type of the item's event or local echo, or %NULL for a gap.
+   */
   properties[PROP_EVENT_TYPE] =
     g_param_spec_string ("event-type", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:sender:
+   *
+   * The user id of the sender of the item's event or local echo, or %NULL for
+   * a gap.
+   */
   properties[PROP_SENDER] =
     g_param_spec_string ("sender", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:content:
+   *
+   * The content of the item's event or local echo, or %NULL for a gap.
+   */
   properties[PROP_CONTENT] =
     g_param_spec_boxed ("content", NULL, NULL, JSON_TYPE_OBJECT,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:origin-server-ts:
+   *
+   * When the item's event was sent, in milliseconds since the Unix epoch: for
+   * a local echo, when the send began; 0 for a gap.
+   */
   properties[PROP_ORIGIN_SERVER_TS] =
     g_param_spec_int64 ("origin-server-ts", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:transaction-id:
+   *
+   * The transaction id of a local echo (and of an event this client sent), or
+   * %NULL.
+   */
   properties[PROP_TRANSACTION_ID] =
     g_param_spec_string ("transaction-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:send-state:
+   *
+   * How the send of a local echo stands; %MATRIX_SEND_STATE_NONE for other
+   * items. Notifies when it changes.
+   */
   properties[PROP_SEND_STATE] =
     g_param_spec_enum ("send-state", NULL, NULL, MATRIX_TYPE_SEND_STATE, MATRIX_SEND_STATE_NONE,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimelineItem:gap-token:
+   *
+   * For a gap, the token older events are loaded from; %NULL otherwise.
+   */
   properties[PROP_GAP_TOKEN] =
     g_param_spec_string ("gap-token", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 

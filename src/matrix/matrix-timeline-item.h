@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
 #include <glib-object.h>
@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  *   fills the gap nearest the top
  * @MATRIX_TIMELINE_ITEM_LOCAL_ECHO: an event this client is sending, shown before
  *   the server has it; replaced in place by the server's copy
+ *
+ * What a #MatrixTimelineItem is (#MatrixTimelineItem:kind).
  */
 typedef enum {
   MATRIX_TIMELINE_ITEM_EVENT,
@@ -30,6 +32,8 @@ typedef enum {
  * @MATRIX_SEND_STATE_FAILED: the send failed; matrix_timeline_retry() resends it
  * @MATRIX_SEND_STATE_SENT: the server accepted it; its copy has not come down
  *   the sync yet (it then replaces the echo)
+ *
+ * How the send of a local echo stands (#MatrixTimelineItem:send-state).
  */
 typedef enum {
   MATRIX_SEND_STATE_NONE,

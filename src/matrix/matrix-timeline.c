@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-timeline"
 
 #include "matrix-client-private.h"
@@ -622,6 +622,12 @@ _matrix_timeline_restore (MatrixTimeline *self,
           !_matrix_json_get_string (json_node_get_object (node), NULL, "token", TRUE, &token, NULL) ||
           !_matrix_json_get_string (json_node_get_object (node), NULL, "before", TRUE, &before, NULL))
         continue;
+      /* Stored before tokens were checked: it would fail every /messages. */
+      if (!_matrix_token_is_valid (token))
+        {
+          g_warning ("Left out a stored gap whose token cannot be sent back");
+          continue;
+        }
       g_hash_table_insert (gap_before, (gpointer) before, (gpointer) token);
       add_sync_gap (self, token, before);
     }
@@ -754,6 +760,8 @@ _matrix_timeline_new (MatrixClient *client,
  * matrix_timeline_get_room_id:
  * @self: a #MatrixTimeline
  *
+ * The room whose timeline this is.
+ *
  * Returns: (transfer none): the id of the room
  */
 const char *
@@ -768,6 +776,8 @@ matrix_timeline_get_room_id (MatrixTimeline *self)
  * matrix_timeline_get_loading:
  * @self: a #MatrixTimeline
  *
+ * Whether a matrix_timeline_load_older_async() is running.
+ *
  * Returns: whether older events are being loaded
  */
 gboolean
@@ -781,6 +791,8 @@ matrix_timeline_get_loading (MatrixTimeline *self)
 /**
  * matrix_timeline_get_at_start:
  * @self: a #MatrixTimeline
+ *
+ * Whether there is nothing older to load; see #MatrixTimeline:at-start.
  *
  * Returns: whether the room's first event is in the timeline
  */
@@ -888,7 +900,7 @@ on_messages (GObject      *source,
   body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
   if (body == NULL ||
       !_matrix_json_get_array (body, "messages", "chunk", TRUE, &array, &error) ||
-      !_matrix_json_get_string (body, "messages", "end", FALSE, &end, &error))
+      !_matrix_json_get_token (body, "messages", "end", FALSE, &end, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1000,6 +1012,8 @@ matrix_timeline_load_older_async (MatrixTimeline      *self,
  * @self: a #MatrixTimeline
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_timeline_load_older_async().
  *
  * Returns: %TRUE on success
  */
@@ -1267,23 +1281,6 @@ send_echo (MatrixTimeline     *self,
                                   cancellable, on_event_sent, task);
 }
 
-/**
- * matrix_timeline_send_async:
- * @self: a #MatrixTimeline
- * @event_type: the event type, e.g. `m.room.message`
- * @content: the content
- * @cancellable: (nullable): a #GCancellable
- * @callback: called with the event id, or an error
- * @user_data: data for @callback
- *
- * Sends a message event. A LOCAL_ECHO item, PENDING, appears at the end of
- * the timeline at once; the server's copy replaces it when a sync brings it.
- * If the send fails the echo becomes FAILED, for matrix_timeline_retry().
- * In a room known to be encrypted it fails at once with
- * %MATRIX_ERROR_ROOM_ENCRYPTED and no echo; one found to be encrypted only
- * when sending leaves a FAILED echo with that error, and a retry fails
- * the same way (see matrix_client_send_event_async()).
- */
 /* What @original shows now. */
 static JsonObject *
 shown_content (MatrixTimeline *self,
@@ -1367,6 +1364,11 @@ send_new (MatrixTimeline      *self,
  * has no method for. A LOCAL_ECHO item, PENDING, appears at the end of the
  * timeline at once; the server's copy replaces it when a sync brings it.
  * If the send fails the echo becomes FAILED, for matrix_timeline_retry().
+ * In a room known to be encrypted it fails at once with
+ * %MATRIX_ERROR_ROOM_ENCRYPTED and no echo; one found to be encrypted only
+ * when sending leaves a FAILED echo with that error, and a retry fails
+ * the same way (see matrix_client_send_event_async()). The same holds for
+ * every other send of this timeline.
  */
 void
 matrix_timeline_send_async (MatrixTimeline      *self,
@@ -1570,6 +1572,8 @@ matrix_timeline_redact_async (MatrixTimeline      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_timeline_send_async().
+ *
  * Returns: (transfer full) (nullable): the id of the sent event
  */
 char *
@@ -1679,9 +1683,20 @@ matrix_timeline_class_init (MatrixTimelineClass *klass)
   object_class->finalize = matrix_timeline_finalize;
   object_class->get_property = matrix_timeline_get_property;
 
+  /**
+   * MatrixTimeline:loading:
+   *
+   * Whether a matrix_timeline_load_older_async() is running.
+   */
   properties[PROP_LOADING] =
     g_param_spec_boolean ("loading", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixTimeline:at-start:
+   *
+   * Whether the room's first event is in the timeline, so there is nothing
+   * older to load.
+   */
   properties[PROP_AT_START] =
     g_param_spec_boolean ("at-start", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

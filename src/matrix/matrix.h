@@ -1,7 +1,7 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The Confab Matrix library: everything an application includes. */
+/* matrix-glib: everything an application includes. */
 #include "matrix-client.h"
 #include "matrix-discovery.h"
 #include "matrix-error.h"
@@ -17,3 +17,4 @@
 #include "matrix-text.h"
 #include "matrix-timeline.h"
 #include "matrix-timeline-item.h"
+#include "matrix-version.h"

@@ -231,7 +231,7 @@ on_discovered (GObject      *source,
    * server's view of this client). */
   if (is_saved_user (self, gtk_editable_get_text (GTK_EDITABLE (self->user_row))))
     matrix_store_set_value (store, MATRIX_STORE_KEY_DEVICE_ID, self->saved_device_id);
-  client = matrix_client_new (url, store);
+  client = confab_session_new_client (url, store);
   matrix_client_login_async (client,
                              gtk_editable_get_text (GTK_EDITABLE (self->user_row)),
                              gtk_editable_get_text (GTK_EDITABLE (self->password_row)),

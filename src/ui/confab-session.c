@@ -10,6 +10,12 @@
 
 #define GROUP "Session"
 
+/* What Confab calls the things the library keeps for it. Every Confab so far
+ * has used these, so a saved session carries on. */
+#define APP_DIR       "confab"
+#define DATABASE_NAME "confab.db"
+#define SECRET_SCHEMA "io.github.confab.Confab.Session"
+
 /* What session.ini holds. The access token lives in the store (keyring); the
  * sync token and the rooms too. */
 static const char *keys[] = {
@@ -27,7 +33,51 @@ confab_session_create_store (void)
 char *
 confab_session_get_path (void)
 {
-  return g_build_filename (g_get_user_data_dir (), "confab", "session.ini", NULL);
+  return g_build_filename (g_get_user_data_dir (), APP_DIR, "session.ini", NULL);
+}
+
+char *
+confab_session_get_store_dir (const char *user_id)
+{
+  return matrix_sqlite_store_default_dir (APP_DIR, user_id);
+}
+
+MatrixClient *
+confab_session_new_client (const char  *homeserver,
+                           MatrixStore *store)
+{
+  return g_object_new (MATRIX_TYPE_CLIENT,
+                       "homeserver", homeserver,
+                       "store", store,
+                       "user-agent", "Confab/" PACKAGE_VERSION,
+                       "device-display-name", "Confab",
+                       NULL);
+}
+
+/* Knowing the session lets a reset store find its token again. Lazy: the window shows the room list from what opening reads, and a
+ * room's members and timeline are read when it is opened or synced. Token
+ * later: what is stored shows whatever the keyring does (a keyring that
+ * does not answer takes D-Bus's 25 s to fail); only syncing and sending
+ * wait for the token. */
+static void
+open_account_store_async (const char          *user_id,
+                          const char          *homeserver,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autofree char *directory = confab_session_get_store_dir (user_id);
+
+  g_async_initable_new_async (MATRIX_TYPE_SQLITE_STORE, G_PRIORITY_DEFAULT, cancellable,
+                              callback, user_data,
+                              "directory", directory,
+                              "database-name", DATABASE_NAME,
+                              "secret-schema", SECRET_SCHEMA,
+                              "user-id", user_id,
+                              "homeserver", homeserver,
+                              "lazy", TRUE,
+                              "token-later", TRUE,
+                              NULL);
 }
 
 /* Writing session.ini */
@@ -209,7 +259,6 @@ confab_session_prefetch (void)
 {
   g_autofree char *path = confab_session_get_path ();
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
-  g_autofree char *directory = NULL;
   char *contents = NULL;
   gsize length = 0;
 
@@ -238,10 +287,8 @@ confab_session_prefetch (void)
   /* The store asks the keyring for the token once it has read the
    * database, and the main loop only runs once GTK has started: looked up
    * now, on a thread, the token is there when the store asks. */
-  matrix_secret_prefetch (prefetch->user_id, prefetch->homeserver);
-  directory = matrix_sqlite_store_default_dir (prefetch->user_id);
-  matrix_sqlite_store_new_lazy_async (directory, prefetch->user_id, prefetch->homeserver, 0, NULL,
-                                      on_prefetched, prefetch);
+  matrix_secret_prefetch (SECRET_SCHEMA, prefetch->user_id, prefetch->homeserver);
+  open_account_store_async (prefetch->user_id, prefetch->homeserver, NULL, on_prefetched, prefetch);
 }
 
 /* Takes the prefetched store of this session over, if there is one. */
@@ -270,7 +317,6 @@ confab_session_open_store_async (const char          *user_id,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autofree char *directory = NULL;
   GTask *task;
 
   g_return_if_fail (user_id != NULL);
@@ -280,12 +326,7 @@ confab_session_open_store_async (const char          *user_id,
   if (take_prefetched (user_id, homeserver, task))
     return;
 
-  directory = matrix_sqlite_store_default_dir (user_id);
-  /* Knowing the session lets a reset store find its token again. Lazy: the
-   * window shows the room list from what opening reads, and a room's
-   * members and timeline are read when it is opened or synced. */
-  matrix_sqlite_store_new_lazy_async (directory, user_id, homeserver, 0, cancellable,
-                                      on_store_opened, task);
+  open_account_store_async (user_id, homeserver, cancellable, on_store_opened, task);
 }
 
 MatrixStore *

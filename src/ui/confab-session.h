@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 /* Where the app keeps its session between runs:
  * - $XDG_DATA_HOME/confab/session.ini (mode 0600): the homeserver, user id and
  *   device id of the account, never the access token;
- * - the account's MatrixSqliteStore in matrix_sqlite_store_default_dir()
+ * - the account's MatrixSqliteStore in confab_session_get_store_dir()
  *   (rooms, state, timelines, sync token), with the access token in the
  *   keyring (or, without a Secret Service, a 0600 file in that directory). */
 
@@ -18,6 +18,12 @@ G_BEGIN_DECLS
  * store once it succeeds. */
 MatrixStore  *confab_session_create_store (void);
 char         *confab_session_get_path     (void);
+/* The account's store directory: $XDG_DATA_HOME/confab/<user id>. */
+char         *confab_session_get_store_dir (const char          *user_id);
+
+/* A client that names itself Confab (user agent, a new device's name). */
+MatrixClient *confab_session_new_client   (const char           *homeserver,
+                                           MatrixStore          *store);
 
 /* Reads session.ini and opens the account's SQLite store, filled with the
  * saved homeserver, user id and device id (an access token found in an old

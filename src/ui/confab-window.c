@@ -91,6 +91,7 @@ struct _ConfabWindow
   char                   *pending_room_id;
 
   guint                   retry_seconds;
+  MatrixSyncFailure       sync_failure;
   guint                   countdown_source;
   guint                   mark_read_source;
 
@@ -138,15 +139,42 @@ show_error (ConfabWindow *self,
 
 /* Sync status banner */
 
+static const char *
+sync_failure_reason (MatrixSyncFailure failure)
+{
+  switch (failure)
+    {
+    case MATRIX_SYNC_FAILURE_RATE_LIMITED:
+      return _("Rate limited by the server");
+    case MATRIX_SYNC_FAILURE_SERVER:
+      return _("The server is having problems");
+    case MATRIX_SYNC_FAILURE_INVALID_RESPONSE:
+      return _("The server sent an answer Confab cannot use");
+    case MATRIX_SYNC_FAILURE_OTHER:
+      return _("Could not sync");
+    case MATRIX_SYNC_FAILURE_NONE:
+    case MATRIX_SYNC_FAILURE_CONNECTION:
+    default:
+      return _("Connection lost");
+    }
+}
+
 static void
 update_banner (ConfabWindow *self)
 {
+  const char *reason = sync_failure_reason (self->sync_failure);
   g_autofree char *text = NULL;
 
-  if (self->retry_seconds > 0)
-    text = g_strdup_printf (_("Connection lost — retrying in %u s"), self->retry_seconds);
+  /* A server asking for minutes of quiet gets them counted in minutes. */
+  if (self->retry_seconds >= 120)
+    /* Translators: the reason the sync failed, then minutes */
+    text = g_strdup_printf (_("%s — retrying in %u min"), reason, (self->retry_seconds + 59) / 60);
+  else if (self->retry_seconds > 0)
+    /* Translators: the reason the sync failed, then seconds */
+    text = g_strdup_printf (_("%s — retrying in %u s"), reason, self->retry_seconds);
   else
-    text = g_strdup (_("Connection lost — retrying now…"));
+    /* Translators: the reason the sync failed */
+    text = g_strdup_printf (_("%s — retrying now…"), reason);
 
   gtk_label_set_text (self->banner_label, text);
 }
@@ -182,6 +210,7 @@ on_sync_failed (MatrixClient *client,
                 ConfabWindow *self)
 {
   self->retry_seconds = delay_s;
+  self->sync_failure = matrix_client_get_sync_failure (client);
   update_banner (self);
   gtk_revealer_set_reveal_child (self->banner, TRUE);
 
@@ -918,6 +947,27 @@ show_login (ConfabWindow *self,
   show_page (self, "login");
 }
 
+static gboolean
+token_pending (MatrixStore *store)
+{
+  return MATRIX_IS_SQLITE_STORE (store) &&
+         matrix_sqlite_store_get_token_pending (MATRIX_SQLITE_STORE (store));
+}
+
+/* A saved session without a token: signed out. Its store is kept for the
+ * next sign-in of the same user, and the login page filled in. */
+static void
+show_signed_out (ConfabWindow *self,
+                 MatrixStore  *store)
+{
+  g_autofree char *user_id = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID));
+  g_autofree char *server = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER));
+
+  keep_saved_store (self, store);
+  show_login (self, NULL);
+  confab_login_page_fill (login_page (self), server, user_id, NULL);
+}
+
 static void continue_login (ConfabWindow *self, MatrixClient *login_client);
 
 static void
@@ -972,6 +1022,48 @@ on_session_ended (MatrixClient *client,
 
   confab_login_page_fill (login_page (self), homeserver, user_id, NULL);
   show_login (self, _("Your session has ended. Sign in again to continue."));
+}
+
+static void
+on_token_known (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  MatrixStore *store = MATRIX_STORE (source);
+  g_autoptr(MatrixStore) kept = NULL;
+
+  if (!matrix_sqlite_store_wait_for_token_finish (MATRIX_SQLITE_STORE (store), result, NULL) ||
+      self->client == NULL || matrix_client_get_store (self->client) != store)
+    return;
+
+  if (matrix_client_is_logged_in (self->client))
+    {
+      matrix_client_start_sync (self->client);
+      return;
+    }
+
+  /* The keyring had no token for this session after all. */
+  clear_client_full (self, &kept);
+  show_signed_out (self, g_steal_pointer (&kept));
+}
+
+/* Syncing needs the access token: a store still waiting for the keyring
+ * shows its rooms meanwhile, and the loop starts once the token is known. */
+static void
+start_sync (ConfabWindow *self)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+
+  if (!token_pending (store))
+    {
+      matrix_client_start_sync (self->client);
+      return;
+    }
+
+  g_debug ("Waiting for the keyring before syncing");
+  matrix_sqlite_store_wait_for_token_async (MATRIX_SQLITE_STORE (store), self->cancellable,
+                                            on_token_known, g_object_ref (self));
 }
 
 void
@@ -1053,7 +1145,7 @@ confab_window_set_client (ConfabWindow *self,
   show_page (self, "rooms");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 
-  matrix_client_start_sync (client);
+  start_sync (self);
 }
 
 gboolean
@@ -1157,7 +1249,7 @@ adopt_login (ConfabWindow *self,
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     matrix_store_set_value (store, keys[i], matrix_store_get_value (login_store, keys[i]));
 
-  client = matrix_client_new (matrix_client_get_homeserver (login_client), store);
+  client = confab_session_new_client (matrix_client_get_homeserver (login_client), store);
   confab_session_save_async (client, NULL, on_session_saved, NULL);
   confab_window_set_client (self, client);
 }
@@ -1256,19 +1348,15 @@ on_session_loaded (GObject      *source,
   report_damage (self, store);
   homeserver = matrix_store_get_value (store, MATRIX_STORE_KEY_HOMESERVER);
 
-  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL)
+  if (matrix_store_get_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN) == NULL && !token_pending (store))
     {
-      g_autofree char *user_id = g_strdup (matrix_store_get_value (store, MATRIX_STORE_KEY_USER_ID));
-      g_autofree char *server = g_strdup (homeserver);
-
-      keep_saved_store (self, g_steal_pointer (&store));
-      show_login (self, NULL);
-      confab_login_page_fill (login_page (self), server, user_id, NULL);
+      show_signed_out (self, g_steal_pointer (&store));
       return;
     }
 
-  /* The rooms come from the store at once; the sync goes on from there. */
-  client = matrix_client_new (homeserver, store);
+  /* The rooms come from the store at once; the sync goes on from there,
+   * once the keyring has handed over the token (see start_sync()). */
+  client = confab_session_new_client (homeserver, store);
   confab_window_set_client (self, client);
 }
 

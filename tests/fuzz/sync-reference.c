@@ -107,7 +107,7 @@ parse_room (MatrixSyncResponse  *response,
   if (timeline != NULL &&
       (!_matrix_json_get_array (timeline, timeline_where, "events", TRUE, &timeline_events, error) ||
        !_matrix_json_get_bool (timeline, timeline_where, "limited", FALSE, &limited, error) ||
-       !_matrix_json_get_string (timeline, timeline_where, "prev_batch", FALSE, &prev_batch, error)))
+       !_matrix_json_get_token (timeline, timeline_where, "prev_batch", FALSE, &prev_batch, error)))
     return FALSE;
 
   room = g_new0 (MatrixSyncRoom, 1);
@@ -245,7 +245,7 @@ sync_reference_parse (GBytes  *body,
   if (root == NULL)
     return NULL;
 
-  if (!_matrix_json_get_string (root, NULL, "next_batch", TRUE, &next_batch, error) ||
+  if (!_matrix_json_get_token (root, NULL, "next_batch", TRUE, &next_batch, error) ||
       !_matrix_json_get_object (root, NULL, "rooms", FALSE, &rooms, error))
     return NULL;
 

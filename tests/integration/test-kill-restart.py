@@ -70,9 +70,10 @@ def register(synapse, hs_dir, user, password):
 class SyncLog:
     """One run of sync-log after another, collecting the lines each prints."""
 
-    def __init__(self, argv, env):
+    def __init__(self, argv, env, password):
         self.argv = argv
         self.env = env
+        self.password = password
         self.proc = None
         self.reader = None
         self.lines = []          # (run, event) in print order, over all runs
@@ -82,9 +83,16 @@ class SyncLog:
     def start(self):
         self.runs += 1
         run = self.runs
-        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(self.argv, env=self.env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         proc = self.proc
+        # The password goes through a pipe: on the command line any user of
+        # the machine could read it in /proc/PID/cmdline.
+        with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
+            check(self.password.encode() not in f.read(),
+                  "the password is on sync-log's command line")
+        proc.stdin.write(self.password + "\n")
+        proc.stdin.close()
 
         def read():
             for line in proc.stdout:
@@ -171,9 +179,10 @@ def run(args):
         env["GIO_USE_PROXY_RESOLVER"] = "dummy"
         env.pop("G_MESSAGES_DEBUG", None)
         sync_log = SyncLog([args.sync_log, "--store", store_dir, "--homeserver", url,
-                            "--user", "bob", "--password", "bob-password",
+                            "--user", "bob", "--password-file", "-",
                             "--timeline-limit", str(args.messages * 4),
-                            "--sync-timeline-limit", str(args.messages * 2)], env)
+                            "--sync-timeline-limit", str(args.messages * 2)], env,
+                           "bob-password")
 
         sent = []
         send_error = []

@@ -231,7 +231,7 @@ static void
 save_session (Fixture *f)
 {
   g_autofree char *session_path = confab_session_get_path ();
-  g_autofree char *dir = matrix_sqlite_store_default_dir (USER);
+  g_autofree char *dir = confab_session_get_store_dir (USER);
   g_autofree char *token_path = g_build_filename (dir, "session-token", NULL);
   g_autofree char *contents = NULL;
 

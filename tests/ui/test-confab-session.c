@@ -169,10 +169,12 @@ committed (gpointer data)
          g_strcmp0 (matrix_store_get_sync_token (matrix_client_get_store (client)), "s1") == 0;
 }
 
+/* Where every Confab so far kept the account: spelt out, so that a change
+ * of the app's names for the library fails here. */
 static char *
 store_dir (void)
 {
-  return matrix_sqlite_store_default_dir (USER);
+  return matrix_sqlite_store_default_dir ("confab", USER);
 }
 
 static char *

@@ -1026,7 +1026,8 @@ test_sync_failure_shows_banner (Fixture       *f,
   GtkWidget *banner;
 
   fake_homeserver_queue (f->server, "GET", SYNC "?since=s1&timeout=30000", 500, "Oops", FALSE);
-  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+  /* The retry asks for an answer at once, so its success comes at once. */
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=0", 200,
                               "application/json", "{\"next_batch\":\"s2\"}");
   fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
                               "application/json", "{\"next_batch\":\"s2\"}");
@@ -1036,7 +1037,7 @@ test_sync_failure_shows_banner (Fixture       *f,
 
   ui_wait_until (banner_shown, f, 5000, "banner shown after the 500");
   g_assert_cmpstr (ui_child_label (GTK_WIDGET (f->window), CONFAB_TYPE_WINDOW, "banner_label"), ==,
-                   "Connection lost — retrying in 2 s");
+                   "The server is having problems — retrying in 2 s");
   ui_wait_until ((UiTestPredicate) gtk_revealer_get_child_revealed, banner, 5000, "banner revealed");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   png = ui_save_png (GTK_WIDGET (f->window), "window-connection-lost.png");
@@ -1045,6 +1046,91 @@ test_sync_failure_shows_banner (Fixture       *f,
   fake_homeserver_wait_for_requests (f->server, 3, 5000);
   g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
   ui_wait_until (banner_hidden, f, 5000, "banner hidden after the next success");
+}
+
+/* Retry waits that go off only when the test releases them. */
+typedef struct {
+  GSource *held;
+} HeldRetry;
+
+static GSource *
+held_retry_source (guint    delay_ms,
+                   gpointer user_data)
+{
+  HeldRetry *retry = user_data;
+  GSource *source = g_timeout_source_new (G_MAXUINT);
+
+  g_clear_pointer (&retry->held, g_source_unref);
+  retry->held = g_source_ref (source);
+  return source;
+}
+
+static void
+held_retry_release (HeldRetry *retry)
+{
+  g_assert_nonnull (retry->held);
+  g_source_set_ready_time (retry->held, 0);
+  g_clear_pointer (&retry->held, g_source_unref);
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *text;
+} BannerText;
+
+static gboolean
+banner_says (gpointer data)
+{
+  BannerText *check = data;
+
+  return banner_shown (check->f) &&
+         g_strcmp0 (ui_child_label (GTK_WIDGET (check->f->window), CONFAB_TYPE_WINDOW,
+                                    "banner_label"), check->text) == 0;
+}
+
+static void
+wait_for_banner (Fixture    *f,
+                 const char *text)
+{
+  BannerText check = { f, text };
+
+  ui_wait_until (banner_says, &check, 5000, text);
+}
+
+static void
+test_sync_banner_says_why (Fixture       *f,
+                           gconstpointer  data)
+{
+  HeldRetry retry = { NULL }, watchdog = { NULL };
+
+  _matrix_client_set_timeout_source_func (f->client, held_retry_source, &retry);
+  _matrix_client_set_watchdog_source_func (f->client, held_retry_source, &watchdog);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"never\"}");
+  fake_homeserver_queue_full (f->server, "GET", SYNC "?since=s1&timeout=0", 429, "application/json",
+                              "{\"errcode\": \"M_LIMIT_EXCEEDED\"}",
+                              (const char *[]) { "Retry-After", "3600", NULL }, 0, FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=0", 200, "<html>", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?since=s1&timeout=0", 200,
+                              "{\"next_batch\":\"s2\"}", FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s2\"}");
+  start_with_sync (f, three_rooms_sync, FALSE);
+
+  /* A server gone silent during a long-poll, past its deadline. It waited
+   * longer than the backoff already: the retry goes out now. */
+  fake_homeserver_wait_for_requests (f->server, 2, 5000);
+  held_retry_release (&watchdog);
+  wait_for_banner (f, "Connection lost — retrying now…");
+  held_retry_release (&retry);
+  /* An hour asked for, five minutes waited. */
+  wait_for_banner (f, "Rate limited by the server — retrying in 5 min");
+  held_retry_release (&retry);
+  wait_for_banner (f, "The server sent an answer Confab cannot use — retrying in 4 s");
+  held_retry_release (&retry);
+  ui_wait_until (banner_hidden, f, 5000, "banner hidden after the next success");
+  g_clear_pointer (&retry.held, g_source_unref);
+  g_clear_pointer (&watchdog.held, g_source_unref);
 }
 
 static gboolean
@@ -2247,6 +2333,8 @@ main (int   argc,
               fixture_setup, test_composer_me_sends_emote, fixture_teardown);
   g_test_add ("/confab/window/sync/failure-shows-banner", Fixture, NULL,
               fixture_setup, test_sync_failure_shows_banner, fixture_teardown);
+  g_test_add ("/confab/window/sync/banner-says-why", Fixture, NULL,
+              fixture_setup, test_sync_banner_says_why, fixture_teardown);
   g_test_add ("/confab/window/room-list/join-by-alias", Fixture, NULL,
               fixture_setup, test_join_room_by_alias, fixture_teardown);
   g_test_add ("/confab/window/room-list/leave-asks-first", Fixture, NULL,

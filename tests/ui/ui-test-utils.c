@@ -9,12 +9,11 @@
 static ConfabApplication *application;
 
 void
-ui_test_init (int    *argc,
-              char ***argv)
+ui_test_init_before_app (int    *argc,
+                         char ***argv)
 {
   g_autofree char *data_home = NULL;
   g_autofree char *cache_home = NULL;
-  g_autoptr(GError) error = NULL;
 
   data_home = g_dir_make_tmp ("confab-ui-test-XXXXXX", NULL);
   g_assert_nonnull (data_home);
@@ -28,21 +27,34 @@ ui_test_init (int    *argc,
   /* Renders show the final state, not a frame of a transition. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
-  /* The app's own start-up, as g_application_run() begins it: resources,
-   * types, style sheet, help overlay and shortcuts come from there, never
-   * from the tests. The data folder is empty, so there is no session to
-   * open; activate (the first window) is left to each test. */
   g_set_application_name ("Confab");
-  application = confab_application_new ();
-  g_assert_true (g_application_register (G_APPLICATION (application), NULL, &error));
-  g_assert_no_error (error);
-  g_assert_false (g_application_get_is_remote (G_APPLICATION (application)));
 }
 
+void
+ui_test_init (int    *argc,
+              char ***argv)
+{
+  ui_test_init_before_app (argc, argv);
+  ui_test_get_application ();
+}
+
+/* The app's own start-up, as g_application_run() begins it: resources,
+ * types, style sheet, help overlay and shortcuts come from there, never
+ * from the tests. Registered when a test first asks for it, so a test can
+ * set up what the start-up meets first (a frozen keyring, a stored
+ * session); activate (the first window) is left to each test. */
 GtkApplication *
 ui_test_get_application (void)
 {
-  g_assert_nonnull (application);
+  if (application == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      application = confab_application_new ();
+      g_assert_true (g_application_register (G_APPLICATION (application), NULL, &error));
+      g_assert_no_error (error);
+      g_assert_false (g_application_get_is_remote (G_APPLICATION (application)));
+    }
   return GTK_APPLICATION (application);
 }
 

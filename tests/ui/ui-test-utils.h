@@ -13,8 +13,14 @@ G_BEGIN_DECLS
  * folder. Needs a session bus (dbus-run-session), as the app does. */
 void        ui_test_init          (int          *argc,
                                    char       ***argv);
-/* The application ui_test_init() started: one per test program, as in the
- * app. Windows made with it get its help overlay and shortcuts. */
+/* As ui_test_init(), without starting the application: for a test that
+ * sets up what its start-up meets first, then calls
+ * ui_test_get_application(). */
+void        ui_test_init_before_app (int          *argc,
+                                     char       ***argv);
+/* The application: one per test program, as in the app, registered (its
+ * start-up run) at the first call. Windows made with it get its help
+ * overlay and shortcuts. */
 GtkApplication *ui_test_get_application (void);
 
 /* Removes everything the app keeps in XDG_DATA_HOME (session.ini and the
