@@ -1247,6 +1247,74 @@ test_sync_invalid_event_dropped (Fixture       *f,
   g_assert_cmpstr (synced, ==, "t1");
 }
 
+/* An event larger than the spec allows is left out; the rest of the room
+ * syncs. */
+static void
+test_sync_oversized_event_dropped (Fixture       *f,
+                                   gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "room-timeline-updates", NULL };
+  const char *stop_on[] = { "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  g_autofree char *synced = NULL;
+  g_autofree char *big = g_strnfill (70000, 'x');
+  g_autofree char *body = g_strdup_printf (
+    "{\"next_batch\": \"t1\", \"rooms\": {\"join\": {\"!a\": {\"timeline\": {\"events\": ["
+    " {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"%s\"},"
+    "  \"event_id\": \"$big\", \"origin_server_ts\": 1},"
+    " {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"ok\"},"
+    "  \"event_id\": \"$good\", \"origin_server_ts\": 2}]}}}}}", big);
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body, FALSE);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING,
+                         "*!a.timeline.events[0]: larger than 65536 bytes*");
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_test_assert_expected_messages ();
+
+  signal_recorder_assert_equal (recorder, (RecordedSignal *[]) {
+    expect_room_timeline_updates ("!a", events_from_json ("!a",
+      "[{\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"ok\"},"
+      "  \"event_id\": \"$good\", \"origin_server_ts\": 2}]"), FALSE, NULL),
+  }, 1);
+}
+
+/* More rooms in one sync than a homeserver ever sends: the sync fails
+ * with a reason, and nothing of it is shown or stored. */
+static void
+test_sync_too_many_rooms_fails (Fixture       *f,
+                                gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "room-state-updates", "room-timeline-updates", NULL };
+  const char *stop_on[] = { "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  GString *body = g_string_new ("{\"next_batch\": \"t1\", \"rooms\": {\"join\": {");
+  GPtrArray *signals;
+
+  for (guint i = 0; i < 10001; i++)
+    g_string_append_printf (body, "%s\"!r%u:x\": {}", i > 0 ? "," : "", i);
+  g_string_append (body, "}}}");
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body->str, FALSE);
+  g_string_free (body, TRUE);
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_MESSAGE, "*10001 rooms, more than 10000*");
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  signal_recorder_wait_stopped (recorder, 10000);
+  g_test_assert_expected_messages ();
+
+  signals = signal_recorder_get_signals (recorder);
+  g_assert_cmpuint (signals->len, ==, 1);
+  g_assert_cmpstr (((RecordedSignal *) g_ptr_array_index (signals, 0))->name, ==, "sync-failed");
+  {
+    g_auto(GStrv) rooms = matrix_store_get_room_ids (f->store);
+    g_assert_cmpuint (g_strv_length (rooms), ==, 0);
+  }
+}
+
 static void
 on_session_ended (MatrixClient *client,
                   gboolean      soft_logout,
@@ -2239,6 +2307,10 @@ add_tests (void)
               test_sync_stored_invalid_token_not_sent, fixture_teardown);
   g_test_add ("/matrix/client/sync/deep-nesting", Fixture, NULL, fixture_setup,
               test_sync_deep_nesting, fixture_teardown);
+  g_test_add ("/matrix/client/sync/oversized-event-dropped", Fixture, NULL, fixture_setup,
+              test_sync_oversized_event_dropped, fixture_teardown);
+  g_test_add ("/matrix/client/sync/too-many-rooms-fails", Fixture, NULL, fixture_setup,
+              test_sync_too_many_rooms_fails, fixture_teardown);
   g_test_add ("/matrix/client/sync/invalid-event-dropped", Fixture, NULL, fixture_setup,
               test_sync_invalid_event_dropped, fixture_teardown);
   g_test_add ("/matrix/client/sync/unknown-token", Fixture, NULL, fixture_setup,

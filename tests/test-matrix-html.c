@@ -230,6 +230,66 @@ test_event_body_markup (void)
     }
 }
 
+static MatrixEvent *
+message_with_content (JsonObject *content)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_string_member (object, "room_id", "!r");
+  json_object_set_string_member (object, "type", "m.room.message");
+  json_object_set_string_member (object, "sender", "@a:x");
+  json_object_set_string_member (object, "event_id", "$e");
+  json_object_set_int_member (object, "origin_server_ts", 1);
+  json_object_set_object_member (object, "content", json_object_ref (content));
+  return matrix_event_new_from_json (NULL, object, NULL);
+}
+
+/* A body larger than any event may be (a server that ignores the limit) is
+ * cut for display; stacked marks are capped and an override ends with the
+ * message, in a plain body and in a formatted one. */
+static void
+test_event_body_markup_bounded (void)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autoptr(MatrixEvent) big = NULL;
+  g_autoptr(MatrixEvent) hostile = NULL;
+  g_autoptr(MatrixEvent) formatted = NULL;
+  g_autofree char *text = g_strnfill (1024 * 1024, 'x');
+  g_autofree char *markup = NULL;
+  g_autofree char *hostile_markup = NULL;
+  g_autofree char *formatted_markup = NULL;
+  GString *zalgo = g_string_new ("\u202eab");
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append (zalgo, "\u0301");
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", text);
+  big = message_with_content (content);
+  markup = matrix_event_dup_body_markup (big);
+  /* Cut, and given a place to break every so many characters. */
+  {
+    g_auto(GStrv) words = g_strsplit (markup, "\u200B", -1);
+    g_autofree char *joined = g_strjoinv ("", words);
+
+    g_assert_cmpuint (strlen (joined), ==, MATRIX_TEXT_MAX_BODY_BYTES);
+    g_assert_cmpuint (g_strv_length (words), ==, MATRIX_TEXT_MAX_BODY_BYTES / MATRIX_TEXT_MAX_RUN);
+  }
+
+  json_object_set_string_member (content, "body", zalgo->str);
+  hostile = message_with_content (content);
+  hostile_markup = matrix_event_dup_body_markup (hostile);
+  g_assert_cmpuint (g_utf8_strlen (hostile_markup, -1), ==, 3 + MATRIX_TEXT_MAX_MARKS + 1);
+  g_assert_true (g_str_has_suffix (hostile_markup, "\u202c"));
+
+  json_object_set_string_member (content, "format", "org.matrix.custom.html");
+  json_object_set_string_member (content, "formatted_body", "<b>\u202eevil</b>");
+  formatted = message_with_content (content);
+  formatted_markup = matrix_event_dup_body_markup (formatted);
+  g_assert_cmpstr (formatted_markup, ==, "<b>\u202eevil</b>\u202c");
+  g_string_free (zalgo, TRUE);
+}
+
 /* Plain text: escaped, its bare URLs links, and the markup always parses. */
 static void
 assert_linkified (const char *text,
@@ -334,6 +394,7 @@ main (int   argc,
   g_test_add_func ("/matrix/html/attacks", test_attacks);
   g_test_add_func ("/matrix/html/huge-nesting", test_huge_nesting);
   g_test_add_func ("/matrix/html/event-body-markup", test_event_body_markup);
+  g_test_add_func ("/matrix/html/event-body-markup/bounded", test_event_body_markup_bounded);
   g_test_add_func ("/matrix/html/linkify/bare-urls", test_linkify);
   g_test_add_func ("/matrix/html/linkify/attacks", test_linkify_attacks);
 

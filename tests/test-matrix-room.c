@@ -266,6 +266,72 @@ test_member_disambiguation (Fixture       *f,
                    "Bob (@bob2:example.org), Bob (@bob:example.org), Carol and @dave:example.org");
 }
 
+/* A name that pretends to be someone's id, one that is another member's
+ * with invisible characters in it, one with an override that would turn
+ * what follows it around, one of nothing visible, and one too long: each
+ * is shown as what it is. */
+static void
+test_member_name_deceptive (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *long_name = g_strnfill (1000, 'l');
+  g_autofree char *alice = member ("@alice:example.org", "join", "Alice");
+  g_autofree char *fake_alice = member ("@mallory:example.org", "join", "Al\u200bice\u2060");
+  g_autofree char *fake_id = member ("@eve:example.org", "join", "@alice:example.org");
+  g_autofree char *override = member ("@oscar:example.org", "join", "Oscar\u202e");
+  g_autofree char *blank = member ("@blank:example.org", "join", "\u200b\u3164 ");
+  g_autofree char *lengthy = member ("@long:example.org", "join", long_name);
+  g_autofree char *all = g_strjoin (",", alice, fake_alice, fake_id, override, blank, lengthy, NULL);
+  g_autofree char *long_shown = NULL;
+  MatrixRoom *room;
+
+  joined_room_name (f, "!deceit:example.org", all, NULL);
+  room = matrix_room_state_tracker_get_room (f->tracker, "!deceit:example.org");
+
+  assert_member_name (room, "@alice:example.org", "Alice (@alice:example.org)");
+  assert_member_name (room, "@mallory:example.org", "Alice (@mallory:example.org)");
+  assert_member_name (room, "@eve:example.org", "@alice:example.org (@eve:example.org)");
+  assert_member_name (room, "@oscar:example.org", "Oscar");
+  assert_member_name (room, "@blank:example.org", "@blank:example.org");
+  long_shown = matrix_room_dup_member_display_name (room, "@long:example.org");
+  g_assert_cmpuint (strlen (long_shown), ==, MATRIX_TEXT_MAX_NAME_BYTES);
+}
+
+/* A room's name cannot reverse or hide what the application writes after it. */
+static void
+test_room_name_cleaned (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *name = state_event ("m.room.name", "", "{\"name\": \"\u202eYour bank\u200b\"}");
+
+  g_assert_cmpstr (joined_room_name (f, "!rlo:example.org", name, NULL), ==, "Your bank");
+}
+
+/* The preview of a 60 KB message is its start, on one line, its
+ * overrides closed. */
+static void
+test_preview_bounded (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *me = member (ME, "join", "Me");
+  g_autofree char *bob = member ("@bob:example.org", "join", "Bob");
+  g_autofree char *big = g_strnfill (60000, 'x');
+  g_autofree char *rooms = g_strdup_printf (
+    "{\"join\": {\"!big:example.org\": {\"state\": {\"events\": [%s, %s]},"
+    " \"timeline\": {\"limited\": false, \"events\": ["
+    "{\"type\": \"m.room.message\", \"sender\": \"@bob:example.org\", \"event_id\": \"$big\","
+    " \"origin_server_ts\": 5000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"\u202e%s\\nz\"}}]}}}}",
+    me, bob, big);
+  const char *preview;
+
+  sync_rooms (f, rooms);
+  preview = matrix_room_get_last_message (matrix_room_state_tracker_get_room (f->tracker,
+                                                                               "!big:example.org"));
+  g_assert_true (g_str_has_prefix (preview, "Bob: \u202exxx"));
+  g_assert_true (g_str_has_suffix (preview, "x…\u202c"));
+  g_assert_cmpuint (g_utf8_strlen (preview, -1), <, 300);
+}
+
 static void
 count_notify (GObject    *object,
               GParamSpec *pspec,
@@ -1004,6 +1070,12 @@ main (int   argc,
               test_name_from_members, fixture_teardown);
   g_test_add ("/matrix/room/member-name/disambiguation", Fixture, NULL, fixture_setup,
               test_member_disambiguation, fixture_teardown);
+  g_test_add ("/matrix/room/member-name/deceptive-names-shown-as-they-are", Fixture, NULL,
+              fixture_setup, test_member_name_deceptive, fixture_teardown);
+  g_test_add ("/matrix/room/display-name/invisible-and-bidi-removed", Fixture, NULL, fixture_setup,
+              test_room_name_cleaned, fixture_teardown);
+  g_test_add ("/matrix/room/last-message/long-body-bounded", Fixture, NULL, fixture_setup,
+              test_preview_bounded, fixture_teardown);
   g_test_add ("/matrix/room/properties", Fixture, NULL, fixture_setup,
               test_properties, fixture_teardown);
   g_test_add ("/matrix/room/invite/appears", Fixture, NULL, fixture_setup,

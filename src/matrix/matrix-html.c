@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "matrix-html.h"
+#include "matrix-text.h"
 #include "matrix-timeline-item.h"
 
 /**
@@ -819,15 +820,30 @@ matrix_text_to_pango_markup (const char *text,
   return g_string_free (conv.out, FALSE);
 }
 
+/* A message's markup costs at most so much to lay out, whatever it holds:
+ * its text cut at %MATRIX_TEXT_MAX_BODY_BYTES, and bounded as
+ * matrix_text_bound() does (marks and joins capped, every bidirectional
+ * control it opens closed at the end of its line) and its long words given
+ * places to break (matrix_text_break_runs()). */
 static char *
 markup_of (const char *formatted,
            const char *body)
 {
-  if (formatted != NULL)
-    return matrix_html_to_pango_markup (formatted, -1);
-  if (body == NULL)
+  g_autofree char *cut = NULL;
+  g_autofree char *markup = NULL;
+  g_autofree char *bounded = NULL;
+
+  if (formatted == NULL && body == NULL)
     return NULL;
-  return matrix_text_to_pango_markup (body, -1);
+
+  cut = matrix_text_truncate_bytes (formatted != NULL ? formatted : body,
+                                    MATRIX_TEXT_MAX_BODY_BYTES);
+  if (formatted != NULL)
+    markup = matrix_html_to_pango_markup (cut, -1);
+  else
+    markup = matrix_text_to_pango_markup (cut, -1);
+  bounded = matrix_text_bound (markup, -1);
+  return matrix_text_break_runs (bounded, TRUE);
 }
 
 /**
@@ -836,7 +852,8 @@ markup_of (const char *formatted,
  *
  * The message's text as Pango markup: its sanitised `formatted_body` when it
  * has one in `org.matrix.custom.html`, else its `body`, escaped, with its
- * bare URLs as links (matrix_text_to_pango_markup()).
+ * bare URLs as links (matrix_text_to_pango_markup()); at most
+ * %MATRIX_TEXT_MAX_BODY_BYTES of it, bounded as matrix_text_bound() says.
  *
  * Returns: (transfer full) (nullable): markup, or %NULL if the event has no
  *   text body

@@ -1045,6 +1045,18 @@ _matrix_json_reader_failed (MatrixJsonReader *reader)
 }
 
 /**
+ * _matrix_json_reader_get_offset:
+ *
+ * Returns: how many bytes of the text the reader has read, to measure a
+ *   value by the offsets before and after reading it
+ */
+gsize
+_matrix_json_reader_get_offset (MatrixJsonReader *reader)
+{
+  return reader->parser.p - reader->parser.start;
+}
+
+/**
  * _matrix_json_reader_peek:
  *
  * Returns: what the next value is, without reading it:

@@ -7,9 +7,12 @@
 #include "matrix-room-private.h"
 #include "matrix-store.h"
 #include "matrix-receipts-private.h"
+#include "matrix-text.h"
 #include "matrix-timeline-private.h"
 
 #define MAX_HEROES 5
+/* How much of a message the room's preview shows. */
+#define PREVIEW_CHARS 200
 
 /**
  * MatrixRoom:
@@ -236,17 +239,19 @@ ensure_member_names (MatrixRoom *self)
   for (guint i = 0; i < members->len; i++)
     {
       const Member *member = &g_array_index (members, Member, i);
+      g_autofree char *name = NULL;
       guint count;
 
-      if (member->displayname == NULL)
+      /* What shows of the name: invisible characters gone, its length and
+       * marks bounded. A name of nothing visible is no name. */
+      if (member->displayname == NULL || (name = matrix_text_dup_name (member->displayname)) == NULL)
         continue;
-      g_hash_table_replace (self->member_names, g_strdup (member->user_id),
-                            g_strdup (member->displayname));
+      g_hash_table_replace (self->member_names, g_strdup (member->user_id), g_strdup (name));
       /* Only members still here can be confused with one another. */
       if (!is_present (member))
         continue;
-      count = GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, member->displayname));
-      g_hash_table_replace (self->name_counts, g_strdup (member->displayname),
+      count = GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, name));
+      g_hash_table_replace (self->name_counts, g_steal_pointer (&name),
                             GUINT_TO_POINTER (count + 1));
     }
 }
@@ -265,8 +270,9 @@ invalidate_members (MatrixRoom *self)
  *
  * The name to show for a member: the display name of their m.room.member
  * event (for someone who left, the one they had before, when the server
- * sent it), followed by the user id when another member uses the same
- * display name; the user id when they have none.
+ * sent it) as matrix_text_dup_name() cleans it, followed by the user id
+ * when another member uses the same name or the name looks like a user id,
+ * as the spec asks; the user id when they have none.
  *
  * Returns: (transfer full): the name
  */
@@ -284,7 +290,8 @@ matrix_room_dup_member_display_name (MatrixRoom *self,
   if (name == NULL)
     return g_strdup (user_id);
 
-  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, name)) > 1)
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, name)) > 1 ||
+      (matrix_text_looks_like_user_id (name) && !g_str_equal (name, user_id)))
     return g_strdup_printf ("%s (%s)", name, user_id);
 
   return g_strdup (name);
@@ -397,17 +404,20 @@ compute_display_name (MatrixRoom *self)
   g_autoptr(JsonObject) alias_content = NULL;
   g_autoptr(GPtrArray) heroes = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *clean = NULL;
   gint64 joined, invited, n_others;
   const char *value;
 
+  /* A room's name is cleaned as a member's is: it names the room in lists,
+   * titles and notifications, next to text of the application's. */
   value = nonempty (content_string (name_content, "name"));
-  if (value != NULL)
-    return g_strdup (value);
+  if (value != NULL && (clean = matrix_text_dup_name (value)) != NULL)
+    return g_steal_pointer (&clean);
 
   alias_content = dup_state_content (self, "m.room.canonical_alias", "");
   value = nonempty (content_string (alias_content, "alias"));
-  if (value != NULL)
-    return g_strdup (value);
+  if (value != NULL && (clean = matrix_text_dup_name (value)) != NULL)
+    return g_steal_pointer (&clean);
 
   heroes = summary_heroes (self);
   if (heroes != NULL && summary_count (self, "m.joined_member_count", &joined) &&
@@ -650,7 +660,11 @@ message_preview (MatrixRoom *self,
                  JsonObject *content)
 {
   g_autofree char *sender = matrix_room_dup_member_display_name (self, sender_id);
-  g_autofree char *line = g_strdelimit (g_strdup (content_string (content, "body")), "\r\n", ' ');
+  /* Only the start of the body: it can be a megabyte. Its bidirectional
+   * controls end with it. */
+  g_autofree char *start = g_strdelimit (matrix_text_preview (content_string (content, "body"),
+                                                              PREVIEW_CHARS, 0), "\r\n", ' ');
+  g_autofree char *line = matrix_text_bound (start, -1);
 
   if (g_strcmp0 (content_string (content, "msgtype"), "m.emote") == 0)
     /* Translators: the preview of an emote: "* Alice waves" */

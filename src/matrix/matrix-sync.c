@@ -12,7 +12,17 @@
  * The structure (next_batch, rooms, each room's state and timeline) is
  * checked strictly: if it is wrong the response cannot be trusted and the
  * sync fails. A single event that does not validate is left out with a
- * note, so that one odd event cannot stall the sync for every other room. */
+ * note, so that one odd event cannot stall the sync for every other room.
+ *
+ * What no homeserver may send is refused, so that a server cannot make a
+ * client do unbounded work: an event larger than the spec's 65,536 bytes
+ * is left out, and a response with more rooms or events than Synapse ever
+ * sends in one sync fails whole. */
+
+/* The spec's limit on an event, of which a client sees only a part. */
+#define MAX_EVENT_BYTES 65536
+#define MAX_SYNC_ROOMS 10000
+#define MAX_SYNC_EVENTS 100000
 
 static void
 sync_room_free (MatrixSyncRoom *room)
@@ -268,6 +278,7 @@ read_events (MatrixJsonReader *reader,
       g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonNode) node = NULL;
       MatrixEvent *event;
+      gsize start;
 
       if (_matrix_json_reader_peek (reader) != JSON_NODE_OBJECT)
         {
@@ -289,9 +300,18 @@ read_events (MatrixJsonReader *reader,
           continue;
         }
 
+      start = _matrix_json_reader_get_offset (reader);
       event = _matrix_event_read (reader, room_id, state_only, &local_error);
       if (_matrix_json_reader_failed (reader))
         return;
+      if (event != NULL && _matrix_json_reader_get_offset (reader) - start > MAX_EVENT_BYTES)
+        {
+          g_ptr_array_add (events->notes,
+                           g_strdup_printf ("%s.events[%u]: larger than %u bytes", where, i,
+                                            MAX_EVENT_BYTES));
+          g_object_unref (event);
+          continue;
+        }
       if (event == NULL)
         {
           g_ptr_array_add (events->notes,
@@ -452,6 +472,50 @@ read_rooms (MatrixJsonReader *reader,
 }
 
 /* --- checking what was read ----------------------------------------------- */
+
+static guint
+block_events (const Block *block)
+{
+  return block->events.events != NULL ? block->events.events->len : 0;
+}
+
+/* Whether @body holds no more rooms and events than a homeserver sends. */
+static gboolean
+check_size (const Body  *body,
+            GError     **error)
+{
+  guint n_rooms = 0, n_events = 0;
+
+  for (guint i = 0; i < N_SECTIONS; i++)
+    {
+      const Section *section = &body->sections[i];
+
+      if (section->rooms == NULL)
+        continue;
+      n_rooms += section->rooms->len;
+      for (guint j = 0; j < section->rooms->len; j++)
+        {
+          const Room *room = g_ptr_array_index (section->rooms, j);
+
+          n_events += block_events (&room->state) + block_events (&room->timeline) +
+                      block_events (&room->invite_state);
+        }
+    }
+
+  if (n_rooms > MAX_SYNC_ROOMS)
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                   "rooms: %u rooms, more than %u in one sync", n_rooms, MAX_SYNC_ROOMS);
+      return FALSE;
+    }
+  if (n_events > MAX_SYNC_EVENTS)
+    {
+      g_set_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
+                   "rooms: %u events, more than %u in one sync", n_events, MAX_SYNC_EVENTS);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 /* Checks a member that should hold an object or an array, as
  * _matrix_json_get_object() and _matrix_json_get_array() would; TRUE with
@@ -668,6 +732,12 @@ _matrix_sync_response_parse (GBytes  *body,
   if (!_matrix_json_reader_finish (reader, error) ||
       !_matrix_json_node_get_token (read.next_batch, NULL, "next_batch", TRUE, &next_batch, error) ||
       !check_member (&read.rooms, NULL, "rooms", FALSE, JSON_NODE_OBJECT, &rooms, error))
+    {
+      body_clear (&read);
+      return NULL;
+    }
+
+  if (!check_size (&read, error))
     {
       body_clear (&read);
       return NULL;

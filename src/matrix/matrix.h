@@ -15,6 +15,7 @@
 #include "matrix-secret.h"
 #include "matrix-sqlite-store.h"
 #include "matrix-store.h"
+#include "matrix-text.h"
 #include "matrix-timeline.h"
 #include "matrix-timeline-item.h"
 #include "matrix-version.h"

@@ -7,6 +7,10 @@
 
 #include "confab-event-description.h"
 
+/* How much of a topic a description quotes. */
+#define TOPIC_CHARS 300
+#define TOPIC_LINES 3
+
 char *
 confab_event_dup_name (MatrixRoom *room,
                        const char *user_id)
@@ -186,9 +190,10 @@ confab_event_describe (MatrixRoom  *room,
 
   if (is_state && g_strcmp0 (type, "m.room.name") == 0)
     {
-      const char *name = matrix_event_get_content_string (event, "name");
+      const char *raw_name = matrix_event_get_content_string (event, "name");
+      g_autofree char *name = raw_name != NULL ? matrix_text_dup_name (raw_name) : NULL;
 
-      if (name != NULL && *name != '\0')
+      if (name != NULL)
         return g_strdup_printf (_("%s changed the room name to %s"), sender, name);
       return g_strdup_printf (_("%s removed the room name"), sender);
     }
@@ -198,7 +203,13 @@ confab_event_describe (MatrixRoom  *room,
       const char *topic = matrix_event_get_content_string (event, "topic");
 
       if (topic != NULL && *topic != '\0')
-        return g_strdup_printf (_("%s changed the topic to %s"), sender, topic);
+        {
+          /* A topic can be 64 KB: its start, its overrides ended. */
+          g_autofree char *start = matrix_text_preview (topic, TOPIC_CHARS, TOPIC_LINES);
+          g_autofree char *bounded = matrix_text_bound (start, -1);
+
+          return g_strdup_printf (_("%s changed the topic to %s"), sender, bounded);
+        }
       return g_strdup_printf (_("%s removed the topic"), sender);
     }
 

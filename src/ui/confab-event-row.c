@@ -11,6 +11,7 @@
 #include "confab-reaction-bar.h"
 #include "confab-read-receipts.h"
 #include "confab-reply-quote.h"
+#include "confab-message-body.h"
 #include "confab-wrap-bin.h"
 
 /* Messages from one sender less than this far apart share one header. */
@@ -36,6 +37,7 @@ struct _ConfabEventRow
   GtkLabel           *sender_label;
   GtkLabel           *time_label;
   GtkWidget          *message_box;
+  ConfabMessageBody  *message_body;
   GtkLabel           *body_label;
   GtkLabel           *status_label;
   GtkWidget          *retry_button;
@@ -238,23 +240,9 @@ show_body (ConfabEventRow     *self,
   gboolean emote = g_strcmp0 (msgtype, "m.emote") == 0;
   /* The library sanitises formatted bodies into markup and escapes plain
    * ones, their bare URLs made links, as a local echo's text is. Nothing
-   * from the network reaches the markup unescaped. */
-  g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
-
-  if (markup == NULL)
-    markup = g_strdup ("");
-
-  if (emote)
-    {
-      g_autofree char *escaped_sender = g_markup_escape_text (sender, -1);
-      g_autofree char *text = g_strdup_printf ("* %s %s", escaped_sender, markup);
-
-      gtk_label_set_markup (self->body_label, text);
-    }
-  else
-    {
-      gtk_label_set_markup (self->body_label, markup);
-    }
+   * from the network reaches the markup unescaped. A long message shows
+   * its start. */
+  confab_message_body_set_message (self->message_body, item, emote ? sender : NULL);
 
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
   set_css_class (GTK_WIDGET (self->body_label), "confab-notice",
@@ -328,7 +316,12 @@ show_message (ConfabEventRow     *self,
                 date != NULL && previous_date != NULL && same_day (date, previous_date);
     }
 
-  gtk_label_set_text (self->sender_label, sender);
+  {
+    /* What follows the name in the header keeps its direction. */
+    g_autofree char *isolated = matrix_text_isolate (sender);
+
+    gtk_label_set_text (self->sender_label, isolated);
+  }
   if (date != NULL)
     {
       g_autofree char *time = g_date_time_format (date, "%H:%M");
@@ -538,6 +531,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
 
   object_class->dispose = confab_event_row_dispose;
 
+  g_type_ensure (CONFAB_TYPE_MESSAGE_BODY);
   g_type_ensure (CONFAB_TYPE_WRAP_BIN);
   g_type_ensure (CONFAB_TYPE_REPLY_QUOTE);
   g_type_ensure (CONFAB_TYPE_REACTION_BAR);
@@ -552,6 +546,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, sender_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_box);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_body);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, retry_button);

@@ -257,7 +257,12 @@ leave_room_activated (GtkWidget  *widget,
   if (self->room == NULL)
     return;
 
-  heading = g_strdup_printf (_("Leave “%s”?"), matrix_room_get_display_name (self->room));
+  {
+    /* A name from the network: isolated, so it cannot turn the question round. */
+    g_autofree char *name = matrix_text_isolate (matrix_room_get_display_name (self->room));
+
+    heading = g_strdup_printf (_("Leave “%s”?"), name);
+  }
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
                                    _("You will no longer receive its messages."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),

@@ -227,6 +227,26 @@ ensure_room_page (ConfabWindow *self)
   gtk_stack_add_named (self->content_stack, box, "room");
 }
 
+/* A topic can be 64 KB: the title bar shows its first line, ended there. */
+static gboolean
+topic_to_subtitle (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  const char *topic = g_value_get_string (from);
+  g_autofree char *start = NULL;
+
+  if (topic == NULL || *topic == '\0')
+    {
+      g_value_set_string (to, topic);
+      return TRUE;
+    }
+  start = matrix_text_preview (topic, 200, 1);
+  g_value_take_string (to, matrix_text_isolate (start));
+  return TRUE;
+}
+
 void
 _confab_window_show_room (ConfabWindow *self,
                           MatrixRoom   *room)
@@ -258,9 +278,10 @@ _confab_window_show_room (ConfabWindow *self,
       self->title_binding = g_object_bind_property (room, "display-name",
                                                     self->room_title, "title",
                                                     G_BINDING_SYNC_CREATE);
-      self->subtitle_binding = g_object_bind_property (room, "topic",
-                                                       self->room_title, "subtitle",
-                                                       G_BINDING_SYNC_CREATE);
+      self->subtitle_binding = g_object_bind_property_full (room, "topic",
+                                                            self->room_title, "subtitle",
+                                                            G_BINDING_SYNC_CREATE,
+                                                            topic_to_subtitle, NULL, NULL, NULL);
       gtk_stack_set_visible_child_name (self->content_stack, "room");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", TRUE);
       g_signal_connect_swapped (matrix_room_get_timeline (room), "items-changed",

@@ -12,5 +12,7 @@ GtkWidget *confab_wrap_bin_new       (void);
 GtkWidget *confab_wrap_bin_get_child (ConfabWrapBin *self);
 void       confab_wrap_bin_set_child (ConfabWrapBin *self,
                                       GtkWidget     *child);
+void       confab_wrap_bin_invalidate (ConfabWrapBin *self);
+guint      confab_wrap_bin_get_n_measured (ConfabWrapBin *self);
 
 G_END_DECLS

@@ -16,5 +16,7 @@ void confab_fuzz_html (const guint8 *data,
                        gsize         size);
 void confab_fuzz_json (const guint8 *data,
                        gsize         size);
+void confab_fuzz_text (const guint8 *data,
+                       gsize         size);
 
 G_END_DECLS

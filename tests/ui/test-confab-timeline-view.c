@@ -12,6 +12,10 @@
 #include "ui-test-utils.h"
 #include "ui-timeline-utils.h"
 
+/* An emote's name and action are each isolated. */
+#define FSI "\u2068"
+#define PDI "\u2069"
+
 /* Opening a room and reading back through it, as a user does: the real
  * application starts (registered, activated, restoring a saved session from
  * XDG_DATA_HOME) against the fake homeserver, and what the test checks is
@@ -354,7 +358,8 @@ assert_opened_at_newest (Fixture    *f,
 {
   g_autofree char *newest = message_body (N_MESSAGES);
   /* The one before it is an emote. */
-  g_autofree char *before = g_strdup_printf ("* Bob Message %03u", N_MESSAGES - 1);
+  g_autofree char *before = g_strdup_printf ("* " FSI "Bob" PDI " " FSI "Message %03u" PDI,
+                                             N_MESSAGES - 1);
   g_auto(GStrv) texts = NULL;
   guint n;
 

@@ -10,6 +10,10 @@
 #include "matrix-client-private.h"
 #include "ui-test-utils.h"
 
+/* A name, and an emote's action, are isolated from what is around them. */
+#define FSI "\u2068"
+#define PDI "\u2069"
+
 #define SYNC "/_matrix/client/v3/sync"
 #define T0 "1700000000000"
 
@@ -397,7 +401,7 @@ test_timeline_shows_only_timeline_events (Fixture       *f,
                  "Bob changed the topic to Plans for the weekend",
                  "Bob invited Carol",
                  "Bob sent an event of type x.y",
-                 "* Alice waves",
+                 "* " FSI "Alice" PDI " " FSI "waves" PDI,
                  NULL });
 
   png = ui_save_png (GTK_WIDGET (f->window), "window-timeline.png");
@@ -580,7 +584,8 @@ test_timeline_groups_messages_of_one_sender (Fixture       *f,
       if (g_strcmp0 (id, "$e1") == 0)
         {
           g_assert_true (ui_child_visible (row, CONFAB_TYPE_EVENT_ROW, "header_box"));
-          g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "sender_label"), ==, "Bob");
+          g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "sender_label"), ==,
+                           FSI "Bob" PDI);
           g_assert_cmpstr (ui_child_label (row, CONFAB_TYPE_EVENT_ROW, "time_label"), ==, "22:15");
         }
     }
@@ -758,7 +763,7 @@ test_composer_sends_with_local_echo (Fixture       *f,
                  "Bob changed the topic to Plans for the weekend",
                  "Bob invited Carol",
                  "Bob sent an event of type x.y",
-                 "* Alice waves",
+                 "* " FSI "Alice" PDI " " FSI "waves" PDI,
                  "Hi there",
                  NULL });
 }
@@ -802,7 +807,7 @@ test_timeline_edits_and_reactions_in_place (Fixture       *f,
                  "Bob changed the topic to Plans for the weekend",
                  "Bob invited Carol",
                  "Bob sent an event of type x.y",
-                 "* Alice waves",
+                 "* " FSI "Alice" PDI " " FSI "waves" PDI,
                  NULL });
 }
 
@@ -1734,7 +1739,7 @@ test_leave_room_asks_first (Fixture       *f,
 
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.leave-room", NULL);
   dialog = find_dialog ();
-  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Leave “Named Room”?");
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Leave “" FSI "Named Room" PDI "”?");
   adw_message_dialog_response (dialog, "cancel");
   iterate_for (50);
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", check.path), ==, 0);
