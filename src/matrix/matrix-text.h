@@ -5,17 +5,46 @@
 
 G_BEGIN_DECLS
 
-/* Combining marks kept on one base character; more are dropped. */
+/**
+ * MATRIX_TEXT_MAX_MARKS:
+ *
+ * Combining marks kept on one base character; more are dropped, so a
+ * "zalgo" stack cannot make a line of text tall and slow to shape.
+ */
 #define MATRIX_TEXT_MAX_MARKS 4
-/* Zero-width joiners kept in one grapheme (an emoji sequence); more are dropped. */
+/**
+ * MATRIX_TEXT_MAX_JOINS:
+ *
+ * Zero-width joiners kept in one grapheme (an emoji sequence); more are
+ * dropped.
+ */
 #define MATRIX_TEXT_MAX_JOINS 8
-/* A display name longer than this (in bytes) is cut. */
+/**
+ * MATRIX_TEXT_MAX_NAME_BYTES:
+ *
+ * The longest display name or room name shown, in bytes; a longer one is
+ * cut at a character boundary.
+ */
 #define MATRIX_TEXT_MAX_NAME_BYTES 255
-/* A run of characters without a space longer than this gets a place to break. */
+/**
+ * MATRIX_TEXT_MAX_RUN:
+ *
+ * The longest run of characters without a place to break; a longer word
+ * gets a zero-width space, since Pango breaks long words in quadratic time.
+ */
 #define MATRIX_TEXT_MAX_RUN 64
-/* A message body longer than this (in bytes) is cut before it is shown. */
+/**
+ * MATRIX_TEXT_MAX_BODY_BYTES:
+ *
+ * The most of a message body that is turned into markup, in bytes; the
+ * rest is cut before it is shown (Synapse refuses events over 64 KiB anyway).
+ */
 #define MATRIX_TEXT_MAX_BODY_BYTES (64 * 1024)
-/* A room topic longer than this (in bytes) is cut before it is shown. */
+/**
+ * MATRIX_TEXT_MAX_TOPIC_BYTES:
+ *
+ * The most of a room topic that is shown, in bytes.
+ */
 #define MATRIX_TEXT_MAX_TOPIC_BYTES 1024
 
 char     *matrix_text_preview             (const char *text,

@@ -7,7 +7,7 @@
 
 #include "confab-event-description.h"
 #include "confab-event-row.h"
-#include "confab-message-menu.h"
+#include "confab-event-row-actions.h"
 #include "confab-reaction-bar.h"
 #include "confab-read-receipts.h"
 #include "confab-reply-quote.h"
@@ -454,7 +454,7 @@ on_menu_clicked (ConfabEventRow *self)
                                                        gtk_widget_get_height (self->menu_button)),
                                  &point))
     point = GRAPHENE_POINT_INIT (-1, -1);
-  confab_message_menu_popup (self, point.x, point.y);
+  confab_event_row_menu_popup (self, point.x, point.y);
 }
 
 static void
@@ -587,5 +587,5 @@ confab_event_row_init (ConfabEventRow *self)
   g_signal_connect_swapped (focus, "enter", G_CALLBACK (on_body_focus_enter), self);
   gtk_widget_add_controller (GTK_WIDGET (self->body_label), focus);
 
-  confab_message_menu_attach (self);
+  confab_event_row_menu_attach (self);
 }

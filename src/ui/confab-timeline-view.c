@@ -6,21 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-event-row.h"
-#include "confab-timeline-view.h"
-
-/* How close to an edge (in pixels) counts as being at it. */
-#define EDGE_PX 24
-/* How many frames in a row the view may take to settle at the bottom: a
- * second's worth, then it waits for the next change. */
-#define MAX_RESCROLLS 60
-#define LOAD_OLDER_LIMIT 30
-/* How many unread messages the view loads older events to find the first
- * of, when a room opens: beyond that, it opens at the newest message, with
- * no divider. */
-#define MAX_UNREAD_SOUGHT 150
-/* How many pages of older events a jump to a replied-to message loads
- * before it gives up. */
-#define MAX_JUMP_LOADS 10
+#include "confab-timeline-view-private.h"
 
 /**
  * ConfabTimelineView:
@@ -50,36 +36,6 @@
  * "timeline.jump-to" (an event id) scrolls to that event, loading older
  * events until it is found (a reply's quote activates it).
  */
-struct _ConfabTimelineView
-{
-  GtkWidget       parent_instance;
-
-  GtkWidget      *scroller;
-  GtkListView    *list_view;
-
-  MatrixRoom     *room;
-  MatrixTimeline *timeline;
-  GtkNoSelection *selection;
-  GCancellable   *cancellable;
-  GHashTable     *bound_items;
-  GtkAdjustment  *vadjustment;
-  GdkFrameClock  *frame_clock;
-  MatrixTimelineItem *first_unread;
-  char           *jump_target;
-  guint           n_jump_loads;
-
-  guint           refresh_source;
-  gulong          after_paint_handler;
-  double          last_value;
-  guint           n_rescrolls;
-  guint           unread_at_open;
-  gboolean        check_pending;
-  gboolean        stick_to_bottom;
-  gboolean        newest_in_view;
-  gboolean        placing_unread;  /* the room just opened: go to its first unread */
-  gboolean        load_failed;     /* no more loading by itself until the user scrolls */
-};
-
 G_DEFINE_FINAL_TYPE (ConfabTimelineView, confab_timeline_view, GTK_TYPE_WIDGET)
 
 enum {
@@ -123,8 +79,8 @@ confab_timeline_view_get_newest_in_view (ConfabTimelineView *self)
 }
 
 /* Checks the view once the next frame has been laid out and painted. */
-static void
-queue_check (ConfabTimelineView *self)
+void
+_confab_timeline_view_queue_check (ConfabTimelineView *self)
 {
   self->check_pending = TRUE;
   if (self->frame_clock != NULL)
@@ -263,107 +219,10 @@ on_load_older_done (GObject      *source,
         {
           self->load_failed = TRUE;
           self->placing_unread = FALSE;
-          queue_check (self);
+          _confab_timeline_view_queue_check (self);
         }
       gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", text);
     }
-}
-
-static gboolean
-is_unread_candidate (MatrixTimelineItem *item,
-                     const char         *own)
-{
-  MatrixEvent *event = matrix_timeline_item_get_event (item);
-  const char *type;
-
-  if (matrix_timeline_item_get_kind (item) != MATRIX_TIMELINE_ITEM_EVENT ||
-      matrix_event_is_state (event) || g_strcmp0 (matrix_event_get_sender (event), own) == 0)
-    return FALSE;
-  type = matrix_event_get_event_type (event);
-
-  return g_strcmp0 (type, "m.room.message") == 0 || g_strcmp0 (type, "m.room.encrypted") == 0 ||
-         g_strcmp0 (type, "m.sticker") == 0;
-}
-
-/* The first message from others after the fully-read marker. Returns
- * FALSE if the timeline does not have the marker's event (or runs into a
- * gap before it). */
-static gboolean
-find_after_fully_read (ConfabTimelineView  *self,
-                       MatrixTimelineItem **first_unread)
-{
-  GListModel *model = G_LIST_MODEL (self->timeline);
-  const char *fully_read = matrix_room_get_fully_read (self->room);
-  const char *own = matrix_client_get_user_id (matrix_room_get_client (self->room));
-  g_autoptr(MatrixTimelineItem) candidate = NULL;
-
-  *first_unread = NULL;
-  if (fully_read == NULL)
-    return FALSE;
-
-  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
-    {
-      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
-
-      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP)
-        return FALSE;
-      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), fully_read) == 0)
-        {
-          *first_unread = g_steal_pointer (&candidate);
-          return TRUE;
-        }
-      if (is_unread_candidate (item, own))
-        g_set_object (&candidate, item);
-    }
-
-  return FALSE;
-}
-
-/* The first of the last @unread_at_open messages from others. Own
- * messages end the count (the server counts only what came after the
- * user's last message), and so does the room's start. Returns FALSE if
- * the count runs into a gap: older events must be loaded first. */
-static gboolean
-find_first_unread (ConfabTimelineView  *self,
-                   MatrixTimelineItem **first_unread)
-{
-  GListModel *model = G_LIST_MODEL (self->timeline);
-  const char *own = matrix_client_get_user_id (matrix_room_get_client (self->room));
-  guint remaining = self->unread_at_open;
-
-  if (find_after_fully_read (self, first_unread))
-    return TRUE;
-
-  *first_unread = NULL;
-  for (guint i = g_list_model_get_n_items (model); i > 0 && remaining > 0; i--)
-    {
-      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
-      MatrixEvent *event = matrix_timeline_item_get_event (item);
-      const char *type;
-
-      if (matrix_timeline_item_get_kind (item) == MATRIX_TIMELINE_ITEM_GAP)
-        {
-          g_clear_object (first_unread);
-          return FALSE;
-        }
-      if (matrix_timeline_item_get_kind (item) != MATRIX_TIMELINE_ITEM_EVENT ||
-          matrix_event_is_state (event))
-        continue;
-      if (g_strcmp0 (matrix_event_get_sender (event), own) == 0)
-        break;
-      type = matrix_event_get_event_type (event);
-      if (g_strcmp0 (type, "m.room.message") != 0 && g_strcmp0 (type, "m.room.encrypted") != 0 &&
-          g_strcmp0 (type, "m.sticker") != 0)
-        continue;
-      g_set_object (first_unread, item);
-      remaining--;
-    }
-
-  /* Nothing loaded yet: the cache or the first sync is still to come. */
-  if (g_list_model_get_n_items (model) == 0)
-    return FALSE;
-
-  return TRUE;
 }
 
 static void
@@ -374,7 +233,7 @@ update_first_unread (ConfabTimelineView *self)
   if (!self->placing_unread || self->first_unread != NULL)
     return;
 
-  if (!find_first_unread (self, &first))
+  if (!_confab_timeline_view_find_first_unread (self, &first))
     return;
 
   if (first == NULL)
@@ -386,92 +245,6 @@ update_first_unread (ConfabTimelineView *self)
   self->first_unread = g_steal_pointer (&first);
   if (self->refresh_source == 0)
     self->refresh_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_bound_rows, self, NULL);
-}
-
-static guint
-position_of_id (ConfabTimelineView *self,
-                const char         *event_id)
-{
-  GListModel *model = G_LIST_MODEL (self->timeline);
-
-  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
-    {
-      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i - 1);
-
-      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), event_id) == 0)
-        return i - 1;
-    }
-
-  return GTK_INVALID_LIST_POSITION;
-}
-
-static void continue_jump (ConfabTimelineView *self);
-
-static void
-on_jump_loaded (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(ConfabTimelineView) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!matrix_timeline_load_older_finish (MATRIX_TIMELINE (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_clear_pointer (&self->jump_target, g_free);
-      return;
-    }
-  if (source == (GObject *) self->timeline)
-    continue_jump (self);
-}
-
-static void
-continue_jump (ConfabTimelineView *self)
-{
-  guint position;
-
-  if (self->jump_target == NULL || self->timeline == NULL)
-    return;
-
-  position = position_of_id (self, self->jump_target);
-  if (position != GTK_INVALID_LIST_POSITION)
-    {
-      g_clear_pointer (&self->jump_target, g_free);
-      self->stick_to_bottom = FALSE;
-      self->placing_unread = FALSE;
-      gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
-                                  position);
-      queue_check (self);
-      return;
-    }
-
-  if (matrix_timeline_get_at_start (self->timeline) || self->n_jump_loads >= MAX_JUMP_LOADS)
-    {
-      g_clear_pointer (&self->jump_target, g_free);
-      gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s",
-                                  _("The message is not in the loaded history"));
-      return;
-    }
-
-  if (!matrix_timeline_get_loading (self->timeline))
-    {
-      self->n_jump_loads++;
-      matrix_timeline_load_older_async (self->timeline, LOAD_OLDER_LIMIT, self->cancellable,
-                                        on_jump_loaded, g_object_ref (self));
-    }
-}
-
-static void
-jump_to_activated (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  ConfabTimelineView *self = CONFAB_TIMELINE_VIEW (widget);
-
-  g_free (self->jump_target);
-  self->jump_target = g_variant_dup_string (parameter, NULL);
-  self->n_jump_loads = 0;
-  continue_jump (self);
 }
 
 /* Whether the view goes on loading older events to find the first unread
@@ -637,7 +410,7 @@ on_after_paint (GdkFrameClock      *frame_clock,
        * rows measured since are taller or shorter than the list guessed:
        * the top shown meanwhile is not the user's wish to read further. */
       scroll_to_newest (self);
-      queue_check (self);
+      _confab_timeline_view_queue_check (self);
       return;
     }
 
@@ -645,7 +418,7 @@ on_after_paint (GdkFrameClock      *frame_clock,
   if (self->placing_unread && self->first_unread != NULL)
     {
       place_first_unread (self);
-      queue_check (self);
+      _confab_timeline_view_queue_check (self);
     }
   maybe_load_older (self);
 }
@@ -673,13 +446,13 @@ on_value_changed (ConfabTimelineView *self)
   self->last_value = value;
   self->load_failed = FALSE;
 
-  queue_check (self);
+  _confab_timeline_view_queue_check (self);
 }
 
 static void
 on_size_changed (ConfabTimelineView *self)
 {
-  queue_check (self);
+  _confab_timeline_view_queue_check (self);
 }
 
 static void
@@ -699,13 +472,13 @@ on_items_changed (ConfabTimelineView *self,
   if (self->stick_to_bottom)
     scroll_to_newest (self);
   self->n_rescrolls = 0;
-  queue_check (self);
+  _confab_timeline_view_queue_check (self);
 }
 
 static void
 on_loading_changed (ConfabTimelineView *self)
 {
-  queue_check (self);
+  _confab_timeline_view_queue_check (self);
 }
 
 void
@@ -757,7 +530,7 @@ confab_timeline_view_set_room (ConfabTimelineView *self,
                                 G_CALLBACK (on_loading_changed), self);
       update_first_unread (self);
       scroll_to_newest (self);
-      queue_check (self);
+      _confab_timeline_view_queue_check (self);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
@@ -804,7 +577,7 @@ confab_timeline_view_realize (GtkWidget *widget)
   self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
   self->after_paint_handler = g_signal_connect (self->frame_clock, "after-paint",
                                                 G_CALLBACK (on_after_paint), self);
-  queue_check (self);
+  _confab_timeline_view_queue_check (self);
 }
 
 static void
@@ -812,7 +585,7 @@ confab_timeline_view_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (confab_timeline_view_parent_class)->map (widget);
 
-  queue_check (CONFAB_TIMELINE_VIEW (widget));
+  _confab_timeline_view_queue_check (CONFAB_TIMELINE_VIEW (widget));
 }
 
 static void
@@ -941,7 +714,7 @@ confab_timeline_view_class_init (ConfabTimelineViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabTimelineView, scroller);
   gtk_widget_class_bind_template_child (widget_class, ConfabTimelineView, list_view);
 
-  gtk_widget_class_install_action (widget_class, "timeline.jump-to", "s", jump_to_activated);
+  gtk_widget_class_install_action (widget_class, "timeline.jump-to", "s", _confab_timeline_view_jump_to_activated);
 }
 
 static void

@@ -3,7 +3,7 @@
 
 #include "confab-composer.h"
 #include "confab-event-row.h"
-#include "confab-message-menu.h"
+#include "confab-event-row-actions.h"
 #include "confab-read-receipts.h"
 #include "confab-room-row.h"
 #include "confab-timeline-view.h"
@@ -313,9 +313,9 @@ static gboolean
 offered (GtkWidget  *row,
          const char *name)
 {
-  confab_message_menu_popup (CONFAB_EVENT_ROW (row), 10, 10);
+  confab_event_row_menu_popup (CONFAB_EVENT_ROW (row), 10, 10);
 
-  return g_action_group_get_action_enabled (confab_message_menu_get_actions (CONFAB_EVENT_ROW (row)),
+  return g_action_group_get_action_enabled (confab_event_row_menu_get_actions (CONFAB_EVENT_ROW (row)),
                                             name);
 }
 

@@ -2343,7 +2343,7 @@ static gboolean
 rooms_listed (gpointer data)
 {
   Fixture *f = data;
-  GtkWidget *view = template_child (f->window, CONFAB_TYPE_WINDOW, "rooms_view");
+  GtkWidget *view = ui_sidebar_child (GTK_WIDGET (f->window), "rooms_view");
   g_autoptr(GPtrArray) rows = ui_find_widgets (view, CONFAB_TYPE_ROOM_ROW);
 
   return f->n_synced >= 1 && rows->len > 0;

@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "confab-message-menu.h"
+#include "confab-event-row-actions.h"
 #include "confab-reaction-bar.h"
 
 /**
@@ -46,7 +46,7 @@ message_menu_free (MessageMenu *menu)
 }
 
 GActionGroup *
-confab_message_menu_get_actions (ConfabEventRow *row)
+confab_event_row_menu_get_actions (ConfabEventRow *row)
 {
   MessageMenu *menu;
 
@@ -393,7 +393,7 @@ new_quick_reactions (void)
 }
 
 void
-confab_message_menu_popup (ConfabEventRow *row,
+confab_event_row_menu_popup (ConfabEventRow *row,
                            double          x,
                            double          y)
 {
@@ -442,7 +442,7 @@ on_secondary_pressed (GtkGestureClick *gesture,
                       ConfabEventRow  *row)
 {
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  confab_message_menu_popup (row, x, y);
+  confab_event_row_menu_popup (row, x, y);
 }
 
 static void
@@ -452,7 +452,7 @@ on_long_pressed (GtkGestureLongPress *gesture,
                  ConfabEventRow      *row)
 {
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  confab_message_menu_popup (row, x, y);
+  confab_event_row_menu_popup (row, x, y);
 }
 
 static gboolean
@@ -460,12 +460,12 @@ on_menu_shortcut (GtkWidget *widget,
                   GVariant  *args,
                   gpointer   user_data)
 {
-  confab_message_menu_popup (CONFAB_EVENT_ROW (widget), -1, -1);
+  confab_event_row_menu_popup (CONFAB_EVENT_ROW (widget), -1, -1);
   return TRUE;
 }
 
 void
-confab_message_menu_attach (ConfabEventRow *row)
+confab_event_row_menu_attach (ConfabEventRow *row)
 {
   const GActionEntry entries[] = {
     { "reply", reply_activated, NULL, NULL, NULL, { 0 } },
