@@ -298,7 +298,8 @@ test_offline_start_shows_stored_history (void)
 
   loop_watch_stop (&watch);
   g_test_message ("the main loop was held up %.0f ms at most", watch.longest / 1000.0);
-  g_assert_cmpint (watch.longest, <, 1000 * 1000);
+  if (TEST_TIME_BUDGETS_APPLY)
+    g_assert_cmpint (watch.longest, <, 1000 * 1000);
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate_for (200);
