@@ -10,6 +10,7 @@
 #define RLO "\u202E"
 #define LRE "\u202A"
 #define PDF "\u202C"
+#define LRI "\u2066"
 #define FSI "\u2068"
 #define PDI "\u2069"
 #define ACUTE "\u0301"
@@ -175,6 +176,16 @@ test_bound_drops_stray_closers (void)
   g_assert_cmpstr (bounded, ==, "ab" LRE "cd" PDF);
 }
 
+/* A PDI closes the embeddings opened inside its isolate as well; each gets
+ * its own PDF before it, so that what is written nests. */
+static void
+test_bound_isolate_closes_embeddings (void)
+{
+  g_autofree char *bounded = matrix_text_bound (LRI "a" LRE "b" RLO "c" PDI "d" PDF, -1);
+
+  g_assert_cmpstr (bounded, ==, LRI "a" LRE "b" RLO "c" PDF PDF PDI "d");
+}
+
 static void
 test_break_runs (void)
 {
@@ -271,6 +282,7 @@ main (int   argc,
   g_test_add_func ("/matrix/text/bound/caps-emoji-joins", test_bound_caps_joins);
   g_test_add_func ("/matrix/text/bound/closes-overrides-and-isolates", test_bound_closes_override);
   g_test_add_func ("/matrix/text/bound/drops-stray-closers", test_bound_drops_stray_closers);
+  g_test_add_func ("/matrix/text/bound/isolate-closes-its-embeddings", test_bound_isolate_closes_embeddings);
   g_test_add_func ("/matrix/text/break-runs/long-words-get-a-break", test_break_runs);
   g_test_add_func ("/matrix/text/isolate/override-ends-inside", test_isolate);
   g_test_add_func ("/matrix/text/isolate/markup-stays-markup", test_isolate_markup_stays_markup);

@@ -219,10 +219,13 @@ bidi_close_all (Bidi    *bidi,
 }
 
 /* Whether @c, a bidirectional control, is written out: only closers that
- * close something this text opened are. */
+ * close something this text opened are. A PDI that closes its isolate
+ * closes the embeddings opened inside it too: their PDFs are written
+ * first, so that every opener has its own closer, nested. */
 static gboolean
 bidi_take (Bidi     *bidi,
-           gunichar  c)
+           gunichar  c,
+           GString  *out)
 {
   gboolean isolate_opener = c >= 0x2066 && c <= 0x2068;
 
@@ -262,7 +265,7 @@ bidi_take (Bidi     *bidi,
   if (memchr (bidi->stack, 'I', bidi->depth) == NULL)
     return FALSE;
   while (bidi->stack[--bidi->depth] != 'I')
-    ;
+    g_string_append_unichar (out, PDF);
   return TRUE;
 }
 
@@ -312,7 +315,7 @@ matrix_text_bound (const char *text,
         }
       else if (is_bidi_control (c))
         {
-          if (!bidi_take (&bidi, c))
+          if (!bidi_take (&bidi, c, out))
             continue;
         }
       else if (g_unichar_ismark (c))

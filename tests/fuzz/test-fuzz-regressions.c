@@ -54,6 +54,7 @@ main (int   argc,
     { "corpus/json", confab_fuzz_json },
     { "regressions/json", confab_fuzz_json },
     { "corpus/text", confab_fuzz_text },
+    { "regressions/text", confab_fuzz_text },
   };
 
   g_test_init (&argc, &argv, NULL);
@@ -65,6 +66,7 @@ main (int   argc,
   g_test_add_data_func ("/fuzz/json/corpus", &replays[4], replay_dir);
   g_test_add_data_func ("/fuzz/json/regressions", &replays[5], replay_dir);
   g_test_add_data_func ("/fuzz/text/corpus", &replays[6], replay_dir);
+  g_test_add_data_func ("/fuzz/text/regressions", &replays[7], replay_dir);
 
   return g_test_run ();
 }
