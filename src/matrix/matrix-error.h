@@ -25,6 +25,12 @@ G_BEGIN_DECLS
  *   `m.room.redaction` and `m.room.encrypted`) into a room whose state has
  *   `m.room.encryption`. This library cannot encrypt, so it never sends such an
  *   event there in the clear; see matrix_client_send_event_async().
+ * @MATRIX_ERROR_INVALID_USER_ID: refused before any request was made: not a
+ *   user id (`@localpart:server`)
+ * @MATRIX_ERROR_ALREADY_MEMBER: the user is already in the room (or invited
+ *   to it), so inviting them again would do nothing
+ * @MATRIX_ERROR_UNKNOWN_USER: the server knows no such user (an invite's
+ *   `M_NOT_FOUND`, or a profile that does not exist)
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -43,6 +49,9 @@ typedef enum {
   MATRIX_ERROR_NOT_FOUND,
   MATRIX_ERROR_NOT_LOGGED_IN,
   MATRIX_ERROR_ROOM_ENCRYPTED,
+  MATRIX_ERROR_INVALID_USER_ID,
+  MATRIX_ERROR_ALREADY_MEMBER,
+  MATRIX_ERROR_UNKNOWN_USER,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);

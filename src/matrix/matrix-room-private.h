@@ -15,6 +15,11 @@ gboolean    _matrix_room_restore          (MatrixRoom   *self);
 void        _matrix_room_loaded           (MatrixRoom   *self);
 /* The room's state changed in the store. */
 void        _matrix_room_state_changed    (MatrixRoom   *self);
+/* (transfer full) (nullable): the content of the state event (type, key),
+ * from the store or, for an invite, its stripped state. */
+JsonObject *_matrix_room_dup_state_content (MatrixRoom  *self,
+                                            const char  *type,
+                                            const char  *state_key);
 void        _matrix_room_append_timeline  (MatrixRoom   *self,
                                            GPtrArray    *events,
                                            gboolean      limited,

@@ -96,6 +96,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   RECEIPTS_CHANGED,
+  STATE_CHANGED,
   N_SIGNALS
 };
 
@@ -915,6 +916,81 @@ _matrix_room_state_changed (MatrixRoom *self)
   real_state_arrived (self);
   update_from_all_events (self);
   save_list_summary (self);
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
+}
+
+JsonObject *
+_matrix_room_dup_state_content (MatrixRoom *self,
+                                const char *type,
+                                const char *state_key)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  return dup_state_content (self, type, state_key);
+}
+
+/**
+ * matrix_room_dup_replacement_room:
+ * @self: a #MatrixRoom
+ * @reason: (out) (optional) (transfer full) (nullable): the tombstone's
+ *   `body`, cleaned for display
+ *
+ * The room that replaced this one when it was upgraded: the
+ * `replacement_room` of its `m.room.tombstone`, when that is a room id.
+ * A tombstoned room takes no more messages; join the replacement.
+ *
+ * Returns: (transfer full) (nullable): the replacement room's id, or %NULL
+ *   when the room has not been replaced
+ */
+char *
+matrix_room_dup_replacement_room (MatrixRoom  *self,
+                                  char       **reason)
+{
+  g_autoptr(JsonObject) content = NULL;
+  const char *room_id, *body;
+
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  if (reason != NULL)
+    *reason = NULL;
+  content = dup_state_content (self, "m.room.tombstone", "");
+  room_id = content_string (content, "replacement_room");
+  if (room_id == NULL || room_id[0] != '!' || strchr (room_id, ':') == NULL ||
+      strlen (room_id) > 255 || g_str_equal (room_id, self->room_id))
+    return NULL;
+  body = content_string (content, "body");
+  if (reason != NULL && nonempty (body) != NULL)
+    *reason = matrix_text_dup_name (body);
+  return g_strdup (room_id);
+}
+
+/**
+ * matrix_room_dup_predecessor:
+ * @self: a #MatrixRoom
+ *
+ * The room this one replaced: `predecessor.room_id` of its
+ * `m.room.create`.
+ *
+ * Returns: (transfer full) (nullable): the predecessor's id, or %NULL
+ */
+char *
+matrix_room_dup_predecessor (MatrixRoom *self)
+{
+  g_autoptr(JsonObject) content = NULL;
+  JsonObject *predecessor = NULL;
+  const char *room_id;
+
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+
+  content = dup_state_content (self, "m.room.create", "");
+  if (content == NULL ||
+      !_matrix_json_get_object (content, NULL, "predecessor", FALSE, &predecessor, NULL) ||
+      predecessor == NULL)
+    return NULL;
+  room_id = content_string (predecessor, "room_id");
+  if (room_id == NULL || room_id[0] != '!' || strlen (room_id) > 255)
+    return NULL;
+  return g_strdup (room_id);
 }
 
 /* Each redaction among @events removes the content of the event it names,
@@ -2145,6 +2221,19 @@ matrix_room_class_init (MatrixRoomClass *klass)
    */
   signals[RECEIPTS_CHANGED] =
     g_signal_new ("receipts-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * MatrixRoom::state-changed:
+   * @self: the room
+   *
+   * The room's current state changed (a sync brought state events, or
+   * the store loaded the room): what is read from it, such as
+   * matrix_room_dup_power_levels() or matrix_room_dup_replacement_room(),
+   * may answer otherwise.
+   */
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 

@@ -46,6 +46,7 @@ G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
  *   timeline (MatrixTimeline), typing-users (GStrv: who types now, never
  *   the user), fully-read (the event of the user's m.fully_read marker).
  * Signal ::receipts-changed (): members' read receipts moved.
+ * Signal ::state-changed (): the room's current state changed.
  */
 
 MatrixClient     *matrix_room_get_client               (MatrixRoom          *self);
@@ -70,6 +71,9 @@ const char       *matrix_room_get_read_receipt         (MatrixRoom          *sel
 GStrv             matrix_room_dup_readers              (MatrixRoom          *self,
                                                         const char          *event_id);
 const char       *matrix_room_get_fully_read           (MatrixRoom          *self);
+char             *matrix_room_dup_replacement_room     (MatrixRoom          *self,
+                                                        char               **reason);
+char             *matrix_room_dup_predecessor          (MatrixRoom          *self);
 
 void              matrix_room_join_async               (MatrixRoom          *self,
                                                         GCancellable        *cancellable,

@@ -3,14 +3,18 @@
 
 /* matrix-glib: everything an application includes. */
 #include "matrix-client.h"
+#include "matrix-direct-chats.h"
+#include "matrix-directory.h"
 #include "matrix-discovery.h"
 #include "matrix-error.h"
 #include "matrix-event.h"
 #include "matrix-html.h"
 #include "matrix-markdown.h"
 #include "matrix-memory-store.h"
+#include "matrix-power-levels.h"
 #include "matrix-reaction.h"
 #include "matrix-room.h"
+#include "matrix-room-members.h"
 #include "matrix-room-state-tracker.h"
 #include "matrix-secret.h"
 #include "matrix-sqlite-store.h"

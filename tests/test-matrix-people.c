@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-matrix-people"
+
+#include "matrix-json-private.h"
+#include "test-utils.h"
+
+#define ME "@me:example.org"
+#define ROOM "!room:example.org"
+#define ROOM_PATH "/_matrix/client/v3/rooms/%21room%3Aexample.org"
+#define DIRECT_PATH "/_matrix/client/v3/user/%40me%3Aexample.org/account_data/m.direct"
+
+typedef struct {
+  FakeHomeserver         *server;
+  MatrixStore            *store;
+  MatrixClient           *client;
+  MatrixRoomStateTracker *tracker;
+  guint                   n_syncs;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = fake_homeserver_new ();
+  f->store = logged_in_store_new ();
+  matrix_store_set_value (f->store, MATRIX_STORE_KEY_USER_ID, ME);
+  f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  f->tracker = matrix_room_state_tracker_new (f->client);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  matrix_client_stop_sync (f->client);
+  iterate_for (20);
+  g_assert_finalize_object (f->tracker);
+  g_assert_finalize_object (f->client);
+  g_assert_finalize_object (f->store);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (f->server), ==, 0);
+  g_assert_finalize_object (f->server);
+}
+
+static char *
+state_event (const char *type,
+             const char *state_key,
+             const char *sender,
+             const char *content)
+{
+  static guint counter;
+
+  return g_strdup_printf ("{\"type\": \"%s\", \"state_key\": \"%s\", \"sender\": \"%s\","
+                          " \"event_id\": \"$people%u\", \"origin_server_ts\": 1000, \"content\": %s}",
+                          type, state_key, sender, ++counter, content);
+}
+
+static char *
+member_event (const char *user_id,
+              const char *membership)
+{
+  g_autofree char *content = g_strdup_printf ("{\"membership\": \"%s\"}", membership);
+
+  return state_event ("m.room.member", user_id, user_id, content);
+}
+
+/* Syncs @room_id joined, with @extra_state (events, comma-separated, may be
+ * empty) besides our own membership; the first sync's token is "s1". */
+static MatrixRoom *
+join_room (Fixture    *f,
+           const char *room_id,
+           const char *extra_state)
+{
+  g_autofree char *me = member_event (ME, "join");
+  g_autofree char *since = f->n_syncs > 0 ? g_strdup_printf ("s%u", f->n_syncs) : NULL;
+  g_autofree char *body = NULL;
+
+  f->n_syncs++;
+  body = g_strdup_printf (
+    "{\"next_batch\": \"s%u\", \"rooms\": {\"join\": {\"%s\": {\"state\": {\"events\": [%s%s%s]}}}}}",
+    f->n_syncs, room_id, me, *extra_state ? "," : "", extra_state);
+  sync_once (f->server, f->client, since, body);
+  return matrix_room_state_tracker_get_room (f->tracker, room_id);
+}
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  /* The library's own reader, as every network text goes through. */
+  JsonObject *object = _matrix_json_parse_object (json, -1, &error);
+
+  g_assert_no_error (error);
+  return object;
+}
+
+/* --- power levels --------------------------------------------------------- */
+
+static void
+test_power_levels_defaults (void)
+{
+  g_autoptr(MatrixPowerLevels) none = matrix_power_levels_new (NULL, "@creator:example.org");
+  g_autoptr(JsonObject) empty_content = parse_object ("{}");
+  g_autoptr(MatrixPowerLevels) empty = matrix_power_levels_new (empty_content, "@creator:example.org");
+
+  /* No event: the creator has 100, everyone 0, state needs 0. */
+  g_assert_cmpint (matrix_power_levels_get_user_level (none, "@creator:example.org"), ==, 100);
+  g_assert_cmpint (matrix_power_levels_get_user_level (none, "@bob:example.org"), ==, 0);
+  g_assert_true (matrix_power_levels_can_send_state (none, "@bob:example.org", "m.room.name"));
+  g_assert_false (matrix_power_levels_can_kick (none, "@bob:example.org", "@carol:example.org"));
+  g_assert_true (matrix_power_levels_can_kick (none, "@creator:example.org", "@bob:example.org"));
+
+  /* An event without keys: the spec's defaults, and no creator privilege. */
+  g_assert_cmpint (matrix_power_levels_get_user_level (empty, "@creator:example.org"), ==, 0);
+  g_assert_cmpint (matrix_power_levels_get_action_level (empty, MATRIX_POWER_ACTION_BAN), ==, 50);
+  g_assert_cmpint (matrix_power_levels_get_action_level (empty, MATRIX_POWER_ACTION_KICK), ==, 50);
+  g_assert_cmpint (matrix_power_levels_get_action_level (empty, MATRIX_POWER_ACTION_REDACT), ==, 50);
+  g_assert_cmpint (matrix_power_levels_get_action_level (empty, MATRIX_POWER_ACTION_INVITE), ==, 0);
+  g_assert_cmpint (matrix_power_levels_get_event_level (empty, "m.room.name", TRUE), ==, 50);
+  g_assert_cmpint (matrix_power_levels_get_event_level (empty, "m.room.message", FALSE), ==, 0);
+  g_assert_true (matrix_power_levels_can_invite (empty, "@bob:example.org"));
+  g_assert_false (matrix_power_levels_can_send_state (empty, "@bob:example.org", "m.room.name"));
+}
+
+static void
+test_power_levels_absurd_values (void)
+{
+  g_autoptr(JsonObject) content = parse_object (
+    "{\"ban\": \"75\", \"kick\": 99999999999999999999999999, \"invite\": -1e400,"
+    " \"redact\": 50.5, \"state_default\": {\"nested\": [1, 2, {\"x\": 3}]},"
+    " \"events_default\": true, \"users_default\": \"ten\","
+    " \"events\": [\"m.room.name\", 100],"
+    " \"users\": {\"@admin:example.org\": 100, \"@huge:example.org\": 1e300,"
+    "             \"@neg:example.org\": -9223372036854775808, \"@str:example.org\": \"-20\","
+    "             \"@obj:example.org\": {\"level\": 100}, \"@null:example.org\": null,"
+    "             \"@frac:example.org\": 99.9, \"@plus:example.org\": \"+60\","
+    "             \"@spaces:example.org\": \" 60\", \"@long:example.org\": \"1234567890123456789012345678901234567890\"}}");
+  g_autoptr(MatrixPowerLevels) levels = matrix_power_levels_new (content, NULL);
+  g_autoptr(JsonObject) users_garbage = parse_object ("{\"users\": \"everyone\", \"events\": null, \"kick\": []}");
+  g_autoptr(MatrixPowerLevels) garbage = matrix_power_levels_new (users_garbage, NULL);
+  g_autoptr(JsonObject) changed = NULL;
+  g_autofree char *changed_text = NULL;
+
+  /* A decimal string counts, as older room versions allow. */
+  g_assert_cmpint (matrix_power_levels_get_action_level (levels, MATRIX_POWER_ACTION_BAN), ==, 75);
+  /* Too large for int64: clamped, not wrapped. */
+  g_assert_cmpint (matrix_power_levels_get_action_level (levels, MATRIX_POWER_ACTION_KICK), ==,
+                   MATRIX_POWER_LEVEL_MAX);
+  /* -1e400 reads as the lowest double: clamped too. */
+  g_assert_cmpint (matrix_power_levels_get_action_level (levels, MATRIX_POWER_ACTION_INVITE), ==,
+                   -MATRIX_POWER_LEVEL_MAX);
+  /* A fraction is not a level. */
+  g_assert_cmpint (matrix_power_levels_get_action_level (levels, MATRIX_POWER_ACTION_REDACT), ==, 50);
+  g_assert_cmpint (matrix_power_levels_get_event_level (levels, "m.room.topic", TRUE), ==, 50);
+  g_assert_cmpint (matrix_power_levels_get_event_level (levels, "m.room.message", FALSE), ==, 0);
+  /* An array for `events` is no map. */
+  g_assert_cmpint (matrix_power_levels_get_event_level (levels, "m.room.name", TRUE), ==, 50);
+
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@admin:example.org"), ==, 100);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@huge:example.org"), ==, MATRIX_POWER_LEVEL_MAX);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@neg:example.org"), ==, -MATRIX_POWER_LEVEL_MAX);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@str:example.org"), ==, -20);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@plus:example.org"), ==, 60);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@long:example.org"), ==, MATRIX_POWER_LEVEL_MAX);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@obj:example.org"), ==, 0);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@null:example.org"), ==, 0);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@frac:example.org"), ==, 0);
+  g_assert_cmpint (matrix_power_levels_get_user_level (levels, "@spaces:example.org"), ==, 0);
+  g_assert_cmpint (matrix_power_role_for_level (matrix_power_levels_get_user_level (levels, "@huge:example.org")),
+                   ==, MATRIX_POWER_ROLE_ADMIN);
+
+  /* The huge one outranks the admin: the admin may not kick them. */
+  g_assert_false (matrix_power_levels_can_kick (levels, "@admin:example.org", "@huge:example.org"));
+  g_assert_true (matrix_power_levels_can_ban (levels, "@admin:example.org", "@str:example.org"));
+
+  g_assert_cmpint (matrix_power_levels_get_user_level (garbage, "@anyone:example.org"), ==, 0);
+  g_assert_cmpint (matrix_power_levels_get_action_level (garbage, MATRIX_POWER_ACTION_KICK), ==, 50);
+
+  /* Changing a level keeps what the reader ignored. */
+  changed = matrix_power_levels_dup_content_with_user_level (levels, "@str:example.org", 50);
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), changed);
+    changed_text = json_to_string (node, FALSE);
+  }
+  g_assert_nonnull (strstr (changed_text, "\"@str:example.org\":50"));
+  g_assert_nonnull (strstr (changed_text, "\"nested\""));
+  g_assert_nonnull (strstr (changed_text, "\"@obj:example.org\":{\"level\":100}"));
+}
+
+static void
+test_power_levels_permissions (void)
+{
+  g_autoptr(JsonObject) content = parse_object (
+    "{\"users\": {\"@admin:example.org\": 100, \"@mod:example.org\": 50, \"@mod2:example.org\": 50},"
+    " \"events\": {\"m.room.power_levels\": 100, \"m.room.topic\": 0, \"m.room.redaction\": 10},"
+    " \"redact\": 50, \"invite\": 50}");
+  g_autoptr(MatrixPowerLevels) levels = matrix_power_levels_new (content, NULL);
+
+  g_assert_true (matrix_power_levels_can_kick (levels, "@mod:example.org", "@user:example.org"));
+  g_assert_false (matrix_power_levels_can_kick (levels, "@mod:example.org", "@mod2:example.org"));
+  g_assert_false (matrix_power_levels_can_kick (levels, "@user:example.org", "@other:example.org"));
+  g_assert_false (matrix_power_levels_can_ban (levels, "@mod:example.org", "@admin:example.org"));
+  g_assert_false (matrix_power_levels_can_invite (levels, "@user:example.org"));
+  g_assert_true (matrix_power_levels_can_invite (levels, "@mod:example.org"));
+  g_assert_true (matrix_power_levels_can_send_state (levels, "@user:example.org", "m.room.topic"));
+  g_assert_false (matrix_power_levels_can_send_state (levels, "@user:example.org", "m.room.name"));
+  /* Own events need only the redaction event's level; others' `redact`. */
+  g_assert_false (matrix_power_levels_can_redact (levels, "@user:example.org", "@user:example.org"));
+  g_assert_true (matrix_power_levels_can_redact (levels, "@mod:example.org", "@mod:example.org"));
+  g_assert_true (matrix_power_levels_can_redact (levels, "@mod:example.org", "@admin:example.org"));
+  /* Power levels: only the admin may send them; not above their own. */
+  g_assert_true (matrix_power_levels_can_set_user_level (levels, "@admin:example.org", "@mod:example.org", 0));
+  g_assert_true (matrix_power_levels_can_set_user_level (levels, "@admin:example.org", "@user:example.org", 100));
+  g_assert_false (matrix_power_levels_can_set_user_level (levels, "@admin:example.org", "@user:example.org", 101));
+  g_assert_false (matrix_power_levels_can_set_user_level (levels, "@mod:example.org", "@user:example.org", 50));
+  g_assert_cmpint (matrix_power_role_for_level (49), ==, MATRIX_POWER_ROLE_USER);
+  g_assert_cmpint (matrix_power_role_for_level (50), ==, MATRIX_POWER_ROLE_MODERATOR);
+  g_assert_cmpint (matrix_power_role_for_level (100), ==, MATRIX_POWER_ROLE_ADMIN);
+}
+
+/* --- m.direct --------------------------------------------------------------- */
+
+static void
+test_direct_chats_garbage (void)
+{
+  g_autoptr(JsonObject) content = parse_object (
+    "{\"@bob:example.org\": [\"!a:example.org\", 7, null, \"!a:example.org\", \"not a room\","
+    "                        {\"room\": \"!x:example.org\"}, \"!b:example.org\"],"
+    " \"@carol:example.org\": \"!c:example.org\","
+    " \"not a user\": [\"!d:example.org\"],"
+    " \"@dave:example.org\": [],"
+    " \"@eve:example.org\": {\"nested\": [[[\"!e:example.org\"]]]}}");
+  g_autoptr(MatrixDirectChats) chats = matrix_direct_chats_new (content);
+  g_autoptr(MatrixDirectChats) none = matrix_direct_chats_new (NULL);
+  g_auto(GStrv) bob = matrix_direct_chats_dup_rooms (chats, "@bob:example.org");
+  g_auto(GStrv) carol = matrix_direct_chats_dup_rooms (chats, "@carol:example.org");
+  g_auto(GStrv) users = matrix_direct_chats_dup_users (chats);
+  g_auto(GStrv) nobody = matrix_direct_chats_dup_users (none);
+  g_autoptr(JsonObject) written = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  const char *expected_bob[] = { "!a:example.org", "!b:example.org", NULL };
+  const char *expected_users[] = { "@bob:example.org", NULL };
+
+  g_assert_cmpstrv (bob, expected_bob);
+  g_assert_cmpuint (g_strv_length (carol), ==, 0);
+  g_assert_cmpstrv (users, expected_users);
+  g_assert_cmpuint (g_strv_length (nobody), ==, 0);
+  g_assert_cmpstr (matrix_direct_chats_get_user_for_room (chats, "!b:example.org"), ==, "@bob:example.org");
+  g_assert_null (matrix_direct_chats_get_user_for_room (chats, "!d:example.org"));
+
+  g_assert_true (matrix_direct_chats_add (chats, "@carol:example.org", "!new:example.org"));
+  g_assert_false (matrix_direct_chats_add (chats, "@carol:example.org", "!new:example.org"));
+  written = matrix_direct_chats_dup_content (chats);
+  node = json_node_init_object (json_node_alloc (), written);
+  text = json_to_string (node, FALSE);
+  /* Other clients' entries stay as they were; ours are cleaned. */
+  g_assert_nonnull (strstr (text, "\"not a user\":[\"!d:example.org\"]"));
+  g_assert_nonnull (strstr (text, "\"@carol:example.org\":[\"!new:example.org\"]"));
+  g_assert_nonnull (strstr (text, "\"@bob:example.org\":[\"!a:example.org\",\"!b:example.org\"]"));
+}
+
+static MatrixDirectChats *
+get_direct_chats (Fixture *f)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixDirectChats *chats;
+
+  matrix_client_get_direct_chats_async (f->client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  chats = matrix_client_get_direct_chats_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  return chats;
+}
+
+static void
+test_direct_chats_from_server (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(MatrixDirectChats) missing = NULL;
+  g_autoptr(MatrixDirectChats) not_object = NULL;
+  g_auto(GStrv) users = NULL;
+
+  fake_homeserver_queue_json (f->server, "GET", DIRECT_PATH, 404,
+                              "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"no\"}", FALSE);
+  missing = get_direct_chats (f);
+  users = matrix_direct_chats_dup_users (missing);
+  g_assert_cmpuint (g_strv_length (users), ==, 0);
+
+  /* A body that is not even an object is the request's failure, not a crash. */
+  fake_homeserver_queue_json (f->server, "GET", DIRECT_PATH, 200, "[1, 2]", FALSE);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    matrix_client_get_direct_chats_async (f->client, NULL, store_result, &result);
+    wait_for_pointer ((gpointer *) &result, 5000);
+    not_object = matrix_client_get_direct_chats_finish (f->client, result, &error);
+    g_assert_null (not_object);
+    g_assert_nonnull (error);
+  }
+}
+
+static char *
+start_chat (Fixture    *f,
+            const char *user_id,
+            gboolean   *created,
+            GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_room_state_tracker_start_direct_chat_async (f->tracker, user_id, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  return matrix_room_state_tracker_start_direct_chat_finish (f->tracker, result, created, error);
+}
+
+static void
+test_start_chat_reuses (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *bob = member_event ("@bob:example.org", "join");
+  g_autofree char *room_id = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean created = TRUE;
+
+  join_room (f, "!dm:example.org", bob);
+  /* Listed first: a room we are not in; then one Bob left... only the
+   * joined one with Bob in it is reused. */
+  fake_homeserver_queue_json (f->server, "GET", DIRECT_PATH, 200,
+                              "{\"@bob:example.org\": [\"!gone:example.org\", \"!dm:example.org\", 42]}", FALSE);
+  room_id = start_chat (f, "@bob:example.org", &created, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (room_id, ==, "!dm:example.org");
+  g_assert_false (created);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", "/_matrix/client/v3/createRoom"), ==, 0);
+}
+
+static void
+test_start_chat_creates (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *bob_left = member_event ("@bob:example.org", "leave");
+  g_autofree char *room_id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) create_body = NULL;
+  g_autoptr(JsonNode) put_body = NULL;
+  GPtrArray *requests;
+  JsonObject *create, *put;
+  JsonArray *rooms;
+  gboolean created = FALSE;
+
+  /* Bob left the old chat: it is no chat with him any more. */
+  join_room (f, "!old:example.org", bob_left);
+  fake_homeserver_queue_json (f->server, "GET", DIRECT_PATH, 200,
+                              "{\"@bob:example.org\": [\"!old:example.org\"], \"garbage\": true}", TRUE);
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/createRoom", 200,
+                              "{\"room_id\": \"!new:example.org\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT", DIRECT_PATH, 200, "{}", FALSE);
+
+  room_id = start_chat (f, "@bob:example.org", &created, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (room_id, ==, "!new:example.org");
+  g_assert_true (created);
+
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+      if (g_str_equal (request->method, "POST") && g_str_has_suffix (request->path, "/createRoom"))
+        create_body = fake_request_parse_json (request);
+      if (g_str_equal (request->method, "PUT"))
+        put_body = fake_request_parse_json (request);
+    }
+  create = json_node_get_object (create_body);
+  g_assert_true (json_object_get_boolean_member (create, "is_direct"));
+  g_assert_cmpstr (json_object_get_string_member (create, "preset"), ==, "trusted_private_chat");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (create, "invite"), 0),
+                   ==, "@bob:example.org");
+  put = json_node_get_object (put_body);
+  rooms = json_object_get_array_member (put, "@bob:example.org");
+  g_assert_cmpuint (json_array_get_length (rooms), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (rooms, 1), ==, "!new:example.org");
+  g_assert_true (json_object_get_boolean_member (put, "garbage"));
+
+  /* No chat with oneself, nor with something that is no user id. */
+  g_clear_pointer (&room_id, g_free);
+  room_id = start_chat (f, ME, NULL, &error);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_USER_ID);
+  g_assert_null (room_id);
+  g_clear_error (&error);
+  room_id = start_chat (f, "bob", NULL, &error);
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_USER_ID);
+}
+
+/* --- invite ---------------------------------------------------------------- */
+
+static gboolean
+invite (MatrixRoom *room,
+        const char *user_id,
+        GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_room_invite_async (room, user_id, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  return matrix_room_invite_finish (room, result, error);
+}
+
+static void
+test_invite_errors (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *bob = member_event ("@bob:example.org", "join");
+  g_autofree char *carol = member_event ("@carol:example.org", "invite");
+  g_autofree char *state = g_strjoin (",", bob, carol, NULL);
+  MatrixRoom *room = join_room (f, ROOM, state);
+  g_autoptr(GError) error = NULL;
+  guint n_requests;
+
+  n_requests = fake_homeserver_get_requests (f->server)->len;
+  g_assert_false (invite (room, "dave", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_USER_ID);
+  g_clear_error (&error);
+  g_assert_false (invite (room, "@bob:example.org", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ALREADY_MEMBER);
+  g_clear_error (&error);
+  g_assert_false (invite (room, "@carol:example.org", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_ALREADY_MEMBER);
+  g_clear_error (&error);
+  /* None of these asked the server. */
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, n_requests);
+
+  /* A user the server has no profile for. */
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/profile/%40nobody%3Aexample.org", 404,
+                              "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"Profile was not found\"}", FALSE);
+  g_assert_false (invite (room, "@nobody:example.org", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_USER);
+  g_assert_cmpstr (matrix_error_get_errcode (error), ==, "M_NOT_FOUND");
+  g_clear_error (&error);
+
+  /* Not allowed: the server's M_FORBIDDEN; a private profile does not stop the invite. */
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/profile/%40dave%3Aexample.org", 403,
+                              "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"private\"}", TRUE);
+  fake_homeserver_queue_json (f->server, "POST", ROOM_PATH "/invite", 403,
+                              "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"You don't have permission to invite users\"}",
+                              FALSE);
+  g_assert_false (invite (room, "@dave:example.org", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* The invite's own M_NOT_FOUND is an unknown user too. */
+  fake_homeserver_queue_json (f->server, "POST", ROOM_PATH "/invite", 404,
+                              "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"Unknown user\"}", FALSE);
+  g_assert_false (invite (room, "@dave:example.org", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+
+  fake_homeserver_queue_json (f->server, "POST", ROOM_PATH "/invite", 200, "{}", FALSE);
+  g_assert_true (invite (room, "@dave:example.org", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(JsonNode) body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "user_id"), ==, "@dave:example.org");
+  }
+}
+
+/* --- moderation ---------------------------------------------------------------- */
+
+static void
+test_moderate_and_power_level (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *levels = state_event ("m.room.power_levels", "", "@me:example.org",
+                                         "{\"users\": {\"@me:example.org\": 100, \"@bob:example.org\": \"50\"},"
+                                         " \"custom\": {\"kept\": true}}");
+  MatrixRoom *room = join_room (f, ROOM, levels);
+  g_autoptr(MatrixPowerLevels) room_levels = matrix_room_dup_power_levels (room);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *object;
+
+  g_assert_cmpint (matrix_power_levels_get_user_level (room_levels, "@bob:example.org"), ==, 50);
+
+  fake_homeserver_queue_json (f->server, "POST", ROOM_PATH "/ban", 200, "{}", FALSE);
+  matrix_room_moderate_async (room, MATRIX_MEMBER_ACTION_BAN, "@spam:example.org", "Spam", NULL,
+                              store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_moderate_finish (room, result, &error));
+  g_assert_no_error (error);
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  object = json_node_get_object (body);
+  g_assert_cmpstr (json_object_get_string_member (object, "user_id"), ==, "@spam:example.org");
+  g_assert_cmpstr (json_object_get_string_member (object, "reason"), ==, "Spam");
+  g_clear_object (&result);
+  g_clear_pointer (&body, json_node_unref);
+
+  fake_homeserver_queue_json (f->server, "POST", ROOM_PATH "/kick", 403,
+                              "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"no\"}", FALSE);
+  matrix_room_moderate_async (room, MATRIX_MEMBER_ACTION_KICK, "@bob:example.org", NULL, NULL,
+                              store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_room_moderate_finish (room, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.power_levels/", 200,
+                              "{\"event_id\": \"$pl\"}", FALSE);
+  matrix_room_set_user_power_level_async (room, "@bob:example.org", 100, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_set_user_power_level_finish (room, result, &error));
+  g_assert_no_error (error);
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  object = json_node_get_object (body);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "users"),
+                                               "@bob:example.org"), ==, 100);
+  g_assert_true (json_object_has_member (object, "custom"));
+  g_clear_object (&result);
+
+  /* Above our own level: refused without asking. */
+  matrix_room_set_user_power_level_async (room, "@bob:example.org", 101, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_room_set_user_power_level_finish (room, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+}
+
+/* --- members --------------------------------------------------------------- */
+
+typedef struct {
+  gint64 last;
+  gint64 max_gap;
+} Heartbeat;
+
+static gboolean
+on_heartbeat (gpointer user_data)
+{
+  Heartbeat *beat = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  beat->max_gap = MAX (beat->max_gap, now - beat->last);
+  beat->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_members_ten_thousand (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *levels = state_event ("m.room.power_levels", "", ME,
+                                         "{\"users\": {\"@me:example.org\": 100, \"@u9999:example.org\": 50,"
+                                         " \"@u5000:example.org\": [\"garbage\"]}}");
+  MatrixRoom *room = join_room (f, ROOM, levels);
+  g_autoptr(MatrixRoomMembers) members = matrix_room_members_new (room);
+  g_autoptr(GString) body = g_string_new ("{\"chunk\": [");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixRoomMember) first = NULL;
+  g_autoptr(MatrixRoomMember) second = NULL;
+  Heartbeat beat = { 0 };
+  gint64 start, elapsed;
+  guint heartbeat;
+
+  for (guint i = 0; i < 10000; i++)
+    g_string_append_printf (body,
+                            "{\"type\": \"m.room.member\", \"state_key\": \"@u%u:example.org\","
+                            " \"sender\": \"@u%u:example.org\", \"event_id\": \"$m%u\", \"origin_server_ts\": 1,"
+                            " \"content\": {\"membership\": \"join\", \"displayname\": \"User %u\"}},",
+                            i, i, i, i);
+  /* Garbage among them: skipped. */
+  g_string_append (body, "7, {\"type\": \"m.room.member\", \"state_key\": \"no id\", \"content\": {\"membership\": \"join\"}},"
+                         "{\"type\": \"m.room.member\", \"state_key\": \"@x:example.org\", \"content\": []},"
+                         "{\"type\": \"m.room.member\", \"state_key\": \"@me:example.org\", \"sender\": \"@me:example.org\","
+                         " \"content\": {\"membership\": \"join\", \"displayname\": \"Me\"}}]}");
+
+  fake_homeserver_queue_json (f->server, "GET", ROOM_PATH "/members?not_membership=leave&at=s1", 200,
+                              body->str, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (members)), ==, 0);
+
+  beat.last = g_get_monotonic_time ();
+  heartbeat = g_timeout_add (5, on_heartbeat, &beat);
+  start = g_get_monotonic_time ();
+  matrix_room_members_load_async (members, NULL, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 20000);
+  elapsed = g_get_monotonic_time () - start;
+  g_source_remove (heartbeat);
+  g_assert_true (matrix_room_members_load_finish (members, result, &error));
+  g_assert_no_error (error);
+  g_test_message ("10,000 members loaded in %" G_GINT64_FORMAT " ms; the main loop blocked at most %"
+                  G_GINT64_FORMAT " ms", elapsed / 1000, beat.max_gap / 1000);
+  /* Generous for sanitizers and a shared machine; here about 0.1 s. */
+  g_assert_cmpint (beat.max_gap, <, G_TIME_SPAN_SECOND);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (members)), ==, 10001);
+  g_assert_true (matrix_room_members_get_loaded (members));
+  first = g_list_model_get_item (G_LIST_MODEL (members), 0);
+  second = g_list_model_get_item (G_LIST_MODEL (members), 1);
+  g_assert_cmpstr (matrix_room_member_get_user_id (first), ==, ME);
+  g_assert_cmpint (matrix_room_member_get_role (first), ==, MATRIX_POWER_ROLE_ADMIN);
+  g_assert_cmpstr (matrix_room_member_get_user_id (second), ==, "@u9999:example.org");
+  g_assert_cmpint (matrix_room_member_get_role (second), ==, MATRIX_POWER_ROLE_MODERATOR);
+  g_assert_cmpint (matrix_room_member_get_power_level (matrix_room_members_find (members, "@u5000:example.org")),
+                   ==, 0);
+
+  /* Search narrows, any case, by name or id. */
+  matrix_room_members_set_search (members, "USER 123");
+  /* User 123, 1230-1239 */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (members)), ==, 11);
+  matrix_room_members_set_search (members, "u42:");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (members)), ==, 1);
+  matrix_room_members_set_search (members, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (members)), ==, 10001);
+}
+
+static void
+test_members_names_and_filter (Fixture       *f,
+                               gconstpointer  data)
+{
+  MatrixRoom *room = join_room (f, ROOM, "");
+  g_autoptr(MatrixRoomMembers) members = matrix_room_members_new (room);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixRoomMember *a, *b;
+
+  fake_homeserver_queue_json (f->server, "GET", ROOM_PATH "/members?membership=ban&at=s1", 200,
+    "{\"chunk\": ["
+    "{\"type\": \"m.room.member\", \"state_key\": \"@a:example.org\", \"content\": {\"membership\": \"ban\", \"displayname\": \"Twin\\u202e\"}},"
+    "{\"type\": \"m.room.member\", \"state_key\": \"@b:example.org\", \"content\": {\"membership\": \"ban\", \"displayname\": \"Twin\","
+    " \"avatar_url\": \"https://evil.example.org/a.png\"}}]}", FALSE);
+  matrix_room_members_load_async (members, "ban", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_members_load_finish (members, result, &error));
+
+  a = matrix_room_members_find (members, "@a:example.org");
+  b = matrix_room_members_find (members, "@b:example.org");
+  /* Cleaned of the override, the same name: told apart by id. */
+  g_assert_cmpstr (matrix_room_member_get_display_name (a), ==, "Twin (@a:example.org)");
+  g_assert_cmpstr (matrix_room_member_get_display_name (b), ==, "Twin (@b:example.org)");
+  g_assert_null (matrix_room_member_get_avatar_url (b));
+  g_assert_cmpstr (matrix_room_member_get_membership (a), ==, "ban");
+}
+
+static void
+test_members_failure (Fixture       *f,
+                      gconstpointer  data)
+{
+  MatrixRoom *room = join_room (f, ROOM, "");
+  g_autoptr(MatrixRoomMembers) members = matrix_room_members_new (room);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fake_homeserver_queue_json (f->server, "GET", ROOM_PATH "/members?not_membership=leave&at=s1", 200,
+                              "{\"chunk\": {\"not\": \"an array\"}}", FALSE);
+  matrix_room_members_load_async (members, NULL, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_room_members_load_finish (members, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_assert_false (matrix_room_members_get_loaded (members));
+}
+
+/* --- upgrades --------------------------------------------------------------- */
+
+static void
+test_tombstone (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *tombstone = state_event ("m.room.tombstone", "", "@bob:example.org",
+                                            "{\"body\": \"Moved\\u202e on\", \"replacement_room\": \"!next:example.org\"}");
+  g_autofree char *bad = state_event ("m.room.tombstone", "", "@bob:example.org",
+                                      "{\"body\": \"x\", \"replacement_room\": {\"id\": 1}}");
+  g_autofree char *create = state_event ("m.room.create", "", "@bob:example.org",
+                                         "{\"predecessor\": {\"room_id\": \"!old:example.org\", \"event_id\": \"$t\"}}");
+  MatrixRoom *room = join_room (f, ROOM, tombstone);
+  g_autofree char *reason = NULL;
+  g_autofree char *next = matrix_room_dup_replacement_room (room, &reason);
+  MatrixRoom *other;
+  g_autofree char *none = NULL;
+  g_autofree char *predecessor = NULL;
+
+  g_assert_cmpstr (next, ==, "!next:example.org");
+  g_assert_cmpstr (reason, ==, "Moved on");
+  g_assert_null (matrix_room_dup_predecessor (room));
+
+  other = join_room (f, "!next:example.org", create);
+  predecessor = matrix_room_dup_predecessor (other);
+  g_assert_cmpstr (predecessor, ==, "!old:example.org");
+  g_assert_null (matrix_room_dup_replacement_room (other, NULL));
+
+  {
+    g_autofree char *body = g_strdup_printf ("{\"next_batch\": \"s3\", \"rooms\": {\"join\": {\"%s\": {\"state\": {\"events\": [%s]}}}}}",
+                                             ROOM, bad);
+    sync_once (f->server, f->client, "s2", body);
+  }
+  none = matrix_room_dup_replacement_room (room, NULL);
+  g_assert_null (none);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/matrix/power-levels/defaults-per-spec", test_power_levels_defaults);
+  g_test_add_func ("/matrix/power-levels/absurd-values-clamped-or-ignored", test_power_levels_absurd_values);
+  g_test_add_func ("/matrix/power-levels/who-may-do-what", test_power_levels_permissions);
+  g_test_add_func ("/matrix/direct-chats/garbage-ignored-and-kept", test_direct_chats_garbage);
+  g_test_add ("/matrix/direct-chats/server-none-or-not-an-object", Fixture, NULL, fixture_setup,
+              test_direct_chats_from_server, fixture_teardown);
+  g_test_add ("/matrix/direct-chats/start-reuses-a-joined-chat", Fixture, NULL, fixture_setup,
+              test_start_chat_reuses, fixture_teardown);
+  g_test_add ("/matrix/direct-chats/start-creates-and-records", Fixture, NULL, fixture_setup,
+              test_start_chat_creates, fixture_teardown);
+  g_test_add ("/matrix/room/invite/errors-mapped", Fixture, NULL, fixture_setup,
+              test_invite_errors, fixture_teardown);
+  g_test_add ("/matrix/room/moderate/ban-kick-power-level", Fixture, NULL, fixture_setup,
+              test_moderate_and_power_level, fixture_teardown);
+  g_test_add ("/matrix/room/members/ten-thousand-without-freezing", Fixture, NULL, fixture_setup,
+              test_members_ten_thousand, fixture_teardown);
+  g_test_add ("/matrix/room/members/names-cleaned-and-membership-filter", Fixture, NULL, fixture_setup,
+              test_members_names_and_filter, fixture_teardown);
+  g_test_add ("/matrix/room/members/invalid-response", Fixture, NULL, fixture_setup,
+              test_members_failure, fixture_teardown);
+  g_test_add ("/matrix/room/upgrade/tombstone-and-predecessor", Fixture, NULL, fixture_setup,
+              test_tombstone, fixture_teardown);
+
+  return g_test_run ();
+}
