@@ -98,9 +98,13 @@ parse_object (const char *json)
 static void
 test_power_levels_defaults (void)
 {
-  g_autoptr(MatrixPowerLevels) none = matrix_power_levels_new (NULL, "@creator:example.org");
+  const char *creators[] = { "@creator:example.org", "@co:example.org", NULL };
+  g_autoptr(MatrixPowerLevels) none = matrix_power_levels_new (NULL, "10", creators);
   g_autoptr(JsonObject) empty_content = parse_object ("{}");
-  g_autoptr(MatrixPowerLevels) empty = matrix_power_levels_new (empty_content, "@creator:example.org");
+  g_autoptr(MatrixPowerLevels) empty = matrix_power_levels_new (empty_content, "10", creators);
+  g_autoptr(JsonObject) v12_content = parse_object ("{\"users\": {\"@creator:example.org\": 0, \"@admin:example.org\": 100}}");
+  g_autoptr(MatrixPowerLevels) v12 = matrix_power_levels_new (v12_content, "12", creators);
+  g_autoptr(MatrixPowerLevels) odd_version = matrix_power_levels_new (v12_content, "org.example.12", creators);
 
   /* No event: the creator has 100, everyone 0, state needs 0. */
   g_assert_cmpint (matrix_power_levels_get_user_level (none, "@creator:example.org"), ==, 100);
@@ -119,6 +123,20 @@ test_power_levels_defaults (void)
   g_assert_cmpint (matrix_power_levels_get_event_level (empty, "m.room.message", FALSE), ==, 0);
   g_assert_true (matrix_power_levels_can_invite (empty, "@bob:example.org"));
   g_assert_false (matrix_power_levels_can_send_state (empty, "@bob:example.org", "m.room.name"));
+
+  /* Room version 12: the creators outrank everyone, whatever `users` says. */
+  g_assert_cmpint (matrix_power_levels_get_user_level (v12, "@creator:example.org"), ==, G_MAXINT64);
+  g_assert_cmpint (matrix_power_levels_get_user_level (v12, "@co:example.org"), ==, G_MAXINT64);
+  g_assert_true (matrix_power_levels_is_creator (v12, "@co:example.org"));
+  g_assert_true (matrix_power_levels_can_ban (v12, "@co:example.org", "@admin:example.org"));
+  g_assert_false (matrix_power_levels_can_kick (v12, "@admin:example.org", "@creator:example.org"));
+  g_assert_false (matrix_power_levels_can_set_user_level (v12, "@creator:example.org", "@co:example.org", 0));
+  g_assert_true (matrix_power_levels_can_set_user_level (v12, "@creator:example.org", "@admin:example.org", 0));
+  g_assert_cmpint (matrix_power_role_for_level (matrix_power_levels_get_user_level (v12, "@co:example.org")),
+                   ==, MATRIX_POWER_ROLE_ADMIN);
+  /* A version that is no number is an older one. */
+  g_assert_cmpint (matrix_power_levels_get_user_level (odd_version, "@creator:example.org"), ==, 0);
+  g_assert_false (matrix_power_levels_is_creator (odd_version, "@creator:example.org"));
 }
 
 static void
@@ -134,9 +152,9 @@ test_power_levels_absurd_values (void)
     "             \"@obj:example.org\": {\"level\": 100}, \"@null:example.org\": null,"
     "             \"@frac:example.org\": 99.9, \"@plus:example.org\": \"+60\","
     "             \"@spaces:example.org\": \" 60\", \"@long:example.org\": \"1234567890123456789012345678901234567890\"}}");
-  g_autoptr(MatrixPowerLevels) levels = matrix_power_levels_new (content, NULL);
+  g_autoptr(MatrixPowerLevels) levels = matrix_power_levels_new (content, "10", NULL);
   g_autoptr(JsonObject) users_garbage = parse_object ("{\"users\": \"everyone\", \"events\": null, \"kick\": []}");
-  g_autoptr(MatrixPowerLevels) garbage = matrix_power_levels_new (users_garbage, NULL);
+  g_autoptr(MatrixPowerLevels) garbage = matrix_power_levels_new (users_garbage, "10", NULL);
   g_autoptr(JsonObject) changed = NULL;
   g_autofree char *changed_text = NULL;
 
@@ -193,7 +211,7 @@ test_power_levels_permissions (void)
     "{\"users\": {\"@admin:example.org\": 100, \"@mod:example.org\": 50, \"@mod2:example.org\": 50},"
     " \"events\": {\"m.room.power_levels\": 100, \"m.room.topic\": 0, \"m.room.redaction\": 10},"
     " \"redact\": 50, \"invite\": 50}");
-  g_autoptr(MatrixPowerLevels) levels = matrix_power_levels_new (content, NULL);
+  g_autoptr(MatrixPowerLevels) levels = matrix_power_levels_new (content, "10", NULL);
 
   g_assert_true (matrix_power_levels_can_kick (levels, "@mod:example.org", "@user:example.org"));
   g_assert_false (matrix_power_levels_can_kick (levels, "@mod:example.org", "@mod2:example.org"));
@@ -436,6 +454,12 @@ test_invite_errors (Fixture       *f,
   g_assert_false (invite (room, "@nobody:example.org", &error));
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_USER);
   g_assert_cmpstr (matrix_error_get_errcode (error), ==, "M_NOT_FOUND");
+  g_clear_error (&error);
+  /* Synapse's words for it. */
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v3/profile/%40nobody%3Aexample.org", 404,
+                              "{\"errcode\": \"M_UNKNOWN\", \"error\": \"No row found (profiles)\"}", FALSE);
+  g_assert_false (invite (room, "@nobody:example.org", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_UNKNOWN_USER);
   g_clear_error (&error);
 
   /* Not allowed: the server's M_FORBIDDEN; a private profile does not stop the invite. */

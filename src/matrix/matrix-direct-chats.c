@@ -5,6 +5,7 @@
 
 #include "matrix-direct-chats.h"
 #include "matrix-error.h"
+#include "matrix-json-private.h"
 #include "matrix-room-members.h"
 
 /**
@@ -32,11 +33,16 @@ struct _MatrixDirectChats
 G_DEFINE_BOXED_TYPE (MatrixDirectChats, matrix_direct_chats,
                      matrix_direct_chats_ref, matrix_direct_chats_unref)
 
+/* Room version 12 ids have no server name: `!` and an opaque rest. */
 static gboolean
 room_id_is_valid (const char *room_id)
 {
-  return room_id != NULL && room_id[0] == '!' && strchr (room_id, ':') != NULL &&
-         strlen (room_id) <= 255 && g_utf8_validate (room_id, -1, NULL);
+  if (room_id == NULL || room_id[0] != '!' || room_id[1] == '\0' || strlen (room_id) > 255)
+    return FALSE;
+  for (const char *c = room_id; *c != '\0'; c++)
+    if ((guchar) *c <= ' ' || *c == 0x7f)
+      return FALSE;
+  return g_utf8_validate (room_id, -1, NULL);
 }
 
 static GPtrArray *
@@ -544,7 +550,6 @@ on_start_created (GObject      *source,
   StartData *data = g_task_get_task_data (task);
   g_autoptr(JsonObject) response = NULL;
   const char *room_id = NULL;
-  JsonNode *member;
   GError *error = NULL;
 
   response = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
@@ -555,13 +560,15 @@ on_start_created (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  member = json_object_get_member (response, "room_id");
-  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
-    room_id = json_node_get_string (member);
+  if (!_matrix_json_get_string (response, "createRoom", "room_id", TRUE, &room_id, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   if (!room_id_is_valid (room_id))
     {
       g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
-                               "createRoom: no valid room_id");
+                               "createRoom: not a room id: %s", room_id);
       return;
     }
 

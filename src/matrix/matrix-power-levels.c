@@ -22,6 +22,7 @@ struct _MatrixPowerLevels
   gatomicrefcount ref_count;
 
   JsonObject *content;   /* as received (nullable): kept for changing it */
+  GHashTable *creators;  /* room version 12+: user ids above every level */
   gint64      ban, kick, invite, redact;
   gint64      events_default, state_default, users_default;
   GHashTable *users;     /* user id → gint64* */
@@ -139,25 +140,44 @@ read_map (JsonObject *content,
   return map;
 }
 
+/* Room version 12 (MSC4289) made creators privileged; later versions keep
+ * that. Versions are strings: anything but plain digits is taken as older. */
+static gboolean
+creators_are_privileged (const char *room_version)
+{
+  guint64 version;
+
+  return room_version != NULL &&
+         g_ascii_string_to_unsigned (room_version, 10, 1, G_MAXUINT32, &version, NULL) &&
+         version >= 12;
+}
+
 /**
  * matrix_power_levels_new:
  * @content: (nullable): the content of the room's `m.room.power_levels`,
  *   or %NULL when the room has none
- * @creator: (nullable): the room's creator (the sender of `m.room.create`),
- *   who has level 100 in a room without power levels
+ * @room_version: (nullable): the room's version (`room_version` of its
+ *   `m.room.create`; %NULL is version 1)
+ * @creators: (nullable) (array zero-terminated=1): the room's creators: the
+ *   sender of `m.room.create` (and, from version 12, its
+ *   `additional_creators`)
  *
  * Reads power levels, with the spec's defaults for what is missing or not
  * a level: `ban`, `kick`, `redact` and `state_default` 50, `invite`,
- * `events_default` and `users_default` 0. Without @content, the creator has
- * 100, everyone else 0, and state events need 0.
+ * `events_default` and `users_default` 0. Without @content, the first
+ * creator has 100, everyone else 0, and state events need 0. From room
+ * version 12 on, the creators outrank every level (%G_MAXINT64) whatever
+ * @content says.
  *
  * Returns: (transfer full): the power levels
  */
 MatrixPowerLevels *
-matrix_power_levels_new (JsonObject *content,
-                         const char *creator)
+matrix_power_levels_new (JsonObject         *content,
+                         const char         *room_version,
+                         const char * const *creators)
 {
   MatrixPowerLevels *self = g_new0 (MatrixPowerLevels, 1);
+  const char *creator = creators != NULL ? creators[0] : NULL;
 
   g_atomic_ref_count_init (&self->ref_count);
   self->content = content != NULL ? json_object_ref (content) : NULL;
@@ -173,7 +193,13 @@ matrix_power_levels_new (JsonObject *content,
   self->users = read_map (content, "users");
   self->events = read_map (content, "events");
 
-  if (content == NULL && creator != NULL)
+  self->creators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (creators_are_privileged (room_version))
+    {
+      for (guint i = 0; creators != NULL && creators[i] != NULL; i++)
+        g_hash_table_add (self->creators, g_strdup (creators[i]));
+    }
+  else if (content == NULL && creator != NULL)
     {
       gint64 level = 100;
       g_hash_table_replace (self->users, g_strdup (creator), g_memdup2 (&level, sizeof level));
@@ -215,6 +241,7 @@ matrix_power_levels_unref (MatrixPowerLevels *self)
   g_clear_pointer (&self->content, json_object_unref);
   g_hash_table_unref (self->users);
   g_hash_table_unref (self->events);
+  g_hash_table_unref (self->creators);
   g_free (self);
 }
 
@@ -225,7 +252,8 @@ matrix_power_levels_unref (MatrixPowerLevels *self)
  *
  * The level of @user_id: theirs in `users`, else `users_default`.
  *
- * Returns: the level of @user_id: theirs in `users`, else `users_default`
+ * Returns: the level of @user_id: theirs in `users`, else `users_default`;
+ *   %G_MAXINT64 for a creator of a room of version 12 or later
  */
 gint64
 matrix_power_levels_get_user_level (MatrixPowerLevels *self,
@@ -236,8 +264,30 @@ matrix_power_levels_get_user_level (MatrixPowerLevels *self,
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (user_id != NULL, 0);
 
+  if (g_hash_table_contains (self->creators, user_id))
+    return G_MAXINT64;
   level = g_hash_table_lookup (self->users, user_id);
   return level != NULL ? *level : self->users_default;
+}
+
+/**
+ * matrix_power_levels_is_creator:
+ * @self: a #MatrixPowerLevels
+ * @user_id: a user id
+ *
+ * Whether @user_id is a creator of a room of version 12 or later, whose
+ * level nobody can change.
+ *
+ * Returns: %TRUE for a privileged creator
+ */
+gboolean
+matrix_power_levels_is_creator (MatrixPowerLevels *self,
+                                const char        *user_id)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  return g_hash_table_contains (self->creators, user_id);
 }
 
 /**
@@ -453,7 +503,8 @@ matrix_power_levels_can_send_message (MatrixPowerLevels *self,
  *
  * The spec's rules for changing `users`: the user may send
  * `m.room.power_levels`, @level is not above their own, and someone else's
- * current level is below theirs (one may lower oneself).
+ * current level is below theirs (one may lower oneself); a privileged
+ * creator's level cannot be set.
  *
  * Returns: whether @user_id may set @target_id's level to @level
  */
@@ -470,6 +521,9 @@ matrix_power_levels_can_set_user_level (MatrixPowerLevels *self,
 
   own = matrix_power_levels_get_user_level (self, user_id);
   if (!matrix_power_levels_can_send_state (self, user_id, "m.room.power_levels"))
+    return FALSE;
+  /* A privileged creator's level is no entry of `users`. */
+  if (g_hash_table_contains (self->creators, target_id))
     return FALSE;
   if (level > own || level < -MATRIX_POWER_LEVEL_MAX)
     return FALSE;
@@ -526,7 +580,8 @@ matrix_power_levels_dup_content_with_user_level (MatrixPowerLevels *self,
 
           g_hash_table_iter_init (&iter, self->users);
           while (g_hash_table_iter_next (&iter, &key, &value))
-            json_object_set_int_member (users, key, *(gint64 *) value);
+            if (!g_hash_table_contains (self->creators, key))
+              json_object_set_int_member (users, key, *(gint64 *) value);
         }
     }
   else

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
  * The highest power level the library keeps: the largest integer JSON
  * can carry exactly (2^53 - 1), as the spec's canonical JSON allows.
  * Larger values are clamped to it, smaller than its negation to that.
+ * The creators of a room of version 12 or later rank above it
+ * (%G_MAXINT64): no level reaches theirs.
  */
 #define MATRIX_POWER_LEVEL_MAX G_GINT64_CONSTANT (9007199254740991)
 
@@ -63,7 +65,10 @@ typedef struct _MatrixPowerLevels MatrixPowerLevels;
 GType              matrix_power_levels_get_type            (void) G_GNUC_CONST;
 
 MatrixPowerLevels *matrix_power_levels_new                 (JsonObject         *content,
-                                                            const char         *creator);
+                                                            const char         *room_version,
+                                                            const char * const *creators);
+gboolean           matrix_power_levels_is_creator          (MatrixPowerLevels  *self,
+                                                            const char         *user_id);
 MatrixPowerLevels *matrix_power_levels_ref                 (MatrixPowerLevels  *self);
 void               matrix_power_levels_unref               (MatrixPowerLevels  *self);
 

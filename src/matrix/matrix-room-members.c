@@ -181,10 +181,11 @@ matrix_room_member_class_init (MatrixRoomMemberClass *klass)
   /**
    * MatrixRoomMember:power-level:
    *
-   * The member's power level when the list was loaded.
+   * The member's power level when the list was loaded (%G_MAXINT64 for a
+   * creator of a room of version 12 or later).
    */
   member_properties[MEMBER_PROP_POWER_LEVEL] =
-    g_param_spec_int64 ("power-level", NULL, NULL, -MATRIX_POWER_LEVEL_MAX, MATRIX_POWER_LEVEL_MAX, 0,
+    g_param_spec_int64 ("power-level", NULL, NULL, G_MININT64, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   /**
    * MatrixRoomMember:role:
@@ -926,8 +927,9 @@ matrix_room_members_load_finish (MatrixRoomMembers  *self,
  * matrix_room_dup_power_levels:
  * @room: a #MatrixRoom
  *
- * The room's power levels, from its current `m.room.power_levels` (and
- * `m.room.create`, whose sender is the creator in a room without them).
+ * The room's power levels, from its current `m.room.power_levels` and
+ * `m.room.create` (its sender and `additional_creators` are the creators,
+ * its `room_version` says whether they outrank everyone).
  *
  * Returns: (transfer full): the power levels
  */
@@ -935,23 +937,40 @@ MatrixPowerLevels *
 matrix_room_dup_power_levels (MatrixRoom *room)
 {
   g_autoptr(JsonObject) content = NULL;
-  g_autoptr(JsonObject) create = NULL;
-  const char *creator = NULL;
+  g_autoptr(GPtrArray) creators = g_ptr_array_new ();
+  MatrixStore *store;
+  g_autoptr(MatrixStateEvent) create_event = NULL;
+  const char *room_version = NULL;
+  JsonArray *additional = NULL;
 
   g_return_val_if_fail (MATRIX_IS_ROOM (room), NULL);
 
   content = _matrix_room_dup_state_content (room, "m.room.power_levels", "");
-  if (content == NULL)
+  store = matrix_client_get_store (matrix_room_get_client (room));
+  create_event = matrix_store_get_state_event (store, matrix_room_get_room_id (room), "m.room.create", "");
+  if (create_event != NULL)
     {
-      MatrixStore *store = matrix_client_get_store (matrix_room_get_client (room));
-      g_autoptr(MatrixStateEvent) event = matrix_store_get_state_event (store, matrix_room_get_room_id (room),
-                                                                        "m.room.create", "");
+      JsonObject *create_content = matrix_event_get_content (MATRIX_EVENT (create_event));
 
-      if (event != NULL)
-        creator = matrix_event_get_sender (MATRIX_EVENT (event));
-      return matrix_power_levels_new (NULL, creator);
+      g_ptr_array_add (creators, (gpointer) matrix_event_get_sender (MATRIX_EVENT (create_event)));
+      room_version = string_or_null (create_content, "room_version");
+      if (room_version == NULL)
+        room_version = "1";
+      if (create_content != NULL &&
+          _matrix_json_get_array (create_content, NULL, "additional_creators", FALSE, &additional, NULL) &&
+          additional != NULL)
+        for (guint i = 0; i < json_array_get_length (additional) && i < 100; i++)
+          {
+            JsonNode *node = json_array_get_element (additional, i);
+
+            if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+                matrix_user_id_is_valid (json_node_get_string (node)))
+              g_ptr_array_add (creators, (gpointer) json_node_get_string (node));
+          }
     }
-  return matrix_power_levels_new (content, NULL);
+  g_ptr_array_add (creators, NULL);
+
+  return matrix_power_levels_new (content, room_version, (const char * const *) creators->pdata);
 }
 
 /**
@@ -1024,10 +1043,12 @@ on_invite_profile (GObject      *source,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* A profile the server does not have is a user it does not know; a
-   * server that keeps profiles private says 403, and the invite decides. */
+  /* A profile the server does not have (404, whatever the errcode:
+   * Synapse says M_UNKNOWN "No row found") is a user it does not know, and
+   * Synapse would accept an invite for them all the same. A server that
+   * keeps profiles private says 403, and the invite decides. */
   response = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
-  if (response == NULL && g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND))
+  if (response == NULL && error->domain == MATRIX_ERROR && matrix_error_get_http_status (error) == 404)
     {
       error->code = MATRIX_ERROR_UNKNOWN_USER;
       g_task_return_error (task, g_steal_pointer (&error));

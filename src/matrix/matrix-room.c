@@ -955,7 +955,8 @@ matrix_room_dup_replacement_room (MatrixRoom  *self,
     *reason = NULL;
   content = dup_state_content (self, "m.room.tombstone", "");
   room_id = content_string (content, "replacement_room");
-  if (room_id == NULL || room_id[0] != '!' || strchr (room_id, ':') == NULL ||
+  /* Room version 12 ids have no server name. */
+  if (room_id == NULL || room_id[0] != '!' || room_id[1] == '\0' ||
       strlen (room_id) > 255 || g_str_equal (room_id, self->room_id))
     return NULL;
   body = content_string (content, "body");
@@ -988,7 +989,7 @@ matrix_room_dup_predecessor (MatrixRoom *self)
       predecessor == NULL)
     return NULL;
   room_id = content_string (predecessor, "room_id");
-  if (room_id == NULL || room_id[0] != '!' || strlen (room_id) > 255)
+  if (room_id == NULL || room_id[0] != '!' || room_id[1] == '\0' || strlen (room_id) > 255)
     return NULL;
   return g_strdup (room_id);
 }
