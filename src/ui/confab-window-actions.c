@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-people-dialog.h"
+#include "confab-room-details.h"
 #include "confab-window-private.h"
 
 /* The window's actions: logging out, searching and moving between rooms,
@@ -279,6 +281,98 @@ leave_room_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* win.open-room (s): opens the room with that id, joining it first when the
+ * user is not in it (a direct chat just made, a replaced room's
+ * successor); a room the sync has not brought yet opens when it comes. */
+static void
+open_room_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  const char *room_id = g_variant_get_string (parameter, NULL);
+  MatrixRoom *room;
+
+  if (self->client == NULL || confab_window_select_room (self, room_id))
+    return;
+
+  room = self->tracker != NULL ? matrix_room_state_tracker_get_room (self->tracker, room_id) : NULL;
+  if (room == NULL || matrix_room_get_membership (room) != MATRIX_MEMBERSHIP_JOIN)
+    {
+      /* Joining a room we are in (a chat just created, not synced yet) is
+       * harmless: the server answers with its id. */
+      matrix_client_join_room_async (self->client, room_id, NULL, on_joined, g_object_ref (self));
+      return;
+    }
+  g_free (self->pending_room_id);
+  self->pending_room_id = g_strdup (room_id);
+}
+
+static void
+start_chat_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->tracker != NULL)
+    gtk_window_present (GTK_WINDOW (confab_people_dialog_new_start_chat (GTK_WINDOW (self), self->tracker)));
+}
+
+static void
+on_chat_started (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+
+  room_id = matrix_room_state_tracker_start_direct_chat_finish (MATRIX_ROOM_STATE_TRACKER (source), result,
+                                                               NULL, &error);
+  if (room_id == NULL)
+    {
+      _confab_window_show_error (self, _("Could not start the chat"), error);
+      return;
+    }
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.open-room", "s", room_id);
+}
+
+/* win.start-chat-with (s): a member list's "Message". */
+static void
+start_chat_with_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->tracker != NULL)
+    matrix_room_state_tracker_start_direct_chat_async (self->tracker, g_variant_get_string (parameter, NULL),
+                                                       NULL, on_chat_started, g_object_ref (self));
+}
+
+static void
+invite_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->room != NULL)
+    gtk_window_present (GTK_WINDOW (confab_people_dialog_new_invite (GTK_WINDOW (self), self->room)));
+}
+
+static void
+room_details_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->room != NULL)
+    gtk_window_present (GTK_WINDOW (confab_room_details_new (GTK_WINDOW (self), self->room)));
+}
+
 /* win.show-toast (s): what a child widget has to tell the user (plain
  * text). */
 static void
@@ -300,4 +394,9 @@ _confab_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
   gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-room", "s", open_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.start-chat", NULL, start_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.start-chat-with", "s", start_chat_with_activated);
+  gtk_widget_class_install_action (widget_class, "win.invite", NULL, invite_activated);
+  gtk_widget_class_install_action (widget_class, "win.room-details", NULL, room_details_activated);
 }

@@ -9,6 +9,7 @@
 #include "confab-notifier.h"
 #include "confab-sidebar.h"
 #include "confab-timeline-view.h"
+#include "confab-tombstone-bar.h"
 #include "confab-window.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,8 @@ struct _ConfabWindow
   /* The open room's page, made when a room is first opened. */
   ConfabTimelineView     *timeline_view;
   ConfabComposer         *composer;
+  /* In the composer's place when the room was replaced. */
+  ConfabTombstoneBar     *tombstone_bar;
   /* Made when first needed (login_page()): a start from a saved session
    * never shows it. */
   ConfabLoginPage        *login_page;

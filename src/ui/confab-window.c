@@ -221,6 +221,10 @@ ensure_room_page (ConfabWindow *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->timeline_view));
   self->composer = CONFAB_COMPOSER (confab_composer_new ());
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->composer));
+  self->tombstone_bar = CONFAB_TOMBSTONE_BAR (confab_tombstone_bar_new ());
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->tombstone_bar));
+  g_object_bind_property (self->tombstone_bar, "visible", self->composer, "visible",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
   /* Where the timeline's message menus find "Reply" and "Edit". */
   gtk_widget_insert_action_group (box, "conversation",
                                   confab_composer_get_actions (self->composer));
@@ -269,6 +273,7 @@ _confab_window_show_room (ConfabWindow *self,
     {
       confab_timeline_view_set_room (self->timeline_view, room);
       confab_composer_set_room (self->composer, room);
+      confab_tombstone_bar_set_room (self->tombstone_bar, room);
     }
 
   if (room != NULL)
@@ -284,6 +289,8 @@ _confab_window_show_room (ConfabWindow *self,
                                                             topic_to_subtitle, NULL, NULL, NULL);
       gtk_stack_set_visible_child_name (self->content_stack, "room");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.room-details", TRUE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.invite", TRUE);
       g_signal_connect_swapped (matrix_room_get_timeline (room), "items-changed",
                                 G_CALLBACK (update_read_marker), self);
       update_read_marker (self);
@@ -294,6 +301,8 @@ _confab_window_show_room (ConfabWindow *self,
       adw_window_title_set_subtitle (self->room_title, "");
       gtk_stack_set_visible_child_name (self->content_stack, "none");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.room-details", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.invite", FALSE);
     }
 }
 
@@ -445,6 +454,7 @@ unbind_client (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-chat", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
 }
 
@@ -465,6 +475,7 @@ bind_client (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-chat", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
 
   show_page (self, "rooms");
@@ -758,8 +769,11 @@ confab_window_init (ConfabWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-room", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.create-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-chat", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.room-details", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.invite", FALSE);
 
   g_signal_connect (self, "notify::is-active", G_CALLBACK (update_read_marker), NULL);
   g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (update_read_marker), self);

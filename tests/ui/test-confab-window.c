@@ -285,9 +285,9 @@ test_menus_made_when_opened (Fixture       *f,
     const char *button;
     const char *first_action;
   } menus[] = {
-    { "add_menu_button", "win.join-room" },
+    { "add_menu_button", "win.start-chat" },
     { "primary_menu_button", "win.show-help-overlay" },
-    { "room_menu_button", "win.leave-room" },
+    { "room_menu_button", "win.room-details" },
   };
 
   start_with_sync (f, three_rooms_sync, TRUE);

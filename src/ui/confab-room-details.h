@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "matrix.h"
+
+G_BEGIN_DECLS
+
+#define CONFAB_TYPE_ROOM_DETAILS (confab_room_details_get_type ())
+G_DECLARE_FINAL_TYPE (ConfabRoomDetails, confab_room_details, CONFAB, ROOM_DETAILS, AdwWindow)
+
+/* A room's details: name, topic, "Invite People" when the user may invite,
+ * and the member list (loaded when the window opens: avatars, names,
+ * Admin/Moderator badges, a search), each member with what the user may do
+ * to them: message them; for moderators kick, ban or unban with a reason,
+ * and change their power level. */
+GtkWidget         *confab_room_details_new                (GtkWindow          *parent,
+                                                           MatrixRoom         *room);
+MatrixRoomMembers *confab_room_details_get_members        (ConfabRoomDetails  *self);
+/* The actions the member list offers for @user_id ("details.message",
+ * "details.kick", ...; "details.set-level" once per level offered, as
+ * "details.set-level:N"), in menu order. */
+GStrv              confab_room_details_dup_offered        (ConfabRoomDetails  *self,
+                                                           const char         *user_id);
+/* Sets the member search, as typing in its entry does. */
+void               confab_room_details_search             (ConfabRoomDetails  *self,
+                                                           const char         *text);
+
+G_END_DECLS
