@@ -410,6 +410,42 @@ test_start_chat_creates (Fixture       *f,
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_USER_ID);
 }
 
+static void
+test_accepting_direct_invite_records_it (Fixture       *f,
+                                         gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) put = NULL;
+  MatrixRoom *room;
+  FakeRequest *request;
+
+  sync_once (f->server, f->client, NULL,
+             "{\"next_batch\": \"s1\", \"rooms\": {\"invite\": {\"!dm:example.org\": {\"invite_state\": {\"events\": ["
+             "{\"type\": \"m.room.member\", \"state_key\": \"" ME "\", \"sender\": \"@bob:example.org\","
+             " \"content\": {\"membership\": \"invite\", \"is_direct\": true}}]}}}}}");
+  f->n_syncs = 1;
+  room = matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org");
+  g_assert_nonnull (room);
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%21dm%3Aexample.org", 200,
+                              "{\"room_id\": \"!dm:example.org\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "GET", DIRECT_PATH, 200, "{\"@carol:example.org\": [\"!c:example.org\"]}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT", DIRECT_PATH, 200, "{}", FALSE);
+  matrix_room_join_async (room, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_room_join_finish (room, result, &error));
+  g_assert_no_error (error);
+
+  request = fake_homeserver_get_last_request (f->server);
+  g_assert_cmpstr (request->method, ==, "PUT");
+  put = fake_request_parse_json (request);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (json_node_get_object (put),
+                                                                                "@bob:example.org"), 0),
+                   ==, "!dm:example.org");
+  g_assert_true (json_object_has_member (json_node_get_object (put), "@carol:example.org"));
+}
+
 /* --- invite ---------------------------------------------------------------- */
 
 static gboolean
@@ -735,6 +771,8 @@ main (int   argc,
               test_start_chat_reuses, fixture_teardown);
   g_test_add ("/matrix/direct-chats/start-creates-and-records", Fixture, NULL, fixture_setup,
               test_start_chat_creates, fixture_teardown);
+  g_test_add ("/matrix/direct-chats/accepted-direct-invite-recorded", Fixture, NULL, fixture_setup,
+              test_accepting_direct_invite_records_it, fixture_teardown);
   g_test_add ("/matrix/room/invite/errors-mapped", Fixture, NULL, fixture_setup,
               test_invite_errors, fixture_teardown);
   g_test_add ("/matrix/room/moderate/ban-kick-power-level", Fixture, NULL, fixture_setup,

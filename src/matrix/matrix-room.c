@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-room"
 
+#include "matrix-direct-chats.h"
 #include "matrix-event-private.h"
 #include "matrix-i18n-private.h"
 #include "matrix-json-private.h"
@@ -1756,6 +1757,22 @@ matrix_room_get_timeline (MatrixRoom *self)
 }
 
 static void
+on_direct_recorded (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The room is joined all the same: m.direct is a hint for clients. */
+  if (!matrix_client_add_direct_chat_finish (MATRIX_CLIENT (source), result, &error))
+    g_debug ("The direct chat could not be recorded in m.direct: %s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static char *dup_direct_inviter (MatrixRoom *self);
+
+static void
 on_join_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -1773,7 +1790,34 @@ on_join_done (GObject      *source,
     }
 
   _matrix_room_set_membership (self, MATRIX_MEMBERSHIP_JOIN);
+  if (g_task_get_task_data (task) != NULL)
+    {
+      const char *inviter = g_task_get_task_data (task);
+
+      /* An invite to a direct chat: recorded in m.direct as the inviter's
+       * client recorded it on their side. */
+      matrix_client_add_direct_chat_async (self->client, inviter, self->room_id,
+                                           NULL, on_direct_recorded, g_steal_pointer (&task));
+      return;
+    }
   g_task_return_boolean (task, TRUE);
+}
+
+/* The inviter of an invite whose member event for us says `is_direct`. */
+static char *
+dup_direct_inviter (MatrixRoom *self)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+  g_autoptr(JsonObject) content = NULL;
+  gboolean is_direct = FALSE;
+
+  if (self->invite_state == NULL || own_id == NULL || self->inviter == NULL)
+    return NULL;
+  content = dup_state_content (self, "m.room.member", own_id);
+  if (content == NULL ||
+      !_matrix_json_get_bool (content, NULL, "is_direct", FALSE, &is_direct, NULL) || !is_direct)
+    return NULL;
+  return g_strdup (self->inviter);
 }
 
 /**
@@ -1784,6 +1828,9 @@ on_join_done (GObject      *source,
  * @user_data: data for @callback
  *
  * Joins the room: accepts an invite. On success the membership is JOIN.
+ * An invite to a direct chat (our member event has `is_direct`) is
+ * recorded in `m.direct` under the inviter, as the spec asks of the
+ * invitee's client; a failure to record it does not fail the join.
  */
 void
 matrix_room_join_async (MatrixRoom          *self,
@@ -1797,6 +1844,7 @@ matrix_room_join_async (MatrixRoom          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, matrix_room_join_async);
+  g_task_set_task_data (task, dup_direct_inviter (self), g_free);
   matrix_client_join_room_async (self->client, self->room_id, cancellable, on_join_done, task);
 }
 
