@@ -446,6 +446,45 @@ test_accepting_direct_invite_records_it (Fixture       *f,
   g_assert_true (json_object_has_member (json_node_get_object (put), "@carol:example.org"));
 }
 
+static void
+test_direct_chats_from_sync (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *bob = member_event ("@bob:example.org", "join");
+  g_autofree char *me = member_event (ME, "join");
+  g_autofree char *body = NULL;
+  g_autoptr(MatrixRoomStateTracker) restarted = NULL;
+  MatrixRoom *dm, *group;
+
+  body = g_strdup_printf (
+    "{\"next_batch\": \"s1\", \"account_data\": {\"events\": ["
+    "  {\"type\": \"m.direct\", \"content\": {\"@bob:example.org\": [\"!dm:example.org\", 5],"
+    "                                         \"bad\": {\"x\": 1}}},"
+    "  {\"type\": \"m.direct\"}, 7, {\"type\": \"org.example.other\", \"content\": []}]},"
+    " \"rooms\": {\"join\": {\"!dm:example.org\": {\"state\": {\"events\": [%s, %s]}},"
+    "                        \"!group:example.org\": {\"state\": {\"events\": [%s]}}}}}", me, bob, me);
+  sync_once (f->server, f->client, NULL, body);
+  f->n_syncs = 1;
+
+  dm = matrix_room_state_tracker_get_room (f->tracker, "!dm:example.org");
+  group = matrix_room_state_tracker_get_room (f->tracker, "!group:example.org");
+  g_assert_cmpstr (matrix_room_get_direct_user_id (dm), ==, "@bob:example.org");
+  g_assert_null (matrix_room_get_direct_user_id (group));
+  g_assert_nonnull (matrix_room_state_tracker_get_direct_chats (f->tracker));
+
+  /* A restart knows it before any sync. */
+  restarted = matrix_room_state_tracker_new (f->client);
+  g_assert_cmpstr (matrix_room_get_direct_user_id (matrix_room_state_tracker_get_room (restarted, "!dm:example.org")),
+                   ==, "@bob:example.org");
+
+  /* The next m.direct replaces it. */
+  sync_once (f->server, f->client, "s1",
+             "{\"next_batch\": \"s2\", \"account_data\": {\"events\": ["
+             "{\"type\": \"m.direct\", \"content\": {\"@carol:example.org\": [\"!group:example.org\"]}}]}}");
+  g_assert_null (matrix_room_get_direct_user_id (dm));
+  g_assert_cmpstr (matrix_room_get_direct_user_id (group), ==, "@carol:example.org");
+}
+
 /* --- invite ---------------------------------------------------------------- */
 
 static gboolean
@@ -773,6 +812,8 @@ main (int   argc,
               test_start_chat_creates, fixture_teardown);
   g_test_add ("/matrix/direct-chats/accepted-direct-invite-recorded", Fixture, NULL, fixture_setup,
               test_accepting_direct_invite_records_it, fixture_teardown);
+  g_test_add ("/matrix/direct-chats/from-the-sync-kept-and-garbage-ignored", Fixture, NULL, fixture_setup,
+              test_direct_chats_from_sync, fixture_teardown);
   g_test_add ("/matrix/room/invite/errors-mapped", Fixture, NULL, fixture_setup,
               test_invite_errors, fixture_teardown);
   g_test_add ("/matrix/room/moderate/ban-kick-power-level", Fixture, NULL, fixture_setup,

@@ -131,6 +131,7 @@ enum {
   ROOM_ACCOUNT_DATA_UPDATES,
   LEFT_ROOM,
   ROOM_INVITE,
+  ACCOUNT_DATA_UPDATES,
   SYNCED,
   SESSION_ENDED,
   N_SIGNALS
@@ -2168,6 +2169,13 @@ emit_sync_signals (MatrixClient       *self,
         }
     }
 
+  if (response->account_data != NULL)
+    {
+      g_signal_emit (self, signals[ACCOUNT_DATA_UPDATES], 0, response->account_data);
+      if (!sync_is_current (self, cancellable))
+        return FALSE;
+    }
+
   return TRUE;
 }
 
@@ -3182,6 +3190,19 @@ matrix_client_class_init (MatrixClientClass *klass)
     g_signal_new ("room-account-data-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * MatrixClient::account-data-updates:
+   * @self: the client
+   * @events: (element-type JsonObject): the user's global `account_data`
+   *   events (`m.direct`, `m.push_rules`...): objects with a string `type`
+   *   and an object `content`, others left out
+   *
+   * After every room of the response; only when there are some.
+   */
+  signals[ACCOUNT_DATA_UPDATES] =
+    g_signal_new ("account-data-updates", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
   /**
    * MatrixClient::left-room:

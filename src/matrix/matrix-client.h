@@ -42,7 +42,8 @@ G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
 
 /* Signals, in the order one sync response emits them: sync-failed,
  * sync-resumed, then per room room-state-updates, room-timeline-updates,
- * room-summary-updates, left-room; room-invite; synced; and session-ended.
+ * room-summary-updates, left-room; room-invite; account-data-updates; synced;
+ * and session-ended.
  * Each is documented above its g_signal_new() in matrix-client.c. */
 
 MatrixClient *matrix_client_new                   (const char           *homeserver,

@@ -49,6 +49,7 @@ void               matrix_client_add_direct_chat_async   (MatrixClient        *s
 gboolean           matrix_client_add_direct_chat_finish  (MatrixClient        *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
+MatrixDirectChats *matrix_room_state_tracker_get_direct_chats (MatrixRoomStateTracker *self);
 void               matrix_room_state_tracker_start_direct_chat_async  (MatrixRoomStateTracker *self,
                                                                        const char             *user_id,
                                                                        GCancellable           *cancellable,

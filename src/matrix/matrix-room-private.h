@@ -37,6 +37,9 @@ void        _matrix_room_set_invite       (MatrixRoom   *self,
                                            GPtrArray    *stripped_state);
 void        _matrix_room_set_membership   (MatrixRoom   *self,
                                            MatrixMembership membership);
+/* Whom m.direct says the room is a direct chat with (NULL: nobody). */
+void        _matrix_room_set_direct_user  (MatrixRoom   *self,
+                                           const char   *user_id);
 
 /* Whether the room list may show @event as its room's last message: an
  * m.room.message with a body that edits no other (an edit shows in the

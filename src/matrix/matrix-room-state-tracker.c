@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-room-state-tracker"
 
+#include "matrix-direct-chats.h"
+#include "matrix-json-private.h"
 #include "matrix-room-private.h"
 #include "matrix-timeline-private.h"
 #include "matrix-room-state-tracker.h"
@@ -36,6 +38,10 @@ struct _MatrixRoomStateTracker
   gulong        loaded_handler;  /* on the client's store */
   gulong        synced_handler;
   gulong        resumed_handler;
+  gulong        global_account_data_handler;
+
+  /* The user's m.direct, from the newest sync that had it (or the store). */
+  MatrixDirectChats *direct;
 
   GHashTable   *rooms_by_id;  /* room id → MatrixRoom, every room we are in or invited to */
   GPtrArray    *rooms;        /* the same rooms, in list order (see batch_source) */
@@ -284,6 +290,67 @@ track_room (MatrixRoomStateTracker *self,
                        g_object_ref (room));
   g_signal_connect (room, "notify::last-activity", G_CALLBACK (on_room_activity), self);
   g_signal_connect (room, "notify::membership", G_CALLBACK (on_room_membership), self);
+  _matrix_room_set_direct_user (room, self->direct != NULL
+                                      ? matrix_direct_chats_get_user_for_room (self->direct,
+                                                                               matrix_room_get_room_id (room))
+                                      : NULL);
+}
+
+/* Where m.direct is kept between runs, as its JSON text. */
+#define DIRECT_CHATS_KEY "account_data.m.direct"
+
+static void
+set_direct_chats (MatrixRoomStateTracker *self,
+                  JsonObject             *content)
+{
+  GHashTableIter iter;
+  gpointer room;
+
+  g_clear_pointer (&self->direct, matrix_direct_chats_unref);
+  self->direct = matrix_direct_chats_new (content);
+  g_hash_table_iter_init (&iter, self->rooms_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    _matrix_room_set_direct_user (room, matrix_direct_chats_get_user_for_room (self->direct,
+                                                                              matrix_room_get_room_id (room)));
+}
+
+static void
+on_account_data_updates (MatrixClient           *client,
+                         GPtrArray              *events,
+                         MatrixRoomStateTracker *self)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (events, i);
+      JsonObject *content = json_object_get_object_member (event, "content");
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *text = NULL;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (event, "type", ""), "m.direct") != 0)
+        continue;
+      set_direct_chats (self, content);
+      node = json_node_init_object (json_node_alloc (), content);
+      text = _matrix_json_to_string (node);
+      matrix_store_set_value (matrix_client_get_store (client), DIRECT_CHATS_KEY, text);
+    }
+}
+
+/**
+ * matrix_room_state_tracker_get_direct_chats:
+ * @self: a #MatrixRoomStateTracker
+ *
+ * The user's `m.direct` as the newest sync (or, before one, the store)
+ * had it; each room also says whom it is a direct chat with
+ * (#MatrixRoom:direct-user-id).
+ *
+ * Returns: (transfer none) (nullable): the direct chats, or %NULL when no
+ *   sync has brought any
+ */
+MatrixDirectChats *
+matrix_room_state_tracker_get_direct_chats (MatrixRoomStateTracker *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM_STATE_TRACKER (self), NULL);
+  return self->direct;
 }
 
 /* Rooms come into the list only once their first update has been applied,
@@ -661,6 +728,16 @@ matrix_room_state_tracker_constructed (GObject *object)
   self->loaded_handler = g_signal_connect (matrix_client_get_store (self->client), "room-loaded",
                                            G_CALLBACK (on_store_room_loaded), self);
 
+  self->global_account_data_handler = g_signal_connect (self->client, "account-data-updates",
+                                                        G_CALLBACK (on_account_data_updates), self);
+  {
+    const char *stored = matrix_store_get_value (matrix_client_get_store (self->client), DIRECT_CHATS_KEY);
+    g_autoptr(JsonObject) content = stored != NULL ? _matrix_json_parse_object (stored, -1, NULL) : NULL;
+
+    if (content != NULL)
+      self->direct = matrix_direct_chats_new (content);
+  }
+
   restore_rooms (self);
 }
 
@@ -680,6 +757,7 @@ matrix_room_state_tracker_dispose (GObject *object)
       g_clear_signal_handler (&self->invite_handler, self->client);
       g_clear_signal_handler (&self->synced_handler, self->client);
       g_clear_signal_handler (&self->resumed_handler, self->client);
+      g_clear_signal_handler (&self->global_account_data_handler, self->client);
       g_clear_signal_handler (&self->loaded_handler, matrix_client_get_store (self->client));
     }
   if (self->batch_source != NULL)
@@ -699,6 +777,8 @@ matrix_room_state_tracker_dispose (GObject *object)
   g_clear_pointer (&self->rooms_by_id, g_hash_table_unref);
   g_clear_pointer (&self->rooms, g_ptr_array_unref);
   g_clear_object (&self->client);
+
+  g_clear_pointer (&self->direct, matrix_direct_chats_unref);
 
   G_OBJECT_CLASS (matrix_room_state_tracker_parent_class)->dispose (object);
 }

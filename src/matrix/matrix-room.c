@@ -59,6 +59,7 @@ struct _MatrixRoom
   GPtrArray        *invite_state;  /* JsonObject; NULL unless invited */
   gint64            invite_ts;
 
+  char             *direct_user_id;
   /* Who types, where each member read, our fully-read marker. */
   MatrixReceipts   *receipts;
 
@@ -90,6 +91,7 @@ enum {
   PROP_TIMELINE,
   PROP_TYPING_USERS,
   PROP_FULLY_READ,
+  PROP_DIRECT_USER_ID,
   N_PROPS
 };
 
@@ -928,6 +930,36 @@ _matrix_room_dup_state_content (MatrixRoom *self,
   g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
 
   return dup_state_content (self, type, state_key);
+}
+
+void
+_matrix_room_set_direct_user (MatrixRoom *self,
+                              const char *user_id)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  if (g_strcmp0 (self->direct_user_id, user_id) == 0)
+    return;
+  g_free (self->direct_user_id);
+  self->direct_user_id = g_strdup (user_id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRECT_USER_ID]);
+}
+
+/**
+ * matrix_room_get_direct_user_id:
+ * @self: a #MatrixRoom
+ *
+ * Whom the room is a direct chat with: the user the account's `m.direct`
+ * lists it under (kept by the #MatrixRoomStateTracker from the sync).
+ *
+ * Returns: (nullable): their user id, or %NULL when the room is no direct
+ *   chat
+ */
+const char *
+matrix_room_get_direct_user_id (MatrixRoom *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), NULL);
+  return self->direct_user_id;
 }
 
 /**
@@ -2076,6 +2108,7 @@ matrix_room_finalize (GObject *object)
   g_free (self->last_message);
   g_free (self->preview_event_id);
   g_free (self->inviter);
+  g_free (self->direct_user_id);
   g_clear_pointer (&self->summary, json_object_unref);
   g_clear_pointer (&self->unread, json_object_unref);
   g_free (self->read_event_id);
@@ -2138,6 +2171,9 @@ matrix_room_get_property (GObject    *object,
       break;
     case PROP_FULLY_READ:
       g_value_set_string (value, _matrix_receipts_get_fully_read (self->receipts));
+      break;
+    case PROP_DIRECT_USER_ID:
+      g_value_set_string (value, self->direct_user_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2257,6 +2293,15 @@ matrix_room_class_init (MatrixRoomClass *klass)
    */
   properties[PROP_FULLY_READ] =
     g_param_spec_string ("fully-read", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixRoom:direct-user-id:
+   *
+   * Whom the room is a direct chat with, as the user's `m.direct` says
+   * (see matrix_room_get_direct_user_id()), or %NULL.
+   */
+  properties[PROP_DIRECT_USER_ID] =
+    g_param_spec_string ("direct-user-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

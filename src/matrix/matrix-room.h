@@ -44,7 +44,8 @@ G_DECLARE_FINAL_TYPE (MatrixRoom, matrix_room, MATRIX, ROOM, GObject)
  *   encrypted (boolean: the state has m.room.encryption; nothing is sent
  *   into it but redactions, see matrix_room_get_encrypted()),
  *   timeline (MatrixTimeline), typing-users (GStrv: who types now, never
- *   the user), fully-read (the event of the user's m.fully_read marker).
+ *   the user), fully-read (the event of the user's m.fully_read marker),
+ *   direct-user-id (whom m.direct lists the room under, nullable).
  * Signal ::receipts-changed (): members' read receipts moved.
  * Signal ::state-changed (): the room's current state changed.
  */
@@ -74,6 +75,7 @@ const char       *matrix_room_get_fully_read           (MatrixRoom          *sel
 char             *matrix_room_dup_replacement_room     (MatrixRoom          *self,
                                                         char               **reason);
 char             *matrix_room_dup_predecessor          (MatrixRoom          *self);
+const char       *matrix_room_get_direct_user_id       (MatrixRoom          *self);
 
 void              matrix_room_join_async               (MatrixRoom          *self,
                                                         GCancellable        *cancellable,

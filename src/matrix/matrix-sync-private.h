@@ -32,6 +32,7 @@ typedef struct {
   char      *next_batch;
   GPtrArray *rooms;     /* MatrixSyncRoom: joined rooms, left ones, then invites, each in body order */
   GPtrArray *dropped;   /* char*: why each invalid event was left out */
+  GPtrArray *account_data;  /* JsonObject {type, content}: the user's global ones; nullable */
 } MatrixSyncResponse;
 
 MatrixSyncResponse *_matrix_sync_response_new   (void);

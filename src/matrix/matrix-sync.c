@@ -83,6 +83,7 @@ void
 _matrix_sync_response_free (MatrixSyncResponse *response)
 {
   g_free (response->next_batch);
+  g_clear_pointer (&response->account_data, g_ptr_array_unref);
   g_ptr_array_unref (response->rooms);
   g_ptr_array_unref (response->dropped);
   g_free (response);
@@ -157,6 +158,7 @@ static const char *const section_names[N_SECTIONS] = { "join", "leave", "invite"
 
 typedef struct {
   JsonNode *next_batch;
+  JsonNode *account_data;
   Member    rooms;
   Section   sections[N_SECTIONS];
 } Body;
@@ -218,6 +220,7 @@ static void
 body_clear (Body *body)
 {
   g_clear_pointer (&body->next_batch, json_node_unref);
+  g_clear_pointer (&body->account_data, json_node_unref);
   member_clear (&body->rooms);
   for (guint i = 0; i < N_SECTIONS; i++)
     section_clear (&body->sections[i]);
@@ -725,6 +728,8 @@ _matrix_sync_response_parse (GBytes  *body,
           read_node (reader, &read.next_batch);
         else if (g_str_equal (name, "rooms"))
           read_rooms (reader, &read);
+        else if (g_str_equal (name, "account_data"))
+          read_node (reader, &read.account_data);
         else
           _matrix_json_reader_skip (reader);
       }
@@ -744,6 +749,8 @@ _matrix_sync_response_parse (GBytes  *body,
     }
 
   response->next_batch = g_strdup (next_batch);
+  /* Invalid global account data is left out, as a room's is. */
+  response->account_data = _matrix_sync_basic_events (read.account_data);
 
   for (guint i = 0; rooms && i < N_SECTIONS; i++)
     if (!check_section (response, &read.sections[i], (MatrixSyncRoomKind) i, error))
