@@ -40,6 +40,8 @@ struct _ConfabSidebar
   MatrixRoomStateTracker *tracker;
   GtkCustomFilter        *joined_filter;
   GtkCustomFilter        *invited_filter;
+  GtkToggleButton        *direct_button;
+  gboolean                direct_only;
   GtkStringFilter        *search_filter;
   GtkFilterListModel     *joined_rooms;
   /* What the list view shows of joined_rooms: a screenful in the first
@@ -73,11 +75,15 @@ confab_sidebar_new (void)
   return g_object_new (CONFAB_TYPE_SIDEBAR, NULL);
 }
 
+/* With "Direct Chats" on, only the rooms m.direct lists. */
 static gboolean
 room_is_joined (gpointer item,
                 gpointer user_data)
 {
-  return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_JOIN;
+  ConfabSidebar *self = user_data;
+
+  return matrix_room_get_membership (MATRIX_ROOM (item)) == MATRIX_MEMBERSHIP_JOIN &&
+         (!self->direct_only || matrix_room_get_direct_user_id (MATRIX_ROOM (item)) != NULL);
 }
 
 static gboolean
@@ -289,6 +295,21 @@ confab_sidebar_refilter (ConfabSidebar *self)
 }
 
 static void
+on_direct_toggled (ConfabSidebar *self)
+{
+  self->direct_only = gtk_toggle_button_get_active (self->direct_button);
+  confab_sidebar_refilter (self);
+}
+
+void
+confab_sidebar_set_direct_only (ConfabSidebar *self,
+                                gboolean       direct_only)
+{
+  g_return_if_fail (CONFAB_IS_SIDEBAR (self));
+  gtk_toggle_button_set_active (self->direct_button, direct_only);
+}
+
+static void
 on_search_changed (ConfabSidebar *self)
 {
   if (self->search_filter == NULL)
@@ -401,7 +422,7 @@ confab_sidebar_set_tracker (ConfabSidebar          *self,
     return;
 
   self->tracker = g_object_ref (tracker);
-  self->joined_filter = gtk_custom_filter_new (room_is_joined, NULL, NULL);
+  self->joined_filter = gtk_custom_filter_new (room_is_joined, self, NULL);
   self->invited_filter = gtk_custom_filter_new (room_is_invited, NULL, NULL);
   expression = gtk_property_expression_new (MATRIX_TYPE_ROOM, NULL, "display-name");
   self->search_filter = gtk_string_filter_new (expression);
@@ -570,6 +591,8 @@ confab_sidebar_class_init (ConfabSidebarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabSidebar, rooms_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabSidebar, rooms_view);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_direct_toggled);
+  gtk_widget_class_bind_template_child (widget_class, ConfabSidebar, direct_button);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_room_activated);
 }

@@ -32,6 +32,9 @@ void        confab_sidebar_unselect         (ConfabSidebar          *self);
 void        confab_sidebar_clear_search     (ConfabSidebar          *self);
 /* Opens the search bar and focuses its entry. */
 void        confab_sidebar_start_search     (ConfabSidebar          *self);
+/* Lists only direct chats (the "Direct Chats" toggle), or every room. */
+void        confab_sidebar_set_direct_only  (ConfabSidebar          *self,
+                                             gboolean                direct_only);
 /* Sorts rooms into joined and invited again: memberships may have changed. */
 void        confab_sidebar_refilter         (ConfabSidebar          *self);
 

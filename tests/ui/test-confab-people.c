@@ -3,6 +3,7 @@
 
 #include "confab-people-dialog.h"
 #include "confab-room-details.h"
+#include "confab-sidebar.h"
 #include "confab-tombstone-bar.h"
 #include "confab-window.h"
 #include "ui-test-utils.h"
@@ -25,7 +26,9 @@
   STATE ("m.room.member", user, user, "{\"membership\":\"" membership "\",\"displayname\":\"" name "\"}")
 
 static const char *people_sync =
-  "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+  "{\"next_batch\":\"s1\","
+  "\"account_data\":{\"events\":[{\"type\":\"m.direct\",\"content\":{\"@bob:example.org\":[\"!dm:example.org\"]}}]},"
+  "\"rooms\":{\"join\":{"
   "\"" ROOM "\":{\"state\":{\"events\":["
   "  " STATE ("m.room.create", "", "@alice:example.org", "{\"room_version\":\"10\"}") ","
   "  " STATE ("m.room.name", "", "@alice:example.org", "{\"name\":\"Release Team\"}") ","
@@ -366,6 +369,32 @@ test_tombstone_banner (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (composer));
 }
 
+static void
+test_direct_chats_filter (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) sidebars = ui_find_widgets (GTK_WIDGET (f->window), CONFAB_TYPE_SIDEBAR);
+  ConfabSidebar *sidebar;
+  GListModel *joined;
+  g_autoptr(MatrixRoom) only = NULL;
+
+  g_assert_cmpuint (sidebars->len, ==, 1);
+  sidebar = g_ptr_array_index (sidebars, 0);
+  joined = confab_sidebar_get_joined_rooms (sidebar);
+  g_assert_cmpuint (g_list_model_get_n_items (joined), ==, 4);
+
+  confab_sidebar_set_direct_only (sidebar, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (joined), ==, 1);
+  only = g_list_model_get_item (joined, 0);
+  g_assert_cmpstr (matrix_room_get_room_id (only), ==, "!dm:example.org");
+  g_assert_cmpstr (matrix_room_get_direct_user_id (only), ==, "@bob:example.org");
+  /* Under the other person's name. */
+  g_assert_cmpstr (matrix_room_get_display_name (only), ==, "Bob");
+
+  confab_sidebar_set_direct_only (sidebar, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (joined), ==, 4);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +409,8 @@ main (int   argc,
               test_room_details_members, fixture_teardown);
   g_test_add ("/confab/room-details/plain-member-offered-nothing-more", Fixture, NULL, fixture_setup,
               test_room_details_as_plain_member, fixture_teardown);
+  g_test_add ("/confab/people/direct-chats-filter", Fixture, NULL, fixture_setup,
+              test_direct_chats_filter, fixture_teardown);
   g_test_add ("/confab/room/replaced-shows-banner-not-composer", Fixture, NULL, fixture_setup,
               test_tombstone_banner, fixture_teardown);
 
