@@ -624,6 +624,62 @@ test_moderate_and_power_level (Fixture       *f,
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
 }
 
+/* --- settings --------------------------------------------------------------- */
+
+static gboolean
+set_state (MatrixRoom *room,
+           int         what,
+           const char *text,
+           GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  if (what == 0)
+    matrix_room_set_name_async (room, text, NULL, store_result, &result);
+  else if (what == 1)
+    matrix_room_set_topic_async (room, text, NULL, store_result, &result);
+  else
+    matrix_room_set_join_rule_async (room, MATRIX_JOIN_RULE_PUBLIC, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  return matrix_room_set_state_finish (room, result, error);
+}
+
+static void
+test_settings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *rules = state_event ("m.room.join_rules", "", "@bob:example.org", "{\"join_rule\": 42}");
+  MatrixRoom *room = join_room (f, ROOM, rules);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *huge = g_strnfill (20000, 'x');
+
+  g_assert_cmpint (matrix_room_get_join_rule (room), ==, MATRIX_JOIN_RULE_OTHER);
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.name/", 200, "{\"event_id\": \"$n\"}", FALSE);
+  g_assert_true (set_state (room, 0, "Kitchen", &error));
+  g_assert_no_error (error);
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "name"), ==, "Kitchen");
+  g_clear_pointer (&body, json_node_unref);
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.topic/", 403,
+                              "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"no\"}", FALSE);
+  g_assert_false (set_state (room, 1, "Cooking", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* Too long: refused before any request. */
+  g_assert_false (set_state (room, 1, huge, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FAILED);
+  g_clear_error (&error);
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.join_rules/", 200, "{\"event_id\": \"$j\"}", FALSE);
+  g_assert_true (set_state (room, 2, NULL, &error));
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "join_rule"), ==, "public");
+}
+
 /* --- members --------------------------------------------------------------- */
 
 typedef struct {
@@ -818,6 +874,8 @@ main (int   argc,
               test_invite_errors, fixture_teardown);
   g_test_add ("/matrix/room/moderate/ban-kick-power-level", Fixture, NULL, fixture_setup,
               test_moderate_and_power_level, fixture_teardown);
+  g_test_add ("/matrix/room/settings/name-topic-join-rule", Fixture, NULL, fixture_setup,
+              test_settings, fixture_teardown);
   g_test_add ("/matrix/room/members/ten-thousand-without-freezing", Fixture, NULL, fixture_setup,
               test_members_ten_thousand, fixture_teardown);
   g_test_add ("/matrix/room/members/names-cleaned-and-membership-filter", Fixture, NULL, fixture_setup,

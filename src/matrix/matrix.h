@@ -15,6 +15,7 @@
 #include "matrix-reaction.h"
 #include "matrix-room.h"
 #include "matrix-room-members.h"
+#include "matrix-room-settings.h"
 #include "matrix-room-state-tracker.h"
 #include "matrix-secret.h"
 #include "matrix-sqlite-store.h"

@@ -403,7 +403,20 @@ static gboolean
 on_close_request (GtkWindow *window)
 {
   gtk_window_set_focus (window, NULL);
+  /* An answer still on its way holds the window: once closed it must not
+   * point at a main window that may be gone when it is finalized. */
+  gtk_window_set_transient_for (window, NULL);
   return FALSE;
+}
+
+/* Goes with the main window (not destroy-with-parent, which would keep the
+ * pointer to the parent until finalized). */
+static void
+follow_parent (GtkWindow *self,
+               GtkWindow *parent)
+{
+  if (parent != NULL)
+    g_signal_connect_object (parent, "destroy", G_CALLBACK (gtk_window_destroy), self, G_CONNECT_SWAPPED);
 }
 
 static GtkWidget *
@@ -431,7 +444,6 @@ confab_people_dialog_init (ConfabPeopleDialog *self)
   self->cancellable = g_cancellable_new ();
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
   gtk_window_set_default_size (GTK_WINDOW (self), 420, 520);
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
   g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
 
   gtk_box_append (GTK_BOX (box), header);
@@ -489,6 +501,7 @@ confab_people_dialog_new_start_chat (GtkWindow              *parent,
                        "title", _("Start a Chat"), NULL);
   self->tracker = g_object_ref (tracker);
   self->client = g_object_ref (matrix_room_state_tracker_get_client (tracker));
+  follow_parent (GTK_WINDOW (self), parent);
   return GTK_WIDGET (self);
 }
 
@@ -504,5 +517,6 @@ confab_people_dialog_new_invite (GtkWindow  *parent,
                        "title", _("Invite People"), NULL);
   self->room = g_object_ref (room);
   self->client = g_object_ref (matrix_room_get_client (room));
+  follow_parent (GTK_WINDOW (self), parent);
   return GTK_WIDGET (self);
 }

@@ -27,6 +27,10 @@ struct _ConfabRoomDetails
   GtkStack          *members_stack;
   GtkWidget         *invite_button;
   GtkSearchEntry    *search;
+  /* Settings, where the user may change them. */
+  GtkEntry          *name_entry;
+  GtkEntry          *topic_entry;
+  GtkWidget         *save_button;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabRoomDetails, confab_room_details, ADW_TYPE_WINDOW)
@@ -418,7 +422,20 @@ static gboolean
 on_close_request (GtkWindow *window)
 {
   gtk_window_set_focus (window, NULL);
+  /* An answer still on its way holds the window: once closed it must not
+   * point at a main window that may be gone when it is finalized. */
+  gtk_window_set_transient_for (window, NULL);
   return FALSE;
+}
+
+/* Goes with the main window (not destroy-with-parent, which would keep the
+ * pointer to the parent until finalized). */
+static void
+follow_parent (GtkWindow *self,
+               GtkWindow *parent)
+{
+  if (parent != NULL)
+    g_signal_connect_object (parent, "destroy", G_CALLBACK (gtk_window_destroy), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -427,9 +444,137 @@ confab_room_details_init (ConfabRoomDetails *self)
   self->cancellable = g_cancellable_new ();
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
   gtk_window_set_default_size (GTK_WINDOW (self), 440, 640);
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
   g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
   gtk_window_set_title (GTK_WINDOW (self), _("Room Details"));
+}
+
+/* --- settings ------------------------------------------------------------------ */
+
+static void
+on_setting_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ConfabRoomDetails) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_room_set_state_finish (MATRIX_ROOM (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN)
+                              ? g_strdup (_("You are not allowed to do that in this room."))
+                              : g_strdup_printf (_("That did not work: %s"), error->message);
+      adw_toast_overlay_add_toast (g_object_get_data (G_OBJECT (self), "toasts"), adw_toast_new (text));
+    }
+}
+
+static void
+on_save_clicked (ConfabRoomDetails *self)
+{
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
+  const char *topic = gtk_editable_get_text (GTK_EDITABLE (self->topic_entry));
+
+  if (gtk_widget_get_sensitive (GTK_WIDGET (self->name_entry)) &&
+      g_strcmp0 (name, g_object_get_data (G_OBJECT (self->name_entry), "was")) != 0)
+    matrix_room_set_name_async (self->room, name, self->cancellable, on_setting_saved, g_object_ref (self));
+  if (gtk_widget_get_sensitive (GTK_WIDGET (self->topic_entry)) &&
+      g_strcmp0 (topic, g_object_get_data (G_OBJECT (self->topic_entry), "was")) != 0)
+    matrix_room_set_topic_async (self->room, topic, self->cancellable, on_setting_saved, g_object_ref (self));
+  g_object_set_data_full (G_OBJECT (self->name_entry), "was", g_strdup (name), g_free);
+  g_object_set_data_full (G_OBJECT (self->topic_entry), "was", g_strdup (topic), g_free);
+  gtk_widget_set_sensitive (self->save_button, FALSE);
+}
+
+static void
+on_setting_changed (ConfabRoomDetails *self)
+{
+  gboolean changed =
+    g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->name_entry)),
+               g_object_get_data (G_OBJECT (self->name_entry), "was")) != 0 ||
+    g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->topic_entry)),
+               g_object_get_data (G_OBJECT (self->topic_entry), "was")) != 0;
+
+  gtk_widget_set_sensitive (self->save_button, changed);
+}
+
+static GtkEntry *
+setting_entry (ConfabRoomDetails *self,
+               const char        *placeholder,
+               const char        *value,
+               gboolean           allowed)
+{
+  GtkEntry *entry = GTK_ENTRY (gtk_entry_new ());
+
+  gtk_entry_set_placeholder_text (entry, placeholder);
+  gtk_editable_set_text (GTK_EDITABLE (entry), value != NULL ? value : "");
+  g_object_set_data_full (G_OBJECT (entry), "was", g_strdup (value != NULL ? value : ""), g_free);
+  gtk_widget_set_sensitive (GTK_WIDGET (entry), allowed);
+  g_signal_connect_swapped (entry, "changed", G_CALLBACK (on_setting_changed), self);
+  return entry;
+}
+
+/* Name and topic, editable where the power levels allow, with one Save;
+ * NULL when the user may change neither. */
+static GtkWidget *
+build_settings (ConfabRoomDetails *self)
+{
+  g_autoptr(MatrixPowerLevels) power = matrix_room_dup_power_levels (self->room);
+  const char *me = own_id (self);
+  gboolean name_allowed, topic_allowed;
+  GtkWidget *box;
+  g_autofree char *topic = NULL;
+
+  name_allowed = me != NULL && matrix_power_levels_can_send_state (power, me, "m.room.name");
+  topic_allowed = me != NULL && matrix_power_levels_can_send_state (power, me, "m.room.topic");
+  if (!name_allowed && !topic_allowed)
+    return NULL;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  {
+    GtkWidget *fields = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+    gtk_widget_set_hexpand (fields, TRUE);
+    /* The topic's first 400 characters: editing a 64 KB topic is no job
+     * for an entry. */
+    topic = matrix_room_get_topic (self->room) != NULL
+            ? matrix_text_preview (matrix_room_get_topic (self->room), 400, 1) : NULL;
+    self->name_entry = setting_entry (self, _("Room name"), matrix_room_get_display_name (self->room),
+                                      name_allowed);
+    self->topic_entry = setting_entry (self, _("Topic"), topic, topic_allowed);
+    gtk_box_append (GTK_BOX (fields), GTK_WIDGET (self->name_entry));
+    gtk_box_append (GTK_BOX (fields), GTK_WIDGET (self->topic_entry));
+    gtk_box_append (GTK_BOX (box), fields);
+  }
+  self->save_button = gtk_button_new_with_mnemonic (_("_Save"));
+  gtk_widget_add_css_class (self->save_button, "suggested-action");
+  gtk_widget_set_valign (self->save_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_sensitive (self->save_button, FALSE);
+  g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save_clicked), self);
+  gtk_box_append (GTK_BOX (box), self->save_button);
+  return box;
+}
+
+void
+confab_room_details_edit (ConfabRoomDetails *self,
+                          const char        *name,
+                          const char        *topic)
+{
+  g_return_if_fail (CONFAB_IS_ROOM_DETAILS (self));
+  g_return_if_fail (self->save_button != NULL);
+
+  if (name != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->name_entry), name);
+  if (topic != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->topic_entry), topic);
+  if (gtk_widget_get_sensitive (self->save_button))
+    on_save_clicked (self);
+}
+
+gboolean
+confab_room_details_get_editable (ConfabRoomDetails *self)
+{
+  g_return_val_if_fail (CONFAB_IS_ROOM_DETAILS (self), FALSE);
+  return self->save_button != NULL;
 }
 
 static GtkWidget *
@@ -471,6 +616,7 @@ confab_room_details_new (GtkWindow  *parent,
   self = g_object_new (CONFAB_TYPE_ROOM_DETAILS, "transient-for", parent, NULL);
   self->room = g_object_ref (room);
   self->members = matrix_room_members_new (room);
+  follow_parent (GTK_WINDOW (self), parent);
 
   toasts = adw_toast_overlay_new ();
   g_object_set_data (G_OBJECT (self), "toasts", toasts);
@@ -482,6 +628,11 @@ confab_room_details_new (GtkWindow  *parent,
   gtk_widget_set_margin_bottom (box, 12);
   gtk_widget_set_vexpand (box, TRUE);
   gtk_box_append (GTK_BOX (box), build_header (self));
+  {
+    GtkWidget *settings = build_settings (self);
+    if (settings != NULL)
+      gtk_box_append (GTK_BOX (box), settings);
+  }
 
   header_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->members_label = GTK_LABEL (gtk_label_new (_("Members")));

@@ -466,6 +466,21 @@ test_kick_ban_as_moderator (void)
   g_assert_no_error (error);
   content = peer_member_content (owner, room_id, carol_id);
   g_assert_cmpstr (json_object_get_string_member (content, "membership"), ==, "leave");
+
+  /* A moderator may rename the room (state_default 50); the peer sees it. */
+  g_assert_true (matrix_power_levels_can_send_state (promoted, me, "m.room.name"));
+  g_clear_object (&result);
+  matrix_room_set_name_async (room, "Renamed by a moderator", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_room_set_state_finish (room, result, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *path = matrix_client_build_path ("v3", "rooms", room_id, "state", "m.room.name", "", NULL);
+    g_autoptr(JsonObject) name = peer_request (owner, "GET", path, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (name, "name"), ==, "Renamed by a moderator");
+  }
 }
 
 typedef struct {

@@ -318,6 +318,18 @@ test_room_details_members (Fixture       *f,
 
   confab_room_details_search (CONFAB_ROOM_DETAILS (details), "car");
   g_assert_cmpuint (g_list_model_get_n_items (members), ==, 1);
+
+  /* An admin may rename the room: only the name changed is sent. */
+  g_assert_true (confab_room_details_get_editable (CONFAB_ROOM_DETAILS (details)));
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.name/", 200, "{\"event_id\":\"$n\"}", FALSE);
+  confab_room_details_edit (CONFAB_ROOM_DETAILS (details), "Release Crew", NULL);
+  fake_homeserver_wait_for_requests (f->server, fake_homeserver_get_requests (f->server)->len + 1, 5000);
+  {
+    g_autoptr(JsonNode) body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "name"), ==, "Release Crew");
+  }
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "PUT", "/_matrix/client/v3/rooms/!team:example.org/state/m.room.topic/"),
+                    ==, 0);
   gtk_window_close (GTK_WINDOW (details));
 }
 
@@ -331,7 +343,8 @@ test_room_details_as_plain_member (Fixture       *f,
   g_autofree char *carol = offered (details, "@carol:example.org");
   g_autofree char *mallory = offered (details, "@mallory:example.org");
 
-  /* A plain member may only message people. */
+  /* A plain member may only message people, and change nothing. */
+  g_assert_false (confab_room_details_get_editable (CONFAB_ROOM_DETAILS (details)));
   g_assert_cmpstr (bob, ==, "details.message");
   g_assert_cmpstr (carol, ==, "details.message");
   g_assert_cmpstr (mallory, ==, "details.message");

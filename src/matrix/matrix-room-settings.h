@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "matrix-room.h"
+
+G_BEGIN_DECLS
+
+/**
+ * MatrixJoinRule:
+ * @MATRIX_JOIN_RULE_INVITE: people join when invited (`invite`)
+ * @MATRIX_JOIN_RULE_PUBLIC: anyone may join (`public`)
+ * @MATRIX_JOIN_RULE_KNOCK: people ask to join (`knock`)
+ * @MATRIX_JOIN_RULE_OTHER: a rule this library does not name (`restricted`,
+ *   `private`, or none it could read)
+ *
+ * Who may join a room: its `m.room.join_rules`.
+ */
+typedef enum {
+  MATRIX_JOIN_RULE_INVITE,
+  MATRIX_JOIN_RULE_PUBLIC,
+  MATRIX_JOIN_RULE_KNOCK,
+  MATRIX_JOIN_RULE_OTHER,
+} MatrixJoinRule;
+
+#define MATRIX_TYPE_JOIN_RULE (matrix_join_rule_get_type ())
+GType matrix_join_rule_get_type (void) G_GNUC_CONST;
+
+MatrixJoinRule matrix_room_get_join_rule     (MatrixRoom          *self);
+void           matrix_room_set_name_async    (MatrixRoom          *self,
+                                              const char          *name,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+void           matrix_room_set_topic_async   (MatrixRoom          *self,
+                                              const char          *topic,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+void           matrix_room_set_join_rule_async (MatrixRoom        *self,
+                                                MatrixJoinRule     join_rule,
+                                                GCancellable      *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer           user_data);
+gboolean       matrix_room_set_state_finish  (MatrixRoom          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+G_END_DECLS
