@@ -36,6 +36,8 @@ sync_room_free (MatrixSyncRoom *room)
   g_clear_pointer (&room->invite_state, g_ptr_array_unref);
   g_clear_pointer (&room->ephemeral, g_ptr_array_unref);
   g_clear_pointer (&room->account_data, g_ptr_array_unref);
+  g_clear_pointer (&room->gap_events, g_ptr_array_unref);
+  g_free (room->gap_prev_batch);
   g_free (room);
 }
 
