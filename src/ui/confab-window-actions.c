@@ -7,11 +7,12 @@
 
 #include "confab-people-dialog.h"
 #include "confab-room-details.h"
+#include "confab-thread-window.h"
 #include "confab-window-private.h"
 
 /* The window's actions: logging out, searching and moving between rooms,
- * joining, creating and leaving rooms, and showing a toast for its
- * children (win.show-toast). */
+ * joining, creating and leaving rooms, opening a thread of the open room,
+ * and showing a toast for its children (win.show-toast). */
 
 static void
 logout_activated (GtkWidget  *widget,
@@ -383,6 +384,24 @@ show_toast_activated (GtkWidget  *widget,
   confab_window_show_toast (CONFAB_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* win.open-thread (s): the thread of that event of the open room, in a
+ * window of its own. */
+static void
+open_thread_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  GtkWidget *window;
+
+  if (self->room == NULL)
+    return;
+  window = confab_thread_window_new (GTK_WINDOW (self), self->room,
+                                     g_variant_get_string (parameter, NULL));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 void
 _confab_window_class_install_actions (GtkWidgetClass *widget_class)
 {
@@ -399,4 +418,5 @@ _confab_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.start-chat-with", "s", start_chat_with_activated);
   gtk_widget_class_install_action (widget_class, "win.invite", NULL, invite_activated);
   gtk_widget_class_install_action (widget_class, "win.room-details", NULL, room_details_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-thread", "s", open_thread_activated);
 }
