@@ -577,14 +577,24 @@ confab_room_details_get_editable (ConfabRoomDetails *self)
   return self->save_button != NULL;
 }
 
+/* The avatar, and the name and topic as text where they cannot be edited
+ * (@settings NULL); else the settings' entries show them. */
 static GtkWidget *
-build_header (ConfabRoomDetails *self)
+build_header (ConfabRoomDetails *self,
+              GtkWidget         *settings)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *name = gtk_label_new (matrix_room_get_display_name (self->room));
   const char *topic = matrix_room_get_topic (self->room);
+  GtkWidget *name;
 
   gtk_box_append (GTK_BOX (box), adw_avatar_new (72, matrix_room_get_display_name (self->room), TRUE));
+  if (settings != NULL)
+    {
+      gtk_box_append (GTK_BOX (box), settings);
+      return box;
+    }
+
+  name = gtk_label_new (matrix_room_get_display_name (self->room));
   gtk_widget_add_css_class (name, "title-2");
   gtk_label_set_wrap (GTK_LABEL (name), TRUE);
   gtk_label_set_justify (GTK_LABEL (name), GTK_JUSTIFY_CENTER);
@@ -627,12 +637,7 @@ confab_room_details_new (GtkWindow  *parent,
   gtk_widget_set_margin_end (box, 12);
   gtk_widget_set_margin_bottom (box, 12);
   gtk_widget_set_vexpand (box, TRUE);
-  gtk_box_append (GTK_BOX (box), build_header (self));
-  {
-    GtkWidget *settings = build_settings (self);
-    if (settings != NULL)
-      gtk_box_append (GTK_BOX (box), settings);
-  }
+  gtk_box_append (GTK_BOX (box), build_header (self, build_settings (self)));
 
   header_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->members_label = GTK_LABEL (gtk_label_new (_("Members")));
@@ -679,6 +684,7 @@ confab_room_details_new (GtkWindow  *parent,
   gtk_box_append (GTK_BOX (outer), box);
   adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (toasts), outer);
   adw_window_set_content (ADW_WINDOW (self), toasts);
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->search));
 
   reload (self);
   return GTK_WIDGET (self);
