@@ -624,6 +624,49 @@ test_moderate_and_power_level (Fixture       *f,
   g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
 }
 
+/* --- the public room directory ------------------------------------------------- */
+
+static void
+test_public_rooms (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *next = NULL;
+  MatrixPublicRoom *room;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/publicRooms", 200,
+    "{\"next_batch\": \"p2\", \"chunk\": ["
+    "{\"room_id\": \"!a:example.org\", \"name\": \"GNOME\\u202e\", \"topic\": \"Desktop\","
+    " \"canonical_alias\": \"#gnome:example.org\", \"num_joined_members\": 1200, \"avatar_url\": \"http://x\"},"
+    "{\"room_id\": \"!b:example.org\", \"canonical_alias\": \"not an alias\", \"num_joined_members\": -5},"
+    "{\"name\": \"no id\"}, 42, {\"room_id\": 7},"
+    "{\"room_id\": \"!c:example.org\", \"canonical_alias\": \"#c:example.org\"}]}", FALSE);
+  matrix_client_get_public_rooms_async (f->client, "gno", 20, "p1", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  rooms = matrix_client_get_public_rooms_finish (f->client, result, &next, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (next, ==, "p2");
+  g_assert_cmpuint (rooms->len, ==, 3);
+  room = g_ptr_array_index (rooms, 0);
+  g_assert_cmpstr (matrix_public_room_get_name (room), ==, "GNOME");
+  g_assert_cmpstr (matrix_public_room_get_alias (room), ==, "#gnome:example.org");
+  g_assert_cmpuint (matrix_public_room_get_n_members (room), ==, 1200);
+  g_assert_null (matrix_public_room_get_avatar_url (room));
+  room = g_ptr_array_index (rooms, 1);
+  g_assert_null (matrix_public_room_get_alias (room));
+  g_assert_cmpstr (matrix_public_room_get_name (room), ==, "!b:example.org");
+  g_assert_cmpuint (matrix_public_room_get_n_members (room), ==, 0);
+  g_assert_cmpstr (matrix_public_room_get_name (g_ptr_array_index (rooms, 2)), ==, "#c:example.org");
+
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "since"), ==, "p1");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (body), "filter"),
+                                                  "generic_search_term"), ==, "gno");
+}
+
 /* --- settings --------------------------------------------------------------- */
 
 static gboolean
@@ -874,6 +917,8 @@ main (int   argc,
               test_invite_errors, fixture_teardown);
   g_test_add ("/matrix/room/moderate/ban-kick-power-level", Fixture, NULL, fixture_setup,
               test_moderate_and_power_level, fixture_teardown);
+  g_test_add ("/matrix/directory/public-rooms-page-validated", Fixture, NULL, fixture_setup,
+              test_public_rooms, fixture_teardown);
   g_test_add ("/matrix/room/settings/name-topic-join-rule", Fixture, NULL, fixture_setup,
               test_settings, fixture_teardown);
   g_test_add ("/matrix/room/members/ten-thousand-without-freezing", Fixture, NULL, fixture_setup,
