@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-explore-dialog.h"
 #include "confab-people-dialog.h"
 #include "confab-room-details.h"
 #include "confab-thread-window.h"
@@ -353,6 +354,17 @@ start_chat_with_activated (GtkWidget  *widget,
 }
 
 static void
+explore_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  if (self->client != NULL)
+    gtk_window_present (GTK_WINDOW (confab_explore_dialog_new (GTK_WINDOW (self), self->client)));
+}
+
+static void
 invite_activated (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -417,6 +429,7 @@ _confab_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.start-chat", NULL, start_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.start-chat-with", "s", start_chat_with_activated);
   gtk_widget_class_install_action (widget_class, "win.invite", NULL, invite_activated);
+  gtk_widget_class_install_action (widget_class, "win.explore", NULL, explore_activated);
   gtk_widget_class_install_action (widget_class, "win.room-details", NULL, room_details_activated);
   gtk_widget_class_install_action (widget_class, "win.open-thread", "s", open_thread_activated);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-confab-people"
 
+#include "confab-explore-dialog.h"
 #include "confab-people-dialog.h"
 #include "confab-room-details.h"
 #include "confab-sidebar.h"
@@ -156,7 +157,7 @@ is_listed (gpointer data)
 static gboolean
 dialog_closed (gpointer data)
 {
-  return find_toplevel (CONFAB_TYPE_PEOPLE_DIALOG) == NULL;
+  return find_toplevel (CONFAB_TYPE_PEOPLE_DIALOG) == NULL && find_toplevel (CONFAB_TYPE_EXPLORE_DIALOG) == NULL;
 }
 
 static gboolean
@@ -408,6 +409,41 @@ test_direct_chats_filter (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (joined), ==, 4);
 }
 
+static gboolean
+public_listed (gpointer data)
+{
+  g_auto(GStrv) listed = confab_explore_dialog_dup_listed (data);
+  return g_strv_length (listed) == 2;
+}
+
+static void
+test_explore_and_join (Fixture       *f,
+                       gconstpointer  data)
+{
+  GtkWidget *dialog;
+  g_autofree char *png = NULL;
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/publicRooms", 200,
+    "{\"next_batch\":\"p2\",\"chunk\":["
+    "{\"room_id\":\"!pub:example.org\",\"name\":\"GNOME Design\",\"canonical_alias\":\"#design:example.org\","
+    "\"topic\":\"Icons and mockups\",\"num_joined_members\":312},"
+    "{\"room_id\":\"!hall:example.org\",\"name\":\"<b>Town</b> Hall\",\"num_joined_members\":1}]}", FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.explore", NULL));
+  dialog = find_toplevel (CONFAB_TYPE_EXPLORE_DIALOG);
+  g_assert_nonnull (dialog);
+  ui_wait_until (public_listed, dialog, 5000, "the public rooms");
+  ui_wait_frames (dialog, 4);
+  png = ui_save_png (dialog, "explore.png");
+
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/client/v3/join/%21pub%3Aexample.org", 200,
+                              "{\"room_id\":\"!pub:example.org\"}", FALSE);
+  confab_explore_dialog_choose (CONFAB_EXPLORE_DIALOG (dialog), "!pub:example.org");
+  fake_homeserver_wait_for_requests (f->server, fake_homeserver_get_requests (f->server)->len + 1, 5000);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", "/_matrix/client/v3/join/!pub:example.org"),
+                    ==, 1);
+  ui_wait_until (dialog_closed, NULL, 5000, "the dialog to close");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -424,6 +460,8 @@ main (int   argc,
               test_room_details_as_plain_member, fixture_teardown);
   g_test_add ("/confab/people/direct-chats-filter", Fixture, NULL, fixture_setup,
               test_direct_chats_filter, fixture_teardown);
+  g_test_add ("/confab/people/explore-public-rooms-and-join", Fixture, NULL, fixture_setup,
+              test_explore_and_join, fixture_teardown);
   g_test_add ("/confab/room/replaced-shows-banner-not-composer", Fixture, NULL, fixture_setup,
               test_tombstone_banner, fixture_teardown);
 
