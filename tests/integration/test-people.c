@@ -539,6 +539,66 @@ test_tombstone_leads_to_successor (void)
   g_assert_null (matrix_room_dup_replacement_room (new_room, NULL));
 }
 
+/* Searches the public room directory for @term until @room_id is listed
+ * (the server fills it in the background). */
+static MatrixPublicRoom *
+find_public_room (TestClient *ours,
+                  const char *term,
+                  const char *room_id)
+{
+  gint64 deadline = g_get_monotonic_time () + INTEGRATION_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) rooms = NULL;
+
+      matrix_client_get_public_rooms_async (ours->client, term, 10, NULL, NULL, store_result, &result);
+      wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+      rooms = matrix_client_get_public_rooms_finish (ours->client, result, NULL, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < rooms->len; i++)
+        if (g_str_equal (matrix_public_room_get_room_id (g_ptr_array_index (rooms, i)), room_id))
+          return g_object_ref (g_ptr_array_index (rooms, i));
+      iterate_for (200);
+    }
+  g_error ("%s never appeared in the public room directory", room_id);
+}
+
+static void
+test_join_from_directory (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("explorer");
+  g_autoptr(Peer) owner = peer_new ("directory-owner");
+  g_autofree char *term = synapse_unique_user ("plaza");
+  g_autofree char *body = g_strdup_printf ("{\"preset\": \"public_chat\", \"visibility\": \"public\","
+                                           " \"name\": \"%s\", \"topic\": \"Everyone welcome\"}", term);
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(MatrixPublicRoom) listed = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *joined = NULL;
+  const char *room_id;
+
+  created = peer_request (owner, "POST", "v3/createRoom", body, &error);
+  g_assert_no_error (error);
+  room_id = json_object_get_string_member (created, "room_id");
+
+  listed = find_public_room (ours, term, room_id);
+  g_assert_cmpstr (matrix_public_room_get_name (listed), ==, term);
+  g_assert_cmpstr (matrix_public_room_get_topic (listed), ==, "Everyone welcome");
+  g_assert_cmpuint (matrix_public_room_get_n_members (listed), ==, 1);
+
+  matrix_client_join_room_async (ours->client, matrix_public_room_get_room_id (listed), NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  joined = matrix_client_join_room_finish (ours->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (joined, ==, room_id);
+  matrix_client_start_sync (ours->client);
+  wait_for_membership (ours, room_id, matrix_client_get_user_id (ours->client), "join");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -549,6 +609,7 @@ main (int   argc,
   g_test_add_func ("/integration/people/invite-errors", test_invite_errors);
   g_test_add_func ("/integration/people/kick-ban-as-moderator-refused-as-member", test_kick_ban_as_moderator);
   g_test_add_func ("/integration/people/tombstone-leads-to-successor", test_tombstone_leads_to_successor);
+  g_test_add_func ("/integration/people/join-from-the-public-directory", test_join_from_directory);
 
   return g_test_run ();
 }
