@@ -334,6 +334,56 @@ test_room_details_members (Fixture       *f,
   gtk_window_close (GTK_WINDOW (details));
 }
 
+static gboolean
+kick_sent (gpointer data)
+{
+  Fixture *f = data;
+  return fake_homeserver_count_requests (f->server, "POST", "/_matrix/client/v3/rooms/!team:example.org/kick") == 1;
+}
+
+static gboolean
+members_reloaded (gpointer data)
+{
+  Fixture *f = data;
+  return fake_homeserver_count_requests (f->server, "GET", "/_matrix/client/v3/rooms/!team:example.org/members") == 2;
+}
+
+static void
+test_kick_with_reason (Fixture       *f,
+                       gconstpointer  data)
+{
+  GtkWidget *details = open_details (f, ROOM, ROOM_PATH "/members?not_membership=leave&at=s1");
+  GtkWidget *dialog;
+  GtkEditable *entry;
+  g_autoptr(JsonNode) body = NULL;
+  GPtrArray *requests;
+
+  g_assert_true (gtk_widget_activate_action (details, "details.kick", "s", "@carol:example.org"));
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Remove \u2068Carol\u2069 from the Room?");
+  entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog)));
+  gtk_editable_set_text (entry, "Off topic");
+
+  fake_homeserver_queue_json (f->server, "GET", ROOM_PATH "/members?not_membership=leave&at=s1", 200,
+                              MEMBERS_CHUNK, FALSE);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "kick");
+  ui_wait_until (kick_sent, f, 5000, "the kick");
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+      if (g_str_has_suffix (request->path, "/kick"))
+        body = fake_request_parse_json (request);
+    }
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "user_id"), ==, "@carol:example.org");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "reason"), ==, "Off topic");
+  /* The list is loaded again to show the change. */
+  ui_wait_until (members_reloaded, f, 5000, "the member list again");
+  gtk_window_close (GTK_WINDOW (details));
+}
+
 static void
 test_room_details_as_plain_member (Fixture       *f,
                                    gconstpointer  data)
@@ -456,6 +506,8 @@ main (int   argc,
               test_invite_errors, fixture_teardown);
   g_test_add ("/confab/room-details/members-roles-and-moderation", Fixture, NULL, fixture_setup,
               test_room_details_members, fixture_teardown);
+  g_test_add ("/confab/room-details/kick-asks-for-a-reason", Fixture, NULL, fixture_setup,
+              test_kick_with_reason, fixture_teardown);
   g_test_add ("/confab/room-details/plain-member-offered-nothing-more", Fixture, NULL, fixture_setup,
               test_room_details_as_plain_member, fixture_teardown);
   g_test_add ("/confab/people/direct-chats-filter", Fixture, NULL, fixture_setup,
