@@ -667,6 +667,66 @@ test_public_rooms (Fixture       *f,
                                                   "generic_search_term"), ==, "gno");
 }
 
+/* --- notification levels ------------------------------------------------------ */
+
+static void
+test_notify_levels (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) rules = parse_object (
+    "{\"global\": {"
+    " \"override\": [{\"rule_id\": \"!muted:example.org\", \"enabled\": true, \"actions\": []},"
+    "                {\"rule_id\": \"!off:example.org\", \"enabled\": false, \"actions\": []},"
+    "                {\"rule_id\": \"!loud:example.org\", \"enabled\": true, \"actions\": [\"notify\"]},"
+    "                7, {\"rule_id\": 5}],"
+    " \"room\": [{\"rule_id\": \"!quiet:example.org\", \"enabled\": true, \"actions\": [\"dont_notify\"]},"
+    "            {\"rule_id\": \"!muted:example.org\", \"enabled\": true, \"actions\": [\"notify\"]}]}}");
+  g_autoptr(JsonObject) garbage = parse_object ("{\"global\": {\"override\": {\"rule_id\": \"!muted:example.org\"}, \"room\": 3}}");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *requests;
+  guint first;
+  FakeRequest *request;
+  g_autoptr(JsonNode) body = NULL;
+
+  g_assert_cmpint (matrix_push_rules_get_room_level (rules, "!muted:example.org"), ==, MATRIX_NOTIFY_LEVEL_MUTE);
+  g_assert_cmpint (matrix_push_rules_get_room_level (rules, "!off:example.org"), ==, MATRIX_NOTIFY_LEVEL_ALL);
+  g_assert_cmpint (matrix_push_rules_get_room_level (rules, "!loud:example.org"), ==, MATRIX_NOTIFY_LEVEL_ALL);
+  g_assert_cmpint (matrix_push_rules_get_room_level (rules, "!quiet:example.org"), ==, MATRIX_NOTIFY_LEVEL_MENTIONS);
+  g_assert_cmpint (matrix_push_rules_get_room_level (garbage, "!muted:example.org"), ==, MATRIX_NOTIFY_LEVEL_ALL);
+  g_assert_cmpint (matrix_push_rules_get_room_level (NULL, "!muted:example.org"), ==, MATRIX_NOTIFY_LEVEL_ALL);
+
+  /* Muting: the override rule, and the room rule gone (none there: fine). */
+  fake_homeserver_queue_json (f->server, "PUT", "/_matrix/client/v3/pushrules/global/override/%21r%3Aexample.org",
+                              200, "{}", FALSE);
+  fake_homeserver_queue_json (f->server, "DELETE", "/_matrix/client/v3/pushrules/global/room/%21r%3Aexample.org",
+                              404, "{\"errcode\": \"M_NOT_FOUND\", \"error\": \"no\"}", FALSE);
+  first = fake_homeserver_get_requests (f->server)->len;
+  matrix_client_set_room_notify_level_async (f->client, "!r:example.org", MATRIX_NOTIFY_LEVEL_MUTE, NULL,
+                                             store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_client_set_room_notify_level_finish (f->client, result, &error));
+  g_assert_no_error (error);
+  requests = fake_homeserver_get_requests (f->server);
+  g_assert_cmpuint (requests->len, ==, first + 2);
+  request = g_ptr_array_index (requests, first);
+  body = fake_request_parse_json (request);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (body), "actions")), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (json_node_get_object (body), "conditions"), 0), "pattern"),
+                   ==, "!r:example.org");
+  g_clear_object (&result);
+
+  /* A refusal stops it. */
+  fake_homeserver_queue_json (f->server, "DELETE", "/_matrix/client/v3/pushrules/global/override/%21r%3Aexample.org",
+                              403, "{\"errcode\": \"M_FORBIDDEN\", \"error\": \"no\"}", FALSE);
+  matrix_client_set_room_notify_level_async (f->client, "!r:example.org", MATRIX_NOTIFY_LEVEL_ALL, NULL,
+                                             store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_false (matrix_client_set_room_notify_level_finish (f->client, result, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+}
+
 /* --- settings --------------------------------------------------------------- */
 
 static gboolean
@@ -919,6 +979,8 @@ main (int   argc,
               test_moderate_and_power_level, fixture_teardown);
   g_test_add ("/matrix/directory/public-rooms-page-validated", Fixture, NULL, fixture_setup,
               test_public_rooms, fixture_teardown);
+  g_test_add ("/matrix/room/settings/notify-level-from-push-rules", Fixture, NULL, fixture_setup,
+              test_notify_levels, fixture_teardown);
   g_test_add ("/matrix/room/settings/name-topic-join-rule", Fixture, NULL, fixture_setup,
               test_settings, fixture_teardown);
   g_test_add ("/matrix/room/members/ten-thousand-without-freezing", Fixture, NULL, fixture_setup,

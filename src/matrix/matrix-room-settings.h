@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include <json-glib/json-glib.h>
+
 #include "matrix-room.h"
 
 G_BEGIN_DECLS
@@ -46,5 +48,36 @@ void           matrix_room_set_join_rule_async (MatrixRoom        *self,
 gboolean       matrix_room_set_state_finish  (MatrixRoom          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+
+/**
+ * MatrixNotifyLevel:
+ * @MATRIX_NOTIFY_LEVEL_ALL: every message notifies, as the account's rules say
+ * @MATRIX_NOTIFY_LEVEL_MENTIONS: only mentions and keywords notify (a `room`
+ *   push rule that does not notify)
+ * @MATRIX_NOTIFY_LEVEL_MUTE: nothing notifies (an `override` push rule that
+ *   does not notify)
+ *
+ * How much a room notifies, as its push rules say.
+ */
+typedef enum {
+  MATRIX_NOTIFY_LEVEL_ALL,
+  MATRIX_NOTIFY_LEVEL_MENTIONS,
+  MATRIX_NOTIFY_LEVEL_MUTE,
+} MatrixNotifyLevel;
+
+#define MATRIX_TYPE_NOTIFY_LEVEL (matrix_notify_level_get_type ())
+GType matrix_notify_level_get_type (void) G_GNUC_CONST;
+
+MatrixNotifyLevel matrix_push_rules_get_room_level         (JsonObject          *push_rules,
+                                                            const char          *room_id);
+void              matrix_client_set_room_notify_level_async  (MatrixClient        *self,
+                                                              const char          *room_id,
+                                                              MatrixNotifyLevel    level,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+gboolean          matrix_client_set_room_notify_level_finish (MatrixClient        *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
 
 G_END_DECLS

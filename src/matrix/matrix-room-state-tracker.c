@@ -42,6 +42,9 @@ struct _MatrixRoomStateTracker
 
   /* The user's m.direct, from the newest sync that had it (or the store). */
   MatrixDirectChats *direct;
+  /* Likewise the user's m.push_rules (content, not validated: read with
+   * matrix_push_rules_get_room_level()). */
+  JsonObject        *push_rules;
 
   GHashTable   *rooms_by_id;  /* room id → MatrixRoom, every room we are in or invited to */
   GPtrArray    *rooms;        /* the same rooms, in list order (see batch_source) */
@@ -296,8 +299,9 @@ track_room (MatrixRoomStateTracker *self,
                                       : NULL);
 }
 
-/* Where m.direct is kept between runs, as its JSON text. */
+/* Where m.direct and m.push_rules are kept between runs, as JSON text. */
 #define DIRECT_CHATS_KEY "account_data.m.direct"
+#define PUSH_RULES_KEY "account_data.m.push_rules"
 
 static void
 set_direct_chats (MatrixRoomStateTracker *self,
@@ -326,13 +330,39 @@ on_account_data_updates (MatrixClient           *client,
       g_autoptr(JsonNode) node = NULL;
       g_autofree char *text = NULL;
 
-      if (g_strcmp0 (json_object_get_string_member_with_default (event, "type", ""), "m.direct") != 0)
+      const char *type = json_object_get_string_member_with_default (event, "type", "");
+
+      if (g_str_equal (type, "m.direct"))
+        set_direct_chats (self, content);
+      else if (g_str_equal (type, "m.push_rules"))
+        {
+          g_clear_pointer (&self->push_rules, json_object_unref);
+          self->push_rules = json_object_ref (content);
+        }
+      else
         continue;
-      set_direct_chats (self, content);
       node = json_node_init_object (json_node_alloc (), content);
       text = _matrix_json_to_string (node);
-      matrix_store_set_value (matrix_client_get_store (client), DIRECT_CHATS_KEY, text);
+      matrix_store_set_value (matrix_client_get_store (client),
+                              g_str_equal (type, "m.direct") ? DIRECT_CHATS_KEY : PUSH_RULES_KEY, text);
     }
+}
+
+/**
+ * matrix_room_state_tracker_get_push_rules:
+ * @self: a #MatrixRoomStateTracker
+ *
+ * The content of the user's `m.push_rules` as the newest sync (or, before
+ * one, the store) had it, as the server sent it: read it with
+ * matrix_push_rules_get_room_level().
+ *
+ * Returns: (transfer none) (nullable): the push rules, or %NULL
+ */
+JsonObject *
+matrix_room_state_tracker_get_push_rules (MatrixRoomStateTracker *self)
+{
+  g_return_val_if_fail (MATRIX_IS_ROOM_STATE_TRACKER (self), NULL);
+  return self->push_rules;
 }
 
 /**
@@ -734,8 +764,12 @@ matrix_room_state_tracker_constructed (GObject *object)
     const char *stored = matrix_store_get_value (matrix_client_get_store (self->client), DIRECT_CHATS_KEY);
     g_autoptr(JsonObject) content = stored != NULL ? _matrix_json_parse_object (stored, -1, NULL) : NULL;
 
+    const char *rules = matrix_store_get_value (matrix_client_get_store (self->client), PUSH_RULES_KEY);
+
     if (content != NULL)
       self->direct = matrix_direct_chats_new (content);
+    if (rules != NULL)
+      self->push_rules = _matrix_json_parse_object (rules, -1, NULL);
   }
 
   restore_rooms (self);
@@ -779,6 +813,7 @@ matrix_room_state_tracker_dispose (GObject *object)
   g_clear_object (&self->client);
 
   g_clear_pointer (&self->direct, matrix_direct_chats_unref);
+  g_clear_pointer (&self->push_rules, json_object_unref);
 
   G_OBJECT_CLASS (matrix_room_state_tracker_parent_class)->dispose (object);
 }

@@ -30,4 +30,6 @@ GHashTable             *matrix_room_state_tracker_get_all_state_for_type (Matrix
 MatrixRoom             *matrix_room_state_tracker_get_room               (MatrixRoomStateTracker *self,
                                                                           const char             *room_id);
 
+JsonObject             *matrix_room_state_tracker_get_push_rules         (MatrixRoomStateTracker *self);
+
 G_END_DECLS

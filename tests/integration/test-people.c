@@ -599,6 +599,76 @@ test_join_from_directory (void)
   wait_for_membership (ours, room_id, matrix_client_get_user_id (ours->client), "join");
 }
 
+static gboolean
+set_level (TestClient        *ours,
+           const char        *room_id,
+           MatrixNotifyLevel  level)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean done;
+
+  matrix_client_set_room_notify_level_async (ours->client, room_id, level, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  done = matrix_client_set_room_notify_level_finish (ours->client, result, &error);
+  g_assert_no_error (error);
+  return done;
+}
+
+typedef struct {
+  TestClient        *ours;
+  const char        *room_id;
+  MatrixNotifyLevel  level;
+} RulesWait;
+
+static gboolean
+rules_say (gpointer data)
+{
+  RulesWait *wait = data;
+  return matrix_push_rules_get_room_level (matrix_room_state_tracker_get_push_rules (wait->ours->tracker),
+                                           wait->room_id) == wait->level;
+}
+
+static gboolean
+notified (gpointer data)
+{
+  return matrix_room_get_notification_count (data) > 0;
+}
+
+static void
+test_muted_room_does_not_notify (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("muter");
+  g_autoptr(Peer) talker = peer_new ("talker");
+  const char *me = matrix_client_get_user_id (ours->client);
+  g_autofree char *room_id = peer_create_room (talker, "Chatty");
+  g_autofree char *quiet = NULL;
+  g_autofree char *loud = NULL;
+  MatrixRoom *room;
+  RulesWait wait;
+
+  peer_invite (talker, room_id, me);
+  test_client_join (ours, room_id);
+  matrix_client_start_sync (ours->client);
+  room = wait_for_membership (ours, room_id, me, "join");
+
+  g_assert_true (set_level (ours, room_id, MATRIX_NOTIFY_LEVEL_MUTE));
+  wait = (RulesWait) { ours, room_id, MATRIX_NOTIFY_LEVEL_MUTE };
+  g_assert_true (test_iterate_until (rules_say, &wait, INTEGRATION_TIMEOUT_MS));
+  quiet = peer_send_text (talker, room_id, "Nobody hears this");
+  test_client_wait_for_event (ours, quiet);
+  iterate_for (500);
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 0);
+
+  g_assert_true (set_level (ours, room_id, MATRIX_NOTIFY_LEVEL_ALL));
+  wait.level = MATRIX_NOTIFY_LEVEL_ALL;
+  g_assert_true (test_iterate_until (rules_say, &wait, INTEGRATION_TIMEOUT_MS));
+  loud = peer_send_text (talker, room_id, "Everybody hears this");
+  test_client_wait_for_event (ours, loud);
+  g_assert_true (test_iterate_until (notified, room, INTEGRATION_TIMEOUT_MS));
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -610,6 +680,7 @@ main (int   argc,
   g_test_add_func ("/integration/people/kick-ban-as-moderator-refused-as-member", test_kick_ban_as_moderator);
   g_test_add_func ("/integration/people/tombstone-leads-to-successor", test_tombstone_leads_to_successor);
   g_test_add_func ("/integration/people/join-from-the-public-directory", test_join_from_directory);
+  g_test_add_func ("/integration/people/muted-room-does-not-notify", test_muted_room_does_not_notify);
 
   return g_test_run ();
 }
