@@ -31,6 +31,7 @@ struct _ConfabRoomDetails
   GtkEntry          *name_entry;
   GtkEntry          *topic_entry;
   GtkWidget         *save_button;
+  GtkDropDown       *notify_level;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabRoomDetails, confab_room_details, ADW_TYPE_WINDOW)
@@ -451,6 +452,75 @@ confab_room_details_init (ConfabRoomDetails *self)
 /* --- settings ------------------------------------------------------------------ */
 
 static void
+on_notify_level_set (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ConfabRoomDetails) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_client_set_room_notify_level_finish (MATRIX_CLIENT (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_strdup_printf (_("The notification setting could not be changed: %s"),
+                                               error->message);
+      adw_toast_overlay_add_toast (g_object_get_data (G_OBJECT (self), "toasts"), adw_toast_new (text));
+    }
+}
+
+static void
+on_notify_level_changed (ConfabRoomDetails *self)
+{
+  MatrixNotifyLevel level = gtk_drop_down_get_selected (self->notify_level);
+
+  matrix_client_set_room_notify_level_async (matrix_room_get_client (self->room),
+                                             matrix_room_get_room_id (self->room), level,
+                                             self->cancellable, on_notify_level_set, g_object_ref (self));
+}
+
+/* "Notifications: All Messages / Mentions Only / Muted", the dropdown's
+ * positions being MatrixNotifyLevel's values. */
+static GtkWidget *
+build_notify_level (ConfabRoomDetails      *self,
+                    MatrixRoomStateTracker *tracker)
+{
+  static const char *notify_levels[] = { N_("All Messages"), N_("Mentions Only"), N_("Muted"), NULL };
+  const char *translated[G_N_ELEMENTS (notify_levels)];
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new (_("Notifications"));
+  MatrixNotifyLevel level = MATRIX_NOTIFY_LEVEL_ALL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (notify_levels); i++)
+    translated[i] = notify_levels[i] != NULL ? _(notify_levels[i]) : NULL;
+  if (tracker != NULL)
+    level = matrix_push_rules_get_room_level (matrix_room_state_tracker_get_push_rules (tracker),
+                                              matrix_room_get_room_id (self->room));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_box_append (GTK_BOX (box), label);
+  self->notify_level = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (translated));
+  gtk_drop_down_set_selected (self->notify_level, level);
+  g_signal_connect_swapped (self->notify_level, "notify::selected", G_CALLBACK (on_notify_level_changed), self);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->notify_level));
+  return box;
+}
+
+MatrixNotifyLevel
+confab_room_details_get_notify_level (ConfabRoomDetails *self)
+{
+  g_return_val_if_fail (CONFAB_IS_ROOM_DETAILS (self), MATRIX_NOTIFY_LEVEL_ALL);
+  return gtk_drop_down_get_selected (self->notify_level);
+}
+
+void
+confab_room_details_set_notify_level (ConfabRoomDetails *self,
+                                      MatrixNotifyLevel  level)
+{
+  g_return_if_fail (CONFAB_IS_ROOM_DETAILS (self));
+  gtk_drop_down_set_selected (self->notify_level, level);
+}
+
+static void
 on_setting_saved (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -613,8 +683,9 @@ build_header (ConfabRoomDetails *self,
 }
 
 GtkWidget *
-confab_room_details_new (GtkWindow  *parent,
-                         MatrixRoom *room)
+confab_room_details_new (GtkWindow              *parent,
+                         MatrixRoom             *room,
+                         MatrixRoomStateTracker *tracker)
 {
   ConfabRoomDetails *self;
   GtkWidget *toasts, *outer, *box, *header_row, *scroller, *list;
@@ -638,6 +709,7 @@ confab_room_details_new (GtkWindow  *parent,
   gtk_widget_set_margin_bottom (box, 12);
   gtk_widget_set_vexpand (box, TRUE);
   gtk_box_append (GTK_BOX (box), build_header (self, build_settings (self)));
+  gtk_box_append (GTK_BOX (box), build_notify_level (self, tracker));
 
   header_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->members_label = GTK_LABEL (gtk_label_new (_("Members")));

@@ -17,7 +17,13 @@ G_DECLARE_FINAL_TYPE (ConfabRoomDetails, confab_room_details, CONFAB, ROOM_DETAI
  * to them: message them; for moderators kick, ban or unban with a reason,
  * and change their power level. */
 GtkWidget         *confab_room_details_new                (GtkWindow          *parent,
-                                                           MatrixRoom         *room);
+                                                           MatrixRoom         *room,
+                                                           MatrixRoomStateTracker *tracker);
+/* The room's notification level as shown (from @tracker's push rules);
+ * setting it changes the push rules, as choosing in the dropdown does. */
+MatrixNotifyLevel  confab_room_details_get_notify_level   (ConfabRoomDetails  *self);
+void               confab_room_details_set_notify_level   (ConfabRoomDetails  *self,
+                                                           MatrixNotifyLevel   level);
 MatrixRoomMembers *confab_room_details_get_members        (ConfabRoomDetails  *self);
 /* The actions the member list offers for @user_id ("details.message",
  * "details.kick", ...; "details.set-level" once per level offered, as

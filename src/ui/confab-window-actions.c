@@ -383,7 +383,7 @@ room_details_activated (GtkWidget  *widget,
   ConfabWindow *self = CONFAB_WINDOW (widget);
 
   if (self->room != NULL)
-    gtk_window_present (GTK_WINDOW (confab_room_details_new (GTK_WINDOW (self), self->room)));
+    gtk_window_present (GTK_WINDOW (confab_room_details_new (GTK_WINDOW (self), self->room, self->tracker)));
 }
 
 /* win.show-toast (s): what a child widget has to tell the user (plain

@@ -28,7 +28,8 @@
 
 static const char *people_sync =
   "{\"next_batch\":\"s1\","
-  "\"account_data\":{\"events\":[{\"type\":\"m.direct\",\"content\":{\"@bob:example.org\":[\"!dm:example.org\"]}}]},"
+  "\"account_data\":{\"events\":[{\"type\":\"m.direct\",\"content\":{\"@bob:example.org\":[\"!dm:example.org\"]}},"
+  "{\"type\":\"m.push_rules\",\"content\":{\"global\":{\"room\":[{\"rule_id\":\"" ROOM "\",\"enabled\":true,\"actions\":[]}]}}}]},"
   "\"rooms\":{\"join\":{"
   "\"" ROOM "\":{\"state\":{\"events\":["
   "  " STATE ("m.room.create", "", "@alice:example.org", "{\"room_version\":\"10\"}") ","
@@ -319,6 +320,18 @@ test_room_details_members (Fixture       *f,
 
   confab_room_details_search (CONFAB_ROOM_DETAILS (details), "car");
   g_assert_cmpuint (g_list_model_get_n_items (members), ==, 1);
+
+  /* The push rules make it a mentions-only room; muting it changes them. */
+  g_assert_cmpint (confab_room_details_get_notify_level (CONFAB_ROOM_DETAILS (details)), ==,
+                   MATRIX_NOTIFY_LEVEL_MENTIONS);
+  fake_homeserver_queue_json (f->server, "PUT", "/_matrix/client/v3/pushrules/global/override/%21team%3Aexample.org",
+                              200, "{}", FALSE);
+  fake_homeserver_queue_json (f->server, "DELETE", "/_matrix/client/v3/pushrules/global/room/%21team%3Aexample.org",
+                              200, "{}", FALSE);
+  confab_room_details_set_notify_level (CONFAB_ROOM_DETAILS (details), MATRIX_NOTIFY_LEVEL_MUTE);
+  fake_homeserver_wait_for_requests (f->server, fake_homeserver_get_requests (f->server)->len + 2, 5000);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "DELETE",
+                                                    "/_matrix/client/v3/pushrules/global/room/!team:example.org"), ==, 1);
 
   /* An admin may rename the room: only the name changed is sent. */
   g_assert_true (confab_room_details_get_editable (CONFAB_ROOM_DETAILS (details)));
