@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  *   `m.room.redaction` and `m.room.encrypted`) into a room whose state has
  *   `m.room.encryption`. This library cannot encrypt, so it never sends such an
  *   event there in the clear; see matrix_client_send_event_async().
+ * @MATRIX_ERROR_TOO_LARGE: `M_TOO_LARGE`, or media refused by the client
+ *   before or while it was transferred because it is larger than allowed
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -43,6 +45,7 @@ typedef enum {
   MATRIX_ERROR_NOT_FOUND,
   MATRIX_ERROR_NOT_LOGGED_IN,
   MATRIX_ERROR_ROOM_ENCRYPTED,
+  MATRIX_ERROR_TOO_LARGE,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);
