@@ -23,6 +23,10 @@
  * endpoints (`/_matrix/media/v3/`). The choice is made once, on the first
  * request.
  *
+ * A #MatrixMedia does not keep its client alive (an application may keep
+ * it as the client's data); once the client is gone, requests fail with
+ * %MATRIX_ERROR_NOT_LOGGED_IN.
+ *
  * Downloads are streamed into a temporary file of the cache and enter it
  * whole, by a rename, once every byte arrived: a body larger than the limit
  * the caller gives is refused as soon as its `Content-Length` says so, and
@@ -45,7 +49,7 @@ struct _MatrixMedia
 {
   GObject           parent_instance;
 
-  MatrixClient     *client;
+  MatrixClient     *client;   /* weak: a client may own its media */
   MatrixMediaCache *cache;
   Api               api;
   GPtrArray        *waiting;        /* GTask*, waiting for /versions */
@@ -66,6 +70,17 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* The client, or why there is none. */
+static gboolean
+has_client (MatrixMedia  *self,
+            GError      **error)
+{
+  if (self->client != NULL)
+    return TRUE;
+  g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_NOT_LOGGED_IN, "The client is gone");
+  return FALSE;
+}
 
 /* --- Which API --------------------------------------------------------- */
 
@@ -112,6 +127,16 @@ versions_have_authenticated_media (JsonObject *versions)
 }
 
 static void
+on_versions_done (MatrixMedia *self)
+{
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
+
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiting->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiting, i), TRUE);
+}
+
+static void
 on_versions (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
@@ -119,7 +144,6 @@ on_versions (GObject      *source,
   g_autoptr(MatrixMedia) self = user_data;
   g_autoptr(JsonObject) versions = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) waiting = NULL;
 
   versions = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
   if (versions == NULL)
@@ -133,10 +157,7 @@ on_versions (GObject      *source,
   else
     self->api = versions_have_authenticated_media (versions) ? API_AUTHENTICATED : API_LEGACY;
 
-  waiting = g_steal_pointer (&self->waiting);
-  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < waiting->len; i++)
-    g_task_return_boolean (g_ptr_array_index (waiting, i), TRUE);
+  on_versions_done (self);
 }
 
 /* Finds out which API the server has; the task returns when it is known. */
@@ -157,6 +178,13 @@ ensure_api (MatrixMedia *self,
   g_ptr_array_add (self->waiting, task);
   if (self->api == API_CHECKING)
     return;
+
+  if (!has_client (self, &error))
+    {
+      self->api = API_AUTHENTICATED;
+      on_versions_done (self);
+      return;
+    }
 
   self->api = API_CHECKING;
   message = _matrix_client_new_message (self->client, "GET", "/_matrix/client/", "versions", NULL,
@@ -180,6 +208,7 @@ typedef struct {
   GFileProgressCallback  progress_callback;
   gpointer               progress_data;
 
+  MatrixClient          *client;       /* held while its session is used */
   SoupMessage           *message;
   GInputStream          *input;
   GFile                 *temp;
@@ -227,6 +256,7 @@ download_free (Download *download)
   g_free (download->server_name);
   g_free (download->media_id);
   g_clear_object (&download->message);
+  g_clear_object (&download->client);
   g_clear_object (&download->input);
   g_clear_object (&download->temp);
   g_clear_object (&download->output);
@@ -480,6 +510,14 @@ send_download (GTask *task)
   const char *what = download->thumbnail ? "thumbnail" : "download";
   gboolean authenticated = self->api != API_LEGACY;
   GError *error = NULL;
+
+  if (!has_client (self, &error))
+    {
+      download_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  download->client = g_object_ref (self->client);
 
   if (authenticated)
     path = matrix_client_build_path ("v1", "media", what, download->server_name,
@@ -744,6 +782,11 @@ on_api_known_for_config (GObject      *source,
   g_autoptr(SoupMessage) message = NULL;
   GError *error = NULL;
 
+  if (!has_client (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   if (self->api == API_LEGACY)
     message = _matrix_client_new_message (self->client, "GET", "/_matrix/media/", "v3/config",
                                           NULL, TRUE, &error);
@@ -896,6 +939,11 @@ on_upload_opened (GObject      *source,
       return;
     }
 
+  if (!has_client (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   upload->message = _matrix_client_new_message (self->client, "POST", "/_matrix/media/",
                                                 "v3/upload",
                                                 upload->filename != NULL ? query : NULL,
@@ -1075,7 +1123,7 @@ matrix_media_dispose (GObject *object)
 {
   MatrixMedia *self = MATRIX_MEDIA (object);
 
-  g_clear_object (&self->client);
+  g_clear_weak_pointer (&self->client);
   g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (matrix_media_parent_class)->dispose (object);
@@ -1123,7 +1171,7 @@ matrix_media_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_CLIENT:
-      self->client = g_value_dup_object (value);
+      g_set_weak_pointer (&self->client, g_value_get_object (value));
       break;
     case PROP_CACHE:
       self->cache = g_value_dup_object (value);
@@ -1146,7 +1194,8 @@ matrix_media_class_init (MatrixMediaClass *klass)
   /**
    * MatrixMedia:client:
    *
-   * The client whose homeserver and access token are used.
+   * The client whose homeserver and access token are used; not kept alive
+   * by the media.
    */
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL, MATRIX_TYPE_CLIENT,
