@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
+#include "confab-composer.h"
 #include "confab-image-decoder.h"
 #include "confab-media-loader.h"
 #include "confab-media-row.h"
@@ -496,6 +497,142 @@ test_timeline_media (Fixture       *f,
   ui_wait_until (viewer_gone, &viewer, 5000, "the viewer closed");
 }
 
+static void
+open_room (Fixture *f)
+{
+  GApplication *application = app;
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, media_sync, FALSE);
+  fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
+                              "application/json", "{\"next_batch\":\"s1\"}");
+  g_application_activate (application);
+  f->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (application)));
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 760);
+  ui_wait_until (rooms_listed, f, 5000, "the room of the first sync");
+  ui_wait_frames (GTK_WIDGET (f->window), 2);
+  ui_click_room (f->window, "Holiday");
+}
+
+static gboolean
+no_uploads (gpointer data)
+{
+  return confab_uploader_get_n_uploads (data) == 0;
+}
+
+static gboolean
+upload_failed (gpointer data)
+{
+  return confab_uploader_get_n_uploads (data) == 1 &&
+         strstr (confab_uploader_get_status (data, 0), "too large") != NULL;
+}
+
+/* A file dropped on the room is uploaded and sent with its info. */
+static void
+test_send_dropped_image (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) png = picture_bytes (200, 100, "png");
+  g_autofree char *dir = g_dir_make_tmp ("test-confab-media-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "beach.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(JsonNode) sent = NULL;
+  GSList files = { file, NULL };
+  ConfabComposer *composer;
+  ConfabUploader *uploader;
+  FakeRequest *upload = NULL, *send = NULL;
+  GPtrArray *requests;
+  JsonObject *content, *info;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), NULL));
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v1/media/config", 200,
+                              "{\"m.upload.size\": 1000000}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/media/v3/upload?filename=beach.png", 200,
+                              "{\"content_uri\": \"mxc://example.org/beach\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/" ROOM "/send/m.room.message/*", 200,
+                              "{\"event_id\": \"$beach\"}", FALSE);
+  /* The new row asks for its thumbnail. */
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "beach?width=640&height=640&method=scale",
+                               200, "image/png", png, TRUE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
+                               200, "image/png", png, TRUE);
+  fake_homeserver_queue_json (f->server, "GET", THUMBNAIL "bomb?width=640&height=640&method=scale",
+                              404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
+  fake_homeserver_queue_json (f->server, "GET", DOWNLOAD "bomb", 404,
+                              "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
+  open_room (f);
+
+  composer = CONFAB_COMPOSER (confab_window_get_composer (f->window));
+  uploader = confab_composer_get_uploader (composer);
+  confab_composer_send_files (composer, &files);
+  g_assert_cmpuint (confab_uploader_get_n_uploads (uploader), ==, 1);
+  ui_wait_until (no_uploads, uploader, 10000, "the upload sent");
+
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+
+      if (g_str_equal (request->path, "/_matrix/media/v3/upload"))
+        upload = request;
+      if (g_str_has_prefix (request->path, "/_matrix/client/v3/rooms/" ROOM "/send/"))
+        send = request;
+    }
+  g_assert_nonnull (upload);
+  g_assert_true (g_bytes_equal (upload->body, png));
+  g_assert_cmpstr (soup_message_headers_get_content_type (upload->headers, NULL), ==, "image/png");
+  g_assert_nonnull (send);
+  sent = fake_request_parse_json (send);
+  content = json_node_get_object (sent);
+  info = json_object_get_object_member (content, "info");
+  g_assert_cmpstr (json_object_get_string_member (content, "msgtype"), ==, "m.image");
+  g_assert_cmpstr (json_object_get_string_member (content, "url"), ==, "mxc://example.org/beach");
+  g_assert_cmpstr (json_object_get_string_member (info, "mimetype"), ==, "image/png");
+  g_assert_cmpint (json_object_get_int_member (info, "size"), ==, g_bytes_get_size (png));
+  g_assert_cmpint (json_object_get_int_member (info, "w"), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (info, "h"), ==, 100);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A file over the server's m.upload.size is refused before any upload,
+ * with the reason shown. */
+static void
+test_send_too_large (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) png = picture_bytes (200, 100, "png");
+  g_autofree char *dir = g_dir_make_tmp ("test-confab-media-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "huge.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GSList files = { file, NULL };
+  ConfabComposer *composer;
+  ConfabUploader *uploader;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), NULL));
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v1/media/config", 200,
+                              "{\"m.upload.size\": 100}", FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
+                               200, "image/png", png, TRUE);
+  fake_homeserver_queue_json (f->server, "GET", THUMBNAIL "bomb?width=640&height=640&method=scale",
+                              404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
+  fake_homeserver_queue_json (f->server, "GET", DOWNLOAD "bomb", 404,
+                              "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
+  open_room (f);
+
+  composer = CONFAB_COMPOSER (confab_window_get_composer (f->window));
+  uploader = confab_composer_get_uploader (composer);
+  confab_composer_send_files (composer, &files);
+  ui_wait_until (upload_failed, uploader, 10000, "the upload refused");
+  g_test_message ("%s", confab_uploader_get_status (uploader, 0));
+  g_assert_nonnull (strstr (confab_uploader_get_status (uploader, 0), "100 bytes"));
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "POST", "/_matrix/media/v3/upload"), ==, 0);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -513,6 +650,11 @@ main (int   argc,
   g_test_add_func ("/confab/media/decode/sniffed-not-trusted", test_decode_wrong_type);
   g_test_add ("/confab/media/timeline/image-file-and-refused-bomb", Fixture, NULL,
               fixture_setup, test_timeline_media, fixture_teardown);
+
+  g_test_add ("/confab/media/send/dropped-image-with-info", Fixture, NULL,
+              fixture_setup, test_send_dropped_image, fixture_teardown);
+  g_test_add ("/confab/media/send/over-server-limit-refused", Fixture, NULL,
+              fixture_setup, test_send_too_large, fixture_teardown);
 
   return g_test_run ();
 }
