@@ -633,6 +633,50 @@ test_send_too_large (Fixture       *f,
   g_rmdir (dir);
 }
 
+/* With automatic loading off, nothing is fetched until the image is
+ * clicked; the Preferences window (app.preferences) shows the setting. */
+static void
+test_click_to_load (Fixture       *f,
+                    gconstpointer  data)
+{
+  GSettings *settings = confab_media_settings ();
+  g_autoptr(GBytes) png = picture_bytes (64, 48, "png");
+  g_autoptr(GPtrArray) switches = NULL;
+  GtkWindow *preferences;
+  ConfabMediaRow *row;
+  GList *windows;
+
+  g_assert_nonnull (settings);
+  g_settings_set_boolean (settings, "media-auto-load", FALSE);
+  open_room (f);
+  ui_wait_until ((UiTestPredicate) row_in_state, &(RowState) { f, "lake.png", "placeholder" }, 10000,
+                 "the image waiting for a click");
+  iterate_for (200);
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", THUMBNAIL "lake"), ==, 0);
+
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
+                               200, "image/png", png, FALSE);
+  row = media_row (f, "lake.png");
+  g_assert_null (confab_media_row_activate (row));
+  ui_wait_until ((UiTestPredicate) row_in_state, &(RowState) { f, "lake.png", "image" }, 10000,
+                 "the image loaded on click");
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  windows = gtk_window_list_toplevels ();
+  preferences = NULL;
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (ADW_IS_PREFERENCES_WINDOW (l->data))
+      preferences = l->data;
+  g_list_free (windows);
+  g_assert_nonnull (preferences);
+  switches = ui_find_widgets (GTK_WIDGET (preferences), GTK_TYPE_SWITCH);
+  g_assert_cmpuint (switches->len, ==, 1);
+  g_assert_false (gtk_switch_get_active (g_ptr_array_index (switches, 0)));
+  gtk_switch_set_active (g_ptr_array_index (switches, 0), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "media-auto-load"));
+  gtk_window_destroy (preferences);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -651,6 +695,8 @@ main (int   argc,
   g_test_add ("/confab/media/timeline/image-file-and-refused-bomb", Fixture, NULL,
               fixture_setup, test_timeline_media, fixture_teardown);
 
+  g_test_add ("/confab/media/timeline/click-to-load-setting", Fixture, NULL,
+              fixture_setup, test_click_to_load, fixture_teardown);
   g_test_add ("/confab/media/send/dropped-image-with-info", Fixture, NULL,
               fixture_setup, test_send_dropped_image, fixture_teardown);
   g_test_add ("/confab/media/send/over-server-limit-refused", Fixture, NULL,
