@@ -45,6 +45,9 @@ struct _ConfabMediaRow
   GtkWidget       *save_button;
   GtkWidget       *progress;
   GtkWidget       *cancel_button;
+  GtkWidget       *play_button;
+  GtkWidget       *player_box;
+  GtkMediaStream  *stream;
 
   MatrixClient    *client;
   MatrixMediaInfo *info;
@@ -52,6 +55,7 @@ struct _ConfabMediaRow
   GCancellable    *file_cancellable;  /* an Open or Save As */
   GFile           *save_target;
   gboolean         open_after;
+  gboolean         play_after;
   const char      *state;
   char            *message;
   int              width;
@@ -251,6 +255,51 @@ on_launched (GObject      *source,
 }
 
 static void
+on_stream_error (GtkMediaStream *stream,
+                 GParamSpec     *pspec,
+                 ConfabMediaRow *self)
+{
+  const GError *error = gtk_media_stream_get_error (stream);
+
+  if (error != NULL)
+    gtk_label_set_text (GTK_LABEL (self->file_details), _("This file cannot be played here"));
+}
+
+/* A video or audio file, played from the cache once it is whole there:
+ * nothing from the network is streamed into a parser. */
+static void
+show_player (ConfabMediaRow *self,
+             GFile          *file)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (self->player_box)) != NULL)
+    gtk_box_remove (GTK_BOX (self->player_box), child);
+  if (self->stream != NULL)
+    g_signal_handlers_disconnect_by_data (self->stream, self);
+  g_clear_object (&self->stream);
+
+  self->stream = gtk_media_file_new_for_file (file);
+  g_signal_connect (self->stream, "notify::error", G_CALLBACK (on_stream_error), self);
+  if (g_strcmp0 (matrix_media_info_get_msgtype (self->info), "m.video") == 0)
+    {
+      GtkWidget *video = gtk_video_new ();
+      int width, height;
+
+      fit (matrix_media_info_get_width (self->info), matrix_media_info_get_height (self->info),
+           &width, &height);
+      gtk_widget_set_size_request (video, width, height);
+      gtk_video_set_media_stream (GTK_VIDEO (video), self->stream);
+      gtk_box_append (GTK_BOX (self->player_box), video);
+    }
+  else
+    gtk_box_append (GTK_BOX (self->player_box), gtk_media_controls_new (self->stream));
+  gtk_widget_set_visible (self->player_box, TRUE);
+  gtk_widget_set_visible (self->play_button, FALSE);
+  on_stream_error (self->stream, NULL, self);
+}
+
+static void
 on_file_downloaded (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -277,6 +326,11 @@ on_file_downloaded (GObject      *source,
     }
 
   set_file_busy (self, FALSE);
+  if (self->play_after)
+    {
+      show_player (self, file);
+      return;
+    }
   if (self->open_after)
     {
       g_autofree char *uri = g_file_get_uri (file);
@@ -299,8 +353,18 @@ download_file (ConfabMediaRow *self)
 }
 
 static void
+on_play_clicked (ConfabMediaRow *self)
+{
+  self->play_after = TRUE;
+  self->open_after = FALSE;
+  g_clear_object (&self->save_target);
+  download_file (self);
+}
+
+static void
 on_open_clicked (ConfabMediaRow *self)
 {
+  self->play_after = FALSE;
   self->open_after = TRUE;
   g_clear_object (&self->save_target);
   download_file (self);
@@ -318,6 +382,7 @@ on_save_response (GtkNativeDialog *dialog,
       g_clear_object (&self->save_target);
       self->save_target = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       self->open_after = FALSE;
+      self->play_after = FALSE;
       download_file (self);
     }
   gtk_native_dialog_destroy (dialog);
@@ -372,6 +437,10 @@ show_file (ConfabMediaRow *self)
                               : g_strdup (description);
   gtk_label_set_text (GTK_LABEL (self->file_details), details);
   set_file_busy (self, FALSE);
+  gtk_widget_set_visible (self->play_button,
+                          g_strcmp0 (matrix_media_info_get_msgtype (self->info), "m.video") == 0 ||
+                          g_strcmp0 (matrix_media_info_get_msgtype (self->info), "m.audio") == 0);
+  gtk_widget_set_visible (self->player_box, FALSE);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "file");
   self->state = "file";
 }
@@ -403,6 +472,12 @@ clear (ConfabMediaRow *self)
   g_clear_object (&self->file_cancellable);
   g_clear_object (&self->save_target);
   g_clear_object (&self->info);
+  if (self->stream != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->stream, self);
+      gtk_media_stream_pause (self->stream);
+    }
+  g_clear_object (&self->stream);
   g_clear_object (&self->client);
   gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
 }
@@ -561,6 +636,11 @@ build_file_page (ConfabMediaRow *self)
   gtk_widget_set_hexpand (texts, TRUE);
   gtk_box_append (GTK_BOX (box), texts);
 
+  self->play_button = gtk_button_new_from_icon_name ("media-playback-start-symbolic");
+  gtk_widget_set_tooltip_text (self->play_button, _("Play"));
+  gtk_widget_set_valign (self->play_button, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (self->play_button, "clicked", G_CALLBACK (on_play_clicked), self);
+  gtk_box_append (GTK_BOX (box), self->play_button);
   self->open_button = gtk_button_new_with_mnemonic (_("_Open"));
   gtk_widget_set_valign (self->open_button, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (self->open_button, "clicked", G_CALLBACK (on_open_clicked), self);
@@ -579,6 +659,8 @@ build_file_page (ConfabMediaRow *self)
   gtk_box_append (GTK_BOX (outer), box);
   self->progress = gtk_progress_bar_new ();
   gtk_box_append (GTK_BOX (outer), self->progress);
+  self->player_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (outer), self->player_box);
   return outer;
 }
 

@@ -368,7 +368,14 @@ static const char media_sync[] =
   "  \"url\":\"mxc://example.org/pdf\",\"info\":{\"mimetype\":\"application/pdf\",\"size\":123456}}},"
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$bomb\","
   " \"origin_server_ts\":1700000240000,\"content\":{\"msgtype\":\"m.image\",\"body\":\"bomb.png\","
-  "  \"url\":\"mxc://example.org/bomb\",\"info\":{\"mimetype\":\"image/png\",\"w\":300,\"h\":100}}}"
+  "  \"url\":\"mxc://example.org/bomb\",\"info\":{\"mimetype\":\"image/png\",\"w\":300,\"h\":100}}},"
+  "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$vid\","
+  " \"origin_server_ts\":1700000300000,\"content\":{\"msgtype\":\"m.video\",\"body\":\"waves.webm\","
+  "  \"url\":\"mxc://example.org/vid\",\"info\":{\"mimetype\":\"video/webm\",\"size\":4096,"
+  "  \"w\":640,\"h\":360,\"duration\":3000}}},"
+  "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$aud\","
+  " \"origin_server_ts\":1700000360000,\"content\":{\"msgtype\":\"m.audio\",\"body\":\"gulls.ogg\","
+  "  \"url\":\"mxc://example.org/aud\",\"info\":{\"mimetype\":\"audio/ogg\",\"size\":2048}}}"
   "]}}}}}";
 
 static gboolean
@@ -419,6 +426,14 @@ row_in_state (gpointer data)
 }
 
 static gboolean
+has_video (gpointer data)
+{
+  g_autoptr(GPtrArray) videos = ui_find_widgets (GTK_WIDGET (data), GTK_TYPE_VIDEO);
+
+  return videos->len == 1;
+}
+
+static gboolean
 viewer_gone (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -456,7 +471,7 @@ test_timeline_media (Fixture       *f,
 
   g_application_activate (application);
   f->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (application)));
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 760);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 1000);
   ui_wait_until (rooms_listed, f, 5000, "the room of the first sync");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   ui_click_room (f->window, "Holiday");
@@ -484,6 +499,25 @@ test_timeline_media (Fixture       *f,
   ui_wait_frames (GTK_WIDGET (f->window), 3);
   png = ui_save_png (GTK_WIDGET (f->window), "media.png");
 
+  /* Video and audio play from the cache once downloaded whole. */
+  row = media_row (f, "waves.webm");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (confab_media_row_get_state (row), ==, "file");
+  g_assert_nonnull (media_row (f, "gulls.ogg"));
+  fake_homeserver_queue_bytes (f->server, "GET", DOWNLOAD "vid", 200, "video/webm", lake, FALSE);
+  {
+    g_autoptr(GPtrArray) buttons = ui_find_widgets (GTK_WIDGET (row), GTK_TYPE_BUTTON);
+    GtkWidget *play = NULL;
+
+    for (guint i = 0; i < buttons->len; i++)
+      if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), "Play") == 0)
+        play = g_ptr_array_index (buttons, i);
+    g_assert_nonnull (play);
+    g_signal_emit_by_name (play, "clicked");
+  }
+  ui_wait_until (has_video, row, 10000, "the video player");
+
+
   /* A click opens the whole image in the viewer; Escape closes it. */
   fake_homeserver_queue_bytes (f->server, "GET", DOWNLOAD "lake", 200, "image/png", lake, FALSE);
   viewer = confab_media_row_activate (media_row (f, "lake.png"));
@@ -507,7 +541,7 @@ open_room (Fixture *f)
                               "application/json", "{\"next_batch\":\"s1\"}");
   g_application_activate (application);
   f->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (application)));
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 760);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 1000);
   ui_wait_until (rooms_listed, f, 5000, "the room of the first sync");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
   ui_click_room (f->window, "Holiday");
