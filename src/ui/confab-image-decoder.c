@@ -63,9 +63,12 @@ static GError *
 too_large (guint64 width,
            guint64 height)
 {
+  g_autofree char *w = g_strdup_printf ("%" G_GUINT64_FORMAT, width);
+  g_autofree char *h = g_strdup_printf ("%" G_GUINT64_FORMAT, height);
+
+  /* Translators: the image's width and height in pixels */
   return g_error_new (CONFAB_IMAGE_ERROR, CONFAB_IMAGE_ERROR_TOO_LARGE,
-                      _("The image is too large to show (%" G_GUINT64_FORMAT " × %" G_GUINT64_FORMAT
-                        " pixels)"), width, height);
+                      _("The image is too large to show (%s × %s pixels)"), w, h);
 }
 
 /* The size a PNG or GIF header states; FALSE when this code does not know

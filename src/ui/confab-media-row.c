@@ -479,7 +479,25 @@ clear (ConfabMediaRow *self)
     }
   g_clear_object (&self->stream);
   g_clear_object (&self->client);
-  gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
+  if (self->picture != NULL)
+    gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
+}
+
+static void ensure_built (ConfabMediaRow *self);
+
+static gboolean
+is_media_item (MatrixTimelineItem *item)
+{
+  const char *type = matrix_timeline_item_get_event_type (item);
+  const char *msgtype;
+
+  if (g_strcmp0 (type, "m.sticker") == 0)
+    return TRUE;
+  if (g_strcmp0 (type, "m.room.message") != 0)
+    return FALSE;
+  msgtype = matrix_timeline_item_get_msgtype (item);
+  return g_strcmp0 (msgtype, "m.image") == 0 || g_strcmp0 (msgtype, "m.file") == 0 ||
+         g_strcmp0 (msgtype, "m.video") == 0 || g_strcmp0 (msgtype, "m.audio") == 0;
 }
 
 /**
@@ -502,7 +520,8 @@ confab_media_row_set_item (ConfabMediaRow     *self,
 
   g_return_val_if_fail (CONFAB_IS_MEDIA_ROW (self), FALSE);
 
-  if (item != NULL && room != NULL)
+  /* Most messages are text: no media parsing, no error made for them. */
+  if (item != NULL && room != NULL && is_media_item (item))
     info = matrix_media_info_new_for_item (item, NULL);
 
   if (info != NULL && self->info != NULL &&
@@ -514,6 +533,7 @@ confab_media_row_set_item (ConfabMediaRow     *self,
   if (info == NULL)
     return FALSE;
 
+  ensure_built (self);
   self->info = g_steal_pointer (&info);
   self->client = g_object_ref (matrix_room_get_client (room));
   if (g_strcmp0 (matrix_media_info_get_msgtype (self->info), "m.image") == 0)
@@ -669,8 +689,7 @@ confab_media_row_dispose (GObject *object)
 {
   ConfabMediaRow *self = CONFAB_MEDIA_ROW (object);
 
-  if (self->picture != NULL)
-    clear (self);
+  clear (self);
   g_clear_pointer (&self->stack, gtk_widget_unparent);
   self->picture = NULL;
 
@@ -699,9 +718,14 @@ confab_media_row_class_init (ConfabMediaRowClass *klass)
   gtk_widget_class_set_css_name (widget_class, "confab-media-row");
 }
 
+/* Built at the first media item: every message row has a media row, and
+ * most never show one. */
 static void
-confab_media_row_init (ConfabMediaRow *self)
+ensure_built (ConfabMediaRow *self)
 {
+  if (self->stack != NULL)
+    return;
+
   self->stack = gtk_stack_new ();
   gtk_stack_set_vhomogeneous (GTK_STACK (self->stack), FALSE);
   gtk_stack_set_hhomogeneous (GTK_STACK (self->stack), FALSE);
@@ -709,6 +733,11 @@ confab_media_row_init (ConfabMediaRow *self)
   gtk_stack_add_named (GTK_STACK (self->stack), build_file_page (self), "file");
   gtk_widget_set_parent (self->stack, GTK_WIDGET (self));
   gtk_widget_set_margin_top (self->stack, 4);
+}
+
+static void
+confab_media_row_init (ConfabMediaRow *self)
+{
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   self->state = "none";
 }
