@@ -375,7 +375,10 @@ static const char media_sync[] =
   "  \"w\":640,\"h\":360,\"duration\":3000}}},"
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$aud\","
   " \"origin_server_ts\":1700000360000,\"content\":{\"msgtype\":\"m.audio\",\"body\":\"gulls.ogg\","
-  "  \"url\":\"mxc://example.org/aud\",\"info\":{\"mimetype\":\"audio/ogg\",\"size\":2048}}}"
+  "  \"url\":\"mxc://example.org/aud\",\"info\":{\"mimetype\":\"audio/ogg\",\"size\":2048}}},"
+  "{\"type\":\"m.sticker\",\"sender\":\"@bob:example.org\",\"event_id\":\"$stk\","
+  " \"origin_server_ts\":1700000420000,\"content\":{\"body\":\"A waving hand\","
+  "  \"url\":\"mxc://example.org/stk\",\"info\":{\"mimetype\":\"image/png\",\"w\":128,\"h\":128}}}"
   "]}}}}}";
 
 static gboolean
@@ -452,6 +455,7 @@ test_timeline_media (Fixture       *f,
   g_autoptr(GBytes) lake_thumb = picture_bytes (640, 480, "png");
   g_autoptr(GBytes) lake = picture_bytes (640, 480, "png");
   g_autoptr(GBytes) bomb = zero_png (6000, 6000);
+  g_autoptr(GBytes) sticker = picture_bytes (128, 128, "png");
   g_autofree char *png = NULL;
   ConfabMediaRow *row;
   ConfabMediaViewer *viewer;
@@ -460,6 +464,8 @@ test_timeline_media (Fixture       *f,
 
   fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
                                200, "image/png", lake_thumb, FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "stk?width=640&height=640&method=scale",
+                               200, "image/png", sticker, FALSE);
   /* The server has no thumbnail of the bomb: the file itself is fetched
    * and refused before decoding. */
   fake_homeserver_queue_json (f->server, "GET", THUMBNAIL "bomb?width=640&height=640&method=scale",
@@ -491,6 +497,13 @@ test_timeline_media (Fixture       *f,
   confab_media_row_get_display_size (row, &width, &height);
   g_assert_cmpint (width, ==, 300);
   g_assert_cmpint (height, ==, 100);
+
+  /* A sticker is its image, at its own size. */
+  ui_wait_until ((UiTestPredicate) row_in_state, &(RowState) { f, "A waving hand", "image" }, 10000,
+                 "the sticker shown");
+  confab_media_row_get_display_size (media_row (f, "A waving hand"), &width, &height);
+  g_assert_cmpint (width, ==, 128);
+  g_assert_cmpint (height, ==, 128);
 
   row = media_row (f, "itinerary.pdf");
   g_assert_nonnull (row);
@@ -590,6 +603,8 @@ test_send_dropped_image (Fixture       *f,
                                200, "image/png", png, TRUE);
   fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
                                200, "image/png", png, TRUE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "stk?width=640&height=640&method=scale",
+                               200, "image/png", png, TRUE);
   fake_homeserver_queue_json (f->server, "GET", THUMBNAIL "bomb?width=640&height=640&method=scale",
                               404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
   fake_homeserver_queue_json (f->server, "GET", DOWNLOAD "bomb", 404,
@@ -648,6 +663,8 @@ test_send_too_large (Fixture       *f,
   fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v1/media/config", 200,
                               "{\"m.upload.size\": 100}", FALSE);
   fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
+                               200, "image/png", png, TRUE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "stk?width=640&height=640&method=scale",
                                200, "image/png", png, TRUE);
   fake_homeserver_queue_json (f->server, "GET", THUMBNAIL "bomb?width=640&height=640&method=scale",
                               404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
