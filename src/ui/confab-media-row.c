@@ -344,6 +344,16 @@ download_file (ConfabMediaRow *self)
 {
   MatrixMedia *media = confab_media_loader_get_media (confab_media_loader_for_client (self->client));
 
+  /* What the sender claims is checked first; the server's Content-Length
+   * and the bytes themselves then by the library. */
+  if (matrix_media_info_get_size (self->info) > (gint64) CONFAB_MEDIA_MAX_FILE_DOWNLOAD)
+    {
+      g_autoptr(GError) error = g_error_new_literal (MATRIX_ERROR, MATRIX_ERROR_TOO_LARGE, "");
+
+      show_file_error (self, error);
+      return;
+    }
+
   g_clear_object (&self->file_cancellable);
   self->file_cancellable = g_cancellable_new ();
   set_file_busy (self, TRUE);

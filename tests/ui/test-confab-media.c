@@ -366,6 +366,10 @@ static const char media_sync[] =
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$pdf\","
   " \"origin_server_ts\":1700000180000,\"content\":{\"msgtype\":\"m.file\",\"body\":\"itinerary.pdf\","
   "  \"url\":\"mxc://example.org/pdf\",\"info\":{\"mimetype\":\"application/pdf\",\"size\":123456}}},"
+  "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$iso\","
+  " \"origin_server_ts\":1700000200000,\"content\":{\"msgtype\":\"m.file\",\"body\":\"disk.iso\","
+  "  \"url\":\"mxc://example.org/iso\",\"info\":{\"mimetype\":\"application/x-iso9660-image\","
+  "  \"size\":3000000000}}},"
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$bomb\","
   " \"origin_server_ts\":1700000240000,\"content\":{\"msgtype\":\"m.image\",\"body\":\"bomb.png\","
   "  \"url\":\"mxc://example.org/bomb\",\"info\":{\"mimetype\":\"image/png\",\"w\":300,\"h\":100}}},"
@@ -511,6 +515,24 @@ test_timeline_media (Fixture       *f,
 
   ui_wait_frames (GTK_WIDGET (f->window), 3);
   png = ui_save_png (GTK_WIDGET (f->window), "media.png");
+
+  /* A file claiming 3 GB is refused before any request. */
+  row = media_row (f, "disk.iso");
+  g_assert_nonnull (row);
+  {
+    g_autoptr(GPtrArray) buttons = ui_find_widgets (GTK_WIDGET (row), GTK_TYPE_BUTTON);
+    g_autoptr(GPtrArray) labels = NULL;
+    gboolean said = FALSE;
+
+    for (guint i = 0; i < buttons->len; i++)
+      if (g_strcmp0 (gtk_button_get_label (g_ptr_array_index (buttons, i)), "_Open") == 0)
+        g_signal_emit_by_name (g_ptr_array_index (buttons, i), "clicked");
+    labels = ui_find_widgets (GTK_WIDGET (row), GTK_TYPE_LABEL);
+    for (guint i = 0; i < labels->len; i++)
+      said |= g_strcmp0 (gtk_label_get_text (g_ptr_array_index (labels, i)), "The file is too large") == 0;
+    g_assert_true (said);
+    g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", DOWNLOAD "iso"), ==, 0);
+  }
 
   /* Video and audio play from the cache once downloaded whole. */
   row = media_row (f, "waves.webm");
