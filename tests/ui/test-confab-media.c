@@ -750,10 +750,30 @@ test_click_to_load (Fixture       *f,
   gtk_window_destroy (preferences);
 }
 
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   cache_home = g_dir_make_tmp ("test-confab-media-cache-XXXXXX", NULL);
   g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
 
@@ -775,5 +795,8 @@ main (int   argc,
   g_test_add ("/confab/media/send/over-server-limit-refused", Fixture, NULL,
               fixture_setup, test_send_too_large, fixture_teardown);
 
-  return g_test_run ();
+  status = g_test_run ();
+  remove_tree (cache_home);
+  g_free (cache_home);
+  return status;
 }
