@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include "matrix-client.h"
 
 G_BEGIN_DECLS
@@ -47,5 +49,26 @@ void  _matrix_client_stop_typing             (MatrixClient            *self,
 gboolean _matrix_client_dispatch_sync_body (MatrixClient            *self,
                                             GBytes                  *body,
                                             GError                 **error);
+
+/* For the media API (matrix-media.c), which reaches other prefixes than
+ * /_matrix/client/ (e.g. "/_matrix/media/") and streams bodies itself. */
+SoupMessage *_matrix_client_new_message      (MatrixClient            *self,
+                                              const char              *method,
+                                              const char              *prefix,
+                                              const char              *path,
+                                              const char * const      *query,
+                                              gboolean                 authenticated,
+                                              GError                 **error);
+SoupSession *_matrix_client_get_session      (MatrixClient            *self);
+GError      *_matrix_client_error_from_response (guint                 status,
+                                                 SoupMessageHeaders   *headers,
+                                                 GBytes               *body);
+/* Sends @message and parses its JSON object answer; finish with
+ * matrix_client_request_finish(). */
+void         _matrix_client_request_message_async (MatrixClient        *self,
+                                                   SoupMessage         *message,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
 
 G_END_DECLS

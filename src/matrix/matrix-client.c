@@ -423,20 +423,21 @@ matrix_client_build_pathv (const char * const *segments)
 }
 
 static SoupMessage *
-new_message (MatrixClient        *self,
-             const char          *method,
-             const char          *path,
-             const char * const  *query,
-             JsonNode            *body,
-             gboolean             authenticated,
-             GError             **error)
+new_message_below (MatrixClient        *self,
+                   const char          *method,
+                   const char          *prefix,
+                   const char          *path,
+                   const char * const  *query,
+                   JsonNode            *body,
+                   gboolean             authenticated,
+                   GError             **error)
 {
   g_autoptr(GString) url = g_string_new (self->homeserver);
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GUri) uri = NULL;
   const char *access_token;
 
-  g_string_append (url, "/_matrix/client/");
+  g_string_append (url, prefix);
   g_string_append (url, path);
   for (guint i = 0; query != NULL && query[i] != NULL && query[i + 1] != NULL; i += 2)
     {
@@ -476,6 +477,47 @@ new_message (MatrixClient        *self,
     }
 
   return g_steal_pointer (&message);
+}
+
+static SoupMessage *
+new_message (MatrixClient        *self,
+             const char          *method,
+             const char          *path,
+             const char * const  *query,
+             JsonNode            *body,
+             gboolean             authenticated,
+             GError             **error)
+{
+  return new_message_below (self, method, "/_matrix/client/", path, query, body, authenticated,
+                            error);
+}
+
+SoupMessage *
+_matrix_client_new_message (MatrixClient        *self,
+                            const char          *method,
+                            const char          *prefix,
+                            const char          *path,
+                            const char * const  *query,
+                            gboolean             authenticated,
+                            GError             **error)
+{
+  return new_message_below (self, method, prefix, path, query, NULL, authenticated, error);
+}
+
+SoupSession *
+_matrix_client_get_session (MatrixClient *self)
+{
+  return self->session;
+}
+
+GError *
+_matrix_client_error_from_response (guint               status,
+                                    SoupMessageHeaders *headers,
+                                    GBytes             *body)
+{
+  Response response = { status, headers, body };
+
+  return error_from_response (&response);
 }
 
 static void
@@ -546,6 +588,19 @@ request_async (MatrixClient        *self,
     return;
 
   send_message_async (self, message, cancellable, on_request_done, g_steal_pointer (&task));
+}
+
+void
+_matrix_client_request_message_async (MatrixClient        *self,
+                                      SoupMessage         *message,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, matrix_client_request_async);
+  send_message_async (self, message, cancellable, on_request_done, task);
 }
 
 /**

@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  *   to it), so inviting them again would do nothing
  * @MATRIX_ERROR_UNKNOWN_USER: the server knows no such user (an invite's
  *   `M_NOT_FOUND`, or a profile that does not exist)
+ * @MATRIX_ERROR_TOO_LARGE: `M_TOO_LARGE`, or media refused by the client
+ *   before or while it was transferred because it is larger than allowed
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -52,6 +54,7 @@ typedef enum {
   MATRIX_ERROR_INVALID_USER_ID,
   MATRIX_ERROR_ALREADY_MEMBER,
   MATRIX_ERROR_UNKNOWN_USER,
+  MATRIX_ERROR_TOO_LARGE,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);

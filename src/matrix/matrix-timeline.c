@@ -1464,6 +1464,35 @@ matrix_timeline_send_message_async (MatrixTimeline      *self,
 }
 
 /**
+ * matrix_timeline_send_media_async:
+ * @self: a #MatrixTimeline
+ * @info: the uploaded media: see matrix_media_upload_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends an `m.image`, `m.file`, `m.video` or `m.audio` message for media
+ * already uploaded, with the `info` @info holds. Shown at once as a
+ * LOCAL_ECHO row (see matrix_timeline_send_async()).
+ */
+void
+matrix_timeline_send_media_async (MatrixTimeline      *self,
+                                  MatrixMediaInfo     *info,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (MATRIX_IS_MEDIA_INFO (info));
+
+  content = matrix_media_info_to_content (info);
+  send_new (self, "m.room.message", content, NULL, cancellable, callback, user_data,
+            matrix_timeline_send_media_async);
+}
+
+/**
  * matrix_timeline_send_reply_async:
  * @self: a #MatrixTimeline
  * @in_reply_to: the event answered

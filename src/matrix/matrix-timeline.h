@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "matrix-client.h"
+#include "matrix-media-info.h"
 #include "matrix-timeline-item.h"
 
 G_BEGIN_DECLS
@@ -91,6 +92,11 @@ void        matrix_timeline_send_message_async  (MatrixTimeline      *self,
                                                  const char          *body,
                                                  const char          *formatted_body,
                                                  const char * const  *mentions,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void        matrix_timeline_send_media_async    (MatrixTimeline      *self,
+                                                 MatrixMediaInfo     *info,
                                                  GCancellable        *cancellable,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);

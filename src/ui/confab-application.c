@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 
 #include "confab-application.h"
+#include "confab-preferences.h"
 #include "confab-session.h"
 #include "confab-startup-report.h"
 #include "confab-ui.h"
@@ -150,8 +151,19 @@ open_room_activated (GSimpleAction *action,
     }
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkWindow *window = confab_preferences_new (gtk_application_get_active_window (GTK_APPLICATION (user_data)));
+
+  gtk_window_present (window);
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
+  { "preferences", preferences_activated },
   { "about", about_activated },
   { "open-room", open_room_activated, "s" },
 };
@@ -186,6 +198,8 @@ confab_application_startup (GApplication *app)
   G_APPLICATION_CLASS (confab_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
+                                         (const char *[]) { "<Control>comma", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.previous-room", previous_accels);

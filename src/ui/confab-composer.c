@@ -10,6 +10,7 @@
 #include "confab-mention-completion.h"
 #include "confab-reply-quote.h"
 #include "confab-typing-indicator.h"
+#include "confab-uploader.h"
 
 /* A typing notification lasts this long on the server; it is sent again
  * (while the user goes on typing) a while before it runs out. */
@@ -48,6 +49,7 @@ struct _ConfabComposer
   GtkWidget   *encrypted_box;
   GtkLabel    *encrypted_label;
   GtkTextView *text_view;
+  ConfabUploader *uploader;
   GtkWidget   *mode_box;
   ConfabTypingIndicator *typing_indicator;
   GtkImage    *mode_icon;
@@ -152,6 +154,7 @@ update_send_enabled (ConfabComposer *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.send",
                                  can_send (self) && *g_strstrip (text) != '\0');
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.attach", can_send (self));
 }
 
 static void
@@ -351,6 +354,7 @@ confab_composer_set_room (ConfabComposer *self,
 
   gtk_text_buffer_set_text (buffer, draft ? draft : "", -1);
   confab_typing_indicator_set_room (self->typing_indicator, room);
+  confab_uploader_set_room (self->uploader, room);
   confab_mention_completion_set_room (self->completion, room);
   update_sensitivity (self);
 }
@@ -542,6 +546,73 @@ confab_composer_finalize (GObject *object)
 }
 
 static void
+attach_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  confab_uploader_choose_files (CONFAB_COMPOSER (widget)->uploader);
+}
+
+static void
+on_texture_read (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabComposer) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  if (texture == NULL)
+    g_debug ("No image in the clipboard: %s", error->message);
+  else
+    confab_uploader_send_texture (self->uploader, texture);
+}
+
+/* An image pasted (and no text with it) is sent as a file. */
+static void
+on_paste_clipboard (GtkTextView    *text_view,
+                    ConfabComposer *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (text_view));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (!gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE) ||
+      gdk_content_formats_contain_mime_type (formats, "text/plain;charset=utf-8") ||
+      gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
+    return;
+
+  g_signal_stop_emission_by_name (text_view, "paste-clipboard");
+  if (can_send (self))
+    gdk_clipboard_read_texture_async (clipboard, NULL, on_texture_read, g_object_ref (self));
+}
+
+/**
+ * confab_composer_send_files:
+ * @self: a #ConfabComposer
+ * @files: (element-type GFile): files dropped on the room
+ *
+ * Sends @files to the room, as the attach button does.
+ */
+void
+confab_composer_send_files (ConfabComposer *self,
+                            GSList         *files)
+{
+  g_return_if_fail (CONFAB_IS_COMPOSER (self));
+
+  if (!can_send (self))
+    return;
+  for (GSList *l = files; l != NULL; l = l->next)
+    confab_uploader_send_file (self->uploader, l->data);
+}
+
+ConfabUploader *
+confab_composer_get_uploader (ConfabComposer *self)
+{
+  return self->uploader;
+}
+
+static void
 confab_composer_class_init (ConfabComposerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -568,6 +639,9 @@ confab_composer_class_init (ConfabComposerClass *klass)
 
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_activated);
   gtk_widget_class_install_action (widget_class, "composer.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_activated);
+  gtk_widget_class_bind_template_child (widget_class, ConfabComposer, uploader);
+  g_type_ensure (CONFAB_TYPE_UPLOADER);
 }
 
 static void
@@ -589,6 +663,7 @@ confab_composer_init (ConfabComposer *self)
   g_signal_connect_swapped (buffer, "begin-user-action", G_CALLBACK (on_begin_user_action), self);
   g_signal_connect_swapped (buffer, "end-user-action", G_CALLBACK (on_end_user_action), self);
   g_signal_connect_swapped (buffer, "changed", G_CALLBACK (on_buffer_changed), self);
+  g_signal_connect (self->text_view, "paste-clipboard", G_CALLBACK (on_paste_clipboard), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.cancel", FALSE);
   self->completion = confab_mention_completion_new (self->text_view, GTK_WIDGET (self));
 

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "confab-uploader.h"
 #include "matrix.h"
 
 G_BEGIN_DECLS
@@ -18,5 +19,8 @@ void        confab_composer_grab_focus (ConfabComposer *self);
 /* "reply" and "edit", each taking an event id: for the room page to insert
  * as "conversation", where the timeline's message menus find them. */
 GActionGroup *confab_composer_get_actions (ConfabComposer *self);
+void        confab_composer_send_files (ConfabComposer *self,
+                                        GSList         *files);
+ConfabUploader *confab_composer_get_uploader (ConfabComposer *self);
 
 G_END_DECLS

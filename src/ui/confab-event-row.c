@@ -11,6 +11,7 @@
 #include "confab-reaction-bar.h"
 #include "confab-read-receipts.h"
 #include "confab-reply-quote.h"
+#include "confab-media-row.h"
 #include "confab-message-body.h"
 #include "confab-wrap-bin.h"
 
@@ -38,6 +39,7 @@ struct _ConfabEventRow
   GtkLabel           *time_label;
   GtkWidget          *message_box;
   ConfabMessageBody  *message_body;
+  ConfabMediaRow     *media_row;
   GtkLabel           *body_label;
   GtkLabel           *status_label;
   GtkWidget          *retry_button;
@@ -99,7 +101,9 @@ item_is_message (MatrixTimelineItem *item)
   if (event != NULL && matrix_event_is_state (event))
     return FALSE;
 
-  return g_strcmp0 (matrix_timeline_item_get_event_type (item), "m.room.message") == 0 &&
+  /* A sticker is shown as the image it is. */
+  return (g_strcmp0 (matrix_timeline_item_get_event_type (item), "m.room.message") == 0 ||
+          g_strcmp0 (matrix_timeline_item_get_event_type (item), "m.sticker") == 0) &&
          matrix_timeline_item_get_body (item) != NULL;
 }
 
@@ -213,6 +217,7 @@ clear (ConfabEventRow *self)
   if (self->reply_quote != NULL)
     {
       confab_reply_quote_set_item (self->reply_quote, NULL, NULL);
+      confab_media_row_set_item (self->media_row, NULL, NULL);
       confab_reaction_bar_set_item (self->reaction_bar, NULL, NULL);
       confab_read_receipts_fill (self->receipts_box, NULL, NULL);
     }
@@ -243,7 +248,12 @@ show_body (ConfabEventRow     *self,
    * ones, their bare URLs made links, as a local echo's text is. Nothing
    * from the network reaches the markup unescaped. A long message shows
    * its start. */
+  gboolean media = confab_media_row_set_item (self->media_row, self->room, item);
+  gboolean caption = media && confab_media_row_has_caption (self->media_row);
+
   confab_message_body_set_message (self->message_body, item, emote ? sender : NULL);
+  /* A media message's body is the file's name, which the media shows. */
+  gtk_widget_set_visible (GTK_WIDGET (self->message_body), !media || caption);
 
   set_css_class (GTK_WIDGET (self->body_label), "confab-emote", emote);
   set_css_class (GTK_WIDGET (self->body_label), "confab-notice",
@@ -533,6 +543,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   object_class->dispose = confab_event_row_dispose;
 
   g_type_ensure (CONFAB_TYPE_MESSAGE_BODY);
+  g_type_ensure (CONFAB_TYPE_MEDIA_ROW);
   g_type_ensure (CONFAB_TYPE_WRAP_BIN);
   g_type_ensure (CONFAB_TYPE_REPLY_QUOTE);
   g_type_ensure (CONFAB_TYPE_REACTION_BAR);
@@ -548,6 +559,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, message_body);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, media_row);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, retry_button);

@@ -203,6 +203,18 @@ on_room_loaded (GObject      *source,
     g_message ("Could not read the room from the store: %s", error->message);
 }
 
+static gboolean
+on_files_dropped (ConfabWindow *self,
+                  const GValue *value,
+                  double        x,
+                  double        y)
+{
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  confab_composer_send_files (self->composer, g_value_get_boxed (value));
+  return TRUE;
+}
+
 /* The page of content_stack that shows a room: its timeline above the
  * composer. */
 static void
@@ -225,6 +237,13 @@ ensure_room_page (ConfabWindow *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->tombstone_bar));
   g_object_bind_property (self->tombstone_bar, "visible", self->composer, "visible",
                           G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  /* Files dropped on the room are sent to it. */
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect_swapped (drop, "drop", G_CALLBACK (on_files_dropped), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->timeline_view), GTK_EVENT_CONTROLLER (drop));
+  }
   /* Where the timeline's message menus find "Reply" and "Edit". */
   gtk_widget_insert_action_group (box, "conversation",
                                   confab_composer_get_actions (self->composer));

@@ -286,7 +286,7 @@ test_menus_made_when_opened (Fixture       *f,
     const char *first_action;
   } menus[] = {
     { "add_menu_button", "win.start-chat" },
-    { "primary_menu_button", "win.show-help-overlay" },
+    { "primary_menu_button", "app.preferences" },
     { "room_menu_button", "win.room-details" },
   };
 
