@@ -846,8 +846,10 @@ test_members_ten_thousand (Fixture       *f,
   g_assert_no_error (error);
   g_test_message ("10,000 members loaded in %" G_GINT64_FORMAT " ms; the main loop blocked at most %"
                   G_GINT64_FORMAT " ms", elapsed / 1000, beat.max_gap / 1000);
-  /* Generous for sanitizers and a shared machine; here about 0.1 s. */
-  g_assert_cmpint (beat.max_gap, <, G_TIME_SPAN_SECOND);
+  /* Generous for a shared machine (here about 0.1 s); on the real build
+   * only, as every time budget (the sanitisers run several times slower). */
+  if (TEST_TIME_BUDGETS_APPLY)
+    g_assert_cmpint (beat.max_gap, <, G_TIME_SPAN_SECOND);
 
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (members)), ==, 10001);
   g_assert_true (matrix_room_members_get_loaded (members));
