@@ -1603,9 +1603,16 @@ GPtrArray *
 _matrix_timeline_dup_thread_replies (MatrixTimeline *self,
                                      const char     *root_event_id)
 {
-  MatrixTimelineItem *row = NULL;
-  MatrixRelationSet *relations = relations_of (self, root_event_id, &row);
+  MatrixTimelineItem *row = g_hash_table_lookup (self->rows, root_event_id);
+  MatrixRelationSet *relations = NULL;
 
+  /* Only looked at: asking about a thread makes no relation set for it. */
+  if (row != NULL)
+    relations = _matrix_timeline_item_get_relations (row);
+  else
+    relations = g_hash_table_lookup (self->orphans, root_event_id);
+  if (relations == NULL)
+    return g_ptr_array_new_with_free_func (g_object_unref);
   return _matrix_relation_set_dup_thread (relations);
 }
 
