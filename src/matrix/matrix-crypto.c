@@ -251,6 +251,11 @@ static void
 _matrix_crypto_class_init (MatrixCryptoClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = _matrix_crypto_finalize;
+
+  /* room-keys-received (GStrv room_ids): a sync brought room keys for
+   * these rooms, so events that lacked them may decrypt now. */
+  g_signal_new ("room-keys-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRV);
 }
 
 static void

@@ -354,7 +354,17 @@ pub unsafe extern "C" fn mxc_machine_receive_sync_changes(
     })
 }
 
+/// The JSON of a request, its body without null members: the spec's
+/// optional fields are absent, not null (Synapse refuses `"device_keys": null`).
 fn request_json(id: &TransactionId, request: &AnyOutgoingRequest) -> Value {
+    let mut value = request_json_raw(id, request);
+    if let Some(Value::Object(body)) = value.get_mut("body") {
+        body.retain(|_, v| !v.is_null());
+    }
+    value
+}
+
+fn request_json_raw(id: &TransactionId, request: &AnyOutgoingRequest) -> Value {
     match request {
         AnyOutgoingRequest::KeysUpload(r) => json!({
             "id": id.as_str(), "type": "keys_upload",
