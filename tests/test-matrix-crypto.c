@@ -5,6 +5,7 @@
  * message both ways — and what an attacker or a bug can hand the machine. */
 #include <glib/gstdio.h>
 
+#include "matrix-client-crypto-private.h"
 #include "matrix-crypto-private.h"
 #include "matrix-crypto-capi.h"
 #include "matrix-json-private.h"
@@ -616,6 +617,108 @@ test_bad_responses (Fixture       *f,
   }
 }
 
+typedef struct {
+  MatrixTimeline *timeline;
+  const char     *event_id;
+  const char     *event_type;
+  gint            error_code;   /* -1: no error */
+} RowCheck;
+
+static gboolean
+row_is (gpointer data)
+{
+  RowCheck *check = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (check->timeline));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (G_LIST_MODEL (check->timeline), i);
+      const GError *error = matrix_timeline_item_get_decryption_error (item);
+
+      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), check->event_id) != 0)
+        continue;
+      return g_strcmp0 (matrix_timeline_item_get_event_type (item), check->event_type) == 0 &&
+             (check->error_code < 0 ? error == NULL
+                                    : g_error_matches (error, MATRIX_ERROR, check->error_code));
+    }
+  return FALSE;
+}
+
+/* A client syncing from the fake homeserver with bob's machine: an encrypted
+ * message whose room key is not there yet shows "key missing", and is
+ * decrypted in place when a later sync brings the key to-device; the row
+ * keeps the encrypted original as its event. */
+static void
+test_timeline_late_key (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autoptr(JsonObject) key_event = NULL, encrypted = NULL, event = NULL;
+  g_autoptr(GString) first = g_string_new (NULL), second = g_string_new (NULL);
+  RowCheck check = { NULL, "$e1", "m.room.encrypted", MATRIX_ERROR_DECRYPTION_KEY_MISSING };
+  MatrixRoom *room;
+  guint n;
+
+  alice_meets_bob (f);
+  key_event = share_room_key (f);
+  encrypted = encrypt (f->alice, "late hello");
+  event = room_event (encrypted, "$e1");
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, BOB);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_DEVICE_ID, "BOBDEV");
+  fake_homeserver_queue_json (server, "POST", "/_matrix/client/v3/keys/upload", 200,
+                              "{\"one_time_key_counts\":{\"signed_curve25519\":50}}", TRUE);
+  fake_homeserver_queue_json (server, "POST", "/_matrix/client/v3/keys/query", 200,
+                              "{\"device_keys\":{},\"failures\":{}}", TRUE);
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  _matrix_client_set_crypto (client, f->bob);
+
+  g_string_append (first, "{\"next_batch\":\"t1\",\"rooms\":{\"join\":{\"" ROOM "\":{"
+                   "\"state\":{\"events\":[{\"type\":\"m.room.create\",\"state_key\":\"\","
+                   "\"sender\":\"" ALICE "\",\"event_id\":\"$c\",\"origin_server_ts\":1,"
+                   "\"content\":{}},{\"type\":\"m.room.encryption\",\"state_key\":\"\","
+                   "\"sender\":\"" ALICE "\",\"event_id\":\"$enc\",\"origin_server_ts\":2,"
+                   "\"content\":{\"algorithm\":\"m.megolm.v1.aes-sha2\"}}]},"
+                   "\"timeline\":{\"events\":[");
+  _matrix_json_append_object (first, event);
+  g_string_append (first, "],\"limited\":false,\"prev_batch\":\"p0\"}}}}}");
+  sync_once (server, client, NULL, first->str);
+
+  room = matrix_room_state_tracker_get_room (tracker, ROOM);
+  g_assert_nonnull (room);
+  check.timeline = matrix_room_get_timeline (room);
+  g_assert_true (test_iterate_until (row_is, &check, TIMEOUT));
+
+  /* The key comes to-device with the next sync. */
+  g_string_append (second, "{\"next_batch\":\"t2\",\"to_device\":{\"events\":[");
+  _matrix_json_append_object (second, key_event);
+  g_string_append (second, "]},\"device_one_time_keys_count\":{\"signed_curve25519\":50}}");
+  sync_once (server, client, "t1", second->str);
+
+  check.event_type = "m.room.message";
+  check.error_code = -1;
+  g_assert_true (test_iterate_until (row_is, &check, TIMEOUT));
+  n = g_list_model_get_n_items (G_LIST_MODEL (check.timeline));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (G_LIST_MODEL (check.timeline), i);
+
+      if (g_strcmp0 (matrix_timeline_item_get_event_id (item), "$e1") != 0)
+        continue;
+      g_assert_cmpstr (matrix_timeline_item_get_body (item), ==, "late hello");
+      g_assert_cmpstr (matrix_event_get_event_type (matrix_timeline_item_get_event (item)), ==,
+                       "m.room.encrypted");
+    }
+
+  matrix_client_stop_sync (client);
+  _matrix_client_set_crypto (client, NULL);
+  iterate_for (20);
+}
+
 /* The C ABI itself, without the GObject: NULLs, non-UTF-8, wrong shapes. */
 static void
 test_capi_arguments (void)
@@ -728,6 +831,7 @@ main (int argc, char **argv)
   ADD ("to-device-unknown-device", test_to_device_unknown_device);
   ADD ("encrypt-without-room-key", test_encrypt_without_key);
   ADD ("bad-and-hostile-key-responses", test_bad_responses);
+  ADD ("timeline-row-decrypts-when-key-arrives", test_timeline_late_key);
 #undef ADD
 
   return g_test_run ();

@@ -36,8 +36,8 @@ char              **_matrix_client_crypto_receive_sync_finish (MatrixClient     
                                                                GError             **error);
 
 /* Decrypts an m.room.encrypted event: the plaintext event (its type,
- * content, sender, id), or MATRIX_CRYPTO_ERROR_MISSING_KEY (the key may
- * still come: MatrixCrypto::room-keys-received) or _UNDECRYPTABLE. */
+ * content, sender, id), or MATRIX_ERROR_DECRYPTION_KEY_MISSING (the key may
+ * still come: MatrixCrypto::room-keys-received) or _DECRYPTION_FAILED. */
 void                _matrix_client_decrypt_event_async  (MatrixClient        *client,
                                                          MatrixEvent         *event,
                                                          GCancellable        *cancellable,

@@ -382,7 +382,15 @@ on_decrypted (GObject      *source,
 
   if (decrypted == NULL)
     {
-      g_task_return_error (task, error);
+      /* The library's public codes: wait for the key, or give up. */
+      /* (A new error: MATRIX_ERROR's carry private data of their own.) */
+      g_task_return_new_error (task, MATRIX_ERROR,
+                               g_error_matches (error, MATRIX_CRYPTO_ERROR,
+                                                MATRIX_CRYPTO_ERROR_MISSING_KEY) ?
+                               MATRIX_ERROR_DECRYPTION_KEY_MISSING :
+                               MATRIX_ERROR_DECRYPTION_FAILED,
+                               "%s", error->message);
+      g_error_free (error);
       return;
     }
   event = json_object_get_object_member (decrypted, "event");
@@ -391,7 +399,7 @@ on_decrypted (GObject      *source,
   if (g_strcmp0 (json_object_get_string_member_with_default (event, "room_id", NULL),
                  room_id) != 0)
     {
-      g_task_return_new_error (task, MATRIX_CRYPTO_ERROR, MATRIX_CRYPTO_ERROR_UNDECRYPTABLE,
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_DECRYPTION_FAILED,
                                "The decrypted event belongs to another room");
       return;
     }
@@ -399,7 +407,11 @@ on_decrypted (GObject      *source,
   _matrix_json_append_object (text, event);
   plain = _matrix_event_new_from_text (text->str, text->len, room_id, &error);
   if (plain == NULL)
-    g_task_return_error (task, error);
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_DECRYPTION_FAILED, "%s",
+                               error->message);
+      g_error_free (error);
+    }
   else
     g_task_return_pointer (task, plain, g_object_unref);
 }
@@ -428,7 +440,7 @@ _matrix_client_decrypt_event_async (MatrixClient        *client,
     }
   if (g_strcmp0 (matrix_event_get_event_type (event), "m.room.encrypted") != 0)
     {
-      g_task_return_new_error (task, MATRIX_CRYPTO_ERROR, MATRIX_CRYPTO_ERROR_INVALID,
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_DECRYPTION_FAILED,
                                "Not an encrypted event");
       g_object_unref (task);
       return;

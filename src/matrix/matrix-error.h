@@ -23,8 +23,13 @@ G_BEGIN_DECLS
  * @MATRIX_ERROR_ROOM_ENCRYPTED: refused before any request was made: an event
  *   that would carry readable content (anything sent with `/send/` but
  *   `m.room.redaction` and `m.room.encrypted`) into a room whose state has
- *   `m.room.encryption`. This library cannot encrypt, so it never sends such an
- *   event there in the clear; see matrix_client_send_event_async().
+ *   `m.room.encryption`, by a client without end-to-end encryption keys. Such
+ *   an event is never sent there in the clear; see
+ *   matrix_client_send_event_async().
+ * @MATRIX_ERROR_DECRYPTION_KEY_MISSING: an encrypted event whose room key
+ *   has not arrived; it may still come, and the event is then decrypted
+ * @MATRIX_ERROR_DECRYPTION_FAILED: an encrypted event that cannot be
+ *   decrypted: damaged, forged, or not encrypted for this session
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -43,6 +48,8 @@ typedef enum {
   MATRIX_ERROR_NOT_FOUND,
   MATRIX_ERROR_NOT_LOGGED_IN,
   MATRIX_ERROR_ROOM_ENCRYPTED,
+  MATRIX_ERROR_DECRYPTION_KEY_MISSING,
+  MATRIX_ERROR_DECRYPTION_FAILED,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);
