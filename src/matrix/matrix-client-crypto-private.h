@@ -60,4 +60,8 @@ JsonObject         *_matrix_client_crypto_encrypt_finish (MatrixClient        *c
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
+/* At a logout (not a soft one): lets go of the machine and forgets the
+ * store's passphrase. */
+void                _matrix_client_crypto_forget         (MatrixClient        *self);
+
 G_END_DECLS

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-client"
 
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
 #include "matrix-client.h"
 #include "matrix-client-crypto-private.h"
+#include "matrix-secret-private.h"
 #include "matrix-error.h"
 #include "matrix-event-private.h"
 #include "matrix-json-private.h"
@@ -35,6 +40,10 @@ struct _MatrixClientCrypto
   gboolean      again;
   guint         rounds;
   GPtrArray    *idle_waiters;   /* GTask*: waiting for the rounds to end */
+  /* Where the store's passphrase is, to forget it at logout */
+  char         *secret_schema;  /* nullable: in a file */
+  char         *user_id;
+  char         *homeserver;
 };
 
 MatrixClientCrypto *
@@ -62,6 +71,9 @@ _matrix_client_crypto_free (MatrixClientCrypto *state)
       g_object_unref (task);
     }
   g_ptr_array_unref (state->idle_waiters);
+  g_free (state->secret_schema);
+  g_free (state->user_id);
+  g_free (state->homeserver);
   g_free (state);
 }
 
@@ -924,4 +936,315 @@ _matrix_client_crypto_encrypt_finish (MatrixClient  *client,
 {
   g_return_val_if_fail (g_task_is_valid (result, client), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- enabling encryption -------------------------------------------------- *
+ *
+ * The crypto store is encrypted with a random passphrase, kept where the
+ * access token is: in the keyring (the application's schema name with
+ * ".CryptoStore" appended, filed by user id and homeserver), or, without a
+ * keyring, in a file readable by the user only inside the store's
+ * directory. */
+
+typedef struct {
+  char *store_path;
+  char *schema;        /* nullable */
+  char *user_id;
+  char *device_id;
+  char *homeserver;
+  char *passphrase;
+  char *file;
+} Enable;
+
+static void
+enable_free (Enable *e)
+{
+  g_free (e->store_path);
+  g_free (e->schema);
+  g_free (e->user_id);
+  g_free (e->device_id);
+  g_free (e->homeserver);
+  if (e->passphrase != NULL)
+    memset (e->passphrase, 0, strlen (e->passphrase));
+  g_free (e->passphrase);
+  g_free (e->file);
+  g_free (e);
+}
+
+static void
+on_machine_open (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixClient *client = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr(MatrixCrypto) crypto = _matrix_crypto_open_finish (result, &error);
+
+  if (crypto == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  _matrix_client_set_crypto (client, crypto);
+  {
+    MatrixClientCrypto *state = _matrix_client_get_crypto_state (client);
+    Enable *e = g_task_get_task_data (task);
+
+    state->secret_schema = g_strdup (e->schema);
+    state->user_id = g_strdup (e->user_id);
+    state->homeserver = g_strdup (e->homeserver);
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+open_machine (GTask *task)
+{
+  Enable *e = g_task_get_task_data (task);
+
+  _matrix_crypto_open_async (e->user_id, e->device_id, e->store_path, e->passphrase,
+                             g_task_get_cancellable (task), on_machine_open, task);
+}
+
+/* In a worker thread: the passphrase file, made when there is none. */
+static void
+passphrase_file_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  Enable *e = task_data;
+  GError *error = NULL;
+  char *passphrase;
+
+  if (g_mkdir_with_parents (e->store_path, 0700) != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
+                               "Could not make %s: %s", e->store_path, g_strerror (errno));
+      return;
+    }
+  passphrase = _matrix_secret_file_read (e->file, &error);
+  if (passphrase == NULL && error == NULL)
+    {
+      passphrase = _matrix_crypto_new_passphrase ();
+      if (passphrase != NULL && !_matrix_secret_file_write (e->file, passphrase, &error))
+        g_clear_pointer (&passphrase, g_free);
+    }
+  if (passphrase == NULL)
+    {
+      g_task_return_error (task, error != NULL ? error :
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "No random bytes"));
+      return;
+    }
+  g_task_return_pointer (task, passphrase, g_free);
+}
+
+static void
+on_passphrase_file (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  Enable *e = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  e->passphrase = g_task_propagate_pointer (G_TASK (result), &error);
+  if (e->passphrase == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  open_machine (task);
+}
+
+static void
+use_passphrase_file (GTask *task)
+{
+  GTask *file_task = g_task_new (NULL, g_task_get_cancellable (task), on_passphrase_file, task);
+
+  g_task_set_task_data (file_task, g_task_get_task_data (task), NULL);
+  g_task_run_in_thread (file_task, passphrase_file_thread);
+  g_object_unref (file_task);
+}
+
+static void
+on_passphrase_stored (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_matrix_secret_store_finish (result, &error))
+    {
+      /* No keyring after all: the file keeps it. */
+      g_debug ("The crypto store passphrase goes in a file: %s", error->message);
+      use_passphrase_file (task);
+      return;
+    }
+  open_machine (task);
+}
+
+static void
+on_passphrase_looked_up (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Enable *e = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  e->passphrase = _matrix_secret_lookup_finish (result, &error);
+  if (e->passphrase != NULL)
+    {
+      open_machine (task);
+      return;
+    }
+  /* No keyring, or one that had no passphrase while a file does (kept
+   * when there was no keyring): the file. */
+  if (error != NULL || g_file_test (e->file, G_FILE_TEST_EXISTS))
+    {
+      use_passphrase_file (task);
+      return;
+    }
+  e->passphrase = _matrix_crypto_new_passphrase ();
+  if (e->passphrase == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "No random bytes");
+      g_object_unref (task);
+      return;
+    }
+  _matrix_secret_store_async (e->schema, e->user_id, e->homeserver, e->passphrase,
+                              g_task_get_cancellable (task), on_passphrase_stored, task);
+}
+
+/**
+ * matrix_client_enable_encryption_async:
+ * @self: a logged-in #MatrixClient
+ * @store_path: the directory of the crypto store (made if missing): the
+ *   device's keys and sessions, in an encrypted SQLite database
+ * @secret_schema: (nullable): the libsecret schema name under which the
+ *   client's access token is kept, or %NULL to keep the store's passphrase
+ *   in a file (readable by the user only) in @store_path
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the machine is open
+ * @user_data: data for @callback
+ *
+ * Gives the client end-to-end encryption keys for its device. From then on
+ * each sync's to-device messages and device list changes go to the crypto
+ * machine before the sync's rooms (and the sync token is committed after
+ * them); the client uploads the device's keys, decrypts `m.room.encrypted`
+ * events in its timelines (#MatrixTimelineItem shows the plaintext, see
+ * matrix_timeline_item_get_decryption_error()), and encrypts what it sends
+ * into encrypted rooms instead of refusing with
+ * %MATRIX_ERROR_ROOM_ENCRYPTED.
+ *
+ * The store is encrypted with a random passphrase kept in the keyring beside
+ * the access token (@secret_schema with `.CryptoStore` appended), or in a
+ * file when there is no keyring. Opening the store of another device fails.
+ * A logout (not a soft one) removes the passphrase; removing @store_path is
+ * the caller's.
+ */
+void
+matrix_client_enable_encryption_async (MatrixClient        *self,
+                                       const char          *store_path,
+                                       const char          *secret_schema,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task;
+  Enable *e;
+
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+  g_return_if_fail (store_path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_client_enable_encryption_async);
+  if (matrix_client_get_user_id (self) == NULL || matrix_client_get_device_id (self) == NULL)
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_NOT_LOGGED_IN,
+                               "Encryption needs a logged-in device");
+      g_object_unref (task);
+      return;
+    }
+  e = g_new0 (Enable, 1);
+  e->store_path = g_strdup (store_path);
+  e->schema = secret_schema != NULL ? g_strconcat (secret_schema, ".CryptoStore", NULL) : NULL;
+  e->user_id = g_strdup (matrix_client_get_user_id (self));
+  e->device_id = g_strdup (matrix_client_get_device_id (self));
+  e->homeserver = g_strdup (matrix_client_get_homeserver (self));
+  e->file = g_build_filename (store_path, "passphrase", NULL);
+  g_task_set_task_data (task, e, (GDestroyNotify) enable_free);
+  if (e->schema == NULL)
+    use_passphrase_file (task);
+  else
+    _matrix_secret_lookup_async (e->schema, e->user_id, e->homeserver, cancellable,
+                                 on_passphrase_looked_up, task);
+}
+
+/**
+ * matrix_client_enable_encryption_finish:
+ * @self: a #MatrixClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes matrix_client_enable_encryption_async().
+ *
+ * Returns: %TRUE when the client has its encryption keys
+ */
+gboolean
+matrix_client_enable_encryption_finish (MatrixClient  *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * matrix_client_get_encryption_enabled:
+ * @self: a #MatrixClient
+ *
+ * Whether the client has end-to-end encryption keys
+ * (matrix_client_enable_encryption_async()): it then reads and writes
+ * encrypted rooms.
+ *
+ * Returns: %TRUE when the client can encrypt and decrypt
+ */
+gboolean
+matrix_client_get_encryption_enabled (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+
+  return _matrix_client_get_crypto (self) != NULL;
+}
+
+/* A logout (not a soft one): the device is gone, and with it the use of
+ * its keys. The machine is let go of and the passphrase forgotten. */
+static void
+on_passphrase_forgotten (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!_matrix_secret_store_finish (result, &error))
+    g_debug ("Could not remove the crypto store passphrase: %s", error->message);
+}
+
+void
+_matrix_client_crypto_forget (MatrixClient *self)
+{
+  MatrixClientCrypto *state = _matrix_client_get_crypto_state (self);
+
+  if (state == NULL)
+    return;
+  if (state->secret_schema != NULL)
+    _matrix_secret_store_async (state->secret_schema, state->user_id, state->homeserver, NULL,
+                                NULL, on_passphrase_forgotten, NULL);
+  _matrix_client_set_crypto (self, NULL);
 }

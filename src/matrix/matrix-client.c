@@ -1130,6 +1130,7 @@ matrix_client_login_finish (MatrixClient  *self,
 static void
 forget_session (MatrixClient *self)
 {
+  _matrix_client_crypto_forget (self);
   matrix_store_set_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
   matrix_store_set_value (self->store, MATRIX_STORE_KEY_DEVICE_ID, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
