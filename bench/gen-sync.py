@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes a deterministic, realistic initial /sync body.
 
-    bench/gen-sync.py --rooms 500 [--seed 1] [--events 50] OUT.json
+    bench/gen-sync.py --rooms 500 [--seed 1] [--events 50] [--hostile] OUT.json
 
 The same arguments always give the same bytes (the output's SHA-256 is printed
 on stderr), so runs on different machines and days measure the same input.
@@ -15,6 +15,11 @@ timeline of --events events, mostly text messages of realistic lengths
 (some HTML, some emotes and notices, an occasional long paste) with a few
 state events (renames, topic changes, joins) mixed in. About 40 kB a room:
 50 rooms ~ 2 MB, 500 ~ 20 MB, 2,000 ~ 80 MB. Stdlib only.
+
+With --hostile every timeline event is a message of 60 KB of one of the
+five kinds of text issue 22 names, in turn: no spaces, stacked combining
+marks, bidirectional overrides never closed, emoji runs and joins, ordinary
+words (as tests/ui/ui-hostile-text.c writes them).
 """
 
 import argparse
@@ -77,6 +82,7 @@ class Generator:
     def __init__(self, seed, n_events):
         self.rng = random.Random(seed)
         self.n_events = n_events
+        self.hostile = False
         self.event_counter = 0
         self.users = []
         for i in range(4000):
@@ -105,6 +111,21 @@ class Generator:
         if self.rng.random() < 0.7:
             content["avatar_url"] = f"mxc://{SERVER}/{token(self.rng, 24)}"
         return content
+
+    def hostile_message(self, sender, ts, i):
+        kinds = [
+            lambda n: "abcdefghij"[n % 10],
+            lambda n: "z" + "\u0301" * 20,
+            lambda n: "\u202egnp.exe\u202b\u2067abc",
+            lambda n: "\U0001F600" if n % 400 < 200 else "\U0001F469\u200d",
+            lambda n: "ordinary words of a long message ",
+        ]
+        parts, size = [f"{i} "], len(f"{i} ")
+        while size < 60000 - 16:
+            piece = kinds[i % 5](size)
+            parts.append(piece)
+            size += len(piece.encode("utf-8"))
+        return self.event("m.room.message", sender, {"msgtype": "m.text", "body": "".join(parts)}, ts)
 
     def message(self, sender, ts):
         rng = self.rng
@@ -169,7 +190,9 @@ class Generator:
             t += rng.randint(1_000, 600_000)
             sender = rng.choice(members)[0]
             r = rng.random()
-            if r < 0.03:
+            if self.hostile:
+                timeline.append(self.hostile_message(sender, t, i))
+            elif r < 0.03:
                 timeline.append(self.event("m.room.topic", sender,
                                            {"topic": sentence(rng, rng.randint(5, 30))}, t, "",
                                            {"topic": "Old topic"}))
@@ -219,10 +242,14 @@ def main():
     parser.add_argument("--rooms", type=int, required=True)
     parser.add_argument("--events", type=int, default=50, help="timeline events per room")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hostile", action="store_true",
+                        help="every timeline event a 60 KB message of hostile text")
     parser.add_argument("output")
     args = parser.parse_args()
 
-    body = Generator(args.seed, args.events).sync(args.rooms)
+    generator = Generator(args.seed, args.events)
+    generator.hostile = args.hostile
+    body = generator.sync(args.rooms)
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with open(args.output, "wb") as f:
         f.write(data)

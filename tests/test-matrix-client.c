@@ -1282,6 +1282,60 @@ test_sync_oversized_event_dropped (Fixture       *f,
   }, 1);
 }
 
+/* Sizes are what the text stands for: a server that escapes every
+ * non-ASCII character (Synapse does) sends a 60 KB message as 180 KB of
+ * text, and a state event with its previous content in `unsigned` twice
+ * its content; both are events any client shows. What `unsigned` holds is
+ * bounded apart. */
+static void
+test_sync_event_size_decoded (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *names[] = { "sync-failed", "room-timeline-updates", NULL };
+  const char *stop_on[] = { "sync-failed", NULL };
+  g_autoptr(SignalRecorder) recorder = NULL;
+  g_autofree char *synced = NULL;
+  GString *escaped = g_string_new (NULL);
+  g_autofree char *topic = g_strnfill (40000, 't');
+  g_autofree char *huge = g_strnfill (3 * 65536 + 10, 'u');
+  g_autofree char *body = NULL;
+  GPtrArray *signals;
+  GPtrArray *events;
+
+  for (guint i = 0; i < 30000; i++)
+    g_string_append (escaped, "\\u0301");
+  body = g_strdup_printf (
+    "{\"next_batch\": \"t1\", \"rooms\": {\"join\": {\"!a\": {\"timeline\": {\"events\": ["
+    " {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"%s\"},"
+    "  \"event_id\": \"$escaped\", \"origin_server_ts\": 1},"
+    " {\"type\": \"m.room.topic\", \"state_key\": \"\", \"sender\": \"@x:y\","
+    "  \"content\": {\"topic\": \"%s\"}, \"unsigned\": {\"prev_content\": {\"topic\": \"%s\"}},"
+    "  \"event_id\": \"$topic\", \"origin_server_ts\": 2},"
+    " {\"type\": \"m.room.message\", \"sender\": \"@x:y\", \"content\": {\"body\": \"hi\"},"
+    "  \"unsigned\": {\"junk\": \"%s\"}, \"event_id\": \"$junk\", \"origin_server_ts\": 3}]}}}}}",
+    escaped->str, topic, topic, huge);
+  g_string_free (escaped, TRUE);
+
+  fake_homeserver_queue_json (f->server, "GET", SYNC "?timeout=30000", 200, body, FALSE);
+  g_signal_connect (f->client, "synced", G_CALLBACK (on_synced), &synced);
+  g_test_expect_message ("matrix-client", G_LOG_LEVEL_WARNING,
+                         "*!a.timeline.events[2]: its unsigned data is larger than 196608 bytes*");
+
+  recorder = signal_recorder_new (f->client, names, stop_on);
+  matrix_client_start_sync (f->client);
+  wait_for_pointer ((gpointer *) &synced, 5000);
+  g_test_assert_expected_messages ();
+
+  signals = signal_recorder_get_signals (recorder);
+  g_assert_cmpuint (signals->len, ==, 1);
+  events = ((RecordedSignal *) g_ptr_array_index (signals, 0))->events;
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (matrix_event_get_event_id (g_ptr_array_index (events, 0)), ==, "$escaped");
+  g_assert_cmpuint (strlen (matrix_event_get_content_string (g_ptr_array_index (events, 0), "body")),
+                    ==, 60000);
+  g_assert_cmpstr (matrix_event_get_event_id (g_ptr_array_index (events, 1)), ==, "$topic");
+}
+
 /* More rooms in one sync than a homeserver ever sends: the sync fails
  * with a reason, and nothing of it is shown or stored. */
 static void
@@ -2309,6 +2363,8 @@ add_tests (void)
               test_sync_deep_nesting, fixture_teardown);
   g_test_add ("/matrix/client/sync/oversized-event-dropped", Fixture, NULL, fixture_setup,
               test_sync_oversized_event_dropped, fixture_teardown);
+  g_test_add ("/matrix/client/sync/event-size-is-decoded-bytes", Fixture, NULL, fixture_setup,
+              test_sync_event_size_decoded, fixture_teardown);
   g_test_add ("/matrix/client/sync/too-many-rooms-fails", Fixture, NULL, fixture_setup,
               test_sync_too_many_rooms_fails, fixture_teardown);
   g_test_add ("/matrix/client/sync/invalid-event-dropped", Fixture, NULL, fixture_setup,

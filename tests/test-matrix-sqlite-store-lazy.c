@@ -1300,6 +1300,55 @@ test_profile_change_keeps_order (void)
   remove_tree (dir);
 }
 
+static const char invisible_name_sync[] =
+  "{\"next_batch\": \"s1\", \"rooms\": {\"join\": {"
+  " \"!dm:x\": {\"summary\": {\"m.heroes\": [\"@bob:x\"], \"m.joined_member_count\": 2,"
+  "   \"m.invited_member_count\": 0},"
+  "  \"state\": {\"events\": ["
+  "   {\"type\": \"m.room.name\", \"state_key\": \"\", \"sender\": \"@bob:x\","
+  "    \"content\": {\"name\": \"\u200b\u2060\"}, \"event_id\": \"$name\", \"origin_server_ts\": 1},"
+  "   {\"type\": \"m.room.member\", \"state_key\": \"@bob:x\", \"sender\": \"@bob:x\","
+  "    \"content\": {\"membership\": \"join\", \"displayname\": \"Bob\"},"
+  "    \"event_id\": \"$bob\", \"origin_server_ts\": 1}]},"
+  "  \"timeline\": {\"events\": ["
+  "   {\"type\": \"m.room.message\", \"sender\": \"@me:x\", \"event_id\": \"$hi\","
+  "    \"origin_server_ts\": 1000, \"content\": {\"msgtype\": \"m.text\", \"body\": \"hi\"}}],"
+  "   \"limited\": false}}}}}";
+
+/* A room named with nothing visible is named after its heroes, by their
+ * display names: the lazy loader reads the members a list name needs by
+ * MatrixRoom's own rules, so the long way names it as the whole store does. */
+static void
+test_invisible_name_long_way (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = open_whole (dir);
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(MatrixRoomStateTracker) tracker = NULL;
+  g_autofree char *whole = NULL;
+  g_autofree char *long_way = NULL;
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, OWN);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");
+  matrix_store_set_value (store, MATRIX_STORE_KEY_ACCESS_TOKEN, "token");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  tracker = matrix_room_state_tracker_new (client);
+  sync_once (server, client, NULL, invisible_name_sync);
+  g_assert_cmpstr (matrix_room_get_display_name (room_of (tracker, "!dm:x")), ==, "Bob");
+  g_clear_object (&tracker);
+  g_clear_object (&client);
+  close_store (&store);
+
+  whole = list_lines (dir, FALSE, FALSE);
+  g_assert_true (g_str_has_prefix (whole, "!dm:x: Bob |"));
+  exec_on (dir, "DELETE FROM room_summaries");
+  long_way = list_lines (dir, TRUE, FALSE);
+  g_assert_cmpstr (long_way, ==, whole);
+
+  remove_tree (dir);
+}
+
 /* The preview shows an edit applied, never the edit itself, in the list of
  * a store opened whole, from its summaries, or the long way. */
 static void
@@ -1372,6 +1421,7 @@ main (int   argc,
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/after-migration", test_summary_after_migration);
   g_test_add_func ("/matrix/sqlite-store/lazy/profile-change-keeps-order", test_profile_change_keeps_order);
   g_test_add_func ("/matrix/sqlite-store/lazy/summary/preview-with-edit", test_preview_with_edit);
+  g_test_add_func ("/matrix/sqlite-store/lazy/invisible-name-by-heroes", test_invisible_name_long_way);
   g_test_add ("/matrix/sqlite-store/lazy/relations-rebuilt-on-load", Fixture, NULL, fixture_set_up,
               test_relations_rebuilt, fixture_tear_down);
 

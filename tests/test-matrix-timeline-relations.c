@@ -1191,6 +1191,147 @@ test_echo_redaction (Fixture       *f,
   assert_reactions (find_item (timeline, "$m1"), "👍:1+own:$mine");
 }
 
+/* --- threads ------------------------------------------------------------------ */
+
+static char *
+thread_reply (const char *event_id,
+              const char *sender,
+              gint64      ts,
+              const char *root_id,
+              const char *body)
+{
+  g_autofree char *content = g_strdup_printf (
+    "{\"msgtype\": \"m.text\", \"body\": \"%s\", \"m.relates_to\": {\"rel_type\": \"m.thread\","
+    " \"event_id\": \"%s\", \"is_falling_back\": true, \"m.in_reply_to\": {\"event_id\": \"%s\"}}}",
+    body, root_id, root_id);
+
+  return event (event_id, sender, "m.room.message", ts, content, NULL);
+}
+
+/* The thread's items as "id:body". */
+static char *
+describe_thread (MatrixThread *thread)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (thread)); i++)
+    {
+      g_autoptr(MatrixEvent) item = g_list_model_get_item (G_LIST_MODEL (thread), i);
+      const char *id = matrix_event_get_event_id (item);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? " " : "", g_str_has_prefix (id, "~") ? "echo" : id);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Replies the timeline saw are in the thread at once, in time order, after
+ * the root; a later sync adds to it live; none of them is a timeline row. */
+static void
+test_thread_from_timeline (Fixture       *f,
+                           gconstpointer  data)
+{
+  MatrixTimeline *timeline = start_room (f);
+  g_autofree char *t2 = thread_reply ("$t2", ME, 1003, "$m1", "second");
+  g_autofree char *t1 = thread_reply ("$t1", BOB, 1002, "$m1", "first");
+  g_autofree char *both = g_strconcat (t2, ",", t1, NULL);
+  g_autofree char *t3 = thread_reply ("$t3", BOB, 1004, "$m1", "third");
+  g_autoptr(MatrixThread) thread = NULL;
+  g_autoptr(ItemsChangedRecorder) changes = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *items = NULL;
+  g_autofree char *items_later = NULL;
+
+  sync_events (f, both);
+  thread = matrix_timeline_dup_thread (timeline, "$m1");
+  g_assert_cmpstr (matrix_thread_get_root_event_id (thread), ==, "$m1");
+  g_assert_cmpstr (matrix_event_get_event_id (matrix_thread_get_root (thread)), ==, "$m1");
+  items = describe_thread (thread);
+  g_assert_cmpstr (items, ==, "$m1 $t1 $t2");
+  rows = describe (timeline);
+  g_assert_cmpstr (rows, ==, "$create $m1");
+
+  changes = items_changed_recorder_new (G_LIST_MODEL (thread));
+  sync_events (f, t3);
+  items_later = describe_thread (thread);
+  g_assert_cmpstr (items_later, ==, "$m1 $t1 $t2 $t3");
+  items_changed_recorder_check (changes, "3,0,1");
+}
+
+/* /relations fills in what the timeline never saw, page by page; events
+ * of other threads and invalid ones are left out. */
+static void
+test_thread_load (Fixture       *f,
+                  gconstpointer  data)
+{
+  MatrixTimeline *timeline = start_room (f);
+  g_autofree char *t9 = thread_reply ("$t9", BOB, 1009, "$m1", "nine");
+  g_autofree char *t5 = thread_reply ("$t5", BOB, 1005, "$m1", "five");
+  g_autofree char *t4 = thread_reply ("$t4", ME, 1004, "$m1", "four");
+  g_autofree char *other = thread_reply ("$x", BOB, 1006, "$elsewhere", "other");
+  g_autofree char *page1 = g_strdup_printf ("{\"chunk\": [%s, %s, 7], \"next_batch\": \"n1\"}", t9, other);
+  g_autofree char *page2 = g_strdup_printf ("{\"chunk\": [%s, %s]}", t5, t4);
+  g_autoptr(MatrixThread) thread = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *items = NULL;
+
+  sync_events (f, t9);
+  thread = matrix_timeline_dup_thread (timeline, "$m1");
+  fake_homeserver_queue_json (f->server, "GET",
+                              "/_matrix/client/v1/rooms/%21room%3Aexample.org/relations/%24m1/m.thread?dir=b&limit=50",
+                              200, page1, FALSE);
+  fake_homeserver_queue_json (f->server, "GET",
+                              "/_matrix/client/v1/rooms/%21room%3Aexample.org/relations/%24m1/m.thread?dir=b&limit=50&from=n1",
+                              200, page2, FALSE);
+  g_test_expect_message ("matrix-thread", G_LOG_LEVEL_WARNING, "*relations.chunk[2]: not an object*");
+  matrix_thread_load_async (thread, NULL, store_result, &result);
+  g_assert_true (matrix_thread_get_loading (thread));
+  wait_for_pointer ((gpointer *) &result, 5000);
+  g_assert_true (matrix_thread_load_finish (thread, result, &error));
+  g_assert_no_error (error);
+  g_test_assert_expected_messages ();
+  g_assert_false (matrix_thread_get_loading (thread));
+
+  items = describe_thread (thread);
+  g_assert_cmpstr (items, ==, "$m1 $t4 $t5 $t9");
+}
+
+/* A message sent in the thread: the spec's JSON (m.thread, the fallback
+ * to the thread's newest), in the thread at once, never a timeline row. */
+static void
+test_thread_send (Fixture       *f,
+                  gconstpointer  data)
+{
+  MatrixTimeline *timeline = start_room (f);
+  g_autofree char *t1 = thread_reply ("$t1", BOB, 1002, "$m1", "first");
+  g_autoptr(MatrixThread) thread = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *txn = NULL;
+  g_autofree char *items = NULL;
+  g_autofree char *rows = NULL;
+
+  sync_events (f, t1);
+  thread = matrix_timeline_dup_thread (timeline, "$m1");
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/send/m.room.message/*", 200,
+                              "{\"event_id\": \"$mine\"}", TRUE);
+  matrix_thread_send_async (thread, "in the thread", NULL, store_result, &result);
+  items = describe_thread (thread);
+  g_assert_cmpstr (items, ==, "$m1 $t1 echo");
+  rows = describe (timeline);
+  g_assert_cmpstr (rows, ==, "$create $m1");
+
+  wait_for_pointer ((gpointer *) &result, 5000);
+  event_id = matrix_thread_send_finish (thread, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (event_id, ==, "$mine");
+  txn = assert_put (f, SEND_PATH "m.room.message/",
+                    "{\"msgtype\": \"m.text\", \"body\": \"in the thread\", \"m.mentions\": {},"
+                    " \"m.relates_to\": {\"rel_type\": \"m.thread\", \"event_id\": \"$m1\","
+                    " \"is_falling_back\": true, \"m.in_reply_to\": {\"event_id\": \"$t1\"}}}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1201,6 +1342,9 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/matrix/timeline/send/message-json", test_send_message);
+  ADD ("/matrix/thread/replies-from-the-timeline-and-live", test_thread_from_timeline);
+  ADD ("/matrix/thread/load-reads-relations-pages", test_thread_load);
+  ADD ("/matrix/thread/send-json-and-echo", test_thread_send);
   ADD ("/matrix/timeline/send/reply-json", test_send_reply);
   ADD ("/matrix/timeline/send/edit-json", test_send_edit);
   ADD ("/matrix/timeline/send/reaction-json", test_send_reaction);

@@ -23,6 +23,9 @@ fixture_setup (Fixture       *f,
   f->server = fake_homeserver_new ();
   f->store = logged_in_store_new ();
   f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  /* These tests are about gaps as the timeline keeps them; the client's
+   * filling of gaps after downtime has its own (test-matrix-client-gaps). */
+  matrix_client_set_fill_gaps (f->client, FALSE);
   f->tracker = matrix_room_state_tracker_new (f->client);
 }
 

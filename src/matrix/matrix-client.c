@@ -59,6 +59,7 @@ struct _MatrixClient
   SoupSession             *session;
   char                    *sync_filter;
   char                    *device_display_name;
+  gboolean                 fill_gaps;
 
   char                    *txn_prefix;
   guint                    txn_counter;
@@ -123,6 +124,7 @@ enum {
   PROP_SYNC_FAILURE,
   PROP_USER_AGENT,
   PROP_DEVICE_DISPLAY_NAME,
+  PROP_FILL_GAPS,
   N_PROPS
 };
 
@@ -2180,6 +2182,17 @@ emit_sync_signals (MatrixClient       *self,
     {
       MatrixSyncRoom *room = g_ptr_array_index (response->rooms, i);
 
+      /* What the limited timeline left out goes first, before the state
+       * block: that state is as of the timeline's start, so what the
+       * missed events changed ends as the server says it is. */
+      if (room->gap_events != NULL)
+        {
+          g_signal_emit (self, signals[ROOM_TIMELINE_UPDATES], 0, room->room_id, room->gap_events,
+                         room->gap_limited, room->gap_prev_batch);
+          if (!sync_is_current (self, cancellable))
+            return FALSE;
+        }
+
       if (room->state != NULL)
         {
           g_signal_emit (self, signals[ROOM_STATE_UPDATES], 0, room->room_id, room->state);
@@ -2258,6 +2271,40 @@ typedef struct {
 } RoomsLoad;
 
 static void
+on_gaps_filled (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RoomsLoad *load = user_data;
+  g_autoptr(MatrixClient) self = load->client;
+  g_autoptr(MatrixSyncResponse) response = load->response;
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+
+  g_free (load);
+
+  /* Only a cancelled fill fails: the sync was stopped, nothing to apply. */
+  if (!_matrix_client_fill_gaps_finish (self, result, NULL) ||
+      !sync_is_current (self, cancellable))
+    return;
+
+  emit_sync_response (self, response, cancellable);
+}
+
+/* Emits @response (transfer full) once what its limited timelines left
+ * out after stored events is fetched (matrix-client-gaps.c). */
+static void
+fill_gaps_then_emit (MatrixClient       *self,
+                     MatrixSyncResponse *response,
+                     GCancellable       *cancellable)
+{
+  RoomsLoad *load = g_new0 (RoomsLoad, 1);
+
+  load->client = g_object_ref (self);
+  load->response = response;
+  _matrix_client_fill_gaps_async (self, response, cancellable, on_gaps_filled, load);
+}
+
+static void
 on_sync_rooms_loaded (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
@@ -2280,7 +2327,7 @@ on_sync_rooms_loaded (GObject      *source,
       return;
     }
 
-  emit_sync_response (self, response, cancellable);
+  fill_gaps_then_emit (self, g_steal_pointer (&response), cancellable);
 }
 
 /* A store may have opened with only part of some rooms in memory: a
@@ -2304,8 +2351,7 @@ emit_when_rooms_loaded (MatrixClient       *self,
 
   if (partial->len == 0)
     {
-      emit_sync_response (self, response, cancellable);
-      _matrix_sync_response_free (response);
+      fill_gaps_then_emit (self, response, cancellable);
       return;
     }
 
@@ -2906,6 +2952,42 @@ matrix_client_set_sync_filter (MatrixClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_FILTER]);
 }
 
+/**
+ * matrix_client_get_fill_gaps:
+ * @self: a #MatrixClient
+ *
+ * See #MatrixClient:fill-gaps.
+ *
+ * Returns: whether limited syncs are completed back to the stored events
+ */
+gboolean
+matrix_client_get_fill_gaps (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+
+  return self->fill_gaps;
+}
+
+/**
+ * matrix_client_set_fill_gaps:
+ * @self: a #MatrixClient
+ * @fill_gaps: whether to complete limited syncs back to the stored events
+ *
+ * Sets #MatrixClient:fill-gaps.
+ */
+void
+matrix_client_set_fill_gaps (MatrixClient *self,
+                             gboolean      fill_gaps)
+{
+  g_return_if_fail (MATRIX_IS_CLIENT (self));
+
+  fill_gaps = !!fill_gaps;
+  if (self->fill_gaps == fill_gaps)
+    return;
+  self->fill_gaps = fill_gaps;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILL_GAPS]);
+}
+
 /* Validates a /sync body and emits its signals at once, on the calling
  * thread, as if it had come from the server; nothing is committed. For the
  * fuzzer and benchmarks, which drive everything above HTTP. */
@@ -3071,6 +3153,9 @@ matrix_client_get_property (GObject    *object,
     case PROP_DEVICE_DISPLAY_NAME:
       g_value_set_string (value, self->device_display_name);
       break;
+    case PROP_FILL_GAPS:
+      g_value_set_boolean (value, self->fill_gaps);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -3112,6 +3197,9 @@ matrix_client_set_property (GObject      *object,
           self->device_display_name = g_value_dup_string (value);
           g_object_notify_by_pspec (object, pspec);
         }
+      break;
+    case PROP_FILL_GAPS:
+      matrix_client_set_fill_gaps (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -3210,6 +3298,19 @@ matrix_client_class_init (MatrixClientClass *klass)
   properties[PROP_DEVICE_DISPLAY_NAME] =
     g_param_spec_string ("device-display-name", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * MatrixClient:fill-gaps:
+   *
+   * Whether a limited sync's timeline (the server left events out after
+   * downtime) is completed before its signals: the events between the
+   * room's stored timeline and the sync's are fetched with `/messages`, a
+   * few pages at most, and emitted first in #MatrixClient::room-timeline-updates.
+   * %TRUE by default.
+   */
+  properties[PROP_FILL_GAPS] =
+    g_param_spec_boolean ("fill-gaps", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -59,6 +59,9 @@ MatrixSyncFailure matrix_client_get_sync_failure (MatrixClient         *self);
 const char   *matrix_client_get_sync_filter       (MatrixClient         *self);
 void          matrix_client_set_sync_filter       (MatrixClient         *self,
                                                    const char           *filter);
+gboolean      matrix_client_get_fill_gaps         (MatrixClient         *self);
+void          matrix_client_set_fill_gaps         (MatrixClient         *self,
+                                                   gboolean              fill_gaps);
 const char   *matrix_client_get_user_agent        (MatrixClient         *self);
 void          matrix_client_set_user_agent        (MatrixClient         *self,
                                                    const char           *user_agent);

@@ -21,6 +21,13 @@ JsonObject *_matrix_content_new_reply    (MatrixEvent        *in_reply_to,
                                           const char         *formatted_body,
                                           const char * const *mentions,
                                           const char         *own_user_id);
+JsonObject *_matrix_content_new_thread_reply (const char         *root_id,
+                                              const char         *latest_id,
+                                              MatrixMessageType   type,
+                                              const char         *body,
+                                              const char         *formatted_body,
+                                              const char * const *mentions,
+                                              const char         *own_user_id);
 /* @shown is what the original shows now (its newest edit's m.new_content, or
  * its own content): whom it mentions is not mentioned again. */
 JsonObject *_matrix_content_new_edit     (MatrixEvent        *original,

@@ -173,6 +173,34 @@ _matrix_content_new_reply (MatrixEvent        *in_reply_to,
   return content;
 }
 
+/* A reply in the thread of @root_id: `m.thread` with the reply fallback
+ * (`is_falling_back`) to @latest_id, the thread's newest message, for
+ * clients without threads. */
+JsonObject *
+_matrix_content_new_thread_reply (const char         *root_id,
+                                  const char         *latest_id,
+                                  MatrixMessageType   type,
+                                  const char         *body,
+                                  const char         *formatted_body,
+                                  const char * const *mentions,
+                                  const char         *own_user_id)
+{
+  JsonObject *content = json_object_new ();
+  JsonObject *relates_to = json_object_new ();
+  JsonObject *reply = json_object_new ();
+
+  set_text (content, msgtype_name (type), body, formatted_body);
+  json_object_set_object_member (content, "m.mentions",
+                                 new_mentions (mentions, NULL, own_user_id, NULL));
+  json_object_set_string_member (relates_to, "rel_type", "m.thread");
+  json_object_set_string_member (relates_to, "event_id", root_id);
+  json_object_set_boolean_member (relates_to, "is_falling_back", TRUE);
+  json_object_set_string_member (reply, "event_id", latest_id != NULL ? latest_id : root_id);
+  json_object_set_object_member (relates_to, "m.in_reply_to", reply);
+  json_object_set_object_member (content, "m.relates_to", relates_to);
+  return content;
+}
+
 JsonObject *
 _matrix_content_new_edit (MatrixEvent        *original,
                           JsonObject         *shown,

@@ -18,6 +18,7 @@ MatrixEvent *_matrix_event_new_redacted (MatrixEvent *self,
 MatrixEvent *_matrix_event_read (MatrixJsonReader  *reader,
                                  const char        *room_id,
                                  gboolean           state_only,
+                                 gsize             *unsigned_bytes,
                                  GError           **error);
 
 MatrixEvent *_matrix_event_new_from_text (const char  *text,

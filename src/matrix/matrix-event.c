@@ -410,6 +410,8 @@ static const gboolean string_member[N_MEMBERS] = {
  * @reader: a reader at an object
  * @room_id: (nullable): as for matrix_event_new_from_json()
  * @state_only: whether the event must be a state event
+ * @unsigned_bytes: (out) (optional): the bytes its `unsigned` members stand
+ *   for, decoded (see _matrix_json_reader_get_decoded_offset())
  * @error: return location for why the object is not a valid event
  *
  * Reads the object @reader is at and builds the event it holds, as
@@ -427,18 +429,32 @@ MatrixEvent *
 _matrix_event_read (MatrixJsonReader  *reader,
                     const char        *room_id,
                     gboolean           state_only,
+                    gsize             *unsigned_bytes,
                     GError           **error)
 {
   Value members[N_MEMBERS] = { { NULL } };
   MatrixEvent *event = NULL;
   const char *name;
 
+  if (unsigned_bytes != NULL)
+    *unsigned_bytes = 0;
   if (!_matrix_json_reader_enter (reader))
     return NULL;
   while ((name = _matrix_json_reader_next_member (reader)) != NULL)
     {
       int member = member_of_name (name);
 
+      /* What the server adds to an event (a previous content, a thread's
+       * latest event) is measured apart from the event itself. */
+      if (unsigned_bytes != NULL && g_str_equal (name, "unsigned"))
+        {
+          gsize before = _matrix_json_reader_get_decoded_offset (reader);
+
+          value_clear (&members[member]);
+          members[member].node = _matrix_json_reader_read_node (reader);
+          *unsigned_bytes += _matrix_json_reader_get_decoded_offset (reader) - before;
+          continue;
+        }
       if (member < 0)
         {
           _matrix_json_reader_skip (reader);
@@ -479,7 +495,7 @@ _matrix_event_new_from_text (const char  *text,
 {
   g_autoptr(MatrixJsonReader) reader = _matrix_json_reader_new (text, length, TRUE);
   g_autoptr(GError) invalid = NULL;
-  g_autoptr(MatrixEvent) event = _matrix_event_read (reader, room_id, FALSE, &invalid);
+  g_autoptr(MatrixEvent) event = _matrix_event_read (reader, room_id, FALSE, NULL, &invalid);
 
   if (!_matrix_json_reader_finish (reader, error))
     return NULL;

@@ -104,6 +104,7 @@ MatrixJsonReader *_matrix_json_reader_new          (const char        *data,
 void              _matrix_json_reader_free         (MatrixJsonReader  *reader);
 gboolean          _matrix_json_reader_failed       (MatrixJsonReader  *reader);
 gsize             _matrix_json_reader_get_offset   (MatrixJsonReader  *reader);
+gsize             _matrix_json_reader_get_decoded_offset (MatrixJsonReader *reader);
 JsonNodeType      _matrix_json_reader_peek         (MatrixJsonReader  *reader);
 gboolean          _matrix_json_reader_enter        (MatrixJsonReader  *reader);
 const char       *_matrix_json_reader_next_member  (MatrixJsonReader  *reader);

@@ -308,6 +308,9 @@ typedef struct {
   gsize         scratch_len;
   gsize         scratch_size;
   char          scratch_start[1024];
+  /* How many bytes more the escapes read so far take than what they stand
+   * for: "\\u0301" is 6 bytes of text for 2 of UTF-8. */
+  gsize         escape_excess;
   GError      **error;
 } Parser;
 
@@ -500,13 +503,19 @@ read_escape (Parser       *parser,
             {
               c = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
               p += 6;
+              parser->escape_excess += 6;
             }
           else
             c = 0xfffd;
         }
       else if ((unit >= 0xdc00 && unit <= 0xdfff) || unit == 0)
         c = 0xfffd;
-      scratch_append (parser, utf8, g_unichar_to_utf8 (c, utf8));
+      {
+        int n = g_unichar_to_utf8 (c, utf8);
+
+        scratch_append (parser, utf8, n);
+        parser->escape_excess += 6 - MIN (n, 6);
+      }
       return p + 6;
     default:
       return fail (parser, p, "invalid escape in a string");
@@ -514,6 +523,7 @@ read_escape (Parser       *parser,
 
   utf8[0] = c;
   scratch_append (parser, utf8, 1);
+  parser->escape_excess += 1;
   return p + 2;
 }
 
@@ -1054,6 +1064,19 @@ gsize
 _matrix_json_reader_get_offset (MatrixJsonReader *reader)
 {
   return reader->parser.p - reader->parser.start;
+}
+
+/**
+ * _matrix_json_reader_get_decoded_offset:
+ *
+ * Returns: the offset, less what the escapes read so far add to the text:
+ *   to measure a value by the bytes it stands for, as the spec's size
+ *   limits do (a server may escape every non-ASCII character)
+ */
+gsize
+_matrix_json_reader_get_decoded_offset (MatrixJsonReader *reader)
+{
+  return (gsize) (reader->parser.p - reader->parser.start) - reader->parser.escape_excess;
 }
 
 /**

@@ -61,6 +61,7 @@ GPtrArray         *_matrix_relation_set_dup_edits      (MatrixRelationSet *self,
 GListModel        *_matrix_relation_set_get_reactions  (MatrixRelationSet *self);
 guint              _matrix_relation_set_get_thread_count  (MatrixRelationSet *self);
 MatrixEvent       *_matrix_relation_set_get_thread_latest (MatrixRelationSet *self);
+GPtrArray   *_matrix_relation_set_dup_thread (MatrixRelationSet *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MatrixRelationSet, _matrix_relation_set_unref)
 

@@ -323,6 +323,23 @@ _matrix_relation_set_get_thread_latest (MatrixRelationSet *self)
   return self->thread_latest;
 }
 
+/* The thread's replies known here (those seen, and echoes of ours), in no
+ * order. */
+GPtrArray *
+_matrix_relation_set_dup_thread (MatrixRelationSet *self)
+{
+  GPtrArray *replies = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->thread == NULL)
+    return replies;
+  g_hash_table_iter_init (&iter, self->thread);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (replies, g_object_ref (value));
+  return replies;
+}
+
 /* --- all of them ---------------------------------------------------------------- */
 
 MatrixRelationsChanged

@@ -38,6 +38,16 @@ void        _matrix_room_set_membership   (MatrixRoom   *self,
  * preview of what it edits). Also what the SQLite store's lazy open reads
  * a room's events back to, so the two agree. */
 gboolean    _matrix_room_event_is_preview (MatrixEvent  *event);
+
+/* How a room is named, shared with the store's lazy loader, which reads
+ * what a room list's name needs of a room by the same rules. */
+char       *_matrix_room_state_name       (JsonObject   *name_content,
+                                           JsonObject   *alias_content);
+GPtrArray  *_matrix_room_summary_heroes   (JsonObject   *summary,
+                                           const char   *own_id);
+gboolean    _matrix_room_summary_counts   (JsonObject   *summary,
+                                           gint64       *joined,
+                                           gint64       *invited);
 /* Whether @event moves its room up the list (see matrix_room_get_last_activity()).
  * Every preview bumps its room. */
 gboolean    _matrix_room_event_bumps      (MatrixEvent  *event,

@@ -358,28 +358,18 @@ format_names (GPtrArray *names,
   return g_strdup_printf (_("%s and %s"), head->str, (char *) g_ptr_array_index (names, n_head));
 }
 
-static gboolean
-summary_count (MatrixRoom *self,
-               const char *member,
-               gint64     *out)
+/* The heroes of @summary (a room's /sync summary, nullable), without
+ * @own_id, at most MAX_HEROES; NULL when it has none. Shared with the
+ * store's lazy loader, which reads the members a list name needs. */
+GPtrArray *
+_matrix_room_summary_heroes (JsonObject *summary,
+                             const char *own_id)
 {
-  *out = -1;
-  if (self->summary == NULL ||
-      !_matrix_json_get_int (self->summary, NULL, member, FALSE, out, NULL))
-    *out = -1;
-  return *out >= 0;
-}
-
-/* The heroes of the summary, if it has any. */
-static GPtrArray *
-summary_heroes (MatrixRoom *self)
-{
-  const char *own_id = matrix_client_get_user_id (self->client);
   g_autoptr(GPtrArray) heroes = g_ptr_array_new_with_free_func (g_free);
   JsonArray *array = NULL;
 
-  if (self->summary == NULL ||
-      !_matrix_json_get_array (self->summary, NULL, "m.heroes", FALSE, &array, NULL) ||
+  if (summary == NULL ||
+      !_matrix_json_get_array (summary, NULL, "m.heroes", FALSE, &array, NULL) ||
       array == NULL)
     return NULL;
 
@@ -396,32 +386,63 @@ summary_heroes (MatrixRoom *self)
   return heroes->len > 0 ? g_steal_pointer (&heroes) : NULL;
 }
 
+/* Whether @summary (nullable) has both member counts, which name a room
+ * with its heroes; -1 for those it lacks. */
+gboolean
+_matrix_room_summary_counts (JsonObject *summary,
+                             gint64     *joined,
+                             gint64     *invited)
+{
+  *joined = *invited = -1;
+  if (summary == NULL ||
+      !_matrix_json_get_int (summary, NULL, "m.joined_member_count", FALSE, joined, NULL) ||
+      !_matrix_json_get_int (summary, NULL, "m.invited_member_count", FALSE, invited, NULL))
+    {
+      *joined = *invited = -1;
+      return FALSE;
+    }
+  return *joined >= 0 && *invited >= 0;
+}
+
+/* The name a room's state gives it, the first of MatrixRoom's rules: its
+ * m.room.name, else its canonical alias, cleaned as a member's name is (it
+ * names the room in lists, titles and notifications, beside text of the
+ * application's); NULL when neither names it. */
+char *
+_matrix_room_state_name (JsonObject *name_content,
+                         JsonObject *alias_content)
+{
+  char *clean = NULL;
+  const char *value;
+
+  value = nonempty (content_string (name_content, "name"));
+  if (value != NULL && (clean = matrix_text_dup_name (value)) != NULL)
+    return clean;
+
+  value = nonempty (content_string (alias_content, "alias"));
+  if (value != NULL && (clean = matrix_text_dup_name (value)) != NULL)
+    return clean;
+
+  return NULL;
+}
+
 static char *
 compute_display_name (MatrixRoom *self)
 {
   const char *own_id = matrix_client_get_user_id (self->client);
   g_autoptr(JsonObject) name_content = dup_state_content (self, "m.room.name", "");
-  g_autoptr(JsonObject) alias_content = NULL;
+  g_autoptr(JsonObject) alias_content = dup_state_content (self, "m.room.canonical_alias", "");
   g_autoptr(GPtrArray) heroes = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *clean = NULL;
+  char *state_name;
   gint64 joined, invited, n_others;
-  const char *value;
 
-  /* A room's name is cleaned as a member's is: it names the room in lists,
-   * titles and notifications, next to text of the application's. */
-  value = nonempty (content_string (name_content, "name"));
-  if (value != NULL && (clean = matrix_text_dup_name (value)) != NULL)
-    return g_steal_pointer (&clean);
+  state_name = _matrix_room_state_name (name_content, alias_content);
+  if (state_name != NULL)
+    return state_name;
 
-  alias_content = dup_state_content (self, "m.room.canonical_alias", "");
-  value = nonempty (content_string (alias_content, "alias"));
-  if (value != NULL && (clean = matrix_text_dup_name (value)) != NULL)
-    return g_steal_pointer (&clean);
-
-  heroes = summary_heroes (self);
-  if (heroes != NULL && summary_count (self, "m.joined_member_count", &joined) &&
-      summary_count (self, "m.invited_member_count", &invited))
+  heroes = _matrix_room_summary_heroes (self->summary, own_id);
+  if (heroes != NULL && _matrix_room_summary_counts (self->summary, &joined, &invited))
     {
       n_others = joined + invited - 1;
     }
@@ -494,16 +515,16 @@ dup_fallback_avatar (MatrixRoom *self)
   g_autoptr(JsonObject) alias_content = dup_state_content (self, "m.room.canonical_alias", "");
   g_autoptr(JsonObject) member = NULL;
   g_autoptr(GPtrArray) heroes = NULL;
+  g_autofree char *state_name = NULL;
   gint64 joined, invited;
 
-  if (nonempty (content_string (name_content, "name")) != NULL ||
-      nonempty (content_string (alias_content, "alias")) != NULL)
+  state_name = _matrix_room_state_name (name_content, alias_content);
+  if (state_name != NULL)
     return NULL;
 
-  heroes = summary_heroes (self);
+  heroes = _matrix_room_summary_heroes (self->summary, matrix_client_get_user_id (self->client));
   if (heroes == NULL || heroes->len != 1 ||
-      !summary_count (self, "m.joined_member_count", &joined) ||
-      !summary_count (self, "m.invited_member_count", &invited) || joined + invited > 2)
+      !_matrix_room_summary_counts (self->summary, &joined, &invited) || joined + invited > 2)
     return NULL;
 
   member = dup_state_content (self, "m.room.member", g_ptr_array_index (heroes, 0));

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "matrix-client.h"
 #include "matrix-event.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,12 @@ typedef struct {
   GPtrArray         *invite_state;  /* JsonObject, validated stripped state; INVITE only */
   GPtrArray         *ephemeral;     /* JsonObject {type, content}; JOIN only, nullable */
   GPtrArray         *account_data;  /* JsonObject {type, content}; JOIN only, nullable */
+  /* What a limited timeline left out, fetched with /messages back to the
+   * stored events (matrix-client-gaps.c): oldest first, nullable; with a
+   * gap before it when @gap_limited, from @gap_prev_batch. */
+  GPtrArray         *gap_events;
+  gboolean           gap_limited;
+  char              *gap_prev_batch;
 } MatrixSyncRoom;
 
 typedef struct {
@@ -53,5 +60,15 @@ gboolean            _matrix_sync_validate_stripped_event (JsonObject  *object,
 GPtrArray          *_matrix_sync_basic_events            (JsonNode    *section);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MatrixSyncResponse, _matrix_sync_response_free)
+
+/* In matrix-client-gaps.c. */
+void                _matrix_client_fill_gaps_async  (MatrixClient        *self,
+                                                     MatrixSyncResponse  *response,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean            _matrix_client_fill_gaps_finish (MatrixClient        *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
 
 G_END_DECLS

@@ -21,8 +21,14 @@
  * is left out, and a response with more rooms or events than Synapse ever
  * sends in one sync fails whole. */
 
-/* The spec's limit on an event, of which a client sees only a part. */
+/* The spec's limit on an event: 65,536 bytes of canonical JSON (UTF-8,
+ * nothing escaped) in the federation format, of which a client sees only a
+ * part. What the server adds in `unsigned` (a state event's previous
+ * content, a thread's latest event, what redacted it) is not part of the
+ * event, and is bounded apart. Both are measured by the bytes the text
+ * stands for: a server may send every non-ASCII character escaped. */
 #define MAX_EVENT_BYTES 65536
+#define MAX_UNSIGNED_BYTES (3 * MAX_EVENT_BYTES)
 #define MAX_SYNC_ROOMS 10000
 #define MAX_SYNC_EVENTS 100000
 
@@ -38,6 +44,8 @@ sync_room_free (MatrixSyncRoom *room)
   g_clear_pointer (&room->invite_state, g_ptr_array_unref);
   g_clear_pointer (&room->ephemeral, g_ptr_array_unref);
   g_clear_pointer (&room->account_data, g_ptr_array_unref);
+  g_clear_pointer (&room->gap_events, g_ptr_array_unref);
+  g_free (room->gap_prev_batch);
   g_free (room);
 }
 
@@ -290,7 +298,7 @@ read_events (MatrixJsonReader *reader,
       g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonNode) node = NULL;
       MatrixEvent *event;
-      gsize start;
+      gsize start, unsigned_bytes = 0;
 
       if (_matrix_json_reader_peek (reader) != JSON_NODE_OBJECT)
         {
@@ -312,15 +320,24 @@ read_events (MatrixJsonReader *reader,
           continue;
         }
 
-      start = _matrix_json_reader_get_offset (reader);
-      event = _matrix_event_read (reader, room_id, state_only, &local_error);
+      start = _matrix_json_reader_get_decoded_offset (reader);
+      event = _matrix_event_read (reader, room_id, state_only, &unsigned_bytes, &local_error);
       if (_matrix_json_reader_failed (reader))
         return;
-      if (event != NULL && _matrix_json_reader_get_offset (reader) - start > MAX_EVENT_BYTES)
+      if (event != NULL &&
+          _matrix_json_reader_get_decoded_offset (reader) - start - unsigned_bytes > MAX_EVENT_BYTES)
         {
           g_ptr_array_add (events->notes,
                            g_strdup_printf ("%s.events[%u]: larger than %u bytes", where, i,
                                             MAX_EVENT_BYTES));
+          g_object_unref (event);
+          continue;
+        }
+      if (event != NULL && unsigned_bytes > MAX_UNSIGNED_BYTES)
+        {
+          g_ptr_array_add (events->notes,
+                           g_strdup_printf ("%s.events[%u]: its unsigned data is larger than %u bytes",
+                                            where, i, MAX_UNSIGNED_BYTES));
           g_object_unref (event);
           continue;
         }

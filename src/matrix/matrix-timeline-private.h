@@ -79,4 +79,13 @@ void                _matrix_timeline_set_redactions_func (MatrixTimeline     *se
 gboolean            _matrix_timeline_replace_event       (MatrixTimeline     *self,
                                                           MatrixEvent        *event);
 
+/* For MatrixThread (matrix-thread.c). */
+MatrixTimelineItem *_matrix_timeline_get_row            (MatrixTimeline *self,
+                                                         const char     *event_id);
+MatrixEvent        *_matrix_timeline_get_row_event      (MatrixTimeline *self,
+                                                         const char     *event_id);
+GPtrArray          *_matrix_timeline_dup_thread_replies (MatrixTimeline *self,
+                                                         const char     *root_event_id);
+MatrixClient       *_matrix_timeline_get_client         (MatrixTimeline *self);
+
 G_END_DECLS

@@ -536,7 +536,10 @@ show_echo (MatrixTimeline     *self,
       json_object_set_object_member (object, "content",
                                      json_object_ref (matrix_timeline_item_get_content (echo)));
       edit = matrix_event_new_from_json (self->room_id, object, NULL);
-      if (edit != NULL)
+      /* A reply in a thread counts in it at once; an edit shows as it will be. */
+      if (edit != NULL && g_strcmp0 (matrix_event_get_relation_type (edit), "m.thread") == 0)
+        relations_changed (row, _matrix_relation_set_add (relations, edit));
+      else if (edit != NULL)
         relations_changed (row, _matrix_relation_set_add_echo_edit (relations, edit));
     }
 }
@@ -1596,6 +1599,89 @@ matrix_timeline_send_reply_async (MatrixTimeline      *self,
                                        matrix_client_get_user_id (self->client));
   send_new (self, "m.room.message", content, NULL, cancellable, callback, user_data,
             matrix_timeline_send_reply_async);
+}
+
+/**
+ * matrix_timeline_send_thread_reply_async:
+ * @self: a #MatrixTimeline
+ * @root_event_id: the event the thread hangs from
+ * @type: text, emote or notice
+ * @body: the plain text
+ * @formatted_body: (nullable): the same as HTML, or %NULL
+ * @mentions: (nullable) (array zero-terminated=1): user ids mentioned
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the event id, or an error
+ * @user_data: data for @callback
+ *
+ * Sends a message into the thread of @root_event_id (`m.relates_to` with
+ * `rel_type` `m.thread`, and the reply fallback to the thread's newest
+ * message for clients without threads). It is not a row: it counts in the
+ * root's thread at once (see matrix_timeline_dup_thread()). Finish with
+ * matrix_timeline_send_finish().
+ */
+void
+matrix_timeline_send_thread_reply_async (MatrixTimeline      *self,
+                                         const char          *root_event_id,
+                                         MatrixMessageType    type,
+                                         const char          *body,
+                                         const char          *formatted_body,
+                                         const char * const  *mentions,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = NULL;
+  MatrixTimelineItem *row = NULL;
+  MatrixEvent *latest = NULL;
+
+  g_return_if_fail (MATRIX_IS_TIMELINE (self));
+  g_return_if_fail (root_event_id != NULL);
+  g_return_if_fail (body != NULL);
+
+  row = g_hash_table_lookup (self->rows, root_event_id);
+  if (row != NULL)
+    latest = matrix_timeline_item_get_thread_latest (row);
+  content = _matrix_content_new_thread_reply (root_event_id,
+                                              latest != NULL && !g_str_has_prefix (matrix_event_get_event_id (latest), "~")
+                                                ? matrix_event_get_event_id (latest) : NULL,
+                                              type, body, formatted_body, mentions,
+                                              matrix_client_get_user_id (self->client));
+  send_new (self, "m.room.message", content, root_event_id, cancellable, callback, user_data,
+            matrix_timeline_send_thread_reply_async);
+}
+
+/* The event of @event_id's row, if the timeline shows it, and the replies
+ * of its thread known here (see MatrixThread). */
+MatrixEvent *
+_matrix_timeline_get_row_event (MatrixTimeline *self,
+                                const char     *event_id)
+{
+  MatrixTimelineItem *row = g_hash_table_lookup (self->rows, event_id);
+
+  return row != NULL ? matrix_timeline_item_get_event (row) : NULL;
+}
+
+MatrixTimelineItem *
+_matrix_timeline_get_row (MatrixTimeline *self,
+                          const char     *event_id)
+{
+  return g_hash_table_lookup (self->rows, event_id);
+}
+
+GPtrArray *
+_matrix_timeline_dup_thread_replies (MatrixTimeline *self,
+                                     const char     *root_event_id)
+{
+  MatrixTimelineItem *row = NULL;
+  MatrixRelationSet *relations = relations_of (self, root_event_id, &row);
+
+  return _matrix_relation_set_dup_thread (relations);
+}
+
+MatrixClient *
+_matrix_timeline_get_client (MatrixTimeline *self)
+{
+  return self->client;
 }
 
 /**

@@ -30,6 +30,9 @@ typedef enum {
 #define MATRIX_TYPE_MESSAGE_TYPE (matrix_message_type_get_type ())
 GType matrix_message_type_get_type (void) G_GNUC_CONST;
 
+/* See matrix-thread.h. */
+typedef struct _MatrixThread MatrixThread;
+
 #define MATRIX_TYPE_TIMELINE (matrix_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixTimeline, matrix_timeline, MATRIX, TIMELINE, GObject)
 
@@ -100,6 +103,17 @@ void        matrix_timeline_send_reply_async    (MatrixTimeline      *self,
                                                  GCancellable        *cancellable,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
+void        matrix_timeline_send_thread_reply_async (MatrixTimeline      *self,
+                                                 const char          *root_event_id,
+                                                 MatrixMessageType    type,
+                                                 const char          *body,
+                                                 const char          *formatted_body,
+                                                 const char * const  *mentions,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+MatrixThread *matrix_timeline_dup_thread        (MatrixTimeline      *self,
+                                                 const char          *root_event_id);
 void        matrix_timeline_send_edit_async     (MatrixTimeline      *self,
                                                  MatrixEvent         *original,
                                                  const char          *body,

@@ -16,6 +16,7 @@
 #include "matrix-sqlite-store.h"
 #include "matrix-store.h"
 #include "matrix-text.h"
+#include "matrix-thread.h"
 #include "matrix-timeline.h"
 #include "matrix-timeline-item.h"
 #include "matrix-version.h"

@@ -142,9 +142,11 @@ popdown (MessageMenu *menu)
     gtk_popover_popdown (GTK_POPOVER (menu->popover));
 }
 
+/* Activates @action (the composer's reply or edit, the window's thread)
+ * with the event id of the menu's message. */
 static void
-forward_to_composer (MessageMenu *menu,
-                     const char  *action)
+activate_on_event (MessageMenu *menu,
+                   const char  *action)
 {
   MatrixTimelineItem *item = item_of (menu);
 
@@ -160,7 +162,15 @@ reply_activated (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
-  forward_to_composer (user_data, "conversation.reply");
+  activate_on_event (user_data, "conversation.reply");
+}
+
+static void
+open_thread_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  activate_on_event (user_data, "win.open-thread");
 }
 
 static void
@@ -168,7 +178,7 @@ edit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  forward_to_composer (user_data, "conversation.edit");
+  activate_on_event (user_data, "conversation.edit");
 }
 
 static void
@@ -470,6 +480,7 @@ confab_event_row_menu_attach (ConfabEventRow *row)
   const GActionEntry entries[] = {
     { "reply", reply_activated, NULL, NULL, NULL, { 0 } },
     { "edit", edit_activated, NULL, NULL, NULL, { 0 } },
+    { "open-thread", open_thread_activated, NULL, NULL, NULL, { 0 } },
     { "react", react_activated, "s", NULL, NULL, { 0 } },
     { "react-more", react_more_activated, NULL, NULL, NULL, { 0 } },
     { "delete", delete_activated, NULL, NULL, NULL, { 0 } },

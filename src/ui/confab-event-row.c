@@ -48,6 +48,7 @@ struct _ConfabEventRow
   GtkWidget          *edited_label;
   ConfabReactionBar  *reaction_bar;
   GtkLabel           *thread_label;
+  GtkWidget          *thread_button;
   GtkBox             *receipts_box;
   GtkWidget          *menu_button;
   GtkSpinner         *gap_spinner;
@@ -268,7 +269,7 @@ update_relations (ConfabEventRow *self)
 
       gtk_label_set_text (self->thread_label, summary);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->thread_label), n_replies > 0);
+  gtk_widget_set_visible (self->thread_button, n_replies > 0);
   gtk_widget_set_visible (self->menu_button,
                           self->item != NULL &&
                           matrix_timeline_item_get_kind (self->item) != MATRIX_TIMELINE_ITEM_GAP);
@@ -571,6 +572,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, reaction_bar);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, thread_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, thread_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, receipts_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_clicked);

@@ -5,11 +5,12 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-thread-window.h"
 #include "confab-window-private.h"
 
 /* The window's actions: logging out, searching and moving between rooms,
- * joining, creating and leaving rooms, and showing a toast for its
- * children (win.show-toast). */
+ * joining, creating and leaving rooms, opening a thread of the open room,
+ * and showing a toast for its children (win.show-toast). */
 
 static void
 logout_activated (GtkWidget  *widget,
@@ -289,6 +290,24 @@ show_toast_activated (GtkWidget  *widget,
   confab_window_show_toast (CONFAB_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* win.open-thread (s): the thread of that event of the open room, in a
+ * window of its own. */
+static void
+open_thread_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  GtkWidget *window;
+
+  if (self->room == NULL)
+    return;
+  window = confab_thread_window_new (GTK_WINDOW (self), self->room,
+                                     g_variant_get_string (parameter, NULL));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 void
 _confab_window_class_install_actions (GtkWidgetClass *widget_class)
 {
@@ -300,4 +319,5 @@ _confab_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.create-room", NULL, create_room_activated);
   gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-thread", "s", open_thread_activated);
 }

@@ -10,10 +10,15 @@
 #define PEER_HTTP_TIMEOUT_S 60
 
 struct _Peer {
-  SoupSession *session;
-  char        *user_id;
-  char        *access_token;
-  char        *since;
+  SoupSession      *session;
+  char             *user_id;
+  char             *device_id;
+  char             *access_token;
+  char             *since;
+  /* peer_new_nio(): tests/integration/nio-peer.py, a matrix-nio client
+   * doing what the peer does, one JSON command and answer a line. */
+  GSubprocess      *nio;
+  GDataInputStream *nio_out;
 };
 
 static const char *
@@ -298,8 +303,101 @@ peer_new (const char *prefix)
   reply = peer_request (self, "POST", "v3/login", body, &error);
   g_assert_no_error (error);
   self->user_id = g_strdup (get_string (reply, "user_id"));
+  self->device_id = g_strdup (get_string (reply, "device_id"));
   self->access_token = g_strdup (get_string (reply, "access_token"));
   return self;
+}
+
+/* --- the matrix-nio peer ------------------------------------------------- */
+
+/* Sends @command to the nio peer and returns what it answered, or fails
+ * the test with the peer's reason. */
+static JsonNode *
+nio_call (Peer       *self,
+          JsonObject *command)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), command);
+  g_autofree char *line = json_to_string (node, FALSE);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  GOutputStream *in = g_subprocess_get_stdin_pipe (self->nio);
+  JsonObject *answer;
+  gsize written;
+
+  if (!g_output_stream_write_all (in, line, strlen (line), &written, NULL, &error) ||
+      !g_output_stream_write_all (in, "\n", 1, &written, NULL, &error) ||
+      !g_output_stream_flush (in, NULL, &error))
+    g_error ("nio peer %s: %s", self->user_id, error->message);
+  text = g_data_input_stream_read_line_utf8 (self->nio_out, NULL, NULL, &error);
+  if (text == NULL)
+    g_error ("nio peer %s: no answer to %s%s%s", self->user_id, line,
+             error != NULL ? ": " : "", error != NULL ? error->message : "");
+  if (!json_parser_load_from_data (parser, text, -1, &error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    g_error ("nio peer %s: not JSON: %s", self->user_id, text);
+  answer = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (answer, "error"))
+    g_error ("nio peer %s: %s: %s", self->user_id, line,
+             json_object_get_string_member (answer, "error"));
+  return json_node_copy (json_object_get_member (answer, "ok"));
+}
+
+static JsonObject *
+nio_command (const char *op)
+{
+  JsonObject *command = json_object_new ();
+
+  json_object_set_string_member (command, "op", op);
+  return command;
+}
+
+static char *
+nio_call_string (Peer       *self,
+                 JsonObject *command)
+{
+  g_autoptr(JsonNode) result = nio_call (self, command);
+
+  g_assert_true (JSON_NODE_HOLDS_VALUE (result));
+  return g_strdup (json_node_get_string (result));
+}
+
+static JsonObject *
+content_object (const char *content)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, content, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+Peer *
+peer_new_nio (const char *prefix)
+{
+  Peer *self = peer_new (prefix);
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "integration", "nio-peer.py", NULL);
+  const char *argv[] = { required_env ("CONFAB_PEER_PYTHON"), script, synapse_get_url (),
+                         self->user_id, self->device_id, self->access_token, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ready = NULL;
+
+  self->nio = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                 &error);
+  g_assert_no_error (error);
+  self->nio_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->nio));
+  ready = g_data_input_stream_read_line_utf8 (self->nio_out, NULL, NULL, &error);
+  if (g_strcmp0 (ready, "{\"ok\": \"ready\"}") != 0)
+    g_error ("the nio peer did not start: %s", ready != NULL ? ready : "(nothing)");
+  return self;
+}
+
+gboolean
+peer_is_nio (Peer *self)
+{
+  return self->nio != NULL;
 }
 
 Peer *
@@ -315,6 +413,14 @@ peer_new_with_token (const char *access_token)
 void
 peer_free (Peer *self)
 {
+  if (self->nio != NULL)
+    {
+      g_output_stream_close (g_subprocess_get_stdin_pipe (self->nio), NULL, NULL);
+      g_subprocess_wait (self->nio, NULL, NULL);
+      g_clear_object (&self->nio_out);
+      g_clear_object (&self->nio);
+    }
+  g_free (self->device_id);
   g_clear_object (&self->session);
   g_free (self->user_id);
   g_free (self->access_token);
@@ -366,9 +472,17 @@ peer_create_room (Peer       *self,
                   const char *name)
 {
   g_autoptr(JsonObject) reply = NULL;
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"topic\": \"Topic of %s\", "
-                                           "\"preset\": \"private_chat\"}", name, name);
+  g_autofree char *body = NULL;
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("create_room");
+
+      json_object_set_string_member (command, "name", name);
+      return nio_call_string (self, command);
+    }
+  body = g_strdup_printf ("{\"name\": \"%s\", \"topic\": \"Topic of %s\", "
+                          "\"preset\": \"private_chat\"}", name, name);
   reply = peer_call (self, "POST", "v3/createRoom", body);
   return g_strdup (get_string (reply, "room_id"));
 }
@@ -382,6 +496,15 @@ peer_invite (Peer       *self,
   g_autofree char *path = g_strdup_printf ("v3/rooms/%s/invite", room);
   g_autofree char *body = g_strdup_printf ("{\"user_id\": \"%s\"}", user_id);
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("invite");
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_object_set_string_member (command, "user_id", user_id);
+      json_node_unref (nio_call (self, command));
+      return;
+    }
   json_object_unref (peer_call (self, "POST", path, body));
 }
 
@@ -392,6 +515,14 @@ peer_join (Peer       *self,
   g_autofree char *room = escape (room_id);
   g_autofree char *path = g_strdup_printf ("v3/join/%s", room);
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("join");
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_node_unref (nio_call (self, command));
+      return;
+    }
   json_object_unref (peer_call (self, "POST", path, "{}"));
 }
 
@@ -402,6 +533,14 @@ peer_leave (Peer       *self,
   g_autofree char *room = escape (room_id);
   g_autofree char *path = g_strdup_printf ("v3/rooms/%s/leave", room);
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("leave");
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_node_unref (nio_call (self, command));
+      return;
+    }
   json_object_unref (peer_call (self, "POST", path, "{}"));
 }
 
@@ -424,6 +563,8 @@ peer_send_text (Peer       *self,
   node = json_node_init_object (json_node_alloc (), content);
   text = json_to_string (node, FALSE);
 
+  if (self->nio != NULL)
+    return peer_send_event (self, room_id, "m.room.message", text);
   reply = peer_call (self, "PUT", path, text);
   return g_strdup (get_string (reply, "event_id"));
 }
@@ -439,8 +580,18 @@ peer_send_event (Peer       *self,
   g_autofree char *type = escape (event_type);
   g_autofree char *path = g_strdup_printf ("v3/rooms/%s/send/%s/peer-event-%u-%u",
                                            room, type, (guint) getpid (), ++txn);
-  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, content);
+  g_autoptr(JsonObject) reply = NULL;
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("send");
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_object_set_string_member (command, "type", event_type);
+      json_object_set_object_member (command, "content", content_object (content));
+      return nio_call_string (self, command);
+    }
+  reply = peer_call (self, "PUT", path, content);
   return g_strdup (get_string (reply, "event_id"));
 }
 
@@ -454,8 +605,17 @@ peer_redact (Peer       *self,
   g_autofree char *event = escape (event_id);
   g_autofree char *path = g_strdup_printf ("v3/rooms/%s/redact/%s/peer-redact-%u-%u",
                                            room, event, (guint) getpid (), ++txn);
-  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, "{}");
+  g_autoptr(JsonObject) reply = NULL;
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("redact");
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_object_set_string_member (command, "event_id", event_id);
+      return nio_call_string (self, command);
+    }
+  reply = peer_call (self, "PUT", path, "{}");
   return g_strdup (get_string (reply, "event_id"));
 }
 
@@ -470,8 +630,19 @@ peer_set_state (Peer       *self,
   g_autofree char *type = escape (event_type);
   g_autofree char *key = escape (state_key);
   g_autofree char *path = g_strdup_printf ("v3/rooms/%s/state/%s/%s", room, type, key);
-  g_autoptr(JsonObject) reply = peer_call (self, "PUT", path, content);
+  g_autoptr(JsonObject) reply = NULL;
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("set_state");
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_object_set_string_member (command, "type", event_type);
+      json_object_set_string_member (command, "state_key", state_key);
+      json_object_set_object_member (command, "content", content_object (content));
+      return nio_call_string (self, command);
+    }
+  reply = peer_call (self, "PUT", path, content);
   return g_strdup (get_string (reply, "event_id"));
 }
 
@@ -482,8 +653,20 @@ peer_get_messages (Peer       *self,
 {
   g_autofree char *room = escape (room_id);
   g_autofree char *path = g_strdup_printf ("v3/rooms/%s/messages?dir=b&limit=%u", room, limit);
-  g_autoptr(JsonObject) reply = peer_call (self, "GET", path, NULL);
+  g_autoptr(JsonObject) reply = NULL;
 
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("messages");
+      g_autoptr(JsonNode) chunk = NULL;
+
+      json_object_set_string_member (command, "room_id", room_id);
+      json_object_set_int_member (command, "limit", limit);
+      chunk = nio_call (self, command);
+      g_assert_true (JSON_NODE_HOLDS_ARRAY (chunk));
+      return json_array_ref (json_node_get_array (chunk));
+    }
+  reply = peer_call (self, "GET", path, NULL);
   g_assert_true (json_object_has_member (reply, "chunk"));
   return json_array_ref (json_object_get_array_member (reply, "chunk"));
 }
@@ -539,6 +722,11 @@ peer_sync (Peer *self,
 void
 peer_mark_sync_position (Peer *self)
 {
+  if (self->nio != NULL)
+    {
+      json_node_unref (nio_call (self, nio_command ("mark_sync")));
+      return;
+    }
   json_object_unref (peer_sync (self, 0));
 }
 
@@ -630,6 +818,24 @@ peer_wait_for_ephemeral (Peer       *self,
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
+  while (self->nio != NULL)
+    {
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      JsonObject *command = nio_command ("wait_ephemeral");
+      g_autoptr(JsonNode) content = NULL;
+
+      if (left_ms <= 0)
+        g_error ("%s did not see the %s it waited for in %s within %u ms", self->user_id, type,
+                 room_id, timeout_ms);
+      json_object_set_string_member (command, "room_id", room_id);
+      json_object_set_string_member (command, "type", type);
+      json_object_set_int_member (command, "timeout_ms", left_ms);
+      content = nio_call (self, command);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (content));
+      if (check == NULL || check (json_node_get_object (content), data))
+        return json_object_ref (json_node_get_object (content));
+    }
+
   g_assert_nonnull (self->since);
 
   for (;;)
@@ -660,6 +866,26 @@ peer_wait_for_event (Peer       *self,
                      guint       timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  if (self->nio != NULL)
+    {
+      JsonObject *command = nio_command ("wait_event");
+      g_autoptr(JsonNode) event = NULL;
+      const struct { const char *name, *value; } filters[] = {
+        { "type", event_type }, { "msgtype", msgtype }, { "body", body }, { "sender", sender },
+      };
+
+      json_object_set_string_member (command, "room_id", room_id);
+      for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+        if (filters[i].value != NULL)
+          json_object_set_string_member (command, filters[i].name, filters[i].value);
+        else
+          json_object_set_null_member (command, filters[i].name);
+      json_object_set_int_member (command, "timeout_ms", timeout_ms);
+      event = nio_call (self, command);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (event));
+      return json_object_ref (json_node_get_object (event));
+    }
 
   g_assert_nonnull (self->since);
 

@@ -32,6 +32,12 @@ typedef struct _Peer Peer;
 
 /* Registers a new user named after @prefix and logs in. */
 Peer       *peer_new                 (const char   *prefix);
+/* Likewise, and what the peer then does (rooms, sending, redacting, state,
+ * reading messages, waiting for events) it does as a matrix-nio client:
+ * tests/integration/nio-peer.py run by CONFAB_PEER_PYTHON. Peer_request()
+ * stays plain HTTP with the same token. */
+Peer       *peer_new_nio             (const char   *prefix);
+gboolean    peer_is_nio              (Peer         *self);
 /* A peer that uses @access_token as is, to see how the server treats it. */
 Peer       *peer_new_with_token      (const char   *access_token);
 void        peer_free                (Peer         *self);

@@ -7,6 +7,11 @@ peer sends messages, kills it with SIGKILL at random moments (seeded, printed)
 and starts it again each time. At the end its SQLite store must hold every
 message exactly once, in the order of the peer's own /messages.
 
+Then downtime: sync-log (with the server's default sync limits this time) is
+stopped, the peer sends 30 messages, and sync-log starts again: its first
+sync is limited to the last few, and the store must still hold all 30, in
+order (the client fills the gap with /messages before it commits).
+
 Stdlib only. Prints TAP. Fails (does not skip) when Synapse does not start.
 """
 
@@ -25,6 +30,7 @@ import urllib.parse
 import urllib.request
 
 TEST_NAME = "/integration/store/kill-restart"
+DOWNTIME_TEST_NAME = "/integration/store/downtime-gap-filled"
 
 
 def log(msg):
@@ -141,6 +147,53 @@ class SyncLog:
     def printed(self):
         with self.lock:
             return list(self.lines)
+
+
+def downtime(args, url, peer, bob, env, tmp):
+    """sync-log away while 30 messages are sent: all 30 stored on return."""
+    store_dir = os.path.join(tmp, "downtime-store")
+    room_id = peer.request("POST", "/_matrix/client/v3/createRoom",
+                           {"preset": "private_chat", "name": "Downtime",
+                            "invite": [bob["user_id"]]})["room_id"]
+    Server(url, bob["access_token"]).request(
+        "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/join", {})
+
+    def send(txn, body):
+        return peer.request(
+            "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/{txn}",
+            {"msgtype": "m.text", "body": body})["event_id"]
+
+    # The server's default timeline limit for each sync (10 for Synapse).
+    sync_log = SyncLog([args.sync_log, "--store", store_dir, "--homeserver", url,
+                        "--user", "bob", "--password-file", "-"], env, "bob-password")
+    sync_log.start()
+    sync_log.wait_for({send("before", "before the downtime")}, 60)
+    sync_log.stop()
+
+    missed = [send(f"away{i}", f"sent while away {i}") for i in range(30)]
+    sync_log.start()
+    sync_log.wait_for(set(missed), 60)
+    sync_log.stop()
+
+    dump = subprocess.run([args.sync_log, "--store", store_dir, "--dump"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    check(dump.returncode == 0, f"sync-log --dump failed: {dump.stderr}")
+    stored_ids = [json.loads(line)["event_id"] for line in dump.stdout.splitlines()
+                  if line.strip() and json.loads(line)["room_id"] == room_id]
+    history = peer.request(
+        "GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/messages?dir=b&limit=1000")
+    server_order = [e["event_id"] for e in reversed(history["chunk"])]
+    check(stored_ids == server_order,
+          f"the store holds {len(stored_ids)} events of the room, the server "
+          f"{len(server_order)}; missing {[e for e in server_order if e not in stored_ids][:3]}")
+    printed = [e["event_id"] for _, e in sync_log.printed()]
+    check(len(printed) == len(set(printed)), "an event was printed twice")
+    log(f"downtime: 30 messages missed, {len(stored_ids)} events stored in server order")
+    print(f"ok 2 {DOWNTIME_TEST_NAME}", flush=True)
+    results.append(True)
+
+
+results = []
 
 
 def run(args):
@@ -272,6 +325,10 @@ def run(args):
             f"{len(stored_ids)} events stored, {len(sent)} messages (with the last), "
             f"{len(printed)} printed after their commit; sending took {send_seconds:.1f} s; "
             f"total {time.monotonic() - started:.1f} s")
+        print(f"ok 1 {TEST_NAME}", flush=True)
+        results.append(True)
+
+        downtime(args, url, peer, bob, env, tmp)
     finally:
         if sync_log is not None and sync_log.proc is not None and sync_log.proc.poll() is None:
             sync_log.proc.kill()
@@ -298,14 +355,15 @@ def main():
     if args.kills < 20:
         parser.error("the kill test kills at least 20 times")
 
-    print("1..1", flush=True)
+    print("1..2", flush=True)
     try:
         run(args)
     except Exception as e:  # any failure is the test's failure
         log(f"{type(e).__name__}: {e}")
-        print(f"not ok 1 {TEST_NAME}", flush=True)
+        names = [TEST_NAME, DOWNTIME_TEST_NAME]
+        for n in range(len(results), 2):
+            print(f"not ok {n + 1} {names[n]}", flush=True)
         return 1
-    print(f"ok 1 {TEST_NAME}", flush=True)
     return 0
 
 

@@ -6,8 +6,8 @@
 
 #include "integration-utils.h"
 
-/* Conversations against a real Synapse: another client (the peer, plain
- * HTTP) edits, reacts, takes a reaction back, replies and answers in a
+/* Conversations against a real Synapse: another client (the peer, a
+ * matrix-nio client: tests/integration/nio-peer.py) edits, reacts, takes a reaction back, replies and answers in a
  * thread, and the library's models show each as the spec says, live and
  * after a restart from the SQLite store; the library sends replies, edits,
  * reactions and redactions, and the peer reads exactly the events the spec
@@ -245,7 +245,7 @@ static void
 test_peer_relations_shown (void)
 {
   g_autoptr(Ours) ours = ours_new ("watcher");
-  g_autoptr(Peer) peer = peer_new ("chatty");
+  g_autoptr(Peer) peer = peer_new_nio ("chatty");
   g_autofree char *room_id = joined_room (ours, peer, "Conversation");
   g_autofree char *user_id = g_strdup (matrix_client_get_user_id (ours->client));
   g_autofree char *message = NULL, *edit = NULL, *like = NULL, *party = NULL, *unparty = NULL;
@@ -381,7 +381,7 @@ static void
 test_sent_as_the_spec_has_them (void)
 {
   g_autoptr(Ours) ours = ours_new ("speaker");
-  g_autoptr(Peer) peer = peer_new ("listener");
+  g_autoptr(Peer) peer = peer_new_nio ("listener");
   g_autofree char *room_id = joined_room (ours, peer, "Spec room");
   g_autofree char *question = NULL, *mine = NULL, *reply = NULL, *edit = NULL, *reaction = NULL;
   g_autofree char *redaction = NULL, *expected = NULL;
@@ -521,7 +521,7 @@ static void
 test_typing_and_receipts (void)
 {
   g_autoptr(Ours) ours = ours_new ("typist");
-  g_autoptr(Peer) peer = peer_new ("reader");
+  g_autoptr(Peer) peer = peer_new_nio ("reader");
   g_autofree char *room_id = joined_room (ours, peer, "Typing room");
   g_autofree char *user_id = g_strdup (matrix_client_get_user_id (ours->client));
   g_autofree char *message = NULL, *path = NULL, *escaped_room = NULL, *escaped_peer = NULL;

@@ -6,6 +6,7 @@
 #include "confab-event-row-actions.h"
 #include "confab-read-receipts.h"
 #include "confab-room-row.h"
+#include "confab-thread-window.h"
 #include "confab-timeline-view.h"
 #include "confab-window.h"
 #include "ui-test-utils.h"
@@ -907,6 +908,125 @@ test_divider_at_fully_read_marker (Fixture       *f,
                    ==, "$m3");
 }
 
+static gboolean
+thread_window_open (gpointer data)
+{
+  ConfabThreadWindow **window = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (CONFAB_IS_THREAD_WINDOW (toplevel))
+        {
+          *window = CONFAB_THREAD_WINDOW (toplevel);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+thread_has_four (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (confab_thread_window_get_thread (data))) == 4;
+}
+
+static gboolean
+thread_has_five (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (confab_thread_window_get_thread (data))) == 5;
+}
+
+static FakeRequest *
+thread_reply_request (Fixture *f)
+{
+  GPtrArray *requests = fake_homeserver_get_requests (f->server);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+
+      if (g_str_equal (request->method, "PUT") &&
+          g_str_has_prefix (request->path, "/_matrix/client/v3/rooms/!conv:example.org/send/"))
+        return request;
+    }
+  return NULL;
+}
+
+static gboolean
+thread_reply_sent (gpointer data)
+{
+  return thread_reply_request (data) != NULL;
+}
+
+/* The thread summary opens the thread in a window of its own: the root,
+ * the replies the timeline saw and the older one the server has; an answer
+ * typed there goes into the thread (m.thread, the fallback to its newest). */
+static void
+test_thread_window (Fixture       *f,
+                    gconstpointer  data)
+{
+  ConfabThreadWindow *window = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) bodies = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  g_autofree char *png = NULL;
+  GtkWidget *row, *button;
+  FakeRequest *request;
+  JsonObject *relates_to;
+
+  open_conversation (f);
+  fake_homeserver_queue_json (f->server, "GET",
+    "/_matrix/client/v1/rooms/%21conv%3Aexample.org/relations/%24m1/m.thread?dir=b&limit=50", 200,
+    "{\"chunk\":["
+    RELATED ("$t2", "m.room.message", "@dave:example.org", "1700000460000",
+             "{\"msgtype\":\"m.text\",\"body\":\"Same here\","
+             "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":\"$m1\"}}") ","
+    RELATED ("$t1", "m.room.message", "@carol:example.org", "1700000450000",
+             "{\"msgtype\":\"m.text\",\"body\":\"Reading them now\","
+             "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":\"$m1\"}}") ","
+    RELATED ("$t0", "m.room.message", "@erin:example.org", "1700000120000",
+             "{\"msgtype\":\"m.text\",\"body\":\"Not yet, where are they?\","
+             "\"m.relates_to\":{\"rel_type\":\"m.thread\",\"event_id\":\"$m1\"}}") "]}", FALSE);
+
+  row = row_for (f, "$m1");
+  button = template_child (row, CONFAB_TYPE_EVENT_ROW, "thread_button");
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Open the thread");
+  g_signal_emit_by_name (button, "clicked");
+  ui_wait_until (thread_window_open, &window, 5000, "the thread's window");
+  ui_wait_until (thread_has_four, window, 5000, "the thread read from the server");
+  ui_wait_frames (GTK_WIDGET (window), 3);
+
+  g_assert_true (has_label (GTK_WIDGET (window), "Has anyone read the release notes?"));
+  g_assert_true (has_label (GTK_WIDGET (window), "Not yet, where are they?"));
+  g_assert_true (has_label (GTK_WIDGET (window), "Erin"));
+  g_assert_true (has_label (GTK_WIDGET (window), "Same here"));
+
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/send/m.room.message/*", 200,
+                              "{\"event_id\":\"$t3\"}", FALSE);
+  entries = ui_find_widgets (GTK_WIDGET (window), GTK_TYPE_ENTRY);
+  g_assert_cmpuint (entries->len, ==, 1);
+  gtk_editable_set_text (GTK_EDITABLE (entries->pdata[0]), "Here they are");
+  g_signal_emit_by_name (entries->pdata[0], "activate");
+  ui_wait_until (thread_has_five, window, 5000, "our answer in the thread");
+  ui_wait_until (thread_reply_sent, f, 5000, "the answer sent");
+  request = thread_reply_request (f);
+  sent = fake_request_parse_json (request);
+  relates_to = json_object_get_object_member (json_node_get_object (sent), "m.relates_to");
+  g_assert_cmpstr (json_object_get_string_member (relates_to, "rel_type"), ==, "m.thread");
+  g_assert_cmpstr (json_object_get_string_member (relates_to, "event_id"), ==, "$m1");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (relates_to,
+                                                                                  "m.in_reply_to"),
+                                                  "event_id"), ==, "$t2");
+  g_assert_true (has_label (GTK_WIDGET (window), "Here they are"));
+  ui_wait_frames (GTK_WIDGET (window), 3);
+  png = ui_save_png (GTK_WIDGET (window), "thread.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -915,6 +1035,8 @@ main (int   argc,
 
   g_test_add ("/confab/conversation/shown", Fixture, NULL,
               fixture_setup, test_conversation_shown, fixture_teardown);
+  g_test_add ("/confab/conversation/thread-window", Fixture, NULL,
+              fixture_setup, test_thread_window, fixture_teardown);
   g_test_add ("/confab/conversation/divider-at-fully-read-marker", Fixture, NULL,
               fixture_setup, test_divider_at_fully_read_marker, fixture_teardown);
   g_test_add ("/confab/conversation/menu/reply", Fixture, NULL,

@@ -12,6 +12,7 @@
 #include "confab-session.h"
 #include "confab-window.h"
 #include "confab-wrap-bin.h"
+#include "ui-hostile-text.h"
 #include "ui-test-utils.h"
 #include "ui-timeline-utils.h"
 
@@ -27,17 +28,15 @@
 #define SMALL "!small:example.org"
 #define HOSTILE "!hostile:example.org"
 #define DECEIT "!deceit:example.org"
-#define N_BIG 20
-#define BIG_BYTES 60000
+#define N_BIG UI_HOSTILE_N_BIG
 
 #define FSI "\u2068"
 #define PDI "\u2069"
 #define RLO "\u202e"
 #define PDF "\u202c"
 
-/* The budgets of issue 22 (on the real build: see TEST_TIME_BUDGETS_APPLY). */
-#define MAX_OPEN_MS 200
-#define MAX_BLOCK_MS 50
+#define MAX_OPEN_MS UI_HOSTILE_MAX_OPEN_MS
+#define MAX_BLOCK_MS UI_HOSTILE_MAX_BLOCK_MS
 
 static GApplication *app;
 
@@ -48,42 +47,6 @@ typedef struct {
   MatrixStore    *store;   /* weak: the window's store, while it closes */
   guint           n_warnings;
 } Fixture;
-
-/* --- the main loop's watchdog ------------------------------------------------- */
-
-typedef struct {
-  gint64 last;
-  gint64 longest;
-  guint  id;
-} Watchdog;
-
-static gboolean
-watchdog_beat (gpointer data)
-{
-  Watchdog *dog = data;
-  gint64 now = g_get_monotonic_time ();
-
-  dog->longest = MAX (dog->longest, now - dog->last);
-  dog->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-watchdog_start (Watchdog *dog)
-{
-  dog->last = g_get_monotonic_time ();
-  dog->longest = 0;
-  dog->id = g_timeout_add_full (G_PRIORITY_HIGH, 5, watchdog_beat, dog, NULL);
-}
-
-/* The longest the main loop went without running the watchdog, in ms. */
-static double
-watchdog_stop (Watchdog *dog)
-{
-  watchdog_beat (dog);
-  g_clear_handle_id (&dog->id, g_source_remove);
-  return dog->longest / 1000.0;
-}
 
 /* --- what the server sends ---------------------------------------------------- */
 
@@ -116,32 +79,6 @@ append_member (GString    *s,
   g_string_append_c (s, ',');
 }
 
-/* 60 KB of one kind of text a message can hold, different for each @i. */
-static char *
-big_body (guint i)
-{
-  GString *s = g_string_sized_new (BIG_BYTES + 64);
-
-  g_string_append_printf (s, "%u ", i);
-  while (s->len < BIG_BYTES - 16)
-    switch (i % 5)
-      {
-      case 0: g_string_append_c (s, "abcdefghij"[s->len % 10]); break;
-      /* A letter under twenty acute accents, again and again. */
-      case 1:
-        g_string_append_c (s, 'z');
-        for (guint m = 0; m < 20; m++)
-          g_string_append (s, "\u0301");
-        break;
-      /* Overrides and embeddings opened and never closed. */
-      case 2: g_string_append (s, RLO "gnp.exe\u202b\u2067abc"); break;
-      /* Emoji, and emoji joined into one endless grapheme. */
-      case 3: g_string_append (s, s->len % 400 < 200 ? "😀" : "👩\u200d"); break;
-      default: g_string_append (s, "ordinary words of a long message "); break;
-      }
-  return g_string_free (s, FALSE);
-}
-
 static void
 append_hostile_room (GString *s)
 {
@@ -156,7 +93,7 @@ append_hostile_room (GString *s)
   for (guint i = 1; i <= N_BIG; i++)
     {
       g_autofree char *id = g_strdup_printf ("$big-%02u", i);
-      g_autofree char *body = big_body (i);
+      g_autofree char *body = ui_hostile_big_body (i);
       g_autofree char *content = g_strdup_printf ("{\"msgtype\":\"m.text\",\"body\":\"%s\"}", body);
 
       g_string_append_c (s, ',');
@@ -179,7 +116,7 @@ append_deceit_room (GString *s)
     { "@bob:example.org", "Z\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301 stacked" },
     { "@bob:example.org", "Pay " RLO "0001 to me" },
   };
-  g_autofree char *topic = g_strnfill (BIG_BYTES, 't');
+  g_autofree char *topic = g_strnfill (UI_HOSTILE_BIG_BYTES, 't');
   g_autofree char *topic_content = g_strdup_printf ("{\"topic\":\"Plans %s\"}", topic);
 
   g_string_append (s, ",\"" DECEIT "\":{\"state\":{\"events\":[");
@@ -317,7 +254,7 @@ sync_held (gpointer data)
  * second, sent once the window is up (with @dog watching from then on). */
 static void
 start_app (Fixture  *f,
-           Watchdog *dog)
+           UiWatchdog *dog)
 {
   g_autofree char *hostile = hostile_sync ();
 
@@ -336,7 +273,7 @@ start_app (Fixture  *f,
   fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s2&timeout=30000", 200,
                               "application/json", "{\"next_batch\":\"s2\"}");
   if (dog != NULL)
-    watchdog_start (dog);
+    ui_watchdog_start (dog);
   g_assert_cmpuint (fake_homeserver_release (f->server), ==, 1);
   ui_wait_until (hostile_listed, f, 10000, "the hostile rooms");
   ui_wait_frames (GTK_WIDGET (f->window), 2);
@@ -406,7 +343,7 @@ static void
 test_long_messages_bounded (Fixture       *f,
                             gconstpointer  data)
 {
-  Watchdog dog = { 0 };
+  UiWatchdog dog = { 0 };
   GtkAdjustment *adjustment;
   gint64 start;
   double open_ms, load_block_ms, open_block_ms, scroll_block_ms, expand_ms;
@@ -416,14 +353,14 @@ test_long_messages_bounded (Fixture       *f,
   guint measured;
 
   start_app (f, &dog);
-  load_block_ms = watchdog_stop (&dog);
+  load_block_ms = ui_watchdog_stop (&dog);
 
-  watchdog_start (&dog);
+  ui_watchdog_start (&dog);
   start = g_get_monotonic_time ();
   open_room (f, "Hostile Room");
   open_ms = (g_get_monotonic_time () - start) / 1000.0;
-  open_block_ms = watchdog_stop (&dog);
-  watchdog_start (&dog);
+  open_block_ms = ui_watchdog_stop (&dog);
+  ui_watchdog_start (&dog);
 
   /* Up through every message to the room's start, and down again. */
   adjustment = ui_timeline_vadjustment (f->window);
@@ -440,7 +377,7 @@ test_long_messages_bounded (Fixture       *f,
         ui_wait_frames (GTK_WIDGET (f->window), 1);
       }
   ui_wait_frames (GTK_WIDGET (f->window), 3);
-  scroll_block_ms = watchdog_stop (&dog);
+  scroll_block_ms = ui_watchdog_stop (&dog);
 
   g_printerr ("# open %.1f ms; longest block of the main loop while loading %.1f ms, "
               "opening %.1f ms, scrolling %.1f ms\n",
@@ -469,7 +406,7 @@ test_long_messages_bounded (Fixture       *f,
   expand_ms = (g_get_monotonic_time () - start) / 1000.0;
   g_printerr ("# shown whole in %.1f ms\n", expand_ms);
   g_assert_false (confab_message_body_get_collapsed (body));
-  g_assert_cmpuint (strlen (body_of (f, "$big-20")), >, BIG_BYTES - 100);
+  g_assert_cmpuint (strlen (body_of (f, "$big-20")), >, UI_HOSTILE_BIG_BYTES - 100);
   bin = CONFAB_WRAP_BIN (gtk_widget_get_parent (GTK_WIDGET (confab_message_body_get_label (body))));
   measured = confab_wrap_bin_get_n_measured (bin);
   for (guint i = 0; i < 10; i++)
