@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "matrix-client-private.h"
+#include "matrix-client-crypto-private.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-sync-private.h"
@@ -97,6 +98,10 @@ struct _MatrixClient
   gpointer                 watchdog_data;
   GNetworkMonitor         *network_monitor;
   gulong                   network_changed_id;
+
+  /* End-to-end encryption, when the account has a machine
+   * (matrix-client-crypto.c). */
+  MatrixClientCrypto      *crypto;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixClient, matrix_client, G_TYPE_OBJECT)
@@ -833,6 +838,8 @@ _matrix_client_may_send_unencrypted (const char *event_type,
 typedef struct {
   SoupMessage *message;
   char        *room_id;
+  char        *event_type;
+  JsonNode    *body;       /* nullable */
   gboolean     load_asked;
 } GuardedSend;
 
@@ -841,16 +848,71 @@ guarded_send_free (GuardedSend *send)
 {
   g_clear_object (&send->message);
   g_free (send->room_id);
+  g_free (send->event_type);
+  g_clear_pointer (&send->body, json_node_unref);
   g_free (send);
 }
 
 static void
-return_room_encrypted (GTask      *task,
-                       const char *room_id)
+on_send_encrypted (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
+  MatrixClient *self = MATRIX_CLIENT (source);
+  GTask *task = user_data;
+  GuardedSend *send = g_task_get_task_data (task);
+  g_autoptr(JsonObject) encrypted = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *txn_id = NULL;
+  const char *old_path;
+  GError *error = NULL;
+
+  encrypted = _matrix_client_crypto_encrypt_finish (self, result, &error);
+  if (encrypted == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* The same transaction id, so a retried send stays one event. */
+  old_path = g_uri_get_path (soup_message_get_uri (send->message));
+  txn_id = g_uri_unescape_string (strrchr (old_path, '/') + 1, NULL);
+  path = matrix_client_build_path ("v3", "rooms", send->room_id, "send", "m.room.encrypted",
+                                   txn_id != NULL ? txn_id : "", NULL);
+  node = json_node_init_object (json_node_alloc (), encrypted);
+  message = new_message (self, "PUT", path, NULL, node, TRUE, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  send_message_async (self, message, g_task_get_cancellable (task), on_request_done, task);
+}
+
+/* Takes @task. In a room known to be encrypted: encrypts and sends when the
+ * account has a crypto machine, refuses otherwise (never plaintext). */
+static void
+send_into_encrypted_room (MatrixClient *self,
+                          GTask        *task)
+{
+  GuardedSend *send = g_task_get_task_data (task);
+
+  if (_matrix_client_get_crypto (self) != NULL && send->event_type != NULL &&
+      send->body != NULL && JSON_NODE_HOLDS_OBJECT (send->body) &&
+      g_strcmp0 (soup_message_get_method (send->message), "PUT") == 0)
+    {
+      _matrix_client_crypto_encrypt_async (self, send->room_id, send->event_type,
+                                           json_node_get_object (send->body),
+                                           g_task_get_cancellable (task), on_send_encrypted, task);
+      return;
+    }
   g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_ROOM_ENCRYPTED,
                            "Room %s is encrypted, and this client cannot encrypt: "
-                           "the event was not sent", room_id);
+                           "the event was not sent", send->room_id);
+  g_object_unref (task);
 }
 
 static void check_room_then_send (MatrixClient *self,
@@ -890,7 +952,7 @@ on_guard_state_answered (GObject      *source,
   if (content != NULL)
     {
       g_hash_table_add (self->encrypted_rooms, g_strdup (send->room_id));
-      return_room_encrypted (task, send->room_id);
+      send_into_encrypted_room (self, g_steal_pointer (&task));
       return;
     }
   if (!g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND))
@@ -903,7 +965,7 @@ on_guard_state_answered (GObject      *source,
   /* A sync may have told otherwise meanwhile. */
   if (g_hash_table_contains (self->encrypted_rooms, send->room_id))
     {
-      return_room_encrypted (task, send->room_id);
+      send_into_encrypted_room (self, g_steal_pointer (&task));
       return;
     }
 
@@ -934,8 +996,7 @@ check_room_then_send (MatrixClient *self,
   switch (encryption)
     {
     case ROOM_ENCRYPTED:
-      return_room_encrypted (task, send->room_id);
-      g_object_unref (task);
+      send_into_encrypted_room (self, task);
       break;
     case ROOM_PLAIN:
       send_message_async (self, send->message, cancellable, on_request_done, task);
@@ -970,6 +1031,8 @@ guard_room_send (MatrixClient *self,
   send = g_new0 (GuardedSend, 1);
   send->message = g_object_ref (message);
   send->room_id = g_steal_pointer (&room_id);
+  send->event_type = g_steal_pointer (&event_type);
+  send->body = body != NULL ? json_node_ref (body) : NULL;
   g_task_set_task_data (task, send, (GDestroyNotify) guarded_send_free);
   check_room_then_send (self, g_object_ref (task));
   return TRUE;
@@ -1125,6 +1188,7 @@ matrix_client_login_finish (MatrixClient  *self,
 static void
 forget_session (MatrixClient *self)
 {
+  _matrix_client_crypto_forget (self);
   matrix_store_set_value (self->store, MATRIX_STORE_KEY_ACCESS_TOKEN, NULL);
   matrix_store_set_value (self->store, MATRIX_STORE_KEY_DEVICE_ID, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
@@ -2378,6 +2442,45 @@ parse_sync_in_thread (GTask        *task,
     g_task_return_pointer (task, response, (GDestroyNotify) _matrix_sync_response_free);
 }
 
+typedef struct {
+  MatrixClient       *client;
+  MatrixSyncResponse *response;
+} SyncCrypto;
+
+static void
+on_sync_crypto_received (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  SyncCrypto *pending = user_data;
+  g_autoptr(MatrixClient) self = pending->client;
+  g_autoptr(MatrixSyncResponse) response = pending->response;
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  g_auto(GStrv) rooms = NULL;
+  GError *error = NULL;
+
+  g_free (pending);
+  rooms = _matrix_client_crypto_receive_sync_finish (self, result, &error);
+  if (!sync_is_current (self, cancellable))
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (rooms == NULL)
+    {
+      /* Not committed: the same to-device events come again. */
+      sync_failed (self, error, 0);
+      return;
+    }
+  if (rooms[0] != NULL && self->crypto != NULL)
+    g_signal_emit_by_name (_matrix_client_crypto_get_machine (self->crypto),
+                           "room-keys-received", rooms);
+  _matrix_client_crypto_send_requests (self);
+  if (!sync_is_current (self, cancellable))
+    return;
+  emit_when_rooms_loaded (self, g_steal_pointer (&response), cancellable);
+}
+
 static void
 on_sync_parsed (GObject      *source,
                 GAsyncResult *result,
@@ -2399,6 +2502,18 @@ on_sync_parsed (GObject      *source,
   if (response == NULL)
     {
       sync_failed (self, error, 0);
+      return;
+    }
+
+  if (self->crypto != NULL && response->crypto_changes != NULL)
+    {
+      /* The machine first: see matrix-client-crypto.c on the order. */
+      SyncCrypto *pending = g_new0 (SyncCrypto, 1);
+
+      pending->client = g_object_ref (self);
+      pending->response = g_steal_pointer (&response);
+      _matrix_client_crypto_receive_sync_async (self, pending->response->crypto_changes,
+                                                cancellable, on_sync_crypto_received, pending);
       return;
     }
 
@@ -3011,6 +3126,30 @@ _matrix_client_set_plain_room_ttl_ms (MatrixClient *self,
   self->plain_ttl_ms = ttl_ms;
 }
 
+MatrixClientCrypto *
+_matrix_client_get_crypto_state (MatrixClient *self)
+{
+  return self->crypto;
+}
+
+MatrixCrypto *
+_matrix_client_get_crypto (MatrixClient *self)
+{
+  return _matrix_client_crypto_get_machine (self->crypto);
+}
+
+void
+_matrix_client_set_crypto (MatrixClient *self,
+                           MatrixCrypto *crypto)
+{
+  g_clear_pointer (&self->crypto, _matrix_client_crypto_free);
+  if (crypto == NULL)
+    return;
+  self->crypto = _matrix_client_crypto_new (crypto);
+  /* A new device uploads its keys before anything else. */
+  _matrix_client_crypto_send_requests (self);
+}
+
 static void
 matrix_client_dispose (GObject *object)
 {
@@ -3021,6 +3160,7 @@ matrix_client_dispose (GObject *object)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->crypto, _matrix_client_crypto_free);
 
   G_OBJECT_CLASS (matrix_client_parent_class)->dispose (object);
 }

@@ -101,6 +101,16 @@ char         *matrix_client_send_event_finish     (MatrixClient         *self,
                                                    GError              **error);
 gboolean      matrix_client_is_room_encrypted     (MatrixClient         *self,
                                                    const char           *room_id);
+void          matrix_client_enable_encryption_async  (MatrixClient         *self,
+                                                      const char           *store_path,
+                                                      const char           *secret_schema,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean      matrix_client_enable_encryption_finish (MatrixClient         *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+gboolean      matrix_client_get_encryption_enabled   (MatrixClient         *self);
 
 void          matrix_client_redact_event_async    (MatrixClient         *self,
                                                    const char           *room_id,

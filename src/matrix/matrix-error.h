@@ -23,8 +23,9 @@ G_BEGIN_DECLS
  * @MATRIX_ERROR_ROOM_ENCRYPTED: refused before any request was made: an event
  *   that would carry readable content (anything sent with `/send/` but
  *   `m.room.redaction` and `m.room.encrypted`) into a room whose state has
- *   `m.room.encryption`. This library cannot encrypt, so it never sends such an
- *   event there in the clear; see matrix_client_send_event_async().
+ *   `m.room.encryption`, by a client without end-to-end encryption keys. Such
+ *   an event is never sent there in the clear; see
+ *   matrix_client_send_event_async().
  * @MATRIX_ERROR_INVALID_USER_ID: refused before any request was made: not a
  *   user id (`@localpart:server`)
  * @MATRIX_ERROR_ALREADY_MEMBER: the user is already in the room (or invited
@@ -33,6 +34,10 @@ G_BEGIN_DECLS
  *   `M_NOT_FOUND`, or a profile that does not exist)
  * @MATRIX_ERROR_TOO_LARGE: `M_TOO_LARGE`, or media refused by the client
  *   before or while it was transferred because it is larger than allowed
+ * @MATRIX_ERROR_DECRYPTION_KEY_MISSING: an encrypted event whose room key
+ *   has not arrived; it may still come, and the event is then decrypted
+ * @MATRIX_ERROR_DECRYPTION_FAILED: an encrypted event that cannot be
+ *   decrypted: damaged, forged, or not encrypted for this session
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -55,6 +60,8 @@ typedef enum {
   MATRIX_ERROR_ALREADY_MEMBER,
   MATRIX_ERROR_UNKNOWN_USER,
   MATRIX_ERROR_TOO_LARGE,
+  MATRIX_ERROR_DECRYPTION_KEY_MISSING,
+  MATRIX_ERROR_DECRYPTION_FAILED,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);

@@ -40,6 +40,9 @@ typedef struct {
   GPtrArray *rooms;     /* MatrixSyncRoom: joined rooms, left ones, then invites, each in body order */
   GPtrArray *dropped;   /* char*: why each invalid event was left out */
   GPtrArray *account_data;  /* JsonObject {type, content}: the user's global ones; nullable */
+  /* For the crypto machine, before the rooms: to-device events, device
+   * list changes, key counts (see matrix-sync.c); NULL when none. */
+  JsonObject *crypto_changes;
 } MatrixSyncResponse;
 
 MatrixSyncResponse *_matrix_sync_response_new   (void);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-sync"
 
+#include <string.h>
+
 #include "matrix-error.h"
 #include "matrix-event-private.h"
 #include "matrix-json-private.h"
@@ -92,6 +94,7 @@ _matrix_sync_response_free (MatrixSyncResponse *response)
 {
   g_free (response->next_batch);
   g_clear_pointer (&response->account_data, g_ptr_array_unref);
+  g_clear_pointer (&response->crypto_changes, json_object_unref);
   g_ptr_array_unref (response->rooms);
   g_ptr_array_unref (response->dropped);
   g_free (response);
@@ -169,6 +172,11 @@ typedef struct {
   JsonNode *account_data;
   Member    rooms;
   Section   sections[N_SECTIONS];
+  /* What the end-to-end encryption machine is fed (see crypto_changes). */
+  JsonNode *to_device;
+  JsonNode *device_lists;
+  JsonNode *one_time_key_counts;
+  JsonNode *fallback_key_types;
 } Body;
 
 static void
@@ -232,6 +240,10 @@ body_clear (Body *body)
   member_clear (&body->rooms);
   for (guint i = 0; i < N_SECTIONS; i++)
     section_clear (&body->sections[i]);
+  g_clear_pointer (&body->to_device, json_node_unref);
+  g_clear_pointer (&body->device_lists, json_node_unref);
+  g_clear_pointer (&body->one_time_key_counts, json_node_unref);
+  g_clear_pointer (&body->fallback_key_types, json_node_unref);
 }
 
 /* Replaces *node with the value the reader is at. */
@@ -718,6 +730,120 @@ check_section (MatrixSyncResponse  *response,
   return TRUE;
 }
 
+/* The user ids of @node (an array), invalid ones left out. */
+static JsonArray *
+user_id_array (JsonNode *node)
+{
+  JsonArray *out = json_array_new ();
+  JsonArray *in;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return out;
+  in = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (in); i++)
+    {
+      JsonNode *element = json_array_get_element (in, i);
+      const char *id;
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING &&
+          (id = json_node_get_string (element))[0] == '@' && strchr (id, ':') != NULL &&
+          strlen (id) <= 255)
+        json_array_add_string_element (out, id);
+    }
+  return out;
+}
+
+/* The sync's parts for the crypto machine, checked for shape (the machine
+ * checks the rest): {"to_device_events", "changed", "left",
+ * "one_time_key_counts", "unused_fallback_key_types", "next_batch"}. NULL
+ * when the response has none of them. A to-device event that is not an
+ * object with a string type and sender and an object content is left out
+ * with a note, as a timeline event would be. */
+static JsonObject *
+crypto_changes (Body               *read,
+                MatrixSyncResponse *response)
+{
+  JsonObject *changes;
+  JsonArray *events = json_array_new ();
+  JsonObject *counts = json_object_new ();
+  JsonNode *array;
+
+  if (read->to_device == NULL && read->device_lists == NULL &&
+      read->one_time_key_counts == NULL && read->fallback_key_types == NULL)
+    {
+      json_array_unref (events);
+      json_object_unref (counts);
+      return NULL;
+    }
+
+  if (read->to_device != NULL && JSON_NODE_HOLDS_OBJECT (read->to_device) &&
+      (array = json_object_get_member (json_node_get_object (read->to_device), "events")) != NULL &&
+      JSON_NODE_HOLDS_ARRAY (array))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (array)); i++)
+      {
+        JsonNode *node = json_array_get_element (json_node_get_array (array), i);
+        JsonObject *event, *content;
+        const char *type, *sender;
+
+        if (!JSON_NODE_HOLDS_OBJECT (node) ||
+            !_matrix_json_get_string (event = json_node_get_object (node), NULL, "type", TRUE,
+                                      &type, NULL) ||
+            !_matrix_json_get_string (event, NULL, "sender", TRUE, &sender, NULL) ||
+            !_matrix_json_get_object (event, NULL, "content", TRUE, &content, NULL))
+          {
+            g_ptr_array_add (response->dropped,
+                             g_strdup_printf ("to_device event %u: not an event", i));
+            continue;
+          }
+        json_array_add_object_element (events, json_object_ref (event));
+      }
+
+  if (read->one_time_key_counts != NULL && JSON_NODE_HOLDS_OBJECT (read->one_time_key_counts))
+    {
+      JsonObject *in = json_node_get_object (read->one_time_key_counts);
+      g_autoptr(GList) names = json_object_get_members (in);
+
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          gint64 count;
+
+          if (_matrix_json_get_int (in, NULL, l->data, TRUE, &count, NULL) && count >= 0)
+            json_object_set_int_member (counts, l->data, count);
+        }
+    }
+
+  changes = json_object_new ();
+  json_object_set_array_member (changes, "to_device_events", events);
+  if (read->device_lists != NULL && JSON_NODE_HOLDS_OBJECT (read->device_lists))
+    {
+      JsonObject *lists = json_node_get_object (read->device_lists);
+
+      json_object_set_array_member (changes, "changed",
+                                    user_id_array (json_object_get_member (lists, "changed")));
+      json_object_set_array_member (changes, "left",
+                                    user_id_array (json_object_get_member (lists, "left")));
+    }
+  json_object_set_object_member (changes, "one_time_key_counts", counts);
+  /* Absent means the server does not say (not "none unused"). */
+  if (read->fallback_key_types != NULL && JSON_NODE_HOLDS_ARRAY (read->fallback_key_types))
+    {
+      JsonArray *in = json_node_get_array (read->fallback_key_types);
+      JsonArray *types = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (in); i++)
+        {
+          JsonNode *element = json_array_get_element (in, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) &&
+              json_node_get_value_type (element) == G_TYPE_STRING)
+            json_array_add_string_element (types, json_node_get_string (element));
+        }
+      json_object_set_array_member (changes, "unused_fallback_key_types", types);
+    }
+  json_object_set_string_member (changes, "next_batch", response->next_batch);
+  return changes;
+}
+
 /**
  * _matrix_sync_response_parse:
  * @body: the body of a 2xx /sync response
@@ -747,6 +873,14 @@ _matrix_sync_response_parse (GBytes  *body,
           read_rooms (reader, &read);
         else if (g_str_equal (name, "account_data"))
           read_node (reader, &read.account_data);
+        else if (g_str_equal (name, "to_device"))
+          read_node (reader, &read.to_device);
+        else if (g_str_equal (name, "device_lists"))
+          read_node (reader, &read.device_lists);
+        else if (g_str_equal (name, "device_one_time_keys_count"))
+          read_node (reader, &read.one_time_key_counts);
+        else if (g_str_equal (name, "device_unused_fallback_key_types"))
+          read_node (reader, &read.fallback_key_types);
         else
           _matrix_json_reader_skip (reader);
       }
@@ -768,6 +902,7 @@ _matrix_sync_response_parse (GBytes  *body,
   response->next_batch = g_strdup (next_batch);
   /* Invalid global account data is left out, as a room's is. */
   response->account_data = _matrix_sync_basic_events (read.account_data);
+  response->crypto_changes = crypto_changes (&read, response);
 
   for (guint i = 0; rooms && i < N_SECTIONS; i++)
     if (!check_section (response, &read.sections[i], (MatrixSyncRoomKind) i, error))

@@ -41,6 +41,10 @@ struct _MatrixTimelineItem
   MatrixReplyState        reply_state;
   MatrixTimelineItem     *in_reply_to;
   GListModel             *no_reactions;
+  /* end-to-end encryption: what an m.room.encrypted event decrypted to
+   * (kept beside the event, never in its place), or why it did not */
+  MatrixEvent            *decrypted;
+  GError                 *decryption_error;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, G_TYPE_OBJECT)
@@ -235,6 +239,8 @@ matrix_timeline_item_get_event_type (MatrixTimelineItem *self)
 {
   g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
 
+  if (self->decrypted != NULL)
+    return matrix_event_get_event_type (self->decrypted);
   return self->event != NULL ? matrix_event_get_event_type (self->event) : self->event_type;
 }
 
@@ -267,6 +273,8 @@ matrix_timeline_item_get_content (MatrixTimelineItem *self)
 {
   g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
 
+  if (self->decrypted != NULL)
+    return matrix_event_get_content (self->decrypted);
   return self->event != NULL ? matrix_event_get_content (self->event) : self->content;
 }
 
@@ -368,6 +376,8 @@ in_reply_to_id (MatrixTimelineItem *self)
 {
   JsonObject *relates_to;
 
+  if (self->decrypted != NULL)
+    return matrix_event_get_in_reply_to_id (self->decrypted);
   if (self->event != NULL)
     return matrix_event_get_in_reply_to_id (self->event);
 
@@ -459,6 +469,68 @@ matrix_timeline_item_get_formatted_body (MatrixTimelineItem *self)
 
   ensure_text (self);
   return self->formatted_body;
+}
+
+/* --- end-to-end encryption ------------------------------------------------------- */
+
+/**
+ * matrix_timeline_item_get_decryption_error:
+ * @self: a #MatrixTimelineItem
+ *
+ * Why the item's encrypted event (`m.room.encrypted`) shows no plaintext:
+ * %MATRIX_ERROR_DECRYPTION_KEY_MISSING while its room key has not arrived
+ * (the item is decrypted when it does), %MATRIX_ERROR_DECRYPTION_FAILED when
+ * it never will be. Once decrypted, the item shows the plaintext event
+ * (matrix_timeline_item_get_event_type() and the content are its), and
+ * matrix_timeline_item_get_event() is still the encrypted original.
+ *
+ * Returns: (transfer none) (nullable): the decryption error, or %NULL
+ */
+const GError *
+matrix_timeline_item_get_decryption_error (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), NULL);
+
+  return self->decryption_error;
+}
+
+/* Whether the item waits for a decryption (encrypted, not decrypted). */
+gboolean
+_matrix_timeline_item_needs_decryption (MatrixTimelineItem *self)
+{
+  return self->decrypted == NULL && self->event != NULL &&
+         g_strcmp0 (matrix_event_get_event_type (self->event), "m.room.encrypted") == 0;
+}
+
+static void
+notify_shown (MatrixTimelineItem *self)
+{
+  g_clear_pointer (&self->body, g_free);
+  g_clear_pointer (&self->formatted_body, g_free);
+  self->text_done = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EVENT_TYPE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MSGTYPE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FORMATTED_BODY]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
+}
+
+void
+_matrix_timeline_item_set_decrypted (MatrixTimelineItem *self,
+                                     MatrixEvent        *plain)
+{
+  g_set_object (&self->decrypted, plain);
+  g_clear_error (&self->decryption_error);
+  notify_shown (self);
+}
+
+void
+_matrix_timeline_item_set_decryption_error (MatrixTimelineItem *self,
+                                            const GError       *error)
+{
+  g_clear_error (&self->decryption_error);
+  self->decryption_error = g_error_copy (error);
+  notify_shown (self);
 }
 
 /* --- relations ------------------------------------------------------------------- */
@@ -790,6 +862,8 @@ matrix_timeline_item_finalize (GObject *object)
   g_clear_pointer (&self->relations, _matrix_relation_set_unref);
   g_clear_object (&self->replacement);
   g_clear_object (&self->no_reactions);
+  g_clear_object (&self->decrypted);
+  g_clear_error (&self->decryption_error);
 
   G_OBJECT_CLASS (matrix_timeline_item_parent_class)->finalize (object);
 }

@@ -100,6 +100,7 @@ gint64                  matrix_timeline_item_get_origin_server_ts (MatrixTimelin
 const char             *matrix_timeline_item_get_transaction_id   (MatrixTimelineItem *self);
 MatrixSendState         matrix_timeline_item_get_send_state       (MatrixTimelineItem *self);
 const GError           *matrix_timeline_item_get_send_error       (MatrixTimelineItem *self);
+const GError           *matrix_timeline_item_get_decryption_error (MatrixTimelineItem *self);
 const char             *matrix_timeline_item_get_gap_token        (MatrixTimelineItem *self);
 
 const char             *matrix_timeline_item_get_msgtype          (MatrixTimelineItem *self);

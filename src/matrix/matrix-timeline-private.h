@@ -35,6 +35,11 @@ void                _matrix_timeline_item_relations_changed (MatrixTimelineItem 
                                                              MatrixRelationsChanged changed);
 void                _matrix_timeline_item_set_redacting  (MatrixTimelineItem *self,
                                                           gboolean            redacting);
+gboolean            _matrix_timeline_item_needs_decryption     (MatrixTimelineItem *self);
+void                _matrix_timeline_item_set_decrypted        (MatrixTimelineItem *self,
+                                                                MatrixEvent        *plain);
+void                _matrix_timeline_item_set_decryption_error (MatrixTimelineItem *self,
+                                                                const GError       *error);
 void                _matrix_timeline_item_set_reply      (MatrixTimelineItem *self,
                                                           MatrixReplyState    state,
                                                           MatrixTimelineItem *in_reply_to);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-timeline"
 
 #include "matrix-client-private.h"
+#include "matrix-client-crypto-private.h"
 #include "matrix-content-private.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
@@ -46,6 +47,11 @@ struct _MatrixTimeline
 
   MatrixTimelineRedactionsFunc redactions_func;
   gpointer                     redactions_data;
+
+  /* End-to-end encryption: the machine whose room keys retry the rows
+   * that lack one. */
+  MatrixCrypto *crypto;
+  gulong        keys_handler;
 };
 
 static void matrix_timeline_list_model_init (GListModelInterface *iface);
@@ -337,6 +343,91 @@ show_in_replies (MatrixTimeline     *self,
     _matrix_timeline_item_set_reply (g_ptr_array_index (waiting, i), MATRIX_REPLY_STATE_LOADED, shown);
 }
 
+/* --- encrypted rows ------------------------------------------------------ *
+ *
+ * A row of an m.room.encrypted event is decrypted when it is made (from a
+ * sync or from the store: the store keeps the encrypted original only), on
+ * the machine's thread. Its row then shows the plaintext; the model says
+ * the row changed, so a view binds it again. A row whose room key had not
+ * arrived is decrypted again when a sync brings keys for the room. */
+
+typedef struct {
+  GWeakRef            timeline;
+  MatrixTimelineItem *item;
+} Decryption;
+
+static void
+on_row_decrypted (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Decryption *d = user_data;
+  g_autoptr(MatrixTimeline) self = g_weak_ref_get (&d->timeline);
+  g_autoptr(MatrixTimelineItem) item = d->item;
+  g_autoptr(MatrixEvent) plain = NULL;
+  g_autoptr(GError) error = NULL;
+  guint position;
+
+  g_weak_ref_clear (&d->timeline);
+  g_free (d);
+  plain = _matrix_client_decrypt_event_finish (MATRIX_CLIENT (source), result, &error);
+  if (self == NULL || !g_ptr_array_find (self->items, item, &position))
+    return;
+  if (plain != NULL)
+    _matrix_timeline_item_set_decrypted (item, plain);
+  else
+    _matrix_timeline_item_set_decryption_error (item, error);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+}
+
+static void
+decrypt_row (MatrixTimeline     *self,
+             MatrixTimelineItem *item)
+{
+  Decryption *d;
+
+  if (self->client == NULL || _matrix_client_get_crypto (self->client) == NULL)
+    return;
+  d = g_new0 (Decryption, 1);
+  g_weak_ref_init (&d->timeline, self);
+  d->item = g_object_ref (item);
+  _matrix_client_decrypt_event_async (self->client, matrix_timeline_item_get_event (item), NULL,
+                                      on_row_decrypted, d);
+}
+
+static void
+on_room_keys_received (MatrixCrypto   *crypto,
+                       GStrv           room_ids,
+                       MatrixTimeline *self)
+{
+  if (!g_strv_contains ((const char * const *) room_ids, self->room_id))
+    return;
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      MatrixTimelineItem *item = g_ptr_array_index (self->items, i);
+      const GError *error = matrix_timeline_item_get_decryption_error (item);
+
+      if (_matrix_timeline_item_needs_decryption (item) &&
+          g_error_matches (error, MATRIX_ERROR, MATRIX_ERROR_DECRYPTION_KEY_MISSING))
+        decrypt_row (self, item);
+    }
+}
+
+static void
+watch_room_keys (MatrixTimeline *self)
+{
+  MatrixCrypto *crypto = self->client != NULL ? _matrix_client_get_crypto (self->client) : NULL;
+
+  if (crypto == self->crypto)
+    return;
+  if (self->crypto != NULL)
+    g_clear_signal_handler (&self->keys_handler, self->crypto);
+  g_set_object (&self->crypto, crypto);
+  if (crypto != NULL)
+    self->keys_handler = g_signal_connect (crypto, "room-keys-received",
+                                           G_CALLBACK (on_room_keys_received), self);
+}
+
 /* A row for @event, with the relations that came before it (or those of the
  * row it replaces, @relations) and those the server bundled with it. */
 static MatrixTimelineItem *
@@ -363,6 +454,11 @@ new_row (MatrixTimeline    *self,
 
   resolve_reply (self, item);
   show_in_replies (self, event_id, item);
+  if (_matrix_timeline_item_needs_decryption (item))
+    {
+      watch_room_keys (self);
+      decrypt_row (self, item);
+    }
   return item;
 }
 
@@ -1352,8 +1448,10 @@ send_new (MatrixTimeline      *self,
   g_autofree char *txn_id = NULL;
   GTask *task;
 
-  /* No echo for what cannot be sent: the client refuses it anyway. */
+  /* No echo for what cannot be sent: a client without encryption keys
+   * refuses it anyway. */
   if (matrix_client_is_room_encrypted (self->client, self->room_id) &&
+      _matrix_client_get_crypto (self->client) == NULL &&
       !_matrix_client_may_send_unencrypted (event_type, content))
     {
       task = g_task_new (self, cancellable, callback, user_data);
@@ -1910,6 +2008,9 @@ matrix_timeline_dispose (GObject *object)
       _matrix_timeline_item_set_reply (g_ptr_array_index ((GPtrArray *) value, i),
                                        MATRIX_REPLY_STATE_NONE, NULL);
   g_hash_table_remove_all (self->replies);
+  if (self->crypto != NULL)
+    g_clear_signal_handler (&self->keys_handler, self->crypto);
+  g_clear_object (&self->crypto);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (matrix_timeline_parent_class)->dispose (object);

@@ -321,6 +321,46 @@ start_sync (ConfabAccount *self)
                                             on_token_known, g_object_ref (self));
 }
 
+static void
+on_encryption_enabled (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ConfabAccount) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_client_enable_encryption_finish (MATRIX_CLIENT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Encrypted rooms stay unreadable (and the composer off in them), as
+       * without keys; the rest of the account works. */
+      notice (self, _("Encrypted rooms cannot be read"), error);
+    }
+  if (self->client == MATRIX_CLIENT (source))
+    start_sync (self);
+}
+
+/* The device's encryption keys, in the account's folder, before the first
+ * sync: a sync's room keys must reach them before its token is saved. */
+static void
+enable_encryption (ConfabAccount *self)
+{
+  MatrixStore *store = matrix_client_get_store (self->client);
+  g_autofree char *path = NULL;
+
+  if (!MATRIX_IS_SQLITE_STORE (store) || matrix_client_get_device_id (self->client) == NULL)
+    {
+      start_sync (self);
+      return;
+    }
+  path = g_build_filename (matrix_sqlite_store_get_directory (MATRIX_SQLITE_STORE (store)),
+                           "crypto", NULL);
+  matrix_client_enable_encryption_async (self->client, path, CONFAB_SESSION_SECRET_SCHEMA,
+                                         self->cancellable, on_encryption_enabled,
+                                         g_object_ref (self));
+}
+
 void
 confab_account_set_client (ConfabAccount *self,
                            MatrixClient  *client)
@@ -335,7 +375,7 @@ confab_account_set_client (ConfabAccount *self,
   g_signal_connect (client, "session-ended", G_CALLBACK (on_session_ended), self);
   set_state (self, CONFAB_ACCOUNT_STATE_SIGNED_IN);
 
-  start_sync (self);
+  enable_encryption (self);
 }
 
 static void

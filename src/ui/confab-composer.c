@@ -32,7 +32,7 @@ typedef enum {
  * #MatrixTimeline, which shows it at once as a local echo.
  *
  * In an encrypted room (#MatrixRoom:encrypted) it is insensitive and says
- * why: the library cannot encrypt, and refuses to send there in the clear.
+ * why: without encryption keys the library refuses to send there in the clear.
  * It follows the room if encryption is turned on while it is open.
  *
  * The "conversation" actions (confab_composer_get_actions(); reply and edit,
@@ -95,13 +95,22 @@ get_text (ConfabComposer *self)
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
+/* An encrypted room, and an account without encryption keys: nothing can
+ * be sent there (never in the clear). */
+static gboolean
+cannot_encrypt (ConfabComposer *self)
+{
+  return self->room != NULL && matrix_room_get_encrypted (self->room) &&
+         !matrix_client_get_encryption_enabled (matrix_room_get_client (self->room));
+}
+
 static void
 set_typing (ConfabComposer *self,
             gboolean        typing)
 {
   MatrixClient *client;
 
-  if (self->room == NULL || matrix_room_get_encrypted (self->room))
+  if (self->room == NULL || cannot_encrypt (self))
     return;
   if (typing == self->typing &&
       (!typing || g_get_monotonic_time () - self->typing_sent_at < TYPING_RESEND_US))
@@ -144,7 +153,7 @@ on_end_user_action (ConfabComposer *self)
 static gboolean
 can_send (ConfabComposer *self)
 {
-  return self->room != NULL && !matrix_room_get_encrypted (self->room);
+  return self->room != NULL && !cannot_encrypt (self);
 }
 
 static void
@@ -160,7 +169,7 @@ update_send_enabled (ConfabComposer *self)
 static void
 update_sensitivity (ConfabComposer *self)
 {
-  gboolean encrypted = self->room != NULL && matrix_room_get_encrypted (self->room);
+  gboolean encrypted = cannot_encrypt (self);
 
   gtk_widget_set_visible (self->encrypted_box, encrypted);
   gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), can_send (self));

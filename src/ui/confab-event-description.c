@@ -252,7 +252,8 @@ confab_event_describe (MatrixRoom  *room,
     return g_strdup_printf (_("%s turned on end-to-end encryption"), sender);
 
   if (g_strcmp0 (type, "m.room.encrypted") == 0)
-    return g_strdup_printf (_("%s sent an encrypted message, which Confab cannot read yet"), sender);
+    return g_strdup_printf (_("%s sent an encrypted message (this session has no keys to read it)"),
+                            sender);
 
   if (g_strcmp0 (type, "m.sticker") == 0)
     return g_strdup_printf (_("%s sent a sticker"), sender);

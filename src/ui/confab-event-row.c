@@ -355,9 +355,21 @@ show_description (ConfabEventRow     *self,
                   MatrixTimelineItem *item)
 {
   MatrixEvent *event = matrix_timeline_item_get_event (item);
+  const GError *undecrypted = matrix_timeline_item_get_decryption_error (item);
   g_autofree char *text = NULL;
 
-  if (event != NULL)
+  if (undecrypted != NULL)
+    {
+      g_autofree char *sender = confab_event_dup_name (room, matrix_timeline_item_get_sender (item));
+
+      text = g_error_matches (undecrypted, MATRIX_ERROR, MATRIX_ERROR_DECRYPTION_KEY_MISSING)
+        /* Translators: an encrypted message whose key may still come */
+        ? g_strdup_printf (_("Unable to decrypt a message from %s: its key has not arrived yet"),
+                           sender)
+        : g_strdup_printf (_("Unable to decrypt a message from %s: it is damaged or was not "
+                             "encrypted for this session"), sender);
+    }
+  else if (event != NULL)
     text = confab_event_describe (room, event);
   if (text == NULL)
     {

@@ -18,7 +18,7 @@
  * touching its session. */
 #define APP_DIR       DATA_DIR_NAME
 #define DATABASE_NAME "confab.db"
-#define SECRET_SCHEMA APP_ID ".Session"
+#define SECRET_SCHEMA CONFAB_SESSION_SECRET_SCHEMA
 
 /* What session.ini holds. The access token lives in the store (keyring); the
  * sync token and the rooms too. */

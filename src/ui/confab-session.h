@@ -5,6 +5,10 @@
 
 #include "matrix.h"
 
+/* The libsecret schema of the access token (and, with ".CryptoStore", of the
+ * crypto store's passphrase). Needs config.h. */
+#define CONFAB_SESSION_SECRET_SCHEMA APP_ID ".Session"
+
 G_BEGIN_DECLS
 
 /* Where the app keeps its session between runs:

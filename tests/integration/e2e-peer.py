@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""An end-to-end encrypting Matrix peer for the integration tests: matrix-nio
+(with its e2e extra: vodozemac) logged in as an existing user, its keys in
+STORE_DIR. Reads one JSON command a line on stdin, answers one JSON line on
+stdout ({"ok": true, ...} or {"ok": false, "error": ...}).
+
+usage: e2e-peer.py HOMESERVER USER_ID PASSWORD STORE_DIR
+
+Commands:
+  {"cmd": "create_room", "invite": [user ids]}     -> {"room_id"}  (encrypted)
+  {"cmd": "join", "room_id"}
+  {"cmd": "wait_member", "room_id", "user_id"}      until the user is joined
+  {"cmd": "send", "room_id", "body"}                -> {"event_id"} (encrypted;
+                                                        keys shared with every
+                                                        device, trusted blindly)
+  {"cmd": "wait_message", "room_id", "body"}        -> {"sender", "event_id"}:
+                                                        until a message with
+                                                        that body decrypts
+  {"cmd": "quit"}
+"""
+import asyncio
+import json
+import sys
+
+from nio import (AsyncClient, AsyncClientConfig, MegolmEvent, RoomMessageText,
+                 RoomCreateResponse, JoinResponse, RoomSendResponse)
+
+TIMEOUT_S = 30
+
+
+class Peer:
+    def __init__(self, homeserver, user_id, password, store):
+        config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True)
+        self.client = AsyncClient(homeserver, user_id, store_path=store, config=config)
+        self.password = password
+        self.messages = []  # (room_id, event)
+        self.client.add_event_callback(self.on_message, RoomMessageText)
+
+    async def on_message(self, room, event):
+        self.messages.append((room.room_id, event))
+
+    async def start(self):
+        response = await self.client.login(self.password, device_name="e2e-peer")
+        if not hasattr(response, "access_token"):
+            raise RuntimeError(f"login failed: {response}")
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        await self.sync()
+
+    async def sync(self):
+        await self.client.sync(timeout=0, full_state=False)
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+
+    def trust_everyone(self):
+        for user_id, devices in self.client.device_store.items():
+            for device in devices.values():
+                if device.device_id != self.client.device_id or user_id != self.client.user_id:
+                    if not self.client.olm.is_device_verified(device):
+                        self.client.verify_device(device)
+
+    async def until(self, check):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT_S
+        while True:
+            await self.sync()
+            found = check()
+            if found:
+                return found
+            if loop.time() > deadline:
+                raise TimeoutError("timed out")
+            await asyncio.sleep(0.2)
+
+    async def create_room(self, invite):
+        response = await self.client.room_create(
+            invite=invite,
+            initial_state=[{"type": "m.room.encryption", "state_key": "",
+                            "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+        if not isinstance(response, RoomCreateResponse):
+            raise RuntimeError(f"room_create failed: {response}")
+        await self.sync()
+        return {"room_id": response.room_id}
+
+    async def join(self, room_id):
+        response = await self.client.join(room_id)
+        if not isinstance(response, JoinResponse):
+            raise RuntimeError(f"join failed: {response}")
+        await self.sync()
+        return {}
+
+    async def wait_member(self, room_id, user_id):
+        def joined():
+            room = self.client.rooms.get(room_id)
+            return room is not None and user_id in room.users
+        await self.until(joined)
+        return {}
+
+    async def send(self, room_id, body):
+        await self.sync()
+        # The members' devices: asked for, then trusted (no verification here).
+        await self.client.joined_members(room_id)
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        self.trust_everyone()
+        response = await self.client.room_send(
+            room_id, "m.room.message", {"msgtype": "m.text", "body": body},
+            ignore_unverified_devices=True)
+        if not isinstance(response, RoomSendResponse):
+            raise RuntimeError(f"room_send failed: {response}")
+        return {"event_id": response.event_id}
+
+    async def wait_message(self, room_id, body):
+        def found():
+            for rid, event in self.messages:
+                if rid == room_id and event.body == body:
+                    return {"sender": event.sender, "event_id": event.event_id}
+            return None
+        return await self.until(found)
+
+
+async def main():
+    homeserver, user_id, password, store = sys.argv[1:5]
+    peer = Peer(homeserver, user_id, password, store)
+    await peer.start()
+    print(json.dumps({"ok": True, "device_id": peer.client.device_id}), flush=True)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        command = json.loads(line)
+        name = command.pop("cmd")
+        if name == "quit":
+            break
+        try:
+            result = await getattr(peer, name)(**command)
+            result["ok"] = True
+        except Exception as error:  # reported to the test, which fails
+            result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+        print(json.dumps(result), flush=True)
+    await peer.client.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "integration-test-e2e"
+
+#include <glib/gstdio.h>
+
+#include "integration-utils.h"
+#include "matrix-client-crypto-private.h"
+#include "matrix-json-private.h"
+
+/* End-to-end encryption against a real Synapse, with a real encrypting peer:
+ * matrix-nio with vodozemac (tests/integration/e2e-peer.py). The peer sends
+ * into an encrypted room and our client decrypts; our client sends (the
+ * library encrypting on its own) and the peer decrypts; the machine closed
+ * and opened again over its store decrypts old and new messages. */
+
+typedef struct {
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GOutputStream    *in;
+  char             *user;
+  char             *dir;
+} E2ePeer;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static JsonObject *
+peer_read (E2ePeer *peer)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  JsonObject *answer;
+
+  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, NULL, store_result,
+                                       &result);
+  /* The peer's own waits are 30 s; ours are longer. */
+  wait_for_pointer ((gpointer *) &result, 2 * INTEGRATION_TIMEOUT_MS);
+  line = g_data_input_stream_read_line_finish_utf8 (peer->out, result, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  answer = _matrix_json_parse_object (line, -1, &error);
+  g_assert_no_error (error);
+  if (!json_object_get_boolean_member_with_default (answer, "ok", FALSE))
+    g_error ("The e2e peer failed: %s", line);
+  return answer;
+}
+
+/* Sends @command (JSON) and waits for the answer, iterating the main loop
+ * so our client keeps syncing meanwhile. */
+static JsonObject *
+peer_command (E2ePeer    *peer,
+              const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_strconcat (command, "\n", NULL);
+
+  g_output_stream_write_all (peer->in, line, strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  return peer_read (peer);
+}
+
+static E2ePeer *
+e2e_peer_new (void)
+{
+  E2ePeer *peer = g_new0 (E2ePeer, 1);
+  const char *python = g_getenv ("CONFAB_PEER_PYTHON");
+  g_autofree char *password = NULL;
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "integration", "e2e-peer.py",
+                                                   NULL);
+  g_autoptr(JsonObject) hello = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (python);
+  peer->user = synapse_unique_user ("nio");
+  password = g_strdup_printf ("%s-password", peer->user);
+  synapse_register_user (peer->user, password);
+  peer->dir = g_dir_make_tmp ("confab-e2e-peer-XXXXXX", NULL);
+  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                    &error, python, script, synapse_get_url (), peer->user,
+                                    password, peer->dir, NULL);
+  g_assert_no_error (error);
+  peer->in = g_subprocess_get_stdin_pipe (peer->process);
+  peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
+  hello = peer_read (peer);
+  return peer;
+}
+
+static void
+e2e_peer_free (E2ePeer *peer)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_output_stream_write_all (peer->in, "{\"cmd\":\"quit\"}\n", 16, NULL, NULL, NULL);
+  g_subprocess_wait_async (peer->process, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_clear_object (&peer->out);
+  g_clear_object (&peer->process);
+  remove_tree (peer->dir);
+  g_free (peer->dir);
+  g_free (peer->user);
+  g_free (peer);
+}
+
+typedef struct {
+  TestClient   *ours;
+  char         *crypto_dir;
+  GHashTable   *events;   /* event id → MatrixEvent, as it came in a timeline */
+} Fixture;
+
+static void
+on_timeline (MatrixClient *client,
+             const char   *room_id,
+             GPtrArray    *events,
+             gboolean      limited,
+             const char   *prev_batch,
+             Fixture      *f)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      MatrixEvent *event = g_ptr_array_index (events, i);
+
+      if (matrix_event_get_event_id (event) != NULL)
+        g_hash_table_replace (f->events, g_strdup (matrix_event_get_event_id (event)),
+                              g_object_ref (event));
+    }
+}
+
+static MatrixCrypto *
+open_crypto (Fixture *f)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  MatrixCrypto *crypto;
+
+  _matrix_crypto_open_async (matrix_client_get_user_id (f->ours->client),
+                             matrix_client_get_device_id (f->ours->client), f->crypto_dir,
+                             "a passphrase", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  crypto = _matrix_crypto_open_finish (result, &error);
+  g_assert_no_error (error);
+  return crypto;
+}
+
+static gboolean
+device_keys_uploaded (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_strdup_printf ("{\"device_keys\":{\"%s\":[]}}", matrix_client_get_user_id (f->ours->client));
+  g_autoptr(JsonObject) reply = test_client_request (f->ours, "POST", "v3/keys/query", body,
+                                                     &error);
+  JsonObject *keys;
+
+  g_assert_no_error (error);
+  keys = json_object_get_object_member (reply, "device_keys");
+  keys = keys != NULL ? json_object_get_object_member (keys, matrix_client_get_user_id (f->ours->client)) : NULL;
+  return keys != NULL &&
+         json_object_has_member (keys, matrix_client_get_device_id (f->ours->client));
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(MatrixCrypto) crypto = NULL;
+
+  f->ours = test_client_new_logged_in ("e2e");
+  f->crypto_dir = g_dir_make_tmp ("confab-e2e-XXXXXX", NULL);
+  f->events = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_signal_connect (f->ours->client, "room-timeline-updates", G_CALLBACK (on_timeline), f);
+  crypto = open_crypto (f);
+  _matrix_client_set_crypto (f->ours->client, crypto);
+  /* The device's keys are on the server before anyone looks for them. */
+  g_assert_true (test_iterate_until (device_keys_uploaded, f, INTEGRATION_TIMEOUT_MS));
+  test_client_sync_once (f->ours);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_signal_handlers_disconnect_by_data (f->ours->client, f);
+  test_client_free (f->ours);
+  g_hash_table_unref (f->events);
+  remove_tree (f->crypto_dir);
+  g_free (f->crypto_dir);
+}
+
+static gboolean
+event_arrived (gpointer data)
+{
+  gpointer *check = data;
+
+  return g_hash_table_contains (((Fixture *) check[0])->events, check[1]);
+}
+
+static MatrixEvent *
+wait_event (Fixture    *f,
+            const char *event_id)
+{
+  gpointer check[] = { f, (gpointer) event_id };
+
+  g_assert_true (test_iterate_until (event_arrived, check, INTEGRATION_TIMEOUT_MS));
+  return g_hash_table_lookup (f->events, event_id);
+}
+
+static MatrixEvent *
+decrypt (Fixture      *f,
+         MatrixEvent  *event,
+         GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  _matrix_client_decrypt_event_async (f->ours->client, event, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  return _matrix_client_decrypt_event_finish (f->ours->client, result, error);
+}
+
+/* A room of the peer's, encrypted, that we joined. */
+static char *
+shared_room (Fixture *f,
+             E2ePeer *peer)
+{
+  g_autofree char *command = g_strdup_printf ("{\"cmd\":\"create_room\",\"invite\":[\"%s\"]}",
+                                              matrix_client_get_user_id (f->ours->client));
+  g_autoptr(JsonObject) created = peer_command (peer, command);
+  char *room_id = g_strdup (json_object_get_string_member (created, "room_id"));
+  g_autofree char *wait = NULL;
+  g_autoptr(JsonObject) joined = NULL;
+
+  test_client_join (f->ours, room_id);
+  wait = g_strdup_printf ("{\"cmd\":\"wait_member\",\"room_id\":\"%s\",\"user_id\":\"%s\"}",
+                          room_id, matrix_client_get_user_id (f->ours->client));
+  joined = peer_command (peer, wait);
+  return room_id;
+}
+
+static char *
+peer_send (E2ePeer    *peer,
+           const char *room_id,
+           const char *body)
+{
+  g_autofree char *command = g_strdup_printf ("{\"cmd\":\"send\",\"room_id\":\"%s\","
+                                              "\"body\":\"%s\"}", room_id, body);
+  g_autoptr(JsonObject) sent = peer_command (peer, command);
+
+  return g_strdup (json_object_get_string_member (sent, "event_id"));
+}
+
+static void
+assert_decrypts_to (Fixture     *f,
+                    MatrixEvent *event,
+                    const char  *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixEvent) plain = NULL;
+
+  g_assert_cmpstr (matrix_event_get_event_type (event), ==, "m.room.encrypted");
+  plain = decrypt (f, event, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (matrix_event_get_event_type (plain), ==, "m.room.message");
+  g_assert_cmpstr (matrix_event_get_content_string (plain, "body"), ==, body);
+  g_assert_cmpstr (matrix_event_get_event_id (plain), ==, matrix_event_get_event_id (event));
+  g_assert_cmpstr (matrix_event_get_sender (plain), ==, matrix_event_get_sender (event));
+}
+
+static void
+test_peer_sends (Fixture       *f,
+                 gconstpointer  data)
+{
+  E2ePeer *peer = e2e_peer_new ();
+  g_autofree char *room_id = shared_room (f, peer);
+  g_autofree char *event_id = peer_send (peer, room_id, "hello from nio");
+
+  assert_decrypts_to (f, wait_event (f, event_id), "hello from nio");
+  e2e_peer_free (peer);
+}
+
+static void
+test_we_send (Fixture       *f,
+              gconstpointer  data)
+{
+  E2ePeer *peer = e2e_peer_new ();
+  g_autofree char *room_id = shared_room (f, peer);
+  g_autofree char *path = NULL, *wait = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autoptr(JsonObject) received = NULL;
+  g_autofree char *event_id = NULL;
+
+  /* Whether the room is encrypted, the send finds out (from the sync or
+   * the server); it is never sent in the clear. */
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", "hello from confab");
+  matrix_client_send_event_async (f->ours->client, room_id, "m.room.message", content, NULL, NULL,
+                                  store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 2 * INTEGRATION_TIMEOUT_MS);
+  event_id = matrix_client_send_event_finish (f->ours->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (event_id);
+
+  /* What the server has is ciphertext only. */
+  path = matrix_client_build_path ("v3", "rooms", room_id, "event", event_id, NULL);
+  {
+    g_autoptr(JsonObject) stored = test_client_request (f->ours, "GET", path, NULL, &error);
+    g_autoptr(GString) text = g_string_new (NULL);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (stored, "type"), ==, "m.room.encrypted");
+    _matrix_json_append_object (text, stored);
+    g_assert_null (strstr (text->str, "hello from confab"));
+  }
+
+  wait = g_strdup_printf ("{\"cmd\":\"wait_message\",\"room_id\":\"%s\","
+                          "\"body\":\"hello from confab\"}", room_id);
+  received = peer_command (peer, wait);
+  g_assert_cmpstr (json_object_get_string_member (received, "sender"), ==, matrix_client_get_user_id (f->ours->client));
+  g_assert_cmpstr (json_object_get_string_member (received, "event_id"), ==, event_id);
+  e2e_peer_free (peer);
+}
+
+static void
+test_reopened_machine (Fixture       *f,
+                       gconstpointer  data)
+{
+  E2ePeer *peer = e2e_peer_new ();
+  g_autofree char *room_id = shared_room (f, peer);
+  g_autofree char *old_id = peer_send (peer, room_id, "before the restart");
+  g_autofree char *new_id = NULL;
+  MatrixEvent *old_event = wait_event (f, old_id);
+  g_autoptr(MatrixCrypto) crypto = NULL;
+
+  assert_decrypts_to (f, old_event, "before the restart");
+
+  /* The machine closed (its thread joined, the store closed)... */
+  matrix_client_stop_sync (f->ours->client);
+  _matrix_client_set_crypto (f->ours->client, NULL);
+  /* ...and opened again over the same store. */
+  crypto = open_crypto (f);
+  _matrix_client_set_crypto (f->ours->client, crypto);
+  assert_decrypts_to (f, old_event, "before the restart");
+
+  matrix_client_start_sync (f->ours->client);
+  new_id = peer_send (peer, room_id, "after the restart");
+  assert_decrypts_to (f, wait_event (f, new_id), "after the restart");
+  e2e_peer_free (peer);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/integration/e2e/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("peer-sends-we-decrypt", test_peer_sends);
+  ADD ("we-send-peer-decrypts", test_we_send);
+  ADD ("reopened-machine-decrypts-old-and-new", test_reopened_machine);
+#undef ADD
+
+  return g_test_run ();
+}
