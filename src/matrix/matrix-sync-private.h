@@ -8,6 +8,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _MatrixSlidingSyncExtras MatrixSlidingSyncExtras;
+
 typedef enum {
   MATRIX_SYNC_ROOM_JOIN,
   MATRIX_SYNC_ROOM_LEAVE,
@@ -39,12 +41,17 @@ typedef struct {
   char      *next_batch;
   GPtrArray *rooms;     /* MatrixSyncRoom: joined rooms, left ones, then invites, each in body order */
   GPtrArray *dropped;   /* char*: why each invalid event was left out */
+  /* What a sliding sync response adds (matrix-sliding-sync.c); NULL for
+   * a /v3/sync one. */
+  MatrixSlidingSyncExtras *sliding;
 } MatrixSyncResponse;
 
 MatrixSyncResponse *_matrix_sync_response_new   (void);
 MatrixSyncResponse *_matrix_sync_response_parse (GBytes             *body,
                                                  GError            **error);
 void                _matrix_sync_response_free  (MatrixSyncResponse *response);
+/* In matrix-sliding-sync.c. */
+void                _matrix_sliding_sync_extras_free (MatrixSlidingSyncExtras *extras);
 
 /* Whether @object is a valid stripped state event (an invite's). */
 gboolean            _matrix_sync_validate_stripped_event (JsonObject  *object,
