@@ -2522,12 +2522,30 @@ on_versions_answered (GObject      *source,
   GError *error = NULL;
 
   versions = matrix_client_request_finish (self, result, &error);
+  if (self->sync_cancellable == cancellable)
+    {
+      clear_source (&self->watchdog_source);
+      self->request_in_flight = FALSE;
+    }
+  if (self->watchdog_fired && self->sync_cancellable == cancellable)
+    {
+      /* A server gone silent: retried as a sync that was given up on. */
+      g_clear_error (&error);
+      self->watchdog_fired = FALSE;
+      g_clear_object (&self->sync_cancellable);
+      self->sync_cancellable = g_cancellable_new ();
+      self->n_watchdog_trips++;
+      sync_failed (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                      "The server did not answer /versions within %u s",
+                                      (self->request_watchdog_ms + 999) / 1000),
+                   self->request_watchdog_ms);
+      return;
+    }
   if (!sync_is_current (self, cancellable))
     {
       g_clear_error (&error);
       return;
     }
-  self->request_in_flight = FALSE;
   /* A connection that fails is retried like a failed sync; a server that
    * answers anything else has no sliding sync to offer. */
   if (error != NULL && (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR ||
@@ -2564,7 +2582,22 @@ sync_protocol_known (MatrixClient *self)
       break;
     case MATRIX_SYNC_MODE_AUTO:
     default:
+      /* A filter is a /v3/sync thing: a client that set one wants it. */
+      if (self->sync_filter != NULL)
+        {
+          self->sliding = MATRIX_SLIDING_SYNC_NONE;
+          break;
+        }
       self->request_in_flight = TRUE;
+      /* Watched as a request for an answer at once. */
+      self->request_is_long_poll = FALSE;
+      self->request_watchdog_ms = MIN (self->first_byte_ms, self->watchdog_ms)
+                                  << MIN (self->n_watchdog_trips, MAX_WATCHDOG_DOUBLINGS);
+      self->watchdog_fired = FALSE;
+      self->watchdog_source = self->watchdog_func (self->request_watchdog_ms, self->watchdog_data);
+      g_source_set_callback (self->watchdog_source, on_sync_watchdog, self, NULL);
+      g_source_set_name (self->watchdog_source, "[matrix-client] versions watchdog");
+      g_source_attach (self->watchdog_source, g_main_context_get_thread_default ());
       matrix_client_request_async (self, "GET", "versions", NULL, NULL, self->sync_cancellable,
                                    on_versions_answered, g_object_ref (self->sync_cancellable));
       return FALSE;
@@ -2734,6 +2767,9 @@ matrix_client_start_sync (MatrixClient *self)
     return;
 
   self->syncing = TRUE;
+  /* A filter set since the protocol was chosen means /v3/sync. */
+  if (self->sync_mode != MATRIX_SYNC_MODE_AUTO || self->sync_filter != NULL)
+    self->sync_protocol_known = FALSE;
   self->sync_cancellable = g_cancellable_new ();
   self->watchdog_fired = FALSE;
   self->network_monitor = g_object_ref (g_network_monitor_get_default ());
@@ -3400,7 +3436,8 @@ matrix_client_class_init (MatrixClientClass *klass)
    *
    * Which protocol the sync loop speaks: by default simplified sliding sync
    * when the server advertises it, `/v3/sync` otherwise (see
-   * #MatrixSyncMode). Read when the loop starts; a change while it runs
+   * #MatrixSyncMode); in auto mode, a client with a #MatrixClient:sync-filter
+   * (a `/v3/sync` notion) syncs with `/v3/sync`. Read when the loop starts; a change while it runs
    * takes effect at the next matrix_client_start_sync().
    */
   properties[PROP_SYNC_MODE] =

@@ -551,7 +551,7 @@ read_extension_rooms (MatrixSyncResponse  *response,
       MatrixSyncRoom *room;
       GPtrArray *events = NULL;
 
-      if (room_id[0] != '!' || strchr (room_id, ':') == NULL)
+      if (room_id[0] != '!')
         {
           g_ptr_array_add (response->dropped, g_strdup_printf ("%s.rooms: %s is not a room id", where, room_id));
           continue;
