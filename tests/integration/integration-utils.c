@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "integration-utils"
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "integration-utils.h"
 
 static const char * const all_signals[] = {
@@ -228,4 +231,32 @@ test_client_sync_once (TestClient *self)
 
   matrix_client_start_sync (self->client);
   test_client_wait_synced (self, n_synced);
+}
+
+int
+integration_run_app_signed_in (GApplication *app,
+                               Peer         *user)
+{
+  g_autofree char *password_path = NULL;
+  g_autofree char *homeserver = g_strdup (synapse_get_url ());
+  g_autoptr(GError) error = NULL;
+  char *argv[8];
+  int fd, status;
+
+  fd = g_file_open_tmp ("confab-password-XXXXXX", &password_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (password_path, "peer-password", -1, NULL));
+
+  argv[0] = (char *) "confab";
+  argv[1] = (char *) "--homeserver";
+  argv[2] = homeserver;
+  argv[3] = (char *) "--user";
+  argv[4] = (char *) peer_get_user_id (user);
+  argv[5] = (char *) "--password-file";
+  argv[6] = password_path;
+  argv[7] = NULL;
+  status = g_application_run (app, 7, argv);
+  g_unlink (password_path);
+  return status;
 }

@@ -59,4 +59,11 @@ void        test_client_wait_synced      (TestClient   *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestClient, test_client_free)
 
+/* Runs @app as `confab --homeserver URL --user USER --password-file FILE`
+ * starts (tools/run-demo does so), signed in as @user (a peer_new() user,
+ * whose password is "peer-password", read from a file that is removed
+ * afterwards); returns the app's exit status. */
+int         integration_run_app_signed_in (GApplication *app,
+                                           Peer         *user);
+
 G_END_DECLS

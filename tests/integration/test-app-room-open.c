@@ -235,13 +235,9 @@ test_room_opens_at_newest (void)
   g_autoptr(Peer) bob = peer_new ("bob");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) reply = NULL;
-  g_autofree char *password_path = NULL;
-  g_autofree char *homeserver = g_strdup (synapse_get_url ());
   g_autofree char *read_id = NULL;
   g_autofree char *path = NULL;
   g_autofree char *markers = NULL;
-  char *argv[8];
-  int fd;
   Run run = { 0 };
 
   run.alice = peer_new ("alice");
@@ -262,27 +258,12 @@ test_room_opens_at_newest (void)
   reply = peer_request (run.alice, "POST", path, markers, &error);
   g_assert_no_error (error);
 
-  fd = g_file_open_tmp ("confab-password-XXXXXX", &password_path, &error);
-  g_assert_no_error (error);
-  close (fd);
-  g_assert_true (g_file_set_contents (password_path, "peer-password", -1, NULL));
-
-  argv[0] = (char *) "confab";
-  argv[1] = (char *) "--homeserver";
-  argv[2] = homeserver;
-  argv[3] = (char *) "--user";
-  argv[4] = (char *) peer_get_user_id (run.alice);
-  argv[5] = (char *) "--password-file";
-  argv[6] = password_path;
-  argv[7] = NULL;
-
   ui_count_scroll_warnings (&run.n_warnings);
   run.app = G_APPLICATION (ui_test_get_application ());
   g_signal_connect (run.app, "activate", G_CALLBACK (on_activate), &run);
-  g_assert_cmpint (g_application_run (run.app, 7, argv), ==, 0);
+  g_assert_cmpint (integration_run_app_signed_in (run.app, run.alice), ==, 0);
   g_assert_true (run.checked);
 
-  g_unlink (password_path);
   peer_free (run.alice);
   g_free (run.busy_id);
   g_free (run.unread_id);
