@@ -2459,8 +2459,12 @@ on_sync_sent (GObject      *source,
                          soup_message_headers_get_content_type (response->headers, NULL)
                            ?: "none");
 
+  /* M_UNKNOWN_POS, or a 400 to a request with a pos (Synapse answers one
+   * it cannot read with M_UNKNOWN "Invalid stream token"): once. */
   if (error != NULL && self->sliding != MATRIX_SLIDING_SYNC_NONE && !self->sliding_drop_pos &&
-      g_strcmp0 (matrix_error_get_errcode (error), "M_UNKNOWN_POS") == 0)
+      (g_strcmp0 (matrix_error_get_errcode (error), "M_UNKNOWN_POS") == 0 ||
+       (matrix_error_get_http_status (error) == 400 &&
+        _matrix_sliding_sync_pos_of_token (matrix_store_get_sync_token (self->store)) != NULL)))
     {
       /* The server forgot the connection: a new one, from no pos. What
        * the store holds stays; the new connection's first answer brings
@@ -2754,7 +2758,9 @@ on_network_changed (GNetworkMonitor *monitor,
  * @self: a #MatrixClient
  *
  * Starts the sync loop: `GET /sync` with a 30 s long-poll, from the token in
- * the store, again and again until matrix_client_stop_sync(). Failures are
+ * the store, again and again until matrix_client_stop_sync(); or, as
+ * #MatrixClient:sync-mode chooses, simplified sliding sync (`POST` with a
+ * 30 s long-poll from the stored position), with the same signals. Failures are
  * retried with a backoff of 2 s doubling up to 30 s. Starting a running loop
  * does nothing.
  */
