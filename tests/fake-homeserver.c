@@ -534,6 +534,20 @@ server_callback (SoupServer        *server,
       fake_request_free (request);
       return;
     }
+  if (response == NULL && g_str_equal (request->method, "GET") &&
+      g_str_equal (request->path, "/_matrix/client/versions"))
+    {
+      /* A client asking which protocols the server speaks before it syncs:
+       * unless the test queued an answer, a server without sliding sync,
+       * and no request of the test's. */
+      static const char versions[] = "{\"versions\":[\"v1.11\"],\"unstable_features\":{}}";
+
+      fake_request_free (request);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, versions,
+                                        strlen (versions));
+      return;
+    }
   g_ptr_array_add (self->requests, request);
   if (response == NULL)
     {

@@ -8,6 +8,10 @@
  * never pass by accident against a response it did not mean to give.  Every
  * request is recorded for later assertions.
  *
+ * One exception: a GET /_matrix/client/versions nothing was queued for (a
+ * client choosing between sliding and classic sync) is answered as a server
+ * without sliding sync, and is not recorded.
+ *
  * Everything runs on the thread-default GMainContext that was current when the
  * fake was created; the client under test must run on that same context.
  */

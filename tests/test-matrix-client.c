@@ -21,6 +21,9 @@ fixture_setup (Fixture       *f,
   f->server = fake_homeserver_new ();
   f->store = logged_in_store_new ();
   f->client = matrix_client_new (fake_homeserver_get_url (f->server), f->store);
+  /* These are /v3/sync's tests (and count its requests' deadlines):
+   * test-matrix-sliding-sync has the choice between the protocols. */
+  matrix_client_set_sync_mode (f->client, MATRIX_SYNC_MODE_CLASSIC);
   f->clock = fake_clock_new (f->client);
 }
 

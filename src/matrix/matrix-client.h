@@ -37,6 +37,27 @@ typedef enum {
 #define MATRIX_TYPE_SYNC_FAILURE (matrix_sync_failure_get_type ())
 GType matrix_sync_failure_get_type (void) G_GNUC_CONST;
 
+/**
+ * MatrixSyncMode:
+ * @MATRIX_SYNC_MODE_AUTO: simplified sliding sync (MSC4186) when the server
+ *   advertises it in `/_matrix/client/versions`, classic `/v3/sync` otherwise
+ * @MATRIX_SYNC_MODE_CLASSIC: always `/v3/sync`
+ * @MATRIX_SYNC_MODE_SLIDING: always simplified sliding sync, whatever the
+ *   server advertises
+ *
+ * Which protocol the sync loop speaks: see #MatrixClient:sync-mode. Either
+ * way the client emits the same signals, so nothing that listens to them
+ * needs to know.
+ */
+typedef enum {
+  MATRIX_SYNC_MODE_AUTO,
+  MATRIX_SYNC_MODE_CLASSIC,
+  MATRIX_SYNC_MODE_SLIDING,
+} MatrixSyncMode;
+
+#define MATRIX_TYPE_SYNC_MODE (matrix_sync_mode_get_type ())
+GType matrix_sync_mode_get_type (void) G_GNUC_CONST;
+
 #define MATRIX_TYPE_CLIENT (matrix_client_get_type ())
 G_DECLARE_FINAL_TYPE (MatrixClient, matrix_client, MATRIX, CLIENT, GObject)
 
@@ -63,6 +84,13 @@ void          matrix_client_set_sync_filter       (MatrixClient         *self,
 gboolean      matrix_client_get_fill_gaps         (MatrixClient         *self);
 void          matrix_client_set_fill_gaps         (MatrixClient         *self,
                                                    gboolean              fill_gaps);
+MatrixSyncMode matrix_client_get_sync_mode       (MatrixClient         *self);
+void          matrix_client_set_sync_mode         (MatrixClient         *self,
+                                                   MatrixSyncMode        mode);
+void          matrix_client_set_room_list_range   (MatrixClient         *self,
+                                                   guint                 n_rooms);
+void          matrix_client_set_open_room         (MatrixClient         *self,
+                                                   const char           *room_id);
 const char   *matrix_client_get_user_agent        (MatrixClient         *self);
 void          matrix_client_set_user_agent        (MatrixClient         *self,
                                                    const char           *user_agent);

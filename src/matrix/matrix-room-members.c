@@ -7,6 +7,7 @@
 #include "matrix-json-private.h"
 #include "matrix-room-members.h"
 #include "matrix-room-private.h"
+#include "matrix-sliding-sync-private.h"
 #include "matrix-store.h"
 #include "matrix-text.h"
 
@@ -888,7 +889,9 @@ matrix_room_members_load_async (MatrixRoomMembers   *self,
       g_ptr_array_add (query, "not_membership");
       g_ptr_array_add (query, "leave");
     }
-  if (token != NULL)
+  /* `at` takes a /v3/sync token; a sliding sync pos is none (the members
+   * are then the room's current ones). */
+  if (token != NULL && !_matrix_sliding_sync_is_token (token))
     {
       g_ptr_array_add (query, "at");
       g_ptr_array_add (query, (gpointer) token);

@@ -8,6 +8,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _MatrixSlidingSyncExtras MatrixSlidingSyncExtras;
+
 typedef enum {
   MATRIX_SYNC_ROOM_JOIN,
   MATRIX_SYNC_ROOM_LEAVE,
@@ -43,12 +45,17 @@ typedef struct {
   /* For the crypto machine, before the rooms: to-device events, device
    * list changes, key counts (see matrix-sync.c); NULL when none. */
   JsonObject *crypto_changes;
+  /* What a sliding sync response adds (matrix-sliding-sync.c); NULL for
+   * a /v3/sync one. */
+  MatrixSlidingSyncExtras *sliding;
 } MatrixSyncResponse;
 
 MatrixSyncResponse *_matrix_sync_response_new   (void);
 MatrixSyncResponse *_matrix_sync_response_parse (GBytes             *body,
                                                  GError            **error);
 void                _matrix_sync_response_free  (MatrixSyncResponse *response);
+/* In matrix-sliding-sync.c. */
+void                _matrix_sliding_sync_extras_free (MatrixSlidingSyncExtras *extras);
 
 /* Whether @object is a valid stripped state event (an invite's). */
 gboolean            _matrix_sync_validate_stripped_event (JsonObject  *object,

@@ -95,6 +95,7 @@ _matrix_sync_response_free (MatrixSyncResponse *response)
   g_free (response->next_batch);
   g_clear_pointer (&response->account_data, g_ptr_array_unref);
   g_clear_pointer (&response->crypto_changes, json_object_unref);
+  g_clear_pointer (&response->sliding, _matrix_sliding_sync_extras_free);
   g_ptr_array_unref (response->rooms);
   g_ptr_array_unref (response->dropped);
   g_free (response);

@@ -589,6 +589,9 @@ test_mark_read_resets_counts (void)
   MatrixRoom *room;
   guint n_synced;
 
+  /* The server's unread counts are /v3/sync's: Synapse's sliding sync
+   * sends none yet, and the client does not count them itself. */
+  matrix_client_set_sync_mode (ours->client, MATRIX_SYNC_MODE_CLASSIC);
   test_client_sync_once (ours);
   for (guint i = 0; i < 3; i++)
     {
