@@ -1049,6 +1049,13 @@ on_passphrase_file (GObject      *source,
   Enable *e = g_task_get_task_data (task);
   GError *error = NULL;
 
+  /* A passphrase made for a keyring that then refused it is let go of:
+   * the file's own is the one the store will use. */
+  if (e->passphrase != NULL)
+    {
+      memset (e->passphrase, 0, strlen (e->passphrase));
+      g_clear_pointer (&e->passphrase, g_free);
+    }
   e->passphrase = g_task_propagate_pointer (G_TASK (result), &error);
   if (e->passphrase == NULL)
     {
