@@ -127,14 +127,15 @@ void            store_add_room                 (MatrixStore        *store,
 GSubprocess    *test_keyring_start             (void);
 
 /* Code built with AddressSanitizer (full stack unwinding on every
- * allocation) runs ten to a hundred times slower than the real build, by
- * no fixed factor: a test's time budgets hold for the real build only.
- * A sanitised run still takes every step and asserts what is shown, and
- * prints the times it measured. */
+ * allocation) or run under valgrind (the test setup sets
+ * CONFAB_TEST_UNDER_VALGRIND) runs ten to a hundred times slower than the
+ * real build, by no fixed factor: a test's time budgets hold for the real
+ * build only. A sanitised run still takes every step and asserts what is
+ * shown, and prints the times it measured. */
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_TIME_BUDGETS_APPLY FALSE
 #else
-#define TEST_TIME_BUDGETS_APPLY TRUE
+#define TEST_TIME_BUDGETS_APPLY (g_getenv ("CONFAB_TEST_UNDER_VALGRIND") == NULL)
 #endif
 
 G_END_DECLS
