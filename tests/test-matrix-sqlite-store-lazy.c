@@ -1137,7 +1137,6 @@ static void
 test_summary_forgotten (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autofree char *whole = list_lines (fixture->dir, FALSE, TRUE);
   g_autoptr(MatrixStore) store = open_lazy (fixture->dir);
   g_auto(GStrv) room_ids = NULL;
 
@@ -1161,7 +1160,6 @@ static void
 test_summary_after_migration (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("confab-lazy-XXXXXX", NULL);
-  g_autofree char *db_path = g_build_filename (dir, "matrix.db", NULL);
   g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "sqlite-store", "content-v1.sql",
                                                     NULL);
   g_autofree char *sql = NULL;
@@ -1263,7 +1261,6 @@ test_profile_change_keeps_order (void)
   g_autofree char *summed = NULL;
   g_autofree char *old_format = NULL;
   g_autofree char *long_way = NULL;
-  g_autofree char *order = NULL;
 
   matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, OWN);
   matrix_store_set_value (store, MATRIX_STORE_KEY_HOMESERVER, "http://127.0.0.1:1");

@@ -157,10 +157,10 @@ walk_timeline (MatrixTimeline *timeline)
     {
       g_autoptr(MatrixTimelineItem) item = g_list_model_get_item (model, i);
       g_autoptr(GPtrArray) edits = matrix_timeline_item_dup_edits (item);
-      g_autofree char *markup = matrix_timeline_item_dup_body_markup (item);
       GListModel *reactions = matrix_timeline_item_get_reactions (item);
       MatrixTimelineItem *reply = matrix_timeline_item_get_in_reply_to (item);
 
+      g_free (matrix_timeline_item_dup_body_markup (item));
       matrix_timeline_item_get_msgtype (item);
       matrix_timeline_item_get_formatted_body (item);
       g_assert_true (matrix_timeline_item_get_edited (item) ==

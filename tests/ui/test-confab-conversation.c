@@ -970,7 +970,6 @@ test_thread_window (Fixture       *f,
 {
   ConfabThreadWindow *window = NULL;
   g_autoptr(GPtrArray) entries = NULL;
-  g_autoptr(GPtrArray) bodies = NULL;
   g_autoptr(JsonNode) sent = NULL;
   g_autofree char *png = NULL;
   GtkWidget *row, *button;
