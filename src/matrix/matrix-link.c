@@ -271,6 +271,8 @@ matrix_link_parse (const char  *uri,
  * matrix_link_ref:
  * @self: a #MatrixLink
  *
+ * Takes a reference.
+ *
  * Returns: (transfer full): @self, with one more reference
  */
 MatrixLink *
@@ -303,6 +305,8 @@ matrix_link_unref (MatrixLink *self)
  * matrix_link_get_kind:
  * @self: a #MatrixLink
  *
+ * What the link points at: a room by id or alias, or a user.
+ *
  * Returns: what the link points at
  */
 MatrixLinkKind
@@ -315,6 +319,8 @@ matrix_link_get_kind (MatrixLink *self)
 /**
  * matrix_link_get_target:
  * @self: a #MatrixLink
+ *
+ * The room or user the link points at, with its sigil.
  *
  * Returns: the room id (`!…`), room alias (`#…`) or user id (`@…`)
  */
@@ -329,7 +335,9 @@ matrix_link_get_target (MatrixLink *self)
  * matrix_link_get_event_id:
  * @self: a #MatrixLink
  *
- * Returns: (nullable): the event in the room the link points at (`$…`)
+ * The event a link to an event in a room points at.
+ *
+ * Returns: (nullable): the event id, or %NULL for a link to the room itself
  */
 const char *
 matrix_link_get_event_id (MatrixLink *self)
@@ -357,6 +365,8 @@ matrix_link_get_via (MatrixLink *self)
 /**
  * matrix_link_get_join:
  * @self: a #MatrixLink
+ *
+ * Whether the link's `action=join` asks to join the room at once.
  *
  * Returns: whether the link asks to join the room (`action=join`)
  */

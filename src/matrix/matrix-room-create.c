@@ -125,6 +125,8 @@ matrix_room_create_options_set_name (MatrixRoomCreateOptions *self,
  * matrix_room_create_options_get_name:
  * @self: a #MatrixRoomCreateOptions
  *
+ * The name the options give the room.
+ *
  * Returns: (nullable): the name the room will have
  */
 const char *
@@ -152,6 +154,8 @@ matrix_room_create_options_set_topic (MatrixRoomCreateOptions *self,
 /**
  * matrix_room_create_options_get_topic:
  * @self: a #MatrixRoomCreateOptions
+ *
+ * The topic the options give the room.
  *
  * Returns: (nullable): the topic the room will have
  */
@@ -191,6 +195,8 @@ matrix_room_create_options_set_alias_localpart (MatrixRoomCreateOptions *self,
  * matrix_room_create_options_get_alias_localpart:
  * @self: a #MatrixRoomCreateOptions
  *
+ * The localpart of the address the options give the room.
+ *
  * Returns: (nullable): the localpart of the room's address
  */
 const char *
@@ -221,6 +227,8 @@ matrix_room_create_options_set_public (MatrixRoomCreateOptions *self,
  * matrix_room_create_options_get_public:
  * @self: a #MatrixRoomCreateOptions
  *
+ * Whether the options make a public room.
+ *
  * Returns: whether the room will be public
  */
 gboolean
@@ -250,6 +258,8 @@ matrix_room_create_options_set_encrypted (MatrixRoomCreateOptions *self,
 /**
  * matrix_room_create_options_get_encrypted:
  * @self: a #MatrixRoomCreateOptions
+ *
+ * Whether the options make an end-to-end encrypted room.
  *
  * Returns: whether the room will be encrypted
  */
@@ -284,6 +294,8 @@ matrix_room_create_options_add_invite (MatrixRoomCreateOptions *self,
 /**
  * matrix_room_create_options_get_invites:
  * @self: a #MatrixRoomCreateOptions
+ *
+ * The user ids the options invite.
  *
  * Returns: (transfer none) (array zero-terminated=1): whom the room invites
  */
