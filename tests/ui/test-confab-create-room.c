@@ -351,6 +351,39 @@ test_public_room_address_taken (Fixture       *f,
   ui_wait_until (dialog_closed, NULL, 5000, "the dialog to close");
 }
 
+static gboolean
+joined_by_link (gpointer data)
+{
+  Fixture *f = data;
+  return fake_homeserver_count_requests (f->server, "POST",
+                                         "/_matrix/client/v3/join/!linked:example.org") >= 1;
+}
+
+/* A matrix.to link to a room alias (as a message's link activates it): the
+ * alias is looked up and the room joined and opened; a link that is no
+ * Matrix link asks the server nothing. */
+static void
+test_open_link (Fixture       *f,
+                gconstpointer  data)
+{
+  guint before;
+
+  fake_homeserver_queue_json (f->server, "GET", ALIAS_PATH ("linked"), 200,
+                              "{\"room_id\":\"!linked:example.org\",\"servers\":[\"example.org\"]}", FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-link", "s",
+                                             "https://matrix.to/#/%23linked%3Aexample.org"));
+  ui_wait_until (joined_by_link, f, 5000, "the linked room joined");
+  g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET",
+                                                    "/_matrix/client/v3/directory/room/#linked:example.org"),
+                    ==, 1);
+
+  before = fake_homeserver_get_requests (f->server)->len;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-link", "s",
+                                             "matrix:r/no%20spaces:example.org"));
+  iterate_for (200);
+  g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, before);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -361,6 +394,9 @@ main (int   argc,
               GINT_TO_POINTER (TRUE), fixture_setup, test_private_encrypted_room, fixture_teardown);
   g_test_add ("/confab/create-room/public-needs-free-address", Fixture,
               GINT_TO_POINTER (FALSE), fixture_setup, test_public_room_address_taken, fixture_teardown);
+
+  g_test_add ("/confab/links/matrix-to-alias-joins-and-opens", Fixture,
+              GINT_TO_POINTER (FALSE), fixture_setup, test_open_link, fixture_teardown);
 
   return g_test_run ();
 }
