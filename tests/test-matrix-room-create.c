@@ -38,9 +38,11 @@ fixture_teardown (Fixture       *f,
   if (f->crypto != NULL)
     _matrix_client_set_crypto (f->client, NULL);
   iterate_for (20);
-  g_assert_finalize_object (f->client);
+  /* The machine's key uploads may still be on their way (slowly, under
+   * valgrind): they hold the client until they are done. */
+  unref_and_wait_finalized (f->client, TIMEOUT);
   if (f->crypto != NULL)
-    g_assert_finalize_object (f->crypto);
+    unref_and_wait_finalized (f->crypto, TIMEOUT);
   g_assert_finalize_object (f->store);
   g_assert_finalize_object (f->server);
   if (f->crypto_dir != NULL)

@@ -447,6 +447,7 @@ static JsonNode *
 create_body (MatrixRoomCreateOptions *self)
 {
   JsonObject *request = json_object_new ();
+  JsonNode *node;
 
   json_object_set_string_member (request, "preset", self->public_ ? "public_chat" : "private_chat");
   /* Private is the server's default: only a public room says so. */
@@ -473,7 +474,9 @@ create_body (MatrixRoomCreateOptions *self)
       json_array_add_object_element (initial_state, _matrix_room_create_encryption_state ());
       json_object_set_array_member (request, "initial_state", initial_state);
     }
-  return json_node_init_object (json_node_alloc (), request);
+  node = json_node_init_object (json_node_alloc (), request);
+  json_object_unref (request);
+  return node;
 }
 
 static gboolean
