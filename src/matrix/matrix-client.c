@@ -8,6 +8,7 @@
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-sliding-sync-private.h"
+#include "matrix-room-create.h"
 #include "matrix-sync-private.h"
 #include "matrix-version.h"
 
@@ -1984,7 +1985,9 @@ matrix_client_get_thumbnail_finish (MatrixClient  *self,
  * @callback: called with the new room's id, or an error
  * @user_data: data for @callback
  *
- * Creates a private room with `POST /createRoom`.
+ * Creates a private room with `POST /createRoom`, end-to-end encrypted when
+ * the client has encryption enabled (matrix_client_get_encryption_enabled()).
+ * matrix_client_create_room_with_options_async() chooses more.
  */
 void
 matrix_client_create_room_async (MatrixClient        *self,
@@ -1994,24 +1997,14 @@ matrix_client_create_room_async (MatrixClient        *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(JsonObject) request = json_object_new ();
-  g_autoptr(JsonNode) body = NULL;
-  GTask *task;
+  g_autoptr(MatrixRoomCreateOptions) options = matrix_room_create_options_new ();
 
   g_return_if_fail (MATRIX_IS_CLIENT (self));
 
-  json_object_set_string_member (request, "preset", "private_chat");
-  if (name != NULL && *name != '\0')
-    json_object_set_string_member (request, "name", name);
-  if (topic != NULL && *topic != '\0')
-    json_object_set_string_member (request, "topic", topic);
-  body = json_node_init_object (json_node_alloc (), request);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, matrix_client_create_room_async);
-  g_task_set_name (task, "createRoom");
-  request_async (self, "POST", "v3/createRoom", NULL, body, TRUE, cancellable,
-                 on_room_id_request_done, task);
+  matrix_room_create_options_set_name (options, name);
+  matrix_room_create_options_set_topic (options, topic);
+  matrix_room_create_options_set_encrypted (options, matrix_client_get_encryption_enabled (self));
+  matrix_client_create_room_with_options_async (self, options, cancellable, callback, user_data);
 }
 
 /**
@@ -2029,9 +2022,7 @@ matrix_client_create_room_finish (MatrixClient  *self,
                                   GAsyncResult  *result,
                                   GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return matrix_client_create_room_with_options_finish (self, result, error);
 }
 
 /* --- the sync loop ------------------------------------------------------- */

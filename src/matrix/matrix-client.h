@@ -213,8 +213,9 @@ void          matrix_client_get_thumbnail_async   (MatrixClient         *self,
 GBytes       *matrix_client_get_thumbnail_finish  (MatrixClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
-/* POST /createRoom (a private chat); @name and @topic may be NULL. The
- * finish function returns the new room id (transfer full). */
+/* POST /createRoom (a private chat, encrypted when the client has
+ * encryption); @name and @topic may be NULL. The finish function returns the
+ * new room id (transfer full). More choices: matrix-room-create.h. */
 void          matrix_client_create_room_async     (MatrixClient         *self,
                                                    const char           *name,
                                                    const char           *topic,

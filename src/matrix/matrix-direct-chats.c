@@ -6,6 +6,7 @@
 #include "matrix-direct-chats.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
+#include "matrix-room-create-private.h"
 #include "matrix-room-members.h"
 
 /**
@@ -646,6 +647,15 @@ on_start_direct_read (GObject      *source,
   invite = json_array_new ();
   json_array_add_string_element (invite, data->user_id);
   json_object_set_array_member (request, "invite", invite);
+  /* As Element does: a new direct chat is end-to-end encrypted from its
+   * first event, when this client can encrypt. */
+  if (matrix_client_get_encryption_enabled (client))
+    {
+      JsonArray *initial_state = json_array_new ();
+
+      json_array_add_object_element (initial_state, _matrix_room_create_encryption_state ());
+      json_object_set_array_member (request, "initial_state", initial_state);
+    }
   node = json_node_init_object (json_node_alloc (), request);
   matrix_client_request_async (client, "POST", "v3/createRoom", NULL, node,
                                cancellable, on_start_created, g_steal_pointer (&task));

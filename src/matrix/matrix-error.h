@@ -25,7 +25,8 @@ G_BEGIN_DECLS
  *   `m.room.redaction` and `m.room.encrypted`) into a room whose state has
  *   `m.room.encryption`, by a client without end-to-end encryption keys. Such
  *   an event is never sent there in the clear; see
- *   matrix_client_send_event_async().
+ *   matrix_client_send_event_async(). Also an encrypted room asked of
+ *   matrix_client_create_room_with_options_async() by such a client.
  * @MATRIX_ERROR_INVALID_USER_ID: refused before any request was made: not a
  *   user id (`@localpart:server`)
  * @MATRIX_ERROR_ALREADY_MEMBER: the user is already in the room (or invited
@@ -38,6 +39,12 @@ G_BEGIN_DECLS
  *   has not arrived; it may still come, and the event is then decrypted
  * @MATRIX_ERROR_DECRYPTION_FAILED: an encrypted event that cannot be
  *   decrypted: damaged, forged, or not encrypted for this session
+ * @MATRIX_ERROR_ROOM_IN_USE: `M_ROOM_IN_USE`: the room alias asked for
+ *   belongs to another room already
+ * @MATRIX_ERROR_INVALID_ALIAS: refused before any request was made: not a
+ *   room alias (`#localpart:server`), or not a localpart of one
+ * @MATRIX_ERROR_INVALID_LINK: not a `matrix:` URI or matrix.to link to a
+ *   room, an event or a user (see matrix_link_parse())
  *
  * Errors of the %MATRIX_ERROR domain. Errors built from a server response also
  * carry the server's `errcode`, HTTP status and `retry_after_ms`; read them with
@@ -62,6 +69,9 @@ typedef enum {
   MATRIX_ERROR_TOO_LARGE,
   MATRIX_ERROR_DECRYPTION_KEY_MISSING,
   MATRIX_ERROR_DECRYPTION_FAILED,
+  MATRIX_ERROR_ROOM_IN_USE,
+  MATRIX_ERROR_INVALID_ALIAS,
+  MATRIX_ERROR_INVALID_LINK,
 } MatrixError;
 
 GQuark      matrix_error_quark                (void);

@@ -61,6 +61,20 @@ confab_message_body_get_label (ConfabMessageBody *self)
   return self->label;
 }
 
+/* A link to a room, an event or a user (matrix: or matrix.to) opens in
+ * Confab (win.open-link); any other goes to the default handler. */
+static gboolean
+on_activate_link (GtkLabel          *label,
+                  const char        *uri,
+                  ConfabMessageBody *self)
+{
+  g_autoptr(MatrixLink) link = matrix_link_parse (uri, NULL);
+
+  if (link == NULL)
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.open-link", "s", uri);
+}
+
 void
 confab_message_body_set_label (ConfabMessageBody *self,
                                GtkLabel          *label)
@@ -71,7 +85,11 @@ confab_message_body_set_label (ConfabMessageBody *self,
   if (self->label == label)
     return;
 
+  if (self->label != NULL)
+    g_signal_handlers_disconnect_by_func (self->label, on_activate_link, self);
   self->label = label;
+  if (label != NULL)
+    g_signal_connect (label, "activate-link", G_CALLBACK (on_activate_link), self);
   confab_wrap_bin_set_child (CONFAB_WRAP_BIN (self->wrap_bin), GTK_WIDGET (label));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL]);
 }

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "confab-create-room-dialog.h"
 #include "confab-explore-dialog.h"
 #include "confab-people-dialog.h"
 #include "confab-room-details.h"
@@ -99,28 +100,6 @@ on_joined (GObject      *source,
 }
 
 static void
-on_created (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(ConfabWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *room_id = matrix_client_create_room_finish (MATRIX_CLIENT (source), result, &error);
-
-  if (room_id == NULL)
-    {
-      _confab_window_show_error (self, _("Could not create the room"), error);
-      return;
-    }
-
-  if (self->client == MATRIX_CLIENT (source) && !confab_window_select_room (self, room_id))
-    {
-      g_free (self->pending_room_id);
-      self->pending_room_id = g_steal_pointer (&room_id);
-    }
-}
-
-static void
 on_entry_dialog_response (AdwMessageDialog *dialog,
                           const char       *response,
                           ConfabWindow     *self)
@@ -133,9 +112,6 @@ on_entry_dialog_response (AdwMessageDialog *dialog,
 
   if (g_str_equal (response, "join"))
     matrix_client_join_room_async (self->client, text, NULL, on_joined, g_object_ref (self));
-  else if (g_str_equal (response, "create"))
-    matrix_client_create_room_async (self->client, text, NULL, NULL, on_created,
-                                     g_object_ref (self));
 }
 
 static void
@@ -210,11 +186,11 @@ create_room_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  ask_for_text (CONFAB_WINDOW (widget),
-                _("Create a Room"),
-                _("The new room is private: people join it when you invite them."),
-                _("Room name"),
-                "create", _("C_reate"));
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+
+  /* "New Room": name, topic, address, who can join, encryption, invitees. */
+  if (self->client != NULL)
+    gtk_window_present (GTK_WINDOW (confab_create_room_dialog_new (GTK_WINDOW (self), self->client)));
 }
 
 static void
@@ -308,6 +284,59 @@ open_room_activated (GtkWidget  *widget,
     }
   g_free (self->pending_room_id);
   self->pending_room_id = g_strdup (room_id);
+}
+
+static void
+on_link_alias_resolved (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(ConfabWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = matrix_client_resolve_room_alias_finish (MATRIX_CLIENT (source), result, &error);
+
+  if (room_id == NULL)
+    {
+      _confab_window_show_error (self, _("Could not open the room"), error);
+      return;
+    }
+  if (self->client == MATRIX_CLIENT (source))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.open-room", "s", room_id);
+}
+
+/* win.open-link (s): a matrix: URI or matrix.to link, from a message or the
+ * command line: a room opens (joined first when need be; an alias is looked
+ * up), a user gets "start a chat". */
+static void
+open_link_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixLink) link = matrix_link_parse (g_variant_get_string (parameter, NULL), &error);
+
+  if (link == NULL)
+    {
+      _confab_window_show_error (self, _("Could not open the link"), error);
+      return;
+    }
+  if (self->client == NULL)
+    return;
+  switch (matrix_link_get_kind (link))
+    {
+    case MATRIX_LINK_ROOM_ID:
+      gtk_widget_activate_action (widget, "win.open-room", "s", matrix_link_get_target (link));
+      break;
+    case MATRIX_LINK_ROOM_ALIAS:
+      matrix_client_resolve_room_alias_async (self->client, matrix_link_get_target (link), NULL,
+                                              on_link_alias_resolved, g_object_ref (self));
+      break;
+    case MATRIX_LINK_USER:
+    default:
+      gtk_widget_activate_action (widget, "win.start-chat-with", "s", matrix_link_get_target (link));
+      break;
+    }
 }
 
 static void
@@ -426,6 +455,7 @@ _confab_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.leave-room", NULL, leave_room_activated);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
   gtk_widget_class_install_action (widget_class, "win.open-room", "s", open_room_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-link", "s", open_link_activated);
   gtk_widget_class_install_action (widget_class, "win.start-chat", NULL, start_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.start-chat-with", "s", start_chat_with_activated);
   gtk_widget_class_install_action (widget_class, "win.invite", NULL, invite_activated);
