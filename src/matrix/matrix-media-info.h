@@ -50,5 +50,11 @@ void             matrix_media_info_set_thumbnail        (MatrixMediaInfo  *self,
                                                          gint64            size,
                                                          guint             width,
                                                          guint             height);
+JsonObject      *matrix_media_info_get_encrypted_file   (MatrixMediaInfo  *self);
+void             matrix_media_info_set_encrypted_file   (MatrixMediaInfo  *self,
+                                                         JsonObject       *encrypted_file);
+JsonObject      *matrix_media_info_get_thumbnail_encrypted_file (MatrixMediaInfo *self);
+void             matrix_media_info_set_thumbnail_encrypted_file (MatrixMediaInfo *self,
+                                                                 JsonObject      *encrypted_file);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "matrix-client.h"
 #include "matrix-media-cache.h"
@@ -75,5 +76,27 @@ void              matrix_media_upload_async          (MatrixMedia           *sel
 char             *matrix_media_upload_finish         (MatrixMedia           *self,
                                                       GAsyncResult          *result,
                                                       GError               **error);
+
+void              matrix_media_download_encrypted_async  (MatrixMedia           *self,
+                                                          JsonObject            *encrypted_file,
+                                                          guint64                max_size,
+                                                          GCancellable          *cancellable,
+                                                          GFileProgressCallback  progress_callback,
+                                                          gpointer               progress_data,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+GFile            *matrix_media_download_encrypted_finish (MatrixMedia           *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
+void              matrix_media_upload_encrypted_async    (MatrixMedia           *self,
+                                                          GFile                 *file,
+                                                          GCancellable          *cancellable,
+                                                          GFileProgressCallback  progress_callback,
+                                                          gpointer               progress_data,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+JsonObject       *matrix_media_upload_encrypted_finish   (MatrixMedia           *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
 
 G_END_DECLS
