@@ -27,6 +27,7 @@
 #include "matrix-media.h"
 #include "matrix-media-cache-private.h"
 #include "matrix-media-encrypted-private.h"
+#include "matrix-media-info.h"
 
 static const char *
 string_member (JsonObject *object,
@@ -524,6 +525,166 @@ JsonObject *
 matrix_media_upload_encrypted_finish (MatrixMedia   *self,
                                       GAsyncResult  *result,
                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- By a message's media ---------------------------------------------- */
+
+static void
+on_info_downloaded (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MatrixMedia *self = MATRIX_MEDIA (source);
+  GError *error = NULL;
+  GFile *file;
+
+  if (g_async_result_is_tagged (result, matrix_media_download_encrypted_async))
+    file = matrix_media_download_encrypted_finish (self, result, &error);
+  else if (g_async_result_is_tagged (result, matrix_media_get_thumbnail_async))
+    file = matrix_media_get_thumbnail_finish (self, result, &error);
+  else
+    file = matrix_media_download_finish (self, result, &error);
+  if (file == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, file, g_object_unref);
+}
+
+/**
+ * matrix_media_download_for_info_async:
+ * @self: a #MatrixMedia
+ * @info: a media message's description
+ * @max_size: the most bytes to accept
+ * @cancellable: (nullable): a #GCancellable
+ * @progress_callback: (nullable) (scope call) (closure progress_data): called
+ *   as the file is downloaded, with the bytes so far and the total
+ * @progress_data: data for @progress_callback
+ * @callback: called with the file, or an error
+ * @user_data: data for @callback
+ *
+ * Downloads the file of @info into the cache: with
+ * matrix_media_download_encrypted_async() when it is encrypted
+ * (matrix_media_info_get_encrypted_file()), otherwise with
+ * matrix_media_download_async(). Either way the result is the plaintext.
+ */
+void
+matrix_media_download_for_info_async (MatrixMedia           *self,
+                                      MatrixMediaInfo       *info,
+                                      guint64                max_size,
+                                      GCancellable          *cancellable,
+                                      GFileProgressCallback  progress_callback,
+                                      gpointer               progress_data,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data)
+{
+  GTask *task;
+  JsonObject *file;
+
+  g_return_if_fail (MATRIX_IS_MEDIA (self));
+  g_return_if_fail (MATRIX_IS_MEDIA_INFO (info));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_media_download_for_info_async);
+  file = matrix_media_info_get_encrypted_file (info);
+  if (file != NULL)
+    matrix_media_download_encrypted_async (self, file, max_size, cancellable, progress_callback,
+                                           progress_data, on_info_downloaded, task);
+  else
+    matrix_media_download_async (self, matrix_media_info_get_url (info), max_size, cancellable,
+                                 progress_callback, progress_data, on_info_downloaded, task);
+}
+
+/**
+ * matrix_media_download_for_info_finish:
+ * @self: a #MatrixMedia
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes matrix_media_download_for_info_async().
+ *
+ * Returns: (transfer full) (nullable): the file in the cache
+ */
+GFile *
+matrix_media_download_for_info_finish (MatrixMedia   *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * matrix_media_get_thumbnail_for_info_async:
+ * @self: a #MatrixMedia
+ * @info: an image or video message's description
+ * @width: the width wanted, in pixels
+ * @height: the height wanted, in pixels
+ * @method: how the server fits the image to @width × @height
+ * @max_size: the most bytes to accept
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the thumbnail, or an error
+ * @user_data: data for @callback
+ *
+ * A thumbnail of @info's media: the server's (matrix_media_get_thumbnail_async())
+ * for media in the clear; for encrypted media, which the server cannot see,
+ * the sender's encrypted thumbnail (`info.thumbnail_file`), decrypted, or
+ * %MATRIX_ERROR_NOT_FOUND without any request when there is none. The file
+ * may be of any size: scale it.
+ */
+void
+matrix_media_get_thumbnail_for_info_async (MatrixMedia           *self,
+                                           MatrixMediaInfo       *info,
+                                           guint                  width,
+                                           guint                  height,
+                                           MatrixThumbnailMethod  method,
+                                           guint64                max_size,
+                                           GCancellable          *cancellable,
+                                           GAsyncReadyCallback    callback,
+                                           gpointer               user_data)
+{
+  GTask *task;
+  JsonObject *thumbnail_file;
+
+  g_return_if_fail (MATRIX_IS_MEDIA (self));
+  g_return_if_fail (MATRIX_IS_MEDIA_INFO (info));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, matrix_media_get_thumbnail_for_info_async);
+  thumbnail_file = matrix_media_info_get_thumbnail_encrypted_file (info);
+  if (thumbnail_file != NULL)
+    matrix_media_download_encrypted_async (self, thumbnail_file, max_size, cancellable, NULL, NULL,
+                                           on_info_downloaded, task);
+  else if (matrix_media_info_get_encrypted_file (info) != NULL)
+    {
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_NOT_FOUND,
+                               "Encrypted media without a thumbnail");
+      g_object_unref (task);
+    }
+  else
+    matrix_media_get_thumbnail_async (self, matrix_media_info_get_url (info), width, height,
+                                      method, max_size, cancellable, on_info_downloaded, task);
+}
+
+/**
+ * matrix_media_get_thumbnail_for_info_finish:
+ * @self: a #MatrixMedia
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes matrix_media_get_thumbnail_for_info_async().
+ *
+ * Returns: (transfer full) (nullable): the thumbnail in the cache
+ */
+GFile *
+matrix_media_get_thumbnail_for_info_finish (MatrixMedia   *self,
+                                            GAsyncResult  *result,
+                                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 

@@ -132,6 +132,34 @@ matrix_media_info_new (const char *msgtype,
 }
 
 /**
+ * matrix_media_info_new_encrypted:
+ * @msgtype: `m.image`, `m.file`, `m.video` or `m.audio`
+ * @body: the message's text: the file's name, or a caption
+ * @encrypted_file: the `EncryptedFile` of the uploaded ciphertext, from
+ *   matrix_media_upload_encrypted_finish()
+ *
+ * Like matrix_media_info_new(), for a file sent into an encrypted room: see
+ * matrix_media_info_set_encrypted_file().
+ *
+ * Returns: (transfer full): a new #MatrixMediaInfo
+ */
+MatrixMediaInfo *
+matrix_media_info_new_encrypted (const char *msgtype,
+                                 const char *body,
+                                 JsonObject *encrypted_file)
+{
+  MatrixMediaInfo *self;
+
+  g_return_val_if_fail (_matrix_encrypted_file_validate (encrypted_file, NULL), NULL);
+
+  self = matrix_media_info_new (msgtype, body, json_object_get_string_member (encrypted_file,
+                                                                             "url"));
+  if (self != NULL)
+    matrix_media_info_set_encrypted_file (self, encrypted_file);
+  return self;
+}
+
+/**
  * matrix_media_info_new_from_content:
  * @event_type: the event's type, `m.room.message` or `m.sticker`
  * @content: the event's content

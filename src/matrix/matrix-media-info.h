@@ -14,6 +14,9 @@ G_DECLARE_FINAL_TYPE (MatrixMediaInfo, matrix_media_info, MATRIX, MEDIA_INFO, GO
 MatrixMediaInfo *matrix_media_info_new                  (const char       *msgtype,
                                                          const char       *body,
                                                          const char       *mxc_uri);
+MatrixMediaInfo *matrix_media_info_new_encrypted        (const char       *msgtype,
+                                                         const char       *body,
+                                                         JsonObject       *encrypted_file);
 MatrixMediaInfo *matrix_media_info_new_from_content     (const char       *event_type,
                                                          JsonObject       *content,
                                                          GError          **error);

@@ -6,6 +6,7 @@
 
 #include "matrix-client.h"
 #include "matrix-media-cache.h"
+#include "matrix-media-info.h"
 
 G_BEGIN_DECLS
 
@@ -98,5 +99,28 @@ void              matrix_media_upload_encrypted_async    (MatrixMedia           
 JsonObject       *matrix_media_upload_encrypted_finish   (MatrixMedia           *self,
                                                           GAsyncResult          *result,
                                                           GError               **error);
+void              matrix_media_download_for_info_async   (MatrixMedia           *self,
+                                                          MatrixMediaInfo       *info,
+                                                          guint64                max_size,
+                                                          GCancellable          *cancellable,
+                                                          GFileProgressCallback  progress_callback,
+                                                          gpointer               progress_data,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+GFile            *matrix_media_download_for_info_finish  (MatrixMedia           *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
+void              matrix_media_get_thumbnail_for_info_async  (MatrixMedia           *self,
+                                                              MatrixMediaInfo       *info,
+                                                              guint                  width,
+                                                              guint                  height,
+                                                              MatrixThumbnailMethod  method,
+                                                              guint64                max_size,
+                                                              GCancellable          *cancellable,
+                                                              GAsyncReadyCallback    callback,
+                                                              gpointer               user_data);
+GFile            *matrix_media_get_thumbnail_for_info_finish (MatrixMedia           *self,
+                                                              GAsyncResult          *result,
+                                                              GError               **error);
 
 G_END_DECLS
