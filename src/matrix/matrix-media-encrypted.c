@@ -8,11 +8,13 @@
  * Downloading fetches the ciphertext like any media (it is cached as such:
  * harmless without the key), decrypts it in a thread into a temporary file
  * of the cache (mode 0600), and commits that under a key naming the media
- * and its hash. The plaintext is cached like other media: the cache
- * directory is the user's (0700), the same trust as the store, which keeps
- * the decrypted messages too; signing out deletes both. A ciphertext that
- * does not match its hash leaves nothing behind and fails with
- * %MATRIX_ERROR_DECRYPTION_FAILED.
+ * and its hash. The plaintext is cached like other media, a deliberate
+ * exception to "nothing decrypted on disk" (the store keeps ciphertext
+ * only): a file must exist to be shown, played or opened by another
+ * application, and decrypting a video again for every view would be slow.
+ * It stays in the cache directory (0700), private to the user (0600), and
+ * leaves with the cache's LRU eviction. A ciphertext that does not match its
+ * hash leaves nothing behind and fails with %MATRIX_ERROR_DECRYPTION_FAILED.
  *
  * Uploading encrypts in a thread into a temporary file, uploads that as
  * `application/octet-stream` without the file's name, deletes it, and
