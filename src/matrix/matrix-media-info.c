@@ -5,6 +5,7 @@
 #include "matrix-client.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
+#include "matrix-media-encrypted-private.h"
 #include "matrix-media-info.h"
 
 /**
@@ -16,8 +17,11 @@
  *
  * A value of `info` of the wrong type or out of range is taken as absent
  * (the message is still shown by its body); a missing or invalid `url`
- * fails, and so does encrypted media (`file`), which this library cannot
- * decrypt.
+ * fails. Encrypted media (`file`, in encrypted rooms) is read too: its
+ * `EncryptedFile` is checked, its `url` is matrix_media_info_get_url(), and
+ * matrix_media_info_get_encrypted_file() is what
+ * matrix_media_download_encrypted_async() needs to decrypt it; an invalid
+ * `file` fails like an invalid `url`.
  */
 
 /* Dimensions past this are no image anyone sends, and are taken as absent. */
@@ -37,6 +41,8 @@ struct _MatrixMediaInfo
   guint    height;
   gint64   duration_ms;
   char    *thumbnail_url;
+  JsonObject *encrypted_file;
+  JsonObject *thumbnail_encrypted_file;
   char    *thumbnail_mimetype;
   gint64   thumbnail_size;
   guint    thumbnail_width;
@@ -126,6 +132,34 @@ matrix_media_info_new (const char *msgtype,
 }
 
 /**
+ * matrix_media_info_new_encrypted:
+ * @msgtype: `m.image`, `m.file`, `m.video` or `m.audio`
+ * @body: the message's text: the file's name, or a caption
+ * @encrypted_file: the `EncryptedFile` of the uploaded ciphertext, from
+ *   matrix_media_upload_encrypted_finish()
+ *
+ * Like matrix_media_info_new(), for a file sent into an encrypted room: see
+ * matrix_media_info_set_encrypted_file().
+ *
+ * Returns: (transfer full): a new #MatrixMediaInfo
+ */
+MatrixMediaInfo *
+matrix_media_info_new_encrypted (const char *msgtype,
+                                 const char *body,
+                                 JsonObject *encrypted_file)
+{
+  MatrixMediaInfo *self;
+
+  g_return_val_if_fail (_matrix_encrypted_file_validate (encrypted_file, NULL), NULL);
+
+  self = matrix_media_info_new (msgtype, body, json_object_get_string_member (encrypted_file,
+                                                                             "url"));
+  if (self != NULL)
+    matrix_media_info_set_encrypted_file (self, encrypted_file);
+  return self;
+}
+
+/**
  * matrix_media_info_new_from_content:
  * @event_type: the event's type, `m.room.message` or `m.sticker`
  * @content: the event's content
@@ -143,7 +177,7 @@ matrix_media_info_new_from_content (const char  *event_type,
 {
   g_autoptr(MatrixMediaInfo) self = NULL;
   const char *msgtype = NULL, *body, *url;
-  JsonObject *info, *thumbnail_info;
+  JsonObject *info, *thumbnail_info, *file, *thumbnail_file;
 
   g_return_val_if_fail (content != NULL, NULL);
 
@@ -160,12 +194,15 @@ matrix_media_info_new_from_content (const char  *event_type,
     }
 
   url = get_string (content, "url");
+  file = get_object (content, "file");
   if (url == NULL && json_object_has_member (content, "file"))
     {
-      g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_FAILED,
-                           "Encrypted media cannot be decrypted");
-      return NULL;
+      if (!_matrix_encrypted_file_validate (file, error))
+        return NULL;
+      url = get_string (file, "url");
     }
+  else
+    file = NULL;
   if (!matrix_mxc_uri_parse (url, NULL, NULL))
     {
       g_set_error_literal (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE,
@@ -178,6 +215,8 @@ matrix_media_info_new_from_content (const char  *event_type,
   self->msgtype = g_strdup (msgtype);
   self->body = g_strdup (body != NULL ? body : "");
   self->url = g_strdup (url);
+  if (file != NULL)
+    self->encrypted_file = json_object_ref (file);
   self->filename = g_strdup (get_string (content, "filename"));
 
   info = get_object (content, "info");
@@ -188,6 +227,16 @@ matrix_media_info_new_from_content (const char  *event_type,
   self->duration_ms = get_int (info, "duration", G_MAXINT64);
 
   url = get_string (info, "thumbnail_url");
+  thumbnail_file = get_object (info, "thumbnail_file");
+  if (url == NULL && thumbnail_file != NULL)
+    {
+      /* A damaged thumbnail is only absent: the file itself may be fine. */
+      if (_matrix_encrypted_file_validate (thumbnail_file, NULL))
+        {
+          url = get_string (thumbnail_file, "url");
+          self->thumbnail_encrypted_file = json_object_ref (thumbnail_file);
+        }
+    }
   if (matrix_mxc_uri_parse (url, NULL, NULL))
     {
       thumbnail_info = get_object (info, "thumbnail_info");
@@ -259,7 +308,10 @@ matrix_media_info_to_content (MatrixMediaInfo *self)
 
   json_object_set_string_member (content, "msgtype", self->msgtype);
   json_object_set_string_member (content, "body", self->body);
-  json_object_set_string_member (content, "url", self->url);
+  if (self->encrypted_file != NULL)
+    json_object_set_object_member (content, "file", json_object_ref (self->encrypted_file));
+  else
+    json_object_set_string_member (content, "url", self->url);
   set_string_member (content, "filename", self->filename);
 
   set_string_member (info, "mimetype", self->mimetype);
@@ -276,7 +328,11 @@ matrix_media_info_to_content (MatrixMediaInfo *self)
     {
       JsonObject *thumbnail_info = json_object_new ();
 
-      json_object_set_string_member (info, "thumbnail_url", self->thumbnail_url);
+      if (self->thumbnail_encrypted_file != NULL)
+        json_object_set_object_member (info, "thumbnail_file",
+                                       json_object_ref (self->thumbnail_encrypted_file));
+      else
+        json_object_set_string_member (info, "thumbnail_url", self->thumbnail_url);
       set_string_member (thumbnail_info, "mimetype", self->thumbnail_mimetype);
       if (self->thumbnail_size >= 0)
         json_object_set_int_member (thumbnail_info, "size", self->thumbnail_size);
@@ -585,6 +641,92 @@ matrix_media_info_set_thumbnail (MatrixMediaInfo *self,
   self->thumbnail_height = height;
 }
 
+/**
+ * matrix_media_info_get_encrypted_file:
+ * @self: a #MatrixMediaInfo
+ *
+ * The `EncryptedFile` of encrypted media (the content's `file`): what
+ * matrix_media_download_encrypted_async() decrypts it with. Its `url` is
+ * matrix_media_info_get_url().
+ *
+ * Returns: (transfer none) (nullable): the `EncryptedFile`, or %NULL when the
+ *   media is not encrypted
+ */
+JsonObject *
+matrix_media_info_get_encrypted_file (MatrixMediaInfo *self)
+{
+  g_return_val_if_fail (MATRIX_IS_MEDIA_INFO (self), NULL);
+
+  return self->encrypted_file;
+}
+
+/**
+ * matrix_media_info_set_encrypted_file:
+ * @self: a #MatrixMediaInfo
+ * @encrypted_file: (nullable): the `EncryptedFile` of the uploaded
+ *   ciphertext, from matrix_media_upload_encrypted_finish(), or %NULL
+ *
+ * Makes the media encrypted: matrix_media_info_to_content() sends `file`
+ * instead of `url`, and the url becomes @encrypted_file's.
+ */
+void
+matrix_media_info_set_encrypted_file (MatrixMediaInfo *self,
+                                      JsonObject      *encrypted_file)
+{
+  g_return_if_fail (MATRIX_IS_MEDIA_INFO (self));
+  g_return_if_fail (encrypted_file == NULL || _matrix_encrypted_file_validate (encrypted_file,
+                                                                               NULL));
+
+  g_clear_pointer (&self->encrypted_file, json_object_unref);
+  if (encrypted_file == NULL)
+    return;
+  self->encrypted_file = json_object_ref (encrypted_file);
+  g_free (self->url);
+  self->url = g_strdup (json_object_get_string_member (encrypted_file, "url"));
+}
+
+/**
+ * matrix_media_info_get_thumbnail_encrypted_file:
+ * @self: a #MatrixMediaInfo
+ *
+ * The `EncryptedFile` of the thumbnail of encrypted media
+ * (`info.thumbnail_file`).
+ *
+ * Returns: (transfer none) (nullable): the `EncryptedFile`, or %NULL
+ */
+JsonObject *
+matrix_media_info_get_thumbnail_encrypted_file (MatrixMediaInfo *self)
+{
+  g_return_val_if_fail (MATRIX_IS_MEDIA_INFO (self), NULL);
+
+  return self->thumbnail_encrypted_file;
+}
+
+/**
+ * matrix_media_info_set_thumbnail_encrypted_file:
+ * @self: a #MatrixMediaInfo
+ * @encrypted_file: (nullable): the thumbnail's `EncryptedFile`, or %NULL
+ *
+ * Makes the thumbnail encrypted, after matrix_media_info_set_thumbnail():
+ * `info.thumbnail_file` is sent instead of `info.thumbnail_url`, and the
+ * thumbnail's url becomes @encrypted_file's.
+ */
+void
+matrix_media_info_set_thumbnail_encrypted_file (MatrixMediaInfo *self,
+                                                JsonObject      *encrypted_file)
+{
+  g_return_if_fail (MATRIX_IS_MEDIA_INFO (self));
+  g_return_if_fail (encrypted_file == NULL || _matrix_encrypted_file_validate (encrypted_file,
+                                                                               NULL));
+
+  g_clear_pointer (&self->thumbnail_encrypted_file, json_object_unref);
+  if (encrypted_file == NULL)
+    return;
+  self->thumbnail_encrypted_file = json_object_ref (encrypted_file);
+  g_free (self->thumbnail_url);
+  self->thumbnail_url = g_strdup (json_object_get_string_member (encrypted_file, "url"));
+}
+
 static void
 matrix_media_info_finalize (GObject *object)
 {
@@ -597,6 +739,8 @@ matrix_media_info_finalize (GObject *object)
   g_free (self->mimetype);
   g_free (self->thumbnail_url);
   g_free (self->thumbnail_mimetype);
+  g_clear_pointer (&self->encrypted_file, json_object_unref);
+  g_clear_pointer (&self->thumbnail_encrypted_file, json_object_unref);
 
   G_OBJECT_CLASS (matrix_media_info_parent_class)->finalize (object);
 }

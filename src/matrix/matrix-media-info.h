@@ -14,6 +14,9 @@ G_DECLARE_FINAL_TYPE (MatrixMediaInfo, matrix_media_info, MATRIX, MEDIA_INFO, GO
 MatrixMediaInfo *matrix_media_info_new                  (const char       *msgtype,
                                                          const char       *body,
                                                          const char       *mxc_uri);
+MatrixMediaInfo *matrix_media_info_new_encrypted        (const char       *msgtype,
+                                                         const char       *body,
+                                                         JsonObject       *encrypted_file);
 MatrixMediaInfo *matrix_media_info_new_from_content     (const char       *event_type,
                                                          JsonObject       *content,
                                                          GError          **error);
@@ -50,5 +53,11 @@ void             matrix_media_info_set_thumbnail        (MatrixMediaInfo  *self,
                                                          gint64            size,
                                                          guint             width,
                                                          guint             height);
+JsonObject      *matrix_media_info_get_encrypted_file   (MatrixMediaInfo  *self);
+void             matrix_media_info_set_encrypted_file   (MatrixMediaInfo  *self,
+                                                         JsonObject       *encrypted_file);
+JsonObject      *matrix_media_info_get_thumbnail_encrypted_file (MatrixMediaInfo *self);
+void             matrix_media_info_set_thumbnail_encrypted_file (MatrixMediaInfo *self,
+                                                                 JsonObject      *encrypted_file);
 
 G_END_DECLS

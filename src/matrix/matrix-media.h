@@ -2,9 +2,11 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "matrix-client.h"
 #include "matrix-media-cache.h"
+#include "matrix-media-info.h"
 
 G_BEGIN_DECLS
 
@@ -75,5 +77,50 @@ void              matrix_media_upload_async          (MatrixMedia           *sel
 char             *matrix_media_upload_finish         (MatrixMedia           *self,
                                                       GAsyncResult          *result,
                                                       GError               **error);
+
+void              matrix_media_download_encrypted_async  (MatrixMedia           *self,
+                                                          JsonObject            *encrypted_file,
+                                                          guint64                max_size,
+                                                          GCancellable          *cancellable,
+                                                          GFileProgressCallback  progress_callback,
+                                                          gpointer               progress_data,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+GFile            *matrix_media_download_encrypted_finish (MatrixMedia           *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
+void              matrix_media_upload_encrypted_async    (MatrixMedia           *self,
+                                                          GFile                 *file,
+                                                          GCancellable          *cancellable,
+                                                          GFileProgressCallback  progress_callback,
+                                                          gpointer               progress_data,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+JsonObject       *matrix_media_upload_encrypted_finish   (MatrixMedia           *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
+void              matrix_media_download_for_info_async   (MatrixMedia           *self,
+                                                          MatrixMediaInfo       *info,
+                                                          guint64                max_size,
+                                                          GCancellable          *cancellable,
+                                                          GFileProgressCallback  progress_callback,
+                                                          gpointer               progress_data,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+GFile            *matrix_media_download_for_info_finish  (MatrixMedia           *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
+void              matrix_media_get_thumbnail_for_info_async  (MatrixMedia           *self,
+                                                              MatrixMediaInfo       *info,
+                                                              guint                  width,
+                                                              guint                  height,
+                                                              MatrixThumbnailMethod  method,
+                                                              guint64                max_size,
+                                                              GCancellable          *cancellable,
+                                                              GAsyncReadyCallback    callback,
+                                                              gpointer               user_data);
+GFile            *matrix_media_get_thumbnail_for_info_finish (MatrixMedia           *self,
+                                                              GAsyncResult          *result,
+                                                              GError               **error);
 
 G_END_DECLS

@@ -262,7 +262,7 @@ on_original_downloaded (GObject      *source,
   g_autoptr(GFile) file = NULL;
   GError *error = NULL;
 
-  file = matrix_media_download_finish (MATRIX_MEDIA (source), result, &error);
+  file = matrix_media_download_for_info_finish (MATRIX_MEDIA (source), result, &error);
   if (file == NULL)
     {
       g_task_return_error (task, error);
@@ -288,9 +288,9 @@ download_original (GTask *task)
       return;
     }
 
-  matrix_media_download_async (self->media, matrix_media_info_get_url (load->info),
-                               CONFAB_MEDIA_MAX_IMAGE_DOWNLOAD, cancellable, NULL, NULL,
-                               on_original_downloaded, task);
+  matrix_media_download_for_info_async (self->media, load->info,
+                                        CONFAB_MEDIA_MAX_IMAGE_DOWNLOAD, cancellable, NULL, NULL,
+                                        on_original_downloaded, task);
 }
 
 static void
@@ -332,7 +332,7 @@ on_thumbnail (GObject      *source,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GError) error = NULL;
 
-  file = matrix_media_get_thumbnail_finish (MATRIX_MEDIA (source), result, &error);
+  file = matrix_media_get_thumbnail_for_info_finish (MATRIX_MEDIA (source), result, &error);
   if (file != NULL)
     {
       confab_image_decode_async (file, load->fit_size, g_task_get_cancellable (task),
@@ -397,9 +397,9 @@ confab_media_loader_load_image_async (ConfabMediaLoader   *self,
     }
 
   /* Twice the size, for high-density screens. */
-  matrix_media_get_thumbnail_async (self->media, matrix_media_info_get_url (info),
-                                    fit_size * 2, fit_size * 2, MATRIX_THUMBNAIL_SCALE,
-                                    8 * 1024 * 1024, cancellable, on_thumbnail, task);
+  matrix_media_get_thumbnail_for_info_async (self->media, info,
+                                             fit_size * 2, fit_size * 2, MATRIX_THUMBNAIL_SCALE,
+                                             8 * 1024 * 1024, cancellable, on_thumbnail, task);
 }
 
 /**

@@ -308,7 +308,7 @@ on_file_downloaded (GObject      *source,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GError) error = NULL;
 
-  file = matrix_media_download_finish (MATRIX_MEDIA (source), result, &error);
+  file = matrix_media_download_for_info_finish (MATRIX_MEDIA (source), result, &error);
   if (file == NULL)
     {
       show_file_error (self, error);
@@ -357,9 +357,10 @@ download_file (ConfabMediaRow *self)
   g_clear_object (&self->file_cancellable);
   self->file_cancellable = g_cancellable_new ();
   set_file_busy (self, TRUE);
-  matrix_media_download_async (media, matrix_media_info_get_url (self->info),
-                               CONFAB_MEDIA_MAX_FILE_DOWNLOAD, self->file_cancellable,
-                               on_file_progress, self, on_file_downloaded, g_object_ref (self));
+  matrix_media_download_for_info_async (media, self->info,
+                                        CONFAB_MEDIA_MAX_FILE_DOWNLOAD, self->file_cancellable,
+                                        on_file_progress, self, on_file_downloaded,
+                                        g_object_ref (self));
 }
 
 static void

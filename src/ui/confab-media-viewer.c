@@ -76,7 +76,7 @@ on_downloaded (GObject      *source,
   g_autoptr(ConfabMediaViewer) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  self->file = matrix_media_download_finish (MATRIX_MEDIA (source), result, &error);
+  self->file = matrix_media_download_for_info_finish (MATRIX_MEDIA (source), result, &error);
   if (self->file == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -166,9 +166,9 @@ confab_media_viewer_open (GtkWidget       *parent,
       show_failure (self, error);
     }
   else
-    matrix_media_download_async (media, matrix_media_info_get_url (info),
-                                 CONFAB_MEDIA_MAX_IMAGE_DOWNLOAD, self->cancellable, NULL, NULL,
-                                 on_downloaded, g_object_ref (self));
+    matrix_media_download_for_info_async (media, info,
+                                          CONFAB_MEDIA_MAX_IMAGE_DOWNLOAD, self->cancellable,
+                                          NULL, NULL, on_downloaded, g_object_ref (self));
 
   gtk_window_present (GTK_WINDOW (self));
   return self;

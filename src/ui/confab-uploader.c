@@ -135,6 +135,20 @@ msgtype_for (const char *content_type)
 }
 
 static void
+send_media (Upload          *upload,
+            MatrixMediaInfo *info)
+{
+  const char *msgtype = msgtype_for (upload->content_type);
+
+  matrix_media_info_set_mimetype (info, upload->content_type);
+  matrix_media_info_set_size (info, upload->size);
+  if (g_str_equal (msgtype, "m.image"))
+    matrix_media_info_set_dimensions (info, upload->width, upload->height);
+  matrix_timeline_send_media_async (matrix_room_get_timeline (upload->room), info, NULL,
+                                    on_event_sent, upload);
+}
+
+static void
 on_uploaded (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
@@ -143,7 +157,6 @@ on_uploaded (GObject      *source,
   g_autoptr(MatrixMediaInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *mxc = NULL;
-  const char *msgtype = msgtype_for (upload->content_type);
 
   mxc = matrix_media_upload_finish (MATRIX_MEDIA (source), result, &error);
   if (mxc == NULL)
@@ -152,14 +165,32 @@ on_uploaded (GObject      *source,
       upload_unref (upload);
       return;
     }
+  info = matrix_media_info_new (msgtype_for (upload->content_type), upload->name, mxc);
+  send_media (upload, info);
+}
 
-  info = matrix_media_info_new (msgtype, upload->name, mxc);
-  matrix_media_info_set_mimetype (info, upload->content_type);
-  matrix_media_info_set_size (info, upload->size);
-  if (g_str_equal (msgtype, "m.image"))
-    matrix_media_info_set_dimensions (info, upload->width, upload->height);
-  matrix_timeline_send_media_async (matrix_room_get_timeline (upload->room), info, NULL,
-                                    on_event_sent, upload);
+/* Only the ciphertext went to the server; the key goes in the encrypted
+ * event. */
+static void
+on_uploaded_encrypted (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Upload *upload = user_data;
+  g_autoptr(MatrixMediaInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) encrypted_file = NULL;
+
+  encrypted_file = matrix_media_upload_encrypted_finish (MATRIX_MEDIA (source), result, &error);
+  if (encrypted_file == NULL)
+    {
+      upload_fail_with (upload, error);
+      upload_unref (upload);
+      return;
+    }
+  info = matrix_media_info_new_encrypted (msgtype_for (upload->content_type), upload->name,
+                                          encrypted_file);
+  send_media (upload, info);
 }
 
 static void
@@ -203,9 +234,15 @@ on_limit (GObject      *source,
       return;
     }
 
-  matrix_media_upload_async (MATRIX_MEDIA (source), upload->file, upload->content_type,
-                             upload->name, upload->cancellable, on_progress, upload, on_uploaded,
-                             upload);
+  /* Decided as late as possible: a room that became encrypted meanwhile
+   * gets no plaintext. */
+  if (matrix_room_get_encrypted (upload->room))
+    matrix_media_upload_encrypted_async (MATRIX_MEDIA (source), upload->file, upload->cancellable,
+                                         on_progress, upload, on_uploaded_encrypted, upload);
+  else
+    matrix_media_upload_async (MATRIX_MEDIA (source), upload->file, upload->content_type,
+                               upload->name, upload->cancellable, on_progress, upload,
+                               on_uploaded, upload);
 }
 
 static void
@@ -281,9 +318,10 @@ on_info (GObject      *source,
 static void
 upload_start (Upload *upload)
 {
-  if (matrix_room_get_encrypted (upload->room))
+  if (matrix_room_get_encrypted (upload->room) &&
+      !matrix_client_get_encryption_enabled (matrix_room_get_client (upload->room)))
     {
-      upload_fail (upload, _("This room is encrypted: Confab cannot send files here yet"));
+      upload_fail (upload, _("This room is encrypted, and this session has no encryption keys"));
       gtk_widget_set_visible (upload->retry_button, FALSE);
       return;
     }
@@ -332,8 +370,8 @@ confab_uploader_send_file (ConfabUploader *self,
   g_return_if_fail (CONFAB_IS_UPLOADER (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  /* Nothing goes in the clear into an encrypted room, not even uploaded. */
-  if (self->room == NULL || matrix_room_get_encrypted (self->room))
+  /* In an encrypted room only ciphertext is uploaded (see on_limit). */
+  if (self->room == NULL)
     return;
 
   upload = g_rc_box_new0 (Upload);

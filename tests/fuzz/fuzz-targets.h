@@ -18,5 +18,7 @@ void confab_fuzz_json (const guint8 *data,
                        gsize         size);
 void confab_fuzz_text (const guint8 *data,
                        gsize         size);
+void confab_fuzz_crypto (const guint8 *data,
+                         gsize         size);
 
 G_END_DECLS

@@ -55,6 +55,8 @@ main (int   argc,
     { "regressions/json", confab_fuzz_json },
     { "corpus/text", confab_fuzz_text },
     { "regressions/text", confab_fuzz_text },
+    { "corpus/crypto", confab_fuzz_crypto },
+    { "regressions/crypto", confab_fuzz_crypto },
   };
 
   g_test_init (&argc, &argv, NULL);
@@ -67,6 +69,8 @@ main (int   argc,
   g_test_add_data_func ("/fuzz/json/regressions", &replays[5], replay_dir);
   g_test_add_data_func ("/fuzz/text/corpus", &replays[6], replay_dir);
   g_test_add_data_func ("/fuzz/text/regressions", &replays[7], replay_dir);
+  g_test_add_data_func ("/fuzz/crypto/corpus", &replays[8], replay_dir);
+  g_test_add_data_func ("/fuzz/crypto/regressions", &replays[9], replay_dir);
 
   return g_test_run ();
 }

@@ -17,14 +17,28 @@ Commands:
   {"cmd": "wait_message", "room_id", "body"}        -> {"sender", "event_id"}:
                                                         until a message with
                                                         that body decrypts
+  {"cmd": "send_file", "room_id", "path", "body", "msgtype"}
+                                                    -> {"event_id", "url"}: the
+                                                        file encrypted by nio,
+                                                        the key in the event
+  {"cmd": "wait_file", "room_id", "body"}           -> {"sender", "sha256",
+                                                        "size", "ciphertext_sha256"}:
+                                                        until an encrypted file
+                                                        with that body arrives,
+                                                        downloaded and
+                                                        decrypted by nio
   {"cmd": "quit"}
 """
 import asyncio
+import hashlib
 import json
+import os
 import sys
 
 from nio import (AsyncClient, AsyncClientConfig, MegolmEvent, RoomMessageText,
-                 RoomCreateResponse, JoinResponse, RoomSendResponse)
+                 RoomCreateResponse, JoinResponse, RoomSendResponse, RoomEncryptedMedia,
+                 UploadResponse, DownloadResponse)
+from nio.crypto.attachments import decrypt_attachment
 
 TIMEOUT_S = 30
 
@@ -36,6 +50,7 @@ class Peer:
         self.password = password
         self.messages = []  # (room_id, event)
         self.client.add_event_callback(self.on_message, RoomMessageText)
+        self.client.add_event_callback(self.on_message, RoomEncryptedMedia)
 
     async def on_message(self, room, event):
         self.messages.append((room.room_id, event))
@@ -114,10 +129,48 @@ class Peer:
             raise RuntimeError(f"room_send failed: {response}")
         return {"event_id": response.event_id}
 
+    async def send_file(self, room_id, path, body, msgtype="m.file"):
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            response, keys = await self.client.upload(
+                f, content_type="application/octet-stream", filesize=size, encrypt=True)
+        if not isinstance(response, UploadResponse):
+            raise RuntimeError(f"upload failed: {response}")
+        await self.sync()
+        await self.client.joined_members(room_id)
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        self.trust_everyone()
+        content = {"msgtype": msgtype, "body": body,
+                   "info": {"size": size, "mimetype": "image/png" if msgtype == "m.image"
+                            else "application/octet-stream"},
+                   "file": dict(keys, url=response.content_uri)}
+        sent = await self.client.room_send(room_id, "m.room.message", content,
+                                           ignore_unverified_devices=True)
+        if not isinstance(sent, RoomSendResponse):
+            raise RuntimeError(f"room_send failed: {sent}")
+        return {"event_id": sent.event_id, "url": response.content_uri}
+
+    async def wait_file(self, room_id, body):
+        def found():
+            for rid, event in self.messages:
+                if rid == room_id and isinstance(event, RoomEncryptedMedia) and event.body == body:
+                    return event
+            return None
+        event = await self.until(found)
+        download = await self.client.download(mxc=event.url)
+        if not isinstance(download, DownloadResponse):
+            raise RuntimeError(f"download failed: {download}")
+        plain = decrypt_attachment(download.body, event.key["k"], event.hashes["sha256"],
+                                   event.iv)
+        return {"sender": event.sender, "size": len(plain),
+                "sha256": hashlib.sha256(plain).hexdigest(),
+                "ciphertext_sha256": hashlib.sha256(download.body).hexdigest()}
+
     async def wait_message(self, room_id, body):
         def found():
             for rid, event in self.messages:
-                if rid == room_id and event.body == body:
+                if rid == room_id and isinstance(event, RoomMessageText) and event.body == body:
                     return {"sender": event.sender, "event_id": event.event_id}
             return None
         return await self.until(found)

@@ -363,6 +363,145 @@ test_reopened_machine (Fixture       *f,
   e2e_peer_free (peer);
 }
 
+/* --- Encrypted attachments ---------------------------------------------- */
+
+static GBytes *
+pattern_bytes (gsize size)
+{
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) ((i * 131 + i / 7) & 0xff);
+  return g_bytes_new_take (data, size);
+}
+
+static char *
+write_temp (GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("confab-e2e-media-XXXXXX", &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                      g_bytes_get_size (bytes), NULL));
+  return path;
+}
+
+static MatrixMedia *
+media_new (Fixture *f)
+{
+  g_autofree char *dir = g_build_filename (f->crypto_dir, "media", NULL);
+  g_autoptr(MatrixMediaCache) cache = matrix_media_cache_new (dir, 64 * 1024 * 1024);
+
+  return matrix_media_new (f->ours->client, cache);
+}
+
+static void
+test_peer_sends_file (Fixture       *f,
+                      gconstpointer  data)
+{
+  E2ePeer *peer = e2e_peer_new ();
+  g_autofree char *room_id = shared_room (f, peer);
+  g_autoptr(GBytes) plaintext = pattern_bytes (200 * 1024 + 3);
+  g_autofree char *path = write_temp (plaintext);
+  g_autofree char *command = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  g_autoptr(MatrixEvent) plain = NULL;
+  g_autoptr(MatrixMediaInfo) info = NULL;
+  g_autoptr(MatrixMedia) media = media_new (f);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  command = g_strdup_printf ("{\"cmd\":\"send_file\",\"room_id\":\"%s\",\"path\":\"%s\","
+                             "\"body\":\"pattern.png\",\"msgtype\":\"m.image\"}", room_id, path);
+  sent = peer_command (peer, command);
+  plain = decrypt (f, wait_event (f, json_object_get_string_member (sent, "event_id")), &error);
+  g_assert_no_error (error);
+
+  info = matrix_media_info_new_from_content ("m.room.message", matrix_event_get_content (plain),
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (matrix_media_info_get_msgtype (info), ==, "m.image");
+  g_assert_nonnull (matrix_media_info_get_encrypted_file (info));
+  g_assert_cmpstr (matrix_media_info_get_url (info), ==, json_object_get_string_member (sent, "url"));
+
+  matrix_media_download_for_info_async (media, info, 16 * 1024 * 1024, NULL, NULL, NULL,
+                                        store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  file = matrix_media_download_for_info_finish (media, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_load_contents (file, NULL, &contents, &length, NULL, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (plaintext, NULL),
+                   g_bytes_get_size (plaintext));
+
+  g_unlink (path);
+  e2e_peer_free (peer);
+}
+
+static void
+test_we_send_file (Fixture       *f,
+                   gconstpointer  data)
+{
+  E2ePeer *peer = e2e_peer_new ();
+  g_autofree char *room_id = shared_room (f, peer);
+  g_autoptr(GBytes) plaintext = pattern_bytes (150 * 1024 + 11);
+  g_autofree char *path = write_temp (plaintext);
+  g_autoptr(GFile) local = g_file_new_for_path (path);
+  g_autoptr(MatrixMedia) media = media_new (f);
+  g_autoptr(GAsyncResult) uploaded = NULL, result = NULL;
+  g_autoptr(JsonObject) encrypted_file = NULL, content = NULL, received = NULL;
+  g_autoptr(MatrixMediaInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL, *wait = NULL, *event_path = NULL;
+  g_autofree char *sha = NULL;
+
+  matrix_media_upload_encrypted_async (media, local, NULL, NULL, NULL, store_result, &uploaded);
+  wait_for_pointer ((gpointer *) &uploaded, INTEGRATION_TIMEOUT_MS);
+  encrypted_file = matrix_media_upload_encrypted_finish (media, uploaded, &error);
+  g_assert_no_error (error);
+  info = matrix_media_info_new_encrypted ("m.file", "secret.bin", encrypted_file);
+  matrix_media_info_set_size (info, (gint64) g_bytes_get_size (plaintext));
+  content = matrix_media_info_to_content (info);
+  matrix_client_send_event_async (f->ours->client, room_id, "m.room.message", content, NULL, NULL,
+                                  store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 2 * INTEGRATION_TIMEOUT_MS);
+  event_id = matrix_client_send_event_finish (f->ours->client, result, &error);
+  g_assert_no_error (error);
+
+  /* The event is Megolm-encrypted: neither the name nor the key is readable. */
+  event_path = matrix_client_build_path ("v3", "rooms", room_id, "event", event_id, NULL);
+  {
+    g_autoptr(JsonObject) event = test_client_request (f->ours, "GET", event_path, NULL, &error);
+    g_autoptr(GString) text = g_string_new (NULL);
+    JsonObject *key = json_object_get_object_member (encrypted_file, "key");
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (event, "type"), ==, "m.room.encrypted");
+    _matrix_json_append_object (text, event);
+    g_assert_null (strstr (text->str, "secret.bin"));
+    g_assert_null (strstr (text->str, json_object_get_string_member (key, "k")));
+  }
+
+  wait = g_strdup_printf ("{\"cmd\":\"wait_file\",\"room_id\":\"%s\",\"body\":\"secret.bin\"}",
+                          room_id);
+  received = peer_command (peer, wait);
+  sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, plaintext);
+  g_assert_cmpstr (json_object_get_string_member (received, "sender"), ==,
+                   matrix_client_get_user_id (f->ours->client));
+  g_assert_cmpint (json_object_get_int_member (received, "size"), ==, g_bytes_get_size (plaintext));
+  g_assert_cmpstr (json_object_get_string_member (received, "sha256"), ==, sha);
+  /* What the server keeps (nio downloaded it) is not the file. */
+  g_assert_cmpstr (json_object_get_string_member (received, "ciphertext_sha256"), !=, sha);
+
+  g_unlink (path);
+  e2e_peer_free (peer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -373,6 +512,8 @@ main (int argc, char **argv)
   ADD ("peer-sends-we-decrypt", test_peer_sends);
   ADD ("we-send-peer-decrypts", test_we_send);
   ADD ("reopened-machine-decrypts-old-and-new", test_reopened_machine);
+  ADD ("peer-sends-encrypted-file-we-decrypt-byte-exact", test_peer_sends_file);
+  ADD ("we-send-encrypted-file-peer-decrypts-byte-exact", test_we_send_file);
 #undef ADD
 
   return g_test_run ();

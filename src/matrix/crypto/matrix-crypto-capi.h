@@ -172,6 +172,31 @@ enum MxcStatus mxc_machine_encrypt(struct MxcMachine *m,
                                    char **out,
                                    char **error);
 
+/*
+ Decrypts the attachment in the file `in_path` (the ciphertext as the
+ server keeps it) into a new file `out_path` (mode 0600; it must not
+ exist), as described by `encrypted_file_json`: an `EncryptedFile` object
+ (`url`, `key`, `iv`, `hashes`, `v`). The description is validated first
+ (`MXC_INVALID_ARGUMENT`). A ciphertext that does not match its SHA-256
+ fails with `MXC_UNDECRYPTABLE` and leaves no `out_path`. Needs no machine;
+ safe on any thread.
+ */
+enum MxcStatus mxc_attachment_decrypt_file(const char *encrypted_file_json,
+                                           const char *in_path,
+                                           const char *out_path,
+                                           char **error);
+
+/*
+ Encrypts the file `in_path` into a new file `out_path` (mode 0600; it
+ must not exist) with a fresh random key. On success `*out` holds the JSON
+ of the `EncryptedFile` without its `url` (`v`, `key`, `iv`, `hashes`), to
+ free with `mxc_string_free`. Needs no machine; safe on any thread.
+ */
+enum MxcStatus mxc_attachment_encrypt_file(const char *in_path,
+                                           const char *out_path,
+                                           char **out,
+                                           char **error);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif // __cplusplus
