@@ -9,6 +9,7 @@
 #include "matrix-error.h"
 #include "matrix-event.h"
 #include "matrix-html.h"
+#include "matrix-key-backup.h"
 #include "matrix-markdown.h"
 #include "matrix-media.h"
 #include "matrix-media-cache.h"
