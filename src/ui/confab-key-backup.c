@@ -171,7 +171,7 @@ on_setup (GObject      *source,
   if (!matrix_client_setup_key_backup_finish (client, result, &recovery_key, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_message ("No key backup: %s", error->message);
+        g_debug ("No key backup: %s", error->message);
       return;
     }
   if (recovery_key != NULL)
