@@ -502,15 +502,22 @@ answer_device_keys (SoupServerMessage *msg,
     { "POST", "/_matrix/client/v3/keys/upload", "{\"one_time_key_counts\":{\"signed_curve25519\":50}}" },
     { "POST", "/_matrix/client/v3/keys/query", "{\"device_keys\":{},\"failures\":{}}" },
     { "POST", "/_matrix/client/v3/keys/claim", "{\"one_time_keys\":{},\"failures\":{}}" },
+    /* No key backup, and none can be made: the app's setup gives up. */
+    { "GET", "/_matrix/client/v3/room_keys/version", NULL },
+    { "POST", "/_matrix/client/v3/room_keys/version", NULL },
   };
+  static const char not_found[] = "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"No key backup\"}";
 
   for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
     if (g_strcmp0 (request->method, answers[i].method) == 0 &&
         g_strcmp0 (request->raw_path, answers[i].path) == 0)
       {
-        soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+        const char *body = answers[i].body != NULL ? answers[i].body : not_found;
+
+        soup_server_message_set_status (msg, answers[i].body != NULL ? SOUP_STATUS_OK :
+                                        SOUP_STATUS_NOT_FOUND, NULL);
         soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
-                                          answers[i].body, strlen (answers[i].body));
+                                          body, strlen (body));
         return TRUE;
       }
   return FALSE;

@@ -719,6 +719,187 @@ test_timeline_late_key (Fixture       *f,
   iterate_for (20);
 }
 
+/* Key backup against the fake homeserver, with bob's machine: the backup
+ * version is made with a new key, bob's room key is uploaded to it, and a
+ * restore refuses wrong keys and malformed answers with an error. */
+static gboolean
+backup_setup (MatrixClient  *client,
+              char         **recovery_key,
+              GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_client_setup_key_backup_async (client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, TIMEOUT);
+  return matrix_client_setup_key_backup_finish (client, result, recovery_key, error);
+}
+
+static gboolean
+backup_restore (MatrixClient  *client,
+                const char    *recovery_key,
+                guint         *n_imported,
+                GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  matrix_client_restore_from_recovery_key_async (client, recovery_key, NULL, store_result,
+                                                 &result);
+  wait_for_pointer ((gpointer *) &result, TIMEOUT);
+  return matrix_client_restore_from_recovery_key_finish (client, result, n_imported, error);
+}
+
+static void
+test_key_backup (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(FakeHomeserver) server = fake_homeserver_new ();
+  g_autoptr(MatrixStore) store = logged_in_store_new ();
+  g_autoptr(MatrixClient) client = NULL;
+  g_autoptr(JsonObject) key_event = NULL, received = NULL;
+  g_autoptr(JsonNode) posted = NULL, uploaded = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *recovery_key = NULL, *version_body = NULL, *public_key = NULL;
+  JsonObject *auth_data, *rooms;
+  guint n = 0;
+
+  alice_meets_bob (f);
+  key_event = share_room_key (f);
+  received = receive_to_device (f->bob, key_event, &error);
+  g_assert_no_error (error);
+
+  matrix_store_set_value (store, MATRIX_STORE_KEY_USER_ID, BOB);
+  matrix_store_set_value (store, MATRIX_STORE_KEY_DEVICE_ID, "BOBDEV");
+  client = matrix_client_new (fake_homeserver_get_url (server), store);
+  /* Before the machine: no backup to speak of. */
+  g_assert_false (backup_setup (client, NULL, &error));
+  g_assert_error (error, MATRIX_KEY_BACKUP_ERROR, MATRIX_KEY_BACKUP_ERROR_NO_ENCRYPTION);
+  g_clear_error (&error);
+
+  fake_homeserver_queue_json (server, "POST", "/_matrix/client/v3/keys/upload", 200,
+                              "{\"one_time_key_counts\":{\"signed_curve25519\":50}}", TRUE);
+  fake_homeserver_queue_json (server, "POST", "/_matrix/client/v3/keys/query", 200,
+                              "{\"device_keys\":{},\"failures\":{}}", TRUE);
+  _matrix_client_set_crypto (client, f->bob);
+
+  /* No backup on the server: one is made. */
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 404,
+                              "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"No backup\"}", FALSE);
+  fake_homeserver_queue_json (server, "POST", "/_matrix/client/v3/room_keys/version", 200,
+                              "{\"version\":\"7\"}", FALSE);
+  fake_homeserver_queue_json (server, "PUT", "/_matrix/client/v3/room_keys/keys?version=7", 200,
+                              "{\"etag\":\"e1\",\"count\":1}", TRUE);
+  g_assert_true (backup_setup (client, &recovery_key, &error));
+  g_assert_no_error (error);
+  /* 48 base58 characters in twelve groups of four. */
+  g_assert_cmpuint (strlen (recovery_key), ==, 48 + 11);
+  g_assert_cmpint (matrix_client_get_key_backup_state (client), ==, MATRIX_KEY_BACKUP_STATE_ENABLED);
+  g_assert_cmpstr (matrix_client_get_key_backup_version (client), ==, "7");
+  for (guint i = 0; i < fake_homeserver_get_requests (server)->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (fake_homeserver_get_requests (server), i);
+
+      if (g_str_equal (request->method, "POST") &&
+          g_str_equal (request->path, "/_matrix/client/v3/room_keys/version"))
+        posted = fake_request_parse_json (request);
+    }
+  g_assert_nonnull (posted);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (posted), "algorithm"), ==,
+                   "m.megolm_backup.v1.curve25519-aes-sha2");
+  auth_data = json_object_get_object_member (json_node_get_object (posted), "auth_data");
+  g_assert_nonnull (auth_data);
+  public_key = g_strdup (json_object_get_string_member (auth_data, "public_key"));
+  g_assert_nonnull (public_key);
+  /* The recovery key is not in what the server got. */
+  {
+    g_autofree char *text = json_to_string (posted, FALSE);
+    g_autofree char *compact = g_strdup (recovery_key);
+
+    g_assert_null (strstr (text, g_strdelimit (compact, " ", '\0')));
+  }
+
+  /* Bob's room key goes up. */
+  matrix_client_upload_room_keys_async (client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, TIMEOUT);
+  g_assert_true (matrix_client_upload_room_keys_finish (client, result, &n, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (fake_homeserver_count_requests (server, "PUT",
+                                                    "/_matrix/client/v3/room_keys/keys"), ==, 1);
+  for (guint i = 0; i < fake_homeserver_get_requests (server)->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (fake_homeserver_get_requests (server), i);
+
+      if (g_str_equal (request->method, "PUT"))
+        {
+          g_clear_pointer (&uploaded, json_node_unref);
+          uploaded = fake_request_parse_json (request);
+        }
+    }
+  rooms = json_object_get_object_member (json_node_get_object (uploaded), "rooms");
+  g_assert_nonnull (rooms);
+  g_assert_true (json_object_has_member (rooms, ROOM));
+
+  /* Restoring: malformed answers, then wrong keys, each a clear error. */
+  version_body = g_strdup_printf ("{\"version\":\"7\",\"algorithm\":"
+                                  "\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":"
+                                  "{\"public_key\":\"%s\"},\"count\":1,\"etag\":\"e1\"}",
+                                  public_key);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              "{\"version\":7,\"algorithm\":[]}", FALSE);
+  g_assert_false (backup_restore (client, recovery_key, NULL, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              "{\"version\":\"7\",\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\","
+                              "\"auth_data\":{\"public_key\":\"not a key!\"}}", FALSE);
+  g_assert_false (backup_restore (client, recovery_key, NULL, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              "{\"version\":\"7\",\"algorithm\":\"org.example.other\","
+                              "\"auth_data\":{}}", FALSE);
+  g_assert_false (backup_restore (client, recovery_key, NULL, &error));
+  g_assert_error (error, MATRIX_KEY_BACKUP_ERROR, MATRIX_KEY_BACKUP_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              version_body, FALSE);
+  g_assert_false (backup_restore (client, "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d",
+                                  NULL, &error));
+  g_assert_error (error, MATRIX_KEY_BACKUP_ERROR, MATRIX_KEY_BACKUP_ERROR_WRONG_KEY);
+  g_clear_error (&error);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              version_body, FALSE);
+  g_assert_false (backup_restore (client, "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e",
+                                  NULL, &error));
+  g_assert_error (error, MATRIX_KEY_BACKUP_ERROR, MATRIX_KEY_BACKUP_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+  /* The right key, and keys that are not objects or do not decrypt. */
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              version_body, FALSE);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/keys?version=7", 200,
+                              "{\"rooms\":\"nothing\"}", FALSE);
+  g_assert_false (backup_restore (client, recovery_key, NULL, &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_INVALID_RESPONSE);
+  g_clear_error (&error);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/version", 200,
+                              version_body, FALSE);
+  fake_homeserver_queue_json (server, "GET", "/_matrix/client/v3/room_keys/keys?version=7", 200,
+                              "{\"rooms\":{\"" ROOM "\":{\"sessions\":{\"s1\":{\"first_message_index\":0,"
+                              "\"forwarded_count\":0,\"is_verified\":false,\"session_data\":"
+                              "{\"ephemeral\":\"AAAA\",\"ciphertext\":\"AAAA\",\"mac\":\"AAAA\"}},"
+                              "\"s2\":42}},\"not a room\":{\"sessions\":[]}}}", FALSE);
+  g_assert_true (backup_restore (client, recovery_key, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (fake_homeserver_get_n_unmatched (server), ==, 0);
+
+  matrix_client_stop_sync (client);
+  _matrix_client_set_crypto (client, NULL);
+  iterate_for (20);
+}
+
 /* The C ABI itself, without the GObject: NULLs, non-UTF-8, wrong shapes. */
 static void
 test_capi_arguments (void)
@@ -823,6 +1004,7 @@ main (int argc, char **argv)
   g_test_add_func ("/matrix/crypto/passphrase-random", test_passphrase);
 #define ADD(path, func) \
   g_test_add ("/matrix/crypto/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("key-backup/create-upload-restore-errors", test_key_backup);
   ADD ("identity-keys", test_identity_keys);
   ADD ("room-message-both-machines", test_room_message);
   ADD ("late-room-key-decrypts", test_late_key);

@@ -7,6 +7,7 @@
 
 #include "matrix-client.h"
 #include "matrix-client-crypto-private.h"
+#include "matrix-client-backup-private.h"
 #include "matrix-secret-private.h"
 #include "matrix-error.h"
 #include "matrix-event-private.h"
@@ -539,7 +540,11 @@ on_encrypted (GObject      *source,
   if (encrypted == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, encrypted, (GDestroyNotify) json_object_unref);
+    {
+      /* The send may have made a room key: back it up. */
+      _matrix_client_backup_kick (g_task_get_source_object (task));
+      g_task_return_pointer (task, encrypted, (GDestroyNotify) json_object_unref);
+    }
   g_object_unref (task);
 }
 

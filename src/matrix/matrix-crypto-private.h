@@ -142,6 +142,28 @@ JsonObject   *_matrix_crypto_encrypt_finish              (MatrixCrypto        *s
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
+/* A call of the crate made by another file (the key backup's): runs on the
+ * worker with the machine and up to three string arguments; *out is JSON
+ * or NULL (then the JSON null is returned). */
+struct MxcMachine;
+typedef int (*MatrixCryptoCall) (struct MxcMachine  *machine,
+                                 const char * const *args,
+                                 char              **out,
+                                 char              **message);
+
+void          _matrix_crypto_call_async                  (MatrixCrypto        *self,
+                                                          MatrixCryptoCall     call,
+                                                          const char          *a,
+                                                          const char          *b,
+                                                          const char          *c,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* Returns the call's JSON (the JSON null when it had none). */
+JsonNode     *_matrix_crypto_call_finish                 (MatrixCrypto        *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
 /* A new random passphrase for a crypto store (32 random bytes, base64). */
 char         *_matrix_crypto_new_passphrase              (void);
 

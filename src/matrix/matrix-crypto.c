@@ -30,12 +30,14 @@ typedef enum {
   JOB_MISSING_SESSIONS,
   JOB_SHARE_ROOM_KEY,
   JOB_ENCRYPT,
+  JOB_CALL,
 } JobKind;
 
 typedef struct {
   JobKind  kind;
   GTask   *task;     /* NULL for JOB_QUIT */
   char    *args[4];
+  MatrixCryptoCall call;   /* JOB_CALL */
 } Job;
 
 typedef struct {
@@ -170,6 +172,9 @@ run_job (Worker *worker,
     case JOB_ENCRYPT:
       status = mxc_machine_encrypt (m, job->args[0], job->args[1], job->args[2], &out, &message);
       break;
+    case JOB_CALL:
+      status = job->call (m, (const char * const *) job->args, &out, &message);
+      break;
     case JOB_QUIT:
     default:
       g_assert_not_reached ();
@@ -180,10 +185,17 @@ run_job (Worker *worker,
       mxc_string_free (out);
       g_task_return_error (job->task, status_error (status, message));
     }
-  else if (json_result)
+  else if (json_result && (out != NULL || job->kind != JOB_CALL))
     {
       mxc_string_free (message);
       return_json (job->task, out);
+    }
+  else if (job->kind == JOB_CALL)
+    {
+      /* A call with nothing to say: the JSON null. */
+      mxc_string_free (message);
+      g_task_return_pointer (job->task, json_node_new (JSON_NODE_NULL),
+                             (GDestroyNotify) json_node_unref);
     }
   else
     {
@@ -665,6 +677,40 @@ _matrix_crypto_encrypt_finish (MatrixCrypto  *self,
                                GError       **error)
 {
   return take_object (propagate_node (self, result, _matrix_crypto_encrypt_async, error), error);
+}
+
+/* --- calls made elsewhere ------------------------------------------------ */
+
+void
+_matrix_crypto_call_async (MatrixCrypto        *self,
+                           MatrixCryptoCall     call,
+                           const char          *a,
+                           const char          *b,
+                           const char          *c,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = JOB_CALL;
+  job->task = new_task (self, _matrix_crypto_call_async, cancellable, callback, user_data);
+  job->call = call;
+  job->args[0] = g_strdup (a);
+  job->args[1] = g_strdup (b);
+  job->args[2] = g_strdup (c);
+  g_async_queue_push (self->queue, job);
+}
+
+JsonNode *
+_matrix_crypto_call_finish (MatrixCrypto  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _matrix_crypto_call_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 char *

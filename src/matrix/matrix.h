@@ -10,6 +10,7 @@
 #include "matrix-event.h"
 #include "matrix-html.h"
 #include "matrix-link.h"
+#include "matrix-key-backup.h"
 #include "matrix-markdown.h"
 #include "matrix-media.h"
 #include "matrix-media-cache.h"

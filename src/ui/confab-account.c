@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-account.h"
+#include "confab-key-backup.h"
 #include "confab-session.h"
 
 /**
@@ -337,6 +338,9 @@ on_encryption_enabled (GObject      *source,
        * without keys; the rest of the account works. */
       notice (self, _("Encrypted rooms cannot be read"), error);
     }
+  else if (self->client == MATRIX_CLIENT (source))
+    /* Key backup is on by default. */
+    confab_key_backup_start (self->client, self->cancellable);
   if (self->client == MATRIX_CLIENT (source))
     start_sync (self);
 }

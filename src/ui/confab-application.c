@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 
 #include "confab-application.h"
+#include "confab-key-backup.h"
 #include "confab-preferences.h"
 #include "confab-session.h"
 #include "confab-startup-report.h"
@@ -156,7 +157,13 @@ preferences_activated (GSimpleAction *action,
                        GVariant      *parameter,
                        gpointer       user_data)
 {
-  GtkWindow *window = confab_preferences_new (gtk_application_get_active_window (GTK_APPLICATION (user_data)));
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  GtkWindow *window = confab_preferences_new (active);
+  MatrixClient *client = CONFAB_IS_WINDOW (active) ?
+                         confab_window_get_client (CONFAB_WINDOW (active)) : NULL;
+
+  if (client != NULL)
+    confab_key_backup_add_preferences (ADW_PREFERENCES_WINDOW (window), client);
 
   gtk_window_present (window);
 }

@@ -140,6 +140,44 @@ fully_read_at (gpointer data)
   return g_strcmp0 (event_id, check->event_id) == 0;
 }
 
+/* The recovery key of the new account's key backup, shown once after the
+ * first sign-in: the user saves it, and the window is active again. */
+static gboolean
+recovery_key_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)) &&
+          adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (window), "saved"))
+        {
+          *(GtkWindow **) data = window;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+window_active (gpointer data)
+{
+  return gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static void
+save_recovery_key (void)
+{
+  GtkWindow *dialog = NULL;
+
+  ui_wait_until (recovery_key_shown, &dialog, INTEGRATION_TIMEOUT_MS,
+                 "the recovery key after the first sign-in");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "saved");
+  gtk_window_close (dialog);
+}
+
 static gboolean
 run_checks (gpointer data)
 {
@@ -151,8 +189,14 @@ run_checks (gpointer data)
   GtkWidget *row;
   double top;
 
-  run->window = CONFAB_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (run->app)));
+  save_recovery_key ();
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (run->app)); l != NULL; l = l->next)
+    if (CONFAB_IS_WINDOW (l->data))
+      run->window = CONFAB_WINDOW (l->data);
   g_assert_nonnull (run->window);
+  /* Back to the window, as after any dialog. */
+  gtk_window_present (GTK_WINDOW (run->window));
+  ui_wait_until (window_active, run->window, INTEGRATION_TIMEOUT_MS, "the window active again");
   ui_wait_until (rooms_listed, run, INTEGRATION_TIMEOUT_MS, "the rooms after signing in");
   ui_wait_frames (GTK_WIDGET (run->window), 2);
 

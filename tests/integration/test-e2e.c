@@ -502,6 +502,155 @@ test_we_send_file (Fixture       *f,
   e2e_peer_free (peer);
 }
 
+/* Key backup: our room keys go to the server's backup; a second login of
+ * the same user, with a fresh store, reads the old history with the
+ * recovery key, and a wrong key is refused. */
+static MatrixEvent *
+decrypt_with (MatrixClient *client,
+              MatrixEvent  *event,
+              GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  _matrix_client_decrypt_event_async (client, event, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  return _matrix_client_decrypt_event_finish (client, result, error);
+}
+
+static void
+test_backup_restore (Fixture       *f,
+                     gconstpointer  data)
+{
+  enum { N_MESSAGES = 5 };
+  E2ePeer *peer = e2e_peer_new ();
+  g_autofree char *room_id = shared_room (f, peer);
+  g_autofree char *recovery_key = NULL, *other_dir = NULL, *other_key_dir = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) version = NULL;
+  g_autoptr(MatrixStore) store = matrix_memory_store_new ();
+  g_autoptr(MatrixClient) second = NULL;
+  g_autoptr(MatrixCrypto) crypto = NULL;
+  g_autofree char *ids[N_MESSAGES] = { NULL };
+  guint n_backed_up = 0, n_imported = 0, n_decrypted = 0;
+
+  matrix_client_setup_key_backup_async (f->ours->client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_setup_key_backup_finish (f->ours->client, result, &recovery_key,
+                                                        &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (recovery_key);
+  g_assert_cmpint (matrix_client_get_key_backup_state (f->ours->client), ==,
+                   MATRIX_KEY_BACKUP_STATE_ENABLED);
+  g_clear_object (&result);
+
+  for (guint i = 0; i < N_MESSAGES; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("backed up %u", i);
+
+      ids[i] = peer_send (peer, room_id, body);
+      assert_decrypts_to (f, wait_event (f, ids[i]), body);
+    }
+  matrix_client_upload_room_keys_async (f->ours->client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_upload_room_keys_finish (f->ours->client, result, &n_backed_up,
+                                                        &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  /* The server's count: at least the peer's room key. */
+  version = test_client_request (f->ours, "GET", "v3/room_keys/version", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (version, "algorithm"), ==,
+                   "m.megolm_backup.v1.curve25519-aes-sha2");
+  g_assert_cmpstr (json_object_get_string_member (version, "version"), ==,
+                   matrix_client_get_key_backup_version (f->ours->client));
+  g_assert_cmpint (json_object_get_int_member (version, "count"), >=, 1);
+  g_assert_cmpint (json_object_get_int_member (version, "count"), ==, n_backed_up);
+  g_test_message ("room keys backed up: %u", n_backed_up);
+
+  /* A second login of the same user, with a fresh crypto store. */
+  second = matrix_client_new (synapse_get_url (), store);
+  matrix_client_login_async (second, f->ours->user, f->ours->password, NULL, store_result,
+                             &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_login_finish (second, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  other_dir = g_dir_make_tmp ("confab-e2e-second-XXXXXX", NULL);
+  _matrix_crypto_open_async (matrix_client_get_user_id (second), matrix_client_get_device_id (second),
+                             other_dir, "another passphrase", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  crypto = _matrix_crypto_open_finish (result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  _matrix_client_set_crypto (second, crypto);
+
+  /* Before: the old messages do not decrypt, and the backup is locked. */
+  {
+    g_autoptr(MatrixEvent) plain = decrypt_with (second, g_hash_table_lookup (f->events, ids[0]),
+                                                 &error);
+    g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_DECRYPTION_KEY_MISSING);
+    g_clear_error (&error);
+  }
+  matrix_client_setup_key_backup_async (second, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  {
+    g_autofree char *none = NULL;
+
+    g_assert_true (matrix_client_setup_key_backup_finish (second, result, &none, &error));
+    g_assert_null (none);
+  }
+  g_clear_object (&result);
+  g_assert_cmpint (matrix_client_get_key_backup_state (second), ==, MATRIX_KEY_BACKUP_STATE_LOCKED);
+
+  /* A wrong key (a valid one, of no backup), then a mistyped one. */
+  matrix_client_restore_from_recovery_key_async (second,
+                                                 "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d",
+                                                 NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_false (matrix_client_restore_from_recovery_key_finish (second, result, NULL, &error));
+  g_assert_error (error, MATRIX_KEY_BACKUP_ERROR, MATRIX_KEY_BACKUP_ERROR_WRONG_KEY);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  matrix_client_restore_from_recovery_key_async (second, "not a recovery key", NULL, store_result,
+                                                 &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_false (matrix_client_restore_from_recovery_key_finish (second, result, NULL, &error));
+  g_assert_error (error, MATRIX_KEY_BACKUP_ERROR, MATRIX_KEY_BACKUP_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  matrix_client_restore_from_recovery_key_async (second, recovery_key, NULL, store_result,
+                                                 &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_restore_from_recovery_key_finish (second, result, &n_imported,
+                                                                 &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (n_imported, >=, 1);
+  g_assert_cmpint (matrix_client_get_key_backup_state (second), ==,
+                   MATRIX_KEY_BACKUP_STATE_ENABLED);
+
+  for (guint i = 0; i < N_MESSAGES; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("backed up %u", i);
+      g_autoptr(MatrixEvent) plain = decrypt_with (second, g_hash_table_lookup (f->events, ids[i]),
+                                                   &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (matrix_event_get_content_string (plain, "body"), ==, body);
+      n_decrypted++;
+    }
+  g_assert_cmpuint (n_decrypted, ==, N_MESSAGES);
+  g_test_message ("keys imported: %u, old messages decrypted: %u of %u", n_imported, n_decrypted,
+                  N_MESSAGES);
+
+  _matrix_client_set_crypto (second, NULL);
+  remove_tree (other_dir);
+  (void) other_key_dir;
+  e2e_peer_free (peer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -514,6 +663,7 @@ main (int argc, char **argv)
   ADD ("reopened-machine-decrypts-old-and-new", test_reopened_machine);
   ADD ("peer-sends-encrypted-file-we-decrypt-byte-exact", test_peer_sends_file);
   ADD ("we-send-encrypted-file-peer-decrypts-byte-exact", test_we_send_file);
+  ADD ("key-backup-restored-by-second-login", test_backup_restore);
 #undef ADD
 
   return g_test_run ();

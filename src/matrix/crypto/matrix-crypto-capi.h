@@ -197,6 +197,81 @@ enum MxcStatus mxc_attachment_encrypt_file(const char *in_path,
                                            char **out,
                                            char **error);
 
+/*
+ Makes a new backup key. `*out` is `{"recovery_key": the key in base58
+ (groups of four), "backup_info": {"algorithm", "auth_data"}}`, the
+ body of `POST /room_keys/version`, its auth data signed by this
+ device. Nothing is saved: `mxc_backup_enable` does that once the server
+ has given the version.
+ */
+enum MxcStatus mxc_backup_new(struct MxcMachine *m, char **out, char **error);
+
+/*
+ Starts backing up room keys to the server's backup `version`, described
+ by `backup_info` (`{"algorithm", "auth_data"}` as the server returns
+ it), whose private key is `recovery_key` (base58, whitespace ignored).
+ The key must match the backup's public key. Fails with
+ MxcInvalidArgument when `recovery_key` is no recovery key,
+ MxcUndecryptable when `backup_info` is malformed or of another
+ algorithm, MxcMachineError when the key is not this backup's. The key is
+ saved in the crypto store.
+ */
+enum MxcStatus mxc_backup_enable(struct MxcMachine *m,
+                                 const char *recovery_key,
+                                 const char *backup_info,
+                                 const char *version,
+                                 char **error);
+
+/*
+ This device's backup: `{"enabled": bool, "version": string or null,
+ "has_key": bool (the private key is in the store), "total": n,
+ "backed_up": n}` (room key counts).
+ */
+enum MxcStatus mxc_backup_state(struct MxcMachine *m, char **out, char **error);
+
+/*
+ Whether the backup `version` described by `backup_info` is the one this
+ device backs up to, with the key in its store: `*out` is `true` or
+ `false`.
+ */
+enum MxcStatus mxc_backup_can_read(struct MxcMachine *m,
+                                   const char *backup_info,
+                                   const char *version,
+                                   char **out,
+                                   char **error);
+
+/*
+ The next batch of room keys to back up: `{"id", "type": "keys_backup",
+ "version", "body": {"rooms": ...}}` (the body of `PUT
+ /room_keys/keys?version=`), or `null` when every key is backed up or no
+ backup is enabled. Send it, then `mxc_backup_mark_sent`.
+ */
+enum MxcStatus mxc_backup_request(struct MxcMachine *m, char **out, char **error);
+
+/*
+ Hands the machine the response (`{"etag", "count"}`) to the backup
+ request `request_id`: its keys count as backed up.
+ */
+enum MxcStatus mxc_backup_mark_sent(struct MxcMachine *m,
+                                    const char *request_id,
+                                    const char *response,
+                                    char **error);
+
+/*
+ Decrypts the backed-up room keys `keys` (the body of `GET
+ /room_keys/keys`: `{"rooms": {room id: {"sessions": {session id: key
+ data}}}}`) with `recovery_key` and imports them, as from backup
+ `version` (they are not uploaded again). Keys that do not decrypt or are
+ malformed are counted and skipped. `*out` is `{"imported": n, "total":
+ n, "failed": n, "rooms": [room ids that got keys]}`.
+ */
+enum MxcStatus mxc_backup_import(struct MxcMachine *m,
+                                 const char *recovery_key,
+                                 const char *version,
+                                 const char *keys,
+                                 char **out,
+                                 char **error);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif // __cplusplus

@@ -44,6 +44,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 mod attachment;
+mod backup;
 
 /// What a call returned.
 #[repr(C)]
