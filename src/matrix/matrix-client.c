@@ -8,6 +8,7 @@
 #include "matrix-error.h"
 #include "matrix-json-private.h"
 #include "matrix-sync-private.h"
+#include "matrix-verification-private.h"
 #include "matrix-version.h"
 
 /**
@@ -3288,6 +3289,7 @@ matrix_client_class_init (MatrixClientClass *klass)
   object_class->constructed = matrix_client_constructed;
   object_class->dispose = matrix_client_dispose;
   object_class->finalize = matrix_client_finalize;
+  _matrix_client_verification_add_signals (object_class);
   object_class->get_property = matrix_client_get_property;
   object_class->set_property = matrix_client_set_property;
 

@@ -30,6 +30,7 @@ typedef enum {
   JOB_MISSING_SESSIONS,
   JOB_SHARE_ROOM_KEY,
   JOB_ENCRYPT,
+  JOB_VERIFICATION,
 } JobKind;
 
 typedef struct {
@@ -169,6 +170,9 @@ run_job (Worker *worker,
       break;
     case JOB_ENCRYPT:
       status = mxc_machine_encrypt (m, job->args[0], job->args[1], job->args[2], &out, &message);
+      break;
+    case JOB_VERIFICATION:
+      status = mxc_machine_verification (m, job->args[0], &out, &message);
       break;
     case JOB_QUIT:
     default:
@@ -665,6 +669,29 @@ _matrix_crypto_encrypt_finish (MatrixCrypto  *self,
                                GError       **error)
 {
   return take_object (propagate_node (self, result, _matrix_crypto_encrypt_async, error), error);
+}
+
+void
+_matrix_crypto_verification_async (MatrixCrypto        *self,
+                                   JsonObject          *command,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *json = object_to_json (command);
+
+  push_job (self, JOB_VERIFICATION,
+            new_task (self, _matrix_crypto_verification_async, cancellable, callback, user_data),
+            json, NULL, NULL, NULL);
+}
+
+JsonObject *
+_matrix_crypto_verification_finish (MatrixCrypto  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return take_object (propagate_node (self, result, _matrix_crypto_verification_async, error),
+                      error);
 }
 
 char *

@@ -27,4 +27,5 @@
 #include "matrix-thread.h"
 #include "matrix-timeline.h"
 #include "matrix-timeline-item.h"
+#include "matrix-verification.h"
 #include "matrix-version.h"

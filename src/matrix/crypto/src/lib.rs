@@ -43,6 +43,8 @@ use matrix_sdk_sqlite::SqliteCryptoStore;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+mod verification;
+
 /// What a call returned.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
