@@ -731,14 +731,20 @@ on_sender_sent (GObject      *source,
 
       json_object_set_string_member (command, "op", "mark_signing_keys_uploaded");
       json_object_set_string_member (command, "request_id", id);
-      _matrix_crypto_verification_async (sender->crypto, command, g_task_get_cancellable (task),
-                                         on_signing_marked, g_steal_pointer (&task));
+      GTask *owned = g_steal_pointer (&task);
+
+      _matrix_crypto_verification_async (sender->crypto, command, g_task_get_cancellable (owned),
+                                         on_signing_marked, owned);
       return;
     }
   _matrix_json_append_object (body, response);
-  _matrix_crypto_mark_request_as_sent_async (sender->crypto, id, type, body->str,
-                                             g_task_get_cancellable (task), on_sender_marked,
-                                             g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    _matrix_crypto_mark_request_as_sent_async (sender->crypto, id, type, body->str,
+                                               g_task_get_cancellable (owned), on_sender_marked,
+                                               owned);
+  }
 }
 
 static void
@@ -890,9 +896,13 @@ on_run_answer (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  send_in_order_async (g_task_get_source_object (task), MATRIX_CRYPTO (source), requests,
-                       run->password, answer, g_task_get_cancellable (task), on_run_sent,
-                       g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    send_in_order_async (g_task_get_source_object (owned), MATRIX_CRYPTO (source), requests,
+                         run->password, answer, g_task_get_cancellable (owned), on_run_sent,
+                         owned);
+  }
 }
 
 static void
@@ -1337,8 +1347,12 @@ on_own_identity (GObject      *source,
     }
   command = json_object_new ();
   json_object_set_string_member (command, "op", "bootstrap_cross_signing");
-  run_async (g_task_get_source_object (task), command, bootstrap->password,
-             g_task_get_cancellable (task), on_bootstrapped, g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    run_async (g_task_get_source_object (owned), command, bootstrap->password,
+               g_task_get_cancellable (owned), on_bootstrapped, owned);
+  }
 }
 
 static void
@@ -1362,8 +1376,12 @@ on_bootstrap_flushed (GObject      *source,
     }
   json_object_set_string_member (command, "op", "devices");
   json_object_set_string_member (command, "user_id", matrix_client_get_user_id (client));
-  _matrix_crypto_verification_async (crypto, command, g_task_get_cancellable (task),
-                                     on_own_identity, g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    _matrix_crypto_verification_async (crypto, command, g_task_get_cancellable (owned),
+                                       on_own_identity, owned);
+  }
 }
 
 static void
@@ -1376,36 +1394,42 @@ on_bootstrap_status (GObject      *source,
   GError *error = NULL;
   g_autoptr(JsonObject) answer = _matrix_crypto_verification_finish (MATRIX_CRYPTO (source),
                                                                      result, &error);
-  gboolean has_master = FALSE, cross_signed = FALSE;
+  gboolean has_master = FALSE, verified = FALSE;
   g_autoptr(JsonObject) command = NULL;
   const char *user_id = matrix_client_get_user_id (g_task_get_source_object (task));
   const char *users[] = { user_id, NULL };
 
   if (answer == NULL ||
       !_matrix_json_get_bool (answer, "status", "has_master", TRUE, &has_master, &error) ||
-      !_matrix_json_get_bool (answer, "status", "cross_signed", TRUE, &cross_signed, &error))
+      !_matrix_json_get_bool (answer, "status", "verified", TRUE, &verified, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  if (has_master && cross_signed)
+  if (verified)
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
   if (has_master)
     {
-      /* Made here, not uploaded yet (an earlier attempt failed): again. */
+      /* Some of the keys, not all (an import...): uploaded again. */
+      GTask *owned = g_steal_pointer (&task);
+
       command = json_object_new ();
       json_object_set_string_member (command, "op", "bootstrap_cross_signing");
-      run_async (g_task_get_source_object (task), command, bootstrap->password,
-                 g_task_get_cancellable (task), on_bootstrapped, g_steal_pointer (&task));
+      run_async (g_task_get_source_object (owned), command, bootstrap->password,
+                 g_task_get_cancellable (owned), on_bootstrapped, owned);
       return;
     }
   /* Whether the account has keys already: the own user's keys, queried. */
   _matrix_crypto_update_tracked_users_async (MATRIX_CRYPTO (source), users, NULL, NULL, NULL);
-  _matrix_client_crypto_flush_requests_async (g_task_get_source_object (task),
-                                              on_bootstrap_flushed, g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    _matrix_client_crypto_flush_requests_async (g_task_get_source_object (owned),
+                                                on_bootstrap_flushed, owned);
+  }
 }
 
 /**
@@ -1705,8 +1729,12 @@ on_devices_flushed (GObject      *source,
     }
   json_object_set_string_member (command, "op", "devices");
   json_object_set_string_member (command, "user_id", devices->user_id);
-  _matrix_crypto_verification_async (crypto, command, g_task_get_cancellable (task),
-                                     on_known_devices, g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    _matrix_crypto_verification_async (crypto, command, g_task_get_cancellable (owned),
+                                       on_known_devices, owned);
+  }
 }
 
 static void
@@ -1722,8 +1750,12 @@ on_tracked (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  _matrix_client_crypto_flush_requests_async (g_task_get_source_object (task),
-                                              on_devices_flushed, g_steal_pointer (&task));
+  {
+    GTask *owned = g_steal_pointer (&task);
+
+    _matrix_client_crypto_flush_requests_async (g_task_get_source_object (owned),
+                                                on_devices_flushed, owned);
+  }
 }
 
 static void

@@ -140,18 +140,29 @@ fn devices_json(m: &MxcMachine, command: &Command) -> CallResult<Value> {
 
 fn status_json(m: &MxcMachine) -> CallResult<Value> {
     let status = m.runtime.block_on(m.machine.cross_signing_status());
+    // Whether the server took the keys (mark_signing_keys_uploaded).
+    let shared = m
+        .runtime
+        .block_on(async { m.machine.store().load_identity().await })
+        .map_err(store_error)?
+        .is_some_and(|i| i.shared());
     let own = m
         .runtime
         .block_on(m.machine.get_device(m.machine.user_id(), m.machine.device_id(), None))
         .map_err(store_error)?;
     let cross_signed = own.as_ref().is_some_and(|d| d.is_cross_signed_by_owner());
-    let verified = own.as_ref().is_some_and(|d| d.is_verified());
+    // Cross-signed by a trusted identity as the server published it, or
+    // this session holds the account's private cross-signing keys (it made
+    // them, and signed itself, in its bootstrap).
+    let verified = own.as_ref().is_some_and(|d| d.is_cross_signing_trusted())
+        || (status.has_master && status.has_self_signing && status.has_user_signing && shared);
     Ok(json!({
         "has_master": status.has_master,
         "has_self_signing": status.has_self_signing,
         "has_user_signing": status.has_user_signing,
         "cross_signed": cross_signed,
         "verified": verified,
+        "shared": shared,
     }))
 }
 
