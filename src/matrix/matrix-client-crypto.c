@@ -104,6 +104,8 @@ round_done (Round *round)
 
   if (state != NULL && state->crypto == round->crypto)
     {
+      if (round->sent > 0)
+        _matrix_client_verification_refresh (round->client);
       state->busy = FALSE;
       /* Sent requests can bring new ones (an upload more keys, a query a
        * claim); a failure waits for the next trigger. */

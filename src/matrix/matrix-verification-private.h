@@ -15,6 +15,10 @@ void  _matrix_client_verification_add_signals    (GObjectClass *client_class);
 void  _matrix_client_verification_handle_events  (MatrixClient *client,
                                                   JsonArray    *to_device_events);
 
+/* Reads every live verification's state from the machine again (after
+ * its requests went out: the machine moves on when they are sent). */
+void  _matrix_client_verification_refresh        (MatrixClient *client);
+
 /* The request a server asked user-interactive auth for: sent again with
  * m.login.password and the session of the 401. Returns the 2xx answer's
  * JSON object (finish with matrix_client_request_finish()'s rules:

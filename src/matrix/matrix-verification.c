@@ -48,6 +48,8 @@ G_DEFINE_ENUM_TYPE (MatrixVerificationState, matrix_verification_state,
  * matrix_device_copy:
  * @device: a #MatrixDevice
  *
+ * Copies a #MatrixDevice.
+ *
  * Returns: (transfer full): a copy of @device
  */
 MatrixDevice *
@@ -220,6 +222,8 @@ matrix_verification_init (MatrixVerification *self)
  * matrix_verification_get_state:
  * @self: a #MatrixVerification
  *
+ * Gets the verification's state.
+ *
  * Returns: where the verification is
  */
 MatrixVerificationState
@@ -232,6 +236,8 @@ matrix_verification_get_state (MatrixVerification *self)
 /**
  * matrix_verification_get_flow_id:
  * @self: a #MatrixVerification
+ *
+ * Gets the verification's flow id.
  *
  * Returns: the verification's `transaction_id`
  */
@@ -246,6 +252,8 @@ matrix_verification_get_flow_id (MatrixVerification *self)
  * matrix_verification_get_other_user_id:
  * @self: a #MatrixVerification
  *
+ * Gets the verification's other user id.
+ *
  * Returns: the user on the other side
  */
 const char *
@@ -258,6 +266,8 @@ matrix_verification_get_other_user_id (MatrixVerification *self)
 /**
  * matrix_verification_get_other_device_id:
  * @self: a #MatrixVerification
+ *
+ * Gets the verification's other device id.
  *
  * Returns: the device on the other side
  */
@@ -272,8 +282,10 @@ matrix_verification_get_other_device_id (MatrixVerification *self)
  * matrix_verification_get_we_started:
  * @self: a #MatrixVerification
  *
- * Returns: whether this session started the verification (else it was
- *   asked, and accepts with matrix_verification_accept_async())
+ * Whether this session started the verification; else it was asked, and
+ * accepts with matrix_verification_accept_async().
+ *
+ * Returns: %TRUE when this session started it
  */
 gboolean
 matrix_verification_get_we_started (MatrixVerification *self)
@@ -321,8 +333,10 @@ matrix_verification_get_emoji_descriptions (MatrixVerification *self)
  * matrix_verification_get_cancel_reason:
  * @self: a #MatrixVerification
  *
- * Returns: (nullable): why it was cancelled (the spec's cancel code, e.g.
- *   `m.mismatched_sas` or `m.user`), or %NULL while it is not
+ * Why the verification was cancelled: the spec's cancel code, e.g.
+ * `m.mismatched_sas` or `m.user`.
+ *
+ * Returns: (nullable): the cancel code, or %NULL while it is not cancelled
  */
 const char *
 matrix_verification_get_cancel_reason (MatrixVerification *self)
@@ -1022,6 +1036,8 @@ matrix_verification_accept_async (MatrixVerification  *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_verification_accept_async().
+ *
  * Returns: whether the acceptance went out
  */
 gboolean
@@ -1061,6 +1077,8 @@ matrix_verification_confirm_async (MatrixVerification  *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_verification_confirm_async().
+ *
  * Returns: whether the confirmation went out
  */
 gboolean
@@ -1098,6 +1116,8 @@ matrix_verification_cancel_async (MatrixVerification  *self,
  * @self: a #MatrixVerification
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes matrix_verification_cancel_async().
  *
  * Returns: whether the cancellation went out
  */
@@ -1174,8 +1194,10 @@ matrix_client_start_verification_async (MatrixClient        *client,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Returns: (transfer full): the verification, or %NULL with @error set (an
- *   unknown device, no encryption)
+ * Finishes matrix_client_start_verification_async(); an unknown device
+ * is an error.
+ *
+ * Returns: (transfer full): the verification, or %NULL with @error set
  */
 MatrixVerification *
 matrix_client_start_verification_finish (MatrixClient  *client,
@@ -1265,6 +1287,29 @@ _matrix_client_verification_handle_events (MatrixClient *client,
       incoming->client = g_object_ref (client);
       incoming->is_new = g_str_equal (type, "m.key.verification.start");
       command = sas_command ("sas", sender, flow_id);
+      _matrix_crypto_verification_async (crypto, command, NULL, on_incoming_state, incoming);
+    }
+}
+
+void
+_matrix_client_verification_refresh (MatrixClient *client)
+{
+  MatrixCrypto *crypto = _matrix_client_get_crypto (client);
+  GHashTable *table = g_object_get_data (G_OBJECT (client), "matrix-verifications");
+  GHashTableIter iter;
+  gpointer value;
+
+  if (crypto == NULL || table == NULL)
+    return;
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      MatrixVerification *verification = value;
+      g_autoptr(JsonObject) command = sas_command ("sas", verification->other_user_id,
+                                                   verification->flow_id);
+      Incoming *incoming = g_new0 (Incoming, 1);
+
+      incoming->client = g_object_ref (client);
       _matrix_crypto_verification_async (crypto, command, NULL, on_incoming_state, incoming);
     }
 }
@@ -1484,9 +1529,11 @@ matrix_client_bootstrap_cross_signing_async (MatrixClient        *client,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Returns: whether cross-signing is set up (or was already, by this or
- *   another session); %FALSE with @error set on failure (a wrong password
- *   is %MATRIX_ERROR_FORBIDDEN)
+ * Finishes matrix_client_bootstrap_cross_signing_async(). A wrong
+ * password fails with %MATRIX_ERROR_FORBIDDEN.
+ *
+ * Returns: %TRUE when cross-signing is set up, by this session or
+ *   another one
  */
 gboolean
 matrix_client_bootstrap_cross_signing_finish (MatrixClient  *client,
@@ -1557,7 +1604,9 @@ matrix_client_get_session_verified_async (MatrixClient        *client,
  * @verified: (out): whether this session is verified
  * @error: return location for a #GError
  *
- * Returns: %TRUE when @verified was set, %FALSE with @error set
+ * Finishes matrix_client_get_session_verified_async().
+ *
+ * Returns: %TRUE when @verified was set
  */
 gboolean
 matrix_client_get_session_verified_finish (MatrixClient  *client,
@@ -1844,6 +1893,8 @@ matrix_client_get_devices_async (MatrixClient        *client,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes matrix_client_get_devices_async().
+ *
  * Returns: (transfer container) (element-type MatrixDevice): the devices,
  *   or %NULL with @error set
  */
@@ -1919,8 +1970,10 @@ matrix_client_delete_device_async (MatrixClient        *client,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Returns: whether the session was signed out; %FALSE with @error set (a
- *   wrong password is %MATRIX_ERROR_FORBIDDEN)
+ * Finishes matrix_client_delete_device_async(). A wrong password fails
+ * with %MATRIX_ERROR_FORBIDDEN.
+ *
+ * Returns: %TRUE when the session was signed out
  */
 gboolean
 matrix_client_delete_device_finish (MatrixClient  *client,
