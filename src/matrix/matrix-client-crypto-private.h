@@ -24,6 +24,15 @@ MatrixCrypto       *_matrix_client_get_crypto         (MatrixClient       *self)
 /* Sends the machine's outgoing requests (one round at a time). */
 void                _matrix_client_crypto_send_requests (MatrixClient     *client);
 
+/* Sends the machine's requests and finishes when the rounds are over
+ * (a keys/query for newly tracked users among them). */
+void                _matrix_client_crypto_flush_requests_async  (MatrixClient        *client,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+gboolean            _matrix_client_crypto_flush_requests_finish (MatrixClient        *client,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
+
 /* Feeds a sync's crypto parts (MatrixSyncResponse.crypto_changes, may be
  * NULL) to the machine; returns the ids of rooms that got new room keys. */
 void                _matrix_client_crypto_receive_sync_async  (MatrixClient        *client,

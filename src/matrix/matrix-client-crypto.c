@@ -12,6 +12,7 @@
 #include "matrix-error.h"
 #include "matrix-event-private.h"
 #include "matrix-json-private.h"
+#include "matrix-verification-private.h"
 
 /* MatrixClient's side of end-to-end encryption: the I/O the crypto machine
  * (MatrixCrypto) does not do.
@@ -104,6 +105,8 @@ round_done (Round *round)
 
   if (state != NULL && state->crypto == round->crypto)
     {
+      if (round->sent > 0)
+        _matrix_client_verification_refresh (round->client);
       state->busy = FALSE;
       /* Sent requests can bring new ones (an upload more keys, a query a
        * claim); a failure waits for the next trigger. */
@@ -329,6 +332,13 @@ on_sync_changes (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
+
+  {
+    JsonArray *events = NULL;
+
+    if (_matrix_json_get_array (received, NULL, "to_device_events", FALSE, &events, NULL))
+      _matrix_client_verification_handle_events (g_task_get_source_object (task), events);
+  }
 
   if (_matrix_json_get_array (received, NULL, "room_keys", FALSE, &keys, NULL) && keys != NULL)
     for (guint i = 0; i < json_array_get_length (keys); i++)
@@ -797,6 +807,31 @@ flush_requests_async (MatrixClient        *client,
     state->again = TRUE;
   else
     _matrix_client_crypto_send_requests (client);
+}
+
+void
+_matrix_client_crypto_flush_requests_async (MatrixClient        *client,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  if (_matrix_client_get_crypto_state (client) == NULL)
+    {
+      GTask *task = g_task_new (client, NULL, callback, user_data);
+
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  flush_requests_async (client, callback, user_data);
+}
+
+gboolean
+_matrix_client_crypto_flush_requests_finish (MatrixClient  *client,
+                                             GAsyncResult  *result,
+                                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, client), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void

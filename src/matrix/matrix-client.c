@@ -10,6 +10,7 @@
 #include "matrix-sliding-sync-private.h"
 #include "matrix-room-create.h"
 #include "matrix-sync-private.h"
+#include "matrix-verification-private.h"
 #include "matrix-version.h"
 
 /**
@@ -3627,6 +3628,7 @@ matrix_client_class_init (MatrixClientClass *klass)
   object_class->constructed = matrix_client_constructed;
   object_class->dispose = matrix_client_dispose;
   object_class->finalize = matrix_client_finalize;
+  _matrix_client_verification_add_signals (object_class);
   object_class->get_property = matrix_client_get_property;
   object_class->set_property = matrix_client_set_property;
 

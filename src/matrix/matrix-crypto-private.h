@@ -164,6 +164,17 @@ JsonNode     *_matrix_crypto_call_finish                 (MatrixCrypto        *s
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
+/* Cross-signing, device trust and emoji verification: @command is
+ * {"op": ...}, see mxc_machine_verification() for the ops and answers. */
+void          _matrix_crypto_verification_async          (MatrixCrypto        *self,
+                                                          JsonObject          *command,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+JsonObject   *_matrix_crypto_verification_finish         (MatrixCrypto        *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
 /* A new random passphrase for a crypto store (32 random bytes, base64). */
 char         *_matrix_crypto_new_passphrase              (void);
 

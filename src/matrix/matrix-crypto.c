@@ -31,6 +31,7 @@ typedef enum {
   JOB_SHARE_ROOM_KEY,
   JOB_ENCRYPT,
   JOB_CALL,
+  JOB_VERIFICATION,
 } JobKind;
 
 typedef struct {
@@ -174,6 +175,9 @@ run_job (Worker *worker,
       break;
     case JOB_CALL:
       status = job->call (m, (const char * const *) job->args, &out, &message);
+      break;
+    case JOB_VERIFICATION:
+      status = mxc_machine_verification (m, job->args[0], &out, &message);
       break;
     case JOB_QUIT:
     default:
@@ -711,6 +715,29 @@ _matrix_crypto_call_finish (MatrixCrypto  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _matrix_crypto_call_async,
                         NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+_matrix_crypto_verification_async (MatrixCrypto        *self,
+                                   JsonObject          *command,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *json = object_to_json (command);
+
+  push_job (self, JOB_VERIFICATION,
+            new_task (self, _matrix_crypto_verification_async, cancellable, callback, user_data),
+            json, NULL, NULL, NULL);
+}
+
+JsonObject *
+_matrix_crypto_verification_finish (MatrixCrypto  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return take_object (propagate_node (self, result, _matrix_crypto_verification_async, error),
+                      error);
 }
 
 char *

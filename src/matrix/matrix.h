@@ -30,4 +30,5 @@
 #include "matrix-thread.h"
 #include "matrix-timeline.h"
 #include "matrix-timeline-item.h"
+#include "matrix-verification.h"
 #include "matrix-version.h"

@@ -65,6 +65,8 @@ class Peer:
 
     async def sync(self):
         await self.client.sync(timeout=0, full_state=False)
+        # nio queues its verification messages; a manual sync sends them.
+        await self.client.send_to_device_messages()
         if self.client.should_upload_keys:
             await self.client.keys_upload()
         if self.client.should_query_keys:
@@ -180,7 +182,8 @@ async def main():
     homeserver, user_id, password, store = sys.argv[1:5]
     peer = Peer(homeserver, user_id, password, store)
     await peer.start()
-    print(json.dumps({"ok": True, "device_id": peer.client.device_id}), flush=True)
+    print(json.dumps({"ok": True, "device_id": peer.client.device_id,
+                      "user_id": peer.client.user_id}), flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

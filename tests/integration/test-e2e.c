@@ -6,6 +6,7 @@
 #include "integration-utils.h"
 #include "matrix-client-crypto-private.h"
 #include "matrix-json-private.h"
+#include "matrix-verification.h"
 
 /* End-to-end encryption against a real Synapse, with a real encrypting peer:
  * matrix-nio with vodozemac (tests/integration/e2e-peer.py). The peer sends
@@ -19,6 +20,8 @@ typedef struct {
   GOutputStream    *in;
   char             *user;
   char             *dir;
+  char             *device_id;
+  char             *user_id;   /* in full, as the peer logged in */
 } E2ePeer;
 
 static void
@@ -98,6 +101,8 @@ e2e_peer_new (void)
   peer->in = g_subprocess_get_stdin_pipe (peer->process);
   peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
   hello = peer_read (peer);
+  peer->device_id = g_strdup (json_object_get_string_member (hello, "device_id"));
+  peer->user_id = g_strdup (json_object_get_string_member (hello, "user_id"));
   return peer;
 }
 
@@ -114,6 +119,8 @@ e2e_peer_free (E2ePeer *peer)
   remove_tree (peer->dir);
   g_free (peer->dir);
   g_free (peer->user);
+  g_free (peer->device_id);
+  g_free (peer->user_id);
   g_free (peer);
 }
 
@@ -651,6 +658,264 @@ test_backup_restore (Fixture       *f,
   e2e_peer_free (peer);
 }
 
+/* Cross-signing bootstrapped with the password (the server's
+ * user-interactive auth): the account's master and self-signing keys are
+ * on the server, this device is signed by the self-signing key, and the
+ * session says it is verified. */
+static void
+test_cross_signing_bootstrap (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *me = matrix_client_get_user_id (f->ours->client);
+  g_autofree char *body = g_strdup_printf ("{\"device_keys\":{\"%s\":[]}}", me);
+  g_autoptr(JsonObject) reply = NULL;
+  JsonObject *master, *self_signing, *device, *signatures;
+  gboolean verified = TRUE;
+
+  matrix_client_get_session_verified_async (f->ours->client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_get_session_verified_finish (f->ours->client, result, &verified,
+                                                            &error));
+  g_assert_false (verified);
+  g_clear_object (&result);
+
+  matrix_client_bootstrap_cross_signing_async (f->ours->client, f->ours->password, NULL,
+                                               store_result, &result);
+  wait_for_pointer ((gpointer *) &result, 2 * INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_bootstrap_cross_signing_finish (f->ours->client, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  reply = test_client_request (f->ours, "POST", "v3/keys/query", body, &error);
+  g_assert_no_error (error);
+  master = json_object_get_object_member (json_object_get_object_member (reply, "master_keys"),
+                                          me);
+  self_signing = json_object_get_object_member (
+    json_object_get_object_member (reply, "self_signing_keys"), me);
+  g_assert_nonnull (master);
+  g_assert_nonnull (self_signing);
+  device = json_object_get_object_member (
+    json_object_get_object_member (json_object_get_object_member (reply, "device_keys"), me),
+    matrix_client_get_device_id (f->ours->client));
+  signatures = json_object_get_object_member (json_object_get_object_member (device, "signatures"),
+                                              me);
+  /* Its own key's signature and the self-signing key's. */
+  g_assert_cmpuint (json_object_get_size (signatures), ==, 2);
+
+  matrix_client_get_session_verified_async (f->ours->client, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_client_get_session_verified_finish (f->ours->client, result, &verified,
+                                                            &error));
+  g_assert_true (verified);
+}
+
+static GPtrArray *
+get_devices (Fixture    *f,
+             const char *user_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *devices;
+
+  matrix_client_get_devices_async (f->ours->client, user_id, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  devices = matrix_client_get_devices_finish (f->ours->client, result, &error);
+  g_assert_no_error (error);
+  return devices;
+}
+
+static MatrixDevice *
+find_device (GPtrArray  *devices,
+             const char *device_id)
+{
+  for (guint i = 0; i < devices->len; i++)
+    if (g_strcmp0 (((MatrixDevice *) g_ptr_array_index (devices, i))->device_id, device_id) == 0)
+      return g_ptr_array_index (devices, i);
+  return NULL;
+}
+
+/* The peer's device is in its user's list, with a fingerprint and not
+ * verified; our own list has this session with its fingerprint. */
+static void
+test_device_lists (Fixture       *f,
+                   gconstpointer  data)
+{
+  E2ePeer *peer = e2e_peer_new ();
+  g_autoptr(GPtrArray) theirs = get_devices (f, peer->user_id);
+  g_autoptr(GPtrArray) ours = get_devices (f, NULL);
+  MatrixDevice *device = find_device (theirs, peer->device_id);
+
+  g_assert_nonnull (device);
+  g_assert_nonnull (device->ed25519);
+  g_assert_false (device->verified);
+  device = find_device (ours, matrix_client_get_device_id (f->ours->client));
+  g_assert_nonnull (device);
+  g_assert_true (device->is_this_device);
+  g_assert_cmpstr (device->ed25519, ==,
+                   _matrix_crypto_get_ed25519_key (_matrix_client_get_crypto (f->ours->client)));
+  e2e_peer_free (peer);
+}
+
+static void
+on_verification_request (MatrixClient        *client,
+                         MatrixVerification  *verification,
+                         MatrixVerification **out)
+{
+  g_set_object (out, verification);
+}
+
+static void
+confirm (MatrixVerification *verification)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  matrix_verification_confirm_async (verification, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_verification_confirm_finish (verification, result, &error));
+  g_assert_no_error (error);
+}
+
+/* A second Confab client with its own crypto machine: matrix-nio 0.26
+ * cannot be the other side of an emoji verification with any
+ * spec-following client (it sends and checks the accept's `commitment` as
+ * hex where the spec and matrix-sdk-crypto use unpadded base64, so it
+ * cancels with m.mismatched_commitment), so the other side is ours. */
+typedef struct {
+  TestClient *client;
+  char       *dir;
+} Other;
+
+static Other *
+other_new (void)
+{
+  Other *other = g_new0 (Other, 1);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MatrixCrypto) crypto = NULL;
+
+  other->client = test_client_new_logged_in ("e2eb");
+  other->dir = g_dir_make_tmp ("confab-e2e-b-XXXXXX", NULL);
+  _matrix_crypto_open_async (matrix_client_get_user_id (other->client->client),
+                             matrix_client_get_device_id (other->client->client), other->dir,
+                             "b passphrase", NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  crypto = _matrix_crypto_open_finish (result, &error);
+  g_assert_no_error (error);
+  _matrix_client_set_crypto (other->client->client, crypto);
+  test_client_sync_once (other->client);
+  return other;
+}
+
+static void
+other_free (Other *other)
+{
+  test_client_free (other->client);
+  remove_tree (other->dir);
+  g_free (other->dir);
+  g_free (other);
+}
+
+static gboolean
+has_device (gpointer data)
+{
+  gpointer *check = data;
+  g_autoptr(GPtrArray) devices = get_devices (check[0], matrix_client_get_user_id (check[1]));
+
+  return find_device (devices, matrix_client_get_device_id (check[1])) != NULL;
+}
+
+static gboolean
+both_in_state (gpointer data)
+{
+  gpointer *check = data;
+
+  return (int) matrix_verification_get_state (check[0]) == GPOINTER_TO_INT (check[2]) &&
+         (int) matrix_verification_get_state (check[1]) == GPOINTER_TO_INT (check[2]);
+}
+
+/* Emoji verification between two Confab clients of two users: one starts,
+ * the other is told (MatrixClient::verification-request) and accepts, both
+ * show the same seven emoji, both confirm, the starter ends done and lists
+ * the other's device as verified. */
+static void
+test_sas_between_clients (Fixture       *f,
+                          gconstpointer  data)
+{
+  Other *other = other_new ();
+  MatrixClient *b = other->client->client;
+  gpointer known[] = { f, b };
+  g_autoptr(MatrixVerification) ours = NULL, theirs = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  gpointer check[3];
+  const char * const *a_emoji, * const *b_emoji;
+  gulong handler;
+
+  g_assert_true (test_iterate_until (has_device, known, 2 * INTEGRATION_TIMEOUT_MS));
+  /* b knows our device before the start arrives (else it drops it). */
+  {
+    g_autoptr(GPtrArray) a_devices = NULL;
+    g_autoptr(GAsyncResult) got = NULL;
+
+    matrix_client_get_devices_async (b, matrix_client_get_user_id (f->ours->client), NULL,
+                                     store_result, &got);
+    wait_for_pointer ((gpointer *) &got, INTEGRATION_TIMEOUT_MS);
+    a_devices = matrix_client_get_devices_finish (b, got, &error);
+    g_assert_no_error (error);
+  }
+  handler = g_signal_connect (b, "verification-request", G_CALLBACK (on_verification_request),
+                              &theirs);
+  matrix_client_start_verification_async (f->ours->client, matrix_client_get_user_id (b),
+                                          matrix_client_get_device_id (b), NULL, store_result,
+                                          &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  ours = matrix_client_start_verification_finish (f->ours->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (matrix_verification_get_we_started (ours));
+  g_clear_object (&result);
+
+  wait_for_pointer ((gpointer *) &theirs, 2 * INTEGRATION_TIMEOUT_MS);
+  g_signal_handler_disconnect (b, handler);
+  g_assert_cmpstr (matrix_verification_get_flow_id (theirs), ==,
+                   matrix_verification_get_flow_id (ours));
+  g_assert_false (matrix_verification_get_we_started (theirs));
+
+  matrix_verification_accept_async (theirs, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  g_assert_true (matrix_verification_accept_finish (theirs, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  check[0] = ours;
+  check[1] = theirs;
+  check[2] = GINT_TO_POINTER (MATRIX_VERIFICATION_KEYS_EXCHANGED);
+  g_assert_true (test_iterate_until (both_in_state, check, 2 * INTEGRATION_TIMEOUT_MS));
+  a_emoji = matrix_verification_get_emoji (ours);
+  b_emoji = matrix_verification_get_emoji (theirs);
+  g_assert_nonnull (a_emoji);
+  g_assert_cmpuint (g_strv_length ((char **) a_emoji), ==, 7);
+  g_assert_true (g_strv_equal (a_emoji, b_emoji));
+  g_assert_true (g_strv_equal (matrix_verification_get_emoji_descriptions (ours),
+                               matrix_verification_get_emoji_descriptions (theirs)));
+
+  confirm (ours);
+  confirm (theirs);
+  /* The starter ends done with b's MAC. (The acceptor's side stays
+   * "confirmed" here: a known gap, see docs/DESIGN.md.) */
+  check[0] = ours;
+  check[1] = ours;
+  check[2] = GINT_TO_POINTER (MATRIX_VERIFICATION_DONE);
+  g_assert_true (test_iterate_until (both_in_state, check, 2 * INTEGRATION_TIMEOUT_MS));
+
+  devices = get_devices (f, matrix_client_get_user_id (b));
+  g_assert_true (find_device (devices, matrix_client_get_device_id (b))->verified);
+  other_free (other);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -664,6 +929,9 @@ main (int argc, char **argv)
   ADD ("peer-sends-encrypted-file-we-decrypt-byte-exact", test_peer_sends_file);
   ADD ("we-send-encrypted-file-peer-decrypts-byte-exact", test_we_send_file);
   ADD ("key-backup-restored-by-second-login", test_backup_restore);
+  ADD ("cross-signing-bootstrap-uploads-keys", test_cross_signing_bootstrap);
+  ADD ("device-list-shows-peer", test_device_lists);
+  ADD ("sas-between-two-clients-emoji-match", test_sas_between_clients);
 #undef ADD
 
   return g_test_run ();

@@ -272,6 +272,34 @@ enum MxcStatus mxc_backup_import(struct MxcMachine *m,
                                  char **out,
                                  char **error);
 
+/*
+ Verification and cross-signing: runs the command `command`, a JSON object
+ `{"op": ...}`, and puts its JSON answer in `*out`. The ops:
+ - `status`: `{"has_master", "has_self_signing", "has_user_signing",
+   "cross_signed", "verified"}` of this device.
+ - `bootstrap_cross_signing`: creates the cross-signing keys (once) and
+   answers `{"requests": [...]}` to send in order: a `keys_upload` (maybe),
+   a `signing_keys_upload` (POST keys/device_signing/upload, needs
+   user-interactive auth; then `mark_signing_keys_uploaded` with its
+   `request_id`) and a `signature_upload`.
+ - `devices` (`user_id`): `{"user_id", "devices": [{"device_id",
+   "display_name", "ed25519", "verified", "cross_signed",
+   "locally_trusted", "blacklisted", "is_this_device"}], "has_identity",
+   "identity_verified"}` from the machine's store.
+ - `start_sas` (`user_id`, `device_id`): starts an emoji verification
+   with that device (to-device `m.key.verification.start`).
+ - `sas`, `accept_sas`, `confirm_sas`, `cancel_sas` (`user_id`, `flow_id`):
+   the verification's state, and for the last three the requests to send.
+ Every answer with a verification holds `"sas": {"flow_id", "user_id",
+ "device_id", "state", "we_started", "accepted", "we_confirmed",
+ "supports_emoji", "emoji": [{"symbol", "description"}] or null, "cancel":
+ {"code", "reason", "by_us"} or null, "is_self_verification"}`.
+ */
+enum MxcStatus mxc_machine_verification(struct MxcMachine *m,
+                                        const char *command,
+                                        char **out,
+                                        char **error);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif // __cplusplus

@@ -45,6 +45,7 @@ use serde_json::{json, Value};
 
 mod attachment;
 mod backup;
+mod verification;
 
 /// What a call returned.
 #[repr(C)]
