@@ -542,9 +542,10 @@ on_request_ok (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
+  JsonObject *body = matrix_client_request_finish (MATRIX_CLIENT (source), result, &error);
 
   g_assert_no_error (error);
+  g_clear_pointer (&body, json_object_unref);
   (*(guint *) user_data)++;
 }
 
@@ -1101,7 +1102,7 @@ test_sync_invalid_tokens_refused (Fixture       *f,
   /* The longest token allowed, of every character allowed. */
   {
     g_autoptr(GString) token = g_string_new (NULL);
-    g_autofree char *body = NULL, *query = NULL;
+    g_autofree char *body = NULL;
 
     for (char c = '!'; c <= '~'; c++)
       if (c != '"' && c != '\\')

@@ -213,13 +213,13 @@ test_to_string_round_trip (void)
 {
   static const char *cases[] = {
     MESSAGE,
-    "{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$e\","
+    ("{\"type\": \"m.room.message\", \"sender\": \"@a:x\", \"event_id\": \"$e\","
     " \"origin_server_ts\": 1, \"unsigned\": {\"age\": -5, \"transaction_id\": \"t\\\\1\"},"
     " \"content\": {\"body\": \"q\\\" b\\\\ nl\\n tab\\t cr\\r bell\\u0007 del\\u007f \\u00e9\\u2603 \\ud83d\\ude00 </\","
     " \"f\": 1.5, \"whole\": 2.0, \"big\": 1e300, \"yes\": true, \"no\": false,"
-    " \"nothing\": null, \"empty\": {}, \"list\": [], \"nested\": [[1, -2], {\"k\": [\"v\"]}]}}",
-    "{\"type\": \"m.room.member\", \"state_key\": \"@b:x\", \"sender\": \"@b:x\","
-    " \"content\": {\"membership\": \"join\"}, \"event_id\": \"$m\", \"origin_server_ts\": 0}",
+    " \"nothing\": null, \"empty\": {}, \"list\": [], \"nested\": [[1, -2], {\"k\": [\"v\"]}]}}"),
+    ("{\"type\": \"m.room.member\", \"state_key\": \"@b:x\", \"sender\": \"@b:x\","
+     " \"content\": {\"membership\": \"join\"}, \"event_id\": \"$m\", \"origin_server_ts\": 0}"),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

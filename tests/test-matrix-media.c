@@ -236,7 +236,6 @@ test_download_too_large_streamed (Fixture       *f,
                                   gconstpointer  data)
 {
   const char * const chunked[] = { "Transfer-Encoding", "chunked", NULL };
-  g_autoptr(GBytes) body = pattern_bytes (200 * 1024, 5);
   g_autofree char *text = g_malloc (200 * 1024 + 1);
   g_autoptr(GFile) file = NULL;
   g_autoptr(GError) error = NULL;

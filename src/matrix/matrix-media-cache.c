@@ -196,7 +196,7 @@ lookup_in_thread (GTask        *task,
   MatrixMediaCache *self = source;
   g_autofree char *name = file_name_for_key (task_data);
   g_autofree char *path = g_build_filename (self->directory, name, NULL);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   GError *error = NULL;
   Entry *entry;
 
@@ -284,7 +284,7 @@ trim_in_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   MatrixMediaCache *self = source;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   GError *error = NULL;
 
   if (!ensure_loaded_locked (self, cancellable, &error))
@@ -378,7 +378,7 @@ commit_in_thread (GTask        *task,
   g_autofree char *name = file_name_for_key (commit->key);
   g_autofree char *path = g_build_filename (self->directory, name, NULL);
   g_autofree char *temp_path = g_file_get_path (commit->temp);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   GError *error = NULL;
   GStatBuf st;
   Entry *entry;

@@ -67,11 +67,13 @@ set_own_event_id (MatrixReaction *self,
 {
   gboolean was_own = self->own_event_id != NULL;
   const char *before = matrix_reaction_get_own_event_id (self);
-  g_autofree char *old = self->own_event_id;
+  char *old = self->own_event_id;
 
   self->own_event_id = g_strdup (event_id);
+  /* `before` points into the old id: compared, then freed. */
   if (g_strcmp0 (before, matrix_reaction_get_own_event_id (self)) != 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWN_EVENT_ID]);
+  g_free (old);
   if (was_own != (self->own_event_id != NULL))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWN]);
 }
