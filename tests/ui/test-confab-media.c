@@ -362,7 +362,7 @@ static const char media_sync[] =
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$img\","
   " \"origin_server_ts\":1700000120000,\"content\":{\"msgtype\":\"m.image\",\"body\":\"lake.png\","
   "  \"url\":\"mxc://example.org/lake\",\"info\":{\"mimetype\":\"image/png\",\"size\":5000,"
-  "  \"w\":640,\"h\":480}}},"
+  "  \"w\":640,\"h\":480,\"xyz.amorgan.blurhash\":\"LEHV6nWB2yk8pyo0adR*.7kCMdnj\"}}},"
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$pdf\","
   " \"origin_server_ts\":1700000180000,\"content\":{\"msgtype\":\"m.file\",\"body\":\"itinerary.pdf\","
   "  \"url\":\"mxc://example.org/pdf\",\"info\":{\"mimetype\":\"application/pdf\",\"size\":123456}}},"
@@ -726,6 +726,22 @@ test_click_to_load (Fixture       *f,
                  "the image waiting for a click");
   iterate_for (200);
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", THUMBNAIL "lake"), ==, 0);
+  /* Waiting, it shows its blurhash: 32 × 24 pixels of the image's colours
+   * (the hash's average is (151, 150, 149)), scaled up to 320 × 240. */
+  {
+    g_autoptr(GPtrArray) pictures = ui_find_widgets (GTK_WIDGET (media_row (f, "lake.png")),
+                                                     GTK_TYPE_PICTURE);
+    GdkPaintable *blur;
+
+    g_assert_cmpuint (pictures->len, ==, 1);
+    blur = gtk_picture_get_paintable (g_ptr_array_index (pictures, 0));
+    g_assert_true (GDK_IS_TEXTURE (blur));
+    g_assert_cmpint (gdk_texture_get_width (GDK_TEXTURE (blur)), ==, 32);
+    g_assert_cmpint (gdk_texture_get_height (GDK_TEXTURE (blur)), ==, 24);
+    g_assert_cmpint (gtk_widget_get_width (g_ptr_array_index (pictures, 0)), ==, 320);
+    ui_wait_frames (GTK_WIDGET (f->window), 2);
+    g_free (ui_save_png (GTK_WIDGET (f->window), "media-blurhash.png"));
+  }
 
   fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
                                200, "image/png", png, FALSE);
