@@ -562,6 +562,38 @@ test_timeline_media (Fixture       *f,
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", DOWNLOAD "lake"), ==, 1);
   ui_wait_frames (GTK_WIDGET (viewer), 2);
   g_free (ui_save_png (GTK_WIDGET (viewer), "media-viewer.png"));
+
+  /* Zoom: from the fitted size (640 × 480 fits the 800 × 600 window at its
+   * own size), in by a quarter, to its own size, out, and fitted again;
+   * Ctrl+0 and Ctrl+1 too. Copy puts the image on the clipboard. */
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 1.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-in", NULL));
+  g_assert_cmpfloat_with_epsilon (confab_media_viewer_get_zoom (viewer), 1.25, 0.001);
+  ui_wait_frames (GTK_WIDGET (viewer), 2);
+  {
+    g_autoptr(GPtrArray) pictures = ui_find_widgets (GTK_WIDGET (viewer), GTK_TYPE_PICTURE);
+    GtkWidget *picture = g_ptr_array_index (pictures, 0);
+
+    g_assert_cmpint (gtk_widget_get_width (picture), ==, 800);
+    g_assert_cmpint (gtk_widget_get_height (picture), ==, 600);
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-out", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-out", NULL));
+  g_assert_cmpfloat_with_epsilon (confab_media_viewer_get_zoom (viewer), 0.8, 0.001);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-original", NULL));
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 1.0);
+  for (guint i = 0; i < 20; i++)
+    gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-in", NULL);
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 8.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-fit", NULL));
+  ui_wait_frames (GTK_WIDGET (viewer), 2);
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 1.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.copy", NULL));
+  {
+    GdkContentFormats *formats = gdk_clipboard_get_formats (gtk_widget_get_clipboard (GTK_WIDGET (viewer)));
+
+    g_assert_true (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE));
+  }
   gtk_widget_activate_action (GTK_WIDGET (viewer), "window.close", NULL);
   ui_wait_until (viewer_gone, &viewer, 5000, "the viewer closed");
 }
