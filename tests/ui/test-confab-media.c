@@ -699,6 +699,91 @@ test_send_dropped_image (Fixture       *f,
   g_rmdir (dir);
 }
 
+/* An image larger than 800 × 600 goes with a thumbnail made here: scaled
+ * to fit, JPEG, uploaded after the file and named in `info`. */
+static void
+test_send_large_image_thumbnail (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GBytes) png = picture_bytes (1600, 1000, "png");
+  g_autoptr(GBytes) small = picture_bytes (64, 40, "png");
+  g_autofree char *dir = g_dir_make_tmp ("test-confab-media-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "dunes.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(JsonNode) sent = NULL;
+  g_autoptr(GdkPixbuf) thumbnail = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  GSList files = { file, NULL };
+  ConfabComposer *composer;
+  ConfabUploader *uploader;
+  FakeRequest *upload = NULL, *thumbnail_upload = NULL, *send = NULL;
+  GPtrArray *requests;
+  JsonObject *content, *info, *thumbnail_info;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), NULL));
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v1/media/config", 200,
+                              "{\"m.upload.size\": 100000000}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/media/v3/upload?filename=dunes.png", 200,
+                              "{\"content_uri\": \"mxc://example.org/dunes\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST",
+                              "/_matrix/media/v3/upload?filename=thumbnail.jpg", 200,
+                              "{\"content_uri\": \"mxc://example.org/dunes-thumb\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/" ROOM "/send/m.room.message/*", 200,
+                              "{\"event_id\": \"$dunes\"}", FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "*", 200, "image/png", small, TRUE);
+  fake_homeserver_queue_json (f->server, "GET", DOWNLOAD "bomb", 404,
+                              "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
+  open_room (f);
+
+  composer = CONFAB_COMPOSER (confab_window_get_composer (f->window));
+  uploader = confab_composer_get_uploader (composer);
+  confab_composer_send_files (composer, &files);
+  ui_wait_until (no_uploads, uploader, 20000, "the upload sent");
+
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+      const char *name = g_hash_table_lookup (request->query_params, "filename");
+
+      if (g_str_equal (request->path, "/_matrix/media/v3/upload") && g_strcmp0 (name, "dunes.png") == 0)
+        upload = request;
+      else if (g_str_equal (request->path, "/_matrix/media/v3/upload"))
+        thumbnail_upload = request;
+      if (g_str_has_prefix (request->path, "/_matrix/client/v3/rooms/" ROOM "/send/"))
+        send = request;
+    }
+  g_assert_nonnull (upload);
+  g_assert_true (g_bytes_equal (upload->body, png));
+  g_assert_nonnull (thumbnail_upload);
+  g_assert_cmpstr (soup_message_headers_get_content_type (thumbnail_upload->headers, NULL), ==,
+                   "image/jpeg");
+  stream = g_memory_input_stream_new_from_bytes (thumbnail_upload->body);
+  thumbnail = gdk_pixbuf_new_from_stream (stream, NULL, NULL);
+  g_assert_nonnull (thumbnail);
+  g_assert_cmpint (gdk_pixbuf_get_width (thumbnail), ==, 800);
+  g_assert_cmpint (gdk_pixbuf_get_height (thumbnail), ==, 500);
+
+  g_assert_nonnull (send);
+  sent = fake_request_parse_json (send);
+  content = json_node_get_object (sent);
+  info = json_object_get_object_member (content, "info");
+  g_assert_cmpint (json_object_get_int_member (info, "w"), ==, 1600);
+  g_assert_cmpint (json_object_get_int_member (info, "h"), ==, 1000);
+  g_assert_cmpstr (json_object_get_string_member (info, "thumbnail_url"), ==,
+                   "mxc://example.org/dunes-thumb");
+  thumbnail_info = json_object_get_object_member (info, "thumbnail_info");
+  g_assert_cmpstr (json_object_get_string_member (thumbnail_info, "mimetype"), ==, "image/jpeg");
+  g_assert_cmpint (json_object_get_int_member (thumbnail_info, "w"), ==, 800);
+  g_assert_cmpint (json_object_get_int_member (thumbnail_info, "h"), ==, 500);
+  g_assert_cmpint (json_object_get_int_member (thumbnail_info, "size"), ==,
+                   g_bytes_get_size (thumbnail_upload->body));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A file over the server's m.upload.size is refused before any upload,
  * with the reason shown. */
 static void
@@ -838,6 +923,8 @@ main (int   argc,
 
   g_test_add ("/confab/media/timeline/click-to-load-setting", Fixture, NULL,
               fixture_setup, test_click_to_load, fixture_teardown);
+  g_test_add ("/confab/media/send/large-image-with-made-thumbnail", Fixture, NULL,
+              fixture_setup, test_send_large_image_thumbnail, fixture_teardown);
   g_test_add ("/confab/media/send/dropped-image-with-info", Fixture, NULL,
               fixture_setup, test_send_dropped_image, fixture_teardown);
   g_test_add ("/confab/media/send/over-server-limit-refused", Fixture, NULL,
