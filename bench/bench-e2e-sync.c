@@ -105,7 +105,8 @@ keys_upload_request (MatrixCrypto  *crypto,
           json_object_get_object_member (request, "body") != NULL)
         return json_object_ref (request);
     }
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The machine asked for no keys upload");
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "The machine asked for no keys upload");
   return NULL;
 }
 

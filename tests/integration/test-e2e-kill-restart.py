@@ -266,8 +266,8 @@ def run(args):
                 if start and start[0] == keys_since:
                     replays += 1
         check(aimed_hits >= 3, f"only {aimed_hits} kills landed right after room keys came")
-        check(replays >= 3, "fewer than 3 kills landed between the machine taking room keys and the "
-                            "commit of their sync's token")
+        check(replays >= 3, "fewer than 3 kills landed between the machine taking room keys "
+                            "and the commit of their sync's token")
 
         flooder.join(timeout=300)
         check("error" not in flood, f"the peer could not flood: {flood.get('error')}")
