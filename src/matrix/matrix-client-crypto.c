@@ -405,6 +405,13 @@ _matrix_decrypted_event_get_sender_trust (MatrixEvent *plain)
   return value == 0 ? MATRIX_SENDER_TRUST_NONE : (MatrixSenderTrust) (value - 1);
 }
 
+void
+_matrix_decrypted_event_set_sender_trust (MatrixEvent       *plain,
+                                          MatrixSenderTrust  trust)
+{
+  g_object_set_qdata (G_OBJECT (plain), sender_trust_quark (), GUINT_TO_POINTER (1 + trust));
+}
+
 static MatrixSenderTrust
 sender_trust_from_answer (JsonObject *decrypted)
 {
@@ -468,8 +475,7 @@ on_decrypted (GObject      *source,
     }
   else
     {
-      g_object_set_qdata (G_OBJECT (plain), sender_trust_quark (),
-                          GUINT_TO_POINTER (1 + sender_trust_from_answer (decrypted)));
+      _matrix_decrypted_event_set_sender_trust (plain, sender_trust_from_answer (decrypted));
       g_task_return_pointer (task, plain, g_object_unref);
     }
 }
