@@ -2998,6 +2998,26 @@ sliding_request_changed (MatrixClient *self)
   sync_request (self);
 }
 
+gboolean
+_matrix_client_syncs_sliding (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+
+  if (self->sync_protocol_known)
+    return self->sliding != MATRIX_SLIDING_SYNC_NONE;
+  switch (self->sync_mode)
+    {
+    case MATRIX_SYNC_MODE_CLASSIC:
+      return FALSE;
+    case MATRIX_SYNC_MODE_SLIDING:
+      return TRUE;
+    case MATRIX_SYNC_MODE_AUTO:
+    default:
+      return self->sync_filter == NULL && self->store != NULL &&
+             _matrix_sliding_sync_pos_of_token (matrix_store_get_sync_token (self->store)) != NULL;
+    }
+}
+
 /**
  * matrix_client_get_sync_mode:
  * @self: a #MatrixClient
