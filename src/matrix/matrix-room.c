@@ -1230,9 +1230,15 @@ recount (MatrixRoom *self)
   guint n_read = 0, notifications = 0, highlights = 0;
   gint64 joined = -1;
 
-  /* Until the store has loaded the room, the stored counts stand. */
+  /* Until the store has loaded the room, the stored counts stand; where
+   * the server's counts are shown, none are made. */
   if (own_id == NULL || self->membership != MATRIX_MEMBERSHIP_JOIN || !self->timeline_restored)
     return;
+  if (!uses_own_counts (self))
+    {
+      apply_unread (self);
+      return;
+    }
 
   member = dup_state_content (self, "m.room.member", own_id);
   power = dup_state_content (self, "m.room.power_levels", "");
