@@ -183,21 +183,22 @@ static gboolean
 member_count_matches (const char *is,
                       gint64      count)
 {
+  /* Two-character operators first: "<=" is not "<" then "=5". */
+  static const struct { const char *op; int cmp; } ops[] = {
+    { "==", 0 }, { "<=", 3 }, { ">=", 4 }, { "<", 1 }, { ">", 2 },
+  };
   guint64 wanted = 0;
   int cmp = 0;   /* 0 ==, 1 <, 2 >, 3 <=, 4 >= */
 
   if (is == NULL || count < 0)
     return FALSE;
-  if (g_str_has_prefix (is, "=="))
-    is += 2;
-  else if (g_str_has_prefix (is, "<="))
-    cmp = 3, is += 2;
-  else if (g_str_has_prefix (is, ">="))
-    cmp = 4, is += 2;
-  else if (*is == '<')
-    cmp = 1, is++;
-  else if (*is == '>')
-    cmp = 2, is++;
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (g_str_has_prefix (is, ops[i].op))
+      {
+        cmp = ops[i].cmp;
+        is += strlen (ops[i].op);
+        break;
+      }
   if (!g_ascii_string_to_unsigned (is, 10, 0, G_MAXINT64, &wanted, NULL) || *is == '+')
     return FALSE;
 

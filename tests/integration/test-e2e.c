@@ -962,17 +962,18 @@ test_unread_counts_decrypted (Fixture       *f,
   guint n_synced = f->ours->n_synced;
   MatrixRoom *room;
 
+  /* Sliding sync whatever the default: a /v3/sync loop starts afresh. */
   matrix_client_stop_sync (f->ours->client);
   matrix_client_set_sync_mode (f->ours->client, MATRIX_SYNC_MODE_SLIDING);
   matrix_client_start_sync (f->ours->client);
-  test_client_wait_synced (f->ours, n_synced);
-  g_assert_true (g_str_has_prefix (matrix_store_get_sync_token (matrix_client_get_store (f->ours->client)),
-                                   "msc4186~"));
 
   peer = e2e_peer_new ();
   room_id = shared_room (f, peer);
   hello = peer_send (peer, room_id, "hello");
   wait_event (f, hello);
+  g_assert_cmpuint (f->ours->n_synced, >, n_synced);
+  g_assert_true (g_str_has_prefix (matrix_store_get_sync_token (matrix_client_get_store (f->ours->client)),
+                                   "msc4186~"));
   room = matrix_room_state_tracker_get_room (f->ours->tracker, room_id);
   g_assert_nonnull (room);
   assert_counts (room, 1, 0);
