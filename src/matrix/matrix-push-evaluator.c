@@ -53,6 +53,11 @@ _matrix_push_glob_match (const char *pattern,
       g_utf8_strlen (value, MAX_VALUE_CHARS + 1) > MAX_VALUE_CHARS)
     return FALSE;
 
+  /* Most conditions compare a type or a msgtype with a plain name. */
+  if (!word_boundary && strpbrk (pattern, literal ? "" : "*?") == NULL &&
+      g_str_is_ascii (pattern) && g_str_is_ascii (value))
+    return g_ascii_strcasecmp (pattern, value) == 0;
+
   pattern_folded = g_utf8_casefold (pattern, -1);
   value_folded = g_utf8_casefold (value, -1);
   p = g_utf8_to_ucs4_fast (pattern_folded, -1, &n_pattern);

@@ -46,6 +46,12 @@ _matrix_unread_count (MatrixTimeline          *timeline,
   GListModel *model = G_LIST_MODEL (timeline);
   guint n = g_list_model_get_n_items (model), n_read = 0;
   gboolean final = TRUE;
+  g_autoptr(JsonObject) defaults = NULL;
+  JsonNode *global = push_rules != NULL ? json_object_get_member (push_rules, "global") : NULL;
+
+  /* The spec's rules, made once for the whole count rather than per event. */
+  if (global == NULL || !JSON_NODE_HOLDS_OBJECT (global))
+    push_rules = defaults = _matrix_push_rules_new_defaults (context->user_id);
 
   *notifications = *highlights = 0;
   for (guint i = n; i > 0 && n_read < MATRIX_UNREAD_MAX_ROWS; i--, n_read++)
