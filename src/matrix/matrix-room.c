@@ -66,6 +66,9 @@ struct _MatrixRoom
   JsonObject       *push_rules;
   guint             own_notifications;
   guint             own_highlights;
+  /* The store said the last run showed them: they stand until the room is
+   * loaded and can say again whether it is encrypted. */
+  gboolean          own_counts_stored;
   GSource          *recount_source;
   GPtrArray        *invite_state;  /* JsonObject; NULL unless invited */
   gint64            invite_ts;
@@ -118,6 +121,7 @@ static guint signals[N_SIGNALS];
 
 static void schedule_recount (MatrixRoom *self);
 static void apply_unread (MatrixRoom *self);
+static gboolean uses_own_counts (MatrixRoom *self);
 
 /* --- state access ---------------------------------------------------------- */
 
@@ -663,13 +667,14 @@ save (MatrixRoom *self)
     json_object_set_object_member (data, "summary", json_object_ref (self->summary));
   if (self->unread != NULL)
     json_object_set_object_member (data, "unread_notifications", json_object_ref (self->unread));
-  {
-    JsonObject *own = json_object_new ();
+  if (uses_own_counts (self))
+    {
+      JsonObject *own = json_object_new ();
 
-    json_object_set_int_member (own, "notification_count", self->own_notifications);
-    json_object_set_int_member (own, "highlight_count", self->own_highlights);
-    json_object_set_object_member (data, "own_unread_notifications", own);
-  }
+      json_object_set_int_member (own, "notification_count", self->own_notifications);
+      json_object_set_int_member (own, "highlight_count", self->own_highlights);
+      json_object_set_object_member (data, "own_unread_notifications", own);
+    }
   if (self->inviter != NULL)
     json_object_set_string_member (data, "inviter", self->inviter);
   if (self->invite_state != NULL)
@@ -1187,7 +1192,8 @@ read_count (JsonObject *object,
 static gboolean
 uses_own_counts (MatrixRoom *self)
 {
-  return self->encrypted || _matrix_client_syncs_sliding (self->client);
+  return self->encrypted || _matrix_client_syncs_sliding (self->client) ||
+         (self->own_counts_stored && !self->timeline_restored);
 }
 
 static void
@@ -1596,6 +1602,7 @@ _matrix_room_restore (MatrixRoom *self)
     {
       read_count (own_unread, "notification_count", &self->own_notifications);
       read_count (own_unread, "highlight_count", &self->own_highlights);
+      self->own_counts_stored = TRUE;
     }
   if (data != NULL)
     _matrix_receipts_restore (self->receipts, data);
