@@ -27,6 +27,13 @@ Commands:
                                                         with that body arrives,
                                                         downloaded and
                                                         decrypted by nio
+  {"cmd": "flood", "room_id", "count", "prefix", "rotate_every"}
+                                                    -> {"event_ids"}: COUNT
+                                                        messages "PREFIX N",
+                                                        a new Megolm session
+                                                        (its key sent to each
+                                                        device by Olm) every
+                                                        ROTATE_EVERY messages
   {"cmd": "quit"}
 """
 import asyncio
@@ -130,6 +137,26 @@ class Peer:
         if not isinstance(response, RoomSendResponse):
             raise RuntimeError(f"room_send failed: {response}")
         return {"event_id": response.event_id}
+
+    async def flood(self, room_id, count, prefix, rotate_every):
+        await self.sync()
+        await self.client.joined_members(room_id)
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        self.trust_everyone()
+        event_ids = []
+        for i in range(count):
+            if i > 0 and i % rotate_every == 0:
+                # The next send makes a new outbound session and shares its
+                # key again: room keys keep arriving as to-device events.
+                self.client.invalidate_outbound_session(room_id)
+            response = await self.client.room_send(
+                room_id, "m.room.message", {"msgtype": "m.text", "body": f"{prefix} {i}"},
+                ignore_unverified_devices=True)
+            if not isinstance(response, RoomSendResponse):
+                raise RuntimeError(f"room_send failed: {response}")
+            event_ids.append(response.event_id)
+        return {"event_ids": event_ids}
 
     async def send_file(self, room_id, path, body, msgtype="m.file"):
         size = os.path.getsize(path)
