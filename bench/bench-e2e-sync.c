@@ -385,6 +385,8 @@ run_client (const char *store_kind,
   matrix_store_set_value (bench.store, MATRIX_STORE_KEY_DEVICE_ID, DEVICE_ID);
   matrix_store_set_value (bench.store, MATRIX_STORE_KEY_ACCESS_TOKEN, "bench-token");
   bench.client = matrix_client_new (url, bench.store);
+  /* The /v3/sync body is what this measures. */
+  matrix_client_set_sync_mode (bench.client, MATRIX_SYNC_MODE_CLASSIC);
 
   if (device_dir != NULL)
     {

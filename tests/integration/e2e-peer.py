@@ -218,7 +218,7 @@ class Peer:
         await self.until(joined)
         return {}
 
-    async def send(self, room_id, body):
+    async def send(self, room_id, body, msgtype="m.text"):
         await self.sync()
         # The members' devices: asked for, then trusted (no verification here).
         await self.client.joined_members(room_id)
@@ -226,7 +226,7 @@ class Peer:
             await self.client.keys_query()
         self.trust_everyone()
         response = await self.client.room_send(
-            room_id, "m.room.message", {"msgtype": "m.text", "body": body},
+            room_id, "m.room.message", {"msgtype": msgtype, "body": body},
             ignore_unverified_devices=True)
         if not isinstance(response, RoomSendResponse):
             raise RuntimeError(f"room_send failed: {response}")

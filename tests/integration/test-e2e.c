@@ -1136,6 +1136,82 @@ test_sas_nio_starts (Fixture       *f,
   e2e_peer_free (peer);
 }
 
+typedef struct {
+  MatrixRoom *room;
+  guint       notifications;
+  guint       highlights;
+} CountsWait;
+
+static gboolean
+counts_are (gpointer data)
+{
+  CountsWait *wait = data;
+
+  return wait->room != NULL &&
+         matrix_room_get_notification_count (wait->room) == wait->notifications &&
+         matrix_room_get_highlight_count (wait->room) == wait->highlights;
+}
+
+static void
+assert_counts (MatrixRoom *room,
+               guint       notifications,
+               guint       highlights)
+{
+  CountsWait wait = { room, notifications, highlights };
+
+  if (!test_iterate_until (counts_are, &wait, INTEGRATION_TIMEOUT_MS))
+    g_error ("%u notifications, %u highlights; expected %u and %u",
+             matrix_room_get_notification_count (room), matrix_room_get_highlight_count (room),
+             notifications, highlights);
+}
+
+/* Under sliding sync, in an encrypted room: the server can count neither
+ * (Synapse's sliding sync sends 0; /v3/sync would count every ciphertext
+ * and highlight none). The client counts the decrypted messages by the
+ * push rules: a message notifies, a notice does not, a message with the
+ * user's name highlights. */
+static void
+test_unread_counts_decrypted (Fixture       *f,
+                              gconstpointer  data)
+{
+  E2ePeer *peer;
+  g_autofree char *room_id = NULL, *hello = NULL, *notice = NULL, *mention = NULL;
+  g_autofree char *localpart = NULL, *body = NULL, *command = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  const char *me = matrix_client_get_user_id (f->ours->client);
+  guint n_synced = f->ours->n_synced;
+  MatrixRoom *room;
+
+  /* Sliding sync whatever the default: a /v3/sync loop starts afresh. */
+  matrix_client_stop_sync (f->ours->client);
+  matrix_client_set_sync_mode (f->ours->client, MATRIX_SYNC_MODE_SLIDING);
+  matrix_client_start_sync (f->ours->client);
+
+  peer = e2e_peer_new ();
+  room_id = shared_room (f, peer);
+  hello = peer_send (peer, room_id, "hello");
+  wait_event (f, hello);
+  g_assert_cmpuint (f->ours->n_synced, >, n_synced);
+  g_assert_true (g_str_has_prefix (matrix_store_get_sync_token (matrix_client_get_store (f->ours->client)),
+                                   "msc4186~"));
+  room = matrix_room_state_tracker_get_room (f->ours->tracker, room_id);
+  g_assert_nonnull (room);
+  assert_counts (room, 1, 0);
+  g_assert_true (matrix_room_get_encrypted (room));
+
+  command = g_strdup_printf ("{\"cmd\":\"send\",\"room_id\":\"%s\",\"body\":\"bot\","
+                             "\"msgtype\":\"m.notice\"}", room_id);
+  sent = peer_command (peer, command);
+  notice = g_strdup (json_object_get_string_member (sent, "event_id"));
+  localpart = g_strndup (me + 1, strchr (me, ':') - me - 1);
+  body = g_strdup_printf ("hey %s, look", localpart);
+  mention = peer_send (peer, room_id, body);
+  wait_event (f, mention);
+  assert_counts (room, 2, 1);
+
+  e2e_peer_free (peer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1155,6 +1231,7 @@ main (int argc, char **argv)
   ADD ("sas-we-start-with-nio-emoji-match", test_sas_we_start_with_nio);
   ADD ("sas-nio-starts-emoji-match", test_sas_nio_starts);
   ADD ("sender-trust-unverified-then-verified-by-sas", test_sender_trust_follows_verification);
+  ADD ("unread-counts-from-decrypted-content-under-sliding-sync", test_unread_counts_decrypted);
 #undef ADD
 
   return g_test_run ();
