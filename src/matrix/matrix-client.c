@@ -3952,7 +3952,12 @@ matrix_client_init (MatrixClient *self)
 
   /* The I/O timeout only catches a dead connection; the long-poll itself is
    * bounded by the sync watchdog. */
+  /* The sync long-poll holds a connection all the time: with libsoup's
+   * two per host, one slow request (a key upload to a server that froze)
+   * would queue the next /sync behind it, where no sync deadline sees it. */
   self->session = soup_session_new_with_options ("timeout", 60,
                                                  "user-agent", DEFAULT_USER_AGENT,
+                                                 "max-conns-per-host", 8,
+                                                 "max-conns", 16,
                                                  NULL);
 }

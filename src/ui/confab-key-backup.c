@@ -111,15 +111,21 @@ on_restored (GObject      *source,
 static void
 on_restore_response (AdwMessageDialog *dialog,
                      const char       *response,
-                     GtkEditable      *entry)
+                     gpointer          user_data)
 {
   MatrixClient *client = g_object_get_data (G_OBJECT (dialog), "client");
-  const char *text = gtk_editable_get_text (entry);
+  /* Asked from the dialog, not kept: a dialog closed as the window goes
+   * answers after its entry is gone. */
+  GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
+  const char *text;
 
+  if (!GTK_IS_EDITABLE (entry))
+    return;
+  text = gtk_editable_get_text (GTK_EDITABLE (entry));
   if (g_str_equal (response, "restore") && client != NULL && *text != '\0')
     matrix_client_restore_from_recovery_key_async (client, text, NULL, on_restored, NULL);
   /* The typed key goes with the entry. */
-  gtk_editable_set_text (entry, "");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
 /**
@@ -152,7 +158,7 @@ confab_key_backup_ask_recovery_key (GtkWindow    *parent,
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "restore",
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "restore");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_restore_response), entry);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_restore_response), NULL);
   gtk_window_present (GTK_WINDOW (dialog));
   return dialog;
 }
