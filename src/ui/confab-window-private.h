@@ -10,6 +10,7 @@
 #include "confab-sidebar.h"
 #include "confab-timeline-view.h"
 #include "confab-tombstone-bar.h"
+#include "confab-verify-banner.h"
 #include "confab-window.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,7 @@ struct _ConfabWindow
   GtkStack               *main_stack;
   GtkRevealer            *banner;
   GtkLabel               *banner_label;
+  ConfabVerifyBanner     *verify_banner;
   AdwLeaflet             *leaflet;
   ConfabSidebar          *sidebar;
   GtkWidget              *leaflet_separator;
