@@ -741,8 +741,13 @@ set_state (MatrixRoom *room,
     matrix_room_set_name_async (room, text, NULL, store_result, &result);
   else if (what == 1)
     matrix_room_set_topic_async (room, text, NULL, store_result, &result);
-  else
+  else if (what == 2)
     matrix_room_set_join_rule_async (room, MATRIX_JOIN_RULE_PUBLIC, NULL, store_result, &result);
+  else if (what == 3)
+    matrix_room_set_history_visibility_async (room, MATRIX_HISTORY_VISIBILITY_JOINED, NULL,
+                                              store_result, &result);
+  else
+    matrix_room_set_avatar_async (room, text, NULL, store_result, &result);
   wait_for_pointer ((gpointer *) &result, 5000);
   return matrix_room_set_state_finish (room, result, error);
 }
@@ -781,6 +786,51 @@ test_settings (Fixture       *f,
   g_assert_true (set_state (room, 2, NULL, &error));
   body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "join_rule"), ==, "public");
+  g_clear_pointer (&body, json_node_unref);
+
+  /* History visibility: none is `shared`; set, the server is told. */
+  g_assert_cmpint (matrix_room_get_history_visibility (room), ==, MATRIX_HISTORY_VISIBILITY_SHARED);
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.history_visibility/", 200,
+                              "{\"event_id\": \"$h\"}", FALSE);
+  g_assert_true (set_state (room, 3, NULL, &error));
+  g_assert_no_error (error);
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "history_visibility"),
+                   ==, "joined");
+  g_clear_pointer (&body, json_node_unref);
+
+  /* The avatar: an mxc URI, or none; anything else asks nothing. */
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.avatar/", 200,
+                              "{\"event_id\": \"$a\"}", FALSE);
+  g_assert_true (set_state (room, 4, "mxc://example.org/kitchen", &error));
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "url"), ==,
+                   "mxc://example.org/kitchen");
+  g_clear_pointer (&body, json_node_unref);
+  fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.avatar/", 200,
+                              "{\"event_id\": \"$a2\"}", FALSE);
+  g_assert_true (set_state (room, 4, NULL, &error));
+  body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+  g_assert_false (json_object_has_member (json_node_get_object (body), "url"));
+  g_assert_false (set_state (room, 4, "https://example.org/kitchen.png", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FAILED);
+}
+
+/* A room's history visibility as its state says, a value it cannot read
+ * being OTHER. */
+static void
+test_history_visibility_read (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *world = state_event ("m.room.history_visibility", "", "@bob:example.org",
+                                        "{\"history_visibility\": \"world_readable\"}");
+  g_autofree char *odd = state_event ("m.room.history_visibility", "", "@bob:example.org",
+                                      "{\"history_visibility\": [1]}");
+  MatrixRoom *open = join_room (f, ROOM, world);
+  MatrixRoom *strange = join_room (f, "!other:example.org", odd);
+
+  g_assert_cmpint (matrix_room_get_history_visibility (open), ==, MATRIX_HISTORY_VISIBILITY_WORLD_READABLE);
+  g_assert_cmpint (matrix_room_get_history_visibility (strange), ==, MATRIX_HISTORY_VISIBILITY_OTHER);
 }
 
 /* --- members --------------------------------------------------------------- */
@@ -983,8 +1033,10 @@ main (int   argc,
               test_public_rooms, fixture_teardown);
   g_test_add ("/matrix/room/settings/notify-level-from-push-rules", Fixture, NULL, fixture_setup,
               test_notify_levels, fixture_teardown);
-  g_test_add ("/matrix/room/settings/name-topic-join-rule", Fixture, NULL, fixture_setup,
+  g_test_add ("/matrix/room/settings/name-topic-join-rule-history-avatar", Fixture, NULL, fixture_setup,
               test_settings, fixture_teardown);
+  g_test_add ("/matrix/room/settings/history-visibility-read", Fixture, NULL, fixture_setup,
+              test_history_visibility_read, fixture_teardown);
   g_test_add ("/matrix/room/members/ten-thousand-without-freezing", Fixture, NULL, fixture_setup,
               test_members_ten_thousand, fixture_teardown);
   g_test_add ("/matrix/room/members/names-cleaned-and-membership-filter", Fixture, NULL, fixture_setup,

@@ -154,6 +154,12 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 test_iterate_until (gboolean (*check) (gpointer),
                gpointer  data,
@@ -162,13 +168,21 @@ test_iterate_until (gboolean (*check) (gpointer),
   GMainContext *context = g_main_context_get_thread_default ();
   gboolean expired = FALSE;
   GSource *deadline = g_timeout_source_new (timeout_ms);
+  /* What another thread changes (an object whose last reference a worker
+   * dropped, finalized there) wakes no main loop: look again every 10 ms. */
+  GSource *tick = g_timeout_source_new (10);
 
   g_source_set_callback (deadline, on_deadline, &expired, NULL);
   g_source_attach (deadline, context);
+  g_source_set_callback (tick, on_tick,
+                         NULL, NULL);
+  g_source_attach (tick, context);
 
   while (!check (data) && !expired)
     g_main_context_iteration (context, TRUE);
 
+  g_source_destroy (tick);
+  g_source_unref (tick);
   g_source_destroy (deadline);
   g_source_unref (deadline);
 

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "matrix-media-info"
 
 
+#include "matrix-blurhash.h"
 #include "matrix-client.h"
 #include "matrix-error.h"
 #include "matrix-json-private.h"
@@ -27,6 +28,8 @@
 /* Dimensions past this are no image anyone sends, and are taken as absent. */
 #define MAX_DIMENSION 100000
 
+#define BLURHASH_KEY "xyz.amorgan.blurhash"
+
 struct _MatrixMediaInfo
 {
   GObject  parent_instance;
@@ -47,6 +50,7 @@ struct _MatrixMediaInfo
   gint64   thumbnail_size;
   guint    thumbnail_width;
   guint    thumbnail_height;
+  char    *blurhash;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixMediaInfo, matrix_media_info, G_TYPE_OBJECT)
@@ -225,6 +229,9 @@ matrix_media_info_new_from_content (const char  *event_type,
   self->width = get_dimension (info, "w");
   self->height = get_dimension (info, "h");
   self->duration_ms = get_int (info, "duration", G_MAXINT64);
+  /* MSC2448's unstable key, as Element and Fractal send it. */
+  if (matrix_blurhash_is_valid (get_string (info, BLURHASH_KEY)))
+    self->blurhash = g_strdup (get_string (info, BLURHASH_KEY));
 
   url = get_string (info, "thumbnail_url");
   thumbnail_file = get_object (info, "thumbnail_file");
@@ -324,6 +331,7 @@ matrix_media_info_to_content (MatrixMediaInfo *self)
     }
   if (self->duration_ms >= 0)
     json_object_set_int_member (info, "duration", self->duration_ms);
+  set_string_member (info, BLURHASH_KEY, self->blurhash);
   if (self->thumbnail_url != NULL)
     {
       JsonObject *thumbnail_info = json_object_new ();
@@ -727,6 +735,42 @@ matrix_media_info_set_thumbnail_encrypted_file (MatrixMediaInfo *self,
   self->thumbnail_url = g_strdup (json_object_get_string_member (encrypted_file, "url"));
 }
 
+/**
+ * matrix_media_info_get_blurhash:
+ * @self: a #MatrixMediaInfo
+ *
+ * The blurhash of the image (`info["xyz.amorgan.blurhash"]`, MSC2448), for
+ * a placeholder while it loads: see matrix_blurhash_decode(). One that is
+ * not well-formed is taken as absent.
+ *
+ * Returns: (nullable): the blurhash, or %NULL
+ */
+const char *
+matrix_media_info_get_blurhash (MatrixMediaInfo *self)
+{
+  g_return_val_if_fail (MATRIX_IS_MEDIA_INFO (self), NULL);
+
+  return self->blurhash;
+}
+
+/**
+ * matrix_media_info_set_blurhash:
+ * @self: a #MatrixMediaInfo
+ * @blurhash: (nullable): a well-formed blurhash of the image, or %NULL
+ *
+ * Sets the blurhash sent in `info`.
+ */
+void
+matrix_media_info_set_blurhash (MatrixMediaInfo *self,
+                                const char      *blurhash)
+{
+  g_return_if_fail (MATRIX_IS_MEDIA_INFO (self));
+  g_return_if_fail (blurhash == NULL || matrix_blurhash_is_valid (blurhash));
+
+  g_free (self->blurhash);
+  self->blurhash = g_strdup (blurhash);
+}
+
 static void
 matrix_media_info_finalize (GObject *object)
 {
@@ -739,6 +783,7 @@ matrix_media_info_finalize (GObject *object)
   g_free (self->mimetype);
   g_free (self->thumbnail_url);
   g_free (self->thumbnail_mimetype);
+  g_free (self->blurhash);
   g_clear_pointer (&self->encrypted_file, json_object_unref);
   g_clear_pointer (&self->thumbnail_encrypted_file, json_object_unref);
 

@@ -60,4 +60,8 @@ JsonObject      *matrix_media_info_get_thumbnail_encrypted_file (MatrixMediaInfo
 void             matrix_media_info_set_thumbnail_encrypted_file (MatrixMediaInfo *self,
                                                                  JsonObject      *encrypted_file);
 
+const char      *matrix_media_info_get_blurhash         (MatrixMediaInfo  *self);
+void             matrix_media_info_set_blurhash         (MatrixMediaInfo  *self,
+                                                         const char       *blurhash);
+
 G_END_DECLS

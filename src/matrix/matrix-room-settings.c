@@ -11,7 +11,8 @@
 /**
  * SECTION:matrix-room-settings
  *
- * A room's settings as state events: its name, topic and join rule, read
+ * A room's settings as state events: its name, topic, join rule, history
+ * visibility and avatar, read
  * from the room's current state and changed with
  * `PUT /rooms/{roomId}/state/{type}/`. The room shows a change when the
  * sync brings the event back.
@@ -200,14 +201,123 @@ matrix_room_set_join_rule_async (MatrixRoom          *self,
               callback, user_data);
 }
 
+G_DEFINE_ENUM_TYPE (MatrixHistoryVisibility, matrix_history_visibility,
+  G_DEFINE_ENUM_VALUE (MATRIX_HISTORY_VISIBILITY_INVITED, "invited"),
+  G_DEFINE_ENUM_VALUE (MATRIX_HISTORY_VISIBILITY_JOINED, "joined"),
+  G_DEFINE_ENUM_VALUE (MATRIX_HISTORY_VISIBILITY_SHARED, "shared"),
+  G_DEFINE_ENUM_VALUE (MATRIX_HISTORY_VISIBILITY_WORLD_READABLE, "world-readable"),
+  G_DEFINE_ENUM_VALUE (MATRIX_HISTORY_VISIBILITY_OTHER, "other"))
+
+static const char *visibility_names[] = {
+  [MATRIX_HISTORY_VISIBILITY_INVITED] = "invited",
+  [MATRIX_HISTORY_VISIBILITY_JOINED] = "joined",
+  [MATRIX_HISTORY_VISIBILITY_SHARED] = "shared",
+  [MATRIX_HISTORY_VISIBILITY_WORLD_READABLE] = "world_readable",
+};
+
+/**
+ * matrix_room_get_history_visibility:
+ * @self: a #MatrixRoom
+ *
+ * Who may read the room's history, from its `m.room.history_visibility`
+ * (none: `shared`, as the spec has it).
+ *
+ * Returns: the history visibility
+ */
+MatrixHistoryVisibility
+matrix_room_get_history_visibility (MatrixRoom *self)
+{
+  g_autoptr(JsonObject) content = NULL;
+  const char *value = NULL;
+
+  g_return_val_if_fail (MATRIX_IS_ROOM (self), MATRIX_HISTORY_VISIBILITY_OTHER);
+
+  content = _matrix_room_dup_state_content (self, "m.room.history_visibility", "");
+  if (content == NULL)
+    return MATRIX_HISTORY_VISIBILITY_SHARED;
+  if (!_matrix_json_get_string (content, NULL, "history_visibility", TRUE, &value, NULL))
+    return MATRIX_HISTORY_VISIBILITY_OTHER;
+  for (guint i = 0; i < G_N_ELEMENTS (visibility_names); i++)
+    if (g_str_equal (value, visibility_names[i]))
+      return (MatrixHistoryVisibility) i;
+  return MATRIX_HISTORY_VISIBILITY_OTHER;
+}
+
+/**
+ * matrix_room_set_history_visibility_async:
+ * @self: a #MatrixRoom
+ * @visibility: any #MatrixHistoryVisibility but %MATRIX_HISTORY_VISIBILITY_OTHER
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done; finish with matrix_room_set_state_finish()
+ * @user_data: data for @callback
+ *
+ * Sends the room's `m.room.history_visibility`. It applies to what is sent
+ * from then on; in an encrypted room it also decides whom new room keys
+ * are shared with.
+ */
+void
+matrix_room_set_history_visibility_async (MatrixRoom              *self,
+                                          MatrixHistoryVisibility  visibility,
+                                          GCancellable            *cancellable,
+                                          GAsyncReadyCallback      callback,
+                                          gpointer                 user_data)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+  g_return_if_fail (visibility < MATRIX_HISTORY_VISIBILITY_OTHER);
+
+  json_object_set_string_member (content, "history_visibility", visibility_names[visibility]);
+  send_state (self, "m.room.history_visibility", content, matrix_room_set_history_visibility_async,
+              cancellable, callback, user_data);
+}
+
+/**
+ * matrix_room_set_avatar_async:
+ * @self: a #MatrixRoom
+ * @mxc_uri: (nullable): the uploaded image's content URI (see
+ *   matrix_media_upload_async()), or %NULL to remove the avatar
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done; finish with matrix_room_set_state_finish()
+ * @user_data: data for @callback
+ *
+ * Sends the room's `m.room.avatar`. A URI that is no `mxc://` URI fails
+ * with %MATRIX_ERROR_FAILED, asking the server nothing.
+ */
+void
+matrix_room_set_avatar_async (MatrixRoom          *self,
+                              const char          *mxc_uri,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  if (mxc_uri != NULL && !matrix_mxc_uri_parse (mxc_uri, NULL, NULL))
+    {
+      g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+      g_task_set_source_tag (task, matrix_room_set_avatar_async);
+      g_task_return_new_error (task, MATRIX_ERROR, MATRIX_ERROR_FAILED, "Not an mxc:// URI");
+      return;
+    }
+  if (mxc_uri != NULL)
+    json_object_set_string_member (content, "url", mxc_uri);
+  send_state (self, "m.room.avatar", content, matrix_room_set_avatar_async, cancellable, callback,
+              user_data);
+}
+
 /**
  * matrix_room_set_state_finish:
  * @self: a #MatrixRoom
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
- * Finishes matrix_room_set_name_async(), matrix_room_set_topic_async() and
- * matrix_room_set_join_rule_async(). A refusal is %MATRIX_ERROR_FORBIDDEN.
+ * Finishes matrix_room_set_name_async(), matrix_room_set_topic_async(),
+ * matrix_room_set_join_rule_async(), matrix_room_set_history_visibility_async()
+ * and matrix_room_set_avatar_async(). A refusal is %MATRIX_ERROR_FORBIDDEN.
  *
  * Returns: %TRUE if the server took the change
  */

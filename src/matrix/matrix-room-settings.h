@@ -45,6 +45,43 @@ void           matrix_room_set_join_rule_async (MatrixRoom        *self,
                                                 GCancellable      *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer           user_data);
+/**
+ * MatrixHistoryVisibility:
+ * @MATRIX_HISTORY_VISIBILITY_INVITED: members read from when they were
+ *   invited (`invited`)
+ * @MATRIX_HISTORY_VISIBILITY_JOINED: members read from when they joined
+ *   (`joined`)
+ * @MATRIX_HISTORY_VISIBILITY_SHARED: members read all of it, also what came
+ *   before they were invited (`shared`)
+ * @MATRIX_HISTORY_VISIBILITY_WORLD_READABLE: anyone may read it, members or
+ *   not (`world_readable`)
+ * @MATRIX_HISTORY_VISIBILITY_OTHER: a value this library could not read
+ *
+ * Who may read a room's history: its `m.room.history_visibility`.
+ */
+typedef enum {
+  MATRIX_HISTORY_VISIBILITY_INVITED,
+  MATRIX_HISTORY_VISIBILITY_JOINED,
+  MATRIX_HISTORY_VISIBILITY_SHARED,
+  MATRIX_HISTORY_VISIBILITY_WORLD_READABLE,
+  MATRIX_HISTORY_VISIBILITY_OTHER,
+} MatrixHistoryVisibility;
+
+#define MATRIX_TYPE_HISTORY_VISIBILITY (matrix_history_visibility_get_type ())
+GType matrix_history_visibility_get_type (void) G_GNUC_CONST;
+
+MatrixHistoryVisibility matrix_room_get_history_visibility       (MatrixRoom              *self);
+void                    matrix_room_set_history_visibility_async (MatrixRoom              *self,
+                                                                  MatrixHistoryVisibility  visibility,
+                                                                  GCancellable            *cancellable,
+                                                                  GAsyncReadyCallback      callback,
+                                                                  gpointer                 user_data);
+void                    matrix_room_set_avatar_async             (MatrixRoom              *self,
+                                                                  const char              *mxc_uri,
+                                                                  GCancellable            *cancellable,
+                                                                  GAsyncReadyCallback      callback,
+                                                                  gpointer                 user_data);
+
 gboolean       matrix_room_set_state_finish  (MatrixRoom          *self,
                                               GAsyncResult        *result,
                                               GError             **error);

@@ -2,6 +2,7 @@
 #pragma once
 
 /* matrix-glib: everything an application includes. */
+#include "matrix-blurhash.h"
 #include "matrix-client.h"
 #include "matrix-direct-chats.h"
 #include "matrix-directory.h"

@@ -50,7 +50,7 @@ confab_application_new (void)
 {
   return g_object_new (CONFAB_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", RESOURCE_BASE_PATH,
                        NULL);
 }
@@ -248,6 +248,27 @@ confab_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+/* `confab matrix:r/room:example.org`, or a matrix: link opened on the
+ * desktop (the desktop file handles x-scheme-handler/matrix): the window
+ * opens it, once signed in. */
+static void
+confab_application_open (GApplication  *app,
+                         GFile        **files,
+                         int            n_files,
+                         const char    *hint)
+{
+  GtkWindow *window;
+
+  g_application_activate (app);
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.open-link", "s", uri);
+    }
+}
+
 static void
 confab_application_finalize (GObject *object)
 {
@@ -273,6 +294,7 @@ confab_application_class_init (ConfabApplicationClass *klass)
   app_class->startup = confab_application_startup;
   app_class->shutdown = confab_application_shutdown;
   app_class->activate = confab_application_activate;
+  app_class->open = confab_application_open;
 }
 
 static void

@@ -456,6 +456,36 @@ show_file (ConfabMediaRow *self)
   self->state = "file";
 }
 
+/* The message's blurhash, painted small (GtkPicture scales it up to the
+ * placeholder's size, which blurs it further): the image's colours before
+ * it loads, or instead of it when it waits for a click. */
+static GdkTexture *
+blurhash_texture (MatrixMediaInfo *info,
+                  int              width,
+                  int              height)
+{
+  const char *blurhash = matrix_media_info_get_blurhash (info);
+  g_autoptr(GBytes) pixels = NULL;
+  guint w, h;
+
+  if (blurhash == NULL || width <= 0 || height <= 0)
+    return NULL;
+  if (width >= height)
+    {
+      w = CONFAB_MEDIA_ROW_BLURHASH_SIZE;
+      h = CLAMP (CONFAB_MEDIA_ROW_BLURHASH_SIZE * height / width, 1, CONFAB_MEDIA_ROW_BLURHASH_SIZE);
+    }
+  else
+    {
+      h = CONFAB_MEDIA_ROW_BLURHASH_SIZE;
+      w = CLAMP (CONFAB_MEDIA_ROW_BLURHASH_SIZE * width / height, 1, CONFAB_MEDIA_ROW_BLURHASH_SIZE);
+    }
+  pixels = matrix_blurhash_decode (blurhash, w, h, NULL);
+  if (pixels == NULL)
+    return NULL;
+  return gdk_memory_texture_new ((int) w, (int) h, GDK_MEMORY_R8G8B8, pixels, w * 3);
+}
+
 static void
 show_image (ConfabMediaRow *self)
 {
@@ -463,9 +493,12 @@ show_image (ConfabMediaRow *self)
   guint width = matrix_media_info_get_width (self->info);
   guint height = matrix_media_info_get_height (self->info);
 
-  gtk_picture_set_paintable (GTK_PICTURE (self->picture), NULL);
+  g_autoptr(GdkTexture) placeholder = NULL;
+
   gtk_picture_set_alternative_text (GTK_PICTURE (self->picture), matrix_media_info_get_body (self->info));
   set_display_size (self, width, height);
+  placeholder = blurhash_texture (self->info, self->width, self->height);
+  gtk_picture_set_paintable (GTK_PICTURE (self->picture), GDK_PAINTABLE (placeholder));
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "image");
 
   if (settings != NULL && !g_settings_get_boolean (settings, "media-auto-load"))

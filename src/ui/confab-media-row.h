@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE (ConfabMediaRow, confab_media_row, CONFAB, MEDIA_ROW, GtkWi
 /* The largest an image is shown in the timeline, in application pixels. */
 #define CONFAB_MEDIA_ROW_MAX_WIDTH  320
 #define CONFAB_MEDIA_ROW_MAX_HEIGHT 240
+/* The longer side of a blurhash placeholder as painted, before scaling up. */
+#define CONFAB_MEDIA_ROW_BLURHASH_SIZE 32
 
 GtkWidget  *confab_media_row_new          (void);
 gboolean    confab_media_row_set_item     (ConfabMediaRow     *self,

@@ -15,5 +15,6 @@ ConfabMediaViewer *confab_media_viewer_open      (GtkWidget         *parent,
                                                   MatrixMediaInfo   *info);
 /* For tests: whether the image is shown. */
 gboolean           confab_media_viewer_is_loaded (ConfabMediaViewer *self);
+double             confab_media_viewer_get_zoom  (ConfabMediaViewer *self);
 
 G_END_DECLS

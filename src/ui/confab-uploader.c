@@ -16,11 +16,24 @@
  * Files being sent to a room, above the composer: one line each with its
  * progress and Cancel; a failed one says why and offers Retry.
  *
+ * An image larger than %THUMBNAIL_WIDTH × %THUMBNAIL_HEIGHT also gets a
+ * thumbnail made here (scaled while decoding, turned upright, JPEG, or PNG
+ * when it has transparency, off the main thread), uploaded after it
+ * (encrypted too in an encrypted room) and named in `info`, so that other
+ * clients need not fetch the whole file to show it.
+ *
  * A file goes out as `m.image` (with its `w` and `h`, read from its header
  * off the main thread), `m.video`, `m.audio` or `m.file` by its type,
  * after the server's `m.upload.size` was checked: a larger file is refused
  * with that size, before anything is sent.
  */
+/* The size a thumbnail fits in, as other clients make them. */
+#define THUMBNAIL_WIDTH  800
+#define THUMBNAIL_HEIGHT 600
+/* Past this many pixels an image is not decoded for a thumbnail (it is
+ * still sent): the memory of one decode stays bounded. */
+#define THUMBNAIL_MAX_SOURCE_PIXELS (100 * 1000 * 1000)
+
 struct _ConfabUploader
 {
   GtkWidget   parent_instance;
@@ -42,6 +55,13 @@ typedef struct {
   goffset         size;
   guint           width;
   guint           height;
+  /* The thumbnail made for a large image, a temporary file. */
+  char           *thumbnail_path;
+  const char     *thumbnail_type;
+  guint           thumbnail_width;
+  guint           thumbnail_height;
+  goffset         thumbnail_size;
+  MatrixMediaInfo *info;     /* the file's, while its thumbnail uploads */
   GtkWidget      *row;
   GtkWidget      *status;
   GtkWidget      *progress;
@@ -50,8 +70,18 @@ typedef struct {
 } Upload;
 
 static void
+forget_thumbnail (Upload *upload)
+{
+  if (upload->thumbnail_path != NULL)
+    g_unlink (upload->thumbnail_path);
+  g_clear_pointer (&upload->thumbnail_path, g_free);
+  g_clear_object (&upload->info);
+}
+
+static void
 upload_clear (Upload *upload)
 {
+  forget_thumbnail (upload);
   g_clear_object (&upload->room);
   g_clear_object (&upload->file);
   g_clear_object (&upload->cancellable);
@@ -148,6 +178,75 @@ send_media (Upload          *upload,
                                     on_event_sent, upload);
 }
 
+/* The thumbnail is uploaded (or not: the image goes without one). */
+static void
+on_thumbnail_uploaded (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Upload *upload = user_data;
+  g_autoptr(MatrixMediaInfo) info = g_steal_pointer (&upload->info);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) encrypted_file = NULL;
+  g_autofree char *mxc = NULL;
+
+  if (matrix_media_info_get_encrypted_file (info) != NULL)
+    {
+      encrypted_file = matrix_media_upload_encrypted_finish (MATRIX_MEDIA (source), result, &error);
+      if (encrypted_file != NULL)
+        mxc = g_strdup (json_object_get_string_member (encrypted_file, "url"));
+    }
+  else
+    mxc = matrix_media_upload_finish (MATRIX_MEDIA (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      upload_unref (upload);
+      return;
+    }
+  if (mxc == NULL)
+    g_debug ("%s goes without its thumbnail: %s", upload->name, error->message);
+  else
+    {
+      matrix_media_info_set_thumbnail (info, mxc, upload->thumbnail_type, upload->thumbnail_size,
+                                       upload->thumbnail_width, upload->thumbnail_height);
+      if (encrypted_file != NULL)
+        matrix_media_info_set_thumbnail_encrypted_file (info, encrypted_file);
+    }
+  forget_thumbnail (upload);
+  send_media (upload, info);
+}
+
+static void
+send_media_with_thumbnail (Upload          *upload,
+                           MatrixMediaInfo *info)
+{
+  MatrixMedia *media;
+  g_autoptr(GFile) file = NULL;
+
+  if (upload->thumbnail_path == NULL)
+    {
+      send_media (upload, info);
+      return;
+    }
+
+  media = confab_media_loader_get_media (confab_media_loader_for_client (matrix_room_get_client (upload->room)));
+  file = g_file_new_for_path (upload->thumbnail_path);
+  g_set_object (&upload->info, info);
+  /* Encrypted like the file it shows. */
+  if (matrix_media_info_get_encrypted_file (info) != NULL)
+    matrix_media_upload_encrypted_async (media, file, upload->cancellable, NULL, NULL,
+                                         on_thumbnail_uploaded, upload);
+  else
+    {
+      const char *name = g_str_equal (upload->thumbnail_type, "image/png") ? "thumbnail.png"
+                                                                            : "thumbnail.jpg";
+
+      matrix_media_upload_async (media, file, upload->thumbnail_type, name, upload->cancellable,
+                                 NULL, NULL, on_thumbnail_uploaded, upload);
+    }
+}
+
 static void
 on_uploaded (GObject      *source,
              GAsyncResult *result,
@@ -166,7 +265,7 @@ on_uploaded (GObject      *source,
       return;
     }
   info = matrix_media_info_new (msgtype_for (upload->content_type), upload->name, mxc);
-  send_media (upload, info);
+  send_media_with_thumbnail (upload, info);
 }
 
 /* Only the ciphertext went to the server; the key goes in the encrypted
@@ -190,7 +289,7 @@ on_uploaded_encrypted (GObject      *source,
     }
   info = matrix_media_info_new_encrypted (msgtype_for (upload->content_type), upload->name,
                                           encrypted_file);
-  send_media (upload, info);
+  send_media_with_thumbnail (upload, info);
 }
 
 static void
@@ -245,6 +344,52 @@ on_limit (GObject      *source,
                                on_uploaded, upload);
 }
 
+/* In a worker thread: the thumbnail of the image at @path, in a temporary
+ * file; none when the image does not decode. */
+static void
+make_thumbnail (Upload     *upload,
+                const char *path)
+{
+  g_autoptr(GdkPixbuf) scaled = NULL;
+  g_autoptr(GdkPixbuf) upright = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *thumbnail_path = NULL;
+  gboolean alpha;
+  GStatBuf buf;
+  int fd;
+
+  scaled = gdk_pixbuf_new_from_file_at_scale (path, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT, TRUE, &error);
+  if (scaled == NULL)
+    {
+      g_debug ("No thumbnail of %s: %s", upload->name, error->message);
+      return;
+    }
+  upright = gdk_pixbuf_apply_embedded_orientation (scaled);
+  alpha = gdk_pixbuf_get_has_alpha (upright);
+  fd = g_file_open_tmp (alpha ? "confab-thumbnail-XXXXXX.png" : "confab-thumbnail-XXXXXX.jpg",
+                        &thumbnail_path, &error);
+  if (fd < 0)
+    {
+      g_debug ("No thumbnail of %s: %s", upload->name, error->message);
+      return;
+    }
+  g_close (fd, NULL);
+  if (!(alpha ? gdk_pixbuf_save (upright, thumbnail_path, "png", &error, NULL)
+              : gdk_pixbuf_save (upright, thumbnail_path, "jpeg", &error, "quality", "80", NULL)) ||
+      g_stat (thumbnail_path, &buf) != 0)
+    {
+      g_debug ("No thumbnail of %s: %s", upload->name,
+               error != NULL ? error->message : "no size");
+      g_unlink (thumbnail_path);
+      return;
+    }
+  upload->thumbnail_path = g_steal_pointer (&thumbnail_path);
+  upload->thumbnail_type = alpha ? "image/png" : "image/jpeg";
+  upload->thumbnail_width = (guint) gdk_pixbuf_get_width (upright);
+  upload->thumbnail_height = (guint) gdk_pixbuf_get_height (upright);
+  upload->thumbnail_size = buf.st_size;
+}
+
 static void
 measure_in_thread (GTask        *task,
                    gpointer      source,
@@ -260,6 +405,11 @@ measure_in_thread (GTask        *task,
       upload->width = (guint) MAX (width, 0);
       upload->height = (guint) MAX (height, 0);
     }
+  if (path != NULL &&
+      (upload->width > THUMBNAIL_WIDTH || upload->height > THUMBNAIL_HEIGHT) &&
+      (guint64) upload->width * upload->height <= THUMBNAIL_MAX_SOURCE_PIXELS &&
+      !g_cancellable_is_cancelled (cancellable))
+    make_thumbnail (upload, path);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -326,6 +476,7 @@ upload_start (Upload *upload)
       return;
     }
 
+  forget_thumbnail (upload);
   g_clear_object (&upload->cancellable);
   upload->cancellable = g_cancellable_new ();
   gtk_label_set_text (GTK_LABEL (upload->status), upload->name);

@@ -322,7 +322,11 @@ open_link_activated (GtkWidget  *widget,
       return;
     }
   if (self->client == NULL)
-    return;
+    {
+      g_free (self->pending_link);
+      self->pending_link = g_variant_dup_string (parameter, NULL);
+      return;
+    }
   switch (matrix_link_get_kind (link))
     {
     case MATRIX_LINK_ROOM_ID:

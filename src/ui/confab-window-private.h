@@ -68,6 +68,9 @@ struct _ConfabWindow
   GBinding               *title_binding;
   GBinding               *subtitle_binding;
   char                   *pending_room_id;
+  /* A link given before the account was signed in (the command line,
+   * the desktop's matrix: handler): opened once it is. */
+  char                   *pending_link;
 
   guint                   retry_seconds;
   MatrixSyncFailure       sync_failure;

@@ -500,6 +500,13 @@ bind_client (ConfabWindow *self)
 
   show_page (self, "rooms");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+
+  if (self->pending_link != NULL)
+    {
+      g_autofree char *link = g_steal_pointer (&self->pending_link);
+
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-link", "s", link);
+    }
 }
 
 static void
@@ -704,6 +711,7 @@ confab_window_dispose (GObject *object)
       unbind_client (self);
     }
   g_clear_object (&self->account);
+  g_clear_pointer (&self->pending_link, g_free);
   g_clear_object (&self->notifier);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);

@@ -120,4 +120,15 @@ confab_fuzz_text (const guint8 *data,
       g_assert_null (strchr (name, '\n'));
       (void) matrix_text_looks_like_user_id (name);
     }
+
+  /* A blurhash is a text from a message too: painted only when valid. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) pixels = matrix_blurhash_decode (text, 8, 8, &error);
+
+    g_assert_true ((pixels != NULL) == matrix_blurhash_is_valid (text));
+    g_assert_true ((pixels != NULL) == (error == NULL));
+    if (pixels != NULL)
+      g_assert_cmpuint (g_bytes_get_size (pixels), ==, 8 * 8 * 3);
+  }
 }

@@ -19,6 +19,9 @@
 #define ALIAS_PATH(local) "/_matrix/client/v3/directory/room/%23" local "%3Aexample.org"
 #define TIMEOUT 20000
 
+/* fixture_setup's data: TRUE (with encryption keys), FALSE, or this. */
+#define LINK_BEFORE_SIGN_IN 2
+
 typedef struct {
   FakeHomeserver *server;
   MatrixStore    *store;
@@ -47,7 +50,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  gboolean encrypting = GPOINTER_TO_INT (data);
+  gboolean encrypting = GPOINTER_TO_INT (data) == TRUE;
 
   f->server = fake_homeserver_new ();
   f->store = logged_in_store_new ();
@@ -83,6 +86,16 @@ fixture_setup (Fixture       *f,
                               "{\"next_batch\":\"s1\"}", FALSE);
   fake_homeserver_queue_held (f->server, "GET", SYNC "?since=s1&timeout=30000", 200,
                               "application/json", "{\"next_batch\":\"s1\"}");
+  if (GPOINTER_TO_INT (data) == LINK_BEFORE_SIGN_IN)
+    {
+      /* As `confab matrix:…` or the desktop's matrix: handler gives it,
+       * before the session is restored: nothing asked yet, opened once
+       * signed in. */
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-link", "s",
+                                                 "matrix:roomid/early:example.org?action=join"));
+      iterate_for (100);
+      g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, 0);
+    }
   confab_window_set_client (f->window, f->client);
   ui_wait_until (synced_once, f, 5000, "first sync");
 }
@@ -384,6 +397,22 @@ test_open_link (Fixture       *f,
   g_assert_cmpuint (fake_homeserver_get_requests (f->server)->len, ==, before);
 }
 
+static gboolean
+joined_early (gpointer data)
+{
+  Fixture *f = data;
+  return fake_homeserver_count_requests (f->server, "POST",
+                                         "/_matrix/client/v3/join/!early:example.org") >= 1;
+}
+
+/* A link given before sign-in is kept, and opened once signed in. */
+static void
+test_open_link_before_sign_in (Fixture       *f,
+                               gconstpointer  data)
+{
+  ui_wait_until (joined_early, f, 5000, "the room of the early link joined");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -397,6 +426,9 @@ main (int   argc,
 
   g_test_add ("/confab/links/matrix-to-alias-joins-and-opens", Fixture,
               GINT_TO_POINTER (FALSE), fixture_setup, test_open_link, fixture_teardown);
+  g_test_add ("/confab/links/given-before-sign-in-opened-after", Fixture,
+              GINT_TO_POINTER (LINK_BEFORE_SIGN_IN), fixture_setup, test_open_link_before_sign_in,
+              fixture_teardown);
 
   return g_test_run ();
 }

@@ -362,7 +362,7 @@ static const char media_sync[] =
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$img\","
   " \"origin_server_ts\":1700000120000,\"content\":{\"msgtype\":\"m.image\",\"body\":\"lake.png\","
   "  \"url\":\"mxc://example.org/lake\",\"info\":{\"mimetype\":\"image/png\",\"size\":5000,"
-  "  \"w\":640,\"h\":480}}},"
+  "  \"w\":640,\"h\":480,\"xyz.amorgan.blurhash\":\"LEHV6nWB2yk8pyo0adR*.7kCMdnj\"}}},"
   "{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\",\"event_id\":\"$pdf\","
   " \"origin_server_ts\":1700000180000,\"content\":{\"msgtype\":\"m.file\",\"body\":\"itinerary.pdf\","
   "  \"url\":\"mxc://example.org/pdf\",\"info\":{\"mimetype\":\"application/pdf\",\"size\":123456}}},"
@@ -562,6 +562,38 @@ test_timeline_media (Fixture       *f,
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", DOWNLOAD "lake"), ==, 1);
   ui_wait_frames (GTK_WIDGET (viewer), 2);
   g_free (ui_save_png (GTK_WIDGET (viewer), "media-viewer.png"));
+
+  /* Zoom: from the fitted size (640 × 480 fits the 800 × 600 window at its
+   * own size), in by a quarter, to its own size, out, and fitted again;
+   * Ctrl+0 and Ctrl+1 too. Copy puts the image on the clipboard. */
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 1.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-in", NULL));
+  g_assert_cmpfloat_with_epsilon (confab_media_viewer_get_zoom (viewer), 1.25, 0.001);
+  ui_wait_frames (GTK_WIDGET (viewer), 2);
+  {
+    g_autoptr(GPtrArray) pictures = ui_find_widgets (GTK_WIDGET (viewer), GTK_TYPE_PICTURE);
+    GtkWidget *picture = g_ptr_array_index (pictures, 0);
+
+    g_assert_cmpint (gtk_widget_get_width (picture), ==, 800);
+    g_assert_cmpint (gtk_widget_get_height (picture), ==, 600);
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-out", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-out", NULL));
+  g_assert_cmpfloat_with_epsilon (confab_media_viewer_get_zoom (viewer), 0.8, 0.001);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-original", NULL));
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 1.0);
+  for (guint i = 0; i < 20; i++)
+    gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-in", NULL);
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 8.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.zoom-fit", NULL));
+  ui_wait_frames (GTK_WIDGET (viewer), 2);
+  g_assert_cmpfloat (confab_media_viewer_get_zoom (viewer), ==, 1.0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.copy", NULL));
+  {
+    GdkContentFormats *formats = gdk_clipboard_get_formats (gtk_widget_get_clipboard (GTK_WIDGET (viewer)));
+
+    g_assert_true (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE));
+  }
   gtk_widget_activate_action (GTK_WIDGET (viewer), "window.close", NULL);
   ui_wait_until (viewer_gone, &viewer, 5000, "the viewer closed");
 }
@@ -667,6 +699,91 @@ test_send_dropped_image (Fixture       *f,
   g_rmdir (dir);
 }
 
+/* An image larger than 800 × 600 goes with a thumbnail made here: scaled
+ * to fit, JPEG, uploaded after the file and named in `info`. */
+static void
+test_send_large_image_thumbnail (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GBytes) png = picture_bytes (1600, 1000, "png");
+  g_autoptr(GBytes) small = picture_bytes (64, 40, "png");
+  g_autofree char *dir = g_dir_make_tmp ("test-confab-media-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "dunes.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(JsonNode) sent = NULL;
+  g_autoptr(GdkPixbuf) thumbnail = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  GSList files = { file, NULL };
+  ConfabComposer *composer;
+  ConfabUploader *uploader;
+  FakeRequest *upload = NULL, *thumbnail_upload = NULL, *send = NULL;
+  GPtrArray *requests;
+  JsonObject *content, *info, *thumbnail_info;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), NULL));
+  fake_homeserver_queue_json (f->server, "GET", "/_matrix/client/v1/media/config", 200,
+                              "{\"m.upload.size\": 100000000}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST", "/_matrix/media/v3/upload?filename=dunes.png", 200,
+                              "{\"content_uri\": \"mxc://example.org/dunes\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "POST",
+                              "/_matrix/media/v3/upload?filename=thumbnail.jpg", 200,
+                              "{\"content_uri\": \"mxc://example.org/dunes-thumb\"}", FALSE);
+  fake_homeserver_queue_json (f->server, "PUT",
+                              "/_matrix/client/v3/rooms/" ROOM "/send/m.room.message/*", 200,
+                              "{\"event_id\": \"$dunes\"}", FALSE);
+  fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "*", 200, "image/png", small, TRUE);
+  fake_homeserver_queue_json (f->server, "GET", DOWNLOAD "bomb", 404,
+                              "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no\"}", TRUE);
+  open_room (f);
+
+  composer = CONFAB_COMPOSER (confab_window_get_composer (f->window));
+  uploader = confab_composer_get_uploader (composer);
+  confab_composer_send_files (composer, &files);
+  ui_wait_until (no_uploads, uploader, 20000, "the upload sent");
+
+  requests = fake_homeserver_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      FakeRequest *request = g_ptr_array_index (requests, i);
+      const char *name = g_hash_table_lookup (request->query_params, "filename");
+
+      if (g_str_equal (request->path, "/_matrix/media/v3/upload") && g_strcmp0 (name, "dunes.png") == 0)
+        upload = request;
+      else if (g_str_equal (request->path, "/_matrix/media/v3/upload"))
+        thumbnail_upload = request;
+      if (g_str_has_prefix (request->path, "/_matrix/client/v3/rooms/" ROOM "/send/"))
+        send = request;
+    }
+  g_assert_nonnull (upload);
+  g_assert_true (g_bytes_equal (upload->body, png));
+  g_assert_nonnull (thumbnail_upload);
+  g_assert_cmpstr (soup_message_headers_get_content_type (thumbnail_upload->headers, NULL), ==,
+                   "image/jpeg");
+  stream = g_memory_input_stream_new_from_bytes (thumbnail_upload->body);
+  thumbnail = gdk_pixbuf_new_from_stream (stream, NULL, NULL);
+  g_assert_nonnull (thumbnail);
+  g_assert_cmpint (gdk_pixbuf_get_width (thumbnail), ==, 800);
+  g_assert_cmpint (gdk_pixbuf_get_height (thumbnail), ==, 500);
+
+  g_assert_nonnull (send);
+  sent = fake_request_parse_json (send);
+  content = json_node_get_object (sent);
+  info = json_object_get_object_member (content, "info");
+  g_assert_cmpint (json_object_get_int_member (info, "w"), ==, 1600);
+  g_assert_cmpint (json_object_get_int_member (info, "h"), ==, 1000);
+  g_assert_cmpstr (json_object_get_string_member (info, "thumbnail_url"), ==,
+                   "mxc://example.org/dunes-thumb");
+  thumbnail_info = json_object_get_object_member (info, "thumbnail_info");
+  g_assert_cmpstr (json_object_get_string_member (thumbnail_info, "mimetype"), ==, "image/jpeg");
+  g_assert_cmpint (json_object_get_int_member (thumbnail_info, "w"), ==, 800);
+  g_assert_cmpint (json_object_get_int_member (thumbnail_info, "h"), ==, 500);
+  g_assert_cmpint (json_object_get_int_member (thumbnail_info, "size"), ==,
+                   g_bytes_get_size (thumbnail_upload->body));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A file over the server's m.upload.size is refused before any upload,
  * with the reason shown. */
 static void
@@ -726,6 +843,22 @@ test_click_to_load (Fixture       *f,
                  "the image waiting for a click");
   iterate_for (200);
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "GET", THUMBNAIL "lake"), ==, 0);
+  /* Waiting, it shows its blurhash: 32 × 24 pixels of the image's colours
+   * (the hash's average is (151, 150, 149)), scaled up to 320 × 240. */
+  {
+    g_autoptr(GPtrArray) pictures = ui_find_widgets (GTK_WIDGET (media_row (f, "lake.png")),
+                                                     GTK_TYPE_PICTURE);
+    GdkPaintable *blur;
+
+    g_assert_cmpuint (pictures->len, ==, 1);
+    blur = gtk_picture_get_paintable (g_ptr_array_index (pictures, 0));
+    g_assert_true (GDK_IS_TEXTURE (blur));
+    g_assert_cmpint (gdk_texture_get_width (GDK_TEXTURE (blur)), ==, 32);
+    g_assert_cmpint (gdk_texture_get_height (GDK_TEXTURE (blur)), ==, 24);
+    g_assert_cmpint (gtk_widget_get_width (g_ptr_array_index (pictures, 0)), ==, 320);
+    ui_wait_frames (GTK_WIDGET (f->window), 2);
+    g_free (ui_save_png (GTK_WIDGET (f->window), "media-blurhash.png"));
+  }
 
   fake_homeserver_queue_bytes (f->server, "GET", THUMBNAIL "lake?width=640&height=640&method=scale",
                                200, "image/png", png, FALSE);
@@ -790,6 +923,8 @@ main (int   argc,
 
   g_test_add ("/confab/media/timeline/click-to-load-setting", Fixture, NULL,
               fixture_setup, test_click_to_load, fixture_teardown);
+  g_test_add ("/confab/media/send/large-image-with-made-thumbnail", Fixture, NULL,
+              fixture_setup, test_send_large_image_thumbnail, fixture_teardown);
   g_test_add ("/confab/media/send/dropped-image-with-info", Fixture, NULL,
               fixture_setup, test_send_dropped_image, fixture_teardown);
   g_test_add ("/confab/media/send/over-server-limit-refused", Fixture, NULL,

@@ -102,6 +102,12 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 void
 ui_wait_until (UiTestPredicate  predicate,
                gpointer         data,
@@ -110,10 +116,13 @@ ui_wait_until (UiTestPredicate  predicate,
 {
   gboolean expired = FALSE;
   guint source = g_timeout_add (timeout_ms, on_deadline, &expired);
+  /* What a worker thread changes wakes no main loop: look every 10 ms. */
+  guint tick = g_timeout_add (10, on_tick, NULL);
 
   while (!predicate (data) && !expired)
     g_main_context_iteration (NULL, TRUE);
 
+  g_source_remove (tick);
   if (expired && !predicate (data))
     g_error ("Not reached within %u ms: %s", timeout_ms, what);
 
