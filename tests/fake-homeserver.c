@@ -502,6 +502,10 @@ answer_device_keys (SoupServerMessage *msg,
     { "POST", "/_matrix/client/v3/keys/upload", "{\"one_time_key_counts\":{\"signed_curve25519\":50}}" },
     { "POST", "/_matrix/client/v3/keys/query", "{\"device_keys\":{},\"failures\":{}}" },
     { "POST", "/_matrix/client/v3/keys/claim", "{\"one_time_keys\":{},\"failures\":{}}" },
+    /* A first sign-in sets cross-signing up; an empty account may upload
+     * its first keys without user-interactive auth (MSC3967). */
+    { "POST", "/_matrix/client/v3/keys/device_signing/upload", "{}" },
+    { "POST", "/_matrix/client/v3/keys/signatures/upload", "{\"failures\":{}}" },
     /* No key backup, and none can be made: the app's setup gives up. */
     { "GET", "/_matrix/client/v3/room_keys/version", NULL },
     { "POST", "/_matrix/client/v3/room_keys/version", NULL },

@@ -28,6 +28,7 @@ struct _ConfabSessionsPage
   GCancellable        *lifetime;      /* of everything, until disposed */
   GPtrArray           *rows;          /* the rows of the current listing */
   gboolean             loaded;
+  gboolean             listed;        /* once shown */
 
   AdwPreferencesGroup *this_group;
   AdwPreferencesGroup *others_group;
@@ -407,6 +408,20 @@ confab_sessions_page_reload (ConfabSessionsPage *self)
                                    g_object_ref (self));
 }
 
+/* The server is asked when the user looks, not whenever Preferences opens. */
+static void
+confab_sessions_page_map (GtkWidget *widget)
+{
+  ConfabSessionsPage *self = CONFAB_SESSIONS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (confab_sessions_page_parent_class)->map (widget);
+  if (!self->listed)
+    {
+      self->listed = TRUE;
+      confab_sessions_page_reload (self);
+    }
+}
+
 static void
 confab_sessions_page_dispose (GObject *object)
 {
@@ -436,6 +451,7 @@ confab_sessions_page_class_init (ConfabSessionsPageClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = confab_sessions_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = confab_sessions_page_finalize;
+  GTK_WIDGET_CLASS (klass)->map = confab_sessions_page_map;
 }
 
 static void
@@ -465,7 +481,8 @@ confab_sessions_page_init (ConfabSessionsPage *self)
  * confab_sessions_page_new:
  * @client: the signed-in client
  *
- * Returns: (transfer floating): the page, listing the sessions
+ * Returns: (transfer floating): the page; it lists the sessions when
+ *   first shown
  */
 GtkWidget *
 confab_sessions_page_new (MatrixClient *client)
@@ -476,6 +493,5 @@ confab_sessions_page_new (MatrixClient *client)
 
   self = g_object_new (CONFAB_TYPE_SESSIONS_PAGE, NULL);
   self->client = g_object_ref (client);
-  confab_sessions_page_reload (self);
   return GTK_WIDGET (self);
 }
