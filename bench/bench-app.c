@@ -606,6 +606,7 @@ fill_store (const char  *homeserver,
       matrix_store_set_value (fill.store, MATRIX_STORE_KEY_DEVICE_ID, "BENCH");
       matrix_store_set_value (fill.store, MATRIX_STORE_KEY_ACCESS_TOKEN, "bench-token");
       client = matrix_client_new (homeserver, fill.store);
+      matrix_client_set_sync_mode (client, MATRIX_SYNC_MODE_CLASSIC);
       tracker = matrix_room_state_tracker_new (client);
       g_signal_connect (client, "synced", G_CALLBACK (on_fill_synced), &fill);
       g_signal_connect (client, "sync-failed", G_CALLBACK (on_fill_sync_failed), &fill);

@@ -137,6 +137,7 @@ main (int   argc,
   bench.loop = g_main_loop_new (NULL, FALSE);
   bench.sync_times = g_string_new (NULL);
   client = matrix_client_new (homeserver, store);
+  matrix_client_set_sync_mode (client, MATRIX_SYNC_MODE_CLASSIC);
   tracker = matrix_room_state_tracker_new (client);
   g_signal_connect (client, "room-timeline-updates", G_CALLBACK (on_timeline), &bench);
   g_signal_connect (client, "synced", G_CALLBACK (on_synced), &bench);

@@ -377,6 +377,37 @@ test_pos_not_sent_as_since (Fixture       *f,
   g_assert_cmpstr (matrix_store_get_sync_token (f->store), ==, "t1");
 }
 
+/* The server's counts under sliding sync are Synapse's 0: a room without
+ * encryption counts too, by the user's push rules (here the spec's
+ * defaults: no m.push_rules has come). */
+static void
+test_sliding_counts_are_the_clients (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(MatrixRoomStateTracker) tracker = matrix_room_state_tracker_new (f->client);
+  MatrixRoom *room;
+
+  fake_homeserver_queue_json (f->server, "GET", VERSIONS, 200, sliding_versions, FALSE);
+  fake_homeserver_queue_json (f->server, "POST", SSS "?timeout=0", 200,
+    "{\"pos\":\"p1\",\"lists\":{\"all\":{\"count\":1}},\"rooms\":{\"!a:example.org\":{"
+    "  \"initial\":true,\"name\":\"A\",\"joined_count\":3,\"invited_count\":0,"
+    "  \"timeline\":[{\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\","
+    "    \"content\":{\"body\":\"hi\",\"msgtype\":\"m.text\"},\"event_id\":\"$1\",\"origin_server_ts\":1},"
+    "   {\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\","
+    "    \"content\":{\"body\":\"beep\",\"msgtype\":\"m.notice\"},\"event_id\":\"$2\",\"origin_server_ts\":2},"
+    "   {\"type\":\"m.room.message\",\"sender\":\"@bob:example.org\","
+    "    \"content\":{\"body\":\"you\",\"msgtype\":\"m.text\","
+    "     \"m.mentions\":{\"user_ids\":[\"@alice:example.org\"]}},\"event_id\":\"$3\",\"origin_server_ts\":3}],"
+    "  \"limited\":false,\"notification_count\":0,\"highlight_count\":0}}}", FALSE);
+
+  run_until_stopped (f);
+  room = matrix_room_state_tracker_get_room (tracker, "!a:example.org");
+  g_assert_nonnull (room);
+  g_assert_false (matrix_room_get_encrypted (room));
+  g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 2);
+  g_assert_cmpuint (matrix_room_get_highlight_count (room), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -395,6 +426,8 @@ main (int   argc,
               test_sliding_malformed, fixture_teardown);
   g_test_add ("/matrix/sliding-sync/unknown-pos-restarts", Fixture, NULL, fixture_setup,
               test_sliding_unknown_pos, fixture_teardown);
+  g_test_add ("/matrix/sliding-sync/plain-room-counts-are-the-clients", Fixture, NULL, fixture_setup,
+              test_sliding_counts_are_the_clients, fixture_teardown);
   g_test_add ("/matrix/sliding-sync/pos-not-sent-as-since", Fixture, NULL, fixture_setup,
               test_pos_not_sent_as_since, fixture_teardown);
   return g_test_run ();

@@ -3,6 +3,7 @@
 
 #include "matrix-client.h"
 #include "matrix-crypto-private.h"
+#include "matrix-timeline-item.h"
 
 G_BEGIN_DECLS
 
@@ -55,6 +56,11 @@ void                _matrix_client_decrypt_event_async  (MatrixClient        *cl
 MatrixEvent        *_matrix_client_decrypt_event_finish (MatrixClient        *client,
                                                          GAsyncResult        *result,
                                                          GError             **error);
+/* How far the device that sent a plaintext event from
+ * _matrix_client_decrypt_event_finish() is trusted (NONE for any other). */
+MatrixSenderTrust   _matrix_decrypted_event_get_sender_trust (MatrixEvent       *plain);
+void                _matrix_decrypted_event_set_sender_trust (MatrixEvent       *plain,
+                                                              MatrixSenderTrust  trust);
 
 /* The m.room.encrypted content of an event of @event_type with @content for
  * @room_id: after sharing the room key with every member's devices. */

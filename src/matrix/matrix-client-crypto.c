@@ -389,6 +389,44 @@ _matrix_client_crypto_receive_sync_finish (MatrixClient  *client,
 
 /* --- decryption ----------------------------------------------------------- */
 
+/* The sender's trust rides on the plaintext event (1 + the enum value, as
+ * qdata, so that a plain event reads as NONE). */
+static GQuark
+sender_trust_quark (void)
+{
+  return g_quark_from_static_string ("matrix-sender-trust");
+}
+
+MatrixSenderTrust
+_matrix_decrypted_event_get_sender_trust (MatrixEvent *plain)
+{
+  guint value = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (plain), sender_trust_quark ()));
+
+  return value == 0 ? MATRIX_SENDER_TRUST_NONE : (MatrixSenderTrust) (value - 1);
+}
+
+void
+_matrix_decrypted_event_set_sender_trust (MatrixEvent       *plain,
+                                          MatrixSenderTrust  trust)
+{
+  g_object_set_qdata (G_OBJECT (plain), sender_trust_quark (), GUINT_TO_POINTER (1 + trust));
+}
+
+static MatrixSenderTrust
+sender_trust_from_answer (JsonObject *decrypted)
+{
+  const char *trust = NULL;
+
+  if (!_matrix_json_get_string (decrypted, NULL, "sender_trust", FALSE, &trust, NULL) ||
+      trust == NULL)
+    return MATRIX_SENDER_TRUST_UNVERIFIED;
+  if (g_str_equal (trust, "verified"))
+    return MATRIX_SENDER_TRUST_VERIFIED;
+  if (g_str_equal (trust, "unknown"))
+    return MATRIX_SENDER_TRUST_UNKNOWN_DEVICE;
+  return MATRIX_SENDER_TRUST_UNVERIFIED;
+}
+
 static void
 on_decrypted (GObject      *source,
               GAsyncResult *result,
@@ -436,7 +474,10 @@ on_decrypted (GObject      *source,
       g_error_free (error);
     }
   else
-    g_task_return_pointer (task, plain, g_object_unref);
+    {
+      _matrix_decrypted_event_set_sender_trust (plain, sender_trust_from_answer (decrypted));
+      g_task_return_pointer (task, plain, g_object_unref);
+    }
 }
 
 void

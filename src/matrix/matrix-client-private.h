@@ -29,6 +29,10 @@ void  _matrix_client_set_first_byte_timeout_ms (MatrixClient          *self,
 void  _matrix_client_set_watchdog_source_func (MatrixClient           *self,
                                                MatrixTimeoutSourceFunc func,
                                                gpointer                user_data);
+/* Whether the rooms' unread counts come from sliding sync (whose server
+ * counts nothing, Synapse 1.163): the protocol in use, else the one the
+ * sync mode or the stored token says the next sync speaks. */
+gboolean _matrix_client_syncs_sliding        (MatrixClient            *self);
 void  _matrix_client_set_max_body_size       (MatrixClient            *self,
                                               gsize                    max_size);
 /* How long a client that does not sync trusts that a room is not encrypted

@@ -2998,6 +2998,26 @@ sliding_request_changed (MatrixClient *self)
   sync_request (self);
 }
 
+gboolean
+_matrix_client_syncs_sliding (MatrixClient *self)
+{
+  g_return_val_if_fail (MATRIX_IS_CLIENT (self), FALSE);
+
+  if (self->sync_protocol_known)
+    return self->sliding != MATRIX_SLIDING_SYNC_NONE;
+  switch (self->sync_mode)
+    {
+    case MATRIX_SYNC_MODE_CLASSIC:
+      return FALSE;
+    case MATRIX_SYNC_MODE_SLIDING:
+      return TRUE;
+    case MATRIX_SYNC_MODE_AUTO:
+    default:
+      return self->sync_filter == NULL && self->store != NULL &&
+             _matrix_sliding_sync_pos_of_token (matrix_store_get_sync_token (self->store)) != NULL;
+    }
+}
+
 /**
  * matrix_client_get_sync_mode:
  * @self: a #MatrixClient
@@ -3636,14 +3656,15 @@ matrix_client_class_init (MatrixClientClass *klass)
    * MatrixClient:sync-mode:
    *
    * Which protocol the sync loop speaks (see #MatrixSyncMode). The default
-   * is `/v3/sync`: servers answer sliding sync with no unread counts (they
-   * leave them to the client, which does not count them yet), so sliding
-   * sync is for a caller who asks for it; in auto mode, a client with a #MatrixClient:sync-filter
-   * (a `/v3/sync` notion) syncs with `/v3/sync`. Read when the loop starts; a change while it runs
-   * takes effect at the next matrix_client_start_sync().
+   * is auto: simplified sliding sync where the server offers it, whose
+   * missing unread counts the rooms make themselves from the user's push
+   * rules (#MatrixRoom:notification-count); a client with a
+   * #MatrixClient:sync-filter (a `/v3/sync` notion) syncs with `/v3/sync`.
+   * Read when the loop starts; a change while it runs takes effect at the
+   * next matrix_client_start_sync().
    */
   properties[PROP_SYNC_MODE] =
-    g_param_spec_enum ("sync-mode", NULL, NULL, MATRIX_TYPE_SYNC_MODE, MATRIX_SYNC_MODE_CLASSIC,
+    g_param_spec_enum ("sync-mode", NULL, NULL, MATRIX_TYPE_SYNC_MODE, MATRIX_SYNC_MODE_AUTO,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /**
    * MatrixClient:homeserver:
@@ -3926,7 +3947,7 @@ matrix_client_init (MatrixClient *self)
   self->plain_ttl_ms = DEFAULT_PLAIN_TTL_MS;
   self->watchdog_func = default_timeout_source;
   self->range_end = MATRIX_SLIDING_SYNC_FIRST_WINDOW - 1;
-  self->sync_mode = MATRIX_SYNC_MODE_CLASSIC;
+  self->sync_mode = MATRIX_SYNC_MODE_AUTO;
   self->txn_prefix = g_strdup_printf ("m%" G_GINT64_FORMAT ".%.8s", g_get_real_time (), random);
 
   /* The I/O timeout only catches a dead connection; the long-poll itself is

@@ -37,6 +37,11 @@ void        _matrix_room_set_invite       (MatrixRoom   *self,
                                            GPtrArray    *stripped_state);
 void        _matrix_room_set_membership   (MatrixRoom   *self,
                                            MatrixMembership membership);
+/* The content of the user's m.push_rules (NULL: the spec's defaults), by
+ * which the room counts its unread notifications where the server's counts
+ * are wrong (encrypted rooms) or missing (sliding sync). */
+void        _matrix_room_set_push_rules   (MatrixRoom   *self,
+                                           JsonObject   *push_rules);
 /* Whom m.direct says the room is a direct chat with (NULL: nobody). */
 void        _matrix_room_set_direct_user  (MatrixRoom   *self,
                                            const char   *user_id);

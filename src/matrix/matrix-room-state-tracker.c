@@ -293,6 +293,7 @@ track_room (MatrixRoomStateTracker *self,
                        g_object_ref (room));
   g_signal_connect (room, "notify::last-activity", G_CALLBACK (on_room_activity), self);
   g_signal_connect (room, "notify::membership", G_CALLBACK (on_room_membership), self);
+  _matrix_room_set_push_rules (room, self->push_rules);
   _matrix_room_set_direct_user (room, self->direct != NULL
                                       ? matrix_direct_chats_get_user_for_room (self->direct,
                                                                                matrix_room_get_room_id (room))
@@ -327,6 +328,8 @@ on_account_data_updates (MatrixClient           *client,
     {
       JsonObject *event = g_ptr_array_index (events, i);
       JsonObject *content = json_object_get_object_member (event, "content");
+      GHashTableIter iter;
+      gpointer room;
       g_autoptr(JsonNode) node = NULL;
       g_autofree char *text = NULL;
 
@@ -338,6 +341,9 @@ on_account_data_updates (MatrixClient           *client,
         {
           g_clear_pointer (&self->push_rules, json_object_unref);
           self->push_rules = json_object_ref (content);
+          g_hash_table_iter_init (&iter, self->rooms_by_id);
+          while (g_hash_table_iter_next (&iter, NULL, &room))
+            _matrix_room_set_push_rules (room, self->push_rules);
         }
       else
         continue;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-room"
 
+#include "matrix-client-crypto-private.h"
+#include "matrix-client-private.h"
 #include "matrix-direct-chats.h"
 #include "matrix-event-private.h"
 #include "matrix-i18n-private.h"
@@ -8,6 +10,8 @@
 #include "matrix-room-private.h"
 #include "matrix-store.h"
 #include "matrix-receipts-private.h"
+#include "matrix-room-members.h"
+#include "matrix-room-unread-private.h"
 #include "matrix-text.h"
 #include "matrix-timeline-private.h"
 
@@ -55,7 +59,17 @@ struct _MatrixRoom
   JsonArray        *stored_gaps;
 
   JsonObject       *summary;       /* merged: the server sends changed fields only */
-  JsonObject       *unread;
+  JsonObject       *unread;        /* the server's counts */
+
+  /* The counts this client makes with the user's push rules, where the
+   * server's are wrong (encrypted rooms) or none (sliding sync). */
+  JsonObject       *push_rules;
+  guint             own_notifications;
+  guint             own_highlights;
+  /* The store said the last run showed them: they stand until the room is
+   * loaded and can say again whether it is encrypted. */
+  gboolean          own_counts_stored;
+  GSource          *recount_source;
   GPtrArray        *invite_state;  /* JsonObject; NULL unless invited */
   gint64            invite_ts;
 
@@ -104,6 +118,10 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void schedule_recount (MatrixRoom *self);
+static void apply_unread (MatrixRoom *self);
+static gboolean uses_own_counts (MatrixRoom *self);
 
 /* --- state access ---------------------------------------------------------- */
 
@@ -567,6 +585,9 @@ update_from_state (MatrixRoom *self)
         {
           self->encrypted = TRUE;
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCRYPTED]);
+          /* From now on the counts are the client's. */
+          apply_unread (self);
+          schedule_recount (self);
         }
     }
 }
@@ -646,6 +667,14 @@ save (MatrixRoom *self)
     json_object_set_object_member (data, "summary", json_object_ref (self->summary));
   if (self->unread != NULL)
     json_object_set_object_member (data, "unread_notifications", json_object_ref (self->unread));
+  if (uses_own_counts (self))
+    {
+      JsonObject *own = json_object_new ();
+
+      json_object_set_int_member (own, "notification_count", self->own_notifications);
+      json_object_set_int_member (own, "highlight_count", self->own_highlights);
+      json_object_set_object_member (data, "own_unread_notifications", own);
+    }
   if (self->inviter != NULL)
     json_object_set_string_member (data, "inviter", self->inviter);
   if (self->invite_state != NULL)
@@ -1155,12 +1184,29 @@ read_count (JsonObject *object,
   return TRUE;
 }
 
+/* The server evaluates push rules on what it can read: not on an
+ * encrypted room's ciphertext (every message would count, no mention would
+ * highlight), and Synapse's sliding sync counts nothing at all. There the
+ * client counts; elsewhere the server's counts stay, as they also cover
+ * what a limited sync left out. */
+static gboolean
+uses_own_counts (MatrixRoom *self)
+{
+  return self->encrypted || _matrix_client_syncs_sliding (self->client) ||
+         (self->own_counts_stored && !self->timeline_restored);
+}
+
 static void
 apply_unread (MatrixRoom *self)
 {
   guint notifications = 0, highlights = 0;
 
-  if (self->unread != NULL)
+  if (uses_own_counts (self))
+    {
+      notifications = self->own_notifications;
+      highlights = self->own_highlights;
+    }
+  else if (self->unread != NULL)
     {
       read_count (self->unread, "notification_count", &notifications);
       read_count (self->unread, "highlight_count", &highlights);
@@ -1176,6 +1222,102 @@ apply_unread (MatrixRoom *self)
       self->highlight_count = highlights;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGHLIGHT_COUNT]);
     }
+}
+
+/* Counts anew what the user has not read, by their push rules. */
+static void
+recount (MatrixRoom *self)
+{
+  const char *own_id = matrix_client_get_user_id (self->client);
+  g_autoptr(JsonObject) member = NULL, power = NULL;
+  g_autoptr(MatrixPowerLevels) levels = NULL;
+  MatrixPushContext context = { 0 };
+  const char *read_ids[3] = { NULL };
+  guint n_read = 0, notifications = 0, highlights = 0;
+  gint64 joined = -1;
+
+  /* Until the store has loaded the room, the stored counts stand; where
+   * the server's counts are shown, none are made. */
+  if (own_id == NULL || self->membership != MATRIX_MEMBERSHIP_JOIN || !self->timeline_restored)
+    return;
+  if (!uses_own_counts (self))
+    {
+      apply_unread (self);
+      return;
+    }
+
+  member = dup_state_content (self, "m.room.member", own_id);
+  power = dup_state_content (self, "m.room.power_levels", "");
+  levels = matrix_room_dup_power_levels (self);
+  if (self->summary != NULL &&
+      !_matrix_json_get_int (self->summary, NULL, "m.joined_member_count", FALSE, &joined, NULL))
+    joined = -1;
+  context.room_id = self->room_id;
+  context.user_id = own_id;
+  context.display_name = content_string (member, "displayname");
+  context.member_count = joined;
+  context.power_levels = levels;
+  if (power == NULL ||
+      !_matrix_json_get_object (power, NULL, "notifications", FALSE, &context.notifications, NULL))
+    context.notifications = NULL;
+
+  if (_matrix_receipts_get_receipt (self->receipts, own_id) != NULL)
+    read_ids[n_read++] = _matrix_receipts_get_receipt (self->receipts, own_id);
+  /* What matrix_room_mark_read_async() sent, before the sync says so. */
+  if (self->read_event_id != NULL)
+    read_ids[n_read++] = self->read_event_id;
+
+  /* A row still being decrypted would count as ciphertext: wait for it. */
+  if (!_matrix_unread_count (self->timeline, read_ids, self->push_rules, &context,
+                             _matrix_client_get_crypto (self->client) != NULL,
+                             &notifications, &highlights))
+    return;
+  if (notifications == self->own_notifications && highlights == self->own_highlights)
+    {
+      /* The protocol may have changed which counts are shown. */
+      apply_unread (self);
+      return;
+    }
+  self->own_notifications = notifications;
+  self->own_highlights = highlights;
+  apply_unread (self);
+  save (self);
+}
+
+static gboolean
+on_recount (gpointer user_data)
+{
+  MatrixRoom *self = user_data;
+
+  g_clear_pointer (&self->recount_source, g_source_unref);
+  recount (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once per burst of changes (a sync's rows, then each one decrypted). */
+static void
+schedule_recount (MatrixRoom *self)
+{
+  if (self->recount_source != NULL || self->client == NULL)
+    return;
+  self->recount_source = g_idle_source_new ();
+  g_source_set_priority (self->recount_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->recount_source, on_recount, self, NULL);
+  g_source_set_name (self->recount_source, "[matrix-room] unread recount");
+  g_source_attach (self->recount_source, g_main_context_get_thread_default ());
+}
+
+void
+_matrix_room_set_push_rules (MatrixRoom *self,
+                             JsonObject *push_rules)
+{
+  g_return_if_fail (MATRIX_IS_ROOM (self));
+
+  if (self->push_rules == push_rules)
+    return;
+  g_clear_pointer (&self->push_rules, json_object_unref);
+  self->push_rules = push_rules != NULL ? json_object_ref (push_rules) : NULL;
+  schedule_recount (self);
 }
 
 void
@@ -1216,7 +1358,10 @@ receipts_changed (MatrixRoom            *self,
   if (changed & MATRIX_RECEIPTS_CHANGED_FULLY_READ)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FULLY_READ]);
   if (changed & MATRIX_RECEIPTS_CHANGED_RECEIPTS)
-    g_signal_emit (self, signals[RECEIPTS_CHANGED], 0);
+    {
+      schedule_recount (self);
+      g_signal_emit (self, signals[RECEIPTS_CHANGED], 0);
+    }
   /* Who types is not kept: it is stale by the next start. */
   if (changed & (MATRIX_RECEIPTS_CHANGED_RECEIPTS | MATRIX_RECEIPTS_CHANGED_FULLY_READ))
     save (self);
@@ -1413,7 +1558,7 @@ _matrix_room_restore (MatrixRoom *self)
   MatrixStore *store = matrix_client_get_store (self->client);
   g_autoptr(JsonObject) data = matrix_store_get_room_data (store, self->room_id);
   g_autoptr(GPtrArray) events = matrix_store_get_timeline_events (store, self->room_id);
-  JsonObject *summary = NULL, *unread = NULL;
+  JsonObject *summary = NULL, *unread = NULL, *own_unread = NULL;
   JsonArray *invite_state = NULL, *gaps = NULL;
   const char *membership = NULL;
   gint64 invite_ts = 0;
@@ -1424,6 +1569,7 @@ _matrix_room_restore (MatrixRoom *self)
       _matrix_json_get_string (data, NULL, "membership", FALSE, &membership, NULL);
       _matrix_json_get_object (data, NULL, "summary", FALSE, &summary, NULL);
       _matrix_json_get_object (data, NULL, "unread_notifications", FALSE, &unread, NULL);
+      _matrix_json_get_object (data, NULL, "own_unread_notifications", FALSE, &own_unread, NULL);
       _matrix_json_get_array (data, NULL, "invite_state", FALSE, &invite_state, NULL);
       _matrix_json_get_int (data, NULL, "invite_ts", FALSE, &invite_ts, NULL);
       _matrix_json_get_array (data, NULL, "timeline_gaps", FALSE, &gaps, NULL);
@@ -1452,6 +1598,12 @@ _matrix_room_restore (MatrixRoom *self)
     self->summary = json_object_ref (summary);
   if (unread != NULL)
     self->unread = json_object_ref (unread);
+  if (own_unread != NULL)
+    {
+      read_count (own_unread, "notification_count", &self->own_notifications);
+      read_count (own_unread, "highlight_count", &self->own_highlights);
+      self->own_counts_stored = TRUE;
+    }
   if (data != NULL)
     _matrix_receipts_restore (self->receipts, data);
 
@@ -1582,6 +1734,8 @@ _matrix_room_new (MatrixClient *client,
   self->room_id = g_strdup (room_id);
   self->timeline = _matrix_timeline_new (client, room_id);
   _matrix_timeline_set_redactions_func (self->timeline, on_older_redactions, self);
+  /* New rows, decrypted rows, rows restored from the store. */
+  g_signal_connect_swapped (self->timeline, "items-changed", G_CALLBACK (schedule_recount), self);
   self->display_name = g_strdup (_("Empty Room"));
   return self;
 }
@@ -2036,6 +2190,7 @@ on_read_markers_set (GObject      *source,
       apply_unread (self);
       save (self);
     }
+  schedule_recount (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -2109,8 +2264,16 @@ matrix_room_dispose (GObject *object)
   MatrixRoom *self = MATRIX_ROOM (object);
 
   /* Whoever still holds the timeline may load into it: not for us. */
+  if (self->recount_source != NULL)
+    {
+      g_source_destroy (self->recount_source);
+      g_clear_pointer (&self->recount_source, g_source_unref);
+    }
   if (self->timeline != NULL)
-    _matrix_timeline_set_redactions_func (self->timeline, NULL, NULL);
+    {
+      _matrix_timeline_set_redactions_func (self->timeline, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (self->timeline, self);
+    }
   g_clear_object (&self->timeline);
   g_clear_object (&self->client);
 
@@ -2132,6 +2295,7 @@ matrix_room_finalize (GObject *object)
   g_free (self->direct_user_id);
   g_clear_pointer (&self->summary, json_object_unref);
   g_clear_pointer (&self->unread, json_object_unref);
+  g_clear_pointer (&self->push_rules, json_object_unref);
   g_free (self->read_event_id);
   g_clear_pointer (&self->invite_state, g_ptr_array_unref);
   g_clear_pointer (&self->stored_gaps, json_array_unref);

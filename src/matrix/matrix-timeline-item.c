@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "matrix-timeline-item"
 
+#include "matrix-client-crypto-private.h"
 #include "matrix-content-private.h"
 #include "matrix-timeline-private.h"
 
@@ -45,6 +46,7 @@ struct _MatrixTimelineItem
    * (kept beside the event, never in its place), or why it did not */
   MatrixEvent            *decrypted;
   GError                 *decryption_error;
+  MatrixSenderTrust       sender_trust;
 };
 
 G_DEFINE_FINAL_TYPE (MatrixTimelineItem, matrix_timeline_item, G_TYPE_OBJECT)
@@ -60,6 +62,12 @@ G_DEFINE_ENUM_TYPE (MatrixReplyState, matrix_reply_state,
   G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_LOADING, "loading"),
   G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_LOADED, "loaded"),
   G_DEFINE_ENUM_VALUE (MATRIX_REPLY_STATE_INACCESSIBLE, "inaccessible"))
+
+G_DEFINE_ENUM_TYPE (MatrixSenderTrust, matrix_sender_trust,
+  G_DEFINE_ENUM_VALUE (MATRIX_SENDER_TRUST_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SENDER_TRUST_VERIFIED, "verified"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SENDER_TRUST_UNVERIFIED, "unverified"),
+  G_DEFINE_ENUM_VALUE (MATRIX_SENDER_TRUST_UNKNOWN_DEVICE, "unknown-device"))
 
 G_DEFINE_ENUM_TYPE (MatrixSendState, matrix_send_state,
   G_DEFINE_ENUM_VALUE (MATRIX_SEND_STATE_NONE, "none"),
@@ -89,6 +97,7 @@ enum {
   PROP_THREAD_COUNT,
   PROP_THREAD_LATEST,
   PROP_REDACTING,
+  PROP_SENDER_TRUST,
   N_PROPS
 };
 
@@ -494,6 +503,24 @@ matrix_timeline_item_get_decryption_error (MatrixTimelineItem *self)
   return self->decryption_error;
 }
 
+/**
+ * matrix_timeline_item_get_sender_trust:
+ * @self: a #MatrixTimelineItem
+ *
+ * How far the device that sent the item's encrypted event is trusted, as
+ * the crypto machine knew it when it decrypted the event: whether it is
+ * verified, not verified, or not a device known to the sender's list.
+ *
+ * Returns: %MATRIX_SENDER_TRUST_NONE unless the item is a decrypted event
+ */
+MatrixSenderTrust
+matrix_timeline_item_get_sender_trust (MatrixTimelineItem *self)
+{
+  g_return_val_if_fail (MATRIX_IS_TIMELINE_ITEM (self), MATRIX_SENDER_TRUST_NONE);
+
+  return self->sender_trust;
+}
+
 /* Whether the item waits for a decryption (encrypted, not decrypted). */
 gboolean
 _matrix_timeline_item_needs_decryption (MatrixTimelineItem *self)
@@ -519,9 +546,16 @@ void
 _matrix_timeline_item_set_decrypted (MatrixTimelineItem *self,
                                      MatrixEvent        *plain)
 {
+  MatrixSenderTrust trust = _matrix_decrypted_event_get_sender_trust (plain);
+
   g_set_object (&self->decrypted, plain);
   g_clear_error (&self->decryption_error);
   notify_shown (self);
+  if (trust != self->sender_trust)
+    {
+      self->sender_trust = trust;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SENDER_TRUST]);
+    }
 }
 
 void
@@ -938,6 +972,9 @@ matrix_timeline_item_get_property (GObject    *object,
     case PROP_REDACTING:
       g_value_set_boolean (value, self->redacting);
       break;
+    case PROP_SENDER_TRUST:
+      g_value_set_enum (value, self->sender_trust);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1122,6 +1159,18 @@ matrix_timeline_item_class_init (MatrixTimelineItemClass *klass)
   properties[PROP_REDACTING] =
     g_param_spec_boolean ("redacting", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * MatrixTimelineItem:sender-trust:
+   *
+   * How far the device that sent the item's encrypted event is trusted,
+   * once the event is decrypted; see
+   * matrix_timeline_item_get_sender_trust().
+   */
+  properties[PROP_SENDER_TRUST] =
+    g_param_spec_enum ("sender-trust", NULL, NULL, MATRIX_TYPE_SENDER_TRUST,
+                       MATRIX_SENDER_TRUST_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -43,6 +43,30 @@ typedef enum {
 } MatrixSendState;
 
 /**
+ * MatrixSenderTrust:
+ * @MATRIX_SENDER_TRUST_NONE: the item is not an encrypted event, or not
+ *   decrypted (yet)
+ * @MATRIX_SENDER_TRUST_VERIFIED: the device that sent the event is verified:
+ *   cross-signed by a user identity this session trusts, or verified by this
+ *   session (e.g. with emoji)
+ * @MATRIX_SENDER_TRUST_UNVERIFIED: the sending device is known but not
+ *   verified
+ * @MATRIX_SENDER_TRUST_UNKNOWN_DEVICE: no device of the sender's is known to
+ *   own the room key the event was encrypted with (deleted, never listed, or
+ *   the key came from a backup)
+ *
+ * How far the device an encrypted event came from is trusted
+ * (#MatrixTimelineItem:sender-trust): clients show a warning on events from
+ * devices that are not verified.
+ */
+typedef enum {
+  MATRIX_SENDER_TRUST_NONE,
+  MATRIX_SENDER_TRUST_VERIFIED,
+  MATRIX_SENDER_TRUST_UNVERIFIED,
+  MATRIX_SENDER_TRUST_UNKNOWN_DEVICE,
+} MatrixSenderTrust;
+
+/**
  * MatrixReplyState:
  * @MATRIX_REPLY_STATE_NONE: the item is not a reply
  * @MATRIX_REPLY_STATE_UNKNOWN: a reply to an event the timeline does not have
@@ -70,6 +94,9 @@ GType matrix_reply_state_get_type (void) G_GNUC_CONST;
 
 #define MATRIX_TYPE_TIMELINE_ITEM_KIND (matrix_timeline_item_kind_get_type ())
 GType matrix_timeline_item_kind_get_type (void) G_GNUC_CONST;
+#define MATRIX_TYPE_SENDER_TRUST (matrix_sender_trust_get_type ())
+GType matrix_sender_trust_get_type (void) G_GNUC_CONST;
+
 #define MATRIX_TYPE_SEND_STATE (matrix_send_state_get_type ())
 GType matrix_send_state_get_type (void) G_GNUC_CONST;
 
@@ -101,6 +128,7 @@ const char             *matrix_timeline_item_get_transaction_id   (MatrixTimelin
 MatrixSendState         matrix_timeline_item_get_send_state       (MatrixTimelineItem *self);
 const GError           *matrix_timeline_item_get_send_error       (MatrixTimelineItem *self);
 const GError           *matrix_timeline_item_get_decryption_error (MatrixTimelineItem *self);
+MatrixSenderTrust       matrix_timeline_item_get_sender_trust     (MatrixTimelineItem *self);
 const char             *matrix_timeline_item_get_gap_token        (MatrixTimelineItem *self);
 
 const char             *matrix_timeline_item_get_msgtype          (MatrixTimelineItem *self);

@@ -452,6 +452,13 @@ verification_apply (MatrixVerification  *self,
       self->cancel_reason = g_strdup (code != NULL ? code : "m.user");
     }
 
+  /* Answers can arrive out of order: an act's answer comes back only once
+   * its requests are sent, after the state a sync brought in the meantime
+   * (our confirm's "confirmed" after the other side's MAC made it "done").
+   * A SAS only moves forward, and one that ended stays ended. */
+  if (self->state == MATRIX_VERIFICATION_DONE || self->state == MATRIX_VERIFICATION_CANCELLED ||
+      (state != MATRIX_VERIFICATION_CANCELLED && state < self->state))
+    state = self->state;
   if (state != self->state)
     {
       self->state = state;

@@ -150,4 +150,13 @@ gboolean                 matrix_client_delete_device_finish          (MatrixClie
                                                                       GAsyncResult        *result,
                                                                       GError             **error);
 
+void                     matrix_client_get_unverified_members_async  (MatrixClient        *client,
+                                                                      const char          *room_id,
+                                                                      GCancellable        *cancellable,
+                                                                      GAsyncReadyCallback  callback,
+                                                                      gpointer             user_data);
+GStrv                    matrix_client_get_unverified_members_finish (MatrixClient        *client,
+                                                                      GAsyncResult        *result,
+                                                                      GError             **error);
+
 G_END_DECLS

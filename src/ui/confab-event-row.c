@@ -13,6 +13,7 @@
 #include "confab-reply-quote.h"
 #include "confab-media-row.h"
 #include "confab-message-body.h"
+#include "confab-trust-shield.h"
 #include "confab-wrap-bin.h"
 
 /* Messages from one sender less than this far apart share one header. */
@@ -53,6 +54,7 @@ struct _ConfabEventRow
   GtkWidget          *thread_button;
   GtkBox             *receipts_box;
   GtkWidget          *menu_button;
+  GtkWidget          *shield_image;
   GtkSpinner         *gap_spinner;
   GtkLabel           *gap_label;
 
@@ -283,6 +285,7 @@ update_relations (ConfabEventRow *self)
   gtk_widget_set_visible (self->menu_button,
                           self->item != NULL &&
                           matrix_timeline_item_get_kind (self->item) != MATRIX_TIMELINE_ITEM_GAP);
+  confab_trust_shield_update (self->shield_image, message ? self->item : NULL);
 }
 
 static void
@@ -410,6 +413,7 @@ confab_event_row_set_item (ConfabEventRow     *self,
       g_signal_connect_swapped (item, "notify::reply-state", G_CALLBACK (update_relations), self);
       g_signal_connect_swapped (item, "notify::thread-count", G_CALLBACK (update_relations), self);
       g_signal_connect_swapped (item, "notify::thread-latest", G_CALLBACK (update_relations), self);
+      g_signal_connect_swapped (item, "notify::sender-trust", G_CALLBACK (update_relations), self);
       if (room != NULL)
         self->receipts_handler = g_signal_connect_swapped (room, "receipts-changed",
                                                            G_CALLBACK (update_receipts), self);
@@ -583,6 +587,7 @@ confab_event_row_class_init (ConfabEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, reply_quote);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, edited_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, reaction_bar);
+  gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, shield_image);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, thread_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, thread_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabEventRow, receipts_box);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "confab-people-dialog.h"
+#include "confab-room-access.h"
 #include "confab-room-details.h"
 
 /* The room details window. The member list is a GtkListView over the
@@ -710,6 +711,7 @@ confab_room_details_new (GtkWindow              *parent,
   gtk_widget_set_vexpand (box, TRUE);
   gtk_box_append (GTK_BOX (box), build_header (self, build_settings (self)));
   gtk_box_append (GTK_BOX (box), build_notify_level (self, tracker));
+  gtk_box_append (GTK_BOX (box), confab_room_access_new (room, ADW_TOAST_OVERLAY (toasts)));
 
   header_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->members_label = GTK_LABEL (gtk_label_new (_("Members")));

@@ -10,6 +10,7 @@
 #include "confab-sidebar.h"
 #include "confab-timeline-view.h"
 #include "confab-tombstone-bar.h"
+#include "confab-trust-shield.h"
 #include "confab-verify-banner.h"
 #include "confab-window.h"
 
@@ -40,6 +41,7 @@ struct _ConfabWindow
   GtkWidget              *content;
   GtkWidget              *back_button;
   AdwWindowTitle         *room_title;
+  ConfabRoomShield       *room_shield;
   GtkMenuButton          *room_menu_button;
   GMenuModel             *room_menu;
   GtkStack               *content_stack;

@@ -293,6 +293,7 @@ _confab_window_show_room (ConfabWindow *self,
       confab_timeline_view_set_room (self->timeline_view, room);
       confab_composer_set_room (self->composer, room);
       confab_tombstone_bar_set_room (self->tombstone_bar, room);
+      confab_room_shield_set_room (self->room_shield, room);
     }
 
   if (room != NULL)
@@ -733,6 +734,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   g_type_ensure (CONFAB_TYPE_LOGIN_PAGE);
   g_type_ensure (CONFAB_TYPE_TIMELINE_VIEW);
   g_type_ensure (CONFAB_TYPE_COMPOSER);
+  g_type_ensure (CONFAB_TYPE_ROOM_SHIELD);
   g_type_ensure (CONFAB_TYPE_SIDEBAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -748,6 +750,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_shield);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, room_menu);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "integration-test-people"
 
+#include <glib/gstdio.h>
+
 #include "integration-utils.h"
 
 /* People and rooms against a real Synapse: starting a direct chat with a
@@ -669,6 +671,149 @@ test_muted_room_does_not_notify (void)
   g_assert_cmpuint (matrix_room_get_notification_count (room), ==, 1);
 }
 
+static gboolean
+set_setting (MatrixRoom *room,
+             guint       what,
+             const char *text,
+             GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  switch (what)
+    {
+    case 0: matrix_room_set_name_async (room, text, NULL, store_result, &result); break;
+    case 1: matrix_room_set_topic_async (room, text, NULL, store_result, &result); break;
+    case 2: matrix_room_set_join_rule_async (room, MATRIX_JOIN_RULE_PUBLIC, NULL, store_result, &result); break;
+    case 3:
+      matrix_room_set_history_visibility_async (room, MATRIX_HISTORY_VISIBILITY_JOINED, NULL,
+                                                store_result, &result);
+      break;
+    default: matrix_room_set_avatar_async (room, text, NULL, store_result, &result); break;
+    }
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  return matrix_room_set_state_finish (room, result, error);
+}
+
+/* The state event @type of @room_id as the peer reads it. */
+static JsonObject *
+peer_state_content (Peer       *peer,
+                    const char *room_id,
+                    const char *type)
+{
+  g_autoptr(JsonArray) state = peer_get_state (peer, room_id);
+
+  for (guint i = 0; i < json_array_get_length (state); i++)
+    {
+      JsonObject *event = json_array_get_object_element (state, i);
+
+      if (g_str_equal (json_object_get_string_member (event, "type"), type))
+        return json_object_ref (json_object_get_object_member (event, "content"));
+    }
+  return NULL;
+}
+
+static gboolean
+name_shown (gpointer data)
+{
+  return g_strcmp0 (matrix_room_get_display_name (data), "Allotment") == 0;
+}
+
+/* An admin changes the room's name, topic, picture, join rule and history
+ * visibility; the other member reads each in the room's state, and our
+ * room shows the name once the sync brings it back. */
+static void
+test_room_settings_seen_by_peer (void)
+{
+  g_autoptr(TestClient) ours = test_client_new_logged_in ("gardener");
+  g_autoptr(Peer) owner = peer_new ("allotment-owner");
+  const char *me = matrix_client_get_user_id (ours->client);
+  g_autofree char *room_id = peer_create_room (owner, "Plot 7");
+  g_autofree char *levels_content = NULL;
+  g_autofree char *cache_dir = g_dir_make_tmp ("confab-settings-XXXXXX", NULL);
+  g_autofree char *png_path = g_build_filename (cache_dir, "leaf.png", NULL);
+  g_autoptr(MatrixMediaCache) cache = NULL;
+  g_autoptr(MatrixMedia) media = NULL;
+  g_autoptr(GFile) png = g_file_new_for_path (png_path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mxc = NULL;
+  g_autoptr(JsonObject) name = NULL, topic = NULL, avatar = NULL, rules = NULL, history = NULL;
+  /* A 1×1 PNG. */
+  static const guint8 leaf[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0xf8, 0xcf, 0x50,
+    0x0f, 0x00, 0x03, 0x86, 0x01, 0x80, 0x5a, 0x34, 0x7d, 0x6b, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+  };
+  MatrixRoom *room;
+  LevelWait wait;
+
+  peer_invite (owner, room_id, me);
+  test_client_join (ours, room_id);
+  matrix_client_start_sync (ours->client);
+  room = wait_for_membership (ours, room_id, me, "join");
+
+  /* A plain member may not. */
+  g_assert_false (set_setting (room, 0, "Mine now", &error));
+  g_assert_error (error, MATRIX_ERROR, MATRIX_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* Made an admin. */
+  {
+    g_autofree char *path = matrix_client_build_path ("v3", "rooms", room_id, "state",
+                                                      "m.room.power_levels", "", NULL);
+    g_autoptr(JsonObject) current = peer_request (owner, "GET", path, NULL, &error);
+    g_autoptr(JsonNode) node = NULL;
+
+    g_assert_no_error (error);
+    json_object_set_int_member (json_object_get_object_member (current, "users"), me, 100);
+    node = json_node_init_object (json_node_alloc (), current);
+    levels_content = json_to_string (node, FALSE);
+  }
+  g_free (peer_set_state (owner, room_id, "m.room.power_levels", "", levels_content));
+  wait = (LevelWait) { room, me, 100 };
+  g_assert_true (test_iterate_until (has_level, &wait, INTEGRATION_TIMEOUT_MS));
+
+  g_assert_true (set_setting (room, 0, "Allotment", &error));
+  g_assert_no_error (error);
+  g_assert_true (set_setting (room, 1, "Beans by the fence", &error));
+  g_assert_true (set_setting (room, 2, NULL, &error));
+  g_assert_true (set_setting (room, 3, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_set_contents (png_path, (const char *) leaf, sizeof leaf, NULL));
+  cache = matrix_media_cache_new (cache_dir, 1024 * 1024);
+  media = matrix_media_new (ours->client, cache);
+  matrix_media_upload_async (media, png, "image/png", "leaf.png", NULL, NULL, NULL, store_result, &result);
+  wait_for_pointer ((gpointer *) &result, INTEGRATION_TIMEOUT_MS);
+  mxc = matrix_media_upload_finish (media, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (set_setting (room, 4, mxc, &error));
+  g_assert_no_error (error);
+
+  name = peer_state_content (owner, room_id, "m.room.name");
+  g_assert_cmpstr (json_object_get_string_member (name, "name"), ==, "Allotment");
+  topic = peer_state_content (owner, room_id, "m.room.topic");
+  g_assert_cmpstr (json_object_get_string_member (topic, "topic"), ==, "Beans by the fence");
+  rules = peer_state_content (owner, room_id, "m.room.join_rules");
+  g_assert_cmpstr (json_object_get_string_member (rules, "join_rule"), ==, "public");
+  history = peer_state_content (owner, room_id, "m.room.history_visibility");
+  g_assert_cmpstr (json_object_get_string_member (history, "history_visibility"), ==, "joined");
+  avatar = peer_state_content (owner, room_id, "m.room.avatar");
+  g_assert_cmpstr (json_object_get_string_member (avatar, "url"), ==, mxc);
+
+  g_assert_true (test_iterate_until (name_shown, room, INTEGRATION_TIMEOUT_MS));
+  g_assert_cmpint (matrix_room_get_join_rule (room), ==, MATRIX_JOIN_RULE_PUBLIC);
+  g_assert_cmpint (matrix_room_get_history_visibility (room), ==, MATRIX_HISTORY_VISIBILITY_JOINED);
+
+  g_clear_object (&media);
+  g_clear_object (&cache);
+  /* The upload put nothing in the cache: the file is all there is. */
+  g_assert_cmpint (g_unlink (png_path), ==, 0);
+  g_assert_cmpint (g_rmdir (cache_dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -681,6 +826,7 @@ main (int   argc,
   g_test_add_func ("/integration/people/tombstone-leads-to-successor", test_tombstone_leads_to_successor);
   g_test_add_func ("/integration/people/join-from-the-public-directory", test_join_from_directory);
   g_test_add_func ("/integration/people/muted-room-does-not-notify", test_muted_room_does_not_notify);
+  g_test_add_func ("/integration/people/room-settings-seen-by-peer", test_room_settings_seen_by_peer);
 
   return g_test_run ();
 }

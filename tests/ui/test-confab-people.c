@@ -285,6 +285,25 @@ open_details (Fixture    *f,
   return details;
 }
 
+static AdwComboRow *
+combo_row (GtkWidget  *details,
+           const char *title)
+{
+  g_autoptr(GPtrArray) rows = ui_find_widgets (details, ADW_TYPE_COMBO_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
+      return g_ptr_array_index (rows, i);
+  g_error ("No row %s", title);
+}
+
+/* Set to "since they joined", refused: back to the room's "all of it". */
+static gboolean
+history_reset (gpointer data)
+{
+  return adw_combo_row_get_selected (data) == 2;
+}
+
 static void
 test_room_details_members (Fixture       *f,
                            gconstpointer  data)
@@ -344,6 +363,42 @@ test_room_details_members (Fixture       *f,
   }
   g_assert_cmpuint (fake_homeserver_count_requests (f->server, "PUT", "/_matrix/client/v3/rooms/!team:example.org/state/m.room.topic/"),
                     ==, 0);
+
+  /* Who may join and who may read the history: the admin changes both;
+   * a refusal is said and the row goes back. */
+  {
+    g_autoptr(GPtrArray) expanders = ui_find_widgets (details, ADW_TYPE_EXPANDER_ROW);
+    AdwComboRow *join, *history;
+
+    g_assert_cmpuint (expanders->len, ==, 1);
+    adw_expander_row_set_expanded (g_ptr_array_index (expanders, 0), TRUE);
+    ui_wait_frames (details, 2);
+    join = combo_row (details, "Who Can Join");
+    history = combo_row (details, "Who Can Read the History");
+
+    g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (join)));
+    g_assert_cmpuint (adw_combo_row_get_selected (join), ==, 0);
+    g_assert_cmpuint (adw_combo_row_get_selected (history), ==, 2);
+    fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.join_rules/", 200,
+                                "{\"event_id\":\"$j\"}", FALSE);
+    adw_combo_row_set_selected (join, 1);
+    fake_homeserver_wait_for_requests (f->server, fake_homeserver_get_requests (f->server)->len + 1, 5000);
+    {
+      g_autoptr(JsonNode) body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "join_rule"), ==, "public");
+    }
+    fake_homeserver_queue_json (f->server, "PUT", ROOM_PATH "/state/m.room.history_visibility/", 403,
+                                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"no\"}", FALSE);
+    adw_combo_row_set_selected (history, 0);
+    ui_wait_until (history_reset, history, 5000, "the history row back to the room's");
+    {
+      g_autoptr(JsonNode) body = fake_request_parse_json (fake_homeserver_get_last_request (f->server));
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "history_visibility"),
+                       ==, "joined");
+    }
+    ui_wait_frames (details, 6);
+    g_free (ui_save_png (details, "room-settings.png"));
+  }
   gtk_window_close (GTK_WINDOW (details));
 }
 

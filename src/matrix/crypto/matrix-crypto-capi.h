@@ -118,7 +118,8 @@ enum MxcStatus mxc_machine_mark_request_as_sent(struct MxcMachine *m,
  Decrypts the `m.room.encrypted` event `event` (JSON, as in a sync's
  timeline) of room `room_id`. On success `*out` is `{"event": the decrypted
  event (type, content, sender, event_id...), "sender": user id,
- "sender_device": device id or null, "verified": bool,
+ "sender_device": device id or null, "verified": bool, "sender_trust":
+ "verified", "unverified" or "unknown" (see `verification::sender_trust`),
  "encryption_info": {...}}`. On MxcMissingKey or MxcUndecryptable `*out` is
  `{"reason": code, "session_id": ... or null}` and `*error` a message.
  */
@@ -286,6 +287,8 @@ enum MxcStatus mxc_backup_import(struct MxcMachine *m,
    "display_name", "ed25519", "verified", "cross_signed",
    "locally_trusted", "blacklisted", "is_this_device"}], "has_identity",
    "identity_verified"}` from the machine's store.
+ - `unverified_users` (`user_ids`: [user id]): `{"users": [user id]}`, those
+   of `user_ids` with a device (other than this one) that is not verified.
  - `start_sas` (`user_id`, `device_id`): starts an emoji verification
    with that device (to-device `m.key.verification.start`).
  - `sas`, `accept_sas`, `confirm_sas`, `cancel_sas` (`user_id`, `flow_id`):

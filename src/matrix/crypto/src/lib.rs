@@ -499,7 +499,8 @@ pub unsafe extern "C" fn mxc_machine_mark_request_as_sent(
 /// Decrypts the `m.room.encrypted` event `event` (JSON, as in a sync's
 /// timeline) of room `room_id`. On success `*out` is `{"event": the decrypted
 /// event (type, content, sender, event_id...), "sender": user id,
-/// "sender_device": device id or null, "verified": bool,
+/// "sender_device": device id or null, "verified": bool, "sender_trust":
+/// "verified", "unverified" or "unknown" (see `verification::sender_trust`),
 /// "encryption_info": {...}}`. On MxcMissingKey or MxcUndecryptable `*out` is
 /// `{"reason": code, "session_id": ... or null}` and `*error` a message.
 #[no_mangle]
@@ -523,6 +524,7 @@ pub unsafe extern "C" fn mxc_machine_decrypt_room_event(
             Ok(decrypted) => {
                 let info = &decrypted.encryption_info;
                 let event: Value = decrypted.event.deserialize_as().map_err(machine_error)?;
+                let trust = verification::sender_trust(m, info)?;
                 set_out(
                     out,
                     json!({
@@ -530,6 +532,7 @@ pub unsafe extern "C" fn mxc_machine_decrypt_room_event(
                         "sender": info.sender.as_str(),
                         "sender_device": info.sender_device.as_ref().map(|d| d.as_str()),
                         "verified": matches!(info.verification_state, VerificationState::Verified),
+                        "sender_trust": trust,
                         "encryption_info": serde_json::to_value(&**info).unwrap_or(Value::Null),
                     })
                     .to_string(),

@@ -6,6 +6,7 @@
 // cross-signing keys, the SAS key agreement and MACs) stays in the machine;
 // the caller sends the requests an answer lists and marks them sent.
 
+use matrix_sdk_common::deserialized_responses::{EncryptionInfo, VerificationLevel};
 use matrix_sdk_common::ruma::{
     api::client::keys::upload_signing_keys, DeviceId, OwnedDeviceId, OwnedTransactionId,
 };
@@ -27,6 +28,8 @@ struct Command {
     flow_id: Option<String>,
     #[serde(default)]
     request_id: Option<String>,
+    #[serde(default)]
+    user_ids: Option<Vec<String>>,
 }
 
 fn required<'a>(value: &'a Option<String>, name: &str) -> CallResult<&'a str> {
@@ -103,6 +106,32 @@ fn find_sas(m: &MxcMachine, command: &Command) -> CallResult<Sas> {
     }
 }
 
+/// How far the device that sent a decrypted room event is trusted, for the
+/// decrypt answer's `sender_trust`: "verified" (cross-signed by an identity
+/// we trust, or verified by this device, e.g. with emoji: the crate's
+/// verification state of the event only knows the first), "unverified", or
+/// "unknown" (no device of the sender's owns the session's keys).
+pub(crate) fn sender_trust(m: &MxcMachine, info: &EncryptionInfo) -> CallResult<&'static str> {
+    if matches!(info.verification_state, VerificationState::Verified) {
+        return Ok("verified");
+    }
+    // The crate names the device only once it matched the session's keys
+    // to that device's (and the device to the event's sender).
+    if let Some(device_id) = &info.sender_device {
+        let device = m
+            .runtime
+            .block_on(m.machine.get_device(&info.sender, device_id, None))
+            .map_err(store_error)?;
+        if let Some(device) = device {
+            return Ok(if device.is_verified() { "verified" } else { "unverified" });
+        }
+    }
+    Ok(match &info.verification_state {
+        VerificationState::Unverified(VerificationLevel::None(_)) => "unknown",
+        _ => "unverified",
+    })
+}
+
 fn devices_json(m: &MxcMachine, command: &Command) -> CallResult<Value> {
     let user = user_arg(command)?;
     let devices = m
@@ -136,6 +165,30 @@ fn devices_json(m: &MxcMachine, command: &Command) -> CallResult<Value> {
         "has_identity": identity.is_some(),
         "identity_verified": identity_verified,
     }))
+}
+
+/// Of `user_ids`, the users with a device (other than this one) that is not
+/// verified, from the machine's store.
+fn unverified_users_json(m: &MxcMachine, command: &Command) -> CallResult<Value> {
+    let Some(user_ids) = &command.user_ids else {
+        return fail(MxcStatus::MxcInvalidArgument, "user_ids is missing");
+    };
+    let own = m.machine.device_id();
+    let mut users = Vec::new();
+    for user_id in user_ids {
+        let user = UserId::parse(user_id.as_str()).map_err(invalid("user_ids"))?;
+        let devices = m
+            .runtime
+            .block_on(m.machine.get_user_devices(&user, None))
+            .map_err(store_error)?;
+        let unverified = devices.devices().any(|d| {
+            !(user == m.machine.user_id() && d.device_id() == own) && !d.is_verified()
+        });
+        if unverified {
+            users.push(Value::from(user.as_str()));
+        }
+    }
+    Ok(json!({ "users": users }))
 }
 
 fn status_json(m: &MxcMachine) -> CallResult<Value> {
@@ -210,6 +263,7 @@ fn run(m: &MxcMachine, command: &Command) -> CallResult<Value> {
             Ok(json!({}))
         }
         "devices" => devices_json(m, command),
+        "unverified_users" => unverified_users_json(m, command),
         "start_sas" => {
             let user = user_arg(command)?;
             let device_id: OwnedDeviceId = required(&command.device_id, "device_id")?.into();
@@ -269,6 +323,8 @@ fn run(m: &MxcMachine, command: &Command) -> CallResult<Value> {
 ///   "display_name", "ed25519", "verified", "cross_signed",
 ///   "locally_trusted", "blacklisted", "is_this_device"}], "has_identity",
 ///   "identity_verified"}` from the machine's store.
+/// - `unverified_users` (`user_ids`: [user id]): `{"users": [user id]}`, those
+///   of `user_ids` with a device (other than this one) that is not verified.
 /// - `start_sas` (`user_id`, `device_id`): starts an emoji verification
 ///   with that device (to-device `m.key.verification.start`).
 /// - `sas`, `accept_sas`, `confirm_sas`, `cancel_sas` (`user_id`, `flow_id`):
