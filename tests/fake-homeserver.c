@@ -502,6 +502,10 @@ answer_device_keys (SoupServerMessage *msg,
     { "POST", "/_matrix/client/v3/keys/upload", "{\"one_time_key_counts\":{\"signed_curve25519\":50}}" },
     { "POST", "/_matrix/client/v3/keys/query", "{\"device_keys\":{},\"failures\":{}}" },
     { "POST", "/_matrix/client/v3/keys/claim", "{\"one_time_keys\":{},\"failures\":{}}" },
+    /* A first sign-in sets cross-signing up; an empty account may upload
+     * its first keys without user-interactive auth (MSC3967). */
+    { "POST", "/_matrix/client/v3/keys/device_signing/upload", "{}" },
+    { "POST", "/_matrix/client/v3/keys/signatures/upload", "{\"failures\":{}}" },
     /* No key backup, and none can be made: the app's setup gives up. */
     { "GET", "/_matrix/client/v3/room_keys/version", NULL },
     { "POST", "/_matrix/client/v3/room_keys/version", NULL },
@@ -844,6 +848,32 @@ fake_homeserver_release (FakeHomeserver *self)
     }
 
   return released;
+}
+
+/* As fake_homeserver_release(), answering with @json_body instead of
+ * what was queued: for a long-poll whose answer depends on what happened
+ * while it was held (a to-device message relayed from another client). */
+guint
+fake_homeserver_release_with (FakeHomeserver *self,
+                              const char     *json_body)
+{
+  g_return_val_if_fail (FAKE_IS_HOMESERVER (self), 0);
+  g_return_val_if_fail (json_body != NULL, 0);
+
+  prune_disconnected (self);
+  for (guint i = 0; i < self->paused->len; i++)
+    {
+      PausedMessage *paused = g_ptr_array_index (self->paused, i);
+
+      if (paused->kind == PAUSED_HELD)
+        {
+          SoupMessageBody *body = soup_server_message_get_response_body (paused->msg);
+
+          soup_message_body_truncate (body);
+          soup_message_body_append (body, SOUP_MEMORY_COPY, json_body, strlen (json_body));
+        }
+    }
+  return fake_homeserver_release (self);
 }
 
 guint

@@ -110,6 +110,9 @@ void            fake_homeserver_queue_held      (FakeHomeserver     *self,
                                                  const char         *content_type,
                                                  const char         *body);
 guint           fake_homeserver_release         (FakeHomeserver     *self);
+/* Releases the held responses with @json_body as their body instead. */
+guint           fake_homeserver_release_with    (FakeHomeserver     *self,
+                                                 const char         *json_body);
 guint           fake_homeserver_get_n_held      (FakeHomeserver     *self);
 
 /* (transfer none) (element-type FakeRequest): every request, in arrival order,

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "confab-account.h"
@@ -35,6 +36,9 @@ struct _ConfabAccount
    * its store to open. */
   MatrixClient           *pending_login;
   guint                   n_forgetting;
+  /* The password of a sign-in, only until cross-signing is set up with it
+   * (the server's user-interactive auth asks for it). */
+  char                   *login_password;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabAccount, confab_account, G_TYPE_OBJECT)
@@ -54,6 +58,7 @@ enum {
   SESSION_ENDED,
   SAVED_SESSION_CHANGED,
   NOTICE,
+  ENCRYPTION_CHANGED,
   N_SIGNALS
 };
 
@@ -323,6 +328,33 @@ start_sync (ConfabAccount *self)
 }
 
 static void
+forget_password (ConfabAccount *self)
+{
+  if (self->login_password != NULL)
+    memset (self->login_password, 0, strlen (self->login_password));
+  g_clear_pointer (&self->login_password, g_free);
+}
+
+static void
+on_bootstrapped (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ConfabAccount) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!matrix_client_bootstrap_cross_signing_finish (MATRIX_CLIENT (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* The session still works; it stays unverified, and says so. */
+      g_message ("Could not set up cross-signing: %s", error->message);
+    }
+  if (self->client == MATRIX_CLIENT (source))
+    g_signal_emit (self, signals[ENCRYPTION_CHANGED], 0);
+}
+
+static void
 on_encryption_enabled (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data)
@@ -339,8 +371,19 @@ on_encryption_enabled (GObject      *source,
       notice (self, _("Encrypted rooms cannot be read"), error);
     }
   else if (self->client == MATRIX_CLIENT (source))
-    /* Key backup is on by default. */
-    confab_key_backup_start (self->client, self->cancellable);
+    {
+      /* Key backup is on by default. */
+      confab_key_backup_start (self->client, self->cancellable);
+      /* A first sign-in makes the account's cross-signing keys (a later
+       * one finds them made and leaves them). */
+      if (self->login_password != NULL)
+        matrix_client_bootstrap_cross_signing_async (self->client, self->login_password,
+                                                     self->cancellable, on_bootstrapped,
+                                                     g_object_ref (self));
+      else
+        g_signal_emit (self, signals[ENCRYPTION_CHANGED], 0);
+    }
+  forget_password (self);
   if (self->client == MATRIX_CLIENT (source))
     start_sync (self);
 }
@@ -355,6 +398,7 @@ enable_encryption (ConfabAccount *self)
 
   if (!MATRIX_IS_SQLITE_STORE (store) || matrix_client_get_device_id (self->client) == NULL)
     {
+      forget_password (self);
       start_sync (self);
       return;
     }
@@ -447,6 +491,7 @@ on_login_store_opened (GObject      *source,
 
   if (store == NULL)
     {
+      forget_password (self);
       g_message ("Could not open the local data: %s", error->message);
       login_needed (self, NULL, NULL, NULL);
       notice (self, _("Could not open the local copy of your rooms"), error);
@@ -485,12 +530,15 @@ continue_login (ConfabAccount *self,
 
 void
 confab_account_adopt_login (ConfabAccount *self,
-                            MatrixClient  *login_client)
+                            MatrixClient  *login_client,
+                            const char    *password)
 {
   g_return_if_fail (CONFAB_IS_ACCOUNT (self));
   g_return_if_fail (MATRIX_IS_CLIENT (login_client));
 
   clear_client (self);
+  forget_password (self);
+  self->login_password = g_strdup (password);
 
   /* The local data of an ended session may still be on its way out. */
   if (self->n_forgetting > 0)
@@ -546,6 +594,7 @@ confab_account_restore (ConfabAccount *self)
 {
   g_return_if_fail (CONFAB_IS_ACCOUNT (self));
 
+  forget_password (self);
   set_state (self, CONFAB_ACCOUNT_STATE_LOADING);
   confab_session_load_async (self->cancellable, on_session_loaded, g_object_ref (self));
 }
@@ -601,6 +650,7 @@ confab_account_shut_down (ConfabAccount *self)
   g_return_if_fail (CONFAB_IS_ACCOUNT (self));
 
   g_cancellable_cancel (self->cancellable);
+  forget_password (self);
   clear_client (self);
   if (self->saved_store != NULL)
     close_store (self, g_steal_pointer (&self->saved_store));
@@ -676,6 +726,9 @@ confab_account_class_init (ConfabAccountClass *klass)
   signals[NOTICE] =
     g_signal_new ("notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[ENCRYPTION_CHANGED] =
+    g_signal_new ("encryption-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -30,6 +30,9 @@ G_DECLARE_FINAL_TYPE (ConfabAccount, confab_account, CONFAB, ACCOUNT, GObject)
  *   (both NULL when none is).
  * ::notice (const char *text)
  *   Plain text for the user (a toast), e.g. why the local data was set aside.
+ * ::encryption-changed ()
+ *   The session's encryption keys are ready, or cross-signing was set up:
+ *   whether this session is verified may have changed.
  */
 
 ConfabAccount          *confab_account_new             (void);
@@ -48,9 +51,12 @@ void                    confab_account_restore         (ConfabAccount *self);
 void                    confab_account_set_client      (ConfabAccount *self,
                                                         MatrixClient  *client);
 /* Moves the session of @login_client (signed in on a memory store) into
- * the account's SQLite store and signs in with it. */
+ * the account's SQLite store and signs in with it. @password (nullable),
+ * the one it signed in with, sets up cross-signing once encryption is on,
+ * and is forgotten then. */
 void                    confab_account_adopt_login     (ConfabAccount *self,
-                                                        MatrixClient  *login_client);
+                                                        MatrixClient  *login_client,
+                                                        const char    *password);
 /* Lets the current session go (its store flushed and kept on disk). */
 void                    confab_account_sign_out        (ConfabAccount *self);
 /* Logs out on the server and forgets the session's local data. */

@@ -8,6 +8,7 @@
 
 #include "confab-application.h"
 #include "confab-key-backup.h"
+#include "confab-sessions-page.h"
 #include "confab-preferences.h"
 #include "confab-session.h"
 #include "confab-startup-report.h"
@@ -163,7 +164,11 @@ preferences_activated (GSimpleAction *action,
                          confab_window_get_client (CONFAB_WINDOW (active)) : NULL;
 
   if (client != NULL)
-    confab_key_backup_add_preferences (ADW_PREFERENCES_WINDOW (window), client);
+    {
+      confab_key_backup_add_preferences (ADW_PREFERENCES_WINDOW (window), client);
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window),
+                                  ADW_PREFERENCES_PAGE (confab_sessions_page_new (client)));
+    }
 
   gtk_window_present (window);
 }

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "confab-login-page.h"
@@ -202,6 +203,7 @@ on_logged_in (GObject      *source,
   MatrixClient *client = MATRIX_CLIENT (source);
   g_autoptr(ConfabLoginPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
 
   if (!matrix_client_login_finish (client, result, &error))
     {
@@ -210,9 +212,13 @@ on_logged_in (GObject      *source,
       return;
     }
 
+  /* The password goes on once, for setting up cross-signing, and is not
+   * kept: neither here nor in the form. */
+  password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
   set_busy (self, FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  g_signal_emit (self, signals[LOGGED_IN], 0, client);
+  g_signal_emit (self, signals[LOGGED_IN], 0, client, password);
+  memset (password, 0, strlen (password));
 }
 
 /* Whether @user (as typed: a user id or a localpart) is the saved user. */
@@ -436,7 +442,8 @@ confab_login_page_class_init (ConfabLoginPageClass *klass)
 
   signals[LOGGED_IN] =
     g_signal_new ("logged-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, MATRIX_TYPE_CLIENT);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, MATRIX_TYPE_CLIENT,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/confab/Confab/confab-login-page.ui");

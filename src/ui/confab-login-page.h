@@ -11,10 +11,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConfabLoginPage, confab_login_page, CONFAB, LOGIN_PAGE, AdwBin)
 
 /*
- * ::logged-in (MatrixClient *client)
+ * ::logged-in (MatrixClient *client, const char *password)
  *   Signing in succeeded; @client holds the new session, in a memory store made by
  *   confab_session_create_store(); the window moves it into the account's
- *   SQLite store.
+ *   SQLite store. @password, valid during the emission only (and zeroed
+ *   after it), is for setting up cross-signing.
  */
 
 GtkWidget *confab_login_page_new         (void);

@@ -11,6 +11,7 @@
 #include "confab-resources.h"
 #include "confab-room-row.h"
 #include "confab-timeline-view.h"
+#include "confab-verify-banner.h"
 #include "confab-window.h"
 
 void
@@ -30,6 +31,7 @@ confab_ui_init (void)
       g_type_ensure (CONFAB_TYPE_LOGIN_PAGE);
       g_type_ensure (CONFAB_TYPE_ROOM_ROW);
       g_type_ensure (CONFAB_TYPE_TIMELINE_VIEW);
+      g_type_ensure (CONFAB_TYPE_VERIFY_BANNER);
       g_type_ensure (CONFAB_TYPE_WINDOW);
 
       g_once_init_leave (&initialized, 1);

@@ -11,6 +11,7 @@
 #include "confab-timeline-view.h"
 #include "confab-tombstone-bar.h"
 #include "confab-trust-shield.h"
+#include "confab-verify-banner.h"
 #include "confab-window.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,7 @@ struct _ConfabWindow
   GtkStack               *main_stack;
   GtkRevealer            *banner;
   GtkLabel               *banner_label;
+  ConfabVerifyBanner     *verify_banner;
   AdwLeaflet             *leaflet;
   ConfabSidebar          *sidebar;
   GtkWidget              *leaflet_separator;

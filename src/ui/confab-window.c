@@ -422,9 +422,10 @@ show_page (ConfabWindow *self,
 
 static void
 on_logged_in (ConfabWindow *self,
-              MatrixClient *login_client)
+              MatrixClient *login_client,
+              const char   *password)
 {
-  confab_account_adopt_login (self->account, login_client);
+  confab_account_adopt_login (self->account, login_client, password);
 }
 
 static ConfabLoginPage *
@@ -742,6 +743,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, verify_banner);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet_separator);
@@ -777,6 +779,7 @@ confab_window_init (ConfabWindow *self)
   g_signal_connect_swapped (self->account, "saved-session-changed",
                             G_CALLBACK (on_saved_session_changed), self);
   g_signal_connect_swapped (self->account, "notice", G_CALLBACK (confab_window_show_toast), self);
+  confab_verify_banner_set_account (self->verify_banner, self->account);
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
   set_menu_when_opened (self->room_menu_button, self->room_menu);
 
