@@ -538,7 +538,8 @@ test_backup_restore (Fixture       *f,
   g_autoptr(MatrixStore) store = matrix_memory_store_new ();
   g_autoptr(MatrixClient) second = NULL;
   g_autoptr(MatrixCrypto) crypto = NULL;
-  g_autofree char *ids[N_MESSAGES] = { NULL };
+  /* g_autofree on an array would free its first string only. */
+  g_auto(GStrv) ids = g_new0 (char *, N_MESSAGES + 1);
   guint n_backed_up = 0, n_imported = 0, n_decrypted = 0;
 
   matrix_client_setup_key_backup_async (f->ours->client, NULL, store_result, &result);
