@@ -128,6 +128,20 @@ on_restore_response (AdwMessageDialog *dialog,
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
+static void
+on_peek (GtkEntry             *entry,
+         GtkEntryIconPosition  position,
+         gpointer              user_data)
+{
+  gboolean shown = !gtk_entry_get_visibility (entry);
+
+  gtk_entry_set_visibility (entry, shown);
+  gtk_entry_set_icon_from_icon_name (entry, GTK_ENTRY_ICON_SECONDARY,
+                                     shown ? "view-conceal-symbolic" : "view-reveal-symbolic");
+  gtk_entry_set_icon_tooltip_text (entry, GTK_ENTRY_ICON_SECONDARY,
+                                   shown ? _("Hide Text") : _("Show Text"));
+}
+
 /**
  * confab_key_backup_ask_recovery_key:
  * @parent: (nullable): the window it goes over
@@ -145,9 +159,16 @@ confab_key_backup_ask_recovery_key (GtkWindow    *parent,
   GtkWidget *dialog = adw_message_dialog_new (parent, _("Enter Your Recovery Key"),
                                               _("Enter your recovery key to read your encrypted "
                                                 "history"));
-  GtkWidget *entry = gtk_password_entry_new ();
+  /* A plain entry, hidden, with its own peek icon: GTK 4.8's
+   * GtkPasswordEntry keeps a handler on the keyboard's caps-lock state
+   * that can outlive it when its dialog goes with the window. */
+  GtkWidget *entry = gtk_entry_new ();
 
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_entry_set_icon_from_icon_name (GTK_ENTRY (entry), GTK_ENTRY_ICON_SECONDARY, "view-reveal-symbolic");
+  gtk_entry_set_icon_tooltip_text (GTK_ENTRY (entry), GTK_ENTRY_ICON_SECONDARY, _("Show Text"));
+  g_signal_connect (entry, "icon-press", G_CALLBACK (on_peek), NULL);
   gtk_widget_add_css_class (entry, "monospace");
   g_object_set_data_full (G_OBJECT (dialog), "client", g_object_ref (client), g_object_unref);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
