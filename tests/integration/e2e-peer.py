@@ -27,7 +27,7 @@ Commands:
                                                         with that body arrives,
                                                         downloaded and
                                                         decrypted by nio
-  {"cmd": "flood", "room_id", "count", "prefix", "rotate_every"}
+  {"cmd": "flood", "room_id", "count", "prefix", "rotate_every", "pause"}
                                                     -> {"event_ids"}: COUNT
                                                         messages "PREFIX N",
                                                         a new Megolm session
@@ -232,7 +232,7 @@ class Peer:
             raise RuntimeError(f"room_send failed: {response}")
         return {"event_id": response.event_id}
 
-    async def flood(self, room_id, count, prefix, rotate_every):
+    async def flood(self, room_id, count, prefix, rotate_every, pause=0.0):
         await self.sync()
         await self.client.joined_members(room_id)
         if self.client.should_query_keys:
@@ -250,6 +250,8 @@ class Peer:
             if not isinstance(response, RoomSendResponse):
                 raise RuntimeError(f"room_send failed: {response}")
             event_ids.append(response.event_id)
+            if pause > 0:
+                await asyncio.sleep(pause)
         return {"event_ids": event_ids}
 
     async def send_file(self, room_id, path, body, msgtype="m.file"):

@@ -217,7 +217,8 @@ def run(args):
             try:
                 flood["event_ids"] = peer.command("flood", room_id=room_id, count=args.messages,
                                                   prefix="flood",
-                                                  rotate_every=args.rotate_every)["event_ids"]
+                                                  rotate_every=args.rotate_every,
+                                                  pause=args.pause)["event_ids"]
             except Exception as e:  # reported by the main thread
                 flood["error"] = e
 
@@ -337,6 +338,9 @@ def main():
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--rotate-every", type=int, default=15)
     parser.add_argument("--max-kill-delay", type=float, default=2.0)
+    # Seconds between two messages: on a quiet machine an unpaced flood
+    # was over after four kills, leaving too few to aim at room keys.
+    parser.add_argument("--pause", type=float, default=0.06)
     args = parser.parse_args()
     if args.kills < 10:
         parser.error("the encrypted kill test kills at least 10 times")
